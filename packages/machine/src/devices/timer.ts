@@ -1,0 +1,84 @@
+import { Category } from "../accounting.js";
+import type { Cpu } from "../cpu.js";
+import { IRQ } from "../cpu-defs.js";
+import { ArgumentError } from "../errors.js";
+import type { EventQueue, MachineEvent } from "../events.js";
+
+/**
+ * Interval timer. A kernel programs a period in cycles; the timer raises interrupt line
+ * IRQ.Timer at exactly start + k * period (no drift: each expiry is scheduled from the
+ * previous expiry's cycle, not from when the handler ran) until stopped. The line stays
+ * asserted until the kernel acknowledges it. Each register access is an uncached
+ * device-register reference, charged to Device.
+ */
+export class IntervalTimer {
+  #event: MachineEvent | null = null;
+  #periodCycles = 0;
+  #periodic = true;
+  /** Expiries since reset (including ones not yet acknowledged). */
+  expiries = 0;
+
+  constructor(
+    private readonly cpu: Cpu,
+    private readonly events: EventQueue,
+    private readonly sync: () => void,
+  ) {}
+
+  get running(): boolean {
+    return this.#event !== null;
+  }
+
+  get periodCycles(): number {
+    return this.#periodCycles;
+  }
+
+  /** Starts the timer: first expiry `periodCycles` from now; periodic unless `oneShot`. */
+  start(periodCycles: number, oneShot = false): void {
+    if (!Number.isInteger(periodCycles) || periodCycles <= 0) {
+      throw new ArgumentError(
+        `timer period must be a positive integer of cycles, got ${String(periodCycles)}`,
+      );
+    }
+    this.#registerAccess();
+    this.stopQuietly();
+    this.#periodCycles = periodCycles;
+    this.#periodic = !oneShot;
+    this.#arm(this.cpu.now + periodCycles);
+  }
+
+  stop(): void {
+    this.#registerAccess();
+    this.stopQuietly();
+  }
+
+  /** Acknowledges the interrupt (deasserts the line). */
+  acknowledge(): void {
+    this.#registerAccess();
+    this.cpu.clearIrq(IRQ.Timer);
+  }
+
+  /** Cycle of the next expiry, or -1 when stopped (for kernels computing overrun). */
+  get nextExpiry(): number {
+    return this.#event === null ? -1 : this.#event.at;
+  }
+
+  private stopQuietly(): void {
+    if (this.#event !== null) this.events.cancel(this.#event);
+    this.#event = null;
+    this.sync();
+  }
+
+  #arm(at: number): void {
+    this.#event = this.events.schedule(at, "timer", () => {
+      this.expiries++;
+      if (this.#periodic) this.#arm(at + this.#periodCycles);
+      else this.#event = null;
+      this.cpu.assertIrq(IRQ.Timer);
+    });
+    this.sync();
+  }
+
+  #registerAccess(): void {
+    this.cpu.charge(this.cpu.profile.uncachedAccessCycles, Category.Device);
+  }
+}

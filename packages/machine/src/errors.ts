@@ -1,0 +1,45 @@
+/**
+ * Typed errors for misuse of the host API. They are thrown before anything changes, and
+ * never on a simulated path: a translated access, a trap or an interrupt reports through
+ * the architecture (exception codes and registers), not through JS exceptions.
+ */
+export class MachineError extends Error {
+  override name = "MachineError";
+}
+
+/** An invalid profile, machine configuration or device configuration. */
+export class ConfigError extends MachineError {
+  override name = "ConfigError";
+}
+
+/** A privileged physical access outside installed memory, or a bad frame number. */
+export class PhysicalAddressError extends MachineError {
+  override name = "PhysicalAddressError";
+}
+
+/** A host API called with an argument of the wrong type or range. */
+export class ArgumentError extends MachineError {
+  override name = "ArgumentError";
+}
+
+/** A kernel broke the machine's contract (no handler installed, a handler that forgot `rfe`). */
+export class KernelContractError extends MachineError {
+  override name = "KernelContractError";
+}
+
+/**
+ * The one dedicated throw allowed on a simulated path: a kernel throws it to unwind the
+ * code of a context it has destroyed (DESIGN.md §3). The run loop catches it at the
+ * context boundary and marks the context aborted. It carries no stack trace, so it is cheap.
+ */
+export class ContextAbort {
+  constructor(readonly reason: string) {}
+}
+
+/** Throws an ArgumentError unless `value` is an integer in [min, max]. */
+export function checkInt(what: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new ArgumentError(`${what} must be an integer in [${min}, ${max}], got ${String(value)}`);
+  }
+  return value;
+}

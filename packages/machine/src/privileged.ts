@@ -1,0 +1,47 @@
+/**
+ * @exolab/machine/privileged: everything a kernel needs and a library OS must never touch:
+ * the Machine (physical memory, TLB writes, device registers, handler installation, the run
+ * loop), and linked machines in a world.
+ */
+
+export {
+  Accounting,
+  type AttributionSnapshot,
+  attributionBetween,
+  KERNEL_OWNER,
+} from "./accounting.js";
+export {
+  type ContextState,
+  cyclesToMicros,
+  type Dispatcher,
+  ExecutionContext,
+  type RunLimits,
+  type RunOutcome,
+  type RunResult,
+} from "./context.js";
+export { Cpu, type ExceptionHandler, hex } from "./cpu.js";
+export * from "./cpu-defs.js";
+export { Disk } from "./devices/disk.js";
+export { NetworkCard } from "./devices/network.js";
+export { IntervalTimer } from "./devices/timer.js";
+export {
+  ConfigError,
+  ContextAbort,
+  checkInt,
+  KernelContractError,
+  PhysicalAddressError,
+} from "./errors.js";
+export { EventQueue, type MachineEvent } from "./events.js";
+export * from "./index.js";
+export { DEFAULT_MEMORY_BYTES, Machine, type MachineConfig } from "./machine.js";
+export { PhysicalMemory } from "./memory.js";
+export {
+  type DiskProfile,
+  getProfile,
+  type MachineProfile,
+  type NetworkProfile,
+  PROFILES,
+  validateProfile,
+} from "./profiles.js";
+export { entryHi, entryLo, TLB_D, TLB_G, TLB_N, TLB_V, Tlb } from "./tlb.js";
+export { type ChromeTrace, type ChromeTraceEvent, Tracer } from "./trace.js";

@@ -1,0 +1,201 @@
+import { ConfigError } from "./errors.js";
+
+/**
+ * A machine profile holds hardware facts only: no OS policy and no path length of any
+ * kernel. Every number's source, or the assumption behind it, is in the package README
+ * (section "Profiles"). One profile serves every kernel.
+ */
+export interface MachineProfile {
+  readonly name: ProfileName;
+  readonly description: string;
+  readonly processor: "R2000" | "R3000";
+  /** Length of one CPU cycle in integer nanoseconds (25 MHz = 40 ns). */
+  readonly cycleNs: number;
+  /** Cycles per instruction for straight-line work charged with `exec` (single-issue pipeline). */
+  readonly cyclesPerInstruction: number;
+  /** Entries in the unified TLB. */
+  readonly tlbEntries: number;
+  /** Entries 0..tlbWiredEntries-1 are never chosen by random replacement (R3000: 8). */
+  readonly tlbWiredEntries: number;
+  /** Address-space identifiers the TLB distinguishes (R3000: 6-bit ASID). */
+  readonly asidCount: number;
+  /** A cached load or store (kuseg, kseg0, kseg2): one instruction, hitting the cache. */
+  readonly cachedAccessCycles: number;
+  /** An uncached access (kseg1): a full main-memory reference. */
+  readonly uncachedAccessCycles: number;
+  /** Pipeline cycles lost when an exception is taken (instructions in flight discarded). */
+  readonly exceptionEntryCycles: number;
+  /** `rfe`, `tlbwr`, `tlbwi`, `tlbp`, `tlbr`, `mtc0`/`mfc0`: each one instruction. */
+  readonly cp0OpCycles: number;
+  /** Data cache, for documentation and the explain output (accesses are modelled as hits). */
+  readonly dataCacheBytes: number;
+  readonly instructionCacheBytes: number;
+  readonly disk: DiskProfile;
+  readonly network: NetworkProfile;
+}
+
+export interface DiskProfile {
+  readonly model: string;
+  readonly blockBytes: number;
+  readonly blocks: number;
+  readonly blocksPerTrack: number;
+  readonly tracks: number;
+  /** Seek time model: settle + per-track * distance, capped at fullStroke. */
+  readonly seekSettleNs: number;
+  readonly seekPerTrackNs: number;
+  readonly seekFullStrokeNs: number;
+  readonly rpm: number;
+  /** Media/bus transfer rate in bytes per second. */
+  readonly transferBytesPerSecond: number;
+  /** Controller overhead per command. */
+  readonly controllerOverheadNs: number;
+}
+
+export interface NetworkProfile {
+  readonly model: string;
+  /** Time on the wire per byte (10 Mb/s Ethernet: 800 ns). */
+  readonly wireNsPerByte: number;
+  /** Preamble and start-of-frame delimiter bytes sent before every frame. */
+  readonly preambleBytes: number;
+  /** Minimum frame (padding added below it), maximum frame. */
+  readonly minFrameBytes: number;
+  readonly maxFrameBytes: number;
+  /** Receive ring slots the card DMAs into. */
+  readonly receiveRingSlots: number;
+  /** Card latency between the end of a frame and its interrupt / between a send command and the wire. */
+  readonly receiveLatencyNs: number;
+  readonly transmitLatencyNs: number;
+}
+
+export type ProfileName = "dec5000_125" | "dec3100" | "dec2100";
+
+const RZ56: DiskProfile = {
+  model: "DEC RZ56 (SCSI, 665 MB)",
+  blockBytes: 512,
+  blocks: 1_299_174,
+  blocksPerTrack: 54,
+  tracks: 24_059,
+  seekSettleNs: 4_000_000,
+  seekPerTrackNs: 1_000,
+  seekFullStrokeNs: 35_000_000,
+  rpm: 3600,
+  transferBytesPerSecond: 1_660_000,
+  controllerOverheadNs: 1_000_000,
+};
+
+const LANCE: NetworkProfile = {
+  model: "AMD Am7990 LANCE, 10 Mb/s Ethernet",
+  wireNsPerByte: 800,
+  preambleBytes: 8,
+  minFrameBytes: 64,
+  maxFrameBytes: 1518,
+  receiveRingSlots: 16,
+  receiveLatencyNs: 2_000,
+  transmitLatencyNs: 2_000,
+};
+
+export const PROFILES: Readonly<Record<ProfileName, MachineProfile>> = Object.freeze({
+  dec5000_125: Object.freeze({
+    name: "dec5000_125",
+    description: "DECstation 5000/125: 25 MHz R3000, 64 KiB I + 64 KiB D cache",
+    processor: "R3000",
+    cycleNs: 40,
+    cyclesPerInstruction: 1,
+    tlbEntries: 64,
+    tlbWiredEntries: 8,
+    asidCount: 64,
+    cachedAccessCycles: 1,
+    uncachedAccessCycles: 15,
+    exceptionEntryCycles: 3,
+    cp0OpCycles: 1,
+    dataCacheBytes: 65536,
+    instructionCacheBytes: 65536,
+    disk: RZ56,
+    network: LANCE,
+  }),
+  dec3100: Object.freeze({
+    name: "dec3100",
+    description: "DECstation 3100: 16.67 MHz R3000, 64 KiB I + 64 KiB D cache",
+    processor: "R3000",
+    cycleNs: 60,
+    cyclesPerInstruction: 1,
+    tlbEntries: 64,
+    tlbWiredEntries: 8,
+    asidCount: 64,
+    cachedAccessCycles: 1,
+    uncachedAccessCycles: 6,
+    exceptionEntryCycles: 3,
+    cp0OpCycles: 1,
+    dataCacheBytes: 65536,
+    instructionCacheBytes: 65536,
+    disk: RZ56,
+    network: LANCE,
+  }),
+  dec2100: Object.freeze({
+    name: "dec2100",
+    description: "DECstation 2100: 12.5 MHz R2000, 64 KiB I + 64 KiB D cache",
+    processor: "R2000",
+    cycleNs: 80,
+    cyclesPerInstruction: 1,
+    tlbEntries: 64,
+    tlbWiredEntries: 8,
+    asidCount: 64,
+    cachedAccessCycles: 1,
+    uncachedAccessCycles: 5,
+    exceptionEntryCycles: 3,
+    cp0OpCycles: 1,
+    dataCacheBytes: 65536,
+    instructionCacheBytes: 65536,
+    disk: RZ56,
+    network: LANCE,
+  }),
+});
+
+export const PROFILE_NAMES = Object.freeze(Object.keys(PROFILES) as ProfileName[]);
+export const DEFAULT_PROFILE: ProfileName = "dec5000_125";
+
+/** Looks a profile up by name; a wrong name gets a ConfigError naming the valid ones. */
+export function getProfile(name: string = DEFAULT_PROFILE): MachineProfile {
+  if (!Object.hasOwn(PROFILES, name)) {
+    throw new ConfigError(`unknown profile "${name}"; valid profiles: ${PROFILE_NAMES.join(", ")}`);
+  }
+  return PROFILES[name as ProfileName];
+}
+
+/** Validates a profile built by hand (tests, what-if studies); returns it frozen. */
+export function validateProfile(p: MachineProfile): MachineProfile {
+  const positive: (keyof MachineProfile)[] = [
+    "cycleNs",
+    "cyclesPerInstruction",
+    "cachedAccessCycles",
+    "uncachedAccessCycles",
+    "cp0OpCycles",
+  ];
+  for (const k of positive) {
+    const v = p[k];
+    if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) {
+      throw new ConfigError(
+        `profile ${String(p.name)}: ${k} must be a positive integer, got ${String(v)}`,
+      );
+    }
+  }
+  if (!Number.isInteger(p.exceptionEntryCycles) || p.exceptionEntryCycles < 0) {
+    throw new ConfigError(`profile ${p.name}: exceptionEntryCycles must be a non-negative integer`);
+  }
+  if (p.tlbEntries !== 64) {
+    throw new ConfigError(`profile ${p.name}: the R3000 TLB has 64 entries, got ${p.tlbEntries}`);
+  }
+  if (
+    !Number.isInteger(p.tlbWiredEntries) ||
+    p.tlbWiredEntries < 0 ||
+    p.tlbWiredEntries >= p.tlbEntries
+  ) {
+    throw new ConfigError(`profile ${p.name}: tlbWiredEntries must be in [0, ${p.tlbEntries})`);
+  }
+  if (p.asidCount !== 64) {
+    throw new ConfigError(
+      `profile ${p.name}: the R3000 has 64 address-space ids, got ${p.asidCount}`,
+    );
+  }
+  return Object.freeze({ ...p });
+}

@@ -1,0 +1,17 @@
+import { defineConfig } from "vitest/config";
+
+// Resolve workspace packages to their TypeScript sources (the "@exolab/source" export
+// condition), so each package tests alone on a fresh clone without building its dependencies.
+// When VITEST_JSON_DIR is set (by .ci/run), each package also writes vitest's JSON report
+// there, so CI can count passed and failed tests across the whole repo.
+const jsonDir = process.env.VITEST_JSON_DIR;
+const pkgName = process.cwd().split("/").slice(-2).join("-");
+
+export default defineConfig({
+  ssr: { resolve: { conditions: ["@exolab/source", "module", "node", "development|production"] } },
+  test: {
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    reporters: jsonDir ? ["default", "json"] : ["default"],
+    outputFile: jsonDir ? { json: `${jsonDir}/${pkgName}.json` } : undefined,
+  },
+});
