@@ -474,6 +474,16 @@ export class Cpu {
   }
 
   /**
+   * `mult` then `mflo`: the low 32 bits of a signed product, charged the multiplier's latency
+   * (profile.multiplyCycles) as one instruction.
+   */
+  multiply(a: number, b: number): number {
+    this.pc = (this.pc + 4) >>> 0;
+    this.charge(this.profile.multiplyCycles, (this.status & SR_KUC) !== 0 ? Category.User : Category.Kernel);
+    return Math.imul(a, b);
+  }
+
+  /**
    * A floating-point instruction (coprocessor 1): raises CpU unless Status.CU1 is set.
    * Charges one instruction when it executes.
    */

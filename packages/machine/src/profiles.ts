@@ -23,6 +23,8 @@ export interface MachineProfile {
   readonly cachedAccessCycles: number;
   /** An uncached access (kseg1): a full main-memory reference. */
   readonly uncachedAccessCycles: number;
+  /** `mult` with the `mflo` interlock: the integer multiplier's latency. */
+  readonly multiplyCycles: number;
   /** Pipeline cycles lost when an exception is taken (instructions in flight discarded). */
   readonly exceptionEntryCycles: number;
   /** `rfe`, `tlbwr`, `tlbwi`, `tlbp`, `tlbr`, `mtc0`/`mfc0`: each one instruction. */
@@ -106,6 +108,7 @@ export const PROFILES: Readonly<Record<ProfileName, MachineProfile>> = Object.fr
     asidCount: 64,
     cachedAccessCycles: 1,
     uncachedAccessCycles: 15,
+    multiplyCycles: 12,
     exceptionEntryCycles: 3,
     cp0OpCycles: 1,
     dataCacheBytes: 65536,
@@ -124,6 +127,7 @@ export const PROFILES: Readonly<Record<ProfileName, MachineProfile>> = Object.fr
     asidCount: 64,
     cachedAccessCycles: 1,
     uncachedAccessCycles: 6,
+    multiplyCycles: 12,
     exceptionEntryCycles: 3,
     cp0OpCycles: 1,
     dataCacheBytes: 65536,
@@ -142,6 +146,7 @@ export const PROFILES: Readonly<Record<ProfileName, MachineProfile>> = Object.fr
     asidCount: 64,
     cachedAccessCycles: 1,
     uncachedAccessCycles: 5,
+    multiplyCycles: 12,
     exceptionEntryCycles: 3,
     cp0OpCycles: 1,
     dataCacheBytes: 65536,
@@ -170,6 +175,7 @@ export function validateProfile(p: MachineProfile): MachineProfile {
     "cachedAccessCycles",
     "uncachedAccessCycles",
     "cp0OpCycles",
+    "multiplyCycles",
   ];
   for (const k of positive) {
     const v = p[k];

@@ -23,6 +23,8 @@ export interface CpuView extends SwitchSignal {
   exec(instructions: number, label: string, cat?: Category): void;
   reg(i: number): number;
   setReg(i: number, value: number): void;
+  /** `mult`/`mflo`: the low word of a signed product, at the multiplier's latency. */
+  multiply(a: number, b: number): number;
   /** Signed add that traps on overflow (Ov). */
   addTrapping(a: number, b: number): number;
   /** A coprocessor-1 instruction; raises CpU when the coprocessor is not usable. */
