@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+import { writeFileSync } from "node:fs";
+import { runCli } from "./cli.js";
+
+const code = runCli(process.argv.slice(2), {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  writeFile: (path, text) => writeFileSync(path, text),
+  interactive: process.stderr.isTTY === true,
+});
+process.exitCode = code;

@@ -1,0 +1,38 @@
+import type { Machine } from "@exolab/machine/privileged";
+import type { Meter } from "../meter.js";
+import type { PortId } from "../ports.js";
+import type { Workload } from "../workload.js";
+
+export type SystemId = "monolithic" | "exokernel" | "exos";
+export const SYSTEM_IDS: readonly SystemId[] = Object.freeze(["monolithic", "exokernel", "exos"]);
+/** The system every ratio is taken against. */
+export const BASELINE: SystemId = "monolithic";
+
+export interface SystemOptions {
+  readonly profile: string;
+  readonly seed: number;
+  readonly trace?: boolean;
+}
+
+/** One fresh, seeded system: a machine with its kernel (and libOS) booted. */
+export interface SystemInstance {
+  readonly machine: Machine;
+  /** Event counts of the system (TLB refills, syscalls, upcalls, switches, …), cumulative. */
+  counters(): Record<string, number>;
+  /** Runs the workload's threads, each as its own process or environment, to completion. */
+  execute(workload: Workload, meter: Meter): void;
+}
+
+/**
+ * Maps workloads onto one system's own API (ports and adapters). The adapter is the only
+ * place that knows the system; the workload never does.
+ */
+export interface SystemAdapter {
+  readonly id: SystemId;
+  readonly title: string;
+  /** Why the system cannot serve this port, or undefined when it can. */
+  unsupported(port: PortId, benchmark: string): string | undefined;
+  create(options: SystemOptions): SystemInstance;
+  /** The policy configs in force (printed in every report). */
+  policies(): Record<string, unknown>;
+}

@@ -1,0 +1,45 @@
+/**
+ * Instruction counts of the workloads' own user-level code (the application side, identical
+ * on every system). Each is counted from the MIPS code a C compiler emits for it.
+ */
+export interface Cost {
+  readonly label: string;
+  readonly instructions: number;
+  readonly source: string;
+}
+
+export const COSTS = {
+  loop: {
+    label: "app.loop",
+    instructions: 2,
+    source: "benchmark loop: addiu i,i,1; bne i,n,top (branch-delay slot filled by the body)",
+  },
+  procCall: {
+    label: "app.proc-call",
+    instructions: 4,
+    source: "null procedure call: jal f; nop (delay slot); f: jr ra; nop (delay slot)",
+  },
+  check: {
+    label: "app.check",
+    instructions: 2,
+    source: "compare the value received with the one expected: bne v0,t0,fail; nop",
+  },
+  increment: {
+    label: "app.increment",
+    instructions: 1,
+    source: "addiu v0,v0,1 on the counter received",
+  },
+  matmulInner: {
+    label: "app.matmul.inner",
+    instructions: 6,
+    source:
+      "inner product step after the two loads: mult; mflo; addu sum; addiu pa,4; addiu pb,600; bne (delay slot filled) — the multiplier's extra latency is charged by the profile's multiply cost",
+  },
+  matmulRow: {
+    label: "app.matmul.row",
+    instructions: 6,
+    source: "per (i,j): reset sum, compute row/column pointers (2 addu, 2 sll), loop test",
+  },
+} as const satisfies Record<string, Cost>;
+
+export const ALL_COSTS: readonly Cost[] = Object.values(COSTS);

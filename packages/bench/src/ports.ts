@@ -1,0 +1,91 @@
+import type { CpuView, Thread } from "@exolab/machine";
+
+/**
+ * Ports: what a workload may ask of a system. A workload is written once against these; each
+ * system's adapter implements the ports it can serve on that system's own API. A workload
+ * never learns which system it runs on.
+ *
+ * Every port hands a thread its CPU view (user-mode loads, stores and `exec` under its own
+ * address space); blocking operations are generators used with `yield*`.
+ */
+export interface BasePort {
+  readonly cpu: CpuView;
+  /** A page-aligned region of `bytes` of ordinary memory, mapped read/write, for the workload. */
+  memory(bytes: number): number;
+}
+
+/** `getpid` and friends: one call that crosses into the system and back. */
+export interface CallPort extends BasePort {
+  call(): number;
+}
+
+/** Exceptions delivered to a user handler that saves and restores what it uses and resumes. */
+export type ExceptionKind = "unalign" | "overflow" | "coproc" | "prot";
+export interface ExceptionPort extends BasePort {
+  /** Installs the handler for `kind`, which skips the faulting instruction and resumes. */
+  arm(kind: ExceptionKind): void;
+  /** Executes one instruction that raises `kind`; returns after the handler resumed. */
+  trigger(kind: ExceptionKind): void;
+  /** Handler invocations so far (the workload checks every trigger reached its handler). */
+  readonly handled: number;
+}
+
+/** Protected control transfer to a peer that transfers straight back. */
+export interface TransferPort extends BasePort {
+  /** Thread 0: one round trip (two one-way transfers). */
+  roundTrip(): Thread;
+}
+
+/**
+ * A word-sized counter passed between two threads (pipe, pipe', shm). Thread 0 sends and
+ * waits for the reply; thread 1 receives, increments and replies.
+ */
+export interface ChannelPort extends BasePort {
+  send(word: number): Generator<unknown, void, unknown>;
+  receive(): Generator<unknown, number, unknown>;
+}
+
+/** A call into another address space that increments a counter and returns it. */
+export interface RpcPort extends BasePort {
+  call(arg: number): Generator<unknown, number, unknown>;
+  /** Thread 1 (the server) runs this once to offer the procedure; it never returns on its own. */
+  serve(): Thread;
+}
+
+/** Application-level virtual memory (Appel and Li's primitives). */
+export interface VmPort extends BasePort {
+  /** Is the page at va dirty? (a page-table lookup, no TLB access) */
+  dirty(va: number): boolean;
+  /** Read-protect `pages` pages from va in one call. */
+  protect(va: number, pages: number): void;
+  /** Remove read protection from `pages` pages from va in one call. */
+  unprotect(va: number, pages: number): void;
+  /** The application's handler for protection faults; it runs at user level and then resumes. */
+  onFault(handler: (va: number) => void): void;
+}
+
+/** Application-level proportional-share scheduling. */
+export interface StridePort extends BasePort {
+  /**
+   * Runs `tickets.length` processes that each increment a counter, under a scheduler that
+   * gives them slices in proportion to their tickets, for `slices` slices; returns the counts.
+   */
+  run(tickets: readonly number[], slices: number): Generator<unknown, number[], unknown>;
+}
+
+export interface PortMap {
+  user: BasePort;
+  syscall: CallPort;
+  "syscall-stack": CallPort;
+  "lib-call": CallPort;
+  exception: ExceptionPort;
+  transfer: TransferPort;
+  pipe: ChannelPort;
+  "pipe-inline": ChannelPort;
+  shm: ChannelPort;
+  lrpc: RpcPort;
+  tlrpc: RpcPort;
+  vm: VmPort;
+  stride: StridePort;
+}
+export type PortId = keyof PortMap;

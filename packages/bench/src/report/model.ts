@@ -1,0 +1,83 @@
+import { paperRow } from "../paper.js";
+import type { BenchReport, BenchResult } from "../result.js";
+
+/** One displayed figure: ours, the paper's, and the ratio to the baseline. */
+export interface Cell {
+  readonly system: string;
+  readonly supported: boolean;
+  readonly reason?: string;
+  readonly ours: number | null;
+  readonly paper: number | null;
+  readonly ratio: number | null;
+  readonly paperRatio: number | null;
+  readonly text: string;
+}
+
+export interface Row {
+  readonly benchmark: string;
+  readonly unit: string;
+  readonly cells: Cell[];
+  readonly note: string;
+}
+
+/** Display value in the row's unit (µs, or seconds for s/op). */
+export function displayValue(r: BenchResult): number {
+  return r.unit === "s/op" ? r.simulatedMicros / 1e6 : r.simulatedMicros;
+}
+
+export function fmt(v: number | null): string {
+  if (v === null) return "—";
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  if (a >= 100) return v.toFixed(0);
+  if (a >= 10) return v.toFixed(1);
+  if (a >= 1) return v.toFixed(2);
+  return v.toFixed(3);
+}
+
+/** Table rows: one per benchmark, a cell per system (systems in the order given). */
+export function buildRows(report: BenchReport, systems: readonly string[]): Row[] {
+  const benchmarks = [...new Set(report.results.map((r) => r.benchmark))];
+  return benchmarks.map((b) => {
+    const results = report.results.filter((r) => r.benchmark === b);
+    const unit = results[0]?.unit ?? "us/op";
+    const baselinePaper = results.find((r) => r.system === "monolithic")?.paperMicros ?? null;
+    const cells = systems
+      .map((s) => results.find((r) => r.system === s))
+      .filter((r): r is BenchResult => r !== undefined)
+      .map((r): Cell => {
+        const paper =
+          r.paperMicros === null ? null : r.unit === "s/op" ? r.paperMicros / 1e6 : r.paperMicros;
+        const paperRatio =
+          baselinePaper !== null && r.paperMicros !== null && r.paperMicros > 0
+            ? baselinePaper / r.paperMicros
+            : null;
+        if (!r.supported) {
+          return {
+            system: r.system,
+            supported: false,
+            reason: r.reason,
+            ours: null,
+            paper,
+            ratio: null,
+            paperRatio,
+            text: "n/a",
+          };
+        }
+        let text = fmt(displayValue(r));
+        if (r.observed?.shares !== undefined)
+          text = (r.observed.shares as number[]).map((x) => fmt(x)).join(" : ");
+        return {
+          system: r.system,
+          supported: true,
+          ours: displayValue(r),
+          paper,
+          ratio: r.ratioToBaseline,
+          paperRatio,
+          text,
+        };
+      });
+    const row = paperRow(b);
+    return { benchmark: b, unit, cells, note: row?.note ?? "" };
+  });
+}

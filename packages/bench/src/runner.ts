@@ -1,0 +1,176 @@
+import { CATEGORY_NAMES, OWNER_KIND_NAMES } from "@exolab/machine";
+import { attributionBetween, getProfile } from "@exolab/machine/privileged";
+import Benchmark from "benchmark";
+import {
+  BASELINE,
+  type SystemAdapter,
+  type SystemInstance,
+  type SystemOptions,
+} from "./adapters/adapter.js";
+import { Meter } from "./meter.js";
+import { paperFigure } from "./paper.js";
+import type { BenchResult } from "./result.js";
+import type { Workload } from "./workload.js";
+
+export interface RunOptions {
+  readonly profile: string;
+  readonly seed: number;
+  /** Shortens only the host-time measurement; simulated figures are the same. */
+  readonly quick?: boolean;
+  /** Skip the host-time measurement altogether (tests). */
+  readonly hostTiming?: boolean;
+}
+
+export interface SimulatedRun {
+  cycles: number;
+  ops: number;
+  attribution: Record<string, number>;
+  attributionByOwner: Record<string, number>;
+  counts: Record<string, number>;
+  labels: BenchResult["labels"];
+  observed: Record<string, number | number[]>;
+}
+
+/** Runs one workload once on a fresh seeded system and reads the meter's windows. */
+export function simulate(
+  w: Workload,
+  adapter: SystemAdapter,
+  options: SystemOptions,
+): SimulatedRun {
+  return simulateOn(adapter.create(options), w, adapter);
+}
+
+/** As simulate, on a system the caller created (to read its trace afterwards). */
+export function simulateOn(sys: SystemInstance, w: Workload, adapter: SystemAdapter): SimulatedRun {
+  const meter = new Meter(sys.machine, () => sys.counters());
+  sys.execute(w, meter);
+  if (!meter.finished)
+    throw new Error(`${w.id} on ${adapter.id}: the workload did not finish its measurement`);
+  const attribution: Record<string, number> = Object.fromEntries(CATEGORY_NAMES.map((c) => [c, 0]));
+  const byOwner: Record<string, number> = Object.fromEntries(OWNER_KIND_NAMES.map((k) => [k, 0]));
+  const counts: Record<string, number> = {};
+  const labels = new Map<string, { calls: number; instructions: number; cycles: number }>();
+  let cycles = 0;
+  for (const win of meter.windows) {
+    const r = attributionBetween(sys.machine.accounting, win.before, win.after);
+    cycles += r.totalCycles;
+    for (const [k, v] of Object.entries(r.byCategory)) attribution[k] = (attribution[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(r.byOwnerKind)) byOwner[k] = (byOwner[k] ?? 0) + v;
+    for (const l of r.labels) {
+      const s = labels.get(l.label) ?? { calls: 0, instructions: 0, cycles: 0 };
+      s.calls += l.calls;
+      s.instructions += l.instructions;
+      s.cycles += l.cycles;
+      labels.set(l.label, s);
+    }
+    for (const [k, v] of Object.entries(win.afterCounts))
+      counts[k] = (counts[k] ?? 0) + v - (win.beforeCounts[k] ?? 0);
+  }
+  return {
+    cycles,
+    ops: meter.ops,
+    attribution,
+    attributionByOwner: byOwner,
+    counts,
+    labels: [...labels]
+      .map(([label, s]) => ({ label, ...s }))
+      .sort((a, b) => (a.label < b.label ? -1 : 1)),
+    observed: meter.observed,
+  };
+}
+
+/** Host nanoseconds per simulated operation, measured by benchmark.js over whole runs. */
+function hostNsPerOp(
+  w: Workload,
+  adapter: SystemAdapter,
+  options: SystemOptions,
+  ops: number,
+  quick: boolean,
+): number {
+  const bench = new Benchmark(`${w.id}@${adapter.id}`, () => simulate(w, adapter, options), {
+    maxTime: quick ? 0.02 : 0.25,
+    minSamples: quick ? 1 : 3,
+    initCount: 1,
+  });
+  bench.run({ async: false });
+  return (bench.stats.mean * 1e9) / ops;
+}
+
+export function runBenchmark(
+  w: Workload,
+  adapter: SystemAdapter,
+  options: RunOptions,
+): BenchResult {
+  const base = {
+    suite: w.suite,
+    benchmark: w.id,
+    system: adapter.id,
+    unit: w.unit,
+    paperMicros: paperMicros(w, adapter.id, options.profile),
+    iterations: { warmup: w.iterations.warmup, measured: w.iterations.measured },
+  };
+  const reason = adapter.unsupported(w.port, w.id);
+  if (reason !== undefined) {
+    return {
+      ...base,
+      supported: false,
+      reason,
+      simulatedCycles: 0,
+      simulatedMicros: 0,
+      ratioToBaseline: null,
+      attribution: {},
+      attributionByOwner: {},
+      counts: {},
+      labels: [],
+      hostNsPerOp: 0,
+    };
+  }
+  const profile = getProfile(options.profile);
+  const sysOptions: SystemOptions = { profile: options.profile, seed: options.seed };
+  const run = simulate(w, adapter, sysOptions);
+  const cyclesPerOp = run.cycles / run.ops;
+  const micros = (cyclesPerOp * profile.cycleNs) / 1000;
+  const result: BenchResult = {
+    ...base,
+    supported: true,
+    simulatedCycles: cyclesPerOp,
+    simulatedMicros: micros,
+    ratioToBaseline: null,
+    attribution: perOp(run.attribution, run.ops),
+    attributionByOwner: perOp(run.attributionByOwner, run.ops),
+    counts: perOp(run.counts, run.ops),
+    labels: run.labels,
+    hostNsPerOp:
+      options.hostTiming === false
+        ? 0
+        : hostNsPerOp(w, adapter, sysOptions, run.ops, options.quick === true),
+  };
+  if (Object.keys(run.observed).length > 0) result.observed = run.observed;
+  return result;
+}
+
+/** The paper's figure in microseconds per operation (Table 9's seconds converted). */
+function paperMicros(w: Workload, system: string, profile: string): number | null {
+  const f = paperFigure(w.id, system, profile);
+  if (f === null || w.unit === "share") return null;
+  return w.unit === "s/op" ? f * 1e6 : f;
+}
+
+function perOp(r: Record<string, number>, ops: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(r)) out[k] = v / ops;
+  return out;
+}
+
+/** Fills ratioToBaseline: baseline cycles / system cycles, per benchmark. */
+export function fillRatios(results: BenchResult[]): void {
+  for (const r of results) {
+    const base = results.find(
+      (b) => b.benchmark === r.benchmark && b.system === BASELINE && b.supported,
+    );
+    r.ratioToBaseline =
+      r.supported && base !== undefined && r.simulatedCycles > 0
+        ? base.simulatedCycles / r.simulatedCycles
+        : null;
+  }
+}

@@ -1,0 +1,27 @@
+import type { Thread } from "@exolab/machine";
+import type { Meter } from "./meter.js";
+import type { PortId, PortMap } from "./ports.js";
+
+export type Unit = "us/op" | "s/op" | "share";
+
+/**
+ * A benchmark, written once against one port. `threads[0]` is the measuring thread; further
+ * threads are its peers (the other end of a pipe, the RPC server), each run by the adapter
+ * as a separate process or environment of the system under test.
+ */
+export interface Workload<P extends PortId = PortId> {
+  readonly id: string;
+  readonly suite: "paper";
+  readonly title: string;
+  readonly port: P;
+  readonly unit: Unit;
+  /** Fixed by the workload: the same for every system and profile. */
+  readonly iterations: { readonly warmup: number; readonly measured: number };
+  readonly threads: readonly ((port: PortMap[P], meter: Meter) => Thread)[];
+  /** For units other than us/op: how to turn cycles per op into the unit (s/op: seconds). */
+  readonly note?: string;
+}
+
+export function defineWorkload<P extends PortId>(w: Workload<P>): Workload<P> {
+  return Object.freeze(w);
+}
