@@ -1,4 +1,4 @@
-import { PAGE_BYTES } from "@exolab/machine";
+import { PAGE_BYTES, safepoint } from "@exolab/machine";
 import { COSTS } from "../costs.js";
 import { defineWorkload } from "../workload.js";
 
