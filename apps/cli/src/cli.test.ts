@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import { runCli } from "./cli.js";
+import type { Io } from "./io.js";
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const files = new Map<string, string>();
+  const io: Io = {
+    out: (s) => out.push(s),
+    err: (s) => err.push(s),
+    writeFile: (p, t) => files.set(p, t),
+    interactive: false,
+  };
+  return { io, out, err, files, errText: () => err.join(""), outText: () => out.join("") };
+}
+
+describe("exolab argument handling", () => {
+  it("--help for the program and for every command exits 0 and lists the commands/options", () => {
+    const c = capture();
+    expect(runCli(["--help"], c.io)).toBe(0);
+    for (const cmd of ["bench", "trace", "explain", "profiles", "list"])
+      expect(c.outText()).toContain(cmd);
+    for (const cmd of ["bench", "trace", "explain", "profiles", "list"]) {
+      const d = capture();
+      expect(runCli([cmd, "--help"], d.io)).toBe(0);
+      expect(d.outText()).toContain(`Usage: exolab ${cmd}`);
+    }
+    const b = capture();
+    runCli(["bench", "--help"], b.io);
+    for (const flag of [
+      "--suite",
+      "--profile",
+      "--system",
+      "--seed",
+      "--json",
+      "--md",
+      "--html",
+      "--quick",
+    ]) {
+      expect(b.outText()).toContain(flag);
+    }
+  });
+
+  const oneLineError = (args: string[], ...mustContain: string[]) => {
+    const c = capture();
+    expect(runCli(args, c.io)).not.toBe(0);
+    const text = c.errText().trimEnd();
+    expect(text.split("\n")).toHaveLength(1);
+    for (const s of mustContain) expect(text).toContain(s);
+  };
+
+  it("a wrong profile names the valid ones", () => {
+    oneLineError(["bench", "--profile", "vax780"], "vax780", "dec5000_125", "dec3100", "dec2100");
+  });
+
+  it("an unknown flag names the valid options", () => {
+    oneLineError(["bench", "--fast"], "--fast", "--quick", "--profile");
+  });
+
+  it("a wrong system names the valid ones", () => {
+    oneLineError(["bench", "--system", "windows"], "windows", "valid systems");
+  });
+
+  it("a wrong benchmark names the valid ones", () => {
+    oneLineError(
+      ["explain", "fork-bomb", "--system", "monolithic"],
+      "fork-bomb",
+      "getpid",
+      "appel2",
+    );
+    oneLineError(
+      ["trace", "fork-bomb", "--system", "monolithic", "--out", "x.json"],
+      "fork-bomb",
+      "valid benchmarks",
+    );
+  });
+
+  it("a bad seed and a missing required option are one-line errors", () => {
+    oneLineError(["bench", "--seed", "-3"], "seed");
+    oneLineError(["bench", "--seed", "1.5"], "seed");
+    oneLineError(["explain", "getpid"], "--system");
+  });
+
+  it("an unknown command is refused", () => {
+    const c = capture();
+    expect(runCli(["benchmark"], c.io)).not.toBe(0);
+    expect(c.errText()).toContain("unknown command");
+  });
+
+  it("profiles lists the three machines", () => {
+    const c = capture();
+    expect(runCli(["profiles"], c.io)).toBe(0);
+    for (const p of ["dec5000_125", "dec3100", "dec2100"]) expect(c.outText()).toContain(p);
+  });
+
+  it("list names every benchmark of the paper suite", () => {
+    const c = capture();
+    expect(runCli(["list"], c.io)).toBe(0);
+    for (const b of [
+      "proc-call",
+      "getpid",
+      "exc-prot",
+      "pct",
+      "pipe",
+      "lrpc",
+      "appel2",
+      "matmul",
+      "stride",
+    ]) {
+      expect(c.outText()).toContain(b);
+    }
+  });
+});
