@@ -219,6 +219,9 @@ export class Machine {
     const saved = this.cpu.status;
     const savedOwner = this.cpu.setOwner(KERNEL_OWNER);
     this.cpu.status = SR_IEC | SR_IM_MASK;
+    // Events already due (scheduled for this very cycle) fire now: charging zero idle
+    // cycles would never reach them.
+    if (this.events.nextAt <= this.cpu.now) this.serviceEvents();
     this.cpu.checkInterrupts();
     if (cycle > this.cpu.now) this.cpu.charge(cycle - this.cpu.now, Category.Idle);
     this.cpu.status = saved;

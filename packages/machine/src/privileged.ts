@@ -21,8 +21,30 @@ export {
 } from "./context.js";
 export { Cpu, type ExceptionHandler, hex } from "./cpu.js";
 export * from "./cpu-defs.js";
-export { Disk } from "./devices/disk.js";
-export { NetworkCard } from "./devices/network.js";
+export {
+  ceilDiv,
+  DeviceBusyError,
+  DISK_COMMAND_REGISTER_WRITES,
+  DISK_MAX_BLOCKS_PER_COMMAND,
+  DISK_STATUS_BUSY,
+  DISK_STATUS_DONE,
+  Disk,
+  type DiskEstimate,
+  rotationalWaitNs,
+  seekTimeNs,
+  transferTimeNs,
+} from "./devices/disk.js";
+export {
+  INTERFRAME_GAP_BYTES,
+  NET_STATUS_ALL,
+  NET_STATUS_MISS,
+  NET_STATUS_RX,
+  NET_STATUS_TX,
+  NET_TRANSMIT_REGISTER_WRITES,
+  NetworkCard,
+  type NetworkPort,
+  type TrafficOptions,
+} from "./devices/network.js";
 export { IntervalTimer } from "./devices/timer.js";
 export {
   ConfigError,
@@ -45,3 +67,12 @@ export {
 } from "./profiles.js";
 export { entryHi, entryLo, TLB_D, TLB_G, TLB_N, TLB_V, Tlb } from "./tlb.js";
 export { type ChromeTrace, type ChromeTraceEvent, Tracer } from "./trace.js";
+export {
+  Link,
+  type MachineDriver,
+  type QuantumInfo,
+  World,
+  WorldError,
+  type WorldRunOptions,
+  type WorldRunResult,
+} from "./world.js";

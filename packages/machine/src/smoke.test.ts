@@ -60,3 +60,15 @@ describe("smoke: a tiny kernel maps on refill and a user thread runs", () => {
     expect(seen).toBe(0x1002);
   });
 });
+
+describe("idling with an event due at this very cycle", () => {
+  it("fires the event instead of looping forever", () => {
+    const m = new Machine();
+    let fired = 0;
+    m.events.schedule(m.now, "now", () => fired++);
+    m.syncEvents();
+    const res = m.run({ pickNext: () => null }, { maxResumes: 1 });
+    expect(fired).toBe(1);
+    expect(res.outcome).toBe("idle");
+  });
+});

@@ -1,0 +1,404 @@
+/**
+ * Host-speed benchmark of the machine's hot paths (not a test: it times the host).
+ *
+ * Every speed figure is a ratio against a raw typed-array loop over the same precomputed
+ * address array in the same process, because absolute host speed varies from run to run.
+ * Each case is one pass over N >= 100,000 addresses through the public cpu.load32/store32.
+ * The TLB-hit cases touch 48 pages split across 2 address spaces (ASID switched between the
+ * halves with cpu.setAsid), all resident in the TLB; the refill case touches 224 pages, so
+ * about 3 accesses in 4 miss and run a tiny refill handler.
+ *
+ * Single processes come out bimodal (JIT outcomes, see shared/reference/host-performance.md),
+ * so the parent runs the cases in BENCH_PROCESSES child processes (default 3) and reports
+ * the median of each figure. Host memory is measured in a fresh child of its own.
+ *
+ * Env: BENCH_MAX_TIME (seconds per case per process, default 1), BENCH_PROCESSES (default 3),
+ * BENCH_JSON (a file to write the figures to, one key per figure).
+ */
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import Benchmark from "benchmark";
+import {
+  type Cpu,
+  ExcCode,
+  entryHi,
+  entryLo,
+  Machine,
+  Resolution,
+  SeededRandom,
+  TLB_D,
+  TLB_V,
+} from "../src/privileged.js";
+
+const ACCESSES = 1 << 17; // 131,072 per pass
+const HALF = ACCESSES >>> 1;
+const HIT_PAGES_PER_SPACE = 24; // 48 pages resident in the 56 non-wired TLB slots
+const REFILL_PAGES_PER_SPACE = 112; // 224 pages over 56 slots: about 75% misses
+const FIRST_VPN = 16;
+const MEMORY_BYTES = 32 * 1024 * 1024;
+const EXCEPTIONS_PER_OP = 100_000;
+const TIMER_PERIOD = 100;
+const INTERRUPTS_PER_OP = 10_000;
+const MiB = 1024 * 1024;
+
+type Figures = Record<string, number>;
+
+// ---- address arrays -----------------------------------------------------------------------
+
+/**
+ * ACCESSES word addresses: the first half in pages of address space 1, the second half in
+ * pages of address space 2 (distinct VPNs, so that the raw loop indexes the same words).
+ */
+function addressArray(pagesPerSpace: number, seed: number): Uint32Array {
+  const rng = new SeededRandom(seed);
+  const a = new Uint32Array(ACCESSES);
+  for (let i = 0; i < ACCESSES; i++) {
+    const space = i < HALF ? 0 : 1;
+    const vpn = FIRST_VPN + space * pagesPerSpace + rng.below(pagesPerSpace);
+    a[i] = vpn * 4096 + rng.below(1024) * 4;
+  }
+  return a;
+}
+
+/** The ASID that address `va` belongs to in the arrays above. */
+const asidOf = (va: number, pagesPerSpace: number) =>
+  (va >>> 12) - FIRST_VPN < pagesPerSpace ? 1 : 2;
+
+// ---- the loops that are timed (module-level functions, monomorphic call sites) ---------------
+
+let sink = 0;
+
+function rawLoadPass(raw: Uint32Array, addrs: Uint32Array): number {
+  let s = 0;
+  for (let i = 0; i < HALF; i++) s = (s + raw[addrs[i]! >>> 2]!) | 0;
+  for (let i = HALF; i < ACCESSES; i++) s = (s + raw[addrs[i]! >>> 2]!) | 0;
+  return s;
+}
+
+function rawStorePass(raw: Uint32Array, addrs: Uint32Array): number {
+  for (let i = 0; i < HALF; i++) raw[addrs[i]! >>> 2] = i;
+  for (let i = HALF; i < ACCESSES; i++) raw[addrs[i]! >>> 2] = i;
+  return raw[5]!;
+}
+
+function loadPass(cpu: Cpu, addrs: Uint32Array): number {
+  let s = 0;
+  cpu.setAsid(1);
+  for (let i = 0; i < HALF; i++) s = (s + cpu.load32(addrs[i]!)) | 0;
+  cpu.setAsid(2);
+  for (let i = HALF; i < ACCESSES; i++) s = (s + cpu.load32(addrs[i]!)) | 0;
+  return s;
+}
+
+function storePass(cpu: Cpu, addrs: Uint32Array): number {
+  cpu.setAsid(1);
+  for (let i = 0; i < HALF; i++) cpu.store32(addrs[i]!, i);
+  cpu.setAsid(2);
+  for (let i = HALF; i < ACCESSES; i++) cpu.store32(addrs[i]!, i);
+  return cpu.now;
+}
+
+function breakpointPass(cpu: Cpu): number {
+  for (let i = 0; i < EXCEPTIONS_PER_OP; i++) cpu.breakpoint();
+  return cpu.now;
+}
+
+function syscallPass(cpu: Cpu): number {
+  for (let i = 0; i < EXCEPTIONS_PER_OP; i++) cpu.syscall();
+  return cpu.now;
+}
+
+function timerPass(cpu: Cpu): number {
+  cpu.exec(TIMER_PERIOD * INTERRUPTS_PER_OP, "bench.work");
+  return cpu.now;
+}
+
+// ---- machines -------------------------------------------------------------------------------
+
+/** A machine whose TLB holds every page of the hit array (identity-mapped: frame = VPN). */
+function hitMachine(): { m: Machine; misses: () => number } {
+  const m = new Machine({ memoryBytes: MEMORY_BYTES, seed: 1 });
+  let misses = 0;
+  m.setRefillHandler((cpu) => {
+    misses++;
+    cpu.tlbWriteRandom(entryHi(cpu.badVaddr >>> 12, cpu.asid), entryLo(cpu.badVaddr >>> 12, TLB_V | TLB_D));
+    cpu.rfe();
+    return Resolution.Retry;
+  });
+  let slot = m.tlb.wired;
+  for (let space = 0; space < 2; space++) {
+    for (let p = 0; p < HIT_PAGES_PER_SPACE; p++) {
+      const vpn = FIRST_VPN + space * HIT_PAGES_PER_SPACE + p;
+      m.cpu.tlbWriteIndexed(slot++, entryHi(vpn, space + 1), entryLo(vpn, TLB_V | TLB_D));
+    }
+  }
+  return { m, misses: () => misses };
+}
+
+/** A machine with a tiny refill handler (identity mapping, tlbwr, rfe). */
+function refillMachine(): { m: Machine; refills: () => number } {
+  const m = new Machine({ memoryBytes: MEMORY_BYTES, seed: 1 });
+  let refills = 0;
+  m.setRefillHandler((cpu) => {
+    refills++;
+    const vpn = cpu.badVaddr >>> 12;
+    cpu.tlbWriteRandom(entryHi(vpn, cpu.asid), entryLo(vpn, TLB_V | TLB_D));
+    cpu.rfe();
+    return Resolution.Retry;
+  });
+  return { m, refills: () => refills };
+}
+
+function trapMachine(): Machine {
+  const m = new Machine({ memoryBytes: 1 * MiB, seed: 1 });
+  const back = (cpu: Cpu) => {
+    cpu.rfe();
+    return Resolution.Retry;
+  };
+  m.setExceptionHandler(ExcCode.Bp, back);
+  m.setExceptionHandler(ExcCode.Sys, back);
+  return m;
+}
+
+function timerMachine(): { m: Machine; taken: () => number } {
+  const m = new Machine({ memoryBytes: 1 * MiB, seed: 1 });
+  let taken = 0;
+  m.setExceptionHandler(ExcCode.Int, (cpu) => {
+    taken++;
+    m.timer.acknowledge();
+    cpu.rfe();
+    return Resolution.Retry;
+  });
+  m.timer.start(TIMER_PERIOD);
+  return { m, taken: () => taken };
+}
+
+// ---- one process: every speed case once --------------------------------------------------------
+
+interface CaseResult {
+  name: string;
+  /** Median seconds per op (one pass). */
+  median: number;
+  rme: number;
+  samples: number;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n === 0 ? Number.NaN : n % 2 === 1 ? s[n >> 1]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+}
+
+function speedChild(maxTime: number): Figures {
+  const hitAddrs = addressArray(HIT_PAGES_PER_SPACE, 11);
+  const refillAddrs = addressArray(REFILL_PAGES_PER_SPACE, 12);
+  for (let i = 0; i < ACCESSES; i++) {
+    if (asidOf(hitAddrs[i]!, HIT_PAGES_PER_SPACE) !== (i < HALF ? 1 : 2)) throw new Error("layout");
+  }
+  const raw = new Uint32Array(MEMORY_BYTES / 4).fill(1);
+  const hit = hitMachine();
+  const refill = refillMachine();
+  const trap = trapMachine();
+  const timer = timerMachine();
+  const cpuHit = hit.m.cpu;
+  const cpuRefill = refill.m.cpu;
+  const cpuTrap = trap.cpu;
+  const cpuTimer = timer.m.cpu;
+
+  const suite = new Benchmark.Suite();
+  const opts = { maxTime, minSamples: 10 };
+  suite.add("raw load", () => {
+    sink ^= rawLoadPass(raw, hitAddrs);
+  }, opts);
+  suite.add("TLB-hit load", () => {
+    sink ^= loadPass(cpuHit, hitAddrs);
+  }, opts);
+  suite.add("raw store", () => {
+    sink ^= rawStorePass(raw, hitAddrs);
+  }, opts);
+  suite.add("TLB-hit store", () => {
+    sink ^= storePass(cpuHit, hitAddrs);
+  }, opts);
+  suite.add("raw load (refill array)", () => {
+    sink ^= rawLoadPass(raw, refillAddrs);
+  }, opts);
+  suite.add("load with refills", () => {
+    sink ^= loadPass(cpuRefill, refillAddrs);
+  }, opts);
+  suite.add("Bp raise + rfe", () => {
+    sink ^= breakpointPass(cpuTrap);
+  }, opts);
+  suite.add("Sys raise + rfe", () => {
+    sink ^= syscallPass(cpuTrap);
+  }, opts);
+  suite.add("timer interrupts", () => {
+    sink ^= timerPass(cpuTimer);
+  }, opts);
+
+  // Count the refill case's misses per pass outside the timed runs.
+  const r0 = refill.refills();
+  loadPass(cpuRefill, refillAddrs);
+  const refillsPerPass = refill.refills() - r0;
+  const t0 = timer.taken();
+  timerPass(cpuTimer);
+  const interruptsPerPass = timer.taken() - t0;
+
+  suite.run({ async: false });
+  const results: CaseResult[] = suite.map((b: Benchmark) => ({
+    name: b.name ?? "",
+    median: median(b.stats.sample),
+    rme: b.stats.rme,
+    samples: b.stats.sample.length,
+  }));
+  const sec = (name: string) => {
+    const r = results.find((x) => x.name === name);
+    if (r === undefined) throw new Error(`no result for ${name}`);
+    return r.median;
+  };
+  if (hit.misses() !== 0) throw new Error(`the TLB-hit cases missed ${hit.misses()} times`);
+  const ns = 1e9;
+  return {
+    tlbHitLoadVsRaw: sec("TLB-hit load") / sec("raw load"),
+    tlbHitStoreVsRaw: sec("TLB-hit store") / sec("raw store"),
+    refillLoadVsRaw: sec("load with refills") / sec("raw load (refill array)"),
+    refillMissRate: refillsPerPass / ACCESSES,
+    rawLoadNs: (sec("raw load") * ns) / ACCESSES,
+    rawStoreNs: (sec("raw store") * ns) / ACCESSES,
+    tlbHitLoadNs: (sec("TLB-hit load") * ns) / ACCESSES,
+    tlbHitStoreNs: (sec("TLB-hit store") * ns) / ACCESSES,
+    refillLoadNs: (sec("load with refills") * ns) / ACCESSES,
+    refillNs:
+      ((sec("load with refills") - sec("TLB-hit load")) * ns) / Math.max(1, refillsPerPass),
+    exceptionRoundTripNs: (sec("Bp raise + rfe") * ns) / EXCEPTIONS_PER_OP,
+    syscallRoundTripNs: (sec("Sys raise + rfe") * ns) / EXCEPTIONS_PER_OP,
+    timerInterruptNs: (sec("timer interrupts") * ns) / Math.max(1, interruptsPerPass),
+    interruptsPerPass,
+    maxRmePercent: Math.max(...results.map((r) => r.rme)),
+  };
+}
+
+// ---- host memory: a fresh process, a 64 MiB machine, every page touched ----------------------
+
+function memoryChild(): Figures {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const before = process.memoryUsage();
+  const m = new Machine({ memoryBytes: 64 * MiB, seed: 1 });
+  const cpu = m.cpu;
+  // Touch every page of physical memory through kseg0 (kernel mode) so that RSS is real.
+  cpu.status = 0;
+  for (let frame = 0; frame < m.memory.frames; frame++) cpu.store32(0x80000000 + frame * 4096, frame);
+  // 64 address spaces, each with pages mapped and accessed, so the host TLB index is live.
+  m.setRefillHandler((c) => {
+    const vpn = c.badVaddr >>> 12;
+    c.tlbWriteRandom(entryHi(vpn, c.asid), entryLo((c.asid * 256 + (vpn & 255)) & 16383, TLB_V | TLB_D));
+    c.rfe();
+    return Resolution.Retry;
+  });
+  cpu.status = 0x0000ff03;
+  for (let asid = 0; asid < 64; asid++) {
+    cpu.setAsid(asid);
+    for (let p = 0; p < 64; p++) cpu.store32(0x400000 + p * 4096, asid);
+  }
+  gc?.();
+  const after = process.memoryUsage();
+  const live = m.tlb.fastKey.filter((k) => k !== -1).length;
+  sink ^= m.memory.u32[5]!;
+  return {
+    memory64MiBHostBytes: after.rss - before.rss,
+    memory64MiBArrayBufferBytes: after.arrayBuffers - before.arrayBuffers,
+    memory64MiBHeapBytes: after.heapUsed - before.heapUsed,
+    fastIndexLiveEntries: live,
+    emptyProcessRssBytes: before.rss,
+  };
+}
+
+// ---- the parent: spawn, collect, take medians, print -------------------------------------------
+
+function runChild(mode: string, maxTime: number): Figures {
+  const script = fileURLToPath(import.meta.url);
+  const res = spawnSync(process.execPath, [...process.execArgv, "--expose-gc", script, mode], {
+    env: { ...process.env, BENCH_CHILD_MAX_TIME: String(maxTime) },
+    encoding: "utf8",
+    maxBuffer: 16 * MiB,
+  });
+  if (res.status !== 0) {
+    throw new Error(`benchmark child (${mode}) failed:\n${res.stderr}\n${res.stdout}`);
+  }
+  const line = res.stdout.trim().split("\n").pop() ?? "";
+  return JSON.parse(line) as Figures;
+}
+
+function fmt(v: number, digits = 2): string {
+  return Number.isFinite(v) ? v.toFixed(digits) : String(v);
+}
+
+function parent(): void {
+  const maxTime = Number(process.env.BENCH_MAX_TIME ?? 1);
+  if (!(maxTime > 0)) throw new Error(`BENCH_MAX_TIME must be a positive number of seconds`);
+  const processes = Math.max(1, Math.floor(Number(process.env.BENCH_PROCESSES ?? 3)));
+  console.log(
+    `@exolab/machine host benchmark: ${processes} processes x 9 cases, BENCH_MAX_TIME=${maxTime}s, ` +
+      `${ACCESSES} accesses per pass, Node ${process.version}`,
+  );
+  const mem = runChild("--memory-child", maxTime);
+  const runs: Figures[] = [];
+  for (let p = 0; p < processes; p++) {
+    runs.push(runChild("--speed-child", maxTime));
+    process.stdout.write(`  process ${p + 1}/${processes}: TLB-hit load ${fmt(runs[p]!.tlbHitLoadVsRaw!)}x raw\n`);
+  }
+  const med: Figures = {};
+  for (const k of Object.keys(runs[0]!)) med[k] = median(runs.map((r) => r[k]!));
+
+  const rows: [string, string, string, string][] = [
+    ["translated load, TLB hit", `${fmt(med.tlbHitLoadVsRaw!)}x raw`, `${fmt(med.tlbHitLoadNs!)} ns/access`, "goal <= 2x, limit 3x"],
+    ["translated store, TLB hit", `${fmt(med.tlbHitStoreVsRaw!)}x raw`, `${fmt(med.tlbHitStoreNs!)} ns/access`, "goal <= 2x, limit 3x"],
+    ["raw Uint32Array load / store", "1.00x", `${fmt(med.rawLoadNs!)} / ${fmt(med.rawStoreNs!)} ns`, "same address array"],
+    [
+      "random load with refills",
+      `${fmt(med.refillLoadVsRaw!)}x raw`,
+      `${fmt(med.refillLoadNs!)} ns/access`,
+      `${fmt(100 * med.refillMissRate!, 1)}% misses, ~${fmt(med.refillNs!, 0)} ns/refill`,
+    ],
+    ["exception round trip (break + rfe)", "", `${fmt(med.exceptionRoundTripNs!, 1)} ns`, "handler table, no JS throw"],
+    ["syscall round trip (syscall + rfe)", "", `${fmt(med.syscallRoundTripNs!, 1)} ns`, ""],
+    ["timer interrupt delivery", "", `${fmt(med.timerInterruptNs!, 1)} ns`, "event, Int, ack, rfe"],
+    [
+      "host memory, 64 MiB machine",
+      "",
+      `${fmt(mem.memory64MiBHostBytes! / MiB, 1)} MiB RSS`,
+      `limit 100 MiB; ArrayBuffers +${fmt(mem.memory64MiBArrayBufferBytes! / MiB, 1)} MiB, ` +
+        `${mem.fastIndexLiveEntries} index entries live (64 ASIDs)`,
+    ],
+  ];
+  const w = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c]!.length)));
+  console.log("");
+  for (const r of rows) console.log(`  ${r.map((cell, c) => cell.padEnd(w[c]!)).join("  ")}`);
+  console.log(`\n  medians over ${processes} processes; worst benchmark.js rme ${fmt(med.maxRmePercent!, 1)}%`);
+  const perProcess = runs.map((r) => fmt(r.tlbHitLoadVsRaw!)).join(", ");
+  console.log(`  TLB-hit load ratio per process: ${perProcess}`);
+
+  const verdict: string[] = [];
+  if (med.tlbHitLoadVsRaw! > 3 || med.tlbHitStoreVsRaw! > 3) verdict.push("TLB-hit ratio above the 3x limit");
+  if (mem.memory64MiBHostBytes! > 100 * MiB) verdict.push("host memory above 100 MiB");
+  console.log(verdict.length === 0 ? "  within limits" : `  OVER LIMIT: ${verdict.join("; ")}`);
+
+  const json = process.env.BENCH_JSON;
+  if (json !== undefined && json !== "") {
+    const out: Figures = {};
+    for (const [k, v] of Object.entries(med)) out[k] = Number(v.toPrecision(4));
+    for (const [k, v] of Object.entries(mem)) out[k] = v;
+    writeFileSync(json, `${JSON.stringify(out, null, 2)}\n`);
+    console.log(`  figures written to ${json}`);
+  }
+}
+
+const mode = process.argv[2];
+if (mode === "--speed-child") {
+  console.log(JSON.stringify(speedChild(Number(process.env.BENCH_CHILD_MAX_TIME ?? 1))));
+} else if (mode === "--memory-child") {
+  console.log(JSON.stringify(memoryChild()));
+} else {
+  parent();
+}
