@@ -160,7 +160,8 @@ export function runWorkload(opts: WorkloadOptions = {}): WorkloadResult {
       } else {
         const v = cpu.load32(va);
         const expected = mine.get(va) ?? 0;
-        if (v !== expected) throw new Error(`context ${index} read ${v} at ${va}, wrote ${expected}`);
+        if (v !== expected)
+          throw new Error(`context ${index} read ${v} at ${va}, wrote ${expected}`);
         r.checksum = (r.checksum + v) >>> 0;
       }
       cpu.exec(3 + rng.below(5), "demo.compute");

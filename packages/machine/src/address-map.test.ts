@@ -99,7 +99,9 @@ describe("address map: kernel kseg0 / kseg1", () => {
     cpu.load16(KSEG1 + 0x2004);
     expect(cpu.now - t).toBe(2 * p.uncachedAccessCycles);
     expect(m.memory.read32(0x2000)).toBe(0xcafe);
-    expect(m.accounting.table[Category.Memory]).toBe(p.cachedAccessCycles + 3 * p.uncachedAccessCycles);
+    expect(m.accounting.table[Category.Memory]).toBe(
+      p.cachedAccessCycles + 3 * p.uncachedAccessCycles,
+    );
   });
 
   it("the profile numbers set the costs (dec3100: uncached 6 cycles)", () => {
@@ -205,6 +207,16 @@ describe("the KU/IE stack and rfe", () => {
     expect(() => m.cpu.load32(0x4000)).toThrow(/missing rfe/);
     m.cpu.status = SR_IEC; // kernel mode, interrupts on: the stack push clears IEc
     expect(() => m.cpu.load32(0x4000)).toThrow(KernelContractError);
+  });
+
+  // Regression test (was a bug, fixed): raise() (cpu.ts) detects a missing rfe only by comparing KUc/IEc before and
+  // after the handler. An exception taken in kernel mode with interrupts off pushes (0, 0)
+  // over (0, 0), so a handler that forgets rfe passes the check and leaves the stack pushed.
+  it("a forgotten rfe is caught also for an exception taken in kernel mode with IEc = 0", () => {
+    const m = new Machine();
+    m.setExceptionHandler(ExcCode.Sys, () => Resolution.Retry);
+    m.cpu.status = SR_KUP | SR_IEP; // kernel, interrupts off; previous: user, on
+    expect(() => m.cpu.syscall()).toThrow(KernelContractError);
   });
 
   it("raising an exception with no handler installed is a KernelContractError", () => {

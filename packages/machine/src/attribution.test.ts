@@ -23,7 +23,8 @@ describe("attribution: every cycle in exactly one (owner, category)", () => {
     expect(sum(m.accounting.table)).toBe(m.now);
     // Every category the workload exercises got cycles.
     const byCat = new Array<number>(CATEGORY_COUNT).fill(0);
-    for (let i = 0; i < m.accounting.table.length; i++) byCat[i % CATEGORY_COUNT]! += m.accounting.table[i]!;
+    for (let i = 0; i < m.accounting.table.length; i++)
+      byCat[i % CATEGORY_COUNT]! += m.accounting.table[i]!;
     for (const c of [
       Category.User,
       Category.Kernel,

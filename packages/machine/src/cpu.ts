@@ -7,6 +7,7 @@ import {
   KSEG2,
   REGISTER_COUNT,
   Resolution,
+  SR_CU1,
   SR_IEC,
   SR_IM_MASK,
   SR_KUC,
@@ -23,26 +24,33 @@ export type ExceptionHandler = (cpu: Cpu) => Resolution;
 const ACCESS_LOAD = 0;
 const ACCESS_STORE = 1;
 const MAX_EXEC_INSTRUCTIONS = 1_000_000_000;
+/** Nested exceptions beyond this are a kernel bug (a handler that re-raises forever). */
+export const MAX_EXCEPTION_DEPTH = 256;
+/** Budget of fast accesses when no event is pending (re-armed when spent). */
+const UNBOUNDED_BUDGET = 1 << 30;
 
 /**
  * The R3000 core: registers, coprocessor 0, translated loads and stores, exceptions,
  * `exec`, and the cycle counter with its attribution.
  *
- * Hot-path invariants:
+ * Invariants:
  * - A translated access never throws for a simulated reason. Alignment, segment, TLB and
  *   bus faults raise the architectural exception through the handler table; the handler
  *   runs on the spot; the access is retried (or emulated) afterwards.
- * - A TLB hit allocates nothing: one hash of (asid, vpn), three typed-array reads to verify the
- *   host index against the TLB slot, one read of memory.
- * - Every cycle charged goes to `attr[owner * CATEGORY_COUNT + category]`, and the clock
- *   is checked against the next event after every charge, so interrupts are taken at their
- *   exact cycle (an instruction boundary).
+ * - An access is atomic: its cycles are charged whole, then the events due are taken (an
+ *   interrupt falls between instructions). `exec` is split at the exact cycle of an event.
+ * - Every cycle lands in `attr[owner * CATEGORY_COUNT + category]`.
+ *
+ * The hot path (a load or store that hits the TLB): the host index (see Tlb) gives the page
+ * in one hash and two reads of one typed array, and the access spends one unit of `#budget`,
+ * the number of cached accesses that can complete before the next event. Their cycles,
+ * their Memory attribution and the PC advance are added in bulk by `#sync()` whenever
+ * anything reads or changes the clock, the PC or the owner: the figures are exactly those of
+ * charging each access on its own (a test compares the two with the index off).
  */
 export class Cpu {
   /** General registers 0..31, then HI (32) and LO (33). r0 reads 0: write it through setReg. */
   readonly regs = new Int32Array(REGISTER_COUNT);
-  /** A notional program counter: advances 4 bytes per instruction, saved in EPC on exceptions. */
-  pc = 0x00400000;
   // Coprocessor 0.
   status = SR_KUC | SR_IEC | SR_IM_MASK;
   cause = 0;
@@ -55,10 +63,6 @@ export class Cpu {
   /** Current address-space id (EntryHi.ASID), kept unshifted for the hot path. */
   asid = 0;
 
-  /** The clock, in cycles since reset. */
-  now = 0;
-  /** Cycle of the earliest pending event (mirrors the event queue; +Infinity when empty). */
-  nextEventAt = Number.POSITIVE_INFINITY;
   /** Set by a kernel that wants the running context switched at its next safepoint. */
   switchPending = false;
   /** Value a handler puts here when it returns Resolution.Emulated for a load. */
@@ -74,10 +78,20 @@ export class Cpu {
   refillHandler: ExceptionHandler | undefined;
   /** Called when the clock reaches `nextEventAt`; the machine fires the due events. */
   onEventsDue: () => void = () => {};
-  tracer: Tracer | null = null;
+  #tracer: Tracer | null = null;
   /** A handler that keeps returning Retry on the same access past this count is a kernel bug. */
   faultRetryLimit = 100_000;
 
+  #now = 0;
+  #pc = 0x00400000;
+  #nextEventAt = Number.POSITIVE_INFINITY;
+  /** Fast accesses left before the next event; `#armed - #budget` have not been synced. */
+  #budget = 0;
+  #armed = 0;
+  /** Set by `rfe`; a handler must have executed one (checked by `raise`). */
+  #rfeSeen = false;
+
+  readonly #fast: Int32Array;
   readonly #u8: Uint8Array;
   readonly #u16: Uint16Array;
   readonly #u32: Uint32Array;
@@ -94,6 +108,7 @@ export class Cpu {
     readonly tlb: Tlb,
     readonly accounting: Accounting,
   ) {
+    this.#fast = tlb.fast;
     this.#u8 = memory.u8;
     this.#u16 = memory.u16;
     this.#u32 = memory.u32;
@@ -102,6 +117,77 @@ export class Cpu {
     this.#uncached = profile.uncachedAccessCycles;
     this.#cpi = profile.cyclesPerInstruction;
     this.attr = accounting.table;
+    this.#arm();
+  }
+
+  // ---- the clock, the PC and the deferred fast accesses ------------------------------
+
+  /** The clock, in cycles since reset. */
+  get now(): number {
+    this.#sync();
+    return this.#now;
+  }
+
+  /** A notional program counter: advances 4 bytes per instruction, saved in EPC on exceptions. */
+  get pc(): number {
+    this.#sync();
+    return this.#pc;
+  }
+
+  set pc(value: number) {
+    this.#sync();
+    this.#pc = value >>> 0;
+  }
+
+  /** Cycle of the earliest pending event (mirrors the event queue; +Infinity when empty). */
+  get nextEventAt(): number {
+    return this.#nextEventAt;
+  }
+
+  set nextEventAt(cycle: number) {
+    this.#sync();
+    this.#nextEventAt = cycle;
+    this.#arm();
+  }
+
+  get tracer(): Tracer | null {
+    return this.#tracer;
+  }
+
+  set tracer(t: Tracer | null) {
+    this.#sync();
+    this.#tracer = t;
+    this.#arm();
+  }
+
+  /** Adds the fast accesses not yet accounted (call before reading the attribution table). */
+  flush(): void {
+    this.#sync();
+  }
+
+  #sync(): void {
+    const n = this.#armed - this.#budget;
+    if (n !== 0) {
+      const cycles = n * this.#cached;
+      this.#now += cycles;
+      this.attr[this.#attrBase + Category.Memory] += cycles;
+      this.#pc = (this.#pc + 4 * n) >>> 0;
+      this.#armed = this.#budget;
+    }
+  }
+
+  /** Sets the budget: fast accesses that complete before the next event (none while tracing). */
+  #arm(): void {
+    let k = 0;
+    if (this.#tracer === null) {
+      const room = this.#nextEventAt - this.#now;
+      k =
+        room === Number.POSITIVE_INFINITY
+          ? UNBOUNDED_BUDGET
+          : Math.max(0, Math.ceil(room / this.#cached) - 1);
+    }
+    this.#budget = k;
+    this.#armed = k;
   }
 
   // ---- modes, owners, registers -------------------------------------------------------
@@ -111,6 +197,7 @@ export class Cpu {
   }
 
   setOwner(owner: number): number {
+    this.#sync();
     const prev = this.owner;
     this.owner = owner;
     this.#attrBase = owner * CATEGORY_COUNT;
@@ -135,29 +222,33 @@ export class Cpu {
 
   /** Charges `cycles` to the current owner in `cat`, taking events due on the way. */
   charge(cycles: number, cat: Category, label = ""): void {
+    this.#sync();
     for (;;) {
-      const room = this.nextEventAt - this.now;
+      const room = this.#nextEventAt - this.#now;
       if (cycles < room) {
-        if (this.tracer !== null) this.tracer.span(this.now, cycles, this.owner, cat, label);
-        this.now += cycles;
+        if (this.#tracer !== null) this.#tracer.span(this.#now, cycles, this.owner, cat, label);
+        this.#now += cycles;
         this.attr[this.#attrBase + cat] += cycles;
-        return;
+        break;
       }
-      const step = Math.max(room, 0);
-      if (this.tracer !== null && step > 0)
-        this.tracer.span(this.now, step, this.owner, cat, label);
-      this.now += step;
+      const step = room > 0 ? room : 0;
+      if (this.#tracer !== null && step > 0)
+        this.#tracer.span(this.#now, step, this.owner, cat, label);
+      this.#now += step;
       this.attr[this.#attrBase + cat] += step;
       cycles -= step;
       this.onEventsDue();
-      if (cycles <= 0) return;
+      if (cycles <= 0) break;
     }
+    this.#arm();
   }
 
   /**
    * Straight-line work: `instructions` MIPS instructions (loads and stores are not counted
    * here: they are charged by the accesses themselves). `label` names the path in the
    * package's costs.ts. Category defaults to User in user mode and Kernel in kernel mode.
+   * An event due inside the work is taken at its exact cycle, with the PC at the
+   * instruction reached.
    */
   exec(instructions: number, label: string, cat?: Category): void {
     if (
@@ -173,81 +264,86 @@ export class Cpu {
     if (typeof label !== "string" || label.length === 0) {
       throw new ArgumentError("exec: label must be a non-empty string naming an entry of costs.ts");
     }
-    const cycles = instructions * this.#cpi;
-    this.accounting.noteLabel(label, instructions, cycles);
-    this.pc = (this.pc + 4 * instructions) >>> 0;
-    this.charge(
-      cycles,
-      cat ?? ((this.status & SR_KUC) !== 0 ? Category.User : Category.Kernel),
-      label,
-    );
+    const c = cat ?? ((this.status & SR_KUC) !== 0 ? Category.User : Category.Kernel);
+    this.accounting.noteLabel(label, instructions, instructions * this.#cpi);
+    this.#sync();
+    let left = instructions;
+    while (left > 0) {
+      const room = this.#nextEventAt - this.#now;
+      // Instructions that complete before the next event's cycle.
+      const fit = room === Number.POSITIVE_INFINITY ? left : Math.floor(room / this.#cpi);
+      if (fit >= left) {
+        this.#pc = (this.#pc + 4 * left) >>> 0;
+        this.charge(left * this.#cpi, c, label);
+        return;
+      }
+      if (fit > 0) {
+        this.#pc = (this.#pc + 4 * fit) >>> 0;
+        this.charge(fit * this.#cpi, c, label);
+        left -= fit;
+      } else {
+        // The event is due now: take it before the next instruction.
+        this.onEventsDue();
+        if (this.#nextEventAt <= this.#now) {
+          // Nothing retired the event (a handler that does not advance time): go on.
+          this.#pc = (this.#pc + 4 * left) >>> 0;
+          this.charge(left * this.#cpi, c, label);
+          return;
+        }
+      }
+    }
   }
 
+  /** Charges one completed slow-path access whole, then takes the events due. */
   #chargeAccess(cycles: number, cat: Category): void {
-    this.pc = (this.pc + 4) >>> 0;
-    if (this.tracer !== null) {
-      this.charge(cycles, cat);
-      return;
-    }
-    this.now += cycles;
+    this.#sync();
+    if (this.#tracer !== null) this.#tracer.span(this.#now, cycles, this.owner, cat, "");
+    this.#now += cycles;
     this.attr[this.#attrBase + cat] += cycles;
-    if (this.now >= this.nextEventAt) this.onEventsDue();
+    this.#pc = (this.#pc + 4) >>> 0;
+    if (this.#now >= this.#nextEventAt) this.onEventsDue();
+    this.#arm();
   }
 
   // ---- translated loads and stores ----------------------------------------------------
 
   load32(va: number): number {
-    va >>>= 0;
-    if ((va & 3) === 0 && va < KSEG0) {
-      const tlb = this.tlb;
-      const vpn = va >>> 12;
-      const key = (this.asid << 20) | vpn;
-      const h = Math.imul(key, 0x9e3779b1) >>> 20;
-      const slot = tlb.fastSlot[h]!;
-      if (tlb.fastKey[h] === key && tlb.generation[slot] === tlb.fastGen[h]) {
-        const v = this.#u32[(tlb.pageBase[slot]! | (va & 0xfff)) >>> 2]!;
-        this.#chargeAccess(this.#cached, Category.Memory);
-        return v;
-      }
+    const key = (this.asid << 20) | (va >>> 12);
+    const p = (Math.imul(key, 0x9e3779b1) >>> 20) << 1;
+    const f = this.#fast;
+    if (f[p] === key && (va & 0x80000003) === 0 && this.#budget > 0) {
+      this.#budget--;
+      return this.#u32[((f[p + 1]! & ~0xfff) | (va & 0xfff)) >>> 2]!;
     }
-    return this.#loadSlow(va, 4);
-  }
-
-  load16(va: number): number {
-    return this.#loadSlow(va >>> 0, 2);
-  }
-
-  load8(va: number): number {
-    return this.#loadSlow(va >>> 0, 1);
+    return this.#access(va >>> 0, 4, ACCESS_LOAD, 0, Category.Memory);
   }
 
   store32(va: number, value: number): void {
-    va >>>= 0;
-    if ((va & 3) === 0 && va < KSEG0) {
-      const tlb = this.tlb;
-      const vpn = va >>> 12;
-      const key = (this.asid << 20) | vpn;
-      const h = Math.imul(key, 0x9e3779b1) >>> 20;
-      const slot = tlb.fastSlot[h]!;
-      if (
-        tlb.fastKey[h] === key &&
-        tlb.generation[slot] === tlb.fastGen[h] &&
-        tlb.writable[slot] === 1
-      ) {
-        this.#u32[(tlb.pageBase[slot]! | (va & 0xfff)) >>> 2] = value;
-        this.#chargeAccess(this.#cached, Category.Memory);
-        return;
-      }
+    const key = (this.asid << 20) | (va >>> 12);
+    const p = (Math.imul(key, 0x9e3779b1) >>> 20) << 1;
+    const f = this.#fast;
+    if (f[p] === key && (va & 0x80000003) === 0 && (f[p + 1]! & 1) !== 0 && this.#budget > 0) {
+      this.#budget--;
+      this.#u32[((f[p + 1]! & ~0xfff) | (va & 0xfff)) >>> 2] = value;
+      return;
     }
-    this.#storeSlow(va, value, 4);
+    this.#access(va >>> 0, 4, ACCESS_STORE, value, Category.Memory);
+  }
+
+  load16(va: number): number {
+    return this.#access(va >>> 0, 2, ACCESS_LOAD, 0, Category.Memory);
+  }
+
+  load8(va: number): number {
+    return this.#access(va >>> 0, 1, ACCESS_LOAD, 0, Category.Memory);
   }
 
   store16(va: number, value: number): void {
-    this.#storeSlow(va >>> 0, value, 2);
+    this.#access(va >>> 0, 2, ACCESS_STORE, value, Category.Memory);
   }
 
   store8(va: number, value: number): void {
-    this.#storeSlow(va >>> 0, value, 1);
+    this.#access(va >>> 0, 1, ACCESS_STORE, value, Category.Memory);
   }
 
   /**
@@ -279,14 +375,6 @@ export class Cpu {
     this.#block(dstVa >>> 0, 0, bytes, true);
   }
 
-  #loadSlow(va: number, size: number): number {
-    return this.#access(va, size, ACCESS_LOAD, 0, Category.Memory);
-  }
-
-  #storeSlow(va: number, value: number, size: number): void {
-    this.#access(va, size, ACCESS_STORE, value, Category.Memory);
-  }
-
   #access(va: number, size: number, kind: number, value: number, cat: Category): number {
     for (let tries = 0; ; tries++) {
       const pa = this.#translate(va, size, kind);
@@ -301,7 +389,7 @@ export class Cpu {
         return v;
       }
       if (this.#resolution === Resolution.Emulated) {
-        this.pc = (this.pc + 4) >>> 0;
+        this.#pc = (this.#pc + 4) >>> 0;
         return kind === ACCESS_LOAD ? this.emulatedValue >>> 0 : 0;
       }
       if (tries >= this.faultRetryLimit) {
@@ -340,7 +428,7 @@ export class Cpu {
     if (base < 0) return this.#fault(kind === ACCESS_LOAD ? ExcCode.TLBL : ExcCode.TLBS, va, false);
     if (kind === ACCESS_STORE && this.tlb.writable[slot] === 0)
       return this.#fault(ExcCode.Mod, va, false);
-    const pa = base | (va & 0xfff);
+    const pa = base + (va & 0xfff);
     if (pa + size > this.#memBytes) return this.#fault(ExcCode.DBE, va, false);
     this.#accessCycles = this.#cached;
     return pa;
@@ -363,23 +451,23 @@ export class Cpu {
       const d = (dst + done) >>> 0;
       const s = (src + done) >>> 0;
       const pd = this.#translateChecked(d, unit, ACCESS_STORE);
-      if (pd < 0) continue;
       let ps = 0;
-      if (!zero) {
-        ps = this.#translateChecked(s, unit, ACCESS_LOAD);
-        if (ps < 0) continue;
-      }
+      if (!zero) ps = this.#translateChecked(s, unit, ACCESS_LOAD);
+      // The source translation may have faulted and remapped the destination: translate again.
+      if (!zero && this.#translate(d, unit, ACCESS_STORE) !== pd) continue;
       let n = Math.min(bytes - done, 4096 - (d & 0xfff));
       if (!zero) n = Math.min(n, 4096 - (s & 0xfff));
       // Stop at the next event so that its interrupt is taken at its exact cycle.
-      const room = this.nextEventAt - this.now;
+      this.#sync();
+      const room = this.#nextEventAt - this.#now;
       if (room < (n / unit) * perUnit) n = Math.max(unit, Math.ceil(room / perUnit) * unit);
       if (zero) this.#u8.fill(0, pd, pd + n);
       else this.#u8.copyWithin(pd, ps, ps + n);
       done += n;
       this.charge((n / unit) * perUnit, Category.Memory);
     }
-    this.pc = (this.pc + 4) >>> 0;
+    this.#sync();
+    this.#pc = (this.#pc + 4) >>> 0;
   }
 
   #translateChecked(va: number, size: number, kind: number): number {
@@ -399,78 +487,101 @@ export class Cpu {
   // ---- exceptions -------------------------------------------------------------------
 
   /**
-   * Takes an exception: sets EPC, Cause, BadVAddr (and EntryHi/Context for TLB faults), pushes
-   * the KU/IE stack into kernel mode with interrupts off, charges the pipeline cost and runs
-   * the handler the kernel installed (the UTLB-refill vector for kuseg misses, the general
-   * vector otherwise) on the spot, as the kernel owner. The handler must leave the mode as it
-   * found it (its `rfe`). Returns the handler's decision.
+   * Takes an exception: sets EPC, Cause (with `coprocessor` in CE for CpU), BadVAddr (and
+   * EntryHi/Context for TLB faults), pushes the KU/IE stack into kernel mode with interrupts
+   * off, charges the pipeline cost and runs the handler the kernel installed (the UTLB-refill
+   * vector for kuseg misses, the general vector otherwise) on the spot, as the kernel owner.
+   * The handler must execute `rfe` and leave the mode as it found it. Afterwards the PC is back
+   * at EPC (the instruction is retried, or skipped by the caller when emulated). Returns the
+   * handler's decision.
    */
-  raise(code: ExcCode, badVaddr: number, refill = false): Resolution {
+  raise(code: ExcCode, badVaddr: number, refill = false, coprocessor = 0): Resolution {
     const handler = refill ? this.refillHandler : this.handlers[code];
     if (handler === undefined) {
       throw new KernelContractError(
         `no handler installed for exception ${code}${refill ? " (UTLB refill)" : ""}`,
       );
     }
+    if (this.exceptionDepth >= MAX_EXCEPTION_DEPTH) {
+      throw new KernelContractError(
+        `exceptions nested ${MAX_EXCEPTION_DEPTH} deep: a handler keeps raising (an unacknowledged interrupt?)`,
+      );
+    }
+    this.#sync();
     const statusBefore = this.status;
-    this.epc = this.pc;
-    this.cause = ((this.cause & 0x0000ff00) | (code << 2)) >>> 0;
+    const epc = this.#pc;
+    this.epc = epc;
+    this.cause = ((this.cause & 0x0000ff00) | ((coprocessor & 3) << 28) | (code << 2)) >>> 0;
     if (code === ExcCode.Mod || code === ExcCode.TLBL || code === ExcCode.TLBS) {
       this.badVaddr = badVaddr >>> 0;
       this.entryHi = ((badVaddr & 0xfffff000) | (this.asid << 6)) >>> 0;
-      this.context = ((this.context & 0xffe00000) | ((badVaddr >>> 12) << 2)) >>> 0;
+      this.context = ((this.context & 0xffe00000) | (((badVaddr >>> 12) & 0x7ffff) << 2)) >>> 0;
     } else if (code === ExcCode.AdEL || code === ExcCode.AdES) {
       this.badVaddr = badVaddr >>> 0;
     }
     this.status = ((this.status & ~0x3f) | ((this.status << 2) & 0x3c)) >>> 0;
     const prevOwner = this.setOwner(KERNEL_OWNER);
-    this.tracer?.instant(this.now, refill ? "exception:refill" : `exception:${code}`, this.owner);
+    this.#tracer?.instant(this.#now, refill ? "exception:refill" : `exception:${code}`, this.owner);
+    const rfeSeenBefore = this.#rfeSeen;
+    this.#rfeSeen = false;
     this.exceptionDepth++;
     this.charge(this.profile.exceptionEntryCycles, Category.TrapEntry);
     const r = handler(this);
     this.exceptionDepth--;
+    const rfeSeen = this.#rfeSeen;
+    this.#rfeSeen = rfeSeenBefore;
     this.setOwner(prevOwner);
-    if ((this.status & 3) !== (statusBefore & 3)) {
+    if (!rfeSeen || (this.status & 3) !== (statusBefore & 3)) {
       throw new KernelContractError(
         `handler for exception ${code} returned without restoring the mode (missing rfe)`,
       );
     }
+    this.#pc = epc;
     return r;
   }
 
   /** `rfe`: pops the KU/IE stack. One instruction, charged to TrapExit. */
   rfe(): void {
     this.status = ((this.status & ~0x0f) | ((this.status >>> 2) & 0x0f)) >>> 0;
+    this.#rfeSeen = true;
     this.charge(this.profile.cp0OpCycles, Category.TrapExit);
-    this.pc = (this.pc + 4) >>> 0;
     this.checkInterrupts();
   }
 
-  /** A `syscall` instruction: raises Sys with EPC at it. The handler is the kernel's. */
+  /** A `syscall` instruction: raises Sys with EPC at it; execution goes on after it. */
   syscall(): Resolution {
-    return this.raise(ExcCode.Sys, 0);
+    const r = this.raise(ExcCode.Sys, 0);
+    this.#pc = (this.#pc + 4) >>> 0;
+    return r;
   }
 
-  /** A `break` instruction. */
+  /** A `break` instruction; execution goes on after it. */
   breakpoint(): Resolution {
-    return this.raise(ExcCode.Bp, 0);
+    const r = this.raise(ExcCode.Bp, 0);
+    this.#pc = (this.#pc + 4) >>> 0;
+    return r;
   }
 
   /**
    * `add` with overflow trap: returns a + b, or raises Ov when the signed 32-bit sum
-   * overflows (the destination register is left unchanged, so the result is `a`).
+   * overflows. A handler that returns Retry has the add executed again; one that returns
+   * Emulated supplies the result in `emulatedValue`.
    */
   addTrapping(a: number, b: number): number {
     const sum = (a | 0) + (b | 0);
-    this.pc = (this.pc + 4) >>> 0;
-    this.charge(this.#cpi, this.userMode ? Category.User : Category.Kernel);
-    if (sum > 0x7fffffff || sum < -0x80000000) {
-      this.pc = (this.pc - 4) >>> 0;
-      const r = this.raise(ExcCode.Ov, 0);
-      this.pc = (this.pc + 4) >>> 0;
-      return r === Resolution.Emulated ? this.emulatedValue | 0 : a | 0;
+    for (let tries = 0; ; tries++) {
+      this.charge(this.#cpi, (this.status & SR_KUC) !== 0 ? Category.User : Category.Kernel);
+      if (sum <= 0x7fffffff && sum >= -0x80000000) {
+        this.#pc = (this.#pc + 4) >>> 0;
+        return sum;
+      }
+      if (this.raise(ExcCode.Ov, 0) === Resolution.Emulated) {
+        this.#pc = (this.#pc + 4) >>> 0;
+        return this.emulatedValue | 0;
+      }
+      if (tries >= this.faultRetryLimit)
+        throw new KernelContractError("fault storm on an overflowing add");
     }
-    return sum;
   }
 
   /**
@@ -478,23 +589,32 @@ export class Cpu {
    * (profile.multiplyCycles) as one instruction.
    */
   multiply(a: number, b: number): number {
-    this.pc = (this.pc + 4) >>> 0;
-    this.charge(this.profile.multiplyCycles, (this.status & SR_KUC) !== 0 ? Category.User : Category.Kernel);
+    this.charge(
+      this.profile.multiplyCycles,
+      (this.status & SR_KUC) !== 0 ? Category.User : Category.Kernel,
+    );
+    this.#pc = (this.#pc + 4) >>> 0;
     return Math.imul(a, b);
   }
 
   /**
-   * A floating-point instruction (coprocessor 1): raises CpU unless Status.CU1 is set.
-   * Charges one instruction when it executes.
+   * A floating-point instruction (coprocessor 1): raises CpU (Cause.CE = 1) unless Status.CU1
+   * is set. Retry re-executes it (a handler that enabled CU1); Emulated skips it. Returns
+   * whether the instruction executed on the coprocessor.
    */
   coprocessor1(): boolean {
-    if ((this.status & (1 << 29)) === 0) {
-      this.raise(ExcCode.CpU, 0);
-      this.cause = (this.cause & ~(3 << 28)) | (1 << 28);
-      return false;
+    for (let tries = 0; ; tries++) {
+      if ((this.status & SR_CU1) !== 0) {
+        this.exec(1, "cp1.op");
+        return true;
+      }
+      if (this.raise(ExcCode.CpU, 0, false, 1) === Resolution.Emulated) {
+        this.#pc = (this.#pc + 4) >>> 0;
+        return false;
+      }
+      if (tries >= this.faultRetryLimit)
+        throw new KernelContractError("fault storm on a coprocessor instruction");
     }
-    this.exec(1, "cp1.op");
-    return true;
   }
 
   // ---- coprocessor 0 and interrupts -------------------------------------------------
@@ -534,11 +654,16 @@ export class Cpu {
     return this.tlb.writeRandom(hi, lo);
   }
 
-  /** tlbwi: EntryHi/EntryLo into slot `index`. */
+  /** tlbwi: EntryHi/EntryLo into slot `index` (a bad index is refused before anything changes). */
   tlbWriteIndexed(index: number, hi: number, lo: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.tlb.size) {
+      throw new ArgumentError(
+        `TLB index must be an integer in [0, ${this.tlb.size}), got ${String(index)}`,
+      );
+    }
     this.entryHi = hi >>> 0;
     this.entryLo = lo >>> 0;
-    this.index = index;
+    this.index = index << 8;
     this.charge(this.profile.cp0OpCycles * 3, Category.Tlb);
     this.tlb.writeIndexed(index, hi, lo);
   }

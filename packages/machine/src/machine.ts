@@ -83,7 +83,12 @@ export class Machine {
     this.seed = seed;
     this.rng = new SeededRandom(seed);
     this.memory = new PhysicalMemory(config.memoryBytes ?? DEFAULT_MEMORY_BYTES);
-    this.tlb = new Tlb(this.profile.tlbEntries, this.profile.tlbWiredEntries, this.rng.fork(1));
+    this.tlb = new Tlb(
+      this.profile.tlbEntries,
+      this.profile.tlbWiredEntries,
+      this.rng.fork(1),
+      this.memory.sizeBytes,
+    );
     if (config.fastTlbIndex === false) this.tlb.useFastIndex = false;
     this.events = new EventQueue(id);
     this.cpu = new Cpu(this.profile, this.memory, this.tlb, this.accounting);
@@ -245,6 +250,8 @@ export class Machine {
     let done = false;
     let aborted = false;
     try {
+      // An interrupt left pending while this context had it masked is taken on resumption.
+      cpu.checkInterrupts();
       done = ctx.gen.next().done === true;
     } catch (e) {
       if (!(e instanceof ContextAbort)) {
@@ -253,6 +260,8 @@ export class Machine {
       }
       aborted = true;
       ctx.abortReason = e.reason;
+      // The unwound handlers will never return: no exception is in progress any more.
+      cpu.exceptionDepth = 0;
     }
     const stretch = cpu.now - start;
     if (stretch > ctx.maxStretchCycles) ctx.maxStretchCycles = stretch;
@@ -271,6 +280,7 @@ export class Machine {
   // ---- accounting helpers -----------------------------------------------------------
 
   snapshot(): AttributionSnapshot {
+    this.cpu.flush();
     return this.accounting.snapshot();
   }
 }

@@ -83,6 +83,7 @@ describe("run loop", () => {
       woken = true;
     });
     const app = m.registerOwner(2, 1, "app");
+    // biome-ignore lint/correctness/useYield: a context body may run to its end without yielding
     function* body(): Thread {
       m.cpu.exec(100, "test.work");
     }
@@ -138,6 +139,7 @@ describe("run loop", () => {
       m.cpu.syscall();
       after.push("must not run");
     }
+    // biome-ignore lint/correctness/useYield: a context body may run to its end without yielding
     function* other(): Thread {
       m.cpu.exec(10, "test.step");
     }
@@ -162,14 +164,15 @@ describe("run loop", () => {
     expect(() => m.resume(v)).toThrow(KernelContractError);
   });
 
-  // Core bug: raise() (cpu.ts) increments exceptionDepth and switches the owner to the kernel
+  // Regression test (was a bug, fixed): raise() (cpu.ts) increments exceptionDepth and switches the owner to the kernel
   // without try/finally, so a ContextAbort thrown by a handler leaves exceptionDepth at 1 for
   // ever after (Machine.resume's catch does not reset it).
-  it.fails("after a ContextAbort from a handler no exception is left 'in progress'", () => {
+  it("after a ContextAbort from a handler no exception is left 'in progress'", () => {
     const m = new Machine({ memoryBytes: 1 << 20 });
     m.setExceptionHandler(ExcCode.Sys, () => {
       throw new ContextAbort("killed");
     });
+    // biome-ignore lint/correctness/useYield: a context body may run to its end without yielding
     function* victim(): Thread {
       m.cpu.syscall();
     }
@@ -181,6 +184,7 @@ describe("run loop", () => {
 
   it("a JS error other than ContextAbort propagates out of run and the machine stays usable", () => {
     const m = new Machine({ memoryBytes: 1 << 20 });
+    // biome-ignore lint/correctness/useYield: a context body may run to its end without yielding
     function* bad(): Thread {
       throw new RangeError("bug in the kernel under test");
     }
@@ -263,16 +267,18 @@ describe("run loop", () => {
     for (const e of errors) expect(e).toBeInstanceOf(KernelContractError);
   });
 
-  // Core bug: Machine.resume sets cpu.status from the context directly and never checks for a
+  // Regression test (was a bug, fixed): Machine.resume sets cpu.status from the context directly and never checks for a
   // pending interrupt, so a line asserted while interrupts were masked (a kernel context with
   // IEc = 0) is not taken when a context with interrupts enabled resumes; it waits until some
   // later rfe / setStatus / assertIrq, up to a whole timer period later.
-  it.fails("a pending interrupt is taken as soon as a context that enables it resumes", () => {
+  it("a pending interrupt is taken as soon as a context that enables it resumes", () => {
     const taken: number[] = [];
     const m = machineWithTimerHandler((mm) => taken.push(mm.cpu.now));
+    // biome-ignore lint/correctness/useYield: a context body may run to its end without yielding
     function* masked(): Thread {
       m.cpu.exec(300, "test.masked"); // the expiry at +100 stays pending (IEc = 0)
     }
+    // biome-ignore lint/correctness/useYield: a context body may run to its end without yielding
     function* user(): Thread {
       m.cpu.exec(10_000, "test.user");
     }

@@ -16,40 +16,47 @@ export function entryLo(pfn: number, flags: number): number {
   return ((pfn << 12) | (flags & 0xf00)) >>> 0;
 }
 
-/** Size of the host-side index; a power of two. 3 Int32Arrays of this length: 48 KiB. */
-const FAST_SIZE = 4096;
-const FAST_MASK = FAST_SIZE - 1;
+/** Positions in the host index (a power of two); two Int32 per position: 32 KiB. */
+export const FAST_POSITIONS = 4096;
+
+/** The host index position of key (asid << 20 | vpn), already doubled (key at p, value at p + 1). */
+export function fastPosition(key: number): number {
+  return (Math.imul(key, 0x9e3779b1) >>> 20) << 1;
+}
 
 /**
- * The R3000's software-managed TLB: 64 entries, each a (EntryHi, EntryLo) pair, matched
- * on VPN and on ASID unless the entry is global. Entries below `wired` are never chosen by
- * random replacement.
+ * The R3000's software-managed TLB: 64 entries, each a (EntryHi, EntryLo) pair, matched on
+ * VPN and on ASID unless the entry is global; when several match, the lowest slot wins.
+ * Entries below `wired` are never chosen by random replacement.
  *
- * Host-side speed-up (invisible by construction): `fast*` is a direct-mapped index from
- * (asid, vpn) to a TLB slot, verified on every use against the slot's generation, which
- * changes on every write to the slot. A hit in the index is therefore only possible while the
- * 64-entry TLB holds the matching entry, so refills, cycles and the trace are identical with
- * the index disabled (`useFastIndex = false`), as a test shows.
+ * The host index (`fast`), invisible by construction: a direct-mapped table from key
+ * (asid << 20 | vpn) to the physical page base of the matching slot, with bit 0 set when the
+ * entry is writable. Invariant: the index holds key K only while K's lowest matching slot is a
+ * valid, non-global entry whose frame lies in memory, and then holds that slot's page. Every
+ * write to a slot removes the old and the new key from the index; a lookup that finds a unique
+ * answer by probing puts it back. So the index answers only what the 64-entry TLB would, and
+ * refills, cycles and the trace are identical with it disabled (`useFastIndex = false`).
  */
 export class Tlb {
   readonly size: number;
   readonly wired: number;
   readonly hi: Uint32Array;
   readonly lo: Uint32Array;
-  /** Derived per slot, for the hot path: physical frame base (pfn << 12), or -1 when invalid. */
+  /** Derived per slot: physical frame base (pfn << 12), or -1 when invalid. */
   readonly pageBase: Int32Array;
   readonly writable: Uint8Array;
-  /** Bumped on every write to a slot; the fast index stores the generation it saw. */
-  readonly generation: Int32Array;
-  readonly fastKey = new Int32Array(FAST_SIZE).fill(-1);
-  readonly fastSlot = new Int32Array(FAST_SIZE);
-  readonly fastGen = new Int32Array(FAST_SIZE);
+  /** [key, pageBase | writable] per position; key -1 is empty. */
+  readonly fast = new Int32Array(2 * FAST_POSITIONS).fill(-1);
+  /** The index position each slot occupies, or -1; and the slot at each position, or -1. */
+  readonly #slotPosition: Int32Array;
+  readonly #positionSlot = new Int8Array(FAST_POSITIONS).fill(-1);
   useFastIndex = true;
 
   constructor(
     size: number,
     wired: number,
     private readonly rng: SeededRandom,
+    private readonly memoryBytes: number,
   ) {
     this.size = size;
     this.wired = wired;
@@ -57,17 +64,20 @@ export class Tlb {
     this.lo = new Uint32Array(size);
     this.pageBase = new Int32Array(size).fill(-1);
     this.writable = new Uint8Array(size);
-    this.generation = new Int32Array(size);
+    this.#slotPosition = new Int32Array(size).fill(-1);
     // Reset state: every entry invalid, with distinct VPNs in kseg0 (which never matches a
     // mapped address), as a boot loader leaves it.
     for (let i = 0; i < size; i++) this.hi[i] = entryHi(0x80000 + i, 0);
   }
 
-  static fastHash(key: number): number {
-    return Math.imul(key, 0x9e3779b1) >>> 20;
+  /** Keys currently in the host index (for the memory report). */
+  get indexedEntries(): number {
+    let n = 0;
+    for (let p = 0; p < this.fast.length; p += 2) if (this.fast[p] !== -1) n++;
+    return n;
   }
 
-  /** Slot matching (vpn, asid), or -1. Linear, as the hardware's parallel match; lowest index wins. */
+  /** Slot matching (vpn, asid), or -1. The hardware's parallel match; the lowest index wins. */
   probe(vpn: number, asid: number): number {
     const want = (vpn << 12) >>> 0;
     for (let i = 0; i < this.size; i++) {
@@ -82,36 +92,26 @@ export class Tlb {
     return -1;
   }
 
-  /** Finds the slot for a mapped access, through the fast index when allowed. */
+  /** Finds the slot for a mapped access (slow path: probes, then indexes the answer). */
   lookup(vpn: number, asid: number): number {
-    const key = (asid << 20) | vpn;
-    const h = Tlb.fastHash(key) & FAST_MASK;
-    if (
-      this.useFastIndex &&
-      this.fastKey[h] === key &&
-      this.generation[this.fastSlot[h]!] === this.fastGen[h]
-    ) {
-      return this.fastSlot[h]!;
-    }
     const slot = this.probe(vpn, asid);
-    if (slot >= 0 && this.useFastIndex && this.pageBase[slot]! >= 0) {
-      this.fastKey[h] = key;
-      this.fastSlot[h] = slot;
-      this.fastGen[h] = this.generation[slot]!;
-    }
+    if (slot >= 0 && this.useFastIndex) this.#index((asid << 20) | vpn, slot);
     return slot;
   }
 
-  /** tlbwi: writes slot `index`. */
+  /** tlbwi: writes slot `index`. Throws ArgumentError (before any change) on a bad index. */
   writeIndexed(index: number, hi: number, lo: number): void {
     if (!Number.isInteger(index) || index < 0 || index >= this.size) {
-      throw new ArgumentError(`TLB index must be in [0, ${this.size}), got ${String(index)}`);
+      throw new ArgumentError(
+        `TLB index must be an integer in [0, ${this.size}), got ${String(index)}`,
+      );
     }
+    this.#unindexVpn(this.hi[index]! >>> 12);
     this.hi[index] = hi >>> 0;
     this.lo[index] = lo >>> 0;
     this.pageBase[index] = (lo & TLB_V) !== 0 ? (lo >>> 12) << 12 : -1;
     this.writable[index] = (lo & TLB_D) !== 0 ? 1 : 0;
-    this.generation[index] = (this.generation[index]! + 1) | 0;
+    this.#unindexVpn(hi >>> 12);
   }
 
   /** tlbwr: writes a slot chosen at random among the non-wired ones (seeded). Returns it. */
@@ -135,5 +135,34 @@ export class Tlb {
       }
     }
     return n;
+  }
+
+  /** Puts key -> slot into the index if the slot is valid, non-global and inside memory. */
+  #index(key: number, slot: number): void {
+    const base = this.pageBase[slot]!;
+    if (base < 0 || (this.lo[slot]! & TLB_G) !== 0 || base + 4096 > this.memoryBytes) return;
+    const p = fastPosition(key);
+    if (this.fast[p] !== -1) this.#forgetPosition(p);
+    const old = this.#slotPosition[slot]!;
+    if (old >= 0) this.#forgetPosition(old);
+    this.fast[p] = key;
+    this.fast[p + 1] = base | this.writable[slot]!;
+    this.#slotPosition[slot] = p;
+    this.#positionSlot[p >>> 1] = slot;
+  }
+
+  /** Removes from the index every key whose VPN is `vpn` (the slots that could match it). */
+  #unindexVpn(vpn: number): void {
+    for (let i = 0; i < this.size; i++) {
+      const p = this.#slotPosition[i]!;
+      if (p >= 0 && (this.fast[p]! & 0xfffff) === vpn) this.#forgetPosition(p);
+    }
+  }
+
+  #forgetPosition(p: number): void {
+    this.fast[p] = -1;
+    const slot = this.#positionSlot[p >>> 1]!;
+    if (slot >= 0) this.#slotPosition[slot] = -1;
+    this.#positionSlot[p >>> 1] = -1;
   }
 }

@@ -17,7 +17,11 @@ import {
 const frameOf = (vpn: number) => 64 + (vpn & 0xff);
 
 /** A refill handler that maps the faulting kuseg page, writable, and counts refills. */
-function installRefill(m: Machine, log: { va: number; cause: number }[] = [], flags = TLB_V | TLB_D) {
+function installRefill(
+  m: Machine,
+  log: { va: number; cause: number }[] = [],
+  flags = TLB_V | TLB_D,
+) {
   m.setRefillHandler((cpu) => {
     log.push({ va: cpu.badVaddr, cause: (cpu.cause >>> 2) & 31 });
     const vpn = cpu.badVaddr >>> 12;
@@ -194,7 +198,8 @@ describe("block copy and zero across pages, with faults mid-way", () => {
     });
     // Destination pages 0x31 is mapped clean in advance.
     m.cpu.tlbWriteIndexed(9, entryHi(0x31, 0), entryLo(frameOf(0x31), TLB_V));
-    for (let i = 0; i < 3 * 4096; i++) m.memory.write8(frameOf(0x10 + (i >> 12)) * 4096 + (i & 0xfff), i & 0xff);
+    for (let i = 0; i < 3 * 4096; i++)
+      m.memory.write8(frameOf(0x10 + (i >> 12)) * 4096 + (i & 0xfff), i & 0xff);
     m.cpu.copy(0x30000, 0x10000, 3 * 4096);
     expect(mods).toEqual([0x31000]);
     for (let i = 0; i < 3 * 4096; i += 509) expect(m.cpu.load8(0x30000 + i)).toBe(i & 0xff);
@@ -216,16 +221,20 @@ describe("block copy and zero across pages, with faults mid-way", () => {
   it("zero clears across a page boundary, refilling the second page mid-way", () => {
     const m = new Machine();
     const log = installRefill(m);
-    for (let i = 0; i < 8192; i += 4) m.memory.write32(frameOf(0x40 + (i >> 12)) * 4096 + (i & 0xfff), 0xffffffff);
+    for (let i = 0; i < 8192; i += 4)
+      m.memory.write32(frameOf(0x40 + (i >> 12)) * 4096 + (i & 0xfff), 0xffffffff);
     const t = m.cpu.now;
     m.cpu.zero(0x40ff0, 32);
     expect(log.map((e) => e.va)).toEqual([0x40ff0, 0x41000]);
     expect(m.memory.read32(frameOf(0x40) * 4096 + 0xfec)).toBe(0xffffffff);
-    for (let o = 0xff0; o < 0x1000; o += 4) expect(m.memory.read32(frameOf(0x40) * 4096 + o)).toBe(0);
+    for (let o = 0xff0; o < 0x1000; o += 4)
+      expect(m.memory.read32(frameOf(0x40) * 4096 + o)).toBe(0);
     for (let o = 0; o < 0x10; o += 4) expect(m.memory.read32(frameOf(0x41) * 4096 + o)).toBe(0);
     expect(m.memory.read32(frameOf(0x41) * 4096 + 0x10)).toBe(0xffffffff);
     const p = m.profile;
-    expect(m.cpu.now - t).toBe(8 * p.cachedAccessCycles + 2 * (p.exceptionEntryCycles + 4 * p.cp0OpCycles));
+    expect(m.cpu.now - t).toBe(
+      8 * p.cachedAccessCycles + 2 * (p.exceptionEntryCycles + 4 * p.cp0OpCycles),
+    );
   });
 });
 
