@@ -43,3 +43,22 @@ export const COSTS = {
 } as const satisfies Record<string, Cost>;
 
 export const ALL_COSTS: readonly Cost[] = Object.values(COSTS);
+
+/**
+ * The bare environment's own code (the `exokernel` system: raw kernel primitives from an
+ * environment with no libOS). Counted from the MIPS a hand-written handler needs.
+ */
+export const BARE_COSTS = {
+  handler: {
+    label: "bare.exc-handler",
+    instructions: 3,
+    source:
+      "user-level exception handler that resumes after the faulting instruction: addiu (EPC + 4 into a scratch register), lui (the save area's base), jr (resume); the three scratch-register restores are its charged loads, the last one in jr's delay slot",
+  },
+  callee: {
+    label: "bare.pct-callee",
+    instructions: 2,
+    source:
+      "the callee of a protected control transfer: addiu v0,v0,1 (the counter); the branch back to the caller",
+  },
+} as const satisfies Record<string, Cost>;

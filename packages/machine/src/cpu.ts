@@ -69,6 +69,8 @@ export class Cpu {
   emulatedValue = 0;
   /** Exceptions currently being handled (nested depth), for kernels that bound nesting. */
   exceptionDepth = 0;
+  /** Exceptions taken since reset, by ExcCode; index 16 counts UTLB refills. */
+  readonly exceptionCounts = new Float64Array(17);
 
   owner = KERNEL_OWNER;
   attr: Float64Array;
@@ -508,6 +510,7 @@ export class Cpu {
       );
     }
     this.#sync();
+    this.exceptionCounts[refill ? 16 : code]!++;
     const statusBefore = this.status;
     const epc = this.#pc;
     this.epc = epc;

@@ -1,7 +1,8 @@
 import type { SystemAdapter, SystemId } from "./adapter.js";
+import { exokernelAdapter } from "./exokernel.js";
 
 /** Every system the bench can measure, in report order (the baseline first). */
-export const ADAPTERS: readonly SystemAdapter[] = Object.freeze([]);
+export const ADAPTERS: readonly SystemAdapter[] = Object.freeze([exokernelAdapter]);
 
 export function adapterFor(id: string): SystemAdapter | undefined {
   return ADAPTERS.find((a) => a.id === (id as SystemId));

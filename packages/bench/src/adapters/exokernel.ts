@@ -1,0 +1,178 @@
+import { type EnvHandle, ExcCode, PAGE_BYTES, Reg, Resume, type Thread } from "@exolab/exokernel";
+import { Aegis } from "@exolab/exokernel/kernel";
+import { BARE_COSTS } from "../costs.js";
+import type { Meter } from "../meter.js";
+import type {
+  BasePort,
+  CallPort,
+  ExceptionKind,
+  ExceptionPort,
+  PortId,
+  TransferPort,
+} from "../ports.js";
+import type { Workload } from "../workload.js";
+import type { SystemAdapter, SystemInstance, SystemOptions } from "./adapter.js";
+
+/** Where the bare environment keeps its exception save area and its workload memory. */
+const SAVE_VA = 0x7ff00000;
+const HEAP_VA = 0x10000000;
+/** Within the kernel's guaranteed-mapping allowance (policy.maxGuaranteedPerEnv), with room. */
+const MAX_HEAP_PAGES = 48;
+
+const SERVED: readonly PortId[] = ["user", "syscall", "syscall-stack", "exception", "transfer"];
+
+/** The code each kind of exception is raised with. */
+const CODE: Record<ExceptionKind, ExcCode> = {
+  unalign: ExcCode.AdEL,
+  overflow: ExcCode.Ov,
+  coproc: ExcCode.CpU,
+  prot: ExcCode.Mod,
+};
+
+/**
+ * The `exokernel` system: Aegis's raw primitives from a bare environment with no libOS.
+ * Memory is a handful of frames under guaranteed mappings (served by the kernel on a miss);
+ * the exception handler is the minimal one of the paper's measurement; the peer of a
+ * protected control transfer transfers straight back.
+ */
+export const exokernelAdapter: SystemAdapter = {
+  id: "exokernel",
+  title: "Aegis, raw primitives from a bare environment",
+  unsupported(port, benchmark) {
+    if (!SERVED.includes(port))
+      return "the bare exokernel offers no such abstraction; a libOS (exos) builds it";
+    if (benchmark === "matmul")
+      return "needs more memory than a bare environment's guaranteed mappings; runs on exos";
+    return undefined;
+  },
+  create: (o) => new ExokernelInstance(o),
+  policies: () => ({ ...new Aegis({ machineConfig: { memoryBytes: 4 << 20 } }).policy }),
+};
+
+class ExokernelInstance implements SystemInstance {
+  readonly aegis: Aegis;
+
+  constructor(o: SystemOptions) {
+    this.aegis = new Aegis({
+      machineConfig: { profile: o.profile, seed: o.seed, trace: o.trace === true },
+    });
+  }
+
+  get machine() {
+    return this.aegis.machine;
+  }
+
+  counters(): Record<string, number> {
+    const s = this.aegis.stats;
+    const c = this.aegis.machine.cpu.exceptionCounts;
+    return {
+      syscalls: s.syscalls,
+      exceptions: s.exceptions,
+      tlbRefills: c[16]!,
+      stlbHits: s.stlbHits,
+      upcalls: s.refillUpcalls,
+      transfers: s.pcts,
+      contextSwitches: s.sliceSwitches,
+    };
+  }
+
+  execute(w: Workload, meter: Meter): void {
+    const env = this.aegis.createEnvironment({ name: "bench" });
+    const port = bareEnvironment(env, w.port);
+    let done = false;
+    const body = w.threads[0]!;
+    if (w.threads.length > 1)
+      throw new Error(`${w.id}: the bare exokernel runs single-thread workloads`);
+    if (w.port === "transfer") {
+      const peer = this.aegis.createEnvironment({ name: "peer" });
+      check(
+        peer.setEntry("sync", function* (caller: number): Thread {
+          peer.cpu.setReg(Reg.v0, peer.cpu.reg(Reg.v0) + 1);
+          peer.cpu.exec(BARE_COSTS.callee.instructions, BARE_COSTS.callee.label);
+          yield* peer.pct(caller, "sync");
+        }),
+        "setEntry",
+      );
+      (port as TransferPort & { roundTrip: () => Thread }).roundTrip = function* () {
+        const r = yield* env.pct(peer.id, "sync");
+        if (r < 0) throw new Error(`pct failed: ${r}`);
+      };
+    }
+    check(
+      env.onStartOfSlice(function* () {
+        yield* body(port as never, meter);
+        done = true;
+      }),
+      "onStartOfSlice",
+    );
+    check(env.allocSlice(), "allocSlice");
+    this.aegis.run({ stopWhen: () => done });
+    if (!done)
+      throw new Error(
+        `${w.id}: the bare environment did not finish (${JSON.stringify(this.aegis.deaths)})`,
+      );
+  }
+}
+
+function check(r: number, what: string): number {
+  if (r < 0) throw new Error(`bare environment: ${what} refused with ${r}`);
+  return r;
+}
+
+/** The ports a bare environment can offer, built from the environment handle alone. */
+function bareEnvironment(
+  env: EnvHandle,
+  port: PortId,
+): BasePort & Partial<CallPort & ExceptionPort & TransferPort> {
+  let heapPages = 0;
+  const memory = (bytes: number): number => {
+    const pages = Math.ceil(bytes / PAGE_BYTES);
+    if (heapPages + pages > MAX_HEAP_PAGES)
+      throw new Error(`bare environment: ${bytes} bytes exceed its ${MAX_HEAP_PAGES} pages`);
+    const va = HEAP_VA + heapPages * PAGE_BYTES;
+    for (let i = 0; i < pages; i++) {
+      const cap = check(env.allocFrame(), "allocFrame");
+      check(env.guarantee(va + i * PAGE_BYTES, cap, 1), "guarantee");
+    }
+    heapPages += pages;
+    return va;
+  };
+  const saveCap = check(env.allocFrame(), "allocFrame");
+  check(env.guarantee(SAVE_VA, saveCap, 1), "guarantee");
+  let handled = 0;
+  let scratch = -1;
+  let readOnly = -1;
+  const handler = (e: EnvHandle): number => {
+    handled++;
+    const cpu = e.cpu;
+    cpu.exec(BARE_COSTS.handler.instructions, BARE_COSTS.handler.label);
+    cpu.setReg(Reg.t0, cpu.load32(SAVE_VA));
+    cpu.setReg(Reg.t1, cpu.load32(SAVE_VA + 4));
+    cpu.setReg(Reg.t2, cpu.load32(SAVE_VA + 8));
+    return Resume.Emulated;
+  };
+  return {
+    cpu: env.cpu,
+    memory,
+    call: port === "syscall-stack" ? () => env.nullSyscallStack() : () => env.nullSyscall(),
+    arm(kind: ExceptionKind) {
+      check(env.setHandler(CODE[kind], handler, SAVE_VA), "setHandler");
+      if (kind === "unalign" && scratch < 0) scratch = memory(PAGE_BYTES);
+      if (kind === "prot" && readOnly < 0) {
+        const cap = check(env.allocFrame(), "allocFrame");
+        readOnly = HEAP_VA + 0x0800_0000;
+        check(env.guarantee(readOnly, cap, 0), "guarantee");
+      }
+    },
+    trigger(kind: ExceptionKind) {
+      const cpu = env.cpu;
+      if (kind === "unalign") cpu.load32(scratch + 2);
+      else if (kind === "overflow") cpu.addTrapping(0x7fffffff, 1);
+      else if (kind === "coproc") cpu.coprocessor1();
+      else cpu.store32(readOnly, 1);
+    },
+    get handled() {
+      return handled;
+    },
+  };
+}
