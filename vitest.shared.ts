@@ -10,6 +10,10 @@ const pkgName = process.cwd().split("/").slice(-2).join("-");
 export default defineConfig({
   ssr: { resolve: { conditions: ["@exolab/source", "module", "node", "development|production"] } },
   test: {
+    // Property tests run many simulations; on a loaded 2-core CI machine they can take tens of
+    // seconds. Tests assert behaviour, never time, so the limit only catches hangs.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     reporters: jsonDir ? ["default", "json"] : ["default"],
     outputFile: jsonDir ? { json: `${jsonDir}/${pkgName}.json` } : undefined,

@@ -62,3 +62,26 @@ export const BARE_COSTS = {
       "the callee of a protected control transfer: addiu v0,v0,1 (the counter); the branch back to the caller",
   },
 } as const satisfies Record<string, Cost>;
+
+/**
+ * Application glue the adapters add on top of a system's own API, identical in kind on every
+ * system: the loop that waits for its turn on a shared flag.
+ */
+export const GLUE_COSTS = {
+  turnPoll: {
+    label: "app.turn.poll",
+    instructions: 2,
+    source: "compare the shared turn word with mine and branch: bne t0,t1,wait; nop",
+  },
+  strideWork: {
+    label: "app.stride.work",
+    instructions: 100,
+    source:
+      "the body of each stride member's counting loop: a fixed 100 instructions of work per increment, so that a run of many slices stays short on the host (the shares do not depend on it)",
+  },
+  strideCheck: {
+    label: "app.stride.check",
+    instructions: 4,
+    source: "the stride run's observer: read the cycle counter, subtract, compare, branch",
+  },
+} as const satisfies Record<string, Cost>;

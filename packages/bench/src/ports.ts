@@ -12,6 +12,8 @@ export interface BasePort {
   readonly cpu: CpuView;
   /** A page-aligned region of `bytes` of ordinary memory, mapped read/write, for the workload. */
   memory(bytes: number): number;
+  /** The system's preemption point for this thread (yields only when a switch is due). */
+  safepoint(): Generator<unknown, void, unknown>;
 }
 
 /** `getpid` and friends: one call that crosses into the system and back. */

@@ -18,8 +18,12 @@ export interface Workload<P extends PortId = PortId> {
   /** Fixed by the workload: the same for every system and profile. */
   readonly iterations: { readonly warmup: number; readonly measured: number };
   readonly threads: readonly ((port: PortMap[P], meter: Meter) => Thread)[];
-  /** For units other than us/op: how to turn cycles per op into the unit (s/op: seconds). */
   readonly note?: string;
+  /**
+   * Parameters an adapter needs before the run starts (stride: how many processes to create,
+   * since only whoever holds the kernel can create them). The same for every system.
+   */
+  readonly config?: { readonly tickets?: readonly number[] };
 }
 
 export function defineWorkload<P extends PortId>(w: Workload<P>): Workload<P> {

@@ -1,4 +1,5 @@
 import { type Accounting, CATEGORY_COUNT, Category, KERNEL_OWNER } from "./accounting.js";
+import { COSTS } from "./costs.js";
 import {
   CAUSE_IP_SHIFT,
   ExcCode,
@@ -233,7 +234,7 @@ export class Cpu {
         this.attr[this.#attrBase + cat] += cycles;
         break;
       }
-      const step = room > 0 ? room : 0;
+      const step = Math.max(room, 0);
       if (this.#tracer !== null && step > 0)
         this.#tracer.span(this.#now, step, this.owner, cat, label);
       this.#now += step;
@@ -608,7 +609,7 @@ export class Cpu {
   coprocessor1(): boolean {
     for (let tries = 0; ; tries++) {
       if ((this.status & SR_CU1) !== 0) {
-        this.exec(1, "cp1.op");
+        this.exec(COSTS.cp1Op.instructions, COSTS.cp1Op.label);
         return true;
       }
       if (this.raise(ExcCode.CpU, 0, false, 1) === Resolution.Emulated) {

@@ -19,6 +19,7 @@ export {
   type RunOutcome,
   type RunResult,
 } from "./context.js";
+export { COSTS as MACHINE_COSTS } from "./costs.js";
 export { Cpu, type ExceptionHandler, hex } from "./cpu.js";
 export * from "./cpu-defs.js";
 export {

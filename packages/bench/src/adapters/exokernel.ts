@@ -153,6 +153,7 @@ function bareEnvironment(
   };
   return {
     cpu: env.cpu,
+    safepoint: () => env.safepoint(),
     memory,
     call: port === "syscall-stack" ? () => env.nullSyscallStack() : () => env.nullSyscall(),
     arm(kind: ExceptionKind) {

@@ -1,4 +1,4 @@
-import { PAGE_BYTES, safepoint } from "@exolab/machine";
+import { PAGE_BYTES } from "@exolab/machine";
 import { COSTS } from "../costs.js";
 import { defineWorkload } from "../workload.js";
 
@@ -39,8 +39,8 @@ export const matmul = defineWorkload({
             cpu.exec(COSTS.matmulInner.instructions, COSTS.matmulInner.label);
           }
           cpu.store32(c + (i * N + j) * 4, sum);
+          yield* p.safepoint();
         }
-        yield* safepoint(cpu);
       }
       m.stop();
       // Check one element against the host's own product.

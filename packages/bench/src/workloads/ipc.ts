@@ -1,4 +1,3 @@
-import { safepoint } from "@exolab/machine";
 import { COSTS } from "../costs.js";
 import type { ChannelPort, RpcPort } from "../ports.js";
 import { defineWorkload } from "../workload.js";
@@ -31,7 +30,7 @@ function channelWorkload(id: "pipe" | "pipe-inline" | "shm", title: string) {
         for (let i = 0; i < MEASURED; i++) {
           yield* roundTrip(WARMUP + i);
           p.cpu.exec(COSTS.loop.instructions, COSTS.loop.label);
-          yield* safepoint(p.cpu);
+          yield* p.safepoint();
         }
         m.stop();
         m.finish(2 * MEASURED);
@@ -68,7 +67,7 @@ function rpcWorkload(id: "lrpc" | "tlrpc", title: string) {
           p.cpu.exec(COSTS.check.instructions, COSTS.check.label);
           if (v !== WARMUP + i + 1) throw new Error(`${id}: call ${i} returned ${v}`);
           p.cpu.exec(COSTS.loop.instructions, COSTS.loop.label);
-          yield* safepoint(p.cpu);
+          yield* p.safepoint();
         }
         m.stop();
         m.finish(MEASURED);

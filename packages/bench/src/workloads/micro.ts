@@ -1,4 +1,3 @@
-import { safepoint } from "@exolab/machine";
 import { COSTS } from "../costs.js";
 import type { ExceptionKind, ExceptionPort } from "../ports.js";
 import { defineWorkload } from "../workload.js";
@@ -19,7 +18,7 @@ export const procCall = defineWorkload({
         for (let i = 0; i < n; i++) {
           p.cpu.exec(COSTS.procCall.instructions, COSTS.procCall.label);
           p.cpu.exec(loop.instructions, loop.label);
-          yield* safepoint(p.cpu);
+          yield* p.safepoint();
         }
       };
       yield* run(10);
@@ -46,7 +45,7 @@ function callWorkload(id: string, port: "syscall" | "syscall-stack" | "lib-call"
         for (let i = 0; i < 1000; i++) {
           p.call();
           p.cpu.exec(loop.instructions, loop.label);
-          yield* safepoint(p.cpu);
+          yield* p.safepoint();
         }
         m.stop();
         m.finish(1000);
@@ -80,7 +79,7 @@ function exceptionWorkload(kind: ExceptionKind) {
         for (let i = 0; i < 200; i++) {
           p.trigger(kind);
           p.cpu.exec(loop.instructions, loop.label);
-          yield* safepoint(p.cpu);
+          yield* p.safepoint();
         }
         m.stop();
         if (p.handled - before !== 200)
@@ -111,7 +110,7 @@ export const pct = defineWorkload({
       for (let i = 0; i < 500; i++) {
         yield* p.roundTrip();
         p.cpu.exec(loop.instructions, loop.label);
-        yield* safepoint(p.cpu);
+        yield* p.safepoint();
       }
       m.stop();
       m.finish(1000);

@@ -2,7 +2,7 @@ import { PAPER_STRIDE_RATIOS } from "../paper.js";
 import { defineWorkload } from "../workload.js";
 
 const TICKETS = [3, 2, 1] as const;
-const SLICES = 600;
+const SLICES = 60;
 
 /**
  * Stride scheduling at application level (Section 7.3): three processes with 3:2:1 tickets
@@ -17,6 +17,7 @@ export const stride = defineWorkload({
   unit: "share",
   iterations: { warmup: 0, measured: SLICES },
   note: `paper: ${PAPER_STRIDE_RATIOS.join(" : ")}`,
+  config: { tickets: TICKETS },
   threads: [
     function* (p, m) {
       m.start();

@@ -1,4 +1,4 @@
-import { PAGE_BYTES, SeededRandom, safepoint } from "@exolab/machine";
+import { PAGE_BYTES, SeededRandom } from "@exolab/machine";
 import { COSTS } from "../costs.js";
 import type { VmPort } from "../ports.js";
 import { defineWorkload } from "../workload.js";
@@ -30,7 +30,7 @@ export const dirty = defineWorkload({
         if (!p.dirty(base + (i % PAGES) * PAGE_BYTES))
           throw new Error("dirty: a written page reads as clean");
         p.cpu.exec(COSTS.loop.instructions, COSTS.loop.label);
-        yield* safepoint(p.cpu);
+        yield* p.safepoint();
       }
       m.stop();
       m.finish(1000);
@@ -57,7 +57,7 @@ export const prot1 = defineWorkload({
         for (let i = 0; i < PAGES; i++) {
           p.protect(base + i * PAGE_BYTES, 1);
           p.cpu.exec(COSTS.loop.instructions, COSTS.loop.label);
-          yield* safepoint(p.cpu);
+          yield* p.safepoint();
         }
         m.stop();
         p.unprotect(base, PAGES);
@@ -90,13 +90,13 @@ function rangeWorkload(id: "prot100" | "unprot100") {
             p.protect(base, PAGES);
             m.stop();
             p.unprotect(base, PAGES);
-            yield* safepoint(p.cpu);
+            yield* p.safepoint();
           } else {
             p.protect(base, PAGES);
             m.start();
             p.unprotect(base, PAGES);
             m.stop();
-            yield* safepoint(p.cpu);
+            yield* p.safepoint();
           }
         }
         m.finish(ROUNDS * 10);
@@ -135,7 +135,7 @@ export const trap = defineWorkload({
       for (let i = 0; i < 10; i++) {
         p.protect(base + i * PAGE_BYTES, 1);
         p.cpu.load32(base + i * PAGE_BYTES);
-        yield* safepoint(p.cpu);
+        yield* p.safepoint();
       }
       for (let i = 0; i < PAGES; i++) {
         p.protect(base + i * PAGE_BYTES, 1);
@@ -144,7 +144,7 @@ export const trap = defineWorkload({
         p.cpu.load32(base + i * PAGE_BYTES);
         m.stop();
         measuring = false;
-        yield* safepoint(p.cpu);
+        yield* p.safepoint();
       }
       if (faults !== 10 + PAGES)
         throw new Error(`trap: ${faults} faults for ${10 + PAGES} protected touches`);
@@ -177,7 +177,7 @@ export const appel1 = defineWorkload({
       for (let i = 0; i < PAGES - 1; i++) {
         p.cpu.load32(base + i * PAGE_BYTES);
         p.cpu.exec(COSTS.loop.instructions, COSTS.loop.label);
-        yield* safepoint(p.cpu);
+        yield* p.safepoint();
       }
       m.stop();
       if (faults !== PAGES - 1) throw new Error(`appel1: ${faults} faults for ${PAGES - 1} pages`);
@@ -215,7 +215,7 @@ export const appel2 = defineWorkload({
         for (const i of order) {
           p.cpu.load32(base + i * PAGE_BYTES);
           p.cpu.exec(COSTS.loop.instructions, COSTS.loop.label);
-          yield* safepoint(p.cpu);
+          yield* p.safepoint();
         }
       }
       m.stop();

@@ -1,0 +1,341 @@
+import { PAGE_BYTES, Result, type Thread } from "@exolab/exokernel";
+import { Aegis } from "@exolab/exokernel/kernel";
+import { DEFAULT_POLICY, type ExosApi, exos, FaultAction, PipeEnd } from "@exolab/libos-exos";
+import { GLUE_COSTS } from "../costs.js";
+import type { Meter } from "../meter.js";
+import type {
+  BasePort,
+  CallPort,
+  ChannelPort,
+  PortId,
+  RpcPort,
+  StridePort,
+  VmPort,
+} from "../ports.js";
+import type { Workload } from "../workload.js";
+import type { SystemAdapter, SystemInstance, SystemOptions } from "./adapter.js";
+
+const SERVED: readonly PortId[] = [
+  "user",
+  "lib-call",
+  "pipe",
+  "pipe-inline",
+  "shm",
+  "lrpc",
+  "tlrpc",
+  "vm",
+  "stride",
+];
+/** Workload memory is mapped (demand-zero) from here; buffers of the glue live at BUF_VA. */
+const HEAP_VA = 0x10000000;
+const BUF_VA = 0x0f000000;
+
+/** The `exos` system: ExOS booted in one environment per process, on Aegis. */
+export const exosAdapter: SystemAdapter = {
+  id: "exos",
+  title: "ExOS (UNIX-like libOS) on Aegis",
+  unsupported(port) {
+    if (!SERVED.includes(port))
+      return "measured on the bare exokernel (raw primitives), not through ExOS";
+    return undefined;
+  },
+  create: (o) => new ExosInstance(o),
+  policies: () => ({ ...DEFAULT_POLICY }),
+};
+
+class ExosInstance implements SystemInstance {
+  readonly aegis: Aegis;
+
+  constructor(o: SystemOptions) {
+    this.aegis = new Aegis({
+      machineConfig: { profile: o.profile, seed: o.seed, trace: o.trace === true },
+    });
+  }
+
+  get machine() {
+    return this.aegis.machine;
+  }
+
+  counters(): Record<string, number> {
+    const s = this.aegis.stats;
+    const c = this.aegis.machine.cpu.exceptionCounts;
+    return {
+      syscalls: s.syscalls,
+      exceptions: s.exceptions,
+      tlbRefills: c[16]!,
+      stlbHits: s.stlbHits,
+      upcalls: s.refillUpcalls,
+      transfers: s.pcts,
+      contextSwitches: s.sliceSwitches,
+    };
+  }
+
+  #group: StrideGroup | null = null;
+
+  execute(w: Workload, meter: Meter): void {
+    const procs = [this.#boot()];
+    const tickets = w.config?.tickets;
+    if (tickets !== undefined) {
+      const members = [procs[0]!, ...tickets.slice(1).map(() => this.#boot())];
+      this.#group = formStrideGroup(this.aegis, members, tickets);
+    }
+    const twoParty = w.threads.length > 1;
+    if (twoParty) procs.push(this.#boot());
+    const ports = this.#ports(w.port, procs);
+    let done = false;
+    const main = w.threads[0]!;
+    procs[0]!.sched.spawn(function* () {
+      yield* main(ports[0] as never, meter);
+      done = true;
+    });
+    if (twoParty) {
+      const peer = w.threads[1]!;
+      procs[1]!.sched.spawn(() => peer(ports[1] as never, meter));
+    }
+    this.aegis.run({ stopWhen: () => done });
+    if (!done)
+      throw new Error(`${w.id} on exos did not finish (${JSON.stringify(this.aegis.deaths)})`);
+  }
+
+  #boot(): ExosApi {
+    return this.aegis.boot(exos, {}).api;
+  }
+
+  #ports(port: PortId, procs: ExosApi[]): BasePort[] {
+    const bases = procs.map((os) => base(os));
+    const [a, b] = procs;
+    switch (port) {
+      case "user":
+        return bases;
+      case "lib-call":
+        return [{ ...bases[0]!, call: () => a!.proc.getpid() } as CallPort];
+      case "vm":
+        return [vmPort(a!, bases[0]!)];
+      case "pipe":
+      case "pipe-inline":
+        return pipePorts(a!, b!, bases, port === "pipe-inline");
+      case "shm":
+        return shmPorts(a!, b!, bases);
+      case "lrpc":
+      case "tlrpc":
+        return rpcPorts(a!, b!, bases, port === "tlrpc");
+      case "stride":
+        return [stridePort(this.#group!, bases[0]!)];
+      default:
+        throw new Error(`exos does not serve ${port}`);
+    }
+  }
+}
+
+function check(r: number, what: string): number {
+  if (r < 0) throw new Error(`exos: ${what} refused with ${r}`);
+  return r;
+}
+
+/** cpu and demand-zero memory; one mapped page at BUF_VA for the glue's buffers. */
+function base(os: ExosApi): BasePort {
+  let next = HEAP_VA;
+  check(os.vm.map(BUF_VA, 1), "map");
+  return {
+    cpu: os.env.cpu,
+    safepoint: () => os.sched.safepoint(),
+    memory(bytes: number) {
+      const pages = Math.ceil(bytes / PAGE_BYTES);
+      const va = next;
+      check(os.vm.map(va, pages), "map");
+      next += pages * PAGE_BYTES;
+      return va;
+    },
+  };
+}
+
+function vmPort(os: ExosApi, b: BasePort): VmPort {
+  return {
+    ...b,
+    dirty: (va) => check(os.vm.dirty(va), "dirty") === 1,
+    protect: (va, pages) =>
+      void check(pages === 1 ? os.vm.protect1(va) : os.vm.protectRange(va, pages), "protect"),
+    unprotect: (va, pages) => void check(os.vm.unprotectRange(va, pages), "unprotect"),
+    onFault(handler) {
+      os.vm.setFaultHandler((va) => {
+        handler(va);
+        return FaultAction.Retry;
+      });
+    },
+  };
+}
+
+function pipePorts(a: ExosApi, b: ExosApi, bases: BasePort[], inline: boolean): ChannelPort[] {
+  const ab = check(a.pipes.create(b.env.id, PipeEnd.Write), "pipe");
+  const ba = check(a.pipes.create(b.env.id, PipeEnd.Read), "pipe");
+  const bab = check(b.pipes.attach(a.pipes.peerCap(ab), a.env.id, PipeEnd.Read), "attach");
+  const bba = check(b.pipes.attach(a.pipes.peerCap(ba), a.env.id, PipeEnd.Write), "attach");
+  const end = (os: ExosApi, bp: BasePort, w: number, r: number): ChannelPort => {
+    if (inline) {
+      const out = os.pipes.inline(w);
+      const inn = os.pipes.inline(r);
+      if (typeof out === "number" || typeof inn === "number")
+        throw new Error("exos: inline pipe refused");
+      return {
+        ...bp,
+        *send(word) {
+          check(yield* out.put(word), "put");
+        },
+        *receive() {
+          const v = yield* inn.get();
+          return v;
+        },
+      };
+    }
+    return {
+      ...bp,
+      *send(word) {
+        bp.cpu.store32(BUF_VA, word);
+        if ((yield* os.pipes.write(w, BUF_VA, 4)) !== 4) throw new Error("exos: short pipe write");
+      },
+      *receive() {
+        if ((yield* os.pipes.read(r, BUF_VA, 4)) !== 4) throw new Error("exos: short pipe read");
+        return bp.cpu.load32(BUF_VA);
+      },
+    };
+  };
+  return [end(a, bases[0]!, ab, ba), end(b, bases[1]!, bba, bab)];
+}
+
+/**
+ * shm: one shared page holding [value, turn]; a sender writes the value and the peer's turn
+ * and yields the slice to the peer; a receiver yields to the peer until it is its turn.
+ */
+function shmPorts(a: ExosApi, b: ExosApi, bases: BasePort[]): ChannelPort[] {
+  const fa = check(a.shm.create(b.env.id), "shm");
+  const fb = check(b.shm.attach(a.shm.peerCap(fa), a.env.id), "shm attach");
+  const end = (
+    os: ExosApi,
+    bp: BasePort,
+    va: number,
+    me: number,
+    peer: number,
+    peerEnv: number,
+  ): ChannelPort => ({
+    ...bp,
+    *send(word) {
+      bp.cpu.store32(va, word);
+      bp.cpu.store32(va + 4, peer);
+      yield* os.sched.yieldTo(peerEnv);
+    },
+    *receive() {
+      for (;;) {
+        const turn = bp.cpu.load32(va + 4);
+        bp.cpu.exec(GLUE_COSTS.turnPoll.instructions, GLUE_COSTS.turnPoll.label);
+        if (turn === me) break;
+        yield* os.sched.yieldTo(peerEnv);
+      }
+      bp.cpu.store32(va + 4, 0);
+      return bp.cpu.load32(va);
+    },
+  });
+  return [
+    end(a, bases[0]!, check(a.shm.address(fa), "address"), 1, 2, b.env.id),
+    end(b, bases[1]!, check(b.shm.address(fb), "address"), 2, 1, a.env.id),
+  ];
+}
+
+/** lrpc/tlrpc: the server's procedure increments a counter in its memory and returns it. */
+function rpcPorts(a: ExosApi, b: ExosApi, bases: BasePort[], trusted: boolean): RpcPort[] {
+  const counterVa = bases[1]!.memory(PAGE_BYTES);
+  const cpu = b.env.cpu;
+  const proc = () => {
+    const v = (cpu.load32(counterVa) + 1) | 0;
+    cpu.store32(counterVa, v);
+    return v;
+  };
+  check(b.lrpc.serve(proc, trusted, []), "serve");
+  const client: RpcPort = {
+    ...bases[0]!,
+    *call(arg) {
+      const v = trusted
+        ? yield* a.lrpc.callTrusted(b.env.id, arg)
+        : yield* a.lrpc.call(b.env.id, arg);
+      if (a.lrpc.lastError !== Result.Ok)
+        throw new Error(`exos: lrpc failed with ${a.lrpc.lastError}`);
+      return v;
+    },
+    serve: () => {
+      throw new Error("the client does not serve");
+    },
+  };
+  const server: RpcPort = {
+    ...bases[1]!,
+    call: () => {
+      throw new Error("the server does not call");
+    },
+    // The procedure is exported on the environment's entry: no thread of the server runs.
+    *serve(): Thread {},
+  };
+  return [client, server];
+}
+
+/**
+ * Stride: the group is formed before the run (only whoever holds the kernel creates
+ * environments, and a running environment cannot act for another): every member joins with
+ * its tickets and runs a counter that increments a word of its own memory. The measuring
+ * thread shares process 0 with that process's counter and hands its turn on at once (a few
+ * instructions a slice); at the end the harness reads the words.
+ */
+function formStrideGroup(
+  aegis: Aegis,
+  procs: readonly ExosApi[],
+  tickets: readonly number[],
+): StrideGroup {
+  const a = procs[0]!;
+  const group = check(a.stride.create(), "stride.create");
+  const counterVa = BUF_VA + 64;
+  procs.forEach((p, i) => {
+    if (i > 0) check(p.vm.map(BUF_VA, 1), "map");
+    const va =
+      i === 0
+        ? group
+        : check(p.stride.attach(check(a.stride.share(group, p.env.id), "share")), "attach");
+    const m = p.stride.join(va, tickets[i]!);
+    if (typeof m === "number") check(m, "join");
+    const cpu = p.env.cpu;
+    p.sched.spawn(function* () {
+      for (;;) {
+        cpu.exec(GLUE_COSTS.strideWork.instructions, GLUE_COSTS.strideWork.label);
+        cpu.store32(counterVa, (cpu.load32(counterVa) + 1) | 0);
+        yield* p.sched.safepoint();
+      }
+    });
+  });
+  return { aegis, procs, tickets, counterVa };
+}
+
+interface StrideGroup {
+  readonly aegis: Aegis;
+  readonly procs: readonly ExosApi[];
+  readonly tickets: readonly number[];
+  readonly counterVa: number;
+}
+
+function stridePort(g: StrideGroup, b0: BasePort): StridePort {
+  return {
+    ...b0,
+    *run(tickets, slices) {
+      if (tickets.join() !== g.tickets.join())
+        throw new Error("exos: the stride group was formed with other tickets");
+      const sliceCycles = g.aegis.policy.sliceCycles;
+      const start = b0.cpu.now;
+      while (b0.cpu.now - start < slices * sliceCycles) {
+        b0.cpu.exec(GLUE_COSTS.strideCheck.instructions, GLUE_COSTS.strideCheck.label);
+        yield* g.procs[0]!.sched.yieldThread();
+      }
+      return g.procs.map((p) => g.aegis.machine.memory.read32(physical(g.aegis, p, g.counterVa)));
+    },
+  };
+}
+
+function physical(aegis: Aegis, os: ExosApi, va: number): number {
+  const m = aegis.inspect(os.env).mappings.find((x) => x.vpn === va >>> 12);
+  if (m === undefined) throw new Error(`exos: no mapping for ${va}`);
+  return m.frame * PAGE_BYTES + (va & (PAGE_BYTES - 1));
+}

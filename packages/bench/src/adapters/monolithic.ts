@@ -1,0 +1,254 @@
+import { PAGE_BYTES } from "@exolab/machine";
+import {
+  DEFAULT_POLICY,
+  IPC_PRIVATE,
+  IPC_RMID,
+  MonolithicKernel,
+  PROT_NONE,
+  PROT_READ,
+  PROT_WRITE,
+  type ProcessHandle,
+  SC,
+  SIG,
+  sigmask,
+} from "@exolab/monolithic";
+import type { Meter } from "../meter.js";
+import type {
+  BasePort,
+  CallPort,
+  ChannelPort,
+  ExceptionKind,
+  ExceptionPort,
+  PortId,
+  VmPort,
+} from "../ports.js";
+import type { Workload } from "../workload.js";
+import type { SystemAdapter, SystemInstance, SystemOptions } from "./adapter.js";
+
+const REASONS: Partial<Record<PortId, string>> = {
+  "syscall-stack": "Aegis's second system-call path; Ultrix has one trap path (getpid row)",
+  "lib-call":
+    "a call answered inside a library OS; Ultrix answers getpid in the kernel (getpid row)",
+  transfer: "Ultrix has no protected control transfer",
+  "pipe-inline":
+    "pipe' inlines ExOS's library pipe; Ultrix's pipe is a system call (as in the paper)",
+  lrpc: "Ultrix offers no LRPC (as in the paper)",
+  tlrpc: "Ultrix offers no LRPC (as in the paper)",
+  stride: "Ultrix's scheduler gives applications no proportional share",
+};
+
+/** The `monolithic` system: the Ultrix-style kernel, one process per workload thread. */
+export const monolithicAdapter: SystemAdapter = {
+  id: "monolithic",
+  title: "Ultrix-style monolithic kernel",
+  unsupported(port, benchmark) {
+    if (benchmark === "dirty")
+      return "Ultrix cannot tell an application whether a page is dirty (as in the paper)";
+    if (benchmark === "exc-unalign")
+      return "Ultrix fixes unaligned accesses up in the kernel; no user handler sees them";
+    if (benchmark === "exc-coproc")
+      return "Ultrix hands the FPU over in the kernel; coprocessor-unusable never reaches a user handler";
+    return REASONS[port];
+  },
+  create: (o) => new MonolithicInstance(o),
+  policies: () => ({ ...DEFAULT_POLICY }),
+};
+
+class MonolithicInstance implements SystemInstance {
+  readonly kernel: MonolithicKernel;
+
+  constructor(o: SystemOptions) {
+    this.kernel = new MonolithicKernel({
+      machine: { profile: o.profile, seed: o.seed, trace: o.trace === true },
+    });
+  }
+
+  get machine() {
+    return this.kernel.machine;
+  }
+
+  counters(): Record<string, number> {
+    const c = this.kernel.counters();
+    return {
+      syscalls: c.syscalls ?? 0,
+      tlbRefills: c.utlbRefills ?? 0,
+      faults: (c.protectionFaults ?? 0) + (c.demandZeroFills ?? 0),
+      signals: c.signalsDelivered ?? 0,
+      contextSwitches: c.contextSwitches ?? 0,
+    };
+  }
+
+  execute(w: Workload, meter: Meter): void {
+    let done = false;
+    const [main, peer] = w.threads;
+    this.kernel.spawn(w.id, function* (h) {
+      const ports = setUp(h, w.port);
+      if (peer !== undefined) {
+        const parent = h.pid;
+        const child = h.fork(function* (c) {
+          yield* peer(ports.peer(c, parent) as never, meter);
+        });
+        if (child < 0) throw new Error(`monolithic: fork failed with ${child}`);
+        ports.child = child;
+      }
+      yield* main!(ports.main as never, meter);
+      done = true;
+    });
+    this.kernel.run({ stopWhen: () => done });
+    if (!done) throw new Error(`${w.id} on monolithic did not finish`);
+  }
+}
+
+function check(r: number, what: string): number {
+  if (r < 0) throw new Error(`monolithic: ${what} failed with errno ${-r}`);
+  return r;
+}
+
+interface PortSet {
+  main: BasePort;
+  peer: (c: ProcessHandle, parentPid: number) => BasePort;
+  child: number;
+}
+
+/** Memory from the break: page-aligned regions grown with sbrk (demand-zero). */
+function base(h: ProcessHandle): BasePort {
+  return {
+    cpu: h.cpu,
+    safepoint: () => h.safepoint(),
+    memory(bytes: number) {
+      const brk = check(h.sbrk(0), "sbrk");
+      const pad = (PAGE_BYTES - (brk % PAGE_BYTES)) % PAGE_BYTES;
+      const size = Math.ceil(bytes / PAGE_BYTES) * PAGE_BYTES;
+      check(h.sbrk(pad + size), "sbrk");
+      return brk + pad;
+    },
+  };
+}
+
+/** Builds the ports in the first process (before the fork, so that the child inherits them). */
+function setUp(h: ProcessHandle, port: PortId): PortSet {
+  const b = base(h);
+  const set: PortSet = { main: b, peer: (c) => base(c), child: -1 };
+  switch (port) {
+    case "user":
+      return set;
+    case "syscall":
+      set.main = { ...b, call: () => h.getpid() } as CallPort;
+      return set;
+    case "exception":
+      set.main = exceptionPort(h, b);
+      return set;
+    case "vm":
+      set.main = vmPort(h, b);
+      return set;
+    case "pipe":
+      return pipePorts(h, b, set);
+    case "shm":
+      return shmPorts(h, b, set);
+    default:
+      throw new Error(`monolithic does not serve ${port}`);
+  }
+}
+
+/** A user handler that skips the faulting instruction (it steps sc_pc) and returns. */
+function exceptionPort(h: ProcessHandle, b: BasePort): ExceptionPort {
+  let handled = 0;
+  let readOnly = -1;
+  const skip = (_sig: number, _code: number, scp: number, self: ProcessHandle) => {
+    handled++;
+    self.cpu.store32(scp + SC.PC, self.cpu.load32(scp + SC.PC) + 4);
+  };
+  return {
+    ...b,
+    arm(kind: ExceptionKind) {
+      if (kind === "prot") {
+        readOnly = b.memory(PAGE_BYTES);
+        h.cpu.store32(readOnly, 0);
+        check(h.mprotect(readOnly, PAGE_BYTES, PROT_READ), "mprotect");
+        check(h.signal(SIG.SEGV, skip), "signal");
+      } else if (kind === "overflow") check(h.signal(SIG.FPE, skip), "signal");
+      else throw new Error(`monolithic: no user handler for ${kind}`);
+    },
+    trigger(kind: ExceptionKind) {
+      if (kind === "prot") h.cpu.store32(readOnly, 1);
+      else h.cpu.addTrapping(0x7fffffff, 1);
+    },
+    get handled() {
+      return handled;
+    },
+  };
+}
+
+function vmPort(h: ProcessHandle, b: BasePort): VmPort {
+  return {
+    ...b,
+    dirty: () => {
+      throw new Error("monolithic: no dirty query");
+    },
+    protect: (va, pages) => void check(h.mprotect(va, pages * PAGE_BYTES, PROT_NONE), "mprotect"),
+    unprotect: (va, pages) =>
+      void check(h.mprotect(va, pages * PAGE_BYTES, PROT_READ | PROT_WRITE), "mprotect"),
+    onFault(handler) {
+      check(
+        h.signal(SIG.SEGV, (_sig, code) => handler(code)),
+        "signal",
+      );
+    },
+  };
+}
+
+/** Two pipes made before the fork: the parent writes ab and reads ba; the child the reverse. */
+function pipePorts(h: ProcessHandle, b: BasePort, set: PortSet): PortSet {
+  const fds = b.memory(PAGE_BYTES);
+  check(h.pipe(fds), "pipe");
+  check(h.pipe(fds + 8), "pipe");
+  const buf = fds + 64;
+  const end = (p: ProcessHandle, bp: BasePort, readFd: number, writeFd: number): ChannelPort => ({
+    ...bp,
+    *send(word) {
+      p.cpu.store32(buf, word);
+      check(yield* p.write(writeFd, buf, 4), "write");
+    },
+    *receive() {
+      check(yield* p.read(readFd, buf, 4), "read");
+      return p.cpu.load32(buf);
+    },
+  });
+  const [abRead, abWrite, baRead, baWrite] = [0, 4, 8, 12].map((o) => h.cpu.load32(fds + o));
+  set.main = end(h, b, baRead!, abWrite!);
+  set.peer = (c) => end(c, base(c), abRead!, baWrite!);
+  return set;
+}
+
+/**
+ * shm with signals as the yield, as the paper's Ultrix measurement: one shared page holds
+ * [value, turn]; a sender writes both and sends SIGUSR1 to its peer; a receiver sigpauses
+ * until it is its turn (SIGUSR1 is blocked outside sigpause, so no wake-up is lost).
+ */
+function shmPorts(h: ProcessHandle, b: BasePort, set: PortSet): PortSet {
+  const id = check(h.shmget(IPC_PRIVATE, PAGE_BYTES, 0), "shmget");
+  const s = check(h.shmat(id, 0, 0), "shmat");
+  check(h.shmctl(id, IPC_RMID), "shmctl");
+  check(
+    h.signal(SIG.USR1, () => {}),
+    "signal",
+  );
+  h.sigblock(sigmask(SIG.USR1));
+  const end = (p: ProcessHandle, bp: BasePort, me: number, peerPid: () => number): ChannelPort => ({
+    ...bp,
+    // biome-ignore lint/correctness/useYield: sending never blocks here (kill only posts the signal)
+    *send(word) {
+      p.cpu.store32(s, word);
+      p.cpu.store32(s + 4, 3 - me);
+      check(p.kill(peerPid(), SIG.USR1), "kill");
+    },
+    *receive() {
+      while (p.cpu.load32(s + 4) !== me) yield* p.sigpause(0);
+      p.cpu.store32(s + 4, 0);
+      return p.cpu.load32(s);
+    },
+  });
+  set.main = end(h, b, 1, () => set.child);
+  set.peer = (c, parent) => end(c, base(c), 2, () => parent);
+  return set;
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import {
+  describeResult,
+  type EnvHandle,
+  LIBOS_TEMPLATE,
+  type LibOS,
+  Result,
+  resultName,
+} from "./index.js";
+import { Aegis, defaultPolicy, describePolicy } from "./kernel.js";
+
+describe("the Aegis object (privileged)", () => {
+  it("boots a libOS: a new env, its boot called with the handle and options", () => {
+    const aegis = new Aegis();
+    const libos: LibOS<{ n: number }, { double: number; env: EnvHandle }> = {
+      name: "doubler",
+      boot: (env, o) => ({ double: o.n * 2, env }),
+    };
+    const { env, api } = aegis.boot(libos, { n: 21 });
+    expect(api.double).toBe(42);
+    expect(api.env).toBe(env);
+    expect(aegis.inspect(env).name).toBe("doubler");
+  });
+
+  it("a libOS whose boot throws leaves nothing behind", () => {
+    const aegis = new Aegis();
+    const libos: LibOS<null, never> = {
+      name: "broken",
+      boot(env) {
+        env.allocFrame();
+        throw new Error("cannot boot");
+      },
+    };
+    expect(() => aegis.boot(libos, null)).toThrow(/cannot boot/);
+    expect(aegis.deaths.map((d) => d.reason)).toEqual(["boot failed"]);
+    expect(aegis.frameOwners().filter((o) => o > 0).length).toBe(0);
+  });
+
+  it("at most 63 live environments (ASIDs), reused after destroy", () => {
+    const aegis = new Aegis({ machineConfig: { memoryBytes: 64 * 4096 } });
+    const envs = Array.from({ length: 63 }, () => aegis.createEnvironment());
+    expect(new Set(envs.map((e) => e.asid)).size).toBe(63);
+    expect(() => aegis.createEnvironment()).toThrow(/address-space id/);
+    aegis.destroy(envs[10]!);
+    expect(aegis.createEnvironment().asid).toBe(envs[10]!.asid);
+  });
+
+  it("rejects handles of another kernel and bad policies", () => {
+    const a = new Aegis({ machineConfig: { memoryBytes: 64 * 4096 } });
+    const b = new Aegis({ machineConfig: { memoryBytes: 64 * 4096 } });
+    const env = b.createEnvironment();
+    expect(() => a.inspect(env)).toThrow(/not a handle or id/);
+    expect(b.inspect(env.id).id).toBe(env.id);
+    expect(() => b.inspect(99)).toThrow(/not a handle or id/);
+    expect(() => new Aegis({ policy: { stlbEntries: 1000 } })).toThrow(/power of two/);
+    expect(() => new Aegis({ policy: { sliceCycles: -1 } })).toThrow(/non-negative integer/);
+    expect(() => new Aegis({ policy: { maxEnvironments: 64 } })).toThrow(/63/);
+  });
+
+  it("policy defaults follow the profile's clock", () => {
+    expect(defaultPolicy(new Aegis().machine.profile).sliceCycles).toBe(390_625);
+    const slow = new Aegis({ machineConfig: { profile: "dec3100", memoryBytes: 64 * 4096 } });
+    expect(slow.policy.sliceCycles).toBe(Math.round(15_625_000 / 60));
+    expect(describePolicy(slow.policy)).toMatch(/stlbEntries=4096/);
+  });
+
+  it("result names and descriptions; the libOS template", () => {
+    expect(resultName(Result.Stale)).toBe("Stale");
+    expect(resultName(5)).toBe("value");
+    expect(resultName(-99)).toBe("unknown");
+    expect(describeResult(Result.Dead)).toMatch(/destroyed/);
+    expect(describeResult(7)).toMatch(/value 7/);
+    expect(LIBOS_TEMPLATE).toContain("src/vm/");
+    expect(Object.isFrozen(LIBOS_TEMPLATE)).toBe(true);
+  });
+});

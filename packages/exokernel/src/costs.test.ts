@@ -1,0 +1,234 @@
+import { type AttributionReport, attributionBetween } from "@exolab/machine/privileged";
+import { describe, expect, it } from "vitest";
+import { ExcCode, Reg, Resume, type Thread } from "./index.js";
+import { Aegis, COSTS } from "./kernel.js";
+
+/**
+ * Pinned cycle paths (dec5000_125: 1 cycle per instruction and per cached access, 3
+ * pipeline cycles per exception, 1 per cp0 op). A change in any path shows up here; the
+ * expected figures are derived, in the comments, from costs.ts and the machine profile.
+ */
+
+const SAVE_VA = 0x7ff01000;
+
+function setup() {
+  const aegis = new Aegis();
+  const env = aegis.createEnvironment({ name: "pinned" });
+  const save = env.allocFrame();
+  env.guarantee(SAVE_VA, save, 1);
+  const data = env.allocFrame();
+  return { aegis, env, save, data };
+}
+
+function measure(aegis: Aegis, fn: () => void): AttributionReport {
+  const before = aegis.snapshot();
+  fn();
+  return attributionBetween(aegis.machine.accounting, before, aegis.snapshot());
+}
+
+function kernelCycles(r: AttributionReport): number {
+  return r.byOwnerKind.kernel!;
+}
+
+function micros(cycles: number): number {
+  return (cycles * 40) / 1000;
+}
+
+const report: string[] = [];
+
+describe("pinned cycle paths (dec5000_125)", () => {
+  it("null syscall, path with no stack: stub 2 + entry 3 + crossing 17 + rfe 1 = 23", () => {
+    const { aegis, env } = setup();
+    env.nullSyscall();
+    const r = measure(aegis, () => env.nullSyscall());
+    expect(r.totalCycles).toBe(23);
+    expect(r.byCategory).toMatchObject({ user: 2, trapEntry: 3, kernel: 17, trapExit: 1 });
+    expect(r.byOwnerKind).toMatchObject({ kernel: 21, libos: 2 });
+    report.push(`null syscall (no stack): ${r.totalCycles} cycles = ${micros(r.totalCycles)} us`);
+  });
+
+  it("null syscall, path with a stack: 23 + 8 + 4 saves + 4 restores = 39", () => {
+    const { aegis, env } = setup();
+    env.nullSyscallStack();
+    const r = measure(aegis, () => env.nullSyscallStack());
+    expect(r.totalCycles).toBe(39);
+    expect(r.byCategory).toMatchObject({
+      user: 2,
+      trapEntry: 3,
+      kernel: 25,
+      regSave: 4,
+      regRestore: 4,
+      trapExit: 1,
+    });
+    report.push(`null syscall (stack): ${r.totalCycles} cycles = ${micros(r.totalCycles)} us`);
+  });
+
+  it("exception dispatch (overflow): entry 3 + 3 saves + 14 + rfe 1 = 21 to the handler", () => {
+    const { aegis, env } = setup();
+    let handlerAt = -1;
+    let start = 0;
+    env.setHandler(
+      ExcCode.Ov,
+      (h) => {
+        handlerAt = h.cpu.now;
+        // Restore t0..t2 (3 loads) and jump back (1): the libOS resumes by itself.
+        h.cpu.setReg(Reg.t0, h.cpu.load32(SAVE_VA));
+        h.cpu.setReg(Reg.t1, h.cpu.load32(SAVE_VA + 4));
+        h.cpu.setReg(Reg.t2, h.cpu.load32(SAVE_VA + 8));
+        h.cpu.exec(1, "test.handler.jr");
+        h.cpu.setReg(Reg.v0, 7);
+        return Resume.Emulated;
+      },
+      SAVE_VA,
+    );
+    env.cpu.addTrapping(0x7fffffff, 1); // warm the save-area mapping
+    let sum = 0;
+    const r = measure(aegis, () => {
+      start = aegis.machine.now;
+      sum = env.cpu.addTrapping(0x7fffffff, 1);
+    });
+    expect(sum).toBe(7);
+    // add (1) + entry 3 + 3 saves + 14 + rfe = 22 cycles from the add to the handler.
+    expect(handlerAt - start).toBe(22);
+    // Kernel: entry 3 + saves 3 + dispatch 14 + rfe 1 = 21; libOS: add 1 + 3 loads + jr 1.
+    expect(kernelCycles(r)).toBe(21);
+    expect(r.byOwnerKind.libos).toBe(5);
+    expect(r.byCategory).toMatchObject({ trapEntry: 3, regSave: 3, kernel: 14, trapExit: 1 });
+    expect(r.totalCycles).toBe(26);
+    report.push(
+      `exception dispatch: ${handlerAt - start - 1} cycles to the handler = ${micros(handlerAt - start - 1)} us; ` +
+        `with the handler's return ${r.totalCycles - 1} = ${micros(r.totalCycles - 1)} us`,
+    );
+  });
+
+  it("the four exceptions of Table 5 (unalign, overflow, coproc, prot) all take 21 kernel cycles", () => {
+    const { aegis, env, data } = setup();
+    const kernelPart: Record<string, number> = {};
+    let cause = -1;
+    for (const code of [ExcCode.AdEL, ExcCode.Ov, ExcCode.CpU, ExcCode.Mod]) {
+      env.setHandler(
+        code,
+        (h) => {
+          cause = (h.cpu.reg(Reg.t2) >>> 2) & 31;
+          h.cpu.setReg(Reg.v0, 0);
+          return Resume.Emulated;
+        },
+        SAVE_VA,
+      );
+    }
+    env.tlbWrite(0x10000, data, 0); // read-only: a store is a protection fault
+    const cases: [string, number, () => void][] = [
+      ["unalign", ExcCode.AdEL, () => env.cpu.load32(0x10002)],
+      ["overflow", ExcCode.Ov, () => env.cpu.addTrapping(0x7fffffff, 1)],
+      ["coproc", ExcCode.CpU, () => env.cpu.coprocessor1()],
+      ["prot", ExcCode.Mod, () => env.cpu.store32(0x10000, 1)],
+    ];
+    for (const [name, code, fn] of cases) {
+      fn(); // warm
+      const r = measure(aegis, fn);
+      expect(cause).toBe(code);
+      kernelPart[name] = kernelCycles(r);
+    }
+    expect(kernelPart).toEqual({ unalign: 21, overflow: 21, coproc: 21, prot: 21 });
+  });
+
+  it("software-TLB hit refill: entry 3 + probe 9 + 2 loads + 3 + tlbwr 3 + rfe 1 = 21", () => {
+    const { aegis, env, data } = setup();
+    env.tlbWrite(0x10000, data, 1);
+    env.cpu.store32(0x10000, 5);
+    // Evict the TLB entry (another env's mapping would do; we rewrite the TLB directly).
+    aegis.machine.tlb.invalidateAsid(env.asid);
+    const r = measure(aegis, () => env.cpu.load32(0x10000));
+    // 21 for the refill + 1 for the retried load.
+    expect(r.totalCycles).toBe(22);
+    expect(kernelCycles(r)).toBe(21);
+    expect(r.byCategory).toMatchObject({
+      trapEntry: 3,
+      kernel: 12,
+      memory: 3,
+      tlb: 3,
+      trapExit: 1,
+    });
+    expect(aegis.stats.stlbHits).toBe(1);
+    report.push(`STLB-hit refill: ${kernelCycles(r)} cycles = ${micros(kernelCycles(r))} us`);
+  });
+
+  it("upcall refill: probe miss, guaranteed probe, dispatch, handler's tlbWrite syscall", () => {
+    const { aegis, env, data } = setup();
+    env.setHandler(
+      "refill",
+      (h) => {
+        const bad = h.cpu.reg(Reg.t1);
+        h.cpu.exec(10, "test.pagetable.walk");
+        h.tlbWrite(bad & ~0xfff, data, 1);
+        h.cpu.setReg(Reg.t0, h.cpu.load32(SAVE_VA));
+        h.cpu.setReg(Reg.t1, h.cpu.load32(SAVE_VA + 4));
+        h.cpu.setReg(Reg.t2, h.cpu.load32(SAVE_VA + 8));
+        h.cpu.exec(1, "test.handler.jr");
+        return Resume.Retry;
+      },
+      SAVE_VA,
+    );
+    env.cpu.load32(SAVE_VA); // warm
+    const r = measure(aegis, () => env.cpu.load32(0x20000));
+    expect(aegis.stats.refillUpcalls).toBe(1);
+    // Kernel: entry 3 + probe 9 + tag load 1 + guaranteed probe 8 + dispatch (3 saves + 14 +
+    // rfe 1) = 39; tlbWrite syscall: entry 3 + crossing 17 + stack 8 + 4 saves + 4 restores +
+    // tlbWrite 12 + cap lookup 8 + tlbp 2 + tlbwr 3 + 2 STLB stores + rfe 1 = 64. Total 103.
+    // LibOS: stub 5 + walk 10 + 3 restores + jr 1 + the retried load 1 = 20.
+    expect(kernelCycles(r)).toBe(103);
+    expect(r.byOwnerKind.libos).toBe(20);
+    expect(r.totalCycles).toBe(123);
+    expect(r.byCategory).toMatchObject({
+      trapEntry: 6,
+      trapExit: 2,
+      regSave: 7,
+      regRestore: 4,
+      tlb: 5,
+      memory: 7,
+      kernel: 76,
+      user: 16,
+    });
+    report.push(
+      `upcall refill (with the handler's tlbWrite syscall and a 10-instruction walk): ${r.totalCycles} cycles = ${micros(r.totalCycles)} us (kernel ${kernelCycles(r)})`,
+    );
+  });
+
+  it("synchronous PCT one way: stub 3 + entry 3 + 29 + rfe 1 = 36", () => {
+    const aegis = new Aegis();
+    const a = aegis.createEnvironment({ name: "caller" });
+    const b = aegis.createEnvironment({ name: "callee" });
+    let t0 = -1;
+    let t1 = -1;
+    let done = false;
+    let before = aegis.snapshot();
+    let r: AttributionReport | null = null;
+    b.setEntry("sync", function* (caller: number): Thread {
+      t1 = b.cpu.now;
+      r = attributionBetween(aegis.machine.accounting, before, aegis.snapshot());
+      yield* b.pct(caller, "sync");
+    });
+    a.onStartOfSlice(function* (): Thread {
+      // Warm-up call, then the measured one.
+      yield* a.pct(b.id, "sync");
+      t0 = a.cpu.now;
+      before = aegis.snapshot();
+      yield* a.pct(b.id, "sync");
+      done = true;
+    });
+    a.allocSlice();
+    aegis.run({ stopWhen: () => done });
+    expect(t1 - t0).toBe(36);
+    // Caller's stub (li v0, li v1, syscall) 3; kernel: entry 3 + 29 + rfe 1 = 33.
+    const rep = r as unknown as AttributionReport;
+    expect(rep.totalCycles).toBe(36);
+    expect(rep.byOwnerKind).toMatchObject({ kernel: 33, libos: 3 });
+    expect(rep.byCategory).toMatchObject({ user: 3, trapEntry: 3, kernel: 29, trapExit: 1 });
+    report.push(`sync PCT one way: ${t1 - t0} cycles = ${micros(t1 - t0)} us`);
+  });
+
+  it("report", () => {
+    console.log(report.join("\n"));
+    expect(COSTS.pctSync.instructions + 1).toBe(30);
+  });
+});

@@ -1,0 +1,129 @@
+import {
+  type Cpu,
+  EXC_NAMES,
+  ExcCode,
+  KernelContractError,
+  KSEG0,
+  Reg,
+  Resolution,
+} from "@exolab/machine/privileged";
+import type { Kernel } from "../core.js";
+import { COSTS, type CostEntry } from "../costs.js";
+import type { Env } from "../env/env.js";
+import { Resume } from "../result.js";
+import { killActive, upcall } from "./upcall.js";
+
+/**
+ * Exception dispatch to user level (the paper's 18 instructions): check the nesting bound
+ * and progress, store t0..t2 into the handler's save area (through kseg0: the area is a
+ * guaranteed-mapped page of the env, translated when the handler was installed), load
+ * t0 = EPC, t1 = BadVAddr, t2 = Cause, rfe and call the handler in user mode as the libOS.
+ *
+ * Bounds (threat model): exception depth above policy.maxExceptionDepth, or the same fault
+ * (EPC, BadVAddr, code) repeated policy.faultRepeatLimit times in a row, destroys the env;
+ * so does an exception the env has no handler (or no usable save area) for.
+ */
+export function dispatchToUser(
+  k: Kernel,
+  cpu: Cpu,
+  code: number,
+  index: number,
+  path: CostEntry,
+): Resolution {
+  const env = k.activeEnv();
+  if (env === null || !env.alive) {
+    throw new KernelContractError(
+      `exception ${EXC_NAMES[code] ?? code} at ${cpu.epc} with no environment running`,
+    );
+  }
+  k.stats.exceptions++;
+  const epc = cpu.epc;
+  const bad = cpu.badVaddr;
+  if (cpu.exceptionDepth - k.baseDepth > k.policy.maxExceptionDepth) {
+    cpu.exec(COSTS.excUnhandled.instructions, COSTS.excUnhandled.label);
+    throw killActive(k, env, `exception nesting above ${k.policy.maxExceptionDepth}`);
+  }
+  if (!noteProgress(k, env, epc, bad)) {
+    cpu.exec(COSTS.excUnhandled.instructions, COSTS.excUnhandled.label);
+    throw killActive(
+      k,
+      env,
+      `no progress: ${EXC_NAMES[code] ?? code} at ${epc >>> 0} keeps faulting`,
+    );
+  }
+  const handler = env.handlers[index];
+  const pa = env.saveAreaPa[index]!;
+  if (handler === undefined || pa < 0 || !saveAreaLive(k, env, index)) {
+    cpu.exec(COSTS.excUnhandled.instructions, COSTS.excUnhandled.label);
+    throw killActive(k, env, `unhandled exception ${EXC_NAMES[code] ?? code}`);
+  }
+  const base = (KSEG0 + pa) >>> 0;
+  cpu.storeReg(base, Reg.t0);
+  cpu.storeReg(base + 4, Reg.t1);
+  cpu.storeReg(base + 8, Reg.t2);
+  cpu.exec(path.instructions, path.label);
+  cpu.setReg(Reg.t0, epc | 0);
+  cpu.setReg(Reg.t1, bad | 0);
+  cpu.setReg(Reg.t2, cpu.cause | 0);
+  const h = env.handle;
+  // A block copy cannot be emulated: inside one, Emulated counts as Retry (and a handler
+  // that does not fix the fault then meets the progress bound).
+  const inBlock = k.blockAccess;
+  const r = upcall(k, cpu, env, () => handler(h));
+  if (r === Resume.Emulated && !inBlock) {
+    cpu.emulatedValue = cpu.regs[Reg.v0]!;
+    return Resolution.Emulated;
+  }
+  // Retry: the access re-executes at EPC (the libOS jumped back to it).
+  cpu.pc = epc;
+  return Resolution.Retry;
+}
+
+/**
+ * Progress detection. A retried access faults again at the same EPC. The same (EPC,
+ * BadVAddr) `faultRepeatLimit` times in a row, whatever the exception code (a handler that
+ * alternates two faults on one access), or `faultsPerInstructionLimit` faults at one EPC
+ * (a block copy faults once per page, so this bound is large), is no progress.
+ */
+function noteProgress(k: Kernel, env: Env, epc: number, bad: number): boolean {
+  if (env.lastFaultEpc === epc) {
+    env.faultsAtEpc++;
+    if (env.faultsAtEpc >= k.policy.faultsPerInstructionLimit) return false;
+    if (env.lastFaultBad === bad) {
+      env.faultRepeats++;
+      return env.faultRepeats < k.policy.faultRepeatLimit;
+    }
+  } else {
+    env.faultsAtEpc = 0;
+  }
+  env.lastFaultEpc = epc;
+  env.lastFaultBad = bad;
+  env.faultRepeats = 0;
+  return true;
+}
+
+function saveAreaLive(k: Kernel, env: Env, index: number): boolean {
+  const frame = env.saveAreaPa[index]! >>> 12;
+  return k.frames.gen[frame] === env.saveFrameGen[index] && k.frames.owner[frame] !== 0;
+}
+
+/** Exceptions dispatched to user handlers through the general vector. */
+export const DISPATCHED_CODES: readonly number[] = Object.freeze([
+  ExcCode.Mod,
+  ExcCode.AdEL,
+  ExcCode.AdES,
+  ExcCode.DBE,
+  ExcCode.Bp,
+  ExcCode.RI,
+  ExcCode.CpU,
+  ExcCode.Ov,
+]);
+
+/** Installs the general-vector handlers for the dispatched exceptions. */
+export function installDispatch(k: Kernel): void {
+  for (const code of DISPATCHED_CODES) {
+    k.machine.setExceptionHandler(code, (cpu) =>
+      dispatchToUser(k, cpu, code, code, COSTS.excDispatch),
+    );
+  }
+}

@@ -1,0 +1,42 @@
+import { ContextAbort, type Cpu } from "@exolab/machine/privileged";
+import type { Kernel } from "../core.js";
+import type { Env } from "../env/env.js";
+import { destroyEnv } from "../env/lifecycle.js";
+
+/**
+ * The jump to user level from inside a kernel exception handler: `rfe` (back to the mode
+ * the exception interrupted), then the libOS's function as the libOS owner. The libOS's
+ * code may fault again (nested exceptions) or be unwound by ContextAbort; a JS error it
+ * throws destroys its environment (the error is recorded as the reason) and unwinds it.
+ */
+export function upcall<T>(k: Kernel, cpu: Cpu, env: Env, fn: () => T): T {
+  cpu.rfe();
+  const prev = cpu.setOwner(env.owner);
+  // The user code runs single accesses of its own, even if a block copy was interrupted.
+  const inBlock = k.blockAccess;
+  k.blockAccess = false;
+  let r: T;
+  try {
+    r = fn();
+  } catch (e) {
+    if (e instanceof ContextAbort) throw e;
+    throw killActive(k, env, `a handler threw: ${errorText(e)}`);
+  }
+  k.blockAccess = inBlock;
+  cpu.setOwner(prev);
+  return r;
+}
+
+/** Destroys the active environment and returns the ContextAbort that unwinds its code. */
+export function killActive(k: Kernel, env: Env, reason: string): ContextAbort {
+  destroyEnv(k, env, reason);
+  return k.abortActive(reason);
+}
+
+export function errorText(e: unknown): string {
+  try {
+    return e instanceof Error ? `${e.name}: ${e.message}` : typeof e;
+  } catch {
+    return "unprintable error";
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * @exolab/exokernel/kernel — the privileged side: the Aegis object that tests and the bench
+ * use to create environments, boot libOSes, run the machine and revoke resources. A libOS
+ * must never import this module (the repository's dependency check enforces it).
+ */
+export {
+  Aegis,
+  type AegisOptions,
+  type CapInfo,
+  type EnvInfo,
+  type EnvRef,
+} from "./aegis.js";
+export type { Death, KernelStats } from "./core.js";
+export { COSTS, type CostEntry, type CostName } from "./costs.js";
+export * from "./index.js";
+export { AEGIS_SLICE_NS, defaultPolicy, describePolicy, type Policy } from "./policy.js";
+export { Call } from "./syscall/abi.js";

@@ -1,0 +1,726 @@
+/**
+ * Model-based isolation property (DESIGN.md §7). Random command sequences from two honest
+ * and two hostile environments run against the kernel and against an independent model of
+ * ownership (plain maps: frame -> owner, frame -> generation, env -> capability names,
+ * env -> mappings, slice position -> env), compared after every step:
+ *
+ * - every result equals the model's prediction (or, for forged names the model cannot
+ *   tell apart, lies in the allowed set);
+ * - frame owners, capability lists, mappings, slices and repossession vectors agree;
+ * - every valid TLB and software-TLB entry belongs to a live env and matches a mapping the
+ *   model allows (right frame; writable only if the env holds Write): no env can read or
+ *   write a frame it has no right to; every load returns the model's value;
+ * - the kernel's state stays sane (exception depth 0), the honest envs' work completes,
+ *   and at least 30% of the calls succeed (a kernel that refuses everything fails).
+ *
+ * Budget: FC_NUM_RUNS (default 40) sequences of up to 120 commands; FC_LONG=1 runs 1000.
+ * FC_SEED replays a seed; fast-check prints the seed and path of any failure.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  DeadEnvironmentError,
+  type EnvHandle,
+  ExcCode,
+  Reg,
+  Result,
+  Resume,
+  type RevokeRequest,
+} from "./index.js";
+import { Aegis } from "./kernel.js";
+
+const FRAMES = 64;
+const RESERVED = 16;
+const VPNS = [0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17];
+const SAVE_VA = 0x7ff01000;
+const SENTINEL = 0xdeadbeef | 0;
+const HONEST = [0, 1];
+const SLICES = 8;
+const MAX_GUARANTEED = 4;
+
+type CapRef =
+  | { k: "own"; i: number }
+  | { k: "other"; env: number; i: number }
+  | { k: "forged"; v: number }
+  | { k: "wrongGen"; i: number };
+
+type Cmd =
+  | { op: "alloc"; a: number; frame: number }
+  | { op: "frameOf" | "free" | "drop"; a: number; cap: CapRef }
+  | { op: "grant"; a: number; cap: CapRef; target: number; rights: number }
+  | { op: "map" | "guarantee"; a: number; va: number; cap: CapRef; w: number }
+  | { op: "unmap"; a: number; va: number }
+  | { op: "load"; a: number; vpn: number }
+  | { op: "store"; a: number; vpn: number; value: number }
+  | { op: "slice" | "unslice"; a: number; pos: number }
+  | { op: "ill"; a: number; call: number; value: number }
+  | { op: "revoke"; a: number; count: number }
+  | { op: "tick" }
+  | { op: "destroy"; a: number }
+  | { op: "null"; a: number };
+
+// ---- generators --------------------------------------------------------------------------
+
+const actor = fc.integer({ min: 0, max: 3 });
+const hostileActor = fc.integer({ min: 2, max: 3 });
+const capRef: fc.Arbitrary<CapRef> = fc.oneof(
+  { weight: 8, arbitrary: fc.record({ k: fc.constant("own" as const), i: fc.nat(20) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ k: fc.constant("other" as const), env: actor, i: fc.nat(20) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant("forged" as const),
+      v: fc.oneof(
+        fc.integer({ min: -5, max: 70 }),
+        fc.integer({ min: -(2 ** 31), max: 2 ** 32 - 1 }),
+      ),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant("wrongGen" as const), i: fc.nat(20) }) },
+);
+const va = fc.oneof(
+  { weight: 10, arbitrary: fc.constantFrom(...VPNS.map((v) => v << 12)) },
+  { weight: 1, arbitrary: fc.constantFrom(0x10004, 0x80000000, 0xfffff000, -4096, 0x7fffffff) },
+);
+const vpnIdx = fc.nat(VPNS.length - 1);
+
+const cmd: fc.Arbitrary<Cmd> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constant("alloc" as const),
+      a: actor,
+      frame: fc.oneof(
+        { weight: 4, arbitrary: fc.constant(-1) },
+        { weight: 1, arbitrary: fc.integer({ min: -3, max: FRAMES + 3 }) },
+      ),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant("frameOf" as const), a: actor, cap: capRef }),
+  },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant("free" as const), a: actor, cap: capRef }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("drop" as const), a: actor, cap: capRef }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant("grant" as const),
+      a: actor,
+      cap: capRef,
+      target: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constantFrom(0, 5, 99, -1)),
+      rights: fc.integer({ min: 0, max: 8 }),
+    }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constantFrom("map" as const, "guarantee" as const),
+      a: actor,
+      va,
+      cap: capRef,
+      w: fc.oneof(
+        { weight: 5, arbitrary: fc.integer({ min: 0, max: 1 }) },
+        { weight: 1, arbitrary: fc.constant(2) },
+      ),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant("unmap" as const), a: actor, va }) },
+  { weight: 5, arbitrary: fc.record({ op: fc.constant("load" as const), a: actor, vpn: vpnIdx }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      op: fc.constant("store" as const),
+      a: actor,
+      vpn: vpnIdx,
+      value: fc.integer({ min: 1, max: 1_000_000 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constantFrom("slice" as const, "unslice" as const),
+      a: actor,
+      pos: fc.integer({ min: -2, max: SLICES }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("ill" as const),
+      a: actor,
+      call: fc.nat(7),
+      value: fc.nat(8),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("revoke" as const),
+      a: hostileActor,
+      count: fc.integer({ min: 1, max: 3 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("tick" as const) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("null" as const), a: actor }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("destroy" as const), a: hostileActor }) },
+);
+
+// ---- the model ---------------------------------------------------------------------------
+
+interface MCap {
+  frame: number;
+  gen: number;
+  rights: number;
+}
+interface MMap {
+  frame: number;
+  w: boolean;
+  name: number;
+  g: boolean;
+}
+interface MEnv {
+  alive: boolean;
+  caps: Map<number, MCap>;
+  issued: number[];
+  maps: Map<number, MMap>;
+  saveFrame: number;
+  saveGen: number;
+  slices: Set<number>;
+  wanted: Set<number>;
+  repossessed: number[];
+}
+
+class Model {
+  readonly owner = new Map<number, number>();
+  readonly gen = new Map<number, number>();
+  readonly mem = new Map<number, number>();
+  readonly envs: MEnv[] = [];
+  readonly vector: number[] = new Array(SLICES).fill(-1);
+
+  g(frame: number): number {
+    return this.gen.get(frame) ?? 0;
+  }
+
+  /** Resolves a register word as a capability name of env e. */
+  resolve(e: MEnv, word: number): { r: number[]; cap?: MCap; name: number } {
+    const name = word | 0;
+    if (name < 0) return { r: [Result.Invalid], name };
+    const c = e.caps.get(name);
+    if (c !== undefined) {
+      if (this.g(c.frame) !== c.gen) return { r: [Result.Stale], name };
+      return { r: [], cap: c, name };
+    }
+    if (e.issued.includes(name)) return { r: [Result.Stale], name };
+    return { r: [Result.BadCap, Result.Stale], name };
+  }
+
+  freeFrame(frame: number): void {
+    const ownerIdx = this.owner.get(frame);
+    if (ownerIdx !== undefined) this.envs[ownerIdx]!.wanted.delete(frame);
+    this.owner.delete(frame);
+    this.gen.set(frame, this.g(frame) + 1);
+    this.mem.delete(frame);
+    for (const e of this.envs) {
+      for (const [vpn, m] of e.maps) if (m.frame === frame) e.maps.delete(vpn);
+    }
+  }
+
+  destroy(i: number): void {
+    const e = this.envs[i]!;
+    for (const [f, o] of [...this.owner]) if (o === i) this.freeFrame(f);
+    e.maps.clear();
+    e.caps.clear();
+    for (const p of e.slices) this.vector[p] = -1;
+    e.slices.clear();
+    e.wanted.clear();
+    e.alive = false;
+  }
+
+  saveLive(e: MEnv): boolean {
+    return this.g(e.saveFrame) === e.saveGen;
+  }
+
+  gcount(e: MEnv): number {
+    let n = 0;
+    for (const m of e.maps.values()) if (m.g) n++;
+    return n;
+  }
+}
+
+// ---- the system under test -------------------------------------------------------------------
+
+interface World {
+  aegis: Aegis;
+  envs: EnvHandle[];
+  model: Model;
+  calls: number;
+  successes: number;
+}
+
+function setup(): World {
+  const aegis = new Aegis({
+    machineConfig: { memoryBytes: FRAMES * 4096, seed: 11 },
+    policy: {
+      stlbEntries: 512,
+      sliceVectorLength: SLICES,
+      revokeDeadlineCycles: 1,
+      maxGuaranteedPerEnv: MAX_GUARANTEED,
+    },
+  });
+  const model = new Model();
+  const envs: EnvHandle[] = [];
+  for (let i = 0; i < 4; i++) {
+    const env = aegis.createEnvironment({ name: i < 2 ? `honest${i}` : `hostile${i}` });
+    const save = env.allocFrame();
+    const frame = env.frameOf(save);
+    expect(env.guarantee(SAVE_VA, save, 1)).toBe(Result.Ok);
+    const me: MEnv = {
+      alive: true,
+      caps: new Map([[save, { frame, gen: 0, rights: 7 }]]),
+      issued: [save],
+      maps: new Map([[SAVE_VA >>> 12, { frame, w: true, name: save, g: true }]]),
+      saveFrame: frame,
+      saveGen: 0,
+      slices: new Set(),
+      wanted: new Set(),
+      repossessed: [],
+    };
+    model.owner.set(frame, i);
+    model.envs.push(me);
+    // The libOS's page table is the model's record of what it mapped: on a miss the refill
+    // handler re-installs a mapping it made, and emulates the sentinel for anything else.
+    env.setHandler(
+      "refill",
+      (h) => {
+        const vpn = h.cpu.reg(Reg.t1) >>> 12;
+        const m = me.maps.get(vpn);
+        if (m !== undefined && h.tlbWrite(vpn << 12, m.name, m.w ? 1 : 0) === Result.Ok) {
+          return Resume.Retry;
+        }
+        h.cpu.setReg(Reg.v0, SENTINEL);
+        return Resume.Emulated;
+      },
+      SAVE_VA,
+    );
+    env.setHandler(
+      ExcCode.Mod,
+      (h) => {
+        h.cpu.setReg(Reg.v0, 0);
+        return Resume.Emulated;
+      },
+      SAVE_VA + 16,
+    );
+    env.onRevoke((_req: RevokeRequest) => {}); // never gives anything back
+    envs.push(env);
+  }
+  return { aegis, envs, model, calls: 0, successes: 0 };
+}
+
+function pickName(w: World, a: number, ref: CapRef): number {
+  const word = pickWord(w, a, ref);
+  // Honest envs never name their save area's capability.
+  return HONEST.includes(a) && word === w.model.envs[a]!.issued[0] ? 4095 : word;
+}
+
+function pickWord(w: World, a: number, ref: CapRef): number {
+  const e = w.model.envs[a]!;
+  const honest = HONEST.includes(a);
+  switch (ref.k) {
+    case "own": {
+      // Honest envs never name their save area's capability (index 0).
+      const list = honest ? e.issued.slice(1) : e.issued;
+      return list.length === 0 ? 4095 : list[ref.i % list.length]!;
+    }
+    case "other": {
+      const list = w.model.envs[ref.env]!.issued;
+      return list[ref.i % list.length]!;
+    }
+    case "forged":
+      return ref.v;
+    case "wrongGen": {
+      const list = honest ? e.issued.slice(1) : e.issued;
+      const n = list.length === 0 ? 4095 : list[ref.i % list.length]!;
+      return (n + (1 << 12)) >>> 0;
+    }
+  }
+}
+
+const ILL_VALUES: unknown[] = [
+  Number.NaN,
+  1.5,
+  2 ** 40,
+  "3",
+  {},
+  [1],
+  null,
+  10n,
+  new Proxy({}, {}),
+];
+
+/** Runs one command on the kernel and the model; checks the result. */
+function step(w: World, c: Cmd): void {
+  const m = w.model;
+  if (c.op === "tick") {
+    w.aegis.run({ untilCycle: w.aegis.machine.now + 1000 });
+    for (let i = 0; i < m.envs.length; i++) {
+      const e = m.envs[i]!;
+      if (!e.alive) continue;
+      for (const f of [...e.wanted]) {
+        if (m.owner.get(f) === i) {
+          m.freeFrame(f);
+          e.repossessed.push(f);
+        }
+      }
+      e.wanted.clear();
+    }
+    return;
+  }
+  const a = c.a;
+  const env = w.envs[a]!;
+  const e = m.envs[a]!;
+  const honest = HONEST.includes(a);
+
+  if (c.op === "load" || c.op === "store") {
+    const vpn = VPNS[c.vpn]!;
+    const vaddr = vpn << 12;
+    if (!e.alive) {
+      expect(() => env.cpu.load32(vaddr)).toThrow(DeadEnvironmentError);
+      return;
+    }
+    const mp = e.maps.get(vpn);
+    const cached =
+      w.aegis.machine.tlb.probe(vpn, env.asid) >= 0 || w.aegis.peekStlb(vpn, env.asid) !== -1;
+    const needsHandler = mp === undefined || (!cached && !mp.g) || (c.op === "store" && !mp.w);
+    if (needsHandler && !m.saveLive(e)) {
+      expect(() =>
+        c.op === "load" ? env.cpu.load32(vaddr) : env.cpu.store32(vaddr, c.value),
+      ).toThrow(DeadEnvironmentError);
+      m.destroy(a);
+      return;
+    }
+    if (c.op === "load") {
+      const got = env.cpu.load32(vaddr) | 0;
+      // A save area's words are written by the kernel on every dispatch: not modelled.
+      const saveArea = m.envs.some((x) => x.saveFrame === mp?.frame && m.saveLive(x));
+      const expected = mp === undefined ? SENTINEL : (m.mem.get(mp.frame) ?? 0);
+      if (!saveArea) expect(got).toBe(expected | 0);
+    } else {
+      env.cpu.store32(vaddr, c.value);
+      if (mp?.w === true) m.mem.set(mp.frame, c.value);
+    }
+    return;
+  }
+
+  let got: number;
+  let want: number[] = [];
+  let onOk: (r: number) => void = () => {};
+  switch (c.op) {
+    case "alloc": {
+      got = env.allocFrame(c.frame);
+      const f = c.frame;
+      const free = [...Array(FRAMES).keys()].filter((x) => x >= RESERVED && !m.owner.has(x));
+      if (f === -1) want = free.length === 0 ? [Result.NoMemory] : [];
+      else if (f < 0 || f >= FRAMES) want = [Result.Invalid];
+      else if (f < RESERVED) want = [Result.NotOwner];
+      else if (m.owner.has(f)) want = [Result.Busy];
+      onOk = (name) => {
+        const frame = env.frameOf(name);
+        if (f !== -1) expect(frame).toBe(f);
+        expect(m.owner.has(frame)).toBe(false);
+        expect(frame).toBeGreaterThanOrEqual(RESERVED);
+        m.owner.set(frame, a);
+        e.caps.set(name, { frame, gen: m.g(frame), rights: 7 });
+        expect(e.issued.includes(name)).toBe(false);
+        e.issued.push(name);
+      };
+      break;
+    }
+    case "frameOf": {
+      const word = pickName(w, a, c.cap);
+      got = env.frameOf(word);
+      const res = m.resolve(e, word);
+      want = res.r;
+      onOk = (frame) => expect(frame).toBe(res.cap!.frame);
+      break;
+    }
+    case "free": {
+      const word = pickName(w, a, c.cap);
+      got = env.freeFrame(word);
+      const res = m.resolve(e, word);
+      want = res.r;
+      if (want.length === 0 && (res.cap!.rights & 4) === 0) want = [Result.Rights];
+      onOk = () => {
+        m.freeFrame(res.cap!.frame);
+        e.caps.delete(res.name);
+      };
+      break;
+    }
+    case "drop": {
+      const word = pickName(w, a, c.cap);
+      got = env.dropCap(word);
+      const name = word | 0;
+      if (name < 0) want = [Result.Invalid];
+      else if (e.caps.has(name)) want = [];
+      else if (e.issued.includes(name)) want = [Result.Stale];
+      else want = [Result.BadCap, Result.Stale];
+      onOk = () => {
+        e.caps.delete(name);
+        for (const [vpn, mm] of e.maps) if (mm.name === name) e.maps.delete(vpn);
+      };
+      break;
+    }
+    case "grant": {
+      const word = pickName(w, a, c.cap);
+      // Honest envs grant only Read or Read|Write (never Own of what they rely on).
+      const rights = honest ? 1 + (c.rights % 2) * 2 : c.rights;
+      got = env.grant(word, c.target, rights);
+      const res = m.resolve(e, word);
+      const t = c.target - 1;
+      if (rights < 1 || rights > 7) want = [Result.Invalid];
+      else if (res.r.length > 0) want = res.r;
+      else if ((rights & ~res.cap!.rights) !== 0) want = [Result.Rights];
+      else if (t < 0 || t >= 4 || !m.envs[t]!.alive) want = [Result.NoEnv];
+      onOk = (name) => {
+        const te = m.envs[t]!;
+        expect(te.issued.includes(name)).toBe(false);
+        te.caps.set(name, { frame: res.cap!.frame, gen: res.cap!.gen, rights });
+        te.issued.push(name);
+      };
+      break;
+    }
+    case "map":
+    case "guarantee": {
+      const word = pickName(w, a, c.cap);
+      got = c.op === "map" ? env.tlbWrite(c.va, word, c.w) : env.guarantee(c.va, word, c.w);
+      const reg = c.va | 0;
+      const vpn = reg >>> 12;
+      const res = m.resolve(e, word);
+      const old = e.maps.get(vpn);
+      if (reg < 0 || (reg & 0xfff) !== 0 || c.w > 1) want = [Result.Invalid];
+      else if (res.r.length > 0) want = res.r;
+      else if ((res.cap!.rights & 1) === 0 || (c.w === 1 && (res.cap!.rights & 2) === 0))
+        want = [Result.Rights];
+      else if (c.op === "map" && old?.g === true) want = [Result.Busy];
+      else if (c.op === "guarantee" && old?.g !== true && m.gcount(e) >= MAX_GUARANTEED)
+        want = [Result.NoSlot];
+      onOk = () =>
+        e.maps.set(vpn, {
+          frame: res.cap!.frame,
+          w: c.w === 1,
+          name: res.name,
+          g: c.op === "guarantee",
+        });
+      break;
+    }
+    case "unmap": {
+      got = env.tlbDelete(c.va);
+      const reg = c.va | 0;
+      want = reg < 0 || (reg & 0xfff) !== 0 ? [Result.Invalid] : [];
+      onOk = () => e.maps.delete(reg >>> 12);
+      break;
+    }
+    case "slice": {
+      got = env.allocSlice(c.pos);
+      if (c.pos === -1) want = m.vector.includes(-1) ? [] : [Result.NoSlot];
+      else if (c.pos < 0 || c.pos >= SLICES) want = [Result.Invalid];
+      else if (m.vector[c.pos] !== -1) want = [Result.Busy];
+      onOk = (p) => {
+        if (c.pos === -1) expect(p).toBe(m.vector.indexOf(-1));
+        m.vector[p] = a;
+        e.slices.add(p);
+      };
+      break;
+    }
+    case "unslice": {
+      got = env.freeSlice(c.pos);
+      if (c.pos < 0 || c.pos >= SLICES) want = [Result.Invalid];
+      else if (m.vector[c.pos] !== a) want = [Result.NotOwner];
+      onOk = () => {
+        m.vector[c.pos] = -1;
+        e.slices.delete(c.pos);
+      };
+      break;
+    }
+    case "ill": {
+      const v = ILL_VALUES[c.value % ILL_VALUES.length] as number;
+      const calls = [
+        () => env.allocFrame(v),
+        () => env.frameOf(v),
+        () => env.freeFrame(v),
+        () => env.grant(v, 1, 1),
+        () => env.tlbWrite(0x10000, v, 1),
+        () => env.tlbWrite(v, 0, 1),
+        () => env.allocSlice(v),
+        () => env.grant(0, 1, v),
+      ];
+      got = calls[c.call % calls.length]!();
+      want = [Result.Invalid];
+      break;
+    }
+    case "revoke": {
+      if (!e.alive) return;
+      const mine = [...m.owner].filter(([, o]) => o === a).map(([f]) => f);
+      mine.sort((x, y) => y - x);
+      const req = w.aegis.revokeFrames(env, c.count);
+      const asked = mine.slice(0, c.count);
+      expect(req.kind === "frames" ? [...req.frames] : null).toEqual(asked);
+      for (const f of asked) e.wanted.add(f);
+      return;
+    }
+    case "destroy": {
+      if (!e.alive) return;
+      w.aegis.destroy(env);
+      m.destroy(a);
+      return;
+    }
+    case "null":
+      got = env.nullSyscall();
+      break;
+  }
+  if (!e.alive) want = [Result.Dead];
+  w.calls++;
+  if (want.length === 0) {
+    expect(got, `${JSON.stringify(c)} should succeed`).toBeGreaterThanOrEqual(0);
+    w.successes++;
+    onOk(got);
+  } else {
+    expect(want, `${JSON.stringify(c)} returned ${got}`).toContain(got);
+  }
+}
+
+/** Compares the kernel with the model, and checks the isolation invariants. */
+function check(w: World): void {
+  const { aegis, model: m } = w;
+  const owners = aegis.frameOwners();
+  for (let f = 0; f < FRAMES; f++) {
+    const o = m.owner.get(f);
+    const want = f < RESERVED ? -1 : o === undefined ? 0 : w.envs[o]!.id;
+    expect(owners[f], `owner of frame ${f}`).toBe(want);
+  }
+  const byAsid = new Map<number, number>();
+  for (let i = 0; i < w.envs.length; i++) {
+    const env = w.envs[i]!;
+    const e = m.envs[i]!;
+    const info = aegis.inspect(env);
+    expect(info.alive).toBe(e.alive);
+    if (!e.alive) continue;
+    byAsid.set(env.asid, i);
+    const caps = new Map(info.caps.map((c) => [c.name, c]));
+    expect([...caps.keys()].sort()).toEqual([...e.caps.keys()].sort());
+    for (const [name, c] of e.caps) {
+      const k = caps.get(name)!;
+      expect(k.frame).toBe(c.frame);
+      expect(k.rights).toBe(c.rights);
+      expect(k.stale).toBe(m.g(c.frame) !== c.gen);
+    }
+    const maps = info.mappings
+      .map((x) => `${x.vpn}:${x.frame}:${x.writable}:${x.guaranteed}`)
+      .sort();
+    const wantMaps = [...e.maps].map(([vpn, x]) => `${vpn}:${x.frame}:${x.w}:${x.g}`).sort();
+    expect(maps).toEqual(wantMaps);
+    expect(info.slices).toEqual([...e.slices].sort((x, y) => x - y));
+    expect([...info.repossessed].sort()).toEqual([...e.repossessed].sort());
+    // Every model mapping is backed by a live capability with the needed rights.
+    for (const mm of e.maps.values()) {
+      const ok = [...e.caps.values()].some(
+        (c) =>
+          c.frame === mm.frame &&
+          m.g(c.frame) === c.gen &&
+          (c.rights & 1) !== 0 &&
+          (!mm.w || (c.rights & 2) !== 0),
+      );
+      expect(ok, `mapping of frame ${mm.frame} without a right`).toBe(true);
+    }
+  }
+  // No translation reaches a frame its env may not reach.
+  const allowed = (asid: number, vpn: number, frame: number, writable: boolean): boolean => {
+    const i = byAsid.get(asid);
+    if (i === undefined) return false;
+    const mm = m.envs[i]!.maps.get(vpn);
+    return mm !== undefined && mm.frame === frame && (!writable || mm.w);
+  };
+  const tlb = aegis.machine.tlb;
+  for (let s = 0; s < tlb.size; s++) {
+    const lo = tlb.lo[s]!;
+    if ((lo & (1 << 9)) === 0) continue;
+    const hi = tlb.hi[s]!;
+    expect(
+      allowed((hi >>> 6) & 63, hi >>> 12, lo >>> 12, (lo & (1 << 10)) !== 0),
+      `TLB slot ${s}`,
+    ).toBe(true);
+  }
+  for (const [vpn, asid, lo] of aegis.stlbEntries()) {
+    expect(allowed(asid, vpn, lo >>> 12, (lo & (1 << 10)) !== 0), `STLB ${vpn}/${asid}`).toBe(true);
+  }
+  expect(aegis.machine.cpu.exceptionDepth).toBe(0);
+  expect(aegis.machine.cpu.userMode).toBe(true);
+  expect(aegis.machine.current).toBe(null);
+}
+
+/** The honest envs finish their work: they are alive, and their writable pages hold data. */
+function honestWork(w: World): void {
+  for (const i of HONEST) {
+    const env = w.envs[i]!;
+    const e = w.model.envs[i]!;
+    expect(env.alive).toBe(true);
+    let v = 1000 + i;
+    for (const [vpn, mm] of e.maps) {
+      if (!mm.w || vpn === SAVE_VA >>> 12) continue;
+      env.cpu.store32(vpn << 12, v);
+      expect(env.cpu.load32(vpn << 12)).toBe(v);
+      w.model.mem.set(mm.frame, v);
+      v++;
+    }
+  }
+  check(w);
+}
+
+const long = process.env.FC_LONG === "1";
+const numRuns = Number(process.env.FC_NUM_RUNS ?? (long ? 1000 : 40));
+const seed = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
+
+describe("isolation: random hostile command sequences against an ownership model", () => {
+  it(
+    `agrees with the model after every step (${numRuns} runs)`,
+    () => {
+      let calls = 0;
+      let successes = 0;
+      fc.assert(
+        fc.property(fc.array(cmd, { minLength: 20, maxLength: 120 }), (cmds) => {
+          const w = setup();
+          check(w);
+          for (const c of cmds) {
+            step(w, c);
+            check(w);
+          }
+          honestWork(w);
+          calls += w.calls;
+          successes += w.successes;
+        }),
+        { numRuns, seed },
+      );
+      expect(successes / calls).toBeGreaterThanOrEqual(0.3);
+      console.log(
+        `model property: ${calls} calls, ${((100 * successes) / calls).toFixed(1)}% succeeded`,
+      );
+    },
+    10_000 + numRuns * 200,
+  );
+
+  it("replays bit for bit from the same commands", () => {
+    const cmds = fc.sample(fc.array(cmd, { minLength: 60, maxLength: 60 }), {
+      numRuns: 1,
+      seed: 42,
+    })[0]!;
+    const run = () => {
+      const w = setup();
+      for (const c of cmds) step(w, c);
+      return { now: w.aegis.machine.now, owners: Array.from(w.aegis.frameOwners()) };
+    };
+    expect(run()).toEqual(run());
+  });
+});

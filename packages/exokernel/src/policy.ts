@@ -1,0 +1,67 @@
+import type { MachineProfile } from "@exolab/machine/privileged";
+
+/**
+ * The exokernel's one policy config. Defaults come from Aegis where the paper gives them
+ * (the 15.625 ms slice, the 4096-entry software TLB); the others are documented choices,
+ * the same for every benchmark, printed by `describePolicy`.
+ */
+export interface Policy {
+  /** Length of a time slice in cycles (Aegis: 15.625 ms, converted with the profile's clock). */
+  readonly sliceCycles: number;
+  /** Positions in the slice vector (round robin over allocated positions). */
+  readonly sliceVectorLength: number;
+  /** Whole slices of overrun an environment may accumulate; one more and it is destroyed. */
+  readonly excessSliceLimit: number;
+  /** Cycles an environment has, after a revocation request, to give the resources back. */
+  readonly revokeDeadlineCycles: number;
+  /** Entries of the direct-mapped software TLB (8 bytes each, in kernel physical memory). */
+  readonly stlbEntries: number;
+  /** Nested exceptions allowed on one thread before the environment is destroyed. */
+  readonly maxExceptionDepth: number;
+  /** The same fault (EPC, BadVAddr) repeated this many times in a row destroys the env. */
+  readonly faultRepeatLimit: number;
+  /** Faults at one EPC in a row (one per page for a block copy) that destroy the env. */
+  readonly faultsPerInstructionLimit: number;
+  /** Guaranteed mappings per environment. */
+  readonly maxGuaranteedPerEnv: number;
+  /** Capability slots per environment (the name format allows 4096). */
+  readonly capSlots: number;
+  /** Frames reserved for the kernel at the bottom of memory (STLB, kernel stack). */
+  readonly kernelReservedFrames: number;
+  /** Live environments at once (the R3000 has 64 ASIDs; 0 is the kernel's). */
+  readonly maxEnvironments: number;
+  /**
+   * The longest an honest environment may run between safepoints: one slice. A context that
+   * runs longer is overrunning, and each whole slice of overrun is counted as excess time.
+   */
+  readonly safepointBoundCycles: number;
+}
+
+/** Aegis' slice: 15.625 ms (the paper, section 5). */
+export const AEGIS_SLICE_NS = 15_625_000;
+
+export function defaultPolicy(profile: MachineProfile): Policy {
+  const sliceCycles = Math.round(AEGIS_SLICE_NS / profile.cycleNs);
+  return Object.freeze({
+    sliceCycles,
+    sliceVectorLength: 64,
+    excessSliceLimit: 4,
+    revokeDeadlineCycles: 2 * sliceCycles,
+    stlbEntries: 4096,
+    maxExceptionDepth: 4,
+    faultRepeatLimit: 16,
+    faultsPerInstructionLimit: 4096,
+    maxGuaranteedPerEnv: 64,
+    capSlots: 4096,
+    kernelReservedFrames: 16,
+    maxEnvironments: 63,
+    safepointBoundCycles: sliceCycles,
+  });
+}
+
+/** The policy as text, for reports. */
+export function describePolicy(p: Policy): string {
+  return Object.entries(p)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(", ");
+}

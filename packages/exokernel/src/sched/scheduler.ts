@@ -1,0 +1,313 @@
+import {
+  type Cpu,
+  type Dispatcher,
+  ExcCode,
+  type ExecutionContext,
+  IRQ,
+  Resolution,
+} from "@exolab/machine/privileged";
+import type { Kernel } from "../core.js";
+import { COSTS } from "../costs.js";
+import type { Env } from "../env/env.js";
+import { killActive, upcall } from "../exc/upcall.js";
+import { Result } from "../result.js";
+import { deliverUpcalls, enforceDeadlines } from "../revoke/revoke.js";
+import { entryContext, live } from "./contexts.js";
+
+/**
+ * The CPU: a vector of time slices scheduled round robin over allocated positions, driven
+ * by the interval timer (one period = one slice).
+ *
+ * - End of slice: the timer interrupt acknowledges the timer, upcalls the running env's
+ *   end-of-slice handler (synchronous) and requests a switch; the switch happens at the
+ *   env's next yield (a safepoint). The time from the interrupt to the switch is recorded
+ *   as preemption latency. Every further tick that arrives before the switch is a whole
+ *   slice of overrun: it is added to the env's excess-time counter and one of its future
+ *   slices is forfeited; past policy.excessSliceLimit the env is destroyed.
+ * - The CPU holder of a slice is the position's owner, unless it gave the rest away
+ *   (directed yield, asynchronous PCT). A synchronous PCT parks the caller on the callee:
+ *   the holder's time then goes down the chain of parked envs to the first one that can run.
+ * - What runs for an env: its live sync-entry context, else async-entry, else its
+ *   start-of-slice context; a finished start-of-slice entry is started afresh at most once
+ *   per slice.
+ *
+ * Invariants: `vector[p]` is 0 or the id of a live env holding position p (in its `slices`);
+ * the parked chain has no cycle (a transfer to a parked env is refused), so following it
+ * ends within the number of envs.
+ */
+export class Scheduler implements Dispatcher {
+  readonly vector: Int32Array;
+  #pos = -1;
+  #holder: Env | null = null;
+  #tick = 0;
+  #sliceOver = true;
+  #lastEnv: Env | null = null;
+  #lastCtx: ExecutionContext | null = null;
+  #timerOn = false;
+
+  constructor(private readonly k: Kernel) {
+    this.vector = new Int32Array(k.policy.sliceVectorLength);
+  }
+
+  get tick(): number {
+    return this.#tick;
+  }
+
+  get holder(): Env | null {
+    return this.#holder;
+  }
+
+  // ---- the timer ------------------------------------------------------------------------
+
+  startTimer(): void {
+    if (this.#timerOn) return;
+    this.k.machine.timer.start(this.k.policy.sliceCycles);
+    this.#timerOn = true;
+    this.#sliceOver = true;
+  }
+
+  stopTimer(): void {
+    if (!this.#timerOn) return;
+    this.k.machine.timer.stop();
+    this.#timerOn = false;
+  }
+
+  /** The Int handler: timer ticks end slices; other lines are not exported yet (cleared). */
+  interrupt(cpu: Cpu): Resolution {
+    const k = this.k;
+    const cause = cpu.cause;
+    if ((cause & (1 << (8 + IRQ.Timer))) === 0) {
+      for (let line = 2; line < 8; line++) cpu.clearIrq(line);
+      k.stats.spuriousInterrupts++;
+      cpu.rfe();
+      return Resolution.Retry;
+    }
+    k.machine.timer.acknowledge();
+    cpu.exec(COSTS.interrupt.instructions, COSTS.interrupt.label);
+    k.stats.ticks++;
+    this.#sliceOver = true;
+    if (k.pendingRevocations > 0) enforceDeadlines(k);
+    const env = k.activeEnv();
+    if (env === null || !env.alive) {
+      cpu.rfe();
+      return Resolution.Retry;
+    }
+    if (env.eosPendingSince >= 0) {
+      // A whole slice of overrun: the switch asked for at the previous tick has not happened.
+      env.excessSlices++;
+      env.forfeitSlices++;
+      if (env.excessSlices > k.policy.excessSliceLimit) {
+        throw killActive(k, env, `excess time: ${env.excessSlices} slices of overrun`);
+      }
+      cpu.rfe();
+      return Resolution.Retry;
+    }
+    env.eosPendingSince = cpu.now;
+    k.machine.requestSwitch();
+    const handler = env.endOfSlice;
+    if (handler === undefined) {
+      cpu.rfe();
+      return Resolution.Retry;
+    }
+    cpu.exec(COSTS.endOfSlice.instructions, COSTS.endOfSlice.label);
+    const h = env.handle;
+    upcall(k, cpu, env, () => handler(h));
+    return Resolution.Retry;
+  }
+
+  // ---- the dispatcher ---------------------------------------------------------------------
+
+  pickNext(): ExecutionContext | null {
+    return this.k.asKernel(() => this.#pick());
+  }
+
+  #pick(): ExecutionContext | null {
+    const k = this.k;
+    const last = this.#lastEnv;
+    this.#lastEnv = null;
+    const lastCtx = this.#lastCtx;
+    this.#lastCtx = null;
+    if (lastCtx !== null) {
+      const env = lastCtx.tag as Env;
+      if (lastCtx.maxStretchCycles > env.maxStretchCycles) {
+        env.maxStretchCycles = lastCtx.maxStretchCycles;
+      }
+    }
+    if (last !== null && last.eosPendingSince >= 0) {
+      const latency = k.cpu.now - last.eosPendingSince;
+      last.eosPendingSince = -1;
+      last.preemptLatencyTotalCycles += latency;
+      if (latency > last.preemptLatencyMaxCycles) last.preemptLatencyMaxCycles = latency;
+      k.stats.preemptions++;
+      k.stats.preemptLatencyTotalCycles += latency;
+      if (latency > k.stats.preemptLatencyMaxCycles) k.stats.preemptLatencyMaxCycles = latency;
+    }
+    if (k.pendingRevocations > 0) enforceDeadlines(k);
+    let switched = false;
+    if (this.#sliceOver || this.#holder === null || !this.#holder.alive) {
+      switched = true;
+      this.#sliceOver = false;
+      if (!this.#advance(true)) return this.#nothing();
+    }
+    const n = this.vector.length;
+    const firstPos = this.#pos;
+    for (let tries = 0; tries <= n + 1; tries++) {
+      const holder = this.#holder;
+      if (holder !== null) {
+        const ctx = this.#runnable(holder);
+        if (ctx !== null) {
+          const env = ctx.tag as Env;
+          if (env.pendingUpcalls.length > 0) {
+            deliverUpcalls(k, env);
+            if (!env.alive) continue;
+          }
+          if (ctx === lastCtx && !switched) {
+            k.cpu.exec(COSTS.plainYield.instructions, COSTS.plainYield.label);
+          }
+          k.cpu.setAsid(env.asid);
+          env.eosPendingSince = -1;
+          this.#lastEnv = env;
+          this.#lastCtx = ctx;
+          return ctx;
+        }
+      }
+      switched = true;
+      if (!this.#advance(false) || this.#pos === firstPos) break;
+    }
+    return this.#nothing();
+  }
+
+  /** Nothing can run now: idle to the next tick, or stop the timer if nothing ever will. */
+  #nothing(): null {
+    if (!this.#anyWork()) this.stopTimer();
+    return null;
+  }
+
+  #anyWork(): boolean {
+    for (const env of this.k.envs.values()) {
+      if (!env.alive || env.slices.size === 0) continue;
+      if (env.startOfSlice !== undefined) return true;
+      if (live(env.sliceCtx) ?? live(env.syncCtx) ?? live(env.asyncCtx)) return true;
+    }
+    return false;
+  }
+
+  /** The context that runs on `holder`'s time: down the parked chain, then its entries. */
+  #runnable(holder: Env): ExecutionContext | null {
+    let x = holder;
+    for (let i = 0; i < 64 && x.parkedOn !== null; i++) x = x.parkedOn;
+    if (x.parkedOn !== null || !x.alive) return null;
+    const ctx = live(x.syncCtx) ?? live(x.asyncCtx) ?? live(x.sliceCtx);
+    if (ctx !== null) return ctx;
+    const entry = x.startOfSlice;
+    if (entry !== undefined && x.startedTick !== this.#tick) {
+      x.startedTick = this.#tick;
+      x.sliceCtx = entryContext(this.k, x, "slice", () => entry());
+      return x.sliceCtx;
+    }
+    return null;
+  }
+
+  /**
+   * Moves to the next allocated position whose owner has no forfeit pending (a forfeit
+   * consumes the turn). `newSlice` starts a new slice (a tick or a yielded slice); otherwise
+   * the rest of the current slice passes on. False when no position is allocated.
+   */
+  #advance(newSlice: boolean): boolean {
+    const k = this.k;
+    const n = this.vector.length;
+    k.cpu.exec(COSTS.sliceSwitch.instructions, COSTS.sliceSwitch.label);
+    if (newSlice) this.#tick++;
+    k.stats.sliceSwitches++;
+    for (let i = 1; i <= 2 * n; i++) {
+      const p = (this.#pos + i) % n;
+      const id = this.vector[p]!;
+      if (id === 0) continue;
+      const env = k.envs.get(id);
+      if (env === undefined || !env.alive) continue;
+      if (env.forfeitSlices > 0) {
+        env.forfeitSlices--;
+        continue;
+      }
+      this.#pos = p;
+      this.#holder = env;
+      return true;
+    }
+    this.#holder = null;
+    return false;
+  }
+
+  onContextEnd(ctx: ExecutionContext, _aborted: boolean): void {
+    const env = ctx.tag as Env;
+    if (env.syncCtx === ctx) {
+      env.syncCtx = null;
+      const caller = env.servingFor;
+      env.servingFor = null;
+      if (caller !== null && caller.parkedOn === env) {
+        // The entry ended without replying: the caller resumes with Fault.
+        caller.parkedOn = null;
+        if (caller.parkedCtx !== null) this.k.transferResult.set(caller.parkedCtx, Result.Fault);
+        caller.parkedCtx = null;
+      }
+    }
+    if (env.asyncCtx === ctx) env.asyncCtx = null;
+    if (env.sliceCtx === ctx) env.sliceCtx = null;
+  }
+
+  // ---- calls ------------------------------------------------------------------------------
+
+  allocSlice(env: Env, position: number): number {
+    const v = this.vector;
+    if (position === -1) {
+      for (let p = 0; p < v.length; p++) {
+        if (v[p] === 0) return this.#take(env, p);
+      }
+      return Result.NoSlot;
+    }
+    if (position < 0 || position >= v.length) return Result.Invalid;
+    if (v[position] !== 0) return Result.Busy;
+    return this.#take(env, position);
+  }
+
+  #take(env: Env, p: number): number {
+    this.vector[p] = env.id;
+    env.slices.add(p);
+    return p;
+  }
+
+  freeSlice(env: Env, position: number): number {
+    if (position < 0 || position >= this.vector.length) return Result.Invalid;
+    if (this.vector[position] !== env.id) return Result.NotOwner;
+    this.vector[position] = 0;
+    env.slices.delete(position);
+    if (env.slicesWanted.delete(position)) this.k.pendingRevocations--;
+    return Result.Ok;
+  }
+
+  releaseSlices(env: Env): void {
+    for (const p of env.slices) this.vector[p] = 0;
+    env.slices.clear();
+  }
+
+  onDestroyed(env: Env): void {
+    if (this.#holder === env) {
+      this.#holder = null;
+      this.#sliceOver = true;
+    }
+    if (this.#lastEnv === env) this.#lastEnv = null;
+  }
+
+  /** Directed yield: the rest of this slice goes to `target`. */
+  giveRestTo(target: Env): void {
+    this.#holder = target;
+  }
+
+  /** The caller gives up the rest of its slice: the next position starts a new slice. */
+  endSlice(): void {
+    this.#sliceOver = true;
+  }
+}
+
+export function installInterrupt(k: Kernel): void {
+  k.machine.setExceptionHandler(ExcCode.Int, (cpu) => k.sched.interrupt(cpu));
+}

@@ -1,0 +1,43 @@
+/**
+ * The system-call ABI. A stub (in the handle) reads each JS argument once, checks that it
+ * is an integer that fits a 32-bit register (else Result.Invalid, without trapping), puts
+ * the call number in v0 and the arguments in a0..a3, and executes `syscall`. The kernel's
+ * Sys handler decodes the registers, validates every argument, then invokes the call; the
+ * result is in v0.
+ *
+ * Protected control transfer and directed yield put the call number in v0 and the target in
+ * v1 only: a0..a3, t0..t9, s0..s7 reach the callee untouched (they are the message).
+ */
+export const Call = {
+  Null: 0,
+  NullStack: 1,
+  AllocFrame: 2,
+  FrameOf: 3,
+  FreeFrame: 4,
+  Grant: 5,
+  DropCap: 6,
+  TlbWrite: 7,
+  TlbDelete: 8,
+  Guarantee: 9,
+  SetHandler: 10,
+  OnEndOfSlice: 11,
+  OnStartOfSlice: 12,
+  SetEntry: 13,
+  AllocSlice: 14,
+  FreeSlice: 15,
+  OnRevoke: 16,
+  Repossessed: 17,
+  PctSync: 18,
+  PctAsync: 19,
+  YieldTo: 20,
+  YieldSlice: 21,
+} as const;
+export type Call = (typeof Call)[keyof typeof Call];
+
+/** Index used for the refill handler in `setHandler` (exception codes use 0..15). */
+export const REFILL_CODE = 16;
+
+/** True for a JS value that may go into a register as is: an integer in [-2^31, 2^32). */
+export function isWord(x: unknown): x is number {
+  return typeof x === "number" && Number.isInteger(x) && x >= -0x80000000 && x <= 0xffffffff;
+}

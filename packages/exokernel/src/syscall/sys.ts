@@ -1,0 +1,161 @@
+import { type Cpu, ExcCode, KSEG0, Reg, Resolution } from "@exolab/machine/privileged";
+import { allocFrame, dropCap, frameOf, freeFrame, grant } from "../caps/calls.js";
+import type { Kernel } from "../core.js";
+import { COSTS } from "../costs.js";
+import { type Env, REFILL_INDEX } from "../env/env.js";
+import { DISPATCHED_CODES } from "../exc/dispatch.js";
+import { guarantee, tlbDelete, tlbWrite } from "../mem/bindings.js";
+import { PCT_ASYNC, PCT_SYNC, transfer, yieldSlice, yieldTo } from "../pct/pct.js";
+import { Result } from "../result.js";
+import { Call, REFILL_CODE } from "./abi.js";
+
+/**
+ * The Sys exception handler: decode v0 (call number) and a0..a3, validate, invoke, put the
+ * result in v0, rfe. Three paths:
+ * - `Null`: the path with no stack (one kernel/user crossing, the paper's 18 instructions);
+ * - `PctSync`/`PctAsync`/`YieldTo`: the protected-control-transfer path (30 instructions);
+ * - everything else: the crossing plus the path with a kernel stack (save sp, ra, gp, fp on
+ *   the kernel stack in kseg0, call the body, restore).
+ * A function argument (handlers, entries) travels beside the registers in `k.pendingFn`.
+ */
+export function sys(k: Kernel, cpu: Cpu): Resolution {
+  const regs = cpu.regs;
+  const call = regs[Reg.v0]!;
+  const fn = k.pendingFn;
+  k.pendingFn = undefined;
+  k.stats.syscalls++;
+  const env = k.activeEnv();
+  let r: number;
+  if (env === null || !env.alive) {
+    cpu.exec(COSTS.crossing.instructions, COSTS.crossing.label);
+    r = Result.Refused;
+  } else if (call === Call.Null) {
+    cpu.exec(COSTS.crossing.instructions, COSTS.crossing.label);
+    r = Result.Ok;
+  } else if (call === Call.PctSync || call === Call.PctAsync) {
+    r = transfer(k, env, regs[Reg.v1]!, call === Call.PctSync ? PCT_SYNC : PCT_ASYNC);
+  } else if (call === Call.YieldTo) {
+    r = yieldTo(k, env, regs[Reg.v1]!);
+  } else {
+    cpu.exec(COSTS.crossing.instructions, COSTS.crossing.label);
+    const sp = (KSEG0 + k.kernelStackTopPa) >>> 0;
+    cpu.storeReg(sp, Reg.sp);
+    cpu.storeReg(sp + 4, Reg.ra);
+    cpu.storeReg(sp + 8, Reg.gp);
+    cpu.storeReg(sp + 12, Reg.fp);
+    cpu.exec(COSTS.stackPath.instructions, COSTS.stackPath.label);
+    r = body(k, env, call, regs[Reg.a0]!, regs[Reg.a1]!, regs[Reg.a2]!, fn);
+    cpu.loadReg(sp, Reg.sp);
+    cpu.loadReg(sp + 4, Reg.ra);
+    cpu.loadReg(sp + 8, Reg.gp);
+    cpu.loadReg(sp + 12, Reg.fp);
+  }
+  regs[Reg.v0] = r;
+  cpu.rfe();
+  return Resolution.Retry;
+}
+
+function body(
+  k: Kernel,
+  env: Env,
+  call: number,
+  a0: number,
+  a1: number,
+  a2: number,
+  fn: unknown,
+): number {
+  switch (call) {
+    case Call.NullStack:
+      return Result.Ok;
+    case Call.AllocFrame:
+      return allocFrame(k, env, a0);
+    case Call.FrameOf:
+      return frameOf(k, env, a0);
+    case Call.FreeFrame:
+      return freeFrame(k, env, a0);
+    case Call.Grant:
+      return grant(k, env, a0, a1, a2);
+    case Call.DropCap:
+      return dropCap(k, env, a0);
+    case Call.TlbWrite:
+      return tlbWrite(k, env, a0, a1, a2);
+    case Call.TlbDelete:
+      return tlbDelete(k, env, a0);
+    case Call.Guarantee:
+      return guarantee(k, env, a0, a1, a2);
+    case Call.SetHandler:
+      return setHandler(k, env, a0, a1, fn);
+    case Call.OnEndOfSlice:
+    case Call.OnStartOfSlice:
+    case Call.OnRevoke:
+    case Call.SetEntry:
+      return setUpcall(k, env, call, a0, fn);
+    case Call.AllocSlice:
+      k.cpu.exec(COSTS.allocSlice.instructions, COSTS.allocSlice.label);
+      return k.sched.allocSlice(env, a0);
+    case Call.FreeSlice:
+      k.cpu.exec(COSTS.freeSlice.instructions, COSTS.freeSlice.label);
+      return k.sched.freeSlice(env, a0);
+    case Call.Repossessed:
+      k.cpu.exec(COSTS.repossessed.instructions, COSTS.repossessed.label);
+      return env.repossessed.length;
+    case Call.YieldSlice:
+      return yieldSlice(k);
+    default:
+      return Result.Invalid;
+  }
+}
+
+function isHandler(fn: unknown): boolean {
+  return fn === null || typeof fn === "function";
+}
+
+/**
+ * Installs (or, with a null handler, removes) a user exception handler. The save area must
+ * lie, 12 bytes and word aligned, inside a writable guaranteed mapping of the env: the
+ * kernel records its physical address and stores t0..t2 there through kseg0.
+ */
+function setHandler(k: Kernel, env: Env, code: number, va: number, fn: unknown): number {
+  k.cpu.exec(COSTS.setHandler.instructions, COSTS.setHandler.label);
+  const index = code === REFILL_CODE ? REFILL_INDEX : code;
+  if (index !== REFILL_INDEX && !DISPATCHED_CODES.includes(code)) return Result.Invalid;
+  if (!isHandler(fn)) return Result.Invalid;
+  if (fn === null) {
+    env.handlers[index] = undefined;
+    env.saveAreaPa[index] = -1;
+    return Result.Ok;
+  }
+  if (va < 0 || (va & 3) !== 0 || (va & 0xfff) > 4096 - 12) return Result.Invalid;
+  const b = env.bindings.get(va >>> 12);
+  if (b === undefined || !b.guaranteed || !b.writable) return Result.Fault;
+  env.handlers[index] = fn as (typeof env.handlers)[number];
+  env.saveAreaPa[index] = b.frame * 4096 + (va & 0xfff);
+  env.saveFrameGen[index] = k.frames.gen[b.frame]!;
+  return Result.Ok;
+}
+
+function setUpcall(k: Kernel, env: Env, call: number, a0: number, fn: unknown): number {
+  k.cpu.exec(COSTS.setUpcall.instructions, COSTS.setUpcall.label);
+  if (!isHandler(fn)) return Result.Invalid;
+  const f = fn === null ? undefined : (fn as never);
+  switch (call) {
+    case Call.OnEndOfSlice:
+      env.endOfSlice = f;
+      return Result.Ok;
+    case Call.OnStartOfSlice:
+      env.startOfSlice = f;
+      return Result.Ok;
+    case Call.OnRevoke:
+      env.revokeHandler = f;
+      return Result.Ok;
+    default:
+      if (a0 === PCT_SYNC) env.syncEntry = f;
+      else if (a0 === PCT_ASYNC) env.asyncEntry = f;
+      else return Result.Invalid;
+      return Result.Ok;
+  }
+}
+
+export function installSys(k: Kernel): void {
+  k.machine.setExceptionHandler(ExcCode.Sys, (cpu) => sys(k, cpu));
+}

@@ -1,0 +1,223 @@
+import type { CpuView } from "@exolab/exokernel";
+
+/**
+ * Every `exec` label ExOS charges, with its instruction count and where the count comes
+ * from. Loads and stores are NOT counted here: each is charged by the access itself (the
+ * page table, save areas, rings and contexts live in simulated memory). Kernel paths
+ * (system calls, exception dispatch, protected control transfer) are charged by the
+ * exokernel, not here. COSTS.md walks through each count step by step; none was chosen to
+ * approach a paper figure.
+ *
+ * MIPS conventions used in the counts: a taken or untaken branch and a jump each have a
+ * delay slot that is counted as an instruction (a nop when nothing useful fits); a 32-bit
+ * constant takes two instructions (lui, ori).
+ */
+export interface Cost {
+  readonly instructions: number;
+  readonly source: string;
+}
+
+export const COSTS = {
+  // ---- procedure linkage ----
+  "exos.call": {
+    instructions: 4,
+    source: "library procedure call: jal + delay slot, jr ra + delay slot",
+  },
+  // ---- page table ----
+  "exos.pt.search.setup": {
+    instructions: 5,
+    source: "binary search entry: srl vpn; lui+ori table base; lo = 0; final not-found negate",
+  },
+  "exos.pt.search.step": {
+    instructions: 12,
+    source:
+      "one probe: addu lo+hi, srl 1, sll 3, addu base (the load is charged), srl 12, beq found + slot, sltu, beq + slot (lo = mid+1 in it), move hi, loop bne (its slot holds the next addu)",
+  },
+  "exos.pt.insert": {
+    instructions: 8,
+    source:
+      "insert set-up: count + k vs capacity (addu, sltu, beq + slot), tail address (sll, addu, addu), return",
+  },
+  "exos.pt.move.step": {
+    instructions: 4,
+    source:
+      "move loop per 8-byte entry (2 loads + 2 stores charged by the copy): addiu src, addiu dst, bne + slot",
+  },
+  "exos.pt.fill.step": {
+    instructions: 6,
+    source: "new entry: sll vpn, or flags (2 stores charged), addiu vpn, addiu ptr, bne + slot",
+  },
+  "exos.pt.remove": {
+    instructions: 8,
+    source:
+      "remove set-up: tail = n - i - k (2 subu), addresses (sll, addu x2), bgtz + slot, count update subu",
+  },
+  // ---- faults ----
+  "exos.fault.decode": {
+    instructions: 11,
+    source:
+      "handler entry: srl+andi exception code of t2; 2 compares (TLBS, Mod) + or; page of t1 (and with lui'd mask: 2); range check sltu x2 + bnez + slot",
+  },
+  "exos.fault.check": {
+    instructions: 8,
+    source:
+      "pte flags: andi need + beqz + slot; andi ZERO + beqz + slot; andi COW + combine with write",
+  },
+  "exos.fault.install": {
+    instructions: 8,
+    source:
+      "writable = WRITE && !COW && DIRTY (3 andi, 2 sltu/and); arguments a0..a2 for tlbWrite (3 moves)",
+  },
+  "exos.fault.return": {
+    instructions: 2,
+    source:
+      "back to the faulting instruction: jr EPC + delay slot (t0..t2 reloads are charged loads)",
+  },
+  "exos.trap.decode": {
+    instructions: 5,
+    source:
+      "trap handler entry: table index from the code (sll, addu), load of the application's handler (the table is host-side: counted as an instruction, as the exokernel counts its capability loads), bnez + slot",
+  },
+  "exos.fault.upcall": {
+    instructions: 7,
+    source:
+      "frame address (sll, addu), depth+1 (addiu), call of the application handler: jal + slot, jr + slot",
+  },
+  "exos.vm.zerofill": {
+    instructions: 6,
+    source:
+      "demand-zero bookkeeping: allocFrame arguments (li a0 -1), result test bltz + slot, flags (and ~ZERO, or PRESENT), move cap (the kernel zeroes the frame, charged to it)",
+  },
+  "exos.vm.cow": {
+    instructions: 522,
+    source:
+      "bcopy of 4096 bytes, loads and stores charged: 128 iterations of 8 lw/sw pairs + (addiu x2, bne, slot) = 512, plus 10 set-up",
+  },
+  // ---- Appel–Li primitives ----
+  "exos.vm.dirty": {
+    instructions: 2,
+    source: "andi DIRTY, sltu to 0/1 (the lookup is the binary search)",
+  },
+  "exos.vm.protect.setup": {
+    instructions: 10,
+    source:
+      "range check: alignment (andi, bnez + slot), end = va + (n << 12) (sll, addu), bounds (2 sltu, or, bnez + slot)",
+  },
+  "exos.vm.protect.step": {
+    instructions: 14,
+    source:
+      "per page: new flags (andi, or), beq unchanged + slot, andi PRESENT + beqz + slot, lowered test (xor, andi), loop (addiu x2, bne + slot), page va addiu",
+  },
+  "exos.vm.unmap": {
+    instructions: 8,
+    source: "range check: alignment (andi), end (sll, addu), bounds (2 sltu, or, bnez + slot)",
+  },
+  "exos.vm.unmap.step": {
+    instructions: 8,
+    source: "per page: andi PRESENT + beqz + slot, andi FOREIGN + bnez + slot, loop addiu + bne",
+  },
+  // ---- threads and slices ----
+  "exos.sched.safepoint": {
+    instructions: 4,
+    source:
+      "switch wanted: critical-depth test (bnez + slot), deferral budget (subu, sltu) (loads charged)",
+  },
+  "exos.sched.critical": {
+    instructions: 3,
+    source: "enter/leave: addiu depth, beq first/last + slot (loads and stores charged)",
+  },
+  "exos.sched.yieldTo": {
+    instructions: 3,
+    source:
+      "directed yield wrapper: target to a0 (move), save-area address (lui, addiu); 12 callee-saved sw/lw charged",
+  },
+  "exos.sched.endOfSlice": {
+    instructions: 5,
+    source: "end-of-slice upcall: li 1, flag address (lui, ori), critical-depth test (beqz + slot)",
+  },
+  "exos.sched.pick": {
+    instructions: 7,
+    source: "round robin: addiu index, wrap (sltu, bnez + slot, move 0), live test (beqz + slot)",
+  },
+  "exos.stride.enter": {
+    instructions: 5,
+    source: "slice start: group address (lui, ori), chosen == me (xor, bnez + slot)",
+  },
+  "exos.stride.scan": {
+    instructions: 8,
+    source:
+      "per member: addiu ptr, bltz dead + slot, sltu pass < best, beqz + slot, loop bne + slot",
+  },
+  // ---- descriptors, pipes, LRPC ----
+  "exos.fd.lookup": {
+    instructions: 7,
+    source:
+      "descriptor: bound (sltiu, beqz + slot), entry address (sll, addu), kind compare bne + slot",
+  },
+  "exos.fd.scan": {
+    instructions: 5,
+    source: "free-descriptor scan per entry: addiu, bnez + slot, loop bne + slot",
+  },
+  "exos.pipe.write.step": {
+    instructions: 16,
+    source:
+      "reader-closed test (bnez + slot), used = head - tail (subu), full test (sltu, beqz + slot), at = head & (size-1) (addiu, and), n = min of three (the R3000 has no conditional move: 2 x (sltu, beqz + slot, move))",
+  },
+  "exos.pipe.read.step": {
+    instructions: 14,
+    source:
+      "avail = head - tail (subu), bnez + slot, at = tail & (size-1) (addiu, and), n = min of three (2 x (sltu, beqz + slot, move)), move count to v0",
+  },
+  "exos.bcopy.setup": {
+    instructions: 9,
+    source:
+      "bcopy call (jal + slot, jr + slot), alignment test (or, andi, bnez + slot), word count srl",
+  },
+  "exos.bcopy.word": {
+    instructions: 3,
+    source: "word loop beyond its lw/sw (charged): addiu src, addiu dst, bne (lw in its slot)",
+  },
+  "exos.pipe1.put": {
+    instructions: 11,
+    source:
+      "inlined write: reader-closed test (bnez + slot), used (subu), room (addiu, sltu, beqz + slot), index (addiu, and size-1, and ~3, addu)",
+  },
+  "exos.pipe1.get": {
+    instructions: 8,
+    source:
+      "inlined read: head == tail (beq + slot), index (addiu, and size-1, and ~3, addu), tail + 4 (addiu), value to v0 (move)",
+  },
+  "exos.lrpc.client": {
+    instructions: 4,
+    source:
+      "argument to a0 (move), save-area address (lui, addiu), result from a0 (move); 12 sw + 12 lw charged when untrusted",
+  },
+  "exos.lrpc.server": {
+    instructions: 6,
+    source:
+      "entry: argument from a0 (move), call the procedure (jal + slot, jr + slot), result to a0 (move)",
+  },
+  // ---- fork ----
+  "exos.fork.entry": {
+    instructions: 15,
+    source:
+      "per entry: image slot address (srl, andi, sll, addu x2), flag mapping (3 andi/or), PRESENT test (beqz + slot), grant arguments (3 moves), loop bne + slot",
+  },
+  "exos.fork.cow": {
+    instructions: 9,
+    source:
+      "per entry: PRESENT, FOREIGN and MAXWRITE test (andi, xor, bnez + slot), or COW, page address (and), loop (addiu, bne + slot)",
+  },
+} as const satisfies Record<string, Cost>;
+
+export type CostLabel = keyof typeof COSTS;
+
+/** Charges the straight-line instructions of `label` once. */
+export function run(cpu: CpuView, label: CostLabel): void {
+  cpu.exec(COSTS[label].instructions, label);
+}
+
+/** Charges `label` `times` times in one exec (a loop whose body has no loads or stores to count). */
+export function runN(cpu: CpuView, label: CostLabel, times: number): void {
+  if (times > 0) cpu.exec(COSTS[label].instructions * times, label);
+}

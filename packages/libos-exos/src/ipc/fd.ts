@@ -1,0 +1,76 @@
+import type { CpuView } from "@exolab/exokernel";
+import { run } from "../costs.js";
+import { FD_BYTES, FD_COUNT, G_FDS, GLOBALS_VA } from "../layout.js";
+
+/** ExOS error codes, beyond the kernel's Result codes (all negative). */
+export const Errno = {
+  /** Not an open descriptor of the right kind. */
+  BadFd: -20,
+  /** Write to a pipe whose reader is gone. */
+  BrokenPipe: -21,
+  /** No free descriptor. */
+  TooManyFiles: -22,
+  /** No free IPC window. */
+  NoWindow: -23,
+} as const;
+
+/** What a descriptor names. */
+export const FdKind = { Free: 0, PipeRead: 1, PipeWrite: 2, Shm: 3 } as const;
+export type FdKind = (typeof FdKind)[keyof typeof FdKind];
+
+/** Word offsets in a descriptor entry. */
+export const FD_KIND = 0;
+export const FD_VA = 4;
+export const FD_PEER = 8;
+export const FD_PEERCAP = 12;
+/** A pipe's ring size, kept private: the shared header is writable by the peer. */
+export const FD_SIZE = 16;
+
+/**
+ * The descriptor table: FD_COUNT entries of 32 bytes in the globals page (kind, window
+ * address, peer environment, capability granted to the peer, ring size). Lookups are
+ * charged loads.
+ */
+export class FdTable {
+  constructor(private readonly cpu: CpuView) {}
+
+  /** Address of entry `fd` if it is open with kind `kind`, else 0 (charged: 1 load). */
+  lookup(fd: number, kind: FdKind): number {
+    run(this.cpu, "exos.fd.lookup");
+    if (!Number.isInteger(fd) || fd < 0 || fd >= FD_COUNT) return 0;
+    const e = GLOBALS_VA + G_FDS + fd * FD_BYTES;
+    return this.cpu.load32(e + FD_KIND) === kind ? e : 0;
+  }
+
+  /** Kind of `fd` (Free if out of range). */
+  kind(fd: number): FdKind {
+    if (!Number.isInteger(fd) || fd < 0 || fd >= FD_COUNT) return FdKind.Free;
+    return this.cpu.load32(GLOBALS_VA + G_FDS + fd * FD_BYTES + FD_KIND) as FdKind;
+  }
+
+  /** The lowest free descriptor, or TooManyFiles. */
+  free(): number {
+    for (let fd = 0; fd < FD_COUNT; fd++) {
+      run(this.cpu, "exos.fd.scan");
+      if (this.cpu.load32(GLOBALS_VA + G_FDS + fd * FD_BYTES + FD_KIND) === FdKind.Free) return fd;
+    }
+    return Errno.TooManyFiles;
+  }
+
+  set(fd: number, kind: FdKind, va: number, peer: number, peerCap: number, size = 0): void {
+    const e = GLOBALS_VA + G_FDS + fd * FD_BYTES;
+    this.cpu.store32(e + FD_SIZE, size);
+    this.cpu.store32(e + FD_VA, va);
+    this.cpu.store32(e + FD_PEER, peer);
+    this.cpu.store32(e + FD_PEERCAP, peerCap);
+    this.cpu.store32(e + FD_KIND, kind);
+  }
+
+  field(fd: number, off: number): number {
+    return this.cpu.load32(GLOBALS_VA + G_FDS + fd * FD_BYTES + off);
+  }
+
+  clear(fd: number): void {
+    this.cpu.store32(GLOBALS_VA + G_FDS + fd * FD_BYTES + FD_KIND, FdKind.Free);
+  }
+}

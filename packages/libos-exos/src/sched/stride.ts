@@ -1,0 +1,95 @@
+import { type EnvHandle, Result } from "@exolab/exokernel";
+import { run } from "../costs.js";
+import type { Scheduler } from "./threads.js";
+
+/**
+ * Stride scheduling at application level (Waldspurger & Weihl; the paper §7.3), over a
+ * group of processes that share one page: the member vector (env id, tickets, stride,
+ * pass) and the member chosen for the slice being donated. At the start of each slice a
+ * member owns, its library picks the member with the least pass, advances that pass by its
+ * stride, and yields the slice to it (or keeps it). Every read and write is a charged
+ * access to the shared page.
+ */
+const STRIDE1 = 1 << 16;
+const G_COUNT = 0;
+const G_CHOSEN = 4;
+const G_MEMBERS = 16;
+const M_BYTES = 16;
+export const STRIDE_MAX_MEMBERS = 64;
+
+export class StrideMember {
+  /** Slices this member donated, and slices it kept (host-side statistics). */
+  donated = 0;
+  kept = 0;
+
+  constructor(
+    private readonly env: EnvHandle,
+    private readonly sched: Scheduler,
+    readonly groupVa: number,
+  ) {}
+
+  /** Initialises an empty group page (by the creator, once). */
+  static init(env: EnvHandle, groupVa: number): void {
+    env.cpu.store32(groupVa + G_COUNT, 0);
+    env.cpu.store32(groupVa + G_CHOSEN, -1);
+  }
+
+  /** Adds this environment with `tickets` (1..65536) and starts deciding at each slice. */
+  join(tickets: number): number {
+    if (!Number.isInteger(tickets) || tickets < 1 || tickets > STRIDE1) return Result.Invalid;
+    const cpu = this.env.cpu;
+    const n = cpu.load32(this.groupVa + G_COUNT);
+    if (n >= STRIDE_MAX_MEMBERS) return Result.NoSlot;
+    const m = this.groupVa + G_MEMBERS + n * M_BYTES;
+    const stride = Math.floor(STRIDE1 / tickets);
+    cpu.store32(m, this.env.id);
+    cpu.store32(m + 4, tickets);
+    cpu.store32(m + 8, stride);
+    cpu.store32(m + 12, stride);
+    cpu.store32(this.groupVa + G_COUNT, n + 1);
+    this.sched.setSliceHook(() => this.#decide());
+    return Result.Ok;
+  }
+
+  /** The start-of-slice decision (under 100 lines with the above, as the paper's). */
+  *#decide(): Generator<unknown, void, unknown> {
+    const cpu = this.env.cpu;
+    const g = this.groupVa;
+    for (;;) {
+      run(cpu, "exos.stride.enter");
+      const chosen = cpu.load32(g + G_CHOSEN) | 0;
+      if (chosen === this.env.id) {
+        cpu.store32(g + G_CHOSEN, -1);
+        return; // a donor picked us: run the rest of its slice
+      }
+      const n = cpu.load32(g + G_COUNT);
+      let best = -1;
+      let bestPass = 0;
+      for (let i = 0; i < n; i++) {
+        const m = g + G_MEMBERS + i * M_BYTES;
+        run(cpu, "exos.stride.scan");
+        if ((cpu.load32(m) | 0) < 0) continue;
+        const pass = cpu.load32(m + 12) >>> 0;
+        if (best < 0 || pass < bestPass) {
+          best = i;
+          bestPass = pass;
+        }
+      }
+      if (best < 0) return;
+      const m = g + G_MEMBERS + best * M_BYTES;
+      cpu.store32(m + 12, bestPass + cpu.load32(m + 8));
+      const target = cpu.load32(m) | 0;
+      if (target === this.env.id) {
+        this.kept++;
+        return;
+      }
+      cpu.store32(g + G_CHOSEN, target);
+      this.donated++;
+      const r = yield* this.sched.yieldTo(target);
+      if (r < 0) {
+        cpu.store32(m, -1); // the member is gone: drop it
+        cpu.store32(g + G_CHOSEN, -1);
+      }
+    }
+  }
+}

@@ -1,0 +1,152 @@
+import {
+  ContextAbort,
+  ExcCode,
+  type ExecutionContext,
+  KERNEL_OWNER,
+  SR_IM_MASK,
+} from "@exolab/machine/privileged";
+import { Errno } from "../abi.js";
+import { mapWired } from "../boot.js";
+import { x } from "../costs.js";
+import type { MonolithicKernel } from "../kernel.js";
+import {
+  EF_BYTES,
+  FRAME_QUEUES,
+  KSTACK_VA,
+  kseg0,
+  P,
+  PAGE,
+  PCB_REGS,
+  ptBase,
+  Q_CURPROC,
+  SRUN,
+  SZOMB,
+  U,
+  UADDR,
+} from "../layout.js";
+import { reap } from "../proc/exit.js";
+import type { Proc } from "../proc/proc.js";
+import { sigpendingCheck } from "../signal/pending.js";
+import { setResult } from "../syscall/dispatch.js";
+import { astHardwareEntry, trapEnter } from "../trap/frame.js";
+import { returnToUser } from "../trap/return.js";
+import { remrqHead, setrq } from "./runq.js";
+import { SLEEP } from "./sleep.js";
+
+const PCB_SR = 44;
+
+/**
+ * swtch(): the scheduler, run by the dispatcher at every switch point. Every process that
+ * is not running is "in the kernel" with its user context in its exception frame:
+ * - a process that yielded at a safepoint (end of its slice) takes an AST here: the
+ *   exception entry and full save, and goes to the tail of the run queue;
+ * - a process that slept in a system call already saved its frame;
+ * Then the head of the run queue is switched in (savectx of the old, resume of the new:
+ * wired u-area entries, ASID, PTEBase, PCB), finishes its sleeping call if it had one, and
+ * returns to user mode through userret (signals), restore and rfe. Returns its context,
+ * or null to idle.
+ */
+export function swtch(k: MonolithicKernel): ExecutionContext | null {
+  const cpu = k.cpu;
+  cpu.setOwner(KERNEL_OWNER);
+  let prev = k.cur;
+  if (prev !== null && prev.stat === SRUN && !prev.syscallPending) {
+    k.counts.asts++;
+    astHardwareEntry(k);
+    trapEnter(k, ExcCode.Int, true);
+    x(cpu, "ast.trap");
+    setrq(k, prev);
+  } else {
+    cpu.status = k.inKernelStatus();
+  }
+  for (;;) {
+    const next = remrqHead(k);
+    if (next !== prev) {
+      if (prev !== null && prev.stat !== SZOMB && prev.stat !== 0) savectx(k, prev);
+      if (prev !== null && prev.stat === SZOMB && prev.ppid === 0) reap(k, prev);
+      if (next === null) return idle(k);
+      resume(k, next);
+    } else if (next === null) {
+      return idle(k);
+    }
+    k.cur = next;
+    const ctx = finishInKernel(k, next);
+    if (ctx !== null) return ctx;
+    prev = next;
+  }
+}
+
+/** Runs the kernel half of a switched-in process up to its return to user mode. */
+function finishInKernel(k: MonolithicKernel, p: Proc): ExecutionContext | null {
+  const cpu = k.cpu;
+  const frame = KSTACK_VA + PAGE - EF_BYTES;
+  k.kernelSp = frame;
+  try {
+    if (p.syscallPending) {
+      x(cpu, "sleep.resume");
+      let r: number;
+      if (sigpendingCheck(k, p)) r = -Errno.EINTR;
+      else r = p.cont!();
+      if (r === SLEEP) return null;
+      p.cont = null;
+      p.syscallPending = false;
+      setResult(k, frame, r);
+    }
+    if (!returnToUser(k, p, frame)) {
+      abortContext(p.ctx, "killed by a signal");
+      return null;
+    }
+  } catch (e) {
+    if (!(e instanceof ContextAbort)) throw e;
+    cpu.exceptionDepth = 0;
+    abortContext(p.ctx, e.reason);
+    return null;
+  }
+  p.ctx.status = cpu.status;
+  return p.ctx;
+}
+
+function abortContext(ctx: ExecutionContext, reason: string): void {
+  ctx.state = "aborted";
+  ctx.abortReason = reason;
+}
+
+/** savectx: the kernel context of the outgoing process into its PCB. */
+function savectx(k: MonolithicKernel, p: Proc): void {
+  const cpu = k.cpu;
+  x(cpu, "swtch.save");
+  const pcb = (p === k.wired ? UADDR : p.uVa) + U.PCB;
+  for (let i = 0; i < PCB_REGS.length; i++) cpu.storeReg(pcb + i * 4, PCB_REGS[i]!);
+  cpu.store32(pcb + PCB_SR, cpu.status);
+}
+
+/**
+ * resume(): maps the new process's u-area and kernel stack with the wired entries, sets its
+ * ASID and its page-table base in Context, records curproc, reloads its PCB.
+ */
+function resume(k: MonolithicKernel, p: Proc): void {
+  const cpu = k.cpu;
+  k.counts.contextSwitches++;
+  x(cpu, "swtch.resume");
+  x(cpu, "tlb.wired");
+  const uf = cpu.load32(p.procVa + P.UFRAME);
+  const kf = cpu.load32(p.procVa + P.KFRAME);
+  mapWired(k, uf, kf);
+  k.wired = p;
+  cpu.setAsid(cpu.load32(p.procVa + P.ASID));
+  cpu.context = ptBase(p.index);
+  cpu.store32(kseg0(FRAME_QUEUES, Q_CURPROC), p.procVa);
+  const pcb = UADDR + U.PCB;
+  for (let i = 0; i < PCB_REGS.length; i++) cpu.loadReg(pcb + i * 4, PCB_REGS[i]!);
+  cpu.load32(pcb + PCB_SR);
+  cpu.setStatus(cpu.status);
+}
+
+/** Nothing to run: the idle loop (the run loop idles the CPU to the next event). */
+function idle(k: MonolithicKernel): null {
+  const cpu = k.cpu;
+  x(cpu, "swtch.idle");
+  k.cur = null;
+  cpu.status = SR_IM_MASK >>> 0;
+  return null;
+}

@@ -1,0 +1,154 @@
+import { Reg } from "@exolab/machine";
+import {
+  CANTMASK,
+  DEFAULT_IGNORED,
+  HANDLER_TEXT_BASE,
+  SC,
+  SIG,
+  SIG_DFL,
+  SIG_IGN,
+  SIGCONTEXT_BYTES,
+  SIGTRAMP_VA,
+  SYS,
+  sigmask,
+} from "../abi.js";
+import { x, xn } from "../costs.js";
+import type { MonolithicKernel } from "../kernel.js";
+import { EF, efReg, P, U } from "../layout.js";
+import { exitProc, waitStatusSignal } from "../proc/exit.js";
+import type { Proc, SignalHandler } from "../proc/proc.js";
+import { useracc } from "../vm/useracc.js";
+
+/** P_FLAG bit: sigpause saved the mask in u_oldmask (4.3BSD SOMASK). */
+export const SOMASK = 0x200;
+
+/** A handler set up by sendsig, to be called once the kernel has returned to user mode. */
+export interface Delivery {
+  fn: SignalHandler;
+  sig: number;
+  code: number;
+  scp: number;
+}
+
+export const KILLED = 1;
+
+/**
+ * psig(): takes the lowest pending unblocked signal and acts on it: ignore, the default
+ * action (terminate), or set up the user handler with sendsig. Returns the delivery, null
+ * when nothing is to be run, or KILLED.
+ */
+export function postsig(
+  k: MonolithicKernel,
+  p: Proc,
+  frame: number,
+  sigword: number,
+  pending: number,
+): Delivery | null | typeof KILLED {
+  const cpu = k.cpu;
+  let word = sigword;
+  let pend = pending;
+  while (pend !== 0) {
+    x(cpu, "psig");
+    const sig = 31 - Math.clz32(pend & -pend) + 1;
+    const bit = sigmask(sig);
+    const u = k.uva(p);
+    const sa = u + U.SIGACT + (sig - 1) * 12;
+    const handler = cpu.load32(sa);
+    const saMask = cpu.load32(sa + 4);
+    word = (word & ~bit) >>> 0;
+    pend = (pend & ~bit) >>> 0;
+    cpu.store32(p.procVa + P.SIG, word);
+    if (handler === SIG_IGN) continue;
+    if (handler === SIG_DFL) {
+      if ((bit & DEFAULT_IGNORED) !== 0 && sig !== SIG.KILL) continue;
+      exitProc(k, p, waitStatusSignal(sig));
+      return KILLED;
+    }
+    const fn = p.handlers[(handler - HANDLER_TEXT_BASE) / 16];
+    if ((handler - HANDLER_TEXT_BASE) % 16 !== 0 || fn === undefined) {
+      // The process jumps into something that is not code: it dies of it (SIGSEGV).
+      exitProc(k, p, waitStatusSignal(SIG.SEGV));
+      return KILLED;
+    }
+    const flag = cpu.load32(p.procVa + P.FLAG);
+    let returnMask: number;
+    if ((flag & SOMASK) !== 0) {
+      returnMask = cpu.load32(u + U.OLDMASK);
+      cpu.store32(p.procVa + P.FLAG, (flag & ~SOMASK) >>> 0);
+    } else {
+      returnMask = cpu.load32(p.procVa + P.SIGMASK);
+    }
+    cpu.store32(p.procVa + P.SIGMASK, ((returnMask | saMask | bit) & ~CANTMASK) >>> 0);
+    const code = cpu.load32(u + U.CODE);
+    const scp = sendsig(k, p, frame, sig, code, handler, returnMask);
+    if (scp < 0) {
+      exitProc(k, p, waitStatusSignal(SIG.ILL));
+      return KILLED;
+    }
+    return { fn, sig, code, scp };
+  }
+  return null;
+}
+
+/**
+ * sendsig(): builds a struct sigcontext on the user stack from the exception frame (charged
+ * stores into user memory) and rewrites the frame so that the return to user mode enters
+ * the signal trampoline with (sig, code, scp, handler) in a0..a3 and sp = scp.
+ * Returns scp, or -1 when the stack is not writable (the process then gets SIGILL, as 4.3BSD).
+ */
+export function sendsig(
+  k: MonolithicKernel,
+  p: Proc,
+  frame: number,
+  sig: number,
+  code: number,
+  handler: number,
+  returnMask: number,
+): number {
+  const cpu = k.cpu;
+  x(cpu, "sendsig");
+  const sp = cpu.load32(frame + efReg(Reg.sp));
+  const scp = ((sp - SIGCONTEXT_BYTES) & ~7) >>> 0;
+  if (!useracc(k, p, scp, SIGCONTEXT_BYTES, true)) return -1;
+  cpu.store32(scp + SC.ONSTACK, 0);
+  cpu.store32(scp + SC.MASK, returnMask);
+  cpu.store32(scp + SC.PC, cpu.load32(frame + EF.EPC));
+  xn(cpu, "sendsig.reg", 32);
+  cpu.store32(scp + SC.REGS, 0);
+  for (let r = 1; r < 32; r++) {
+    const v = r === 26 || r === 27 ? 0 : cpu.load32(frame + efReg(r));
+    cpu.store32(scp + SC.REGS + r * 4, v);
+  }
+  cpu.store32(scp + SC.OWNEDFP, 0);
+  cpu.store32(scp + SC.MDHI, cpu.load32(frame + efReg(32)));
+  cpu.store32(scp + SC.MDLO, cpu.load32(frame + efReg(33)));
+  cpu.store32(scp + SC.CAUSE, cpu.load32(frame + EF.CAUSE));
+  cpu.store32(scp + SC.BADVADDR, cpu.load32(frame + EF.BADVADDR));
+  cpu.store32(scp + SC.BADPADDR, 0);
+  cpu.store32(frame + efReg(Reg.a0), sig);
+  cpu.store32(frame + efReg(Reg.a1), code);
+  cpu.store32(frame + efReg(Reg.a2), scp);
+  cpu.store32(frame + efReg(Reg.a3), handler);
+  cpu.store32(frame + efReg(Reg.sp), scp);
+  cpu.store32(frame + EF.EPC, SIGTRAMP_VA);
+  return scp;
+}
+
+/**
+ * Runs a handler set up by sendsig, once the kernel has returned to user mode: the libc
+ * trampoline calls it as the process (synchronously: it cannot block), then issues
+ * sigreturn(scp), whose own return to user mode restores the interrupted context.
+ */
+export function runHandler(k: MonolithicKernel, p: Proc, d: Delivery): void {
+  const cpu = k.cpu;
+  k.counts.signalsDelivered++;
+  const prevOwner = cpu.setOwner(p.owner);
+  x(cpu, "libc.sigtramp");
+  p.handlerDepth++;
+  d.fn(d.sig, d.code, d.scp, p.handle);
+  p.handlerDepth--;
+  cpu.setReg(Reg.a0, d.scp);
+  cpu.setReg(Reg.v0, SYS.sigreturn);
+  cpu.syscall();
+  cpu.setOwner(prevOwner);
+}

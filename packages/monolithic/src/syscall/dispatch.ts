@@ -1,0 +1,86 @@
+import { Reg, Resolution } from "@exolab/machine";
+import { ExcCode } from "@exolab/machine/privileged";
+import { Errno, SYSCALL_SLOTS } from "../abi.js";
+import { x } from "../costs.js";
+import type { MonolithicKernel } from "../kernel.js";
+import { EF, efReg, FRAME_JUMPTABLE, kseg0, U } from "../layout.js";
+import type { Proc } from "../proc/proc.js";
+import { SLEEP } from "../sched/sleep.js";
+import { trapEnter } from "../trap/frame.js";
+import { returnToUserOrAbort } from "../trap/return.js";
+import { JUSTRETURN, SYSENT } from "./table.js";
+
+const args: number[] = [0, 0, 0, 0];
+
+/**
+ * The one system-call path (handlers[ExcCode.Sys]): full save on the kernel stack, decode
+ * v0 through sysent, copy the arguments from the frame into u_arg, call, store the result
+ * (MIPS convention: v0 = value or errno, a3 = 0 or 1), then the way back to user mode
+ * (signals, reschedule, restore, rfe). A call that sleeps leaves its frame on the kernel
+ * stack; the scheduler finishes it (sched/swtch.ts).
+ */
+export function syscallTrap(k: MonolithicKernel): Resolution {
+  const cpu = k.cpu;
+  const p = k.cur;
+  if (p === null || (cpu.status & 0x8) === 0)
+    k.panic("syscall from kernel mode or with no process");
+  k.counts.syscalls++;
+  const frame = trapEnter(k, ExcCode.Sys, true);
+  x(cpu, "syscall.decode");
+  const code = cpu.load32(frame + efReg(Reg.v0));
+  const ent = code < SYSCALL_SLOTS ? SYSENT[code] : undefined;
+  cpu.load32(kseg0(FRAME_JUMPTABLE, 64 + (code < SYSCALL_SLOTS ? code : 0) * 8));
+  let r: number;
+  if (ent === undefined) {
+    x(cpu, "syscall.nosys");
+    r = -Errno.ENOSYS;
+  } else {
+    const u = k.uva(p);
+    for (let i = 0; i < ent.narg; i++) {
+      x(cpu, "syscall.arg");
+      const v = cpu.load32(frame + efReg(Reg.a0 + i));
+      cpu.store32(u + U.ARG + i * 4, v);
+      args[i] = v;
+    }
+    x(cpu, "syscall.call");
+    cpu.store32(u + U.ERROR, 0);
+    cpu.store32(u + U.RVAL1, 0);
+    cpu.store32(u + U.RVAL2, cpu.load32(frame + efReg(Reg.v1)));
+    r = ent.fn(k, p, args, frame);
+  }
+  if (r === SLEEP) return sleepInSyscall(k, p);
+  setResult(k, frame, r);
+  returnToUserOrAbort(k, p, frame);
+  return Resolution.Retry;
+}
+
+/** Stores a call's result in the frame: v0 and a3 (error flag); EPC moves past the syscall. */
+export function setResult(k: MonolithicKernel, frame: number, r: number): void {
+  if (r === JUSTRETURN) return;
+  const cpu = k.cpu;
+  if (r < 0) {
+    x(cpu, "syscall.error");
+    cpu.store32(frame + efReg(Reg.v0), -r);
+    cpu.store32(frame + efReg(Reg.a3), 1);
+  } else {
+    x(cpu, "syscall.result");
+    cpu.store32(frame + efReg(Reg.v0), r);
+    cpu.store32(frame + efReg(Reg.a3), 0);
+  }
+  cpu.store32(frame + EF.EPC, cpu.load32(frame + EF.EPC) + 4);
+}
+
+/**
+ * The process sleeps inside its system call. In Ultrix, sleep() calls swtch() right here;
+ * on this machine a handler must end in rfe and a switch happens only when the context
+ * yields, so the handler returns (rfe, one cycle Ultrix does not spend here) and the stub
+ * yields at once; the scheduler does the switch (costs: COSTS.md). The process is logically
+ * in the kernel until then: an interrupt in between nests below its frame (trap/interrupt.ts).
+ */
+function sleepInSyscall(k: MonolithicKernel, p: Proc): Resolution {
+  const cpu = k.cpu;
+  p.syscallPending = true;
+  k.machine.requestSwitch();
+  cpu.rfe();
+  return Resolution.Retry;
+}

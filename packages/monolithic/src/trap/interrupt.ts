@@ -1,0 +1,32 @@
+import { IRQ, Resolution } from "@exolab/machine";
+import { ExcCode, SR_KUP } from "@exolab/machine/privileged";
+import { x } from "../costs.js";
+import type { MonolithicKernel } from "../kernel.js";
+import { EF } from "../layout.js";
+import { hardclock } from "../sched/clock.js";
+import { restoreFrame, trapEnter } from "./frame.js";
+import { returnToUserOrAbort } from "./return.js";
+
+/**
+ * The interrupt path (handlers[ExcCode.Int]): full save, interrupt() finds the line, the
+ * clock's handler acknowledges the timer and runs hardclock; an interrupt of user mode goes
+ * back through userret (signals, reschedule request), one of the kernel (the idle loop) just
+ * restores.
+ */
+export function interruptTrap(k: MonolithicKernel): Resolution {
+  const cpu = k.cpu;
+  // A process whose system call sleeps is in the kernel even though the machine is back in
+  // user mode until its stub yields: its frame stays, this one nests below it.
+  const fromUser = (cpu.status & SR_KUP) !== 0 && k.cur !== null && !k.cur.syscallPending;
+  k.counts.interrupts++;
+  const frame = trapEnter(k, ExcCode.Int, fromUser);
+  x(cpu, "intr.dispatch");
+  const cause = cpu.load32(frame + EF.CAUSE);
+  if ((cause & (1 << (8 + IRQ.Timer))) !== 0) {
+    k.machine.timer.acknowledge();
+    hardclock(k);
+  }
+  if (fromUser) returnToUserOrAbort(k, k.cur!, frame);
+  else restoreFrame(k, frame);
+  return Resolution.Retry;
+}

@@ -1,0 +1,304 @@
+import { Reg, type Thread } from "@exolab/machine";
+import { ContextAbort } from "@exolab/machine/privileged";
+import {
+  Errno,
+  HANDLER_TEXT_BASE,
+  LIBC_SCRATCH_BYTES,
+  SIG_DFL,
+  SIG_IGN,
+  SYS,
+  USRDATA,
+  USRSTACK,
+} from "../abi.js";
+import { x, xn } from "../costs.js";
+import { HandlerBlockError, NotRunningError } from "../errors.js";
+import type { MonolithicKernel, UserMain } from "../kernel.js";
+import type { Proc, SignalHandler } from "../proc/proc.js";
+import { UserCpu } from "./cpu-view.js";
+
+/** A refusal of an ill-typed JS argument, decided before any trap: the errno to return. */
+const BAD = -1;
+
+/** An address argument: an integer in [0, 2^32); anything else is EFAULT. */
+function addr(v: unknown): number {
+  return typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffffffff ? v : BAD;
+}
+/** A count or signed integer argument: an integer in [-2^31, 2^32); anything else is EINVAL. */
+function int(v: unknown): number | null {
+  return typeof v === "number" && Number.isInteger(v) && v >= -0x80000000 && v <= 0xffffffff
+    ? v
+    : null;
+}
+
+/**
+ * The process's side of the system-call ABI: each method is the libc stub of one call. It
+ * reads each JS argument once into a primitive (ill-typed values get the errno the kernel
+ * would give, without trapping), puts the call number in v0 and the arguments in a0..a3,
+ * executes `syscall`, and returns v0, or -errno when a3 says the call failed.
+ * Blocking calls (read, write, wait, sigpause) are generators: `yield* h.read(...)`.
+ * A handle may only be used by its own process while it runs (NotRunningError otherwise).
+ */
+export class ProcessHandle {
+  readonly pid: number;
+  /** The CPU as this process sees it. */
+  readonly cpu: UserCpu;
+  readonly #k: MonolithicKernel;
+  readonly #p: Proc;
+
+  constructor(k: MonolithicKernel, p: Proc) {
+    this.#k = k;
+    this.#p = p;
+    this.pid = p.pid;
+    this.cpu = new UserCpu(k, p);
+    Object.freeze(this);
+  }
+
+  /** Whether the process exists and has not exited. */
+  get alive(): boolean {
+    return this.#p.stat !== 0 && this.#p.stat !== 5;
+  }
+  /** First data address the program may use (the start of the data segment is libc's). */
+  get heapBase(): number {
+    return USRDATA + LIBC_SCRATCH_BYTES;
+  }
+  get stackTop(): number {
+    return USRSTACK;
+  }
+
+  #check(): void {
+    if (this.#k.cur !== this.#p || this.#p.stat !== 3) {
+      throw new NotRunningError(`process ${this.pid} is not running`);
+    }
+  }
+
+  #trap(num: number, nargs: number, a0 = 0, a1 = 0, a2 = 0): void {
+    const cpu = this.#k.cpu;
+    x(cpu, "libc.stub");
+    xn(cpu, "libc.arg", nargs);
+    cpu.setReg(Reg.v0, num);
+    cpu.setReg(Reg.a0, a0 | 0);
+    cpu.setReg(Reg.a1, a1 | 0);
+    cpu.setReg(Reg.a2, a2 | 0);
+    cpu.syscall();
+  }
+
+  #result(): number {
+    const cpu = this.#k.cpu;
+    const v0 = cpu.reg(Reg.v0);
+    return cpu.reg(Reg.a3) !== 0 ? -v0 : v0;
+  }
+
+  #call(num: number, nargs: number, a0 = 0, a1 = 0, a2 = 0): number {
+    this.#check();
+    this.#trap(num, nargs, a0, a1, a2);
+    return this.#result();
+  }
+
+  *#callBlocking(num: number, nargs: number, a0 = 0, a1 = 0, a2 = 0): Generator<unknown, number> {
+    this.#check();
+    if (this.#p.handlerDepth > 0) {
+      throw new HandlerBlockError("a signal handler cannot make a blocking call");
+    }
+    this.#trap(num, nargs, a0, a1, a2);
+    while (this.#p.syscallPending) yield;
+    return this.#result();
+  }
+
+  /** A null procedure call: jal to a function that returns at once. */
+  nullCall(): void {
+    this.#check();
+    x(this.#k.cpu, "user.nullcall");
+  }
+
+  getpid(): number {
+    return this.#call(SYS.getpid, 0);
+  }
+
+  mprotect(address: unknown, length: unknown, prot: unknown): number {
+    const a = addr(address);
+    if (a === BAD) return -Errno.EFAULT;
+    const l = int(length);
+    const pr = int(prot);
+    if (l === null || l < 0 || pr === null) return -Errno.EINVAL;
+    return this.#call(SYS.mprotect, 3, a, l, pr);
+  }
+
+  sbrk(increment: unknown): number {
+    const n = int(increment);
+    if (n === null || n > 0x7fffffff) return -Errno.EINVAL;
+    return this.#call(SYS.sbrk, 1, n);
+  }
+
+  /** fork(): the child runs `child(childHandle)` with a copy of this address space. */
+  fork(child: UserMain): number {
+    this.#check();
+    if (typeof child !== "function") return -Errno.EINVAL;
+    this.#k.pendingForkBody = child;
+    const r = this.#call(SYS.fork, 0);
+    this.#k.pendingForkBody = null;
+    return r;
+  }
+
+  /** exit(status): does not return (the process's code is unwound). */
+  exit(status: unknown = 0): never {
+    const s = int(status) ?? 0;
+    this.#call(SYS.exit, 1, s);
+    throw new ContextAbort("exit returned");
+  }
+
+  /** wait(&status): the pid of a child that exited; its status word at statusVa (if not 0). */
+  *wait(statusVa: unknown = 0): Generator<unknown, number> {
+    const a = addr(statusVa);
+    if (a === BAD) return -Errno.EFAULT;
+    return yield* this.#callBlocking(SYS.wait, 1, a);
+  }
+
+  kill(pid: unknown, sig: unknown): number {
+    const p = int(pid);
+    if (p === null) return -Errno.ESRCH;
+    const s = int(sig);
+    if (s === null || s < 0) return -Errno.EINVAL;
+    return this.#call(SYS.kill, 2, p, s);
+  }
+
+  /** pipe(fds): fds[0] the read end, fds[1] the write end, stored at fdsVa. */
+  pipe(fdsVa: unknown): number {
+    const a = addr(fdsVa);
+    if (a === BAD) return -Errno.EFAULT;
+    return this.#call(SYS.pipe, 1, a);
+  }
+
+  *read(fd: unknown, bufVa: unknown, n: unknown): Generator<unknown, number> {
+    const f = int(fd);
+    if (f === null) return -Errno.EBADF;
+    const b = addr(bufVa);
+    if (b === BAD) return -Errno.EFAULT;
+    const c = int(n);
+    if (c === null) return -Errno.EINVAL;
+    return yield* this.#callBlocking(SYS.read, 3, f, b, c);
+  }
+
+  *write(fd: unknown, bufVa: unknown, n: unknown): Generator<unknown, number> {
+    const f = int(fd);
+    if (f === null) return -Errno.EBADF;
+    const b = addr(bufVa);
+    if (b === BAD) return -Errno.EFAULT;
+    const c = int(n);
+    if (c === null) return -Errno.EINVAL;
+    return yield* this.#callBlocking(SYS.write, 3, f, b, c);
+  }
+
+  close(fd: unknown): number {
+    const f = int(fd);
+    if (f === null) return -Errno.EBADF;
+    return this.#call(SYS.close, 1, f);
+  }
+
+  /** sigaction(sig, act, oact): act/oact point to struct sigaction {handler, mask, flags}. */
+  sigaction(sig: unknown, actVa: unknown, oactVa: unknown = 0): number {
+    const s = int(sig);
+    if (s === null) return -Errno.EINVAL;
+    const a = addr(actVa);
+    const o = addr(oactVa);
+    if (a === BAD || o === BAD) return -Errno.EFAULT;
+    return this.#call(SYS.sigaction, 3, s, a, o);
+  }
+
+  /**
+   * The text address of a handler function (no kernel involvement: what the linker gives a
+   * function). The same function always gets the same address.
+   */
+  handlerAddress(fn: SignalHandler): number {
+    this.#check();
+    if (typeof fn !== "function") throw new TypeError("handlerAddress: a function is required");
+    let i = this.#p.handlers.indexOf(fn);
+    if (i < 0) {
+      i = this.#p.handlers.length;
+      this.#p.handlers.push(fn);
+    }
+    return HANDLER_TEXT_BASE + 16 * i;
+  }
+
+  /**
+   * libc signal(): builds a struct sigaction in libc's scratch area of the data segment
+   * (charged user stores) and calls sigaction. `handler` is a function, SIG_DFL or SIG_IGN.
+   */
+  signal(sig: unknown, handler: SignalHandler | 0 | 1, mask: unknown = 0, flags = 0): number {
+    this.#check();
+    const s = int(sig);
+    const m = int(mask);
+    if (s === null || m === null) return -Errno.EINVAL;
+    const h =
+      handler === SIG_DFL || handler === SIG_IGN
+        ? handler
+        : typeof handler === "function"
+          ? this.handlerAddress(handler)
+          : null;
+    if (h === null) return -Errno.EINVAL;
+    const cpu = this.cpu;
+    cpu.store32(USRDATA, h);
+    cpu.store32(USRDATA + 4, m);
+    cpu.store32(USRDATA + 8, flags | 0);
+    return this.sigaction(s, USRDATA, 0);
+  }
+
+  sigreturn(scpVa: unknown): number {
+    const a = addr(scpVa);
+    if (a === BAD) return -Errno.EFAULT;
+    return this.#call(SYS.sigreturn, 1, a);
+  }
+
+  sigblock(mask: unknown): number {
+    const m = int(mask);
+    if (m === null) return -Errno.EINVAL;
+    return this.#call(SYS.sigblock, 1, m);
+  }
+
+  sigsetmask(mask: unknown): number {
+    const m = int(mask);
+    if (m === null) return -Errno.EINVAL;
+    return this.#call(SYS.sigsetmask, 1, m);
+  }
+
+  /** sigpause(mask): waits for a signal with `mask` installed; returns -EINTR after its handler. */
+  *sigpause(mask: unknown): Generator<unknown, number> {
+    const m = int(mask);
+    if (m === null) return -Errno.EINVAL;
+    return yield* this.#callBlocking(SYS.sigpause, 1, m);
+  }
+
+  shmget(key: unknown, size: unknown, flags: unknown): number {
+    const k = int(key);
+    const s = int(size);
+    const f = int(flags);
+    if (k === null || s === null || f === null || s < 0) return -Errno.EINVAL;
+    return this.#call(SYS.shmget, 3, k, s, f);
+  }
+
+  shmat(id: unknown, address: unknown = 0, flags: unknown = 0): number {
+    const i = int(id);
+    const f = int(flags);
+    if (i === null || f === null) return -Errno.EINVAL;
+    const a = addr(address);
+    if (a === BAD) return -Errno.EINVAL;
+    return this.#call(SYS.shmat, 3, i, a, f);
+  }
+
+  shmdt(address: unknown): number {
+    const a = addr(address);
+    if (a === BAD) return -Errno.EINVAL;
+    return this.#call(SYS.shmdt, 1, a);
+  }
+
+  shmctl(id: unknown, cmd: unknown): number {
+    const i = int(id);
+    const c = int(cmd);
+    if (i === null || c === null) return -Errno.EINVAL;
+    return this.#call(SYS.shmctl, 2, i, c);
+  }
+
+  /** A preemption point for long loops: yields only when the kernel asked for a switch. */
+  *safepoint(): Thread {
+    if (this.#k.cpu.switchPending) yield;
+  }
+}

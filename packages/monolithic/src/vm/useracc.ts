@@ -1,0 +1,69 @@
+import { KUSEG_END } from "@exolab/machine";
+import { x, xn } from "../costs.js";
+import type { MonolithicKernel } from "../kernel.js";
+import { PG_ALLOC, PG_NOREAD, PG_NOWRITE, pteVa, U } from "../layout.js";
+import type { Proc } from "../proc/proc.js";
+
+export interface Bounds {
+  dataStart: number;
+  brk: number;
+  stackLow: number;
+  stackTop: number;
+}
+
+const scratch: Bounds = { dataStart: 0, brk: 0, stackLow: 0, stackTop: 0 };
+
+/** Loads the segment bounds from the u-area (four charged loads). */
+export function loadBounds(k: MonolithicKernel, p: Proc): Bounds {
+  const cpu = k.cpu;
+  const u = k.uva(p);
+  x(cpu, "vm.segcheck");
+  scratch.dataStart = cpu.load32(u + U.DATASTART);
+  scratch.brk = cpu.load32(u + U.BRK);
+  scratch.stackLow = cpu.load32(u + U.STACKLOW);
+  scratch.stackTop = cpu.load32(u + U.STACKTOP);
+  return scratch;
+}
+
+/** Whether a page lies in the data or stack segment (shm pages are always allocated). */
+export function inSegment(b: Bounds, va: number): boolean {
+  return (va >= b.dataStart && va < b.brk) || (va >= b.stackLow && va < b.stackTop);
+}
+
+/**
+ * useracc(): may the process access [va, va+len) for reading (or writing)? Checks each
+ * page's PTE (charged kseg2 loads): an allocated page by its protection bits, a page not yet
+ * allocated by the segment it would be filled in. Nothing is changed.
+ */
+export function useracc(
+  k: MonolithicKernel,
+  p: Proc,
+  va: number,
+  len: number,
+  write: boolean,
+): boolean {
+  const cpu = k.cpu;
+  x(cpu, "useracc");
+  if (len === 0) return true;
+  if (va >= KUSEG_END || len > KUSEG_END - va) return false;
+  const b = loadBounds(k, p);
+  const deny = write ? PG_NOWRITE | PG_NOREAD : PG_NOREAD;
+  const first = va >>> 12;
+  const last = (va + len - 1) >>> 12;
+  xn(cpu, "useracc.page", last - first + 1);
+  for (let vpn = first; vpn <= last; vpn++) {
+    const pte = cpu.load32(pteVa(p.index, vpn));
+    if ((pte & deny) !== 0) return false;
+    if ((pte & PG_ALLOC) === 0 && !inSegment(b, vpn << 12)) return false;
+  }
+  return true;
+}
+
+/** bcopy/copyin/copyout of `bytes` (call overhead, loop, and the charged word accesses). */
+export function kcopy(k: MonolithicKernel, dst: number, src: number, bytes: number): void {
+  if (bytes <= 0) return;
+  const cpu = k.cpu;
+  x(cpu, "copy.call");
+  xn(cpu, "copy.loop", Math.ceil(bytes / 16));
+  cpu.copy(dst, src, bytes);
+}

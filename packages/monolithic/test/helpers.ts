@@ -1,0 +1,27 @@
+import { attributionBetween } from "@exolab/machine/privileged";
+import { MonolithicKernel, type ProcessHandle, type UserMain } from "../src/index.js";
+
+export function boot(policy = {}): MonolithicKernel {
+  return new MonolithicKernel({ machine: { seed: 7 }, policy });
+}
+
+/** Runs one program to completion in a fresh kernel; returns the kernel. */
+export function runOne(main: UserMain, policy = {}): MonolithicKernel {
+  const k = boot(policy);
+  k.spawn("t", main);
+  k.run({ maxResumes: 100_000 });
+  return k;
+}
+
+/** Cycles and attribution of `fn` run inside a process (measured between two snapshots). */
+export function measure(k: MonolithicKernel, fn: () => void) {
+  const acc = k.machine.accounting;
+  const before = k.machine.snapshot();
+  const t0 = k.machine.now;
+  fn();
+  const cycles = k.machine.now - t0;
+  const report = attributionBetween(acc, before, k.machine.snapshot());
+  return { cycles, report };
+}
+
+export type { ProcessHandle };
