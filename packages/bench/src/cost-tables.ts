@@ -1,4 +1,4 @@
-import { COSTS as EXOKERNEL_COSTS, EXAMPLE_LIBOS_COSTS } from "@exolab/exokernel/kernel";
+import { EXAMPLE_LIBOS_COSTS, COSTS as EXOKERNEL_COSTS } from "@exolab/exokernel/kernel";
 import { COSTS as EXOS_COSTS } from "@exolab/libos-exos";
 import { MACHINE_COSTS } from "@exolab/machine/privileged";
 import { COSTS as MONOLITHIC_COSTS } from "@exolab/monolithic";
