@@ -47,7 +47,13 @@ export function benchCommand(flags: BenchFlags, io: Io): number {
   bar?.stop();
   const systems = adapters.map((a) => a.id);
   io.out(`${renderTable(report, systems)}\n`);
-  io.out(`\nPolicies: ${JSON.stringify(report.policies)}\n`);
+  io.out("\nPolicies in force (the same for every benchmark):\n");
+  for (const [system, policy] of Object.entries(report.policies)) {
+    const fields = Object.entries(policy as Record<string, unknown>).map(
+      ([k, v]) => `${k}=${String(v)}`,
+    );
+    io.out(`  ${system}: ${fields.join(" ")}\n`);
+  }
   if (flags.json !== undefined) io.writeFile(flags.json, renderJson(report));
   if (flags.md !== undefined) io.writeFile(flags.md, renderMarkdown(report, systems));
   if (flags.html !== undefined) io.writeFile(flags.html, renderHtml(report, systems));

@@ -1,5 +1,5 @@
 import type { BenchReport } from "../result.js";
-import { buildRows, type Cell, fmt, type Row } from "./model.js";
+import { buildRows, type Cell, directionLine, directions, fmt, type Row } from "./model.js";
 
 /** The report's tables, as the paper groups them. */
 export const GROUPS: readonly { title: string; benchmarks: readonly string[] }[] = [
@@ -127,12 +127,15 @@ export function renderHtml(report: BenchReport, systems: readonly string[]): str
       : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ExoLab ${esc(report.suite)} suite — ${esc(report.profile)}</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}.na{color:#999}pre{background:#f6f6f6;padding:1em;overflow:auto}</style>
+<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}.na{color:#999}.disagrees{color:#b00}pre{background:#f6f6f6;padding:1em;overflow:auto}</style>
 </head><body>
 <h1>ExoLab ${esc(report.suite)} suite on ${esc(report.profile)} (seed ${report.seed})</h1>
 <p>Simulated time per operation; the paper's figure (DECstation 5000/125 only) beside ours; ratio = baseline (monolithic) time / this system's time, the paper's ratio in parentheses.</p>
 ${sections}
 ${rest}
+<section><h2>Direction against the paper</h2><ul class="directions">${directions(report, systems)
+    .map((d) => `<li class="${d.agrees ? "agrees" : "disagrees"}">${esc(directionLine(d))}</li>`)
+    .join("")}</ul></section>
 <section><h2>Policies in force</h2><pre>${esc(JSON.stringify(report.policies, null, 2))}</pre></section>
 </body></html>
 `;

@@ -1,5 +1,5 @@
 import type { BenchReport } from "../result.js";
-import { buildRows, fmt } from "./model.js";
+import { buildRows, directionLine, directions, fmt } from "./model.js";
 
 /** The same table in Markdown, with the policies in force and how to read it. */
 export function renderMarkdown(report: BenchReport, systems: readonly string[]): string {
@@ -24,6 +24,10 @@ export function renderMarkdown(report: BenchReport, systems: readonly string[]):
     head,
     sep,
     ...body,
+    "",
+    "## Direction against the paper",
+    "",
+    ...directions(report, systems).map((d) => `- ${directionLine(d)}`),
     "",
     "## Policies in force",
     "",

@@ -81,3 +81,47 @@ export function buildRows(report: BenchReport, systems: readonly string[]): Row[
     return { benchmark: b, unit, cells, note: row?.note ?? "" };
   });
 }
+
+/** One paper row's direction: does the system beat the baseline in ours as in the paper? */
+export interface Direction {
+  readonly benchmark: string;
+  readonly system: string;
+  readonly ours: number;
+  readonly paper: number;
+  readonly agrees: boolean;
+  /** ours / paper: 1 is the paper's ratio exactly; 0.5 half of it; 2 twice it. */
+  readonly factor: number;
+}
+
+/** A ratio within 5 % of 1 is "even": neither faster nor slower than the baseline. */
+function way(ratio: number): "faster" | "slower" | "even" {
+  if (Math.abs(ratio - 1) < 0.05) return "even";
+  return ratio > 1 ? "faster" : "slower";
+}
+
+/** For every row where both we and the paper have a baseline ratio for a system. */
+export function directions(report: BenchReport, systems: readonly string[]): Direction[] {
+  const out: Direction[] = [];
+  for (const row of buildRows(report, systems)) {
+    for (const c of row.cells) {
+      if (c.system === "monolithic" || c.ratio === null || c.paperRatio === null) continue;
+      out.push({
+        benchmark: row.benchmark,
+        system: c.system,
+        ours: c.ratio,
+        paper: c.paperRatio,
+        agrees: way(c.ratio) === way(c.paperRatio),
+        factor: c.ratio / c.paperRatio,
+      });
+    }
+  }
+  return out;
+}
+
+export function directionLine(d: Direction): string {
+  return `${d.benchmark} on ${d.system}: ${fmt(d.ours)}x the baseline (paper ${fmt(d.paper)}x) — ${
+    d.agrees
+      ? `same direction (${way(d.ours)})`
+      : `OPPOSITE direction (ours ${way(d.ours)}, paper ${way(d.paper)})`
+  }; our ratio is ${fmt(d.factor)} of the paper's`;
+}

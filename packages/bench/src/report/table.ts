@@ -1,5 +1,5 @@
 import type { BenchReport } from "../result.js";
-import { buildRows, fmt } from "./model.js";
+import { buildRows, directionLine, directions, fmt } from "./model.js";
 
 /**
  * The terminal table: one row per benchmark; per system, our figure, the paper's in
@@ -36,9 +36,20 @@ export function renderTable(report: BenchReport, systems: readonly string[]): st
     l.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "),
   );
   out.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
+  const dirs = directions(report, systems);
+  const agree = dirs.filter((d) => d.agrees).length;
+  const summary =
+    dirs.length === 0
+      ? []
+      : [
+          "",
+          `Direction against the paper: ${agree} of ${dirs.length} ratios point the same way.`,
+          ...dirs.map((d) => `  ${directionLine(d)}`),
+        ];
   return [
     `ExoLab ${report.suite} suite on ${report.profile} (seed ${report.seed})`,
     "",
     ...out,
+    ...summary,
   ].join("\n");
 }
