@@ -2,20 +2,9 @@ import { ReportSchema } from "@exolab/bench";
 import { parseHTML } from "linkedom";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./cli.js";
-import type { Io } from "./io.js";
+import { captureIo } from "./test-io.js";
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const files = new Map<string, string>();
-  const io: Io = {
-    out: (s) => out.push(s),
-    err: (s) => err.push(s),
-    writeFile: (p, t) => files.set(p, t),
-    interactive: false,
-  };
-  return { io, files, outText: () => out.join(""), errText: () => err.join("") };
-}
+const capture = captureIo;
 
 describe("exolab bench outputs", () => {
   const c = capture();

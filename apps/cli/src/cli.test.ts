@@ -1,19 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { runCli } from "./cli.js";
-import type { Io } from "./io.js";
+import { captureIo } from "./test-io.js";
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const files = new Map<string, string>();
-  const io: Io = {
-    out: (s) => out.push(s),
-    err: (s) => err.push(s),
-    writeFile: (p, t) => files.set(p, t),
-    interactive: false,
-  };
-  return { io, out, err, files, errText: () => err.join(""), outText: () => out.join("") };
-}
+const capture = captureIo;
 
 describe("exolab argument handling", () => {
   it("--help for the program and for every command exits 0 and lists the commands/options", () => {

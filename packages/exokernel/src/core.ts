@@ -21,6 +21,8 @@ export interface Death {
   readonly name: string;
   readonly reason: string;
   readonly atCycle: number;
+  /** Present when the environment ended itself: the status it passed to `exit`. */
+  readonly exitStatus?: number;
 }
 
 export interface KernelStats {

@@ -152,6 +152,17 @@ export const COSTS = Object.freeze({
     "counted: next position (3), load owner (2), forfeit test (3), ASID set (2), start-of-slice jump (6)",
   ),
 
+  /**
+   * The rest of a donated slice goes back to its position's owner when the holder has nothing
+   * to run: load the position's owner (2), compare with the holder and branch (2), store the
+   * holder (1), ASID set (2). The owner's context is then resumed as after any switch.
+   */
+  sliceReturn: cost(
+    "aegis.sched.sliceReturn",
+    7,
+    "counted: load position owner (2), compare + branch (2), store holder (1), ASID set (2)",
+  ),
+
   // ---- revocation and destruction ---------------------------------------------------------------
   revokeRequest: cost(
     "aegis.revoke.request",
@@ -162,6 +173,11 @@ export const COSTS = Object.freeze({
     "aegis.revoke.repossess",
     10,
     "counted per frame: clear owner, bump gen, append to vector",
+  ),
+  exit: cost(
+    "aegis.sys.exit",
+    3,
+    "counted: move the status from a0, store it in the environment record, branch to destroy",
   ),
   destroy: cost(
     "aegis.env.destroy",

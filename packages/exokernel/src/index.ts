@@ -4,6 +4,8 @@
  * names re-exported. The kernel itself is `@exolab/exokernel/kernel`.
  */
 export * from "@exolab/machine";
+/** The o32 callee-saved registers (s0..s7, gp, sp, fp, ra), named here for libOSes. */
+export { CALLEE_SAVED } from "@exolab/machine";
 export { EXAMPLE_LIBOS_COSTS } from "./costs.js";
 export type { EnvHandle, RevokeRequest, Transfer } from "./env/handle-types.js";
 export { DeadEnvironmentError, NotRunningError } from "./errors.js";

@@ -40,6 +40,7 @@ export type { SliceHook } from "./sched/threads.js";
 export { F as PteFlags } from "./vm/pagetable.js";
 export {
   FaultAction,
+  FaultExit,
   type FaultHandler,
   FaultKind,
   Prot,

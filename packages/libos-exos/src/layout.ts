@@ -66,11 +66,3 @@ export const THREAD_CTX_BYTES = 256;
 
 /** A one-page window for copying frames (copy-on-write). */
 export const SCRATCH_VA = 0x7fe00000;
-
-/**
- * Callee-saved registers of the o32 ABI: s0..s7, gp, sp, fp, ra (numbers 16..23, 28..31).
- * Defined here because `@exolab/exokernel` does not re-export the machine's CALLEE_SAVED.
- */
-export const CALLEE_SAVED: readonly number[] = Object.freeze([
-  16, 17, 18, 19, 20, 21, 22, 23, 28, 29, 30, 31,
-]);

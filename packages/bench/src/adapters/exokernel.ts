@@ -11,7 +11,8 @@ import type {
   TransferPort,
 } from "../ports.js";
 import type { Workload } from "../workload.js";
-import type { SystemAdapter, SystemInstance, SystemOptions } from "./adapter.js";
+import type { SystemAdapter } from "./adapter.js";
+import { AegisInstance } from "./aegis-instance.js";
 
 /** Where the bare environment keeps its exception save area and its workload memory. */
 const SAVE_VA = 0x7ff00000;
@@ -49,33 +50,7 @@ export const exokernelAdapter: SystemAdapter = {
   policies: () => ({ ...new Aegis({ machineConfig: { memoryBytes: 4 << 20 } }).policy }),
 };
 
-class ExokernelInstance implements SystemInstance {
-  readonly aegis: Aegis;
-
-  constructor(o: SystemOptions) {
-    this.aegis = new Aegis({
-      machineConfig: { profile: o.profile, seed: o.seed, trace: o.trace === true },
-    });
-  }
-
-  get machine() {
-    return this.aegis.machine;
-  }
-
-  counters(): Record<string, number> {
-    const s = this.aegis.stats;
-    const c = this.aegis.machine.cpu.exceptionCounts;
-    return {
-      syscalls: s.syscalls,
-      exceptions: s.exceptions,
-      tlbRefills: c[16]!,
-      stlbHits: s.stlbHits,
-      upcalls: s.refillUpcalls,
-      transfers: s.pcts,
-      contextSwitches: s.sliceSwitches,
-    };
-  }
-
+class ExokernelInstance extends AegisInstance {
   execute(w: Workload, meter: Meter): void {
     const env = this.aegis.createEnvironment({ name: "bench" });
     const port = bareEnvironment(env, w.port);

@@ -1,5 +1,5 @@
 import { PAGE_BYTES, Result, type Thread } from "@exolab/exokernel";
-import { Aegis } from "@exolab/exokernel/kernel";
+import type { Aegis } from "@exolab/exokernel/kernel";
 import { DEFAULT_POLICY, type ExosApi, exos, FaultAction, PipeEnd } from "@exolab/libos-exos";
 import { GLUE_COSTS } from "../costs.js";
 import type { Meter } from "../meter.js";
@@ -13,7 +13,8 @@ import type {
   VmPort,
 } from "../ports.js";
 import type { Workload } from "../workload.js";
-import type { SystemAdapter, SystemInstance, SystemOptions } from "./adapter.js";
+import type { SystemAdapter } from "./adapter.js";
+import { AegisInstance } from "./aegis-instance.js";
 
 const SERVED: readonly PortId[] = [
   "user",
@@ -43,33 +44,7 @@ export const exosAdapter: SystemAdapter = {
   policies: () => ({ ...DEFAULT_POLICY }),
 };
 
-class ExosInstance implements SystemInstance {
-  readonly aegis: Aegis;
-
-  constructor(o: SystemOptions) {
-    this.aegis = new Aegis({
-      machineConfig: { profile: o.profile, seed: o.seed, trace: o.trace === true },
-    });
-  }
-
-  get machine() {
-    return this.aegis.machine;
-  }
-
-  counters(): Record<string, number> {
-    const s = this.aegis.stats;
-    const c = this.aegis.machine.cpu.exceptionCounts;
-    return {
-      syscalls: s.syscalls,
-      exceptions: s.exceptions,
-      tlbRefills: c[16]!,
-      stlbHits: s.stlbHits,
-      upcalls: s.refillUpcalls,
-      transfers: s.pcts,
-      contextSwitches: s.sliceSwitches,
-    };
-  }
-
+class ExosInstance extends AegisInstance {
   #group: StrideGroup | null = null;
 
   execute(w: Workload, meter: Meter): void {

@@ -19,6 +19,8 @@ export type UserHandler = (env: EnvHandle) => number;
 export class Env {
   alive = true;
   deathReason = "";
+  /** The status it passed to `exit`, or null (alive, or destroyed by the kernel or host). */
+  exitStatus: number | null = null;
   readonly caps: CapList;
 
   // Exception context: handler and save-area physical address per exception code.

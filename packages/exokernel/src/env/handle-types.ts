@@ -71,6 +71,15 @@ export interface EnvHandle {
   /** The repossession vector: frames taken by force, oldest first (a frozen copy). */
   repossessed(): readonly number[];
 
+  // Lifecycle.
+  /**
+   * Ends this environment, reclaiming everything as a destroy does (the status is recorded
+   * in its death). From running code it does not return: the code is unwound. A set-up call
+   * (nothing running) returns Result.Dead. `Invalid` (nothing changes) for a status that is
+   * not a 32-bit integer; `Refused` while another environment runs.
+   */
+  exit(status: number): number;
+
   // System calls to measure the two paths.
   nullSyscall(): number;
   nullSyscallStack(): number;

@@ -151,6 +151,7 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
       if (n <= 0) return EMPTY;
       return Object.freeze(env.repossessed.slice(0, n));
     },
+    exit: (status: unknown) => call1(Call.Exit, status),
     nullSyscall: () => call0(Call.Null),
     nullSyscallStack: () => call0(Call.NullStack),
   } as EnvHandle;

@@ -1,5 +1,5 @@
 import { OwnerKind } from "@exolab/machine/privileged";
-import type { Kernel } from "../core.js";
+import type { Death, Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
 import { releaseFrame, unbind } from "../mem/bindings.js";
 import { Result } from "../result.js";
@@ -32,6 +32,20 @@ function liveCount(k: Kernel): number {
   let n = 0;
   for (const e of k.envs.values()) if (e.alive) n++;
   return n;
+}
+
+/**
+ * The `exit` call (kernel side, on the stack path): the calling environment ends itself.
+ * Everything is reclaimed as by `destroyEnv`, the status is recorded with its death, and its
+ * code (the context, or the set-up call, that made the call) is unwound by the ContextAbort
+ * this throws. It never returns: nothing is left to return to.
+ */
+export function exitEnv(k: Kernel, env: Env, status: number): never {
+  k.cpu.exec(COSTS.exit.instructions, COSTS.exit.label);
+  const reason = `exit(${status})`;
+  env.exitStatus = status;
+  destroyEnv(k, env, reason);
+  throw k.abortActive(reason);
 }
 
 /**
@@ -80,5 +94,8 @@ export function destroyEnv(k: Kernel, env: Env, reason: string): void {
   env.revokeHandler = undefined;
   k.asids[env.asid] = null;
   k.sched.onDestroyed(env);
-  k.deaths.push(Object.freeze({ envId: env.id, name: env.name, reason, atCycle: cpu.now }));
+  const death: Death = { envId: env.id, name: env.name, reason, atCycle: cpu.now };
+  k.deaths.push(
+    Object.freeze(env.exitStatus === null ? death : { ...death, exitStatus: env.exitStatus }),
+  );
 }

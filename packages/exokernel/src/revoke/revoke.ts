@@ -1,3 +1,4 @@
+import { ContextAbort } from "@exolab/machine/privileged";
 import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
 import type { Env } from "../env/env.js";
@@ -61,6 +62,7 @@ export function deliverUpcalls(k: Kernel, env: Env): void {
         try {
           handler(req);
         } catch (e) {
+          if (e instanceof ContextAbort) throw e; // it exited: runAs ends the upcall
           destroyEnv(k, env, `revocation handler threw: ${errorText(e)}`);
         }
       },

@@ -25,8 +25,10 @@ import { entryContext, live } from "./contexts.js";
  *   slice of overrun: it is added to the env's excess-time counter and one of its future
  *   slices is forfeited; past policy.excessSliceLimit the env is destroyed.
  * - The CPU holder of a slice is the position's owner, unless it gave the rest away
- *   (directed yield, asynchronous PCT). A synchronous PCT parks the caller on the callee:
- *   the holder's time then goes down the chain of parked envs to the first one that can run.
+ *   (directed yield, asynchronous PCT); a holder of donated time with nothing to run gives
+ *   it back to the owner, and only then is it passed on round the vector (each position's
+ *   owner tried once). A synchronous PCT parks the caller on the callee: the holder's time
+ *   then goes down the chain of parked envs to the first one that can run.
  * - What runs for an env: its live sync-entry context, else async-entry, else its
  *   start-of-slice context; a finished start-of-slice entry is started afresh at most once
  *   per slice.
@@ -154,7 +156,12 @@ export class Scheduler implements Dispatcher {
     for (let tries = 0; tries <= n + 1; tries++) {
       const holder = this.#holder;
       if (holder !== null) {
-        const ctx = this.#runnable(holder);
+        let ctx = this.#runnable(holder);
+        if (ctx === null) {
+          ctx = this.#returnToOwner(holder);
+          // A switch back to the owner (charged there), not a plain yield.
+          if (ctx !== null) switched = true;
+        }
         if (ctx !== null) {
           const env = ctx.tag as Env;
           if (env.pendingUpcalls.length > 0) {
@@ -190,6 +197,23 @@ export class Scheduler implements Dispatcher {
       if (live(env.sliceCtx) ?? live(env.syncCtx) ?? live(env.asyncCtx)) return true;
     }
     return false;
+  }
+
+  /**
+   * The holder of a donated slice (directed yield, asynchronous PCT) has nothing to run: the
+   * rest of the slice goes back to the owner of its position (typically the donor, blocked in
+   * its yield and ready to look again). Only then does it pass on round the vector, which
+   * stops when it comes back to this position, so the owner must be tried here: without
+   * this step a ping-pong whose other side has ended idled to the next tick.
+   */
+  #returnToOwner(holder: Env): ExecutionContext | null {
+    const ownerId = this.vector[this.#pos] ?? 0;
+    if (ownerId === 0 || ownerId === holder.id) return null;
+    const owner = this.k.envs.get(ownerId);
+    if (owner === undefined || !owner.alive) return null;
+    this.k.cpu.exec(COSTS.sliceReturn.instructions, COSTS.sliceReturn.label);
+    this.#holder = owner;
+    return this.#runnable(owner);
   }
 
   /** The context that runs on `holder`'s time: down the parked chain, then its entries. */

@@ -31,6 +31,7 @@ export const Call = {
   PctAsync: 19,
   YieldTo: 20,
   YieldSlice: 21,
+  Exit: 22,
 } as const;
 export type Call = (typeof Call)[keyof typeof Call];
 

@@ -3,6 +3,7 @@ import { allocFrame, dropCap, frameOf, freeFrame, grant } from "../caps/calls.js
 import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
 import { type Env, REFILL_INDEX } from "../env/env.js";
+import { exitEnv } from "../env/lifecycle.js";
 import { DISPATCHED_CODES } from "../exc/dispatch.js";
 import { guarantee, tlbDelete, tlbWrite } from "../mem/bindings.js";
 import { PCT_ASYNC, PCT_SYNC, transfer, yieldSlice, yieldTo } from "../pct/pct.js";
@@ -101,6 +102,8 @@ function body(
       return env.repossessed.length;
     case Call.YieldSlice:
       return yieldSlice(k);
+    case Call.Exit:
+      return exitEnv(k, env, a0);
     default:
       return Result.Invalid;
   }

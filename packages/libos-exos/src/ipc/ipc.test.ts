@@ -1,7 +1,6 @@
-import { PAGE_BYTES, Reg, Result } from "@exolab/exokernel";
+import { CALLEE_SAVED, Category, PAGE_BYTES, Reg, Result } from "@exolab/exokernel";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CALLEE_SAVED } from "../layout.js";
 import { world } from "../test/world.js";
 import { Errno } from "./fd.js";
 import { InlinePipe, PipeEnd } from "./pipe.js";
@@ -53,6 +52,9 @@ describe("pipes", () => {
     w.runUntil(() => done);
     expect(w.aegis.deaths).toEqual([]);
     expect(seen).toEqual(Array.from({ length: N }, (_, i) => 2 * i + 1));
+    // B's thread ends right after its last write, inside a slice A gave it: A's last read
+    // must go on at once, not after an idle wait for the next tick (a kernel bug once).
+    expect(w.aegis.machine.accounting.table[Category.Idle]).toBe(0);
   });
 
   it("moves a stream larger than the ring, wrapping, with the writer blocking when full", () => {

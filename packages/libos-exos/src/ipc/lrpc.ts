@@ -1,6 +1,6 @@
-import { type EnvHandle, Reg, Result, type Thread } from "@exolab/exokernel";
+import { CALLEE_SAVED, type EnvHandle, Reg, Result, type Thread } from "@exolab/exokernel";
 import { run } from "../costs.js";
-import { CALLEE_SAVED, G_LRPC_SAVE, G_TLRPC_SAVE, GLOBALS_VA } from "../layout.js";
+import { G_LRPC_SAVE, G_TLRPC_SAVE, GLOBALS_VA } from "../layout.js";
 
 /** The procedure a server exports: argument in, result out (it charges its own work). */
 export type LrpcProcedure = (arg: number) => number;

@@ -1,7 +1,6 @@
-import { Result } from "@exolab/exokernel";
+import { CALLEE_SAVED, Result } from "@exolab/exokernel";
 import { describe, expect, it } from "vitest";
 import type { ExosApi } from "../index.js";
-import { CALLEE_SAVED } from "../layout.js";
 import { world } from "../test/world.js";
 import type { StrideMember } from "./stride.js";
 

@@ -1,7 +1,6 @@
-import { type EnvHandle, Result, type Thread } from "@exolab/exokernel";
+import { CALLEE_SAVED, type EnvHandle, Result, type Thread } from "@exolab/exokernel";
 import { run } from "../costs.js";
 import {
-  CALLEE_SAVED,
   G_CRIT_DEPTH,
   G_CRIT_SINCE,
   G_CUR_THREAD,

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ExosApi } from "../index.js";
 import { world } from "../test/world.js";
-import { FaultAction, FaultKind, Prot } from "./vm.js";
+import { FaultAction, FaultExit, FaultKind, Prot } from "./vm.js";
 
 const BASE = 0x00100000;
 
@@ -103,12 +103,67 @@ describe("segmentation faults", () => {
     });
   });
 
-  it("without a handler the access is skipped (load reads 0) and counted", () => {
-    inProcess((os) => {
-      expect(os.env.cpu.load32(0x00500000)).toBe(0);
-      os.env.cpu.store32(0x00500000, 5);
-      expect(os.vm.stats.segv).toBe(2);
+  it("without a handler the process ends (exit 139, SIGSEGV); the access never completes", () => {
+    const cases: [string, (os: ExosApi) => void][] = [
+      ["unmapped load", (os) => os.env.cpu.load32(0x00500000)],
+      ["unmapped store", (os) => os.env.cpu.store32(0x00600004, 5)],
+      ["kernel address", (os) => os.env.cpu.load32(0x80001000)],
+      ["unaligned", (os) => os.env.cpu.load32(BASE + 2)],
+      ["protection, no fault handler", (os) => os.env.cpu.store32(BASE, 1)],
+    ];
+    for (const [what, access] of cases) {
+      const w = world();
+      const os = w.spawn();
+      const other = w.spawn();
+      let after = false;
+      let otherSteps = 0;
+      expect(os.vm.map(BASE, 1, Prot.Read)).toBe(Result.Ok);
+      os.sched.spawn(function* () {
+        yield* os.sched.safepoint();
+        access(os);
+        after = true;
+      });
+      other.sched.spawn(function* () {
+        for (;;) {
+          other.env.cpu.exec(1000, "test.other");
+          otherSteps++;
+          yield* other.sched.safepoint();
+        }
+      });
+      w.runUntil(() => !os.env.alive && otherSteps > 500);
+      expect(after, what).toBe(false);
+      expect(os.env.alive, what).toBe(false);
+      expect(os.vm.stats.segv, what).toBe(1);
+      expect(w.aegis.deaths, what).toEqual([
+        expect.objectContaining({ envId: os.env.id, reason: "exit(139)", exitStatus: 139 }),
+      ]);
+      expect(FaultExit.Segv).toBe(139);
+      // Everything it held is reclaimed; the other process runs on.
+      expect(w.aegis.inspect(os.env).frames).toEqual([]);
+      expect(other.env.alive).toBe(true);
+    }
+  });
+
+  it("a page that cannot get a frame ends the process with exit 138 (SIGBUS)", () => {
+    const w = world({ machineConfig: { memoryBytes: 64 * PAGE_BYTES } });
+    const os = w.spawn();
+    let touched = 0;
+    os.sched.spawn(function* () {
+      expect(os.vm.map(BASE, 64)).toBe(Result.Ok);
+      for (let i = 0; i < 64; i++) {
+        os.env.cpu.store32(BASE + i * PAGE_BYTES, i);
+        touched++;
+        yield* os.sched.safepoint();
+      }
     });
+    w.runUntil(() => !os.env.alive);
+    expect(touched).toBeGreaterThan(0);
+    expect(touched).toBeLessThan(64);
+    expect(w.aegis.deaths[0]).toMatchObject({
+      reason: "exit(138)",
+      exitStatus: FaultExit.NoMemory,
+    });
+    expect(w.aegis.frameOwners().filter((o) => o === os.env.id).length).toBe(0);
   });
 
   it("the handler may map the page and retry", () => {

@@ -53,6 +53,17 @@ export const FaultKind = {
 } as const;
 export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
 
+/**
+ * Exit status of a process ended by a memory fault it had no handler for: the shell's
+ * 128 + signal, with the DECstation's (Ultrix/BSD) signal numbers: SIGSEGV 11, SIGBUS 10.
+ */
+export const FaultExit = {
+  /** An access outside the mappings, or a protection fault (SIGSEGV). */
+  Segv: 128 + 11,
+  /** No frame could be had for a demand-zero or copy-on-write page (SIGBUS). */
+  NoMemory: 128 + 10,
+} as const;
+
 /** Traps other than memory faults that an application may handle (see `setTrapHandler`). */
 export const TRAP_CODES: readonly number[] = Object.freeze([
   ExcCode.Ov,
@@ -408,9 +419,9 @@ export class Vm {
   /**
    * Runs the application's handler for a fault. The saved registers move to an exception
    * frame first (the handler may fault again and reuse the save slot). An emulated load
-   * takes the value the handler left in v0. Without a handler: a segmentation fault is
-   * recorded and the access emulated (a load reads 0, a store is dropped): the library
-   * cannot unwind the application's code.
+   * takes the value the handler left in v0. Without a handler (or with faults nested past
+   * MAX_EXC_DEPTH), the UNIX default action: the process ends (`exit` with FaultExit), and
+   * the exokernel unwinds the application's code; the faulting access never completes.
    */
   #deliver(save: number, va: number, write: boolean, kind: FaultKind): Resume {
     const cpu = this.env.cpu;
@@ -420,9 +431,9 @@ export class Vm {
     const depth = cpu.load32(GLOBALS_VA + G_EXC_DEPTH);
     if (handler === null || depth >= MAX_EXC_DEPTH) {
       this.stats.segv++;
-      this.#restore(save, Resume.Emulated);
-      cpu.setReg(Reg.v0, 0);
-      return Resume.Emulated;
+      this.env.exit(kind === FaultKind.NoMemory ? FaultExit.NoMemory : FaultExit.Segv);
+      // Not reached: exit returns only if the environment is already gone.
+      return Resume.Retry;
     }
     if (kind !== FaultKind.Protection) this.stats.segv++;
     return this.#upcall(save, depth, () => handler(va, write, kind));
