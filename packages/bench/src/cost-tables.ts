@@ -5,13 +5,12 @@ import { COSTS as MONOLITHIC_COSTS } from "@exolab/monolithic";
 import { BARE_COSTS, COSTS as BENCH_COSTS, GLUE_COSTS } from "./costs.js";
 
 /**
- * A costs.ts entry: keyed by its label (libos-exos, monolithic) or carrying it (the others);
- * the count is `instructions` (or `n` in the monolithic kernel's table); every entry has a source.
+ * A costs.ts entry: keyed by its label (libos-exos, monolithic) or carrying it (the others),
+ * with its instruction count and its source.
  */
 export interface CostRow {
   readonly label?: string;
-  readonly instructions?: number;
-  readonly n?: number;
+  readonly instructions: number;
   readonly source: string;
 }
 

@@ -44,6 +44,7 @@ export const Errno = {
   ECHILD: 10,
   EAGAIN: 11,
   ENOMEM: 12,
+  EACCES: 13,
   EFAULT: 14,
   EEXIST: 17,
   EINVAL: 22,

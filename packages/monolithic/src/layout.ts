@@ -81,12 +81,14 @@ export const U = {
   BRK: 516,
   STACKLOW: 520,
   STACKTOP: 524,
-  SHM: 528, // SHMSEG x (addr, pages, segment index + 1)
+  SHM: 528, // SHMSEG x (addr, pages, (segment index + 1) | USHM_RDONLY)
   OFILE: 640, // u_ofile[NOFILE]: file index + 1
   ROOT: 1024, // 512 words: (pt frame << 12) | 1 for each 4 MiB of user space
   /** FP state (32 registers and the csr) saved by the lazy FP switch. */
   FPREGS: 3072,
 } as const;
+/** Flag in the third word of a u-area shm attachment: attached SHM_RDONLY. */
+export const USHM_RDONLY = 0x10000;
 export const PCB_REGS: readonly number[] = Object.freeze([
   16, 17, 18, 19, 20, 21, 22, 23, 29, 30, 31,
 ]);

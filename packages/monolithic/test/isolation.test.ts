@@ -24,6 +24,47 @@ describe("isolation between address spaces", () => {
     expect(seen.sort()).toEqual([0x1111, 0x1111, 0x1111, 0x2222, 0x2222, 0x2222]);
   });
 
+  it("no user address of one process reaches another's data, stack or shm pages", () => {
+    const k = boot();
+    const MARK = 0x5ec7e700;
+    const seen: string[] = [];
+    let probes = 0;
+    let faults = 0;
+    k.spawn("owner", function* (h) {
+      const data = page(h);
+      for (let i = 0; i < 4; i++) h.cpu.store32(data + i * 4096, MARK + i);
+      h.cpu.store32(h.stackTop - 4, MARK + 8);
+      const shm = h.shmat(h.shmget(IPC_PRIVATE, 4096, 0), 0, 0);
+      h.cpu.store32(shm, MARK + 9);
+      for (let i = 0; i < 4; i++) {
+        k.machine.requestSwitch();
+        yield* h.safepoint();
+      }
+      expect(h.cpu.load32(data)).toBe(MARK);
+    });
+    k.spawn("prober", function* (h) {
+      // Every fault is stepped over (a skipped load yields 0).
+      h.signal(SIG.SEGV, (_s, _c, scp, self) => {
+        faults++;
+        self.cpu.store32(scp + 8, self.cpu.load32(scp + 8) + 4);
+      });
+      const vas = [h.stackTop - 4, 0x40000000, 0x40000ffc, 0x00400000, 0x20000000];
+      for (let i = 0; i < 4; i++) vas.push(page(h) + i * 4096);
+      for (let va = 0x10000000; va < 0x10010000; va += 0x1000) vas.push(va + 0x10);
+      for (const va of vas) {
+        const v = h.cpu.load32(va);
+        probes++;
+        if ((v & ~0xff) === MARK) seen.push(va.toString(16));
+      }
+    });
+    k.run();
+    expect(seen).toEqual([]);
+    expect(probes).toBe(25);
+    // Outside the prober's own 16 KiB of data and its stack (the owner's shm region, text, a
+    // hole, the 12 pages past its break and page(h) + 3 * 4096 = its break) every load faults.
+    expect(faults).toBe(4 + 12 + 1);
+  });
+
   it("a process cannot reach kernel memory, another's page tables, or its u-area", () => {
     const k = boot();
     const statuses: number[] = [];
@@ -145,5 +186,40 @@ describe("a killed process releases everything", () => {
       if (user)
         expect(((tlb.hi[i]! >>> 6) & 63) === asid && (tlb.lo[i]! & 0x200) !== 0).toBe(false);
     }
+  });
+
+  it("a process killed by its own fault (uncaught SIGSEGV) releases everything too", () => {
+    const k = boot();
+    const free0 = k.stats().freeFrames;
+    let status = -1;
+    k.spawn("parent", function* (h) {
+      const fds = page(h);
+      expect(h.pipe(fds)).toBe(0);
+      const id = h.shmget(IPC_PRIVATE, 8192, 0);
+      h.fork(function* (c) {
+        const a = c.shmat(id, 0, 0);
+        c.cpu.store32(a + 4096, 1);
+        for (let i = 0; i < 8; i++) c.cpu.store32(page(c) + i * 4096, i);
+        c.mprotect(page(c), 4096, 0);
+        c.cpu.load32(page(c));
+        throw new Error("not reached");
+      });
+      expect(h.shmctl(id, IPC_RMID)).toBe(0);
+      const sv = page(h) + 128;
+      yield* h.wait(sv);
+      status = h.cpu.load32(sv);
+      h.close(h.cpu.load32(fds));
+      h.close(h.cpu.load32(fds + 4));
+    });
+    k.run();
+    expect(status).toBe(SIG.SEGV);
+    expect(k.stats()).toEqual({
+      freeFrames: free0,
+      liveProcesses: 0,
+      zombies: 0,
+      openFiles: 0,
+      pipes: 0,
+      shmSegments: 0,
+    });
   });
 });

@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { Errno, IPC_RMID, type ProcessHandle, SIG } from "../src/index.js";
+import {
+  Errno,
+  IPC_CREAT,
+  IPC_PRIVATE,
+  IPC_RMID,
+  MonolithicKernel,
+  PROT_READ,
+  PROT_WRITE,
+  type ProcessHandle,
+  SHM_RDONLY,
+  SIG,
+  SYS,
+} from "../src/index.js";
 import {
   FRAME_PROC,
   FRAME_QUEUES,
@@ -39,6 +51,8 @@ function kernelState(k: K, pid: number): string {
   return parts.join(",");
 }
 
+const RW = PROT_READ | PROT_WRITE;
+
 describe("a refused call changes nothing", () => {
   it("every refusal leaves the kernel's tables, u-area, page tables and frames as they were", () => {
     const k = boot();
@@ -53,6 +67,9 @@ describe("a refused call changes nothing", () => {
       const id = h.shmget(0, 4096, 0);
       const at = h.shmat(id, 0, 0);
       h.signal(SIG.USR1, () => {});
+      const ro = h.shmat(h.shmget(IPC_PRIVATE, 4096, 0), 0, SHM_RDONLY);
+      expect(ro).toBeGreaterThan(at);
+      expect(h.shmget(9, 4096, IPC_CREAT)).toBeGreaterThanOrEqual(0);
       const cases: [string, () => number, number][] = [
         ["mprotect unaligned", () => h.mprotect(base + 1, 4096, 0), Errno.EINVAL],
         ["mprotect prot", () => h.mprotect(base, 4096, 16), Errno.EINVAL],
@@ -80,10 +97,18 @@ describe("a refused call changes nothing", () => {
         ["shmget absent key", () => h.shmget(6, 4096, 0), Errno.ENOENT],
         ["shmat bad id", () => h.shmat(id + 7, 0, 0), Errno.EINVAL],
         ["shmat overlap", () => h.shmat(id, at, 0), Errno.EINVAL],
-        ["shmdt not attached", () => h.shmdt(at + 4096), Errno.EINVAL],
+        ["shmdt not attached", () => h.shmdt(at + 0x100000), Errno.EINVAL],
         ["shmctl bad cmd", () => h.shmctl(id, 5), Errno.EINVAL],
         ["shmctl bad id", () => h.shmctl(id + 9, IPC_RMID), Errno.EINVAL],
         ["fork without a body", () => h.fork(null as never), Errno.EINVAL],
+        ["mprotect write on SHM_RDONLY", () => h.mprotect(ro, 4096, PROT_WRITE), Errno.EACCES],
+        ["mprotect rw on SHM_RDONLY", () => h.mprotect(ro, 4096, RW), Errno.EACCES],
+        ["sbrk into an shm attachment", () => h.sbrk(at - h.sbrk(0) + 4096), Errno.ENOMEM],
+        ["kill pid 0 (no process groups)", () => h.kill(0, SIG.USR1), Errno.EINVAL],
+        ["sigreturn unaligned", () => h.sigreturn(base + 2), Errno.EFAULT],
+        ["sigaction catch STOP", () => h.sigaction(SIG.STOP, h.heapBase - 256, 0), Errno.EINVAL],
+        ["shmget existing, too big", () => h.shmget(9, 8192, IPC_CREAT), Errno.EINVAL],
+        ["shmdt address 0", () => h.shmdt(0), Errno.EINVAL],
       ];
       for (const [name, call, errno] of cases) {
         const before = kernelState(k, h.pid);
@@ -100,6 +125,22 @@ describe("a refused call changes nothing", () => {
         ["write bad buffer", () => h.write(w, 0x30000000, 4), Errno.EFAULT],
         ["wait no child", () => h.wait(0), Errno.ECHILD],
         ["wait bad status", () => h.wait(0x30000000), Errno.EFAULT],
+        ["syscall number 0 (ENOSYS)", () => h.syscall(0), Errno.ENOSYS],
+        ["syscall number 99 (ENOSYS)", () => h.syscall(99), Errno.ENOSYS],
+        ["syscall number 2^32-1 (ENOSYS)", () => h.syscall(0xffffffff), Errno.ENOSYS],
+        ["raw fork (no child body)", () => h.syscall(SYS.fork), Errno.EINVAL],
+        [
+          "raw read, length 2^31 (negative)",
+          () => h.syscall(SYS.read, r, base, 0x80000000),
+          Errno.EINVAL,
+        ],
+        [
+          "raw mprotect, length 2^32-1",
+          () => h.syscall(SYS.mprotect, base, 0xffffffff, 0),
+          Errno.EINVAL,
+        ],
+        ["raw kill, signal 2^32-1", () => h.syscall(SYS.kill, h.pid, 0xffffffff), Errno.EINVAL],
+        ["raw close, fd -1", () => h.syscall(SYS.close, 0xffffffff), Errno.EBADF],
       ];
       for (const [name, call, errno] of blocking) {
         const before = kernelState(k, h.pid);
@@ -109,6 +150,52 @@ describe("a refused call changes nothing", () => {
       }
     });
     k.run();
-    expect(checked.length).toBe(34);
+    expect(checked.length).toBe(50);
+  });
+
+  it("running out of a table or of memory refuses the call (EMFILE, ENFILE, ENOSPC, EAGAIN, ENOMEM) and changes nothing", () => {
+    const k = new MonolithicKernel({
+      machine: { seed: 7, memoryBytes: 64 * 4096 },
+      policy: {
+        maxOpenFiles: 4,
+        maxPipes: 1,
+        shmPerProcess: 1,
+        shmMaxSegments: 2,
+        maxProcesses: 2,
+      },
+    });
+    const checked: string[] = [];
+    k.spawn("p", function* (h: ProcessHandle) {
+      const base = Math.ceil(h.heapBase / 4096) * 4096;
+      h.cpu.store32(base, 1);
+      expect(h.pipe(base + 64)).toBe(0);
+      const id = h.shmget(IPC_PRIVATE, 4096, 0);
+      expect(h.shmat(id, 0, 0)).toBeGreaterThan(0);
+      expect(h.shmget(IPC_PRIVATE, 4096, 0)).toBeGreaterThanOrEqual(0);
+      // Fill memory: 30 more data pages leave fewer free frames than a copy needs.
+      const brk = h.sbrk(30 * 4096);
+      for (let i = 0; i < 30; i++) h.cpu.store32(brk + i * 4096, i);
+      const cases: [string, () => number, number][] = [
+        ["pipe: no pipe header left", () => h.pipe(base + 128), Errno.ENFILE],
+        ["shmat: SHMSEG attachments", () => h.shmat(id, 0, 0), Errno.EMFILE],
+        ["shmget: SHMMNI segments", () => h.shmget(IPC_PRIVATE, 4096, 0), Errno.ENOSPC],
+        ["fork: out of frames", () => h.fork(function* () {}), Errno.ENOMEM],
+      ];
+      for (const [name, call, errno] of cases) {
+        const before = kernelState(k, h.pid);
+        expect([name, call()]).toEqual([name, -errno]);
+        expect([name, kernelState(k, h.pid) === before]).toEqual([name, true]);
+        checked.push(name);
+      }
+      // With the memory back, fork works until the process table (2 slots) is full.
+      expect(h.sbrk(-30 * 4096)).toBe(brk + 30 * 4096);
+      const c = h.fork(function* () {});
+      expect(c).toBeGreaterThan(0);
+      expect(h.fork(function* () {})).toBe(-Errno.EAGAIN);
+      expect(yield* h.wait(0)).toBe(c);
+      checked.push("fork: process table full");
+    });
+    k.run();
+    expect(checked.length).toBe(5);
   });
 });

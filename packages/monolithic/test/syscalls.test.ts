@@ -11,8 +11,10 @@ import {
   PROT_READ,
   PROT_WRITE,
   type ProcessHandle,
+  SHM_RDONLY,
   SIG,
   SIG_IGN,
+  SYS,
   sigmask,
   USRDATA,
 } from "../src/index.js";
@@ -36,8 +38,32 @@ function inProcess(body: (h: ProcessHandle) => Generator<unknown, void, unknown>
 
 describe("getpid", () => {
   it("returns the pid (v1: the parent's)", () => {
-    inProcess(function* (h) {
+    const k = boot();
+    let child = -1;
+    let childV1 = -1;
+    k.spawn("parent", function* (h) {
       expect(h.getpid()).toBe(h.pid);
+      expect(h.cpu.reg(3)).toBe(0);
+      const c = h.fork(function* (c) {
+        child = c.getpid();
+        childV1 = c.cpu.reg(3);
+      });
+      expect(yield* h.wait(0)).toBe(c);
+    });
+    k.run();
+    expect(child).toBe(2);
+    expect(childV1).toBe(1);
+  });
+});
+
+describe("indirect syscall", () => {
+  it("reaches any slot with raw registers; unknown numbers are ENOSYS", () => {
+    inProcess(function* (h) {
+      expect(yield* h.syscall(SYS.getpid)).toBe(h.pid);
+      expect(yield* h.syscall(0)).toBe(-Errno.ENOSYS);
+      expect(yield* h.syscall(131 + 1)).toBe(-Errno.ENOSYS);
+      expect(yield* h.syscall("20")).toBe(-Errno.EINVAL);
+      expect(yield* h.syscall(SYS.sigblock, 0)).toBe(0);
     });
   });
 });
@@ -432,6 +458,61 @@ describe("System V shared memory", () => {
     expect(childSaw).toBe(99);
     expect(k.stats().shmSegments).toBe(0);
     expect(k.stats().freeFrames).toBe(free0);
+  });
+});
+
+describe("System V shared memory attached read-only", () => {
+  it("stores fault (SIGSEGV), mprotect cannot add write (EACCES), read and none work", () => {
+    inProcess(function* (h) {
+      const id = h.shmget(IPC_PRIVATE, 8192, 0);
+      const rw = h.shmat(id, 0, 0);
+      const ro = h.shmat(id, 0, SHM_RDONLY);
+      expect(ro).toBe(rw + 8192);
+      h.cpu.store32(rw + 4100, 77);
+      expect(h.cpu.load32(ro + 4100)).toBe(77);
+      const faults: number[] = [];
+      h.signal(SIG.SEGV, (_s, code, scp, self) => {
+        faults.push(code);
+        self.cpu.store32(scp + 8, self.cpu.load32(scp + 8) + 4);
+      });
+      h.cpu.store32(ro + 4100, 1);
+      expect(faults).toEqual([ro + 4100]);
+      expect(h.cpu.load32(rw + 4100)).toBe(77);
+      expect(h.mprotect(ro, 8192, RW)).toBe(-Errno.EACCES);
+      expect(h.mprotect(ro + 4096, 4096, PROT_WRITE)).toBe(-Errno.EACCES);
+      expect(h.mprotect(ro, 8192, PROT_NONE)).toBe(0);
+      expect(h.cpu.load32(ro + 4100)).toBe(0);
+      expect(faults).toEqual([ro + 4100, ro + 4100]);
+      expect(h.mprotect(ro, 8192, PROT_READ)).toBe(0);
+      expect(h.cpu.load32(ro + 4100)).toBe(77);
+      expect(h.mprotect(rw, 8192, PROT_READ)).toBe(0);
+      expect(h.mprotect(rw, 8192, RW)).toBe(0);
+    });
+  });
+});
+
+describe("breakpoint", () => {
+  it("break is SIGTRAP: a handler sees it; uncaught, the process dies of it", () => {
+    const k = boot();
+    let status = -1;
+    let traps = 0;
+    k.spawn("parent", function* (h) {
+      h.signal(SIG.TRAP, () => {
+        traps++;
+      });
+      h.cpu.breakpoint();
+      expect(traps).toBe(1);
+      h.fork(function* (c) {
+        c.signal(SIG.TRAP, 0);
+        c.cpu.breakpoint();
+        throw new Error("not reached");
+      });
+      const sv = h.heapBase;
+      yield* h.wait(sv);
+      status = h.cpu.load32(sv);
+    });
+    k.run();
+    expect(status).toBe(SIG.TRAP);
   });
 });
 

@@ -17,6 +17,7 @@ import {
   SHM_BYTES,
   SHM_DEST,
   U,
+  USHM_RDONLY,
 } from "../layout.js";
 import type { Proc } from "../proc/proc.js";
 import { ensurePt, ptPagesNeeded, zeroFrame } from "../vm/pagetable.js";
@@ -164,7 +165,7 @@ export function sysShmat(
   const u = k.uva(p) + U.SHM + at * 12;
   cpu.store32(u, base);
   cpu.store32(u + 4, pages);
-  cpu.store32(u + 8, slot + 1);
+  cpu.store32(u + 8, (slot + 1) | (rdonly ? USHM_RDONLY : 0));
   p.shm[at] = { addr: base, pages, slot, rdonly };
   return base;
 }

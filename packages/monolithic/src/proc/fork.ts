@@ -35,7 +35,7 @@ import { freeSlot, processBody } from "./spawn.js";
  * v0 = parent pid, v1 = 1; the parent gets the child's pid. Descriptors are shared.
  * Refusals (checked before anything changes): EAGAIN (process table full), ENOMEM (frames).
  */
-export function sysFork(k: MonolithicKernel, p: Proc, frame: number): number {
+export function sysFork(k: MonolithicKernel, p: Proc): number {
   const cpu = k.cpu;
   x(cpu, "sys.fork");
   const main = k.pendingForkBody;
@@ -97,7 +97,7 @@ export function sysFork(k: MonolithicKernel, p: Proc, frame: number): number {
   cpu.store32(cf + efReg(Reg.v1), 1);
   cpu.store32(cf + efReg(Reg.a3), 0);
   cpu.store32(cf + EF.EPC, cpu.load32(cf + EF.EPC) + 4);
-  cpu.store32(frame + efReg(Reg.v1), 0);
+  cpu.store32(k.uva(p) + U.RVAL2, 0);
   cpu.store32(pv + P.STAT, SRUN);
   c.stat = SRUN;
   setrq(k, c);

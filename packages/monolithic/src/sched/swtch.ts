@@ -27,7 +27,7 @@ import {
 import { reap } from "../proc/exit.js";
 import type { Proc } from "../proc/proc.js";
 import { sigpendingCheck } from "../signal/pending.js";
-import { setResult } from "../syscall/dispatch.js";
+import { sysReturn } from "../syscall/dispatch.js";
 import { astHardwareEntry, trapEnter } from "../trap/frame.js";
 import { returnToUser } from "../trap/return.js";
 import { remrqHead, setrq } from "./runq.js";
@@ -90,7 +90,7 @@ function finishInKernel(k: MonolithicKernel, p: Proc): ExecutionContext | null {
       if (r === SLEEP) return null;
       p.cont = null;
       p.syscallPending = false;
-      setResult(k, frame, r);
+      sysReturn(k, p, frame, r);
     }
     if (!returnToUser(k, p, frame)) {
       abortContext(p.ctx, "killed by a signal");

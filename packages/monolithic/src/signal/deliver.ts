@@ -113,11 +113,11 @@ export function sendsig(
   cpu.store32(scp + SC.ONSTACK, 0);
   cpu.store32(scp + SC.MASK, returnMask);
   cpu.store32(scp + SC.PC, cpu.load32(frame + EF.EPC));
+  // The frame's whole register area (slots 0..31) into sc_regs; sc_regs[0] is the zero register.
   xn(cpu, "sendsig.reg", 32);
-  cpu.store32(scp + SC.REGS, 0);
-  for (let r = 1; r < 32; r++) {
-    const v = r === 26 || r === 27 ? 0 : cpu.load32(frame + efReg(r));
-    cpu.store32(scp + SC.REGS + r * 4, v);
+  for (let r = 0; r < 32; r++) {
+    const v = cpu.load32(frame + efReg(r));
+    cpu.store32(scp + SC.REGS + r * 4, r === 0 ? 0 : v);
   }
   cpu.store32(scp + SC.OWNEDFP, 0);
   cpu.store32(scp + SC.MDHI, cpu.load32(frame + efReg(32)));

@@ -8,7 +8,7 @@ import type { Proc } from "../proc/proc.js";
 import { SLEEP } from "../sched/sleep.js";
 import { trapEnter } from "../trap/frame.js";
 import { returnToUserOrAbort } from "../trap/return.js";
-import { JUSTRETURN, SYSENT } from "./table.js";
+import { EJUSTRETURN, JUSTRETURN, SYSENT, SYSENT_BYTES, SYSENT_OFFSET } from "./table.js";
 
 const args: number[] = [0, 0, 0, 0];
 
@@ -28,14 +28,15 @@ export function syscallTrap(k: MonolithicKernel): Resolution {
   const frame = trapEnter(k, ExcCode.Sys, true);
   x(cpu, "syscall.decode");
   const code = cpu.load32(frame + efReg(Reg.v0));
+  const slot = code < SYSCALL_SLOTS ? code : 0;
   const ent = code < SYSCALL_SLOTS ? SYSENT[code] : undefined;
-  cpu.load32(kseg0(FRAME_JUMPTABLE, 64 + (code < SYSCALL_SLOTS ? code : 0) * 8));
+  cpu.load32(kseg0(FRAME_JUMPTABLE, SYSENT_OFFSET + slot * SYSENT_BYTES));
+  const u = k.uva(p);
   let r: number;
   if (ent === undefined) {
     x(cpu, "syscall.nosys");
     r = -Errno.ENOSYS;
   } else {
-    const u = k.uva(p);
     for (let i = 0; i < ent.narg; i++) {
       x(cpu, "syscall.arg");
       const v = cpu.load32(frame + efReg(Reg.a0 + i));
@@ -46,25 +47,37 @@ export function syscallTrap(k: MonolithicKernel): Resolution {
     cpu.store32(u + U.ERROR, 0);
     cpu.store32(u + U.RVAL1, 0);
     cpu.store32(u + U.RVAL2, cpu.load32(frame + efReg(Reg.v1)));
+    cpu.load32(kseg0(FRAME_JUMPTABLE, SYSENT_OFFSET + slot * SYSENT_BYTES + 4));
     r = ent.fn(k, p, args, frame);
   }
   if (r === SLEEP) return sleepInSyscall(k, p);
-  setResult(k, frame, r);
+  sysReturn(k, p, frame, r);
   returnToUserOrAbort(k, p, frame);
   return Resolution.Retry;
 }
 
-/** Stores a call's result in the frame: v0 and a3 (error flag); EPC moves past the syscall. */
-export function setResult(k: MonolithicKernel, frame: number, r: number): void {
-  if (r === JUSTRETURN) return;
+/**
+ * The end of a system call body and syscall()'s epilogue, as 4.3BSD: the body leaves its
+ * value in u.u_r.r_val1 (a second one in r_val2, e.g. getpid's ppid) or its errno in
+ * u.u_error (sigreturn: EJUSTRETURN); syscall() then tests u_error and copies r_val1/r_val2
+ * into v0/v1 with a3 = 0, or the errno into v0 with a3 = 1, and moves EPC past the syscall.
+ * `r` is the body's JS result (>= 0, -errno or JUSTRETURN); every word goes through the u-area.
+ */
+export function sysReturn(k: MonolithicKernel, p: Proc, frame: number, r: number): void {
   const cpu = k.cpu;
-  if (r < 0) {
+  const u = k.uva(p);
+  if (r >= 0) cpu.store32(u + U.RVAL1, r);
+  else cpu.store32(u + U.ERROR, r === JUSTRETURN ? EJUSTRETURN : -r);
+  const error = cpu.load32(u + U.ERROR);
+  if (error === EJUSTRETURN) return;
+  if (error !== 0) {
     x(cpu, "syscall.error");
-    cpu.store32(frame + efReg(Reg.v0), -r);
+    cpu.store32(frame + efReg(Reg.v0), error);
     cpu.store32(frame + efReg(Reg.a3), 1);
   } else {
     x(cpu, "syscall.result");
-    cpu.store32(frame + efReg(Reg.v0), r);
+    cpu.store32(frame + efReg(Reg.v0), cpu.load32(u + U.RVAL1));
+    cpu.store32(frame + efReg(Reg.v1), cpu.load32(u + U.RVAL2));
     cpu.store32(frame + efReg(Reg.a3), 0);
   }
   cpu.store32(frame + EF.EPC, cpu.load32(frame + EF.EPC) + 4);

@@ -1,9 +1,8 @@
-import { Reg } from "@exolab/machine";
 import { ContextAbort } from "@exolab/machine/privileged";
 import { Errno, NSIG } from "../abi.js";
 import { x, xn } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
-import { efReg, FRAME_QUEUES, kseg0, P, Q_CURPROC, SZOMB } from "../layout.js";
+import { FRAME_QUEUES, kseg0, P, Q_CURPROC, SZOMB, U } from "../layout.js";
 import { exitProc, waitStatusExit } from "../proc/exit.js";
 import { sysFork } from "../proc/fork.js";
 import type { Proc } from "../proc/proc.js";
@@ -11,13 +10,16 @@ import { sysWait } from "../proc/wait.js";
 import { psignal } from "../signal/psignal.js";
 import type { SysArgs } from "./table.js";
 
-/** getpid(): v0 = pid, v1 = ppid (as 4.3BSD/MIPS returns both). */
-export function sysGetpid(k: MonolithicKernel, _p: Proc, _a: SysArgs, frame: number): number {
+/**
+ * getpid(): v0 = pid, v1 = ppid (as 4.3BSD/MIPS returns both): r_val1 = p_pid (stored by
+ * the dispatcher from the returned value), r_val2 = p_ppid.
+ */
+export function sysGetpid(k: MonolithicKernel, p: Proc): number {
   const cpu = k.cpu;
   x(cpu, "sys.getpid");
   const pv = cpu.load32(kseg0(FRAME_QUEUES, Q_CURPROC));
   const pid = cpu.load32(pv + P.PID);
-  cpu.store32(frame + efReg(Reg.v1), cpu.load32(pv + P.PPID));
+  cpu.store32(k.uva(p) + U.RVAL2, cpu.load32(pv + P.PPID));
   return pid;
 }
 
@@ -27,8 +29,8 @@ export function sysExit(k: MonolithicKernel, p: Proc, a: SysArgs): number {
   throw new ContextAbort(`pid ${p.pid} exited`);
 }
 
-export function sysForkCall(k: MonolithicKernel, p: Proc, _a: SysArgs, frame: number): number {
-  return sysFork(k, p, frame);
+export function sysForkCall(k: MonolithicKernel, p: Proc): number {
+  return sysFork(k, p);
 }
 
 export function sysWaitCall(k: MonolithicKernel, p: Proc, a: SysArgs): number {
@@ -57,7 +59,7 @@ export function sysKill(k: MonolithicKernel, _p: Proc, a: SysArgs): number {
     }
   }
   xn(cpu, "pfind.entry", scanned);
-  if (target === null || target.stat === SZOMB) return -Errno.ESRCH;
+  if (target === null || cpu.load32(target.procVa + P.STAT) === SZOMB) return -Errno.ESRCH;
   if (sig === 0) return 0;
   psignal(k, target, sig);
   return 0;

@@ -1,4 +1,3 @@
-import { Reg } from "@exolab/machine";
 import {
   CANTMASK,
   DEFAULT_IGNORED,
@@ -92,11 +91,9 @@ export function sysSigreturn(k: MonolithicKernel, p: Proc, a: SysArgs, frame: nu
   const pc = cpu.load32(scp + SC.PC);
   cpu.store32(frame + EF.EPC, pc);
   k.sigreturnPc = pc;
+  // sc_regs[1..31] back into the frame (the k0/k1 slots too: the exception exit never reloads them).
   xn(cpu, "sigreturn.reg", 31);
-  for (let r = 1; r < 32; r++) {
-    if (r === Reg.k0 || r === Reg.k1) continue;
-    cpu.store32(frame + efReg(r), cpu.load32(scp + SC.REGS + r * 4));
-  }
+  for (let r = 1; r < 32; r++) cpu.store32(frame + efReg(r), cpu.load32(scp + SC.REGS + r * 4));
   cpu.store32(frame + efReg(32), cpu.load32(scp + SC.MDHI));
   cpu.store32(frame + efReg(33), cpu.load32(scp + SC.MDLO));
   return JUSTRETURN;

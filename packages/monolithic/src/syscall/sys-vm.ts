@@ -2,7 +2,17 @@ import { KUSEG_END } from "@exolab/machine";
 import { Errno, PROT_EXEC, PROT_READ, PROT_WRITE } from "../abi.js";
 import { x, xn } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
-import { PAGE, PG_ALLOC, PG_D, PG_NOREAD, PG_NOWRITE, PG_V, pteVa, U } from "../layout.js";
+import {
+  PAGE,
+  PG_ALLOC,
+  PG_D,
+  PG_NOREAD,
+  PG_NOWRITE,
+  PG_V,
+  pteVa,
+  U,
+  USHM_RDONLY,
+} from "../layout.js";
 import { freeRange, roundPage } from "../proc/exit.js";
 import type { Proc } from "../proc/proc.js";
 import { ensurePt, ptPagesNeeded } from "../vm/pagetable.js";
@@ -16,6 +26,7 @@ import type { SysArgs } from "./table.js";
  * entry (tlbp, tlbwi when present) so the next access refills the new PTE.
  * EINVAL: addr not page aligned, unknown prot bits, or a range past the user space.
  * ENOMEM: part of the range is not mapped (outside the data, stack and shm segments).
+ * EACCES: write permission asked for a segment attached SHM_RDONLY.
  * Write implies read on the R3000 (PROT_WRITE alone gives read and write); PROT_EXEC is
  * accepted and has no effect (no execute permission in the R3000 TLB).
  */
@@ -31,13 +42,14 @@ export function sysMprotect(k: MonolithicKernel, p: Proc, a: SysArgs): number {
   const end = addr + roundPage(len);
   if (addr >= KUSEG_END || end > KUSEG_END) return -Errno.EINVAL;
   const b = loadBounds(k, p);
-  let attached = 0;
-  for (const s of p.shm) if (s !== null) attached++;
-  xn(cpu, "mprotect.segment", 2 + attached);
+  xn(cpu, "mprotect.segment", 2);
   const inData = addr >= b.dataStart && end <= roundPage(b.brk);
   const inStack = addr >= b.stackLow && end <= b.stackTop;
-  const inShm = p.shm.some((s) => s !== null && addr >= s.addr && end <= s.addr + s.pages * PAGE);
-  if (!inData && !inStack && !inShm) return -Errno.ENOMEM;
+  if (!inData && !inStack) {
+    const seg = shmSegmentOf(k, p, addr, end);
+    if (seg === NO_SEGMENT) return -Errno.ENOMEM;
+    if (seg === RDONLY_SEGMENT && (prot & PROT_WRITE) !== 0) return -Errno.EACCES;
+  }
   const soft =
     (prot & (PROT_READ | PROT_WRITE)) === 0
       ? PG_NOREAD | PG_NOWRITE
@@ -61,6 +73,44 @@ export function sysMprotect(k: MonolithicKernel, p: Proc, a: SysArgs): number {
   return 0;
 }
 
+const NO_SEGMENT = 0;
+const RW_SEGMENT = 1;
+const RDONLY_SEGMENT = 2;
+
+/**
+ * Which shm attachment holds [addr, end): walks the u-area's attachment table (SHMSEG
+ * slots, charged loads); NO_SEGMENT when none does, RDONLY_SEGMENT for a SHM_RDONLY one.
+ */
+function shmSegmentOf(k: MonolithicKernel, p: Proc, addr: number, end: number): number {
+  const cpu = k.cpu;
+  const table = k.uva(p) + U.SHM;
+  for (let i = 0; i < k.policy.shmPerProcess; i++) {
+    x(cpu, "fd.scan");
+    const at = cpu.load32(table + i * 12);
+    if (at === 0) continue;
+    x(cpu, "mprotect.segment");
+    const pages = cpu.load32(table + i * 12 + 4);
+    if (addr < at || end > at + pages * PAGE) continue;
+    const rdonly = (cpu.load32(table + i * 12 + 8) & USHM_RDONLY) !== 0;
+    return rdonly ? RDONLY_SEGMENT : RW_SEGMENT;
+  }
+  return NO_SEGMENT;
+}
+
+/** Whether an shm attachment overlaps [start, end) (a walk of the u-area's table, charged). */
+function shmOverlaps(k: MonolithicKernel, p: Proc, start: number, end: number): boolean {
+  const cpu = k.cpu;
+  const table = k.uva(p) + U.SHM;
+  for (let i = 0; i < k.policy.shmPerProcess; i++) {
+    x(cpu, "fd.scan");
+    const at = cpu.load32(table + i * 12);
+    if (at === 0) continue;
+    x(cpu, "mprotect.segment");
+    if (at < end && at + cpu.load32(table + i * 12 + 4) * PAGE > start) return true;
+  }
+  return false;
+}
+
 /**
  * sbrk(incr): moves the break by a signed byte count and returns the old break. Growing
  * gives demand-zero pages (and the page-table pages they need); shrinking frees the
@@ -76,12 +126,9 @@ export function sysSbrk(k: MonolithicKernel, p: Proc, a: SysArgs): number {
   const start = cpu.load32(u + U.DATASTART);
   const nb = old + incr;
   if (nb < start) return -Errno.EINVAL;
-  if (nb - start > k.policy.maxDataBytes || nb > p.stackLow) return -Errno.ENOMEM;
+  if (nb - start > k.policy.maxDataBytes || nb > cpu.load32(u + U.STACKLOW)) return -Errno.ENOMEM;
   if (incr > 0) {
-    const hit = p.shm.some(
-      (s) => s !== null && s.addr < roundPage(nb) && s.addr + s.pages * PAGE > old,
-    );
-    if (hit) return -Errno.ENOMEM;
+    if (shmOverlaps(k, p, old, roundPage(nb))) return -Errno.ENOMEM;
     if (k.frames.freeCount < ptPagesNeeded(p, old, nb)) return -Errno.ENOMEM;
     ensurePt(k, p, old, nb);
   } else if (incr < 0) {

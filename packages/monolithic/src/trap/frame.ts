@@ -1,6 +1,6 @@
 import { Category } from "@exolab/machine";
 import { SR_IEP, SR_KUP } from "@exolab/machine/privileged";
-import { x } from "../costs.js";
+import { type CostLabel, x } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import {
   EF,
@@ -79,7 +79,8 @@ export function pushStatus(status: number): number {
 export function astHardwareEntry(k: MonolithicKernel): void {
   const cpu = k.cpu;
   cpu.status = pushStatus(cpu.status);
-  cpu.charge(cpu.profile.exceptionEntryCycles, Category.TrapEntry, "ast.entry");
+  const label: CostLabel = "ast.entry";
+  cpu.charge(cpu.profile.exceptionEntryCycles, Category.TrapEntry, label);
 }
 
 export const IN_KERNEL_BITS = SR_KUP | SR_IEP;

@@ -96,6 +96,12 @@ export class UserCpu implements CpuView {
     this.#note(4, false, a);
     return this.k.cpu.addTrapping(a, b);
   }
+  /** `break`: raises Bp (SIGTRAP to the process); execution goes on after it. */
+  breakpoint(): void {
+    this.#check();
+    this.#note(4, false, 0);
+    this.k.cpu.breakpoint();
+  }
   coprocessor1(): boolean {
     this.#check();
     return this.k.cpu.coprocessor1();

@@ -104,6 +104,27 @@ export class ProcessHandle {
     return this.#result();
   }
 
+  /**
+   * The indirect system call (4.3BSD syscall(2), libc's `syscall`): any call number with raw
+   * register arguments, so a program can reach every slot of sysent (an unknown number gets
+   * ENOSYS) and hand the kernel arbitrary register values. A generator because the call may
+   * sleep: `yield* h.syscall(n, a0, a1, a2)`. Refused from a signal handler like every
+   * blocking stub. fork through it has no child body: EINVAL.
+   */
+  *syscall(
+    number: unknown,
+    a0: unknown = 0,
+    a1: unknown = 0,
+    a2: unknown = 0,
+  ): Generator<unknown, number> {
+    const n = int(number);
+    const r0 = int(a0);
+    const r1 = int(a1);
+    const r2 = int(a2);
+    if (n === null || n < 0 || r0 === null || r1 === null || r2 === null) return -Errno.EINVAL;
+    return yield* this.#callBlocking(n, 3, r0, r1, r2);
+  }
+
   /** A null procedure call: jal to a function that returns at once. */
   nullCall(): void {
     this.#check();
