@@ -29,14 +29,14 @@ const rows: Record<string, PaperRow> = {
     note: "Aegis path with no stack",
   },
   "getpid-stack": {
-    ultrix: 21.3,
+    ultrix: null,
     exo: 2.3,
     exoSystem: "aegis",
     source: "Table 4",
     note: "Aegis path with a stack",
   },
   "getpid-lib": {
-    ultrix: 21.3,
+    ultrix: null,
     exo: null,
     exoSystem: "exos",
     source: "Table 4",

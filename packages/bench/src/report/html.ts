@@ -60,6 +60,21 @@ function chart(rows: readonly Row[], systems: readonly string[]): string {
     return h - (v / (max * 1.05)) * h;
   };
   const parts: string[] = [];
+  // Axis ticks: powers of ten on a log scale, quarters of the maximum on a linear one.
+  const ticks: number[] = [];
+  if (log) {
+    for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++)
+      ticks.push(10 ** e);
+  } else {
+    for (let q = 1; q <= 4; q++) ticks.push((max * q) / 4);
+  }
+  for (const t of ticks) {
+    const ty = y(t);
+    if (ty < 0 || ty > h) continue;
+    parts.push(
+      `<line x1="45" y1="${ty.toFixed(1)}" x2="${w}" y2="${ty.toFixed(1)}" stroke="#eee"/><text class="tick" x="42" y="${(ty + 3).toFixed(1)}" font-size="9" text-anchor="end">${fmt(t)}</text>`,
+    );
+  }
   rows.forEach((r, i) => {
     const x0 = 50 + i * groupW;
     systems.forEach((s, j) => {
