@@ -93,6 +93,11 @@ export const COSTS = {
     source:
       "bcopy of 4096 bytes, loads and stores charged: 128 iterations of 8 lw/sw pairs + (addiu x2, bne, slot) = 512, plus 10 set-up",
   },
+  "exos.vm.libcap": {
+    instructions: 3,
+    source:
+      "per library page, on mapShared: its capability name (the list is host-side: counted as an instruction, as the trap table), bne + slot",
+  },
   // ---- Appel–Li primitives ----
   "exos.vm.dirty": {
     instructions: 2,
@@ -114,7 +119,8 @@ export const COSTS = {
   },
   "exos.vm.unmap.step": {
     instructions: 8,
-    source: "per page: andi PRESENT + beqz + slot, andi FOREIGN + bnez + slot, loop addiu + bne",
+    source:
+      "per page: andi PRESENT + beqz + slot, andi FOREIGN|COW + bnez + slot, loop addiu + bne",
   },
   // ---- threads and slices ----
   "exos.sched.safepoint": {
@@ -131,6 +137,20 @@ export const COSTS = {
     source:
       "directed yield wrapper: target to a0 (move), save-area address (lui, addiu); 12 callee-saved sw/lw charged",
   },
+  "exos.sched.yieldSlice": {
+    instructions: 2,
+    source:
+      "slice yield wrapper (after a refused directed yield): save-area address (lui, addiu); 12 callee-saved sw/lw charged",
+  },
+  "exos.yield.check": {
+    instructions: 2,
+    source: "a directed yield's result in v0 (pipes, stride): bltz v0 + delay slot",
+  },
+  "exos.yield.refused": {
+    instructions: 3,
+    source:
+      "a refused directed yield: is the target gone? (li NoEnv, beq + slot); if not, a pipe gives the slice up instead, a stride donor keeps it",
+  },
   "exos.sched.endOfSlice": {
     instructions: 5,
     source: "end-of-slice upcall: li 1, flag address (lui, ori), critical-depth test (beqz + slot)",
@@ -140,8 +160,9 @@ export const COSTS = {
     source: "round robin: addiu index, wrap (sltu, bnez + slot, move 0), live test (beqz + slot)",
   },
   "exos.stride.enter": {
-    instructions: 5,
-    source: "slice start: group address (lui, ori), chosen == me (xor, bnez + slot)",
+    instructions: 8,
+    source:
+      "slice start: group address (lui, ori), chosen == me (xor, bnez + slot), member count bounded to the page (sltiu, bnez + slot)",
   },
   "exos.stride.scan": {
     instructions: 8,
@@ -157,6 +178,10 @@ export const COSTS = {
   "exos.fd.scan": {
     instructions: 5,
     source: "free-descriptor scan per entry: addiu, bnez + slot, loop bne + slot",
+  },
+  "exos.pipe.args": {
+    instructions: 2,
+    source: "byte count: blez a2 + delay slot (zero returns 0 at once, negative is refused)",
   },
   "exos.pipe.write.step": {
     instructions: 16,
@@ -202,6 +227,21 @@ export const COSTS = {
     instructions: 15,
     source:
       "per entry: image slot address (srl, andi, sll, addu x2), flag mapping (3 andi/or), PRESENT test (beqz + slot), grant arguments (3 moves), loop bne + slot",
+  },
+  "exos.fork.check": {
+    instructions: 6,
+    source:
+      "per entry, before any change: andi ALIAS, bnez refuse + slot, addiu ptr, bne loop + slot (the entry load is charged)",
+  },
+  "exos.fork.accept.check": {
+    instructions: 12,
+    source:
+      "per image entry, before any change: vpn (srl), above the last (sltu, beqz + slot), below APP_LIMIT and from APP_BASE (2 sltu/sltiu, and, beqz + slot), loop (addiu, bne + slot) (the entry load is charged)",
+  },
+  "exos.fork.accept.flags": {
+    instructions: 11,
+    source:
+      "per image entry: keep the legitimate flags (lui, ori, and), PRESENT test (andi, beqz + slot), COW = MAXWRITE >> 3 (andi, srl), or FOREIGN|CAPRO (ori), or COW, clear ZERO (and)",
   },
   "exos.fork.cow": {
     instructions: 9,

@@ -119,4 +119,34 @@ describe("a hostile second environment", () => {
     expect(got).toBeLessThanOrEqual(2048);
     expect(marker).toBe(SECRET);
   });
+
+  it("a stride-group member that scribbles the group's member count cannot crash the others", () => {
+    const SLICE = 20_000;
+    const w = world({ policy: { sliceCycles: SLICE } });
+    const victim = w.spawn();
+    const hostile = w.spawn();
+    const g = victim.stride.create();
+    const hg = hostile.stride.attach(victim.stride.share(g, hostile.env.id));
+    expect(typeof victim.stride.join(g, 1)).toBe("object");
+    expect(typeof hostile.stride.join(hg, 1)).toBe("object");
+    expect(victim.vm.map(DATA, 1)).toBe(Result.Ok);
+    let progress = 0;
+    victim.sched.spawn(function* () {
+      for (;;) {
+        victim.env.cpu.exec(200, "test.work");
+        progress++;
+        yield* victim.sched.safepoint();
+      }
+    });
+    hostile.sched.spawn(function* () {
+      for (;;) {
+        hostile.env.cpu.store32(hg, 0x7fffffff); // member count
+        hostile.env.cpu.exec(200, "test.work");
+        yield* hostile.sched.safepoint();
+      }
+    });
+    w.aegis.run({ untilCycle: 60 * SLICE });
+    expect(w.aegis.deaths.filter((d) => d.envId === victim.env.id)).toEqual([]);
+    expect(progress).toBeGreaterThan(500);
+  });
 });

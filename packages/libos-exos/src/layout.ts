@@ -64,5 +64,10 @@ export const PT_ENTRY_BYTES = 8;
 export const THREAD_CTX_VA = 0x7ffa0000;
 export const THREAD_CTX_BYTES = 256;
 
-/** A one-page window for copying frames (copy-on-write). */
+/**
+ * Two one-page windows for copying frames (copy-on-write): the new frame at SCRATCH_VA, the
+ * old one at SCRATCH_SRC_VA. Both are guaranteed mappings while a copy runs (the kernel
+ * serves their misses), so the copy can never fault into the library's own handler.
+ */
 export const SCRATCH_VA = 0x7fe00000;
+export const SCRATCH_SRC_VA = 0x7fe01000;

@@ -1,4 +1,7 @@
+import { existsSync } from "node:fs";
+import { LIBOS_TEMPLATE } from "@exolab/exokernel";
 import { describe, expect, it } from "vitest";
+import { exos } from "./index.js";
 import { world } from "./test/world.js";
 
 describe("exos boots and runs a thread", () => {
@@ -37,5 +40,14 @@ describe("an idle process", () => {
     os.sched.spawn(body);
     expect(w.aegis.run().outcome).toBe("idle");
     expect(runs).toBe(2);
+  });
+});
+
+describe("the libOS contract", () => {
+  it("exos has the exokernel's LibOS shape and its folder template", () => {
+    expect(exos.name).toBe("exos");
+    expect(typeof exos.boot).toBe("function");
+    const root = new URL("../", import.meta.url);
+    for (const entry of LIBOS_TEMPLATE) expect(existsSync(new URL(entry, root)), entry).toBe(true);
   });
 });

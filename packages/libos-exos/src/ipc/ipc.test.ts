@@ -305,3 +305,76 @@ describe("LRPC", () => {
     expect(refused).toBe(Result.Refused);
   });
 });
+
+describe("pipes whose peer is parked in a protected control transfer", () => {
+  it("block (give the slice up) instead of reporting a broken pipe or end of file", () => {
+    const SLICE = 20_000;
+    const w = world({ policy: { sliceCycles: SLICE } });
+    // B first: it runs first and parks on S before A touches the pipes.
+    const b = w.spawn();
+    const a = w.spawn();
+    const s = w.spawn({ noSlices: true });
+    // S answers a call only after several slices of work (B stays parked that long).
+    expect(
+      s.env.setEntry("sync", function* (caller: number) {
+        for (let i = 0; i < 6; i++) {
+          s.env.cpu.exec(SLICE / 2, "test.work");
+          yield* s.env.safepoint();
+        }
+        yield* s.env.pct(caller, "sync");
+      }),
+    ).toBe(Result.Ok);
+    const ab = a.pipes.create(b.env.id, PipeEnd.Write);
+    const ba = a.pipes.create(b.env.id, PipeEnd.Read);
+    const bab = b.pipes.attach(a.pipes.peerCap(ab), a.env.id, PipeEnd.Read);
+    const bba = b.pipes.attach(a.pipes.peerCap(ba), a.env.id, PipeEnd.Write);
+    const BYTES = 3 * 2048;
+    expect(a.vm.map(BUF, 2)).toBe(Result.Ok);
+    expect(b.vm.map(BUF, 2)).toBe(Result.Ok);
+    let word = -1;
+    const writes: number[] = [];
+    let got = 0;
+    b.sched.spawn(function* () {
+      expect(yield* b.env.pct(s.env.id, "sync")).toBe(Result.Ok);
+      expect(yield* (b.pipes.inline(bba) as InlinePipe).put(77)).toBe(0);
+      for (;;) {
+        const n = yield* b.pipes.read(bab, BUF, PAGE_BYTES);
+        if (n <= 0) break;
+        got += n;
+      }
+    });
+    a.sched.spawn(function* () {
+      // B is parked: the pipe is empty, and B will write later.
+      word = yield* (a.pipes.inline(ba) as InlinePipe).get();
+      let off = 0;
+      while (off < BYTES) {
+        const n = yield* a.pipes.write(ab, BUF, Math.min(1024, BYTES - off));
+        writes.push(n);
+        if (n <= 0) break;
+        off += n;
+      }
+      a.pipes.close(ab);
+    });
+    w.runUntil(() => b.sched.liveThreads === 0 && a.sched.liveThreads === 0);
+    expect(w.aegis.deaths).toEqual([]);
+    expect(word).toBe(77);
+    expect(writes.every((n) => n > 0)).toBe(true);
+    expect(got).toBe(BYTES);
+  });
+
+  it("a read of zero bytes returns 0 at once, without yielding to the writer", () => {
+    const { w, a, b, ba } = twoWithPipes();
+    let peerRan = false;
+    b.sched.spawn(function* () {
+      peerRan = true;
+      yield* b.sched.safepoint();
+    });
+    let r = -99;
+    a.sched.spawn(function* () {
+      r = yield* a.pipes.read(ba, BUF, 0);
+    });
+    w.runUntil(() => r !== -99);
+    expect(r).toBe(0);
+    expect(peerRan).toBe(false);
+  });
+});

@@ -9,7 +9,8 @@ type Gen<T> = Generator<unknown, T, unknown>;
 
 /**
  * LRPC over the exokernel's synchronous protected control transfer: the argument travels
- * in a0 and the result in v0 (registers are the message). Untrusted LRPC: the client saves
+ * in a0 and the result comes back in a0 (registers are the message; the kernel's transfer
+ * stub uses v0 and v1 itself). Untrusted LRPC: the client saves
  * all callee-saved registers before the transfer and restores them after the reply, since
  * it cannot trust the server to preserve them. Trusted LRPC (tlrpc): the client trusts the
  * server, which saves and restores only the callee-saved registers its procedure uses.
@@ -52,8 +53,8 @@ export class Lrpc {
 
   /**
    * Untrusted LRPC: saves all callee-saved registers, transfers to `server` with `arg` in a0,
-   * restores them after the reply. Returns the server's v0, or the transfer's failure code
-   * in `lastError` (then the result is Result.Fault... see `lastError`).
+   * restores them after the reply. Returns the server's result (a0); when the transfer
+   * failed, `lastError` holds why and the value returned is meaningless.
    */
   *call(server: number, arg: number): Gen<number> {
     const cpu = this.env.cpu;
@@ -75,6 +76,6 @@ export class Lrpc {
     return cpu.reg(Reg.a0);
   }
 
-  /** Result of the last call's transfer (Result.Ok, or why it failed: v0 is then meaningless). */
+  /** Result of the last call's transfer (Result.Ok, or why it failed: the returned a0 is then meaningless). */
   lastError = 0;
 }

@@ -89,7 +89,9 @@ export class Pipes {
     run(cpu, "exos.call");
     const e = this.fds.lookup(fd, FdKind.PipeWrite);
     if (e === 0) return Errno.BadFd;
+    run(cpu, "exos.pipe.args");
     if (!Number.isInteger(bytes) || bytes < 0) return Result.Invalid;
+    if (bytes === 0) return 0;
     const ring = cpu.load32(e + FD_VA) >>> 0;
     const peer = cpu.load32(e + FD_PEER);
     const size = cpu.load32(e + FD_SIZE);
@@ -100,8 +102,7 @@ export class Pipes {
       const head = cpu.load32(ring + R_HEAD) >>> 0;
       const used = (head - (cpu.load32(ring + R_TAIL) >>> 0)) >>> 0;
       if (used >= size) {
-        const r = yield* this.sched.yieldTo(peer);
-        if (r < 0) return done > 0 ? done : Errno.BrokenPipe;
+        if (!(yield* this.sched.waitFor(peer))) return done > 0 ? done : Errno.BrokenPipe;
         continue;
       }
       const at = head & (size - 1);
@@ -119,7 +120,9 @@ export class Pipes {
     run(cpu, "exos.call");
     const e = this.fds.lookup(fd, FdKind.PipeRead);
     if (e === 0) return Errno.BadFd;
+    run(cpu, "exos.pipe.args");
     if (!Number.isInteger(bytes) || bytes < 0) return Result.Invalid;
+    if (bytes === 0) return 0;
     const ring = cpu.load32(e + FD_VA) >>> 0;
     const peer = cpu.load32(e + FD_PEER);
     const size = cpu.load32(e + FD_SIZE);
@@ -135,8 +138,7 @@ export class Pipes {
         return n;
       }
       if (cpu.load32(ring + R_WCLOSED) !== 0) return 0;
-      const r = yield* this.sched.yieldTo(peer);
-      if (r < 0) return 0;
+      if (!(yield* this.sched.waitFor(peer))) return 0;
     }
   }
 
@@ -210,7 +212,7 @@ export class InlinePipe {
         cpu.store32(ring + R_HEAD, (head + 4) >>> 0);
         return 0;
       }
-      if ((yield* this.sched.yieldTo(this.peer)) < 0) return Errno.BrokenPipe;
+      if (!(yield* this.sched.waitFor(this.peer))) return Errno.BrokenPipe;
     }
   }
 
@@ -226,7 +228,7 @@ export class InlinePipe {
         cpu.store32(ring + R_TAIL, (tail + 4) >>> 0);
         return v;
       }
-      if (cpu.load32(ring + R_WCLOSED) !== 0 || (yield* this.sched.yieldTo(this.peer)) < 0) {
+      if (cpu.load32(ring + R_WCLOSED) !== 0 || !(yield* this.sched.waitFor(this.peer))) {
         this.eof = true;
         return 0;
       }

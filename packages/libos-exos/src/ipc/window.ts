@@ -57,6 +57,8 @@ export class Windows {
 
   /** Unmaps a window page (frees the frame if it is ours). */
   release(va: number): number {
-    return va >= IPC_BASE && va < IPC_LIMIT ? this.vm.unmap(va, 1) : Result.Invalid;
+    return Number.isInteger(va) && va >= IPC_BASE && va < IPC_LIMIT
+      ? this.vm.unmap(va, 1)
+      : Result.Invalid;
   }
 }

@@ -1,7 +1,15 @@
 import { type EnvHandle, PAGE_BYTES, Result, Rights } from "@exolab/exokernel";
 import { run } from "../costs.js";
 import type { Windows } from "../ipc/window.js";
-import { APP_LIMIT, G_PID, G_PPID, GLOBALS_VA, PT_ENTRY_BYTES } from "../layout.js";
+import {
+  APP_BASE,
+  APP_LIMIT,
+  G_PID,
+  G_PPID,
+  GLOBALS_VA,
+  PT_ENTRY_BYTES,
+  SCRATCH_SRC_VA,
+} from "../layout.js";
 import { F } from "../vm/pagetable.js";
 import type { Vm } from "../vm/vm.js";
 
@@ -62,10 +70,16 @@ export class Processes {
     const cpu = env.cpu;
     const pt = this.vm.pt;
     if (!Number.isInteger(child) || child === env.id) return Result.Invalid;
-    // Entries below APP_LIMIT are the application's: the table is sorted, so a prefix.
-    const total = pt.count();
-    let n = 0;
-    while (n < total && pt.word0(n) >>> 12 < APP_LIMIT >>> 12) n++;
+    // Entries below APP_LIMIT are the application's: the table is sorted, so a prefix,
+    // whose end the binary search finds.
+    const end = pt.find(APP_LIMIT >>> 12);
+    const n = end >= 0 ? end : -end - 1;
+    // An alias shares its source's frame; copy-on-write would split them (frames are not
+    // reference-counted), so a process holding one cannot fork. Checked before any change.
+    for (let i = 0; i < n; i++) {
+      run(cpu, "exos.fork.check");
+      if ((pt.word0(i) & F.ALIAS) !== 0) return Result.Busy;
+    }
     const pages = Math.max(1, Math.ceil(n / ENTRIES_PER_PAGE));
     const header = this.windows.create(child, false);
     if (typeof header === "number") return header;
@@ -117,44 +131,97 @@ export class Processes {
   /**
    * Child side of fork: installs the image the parent granted (header capability `cap`).
    * The child's application region must be empty. Returns the parent's pid.
+   *
+   * Each image page is read through a guaranteed window (SCRATCH_SRC_VA) while it is copied
+   * into the table: the copy cannot fault, so the library's refill handler never searches
+   * the table while its entries are being moved.
    */
   acceptFork(cap: number): number {
-    const cpu = this.env.cpu;
+    const env = this.env;
+    const cpu = env.cpu;
     const pt = this.vm.pt;
     if (pt.count() > 0 && pt.word0(0) >>> 12 < APP_LIMIT >>> 12) return Result.Busy;
     const h = this.windows.attach(cap, false);
     if (h < 0) return h;
     const n = cpu.load32(h + H_COUNT);
     const pages = cpu.load32(h + H_PAGES);
-    if (
+    const caps: number[] = [];
+    let bad =
       cpu.load32(h + H_MAGIC) !== FORK_MAGIC ||
       pages > 64 ||
       n > pages * ENTRIES_PER_PAGE ||
-      pt.count() + n > pt.capacity
-    ) {
+      pt.count() + n > pt.capacity;
+    for (let p = 0; !bad && p < pages; p++) {
+      caps.push(cpu.load32(h + H_CAPS + p * 4));
+      if (env.frameOf(caps[p]!) < 0) bad = true;
+    }
+    for (let p = 0, last = (APP_BASE >>> 12) - 1; !bad && p < pages; p++) {
+      last = this.#checkImagePage(
+        caps[p]!,
+        Math.min(ENTRIES_PER_PAGE, n - p * ENTRIES_PER_PAGE),
+        last,
+      );
+      if (last < 0) bad = true;
+    }
+    if (bad) {
       this.windows.release(h);
       return Result.Invalid;
     }
-    const mapped: number[] = [];
-    for (let p = 0; p < pages; p++) {
-      const va = this.windows.attach(cpu.load32(h + H_CAPS + p * 4), false);
-      if (va < 0) {
-        for (const m of mapped) this.windows.release(m);
-        this.windows.release(h);
-        return va;
-      }
-      mapped.push(va);
-    }
     // The image's entries all sort before the windows: insert them at the front, page by page.
+    let inserted = 0;
     for (let p = 0; p < pages; p++) {
       const k = Math.min(ENTRIES_PER_PAGE, n - p * ENTRIES_PER_PAGE);
-      if (k > 0) pt.insertImage(p * ENTRIES_PER_PAGE, mapped[p]!, k);
+      if (k <= 0) break;
+      const r = env.guarantee(SCRATCH_SRC_VA, caps[p]!, 0);
+      if (r < 0) {
+        if (inserted > 0) pt.removeRun(0, inserted);
+        this.windows.release(h);
+        return r;
+      }
+      pt.insertImage(inserted, SCRATCH_SRC_VA, k, (w0) => this.#sanitise(w0));
+      env.tlbDelete(SCRATCH_SRC_VA);
+      inserted += k;
     }
     const ppid = cpu.load32(h + H_PPID);
     cpu.store32(GLOBALS_VA + G_PPID, ppid);
-    for (const m of mapped) this.windows.release(m);
     this.windows.release(h);
     return ppid;
+  }
+
+  /**
+   * Checks `k` entries of an image page before anything changes: vpns strictly increasing
+   * from above `last`, all inside the application region. Returns the last vpn, or -1.
+   * (Flags are not trusted either: `#sanitise` rewrites them as the child may hold them.)
+   */
+  #checkImagePage(cap: number, k: number, last: number): number {
+    const env = this.env;
+    if (k <= 0) return last;
+    if (env.guarantee(SCRATCH_SRC_VA, cap, 0) < 0) return -1;
+    let prev = last;
+    for (let j = 0; j < k; j++) {
+      run(env.cpu, "exos.fork.accept.check");
+      const vpn = env.cpu.load32(SCRATCH_SRC_VA + j * PT_ENTRY_BYTES) >>> 12;
+      if (vpn <= prev || vpn >= APP_LIMIT >>> 12) {
+        prev = -1;
+        break;
+      }
+      prev = vpn;
+    }
+    env.tlbDelete(SCRATCH_SRC_VA);
+    return prev;
+  }
+
+  /**
+   * The flags a child may hold for an image entry, whatever the image says: protection,
+   * demand-zero, and a present frame only as a foreign, read-only, copy-on-write grant (so
+   * `unmap` never frees a frame through a name the image chose).
+   */
+  #sanitise(w0: number): number {
+    run(this.env.cpu, "exos.fork.accept.flags");
+    let f = w0 & (F.READ | F.WRITE | F.MAXWRITE | F.ZERO | F.PRESENT);
+    if ((f & F.PRESENT) !== 0)
+      f = (f & ~F.ZERO) | F.FOREIGN | F.CAPRO | ((f & F.MAXWRITE) !== 0 ? F.COW : 0);
+    return ((w0 & ~0xfff) | f) >>> 0;
   }
 
   #abandon(image: number[], code: number): number {

@@ -180,6 +180,83 @@ describe("stride scheduling at application level", () => {
   });
 });
 
+describe("stride with a member parked in a protected control transfer", () => {
+  it("keeps the member (a busy target is not a dead one) and serves it again afterwards", () => {
+    const w = world({ policy: { sliceCycles: SLICE } });
+    const ps = [w.spawn(), w.spawn(), w.spawn()];
+    const srv = w.spawn({ noSlices: true });
+    // The server answers only after several slices of work.
+    expect(
+      srv.env.setEntry("sync", function* (caller: number) {
+        for (let i = 0; i < 12; i++) {
+          srv.env.cpu.exec(SLICE / 2, "test.work");
+          yield* srv.env.safepoint();
+        }
+        yield* srv.env.pct(caller, "sync");
+      }),
+    ).toBe(Result.Ok);
+    const g = ps[0]!.stride.create();
+    const vas = [g];
+    for (const p of ps.slice(1)) vas.push(p.stride.attach(ps[0]!.stride.share(g, p.env.id)));
+    [3, 2, 1].forEach((t, i) => {
+      const p = ps[i]!;
+      expect(typeof p.stride.join(vas[i]!, t)).toBe("object");
+      expect(p.vm.map(COUNTERS, 1)).toBe(Result.Ok);
+    });
+    ps[0]!.sched.spawn(counter(ps[0]!, COUNTERS, 100));
+    ps[1]!.sched.spawn(counter(ps[1]!, COUNTERS, 100));
+    // The 1-ticket member calls the slow server once, early, then counts.
+    const c = ps[2]!;
+    let afterCall = -1;
+    c.sched.spawn(function* () {
+      const cpu = c.env.cpu;
+      for (let i = 0; i < 20; i++) {
+        cpu.exec(100, "test.work");
+        yield* c.sched.safepoint();
+      }
+      expect(yield* c.env.pct(srv.env.id, "sync")).toBe(Result.Ok);
+      afterCall = cpu.now;
+      yield* counter(c, COUNTERS, 100)();
+    });
+    w.aegis.run({ untilCycle: 400 * SLICE });
+    expect(w.aegis.deaths).toEqual([]);
+    expect(afterCall).toBeGreaterThan(0);
+    // Every member is still in the group (a dropped one would read -1).
+    const groupPa = physOf(w, ps[0]!, g);
+    for (let i = 0; i < 3; i++)
+      expect(w.aegis.machine.memory.read32(groupPa + 16 + i * 16) | 0).toBe(ps[i]!.env.id);
+    // And the member that was parked gets its share again.
+    const counts = ps.map((p) => w.aegis.machine.memory.read32(physOf(w, p, COUNTERS)));
+    expect(counts[2]! / counts[1]!).toBeGreaterThan(0.3);
+  });
+});
+
+describe("stride with a late joiner", () => {
+  it("starts the newcomer at the group's virtual time: it does not take every slice", () => {
+    const w = world({ policy: { sliceCycles: SLICE } });
+    const ps = [w.spawn(), w.spawn(), w.spawn()];
+    const g = ps[0]!.stride.create();
+    const vas = [g];
+    for (const p of ps.slice(1)) vas.push(p.stride.attach(ps[0]!.stride.share(g, p.env.id)));
+    for (const p of ps) {
+      expect(p.vm.map(COUNTERS, 1)).toBe(Result.Ok);
+      p.sched.spawn(counter(p, COUNTERS, 100));
+    }
+    expect(typeof ps[0]!.stride.join(vas[0]!, 1)).toBe("object");
+    expect(typeof ps[1]!.stride.join(vas[1]!, 1)).toBe("object");
+    w.aegis.run({ untilCycle: 150 * SLICE });
+    const read = () => ps.map((p) => w.aegis.machine.memory.read32(physOf(w, p, COUNTERS)));
+    const before = read();
+    expect(typeof ps[2]!.stride.join(vas[2]!, 1)).toBe("object");
+    w.aegis.run({ untilCycle: 240 * SLICE });
+    const after = read();
+    const delta = after.map((c, i) => c - before[i]!);
+    const total = delta.reduce((x, y) => x + y, 0);
+    for (const d of delta) expect(Math.abs(d / total - 1 / 3)).toBeLessThan(0.08);
+    expect(w.aegis.deaths).toEqual([]);
+  });
+});
+
 /** The physical address behind `va` in `os` (test inspection, uncharged). */
 function physOf(w: ReturnType<typeof world>, os: ExosApi, va: number): number {
   const m = w.aegis.inspect(os.env).mappings.find((x) => x.vpn === va >>> 12);

@@ -40,12 +40,22 @@ export class StrideMember {
     const cpu = this.env.cpu;
     const n = cpu.load32(this.groupVa + G_COUNT);
     if (n >= STRIDE_MAX_MEMBERS) return Result.NoSlot;
+    // A newcomer starts one stride after the least pass of the live members (the group's
+    // virtual time), not at zero: else it would take every slice until it caught up.
+    let least = 0;
+    for (let i = 0; i < n; i++) {
+      const o = this.groupVa + G_MEMBERS + i * M_BYTES;
+      run(cpu, "exos.stride.scan");
+      if ((cpu.load32(o) | 0) < 0) continue;
+      const pass = cpu.load32(o + 12) >>> 0;
+      if (least === 0 || pass < least) least = pass;
+    }
     const m = this.groupVa + G_MEMBERS + n * M_BYTES;
     const stride = Math.floor(STRIDE1 / tickets);
     cpu.store32(m, this.env.id);
     cpu.store32(m + 4, tickets);
     cpu.store32(m + 8, stride);
-    cpu.store32(m + 12, stride);
+    cpu.store32(m + 12, least + stride);
     cpu.store32(this.groupVa + G_COUNT, n + 1);
     this.sched.setSliceHook(() => this.#decide());
     return Result.Ok;
@@ -62,7 +72,8 @@ export class StrideMember {
         cpu.store32(g + G_CHOSEN, -1);
         return; // a donor picked us: run the rest of its slice
       }
-      const n = cpu.load32(g + G_COUNT);
+      // The page is shared: a member may have scribbled the count. Bound it to the page.
+      const n = Math.min(cpu.load32(g + G_COUNT) >>> 0, STRIDE_MAX_MEMBERS);
       let best = -1;
       let bestPass = 0;
       for (let i = 0; i < n; i++) {
@@ -86,9 +97,21 @@ export class StrideMember {
       cpu.store32(g + G_CHOSEN, target);
       this.donated++;
       const r = yield* this.sched.yieldTo(target);
+      run(cpu, "exos.yield.check");
       if (r < 0) {
-        cpu.store32(m, -1); // the member is gone: drop it
+        run(cpu, "exos.yield.refused");
         cpu.store32(g + G_CHOSEN, -1);
+        if (r === Result.NoEnv) {
+          cpu.store32(m, -1); // the member is gone: drop it
+          continue;
+        }
+        // Busy (parked in a transfer): like a blocked client it is not runnable now, so it
+        // lets this turn pass (its pass stays advanced: no burst of catch-up when it comes
+        // back) and this member keeps the slice. (Choosing again could loop for as long
+        // as a member with a scribbled stride of 0 stays parked.)
+        this.donated--;
+        this.kept++;
+        return;
       }
     }
   }

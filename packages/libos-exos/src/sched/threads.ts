@@ -168,6 +168,38 @@ export class Scheduler {
     return res;
   }
 
+  /**
+   * Gives the rest of the slice up (the next position of the slice vector starts), saving
+   * and restoring the running thread's callee-saved registers around it as `yieldTo` does.
+   * The fallback when a directed yield is refused because its target is busy.
+   */
+  *yieldSlice(): Generator<unknown, number, unknown> {
+    const cpu = this.env.cpu;
+    run(cpu, "exos.sched.yieldSlice");
+    if (this.#current < 0) return yield* this.env.yieldSlice();
+    const area = THREAD_CTX_VA + this.#current * THREAD_CTX_BYTES;
+    for (const r of CALLEE_SAVED) cpu.store32(area + r * 4, cpu.reg(r));
+    const res = yield* this.env.yieldSlice();
+    for (const r of CALLEE_SAVED) cpu.setReg(r, cpu.load32(area + r * 4));
+    return res;
+  }
+
+  /**
+   * Waits for `peer` (a pipe's other end): a directed yield to it, or, when the kernel
+   * refuses that because the peer is busy (parked in a protected control transfer), the
+   * rest of the slice given up. Returns false only when the peer is gone (or this code
+   * cannot block at all), so that callers report end of file or a broken pipe.
+   */
+  *waitFor(peer: number): Generator<unknown, boolean, unknown> {
+    const cpu = this.env.cpu;
+    const r = yield* this.yieldTo(peer);
+    run(cpu, "exos.yield.check");
+    if (r >= 0) return true;
+    run(cpu, "exos.yield.refused");
+    if (r === Result.NoEnv) return false;
+    return (yield* this.yieldSlice()) >= 0;
+  }
+
   // ---- the slice loop -----------------------------------------------------------------
 
   #onEndOfSlice(): void {

@@ -26,6 +26,8 @@ export const F = {
   MAXWRITE: 0x080,
   /** The capability held only allows reading (a grant with Read only). */
   CAPRO: 0x100,
+  /** A second address of one of our frames (`alias`): it shares the source's capability name. */
+  ALIAS: 0x200,
 } as const;
 
 /**
@@ -104,10 +106,11 @@ export class PageTable {
   }
 
   /**
-   * Inserts `k` entries copied from `src` (same 8-byte format, sorted, vpns absent from the
-   * table and all below the entry at `at`) at insertion point `at`.
+   * Inserts `k` entries read from `src` (same 8-byte format, sorted, vpns absent from the
+   * table and all below the entry at `at`) at insertion point `at`, each first word passed
+   * through `flags` (the caller's rewrite of the flags it does not trust).
    */
-  insertImage(at: number, src: number, k: number): boolean {
+  insertImage(at: number, src: number, k: number, flags: (w0: number) => number): boolean {
     const cpu = this.cpu;
     const n = this.count();
     if (n + k > this.capacity) return false;
@@ -116,8 +119,12 @@ export class PageTable {
       cpu.copy(PT_VA + (j + k) * PT_ENTRY_BYTES, PT_VA + j * PT_ENTRY_BYTES, PT_ENTRY_BYTES);
       run(cpu, "exos.pt.move.step");
     }
-    cpu.copy(PT_VA + at * PT_ENTRY_BYTES, src, k * PT_ENTRY_BYTES);
-    runN(cpu, "exos.pt.move.step", k);
+    for (let j = 0; j < k; j++) {
+      const e = PT_VA + (at + j) * PT_ENTRY_BYTES;
+      cpu.store32(e, flags(cpu.load32(src + j * PT_ENTRY_BYTES) >>> 0));
+      cpu.store32(e + 4, cpu.load32(src + j * PT_ENTRY_BYTES + 4));
+      run(cpu, "exos.pt.move.step");
+    }
     cpu.store32(GLOBALS_VA + G_PT_COUNT, n + k);
     return true;
   }

@@ -24,6 +24,7 @@ import {
   REFILL_SAVE_SLOT,
   SAVE_LIVE_BYTES,
   SAVE_SLOT_BYTES,
+  SCRATCH_SRC_VA,
   SCRATCH_VA,
 } from "../layout.js";
 import type { ExosPolicy } from "../policy.js";
@@ -110,6 +111,8 @@ export class Vm {
     cowCopies: 0,
     lastFaultVa: 0,
   };
+  /** Capability names of the library's own pages (set at boot; never change after). */
+  readonly #libraryCaps: number[] = [];
   #faultHandler: FaultHandler | null = null;
   #segvHandler: FaultHandler | null = null;
 
@@ -158,7 +161,21 @@ export class Vm {
     if (cap < 0) return cap;
     const r = this.env.guarantee(va, cap, 1);
     if (r < 0) return r;
+    this.#libraryCaps.push(cap);
     return cap;
+  }
+
+  /**
+   * Whether `cap` is the name of one of the library's own pages (globals, page table,
+   * thread contexts). A peer may send such a name as "a page I share with you"; mapping it
+   * would let the application write the library's state believing it shared memory.
+   */
+  #isLibraryCap(cap: number): boolean {
+    for (const c of this.#libraryCaps) {
+      run(this.env.cpu, "exos.vm.libcap");
+      if (c === cap) return true;
+    }
+    return false;
   }
 
   // ---- application API ----------------------------------------------------------------
@@ -172,7 +189,13 @@ export class Vm {
     return this.pt.insertRun(at, va >>> 12, pages, flags, 0) ? Result.Ok : Result.NoMemory;
   }
 
-  /** Unmaps `pages` pages at `va` (all must be mapped); frees the frames the library owns. */
+  /**
+   * Unmaps `pages` pages at `va` (all must be mapped); frees the frames the library owns.
+   * A frame still shared copy-on-write with a fork child is not freed (frames are not
+   * reference-counted: the child may not have copied it yet). Capabilities received from
+   * others are never dropped: their names came from a peer, which may have named one this
+   * process uses elsewhere (dropping it would remove those mappings too).
+   */
   unmap(va: number, pages: number): number {
     if (!this.#userRange(va, pages)) return Result.Invalid;
     const i = this.#mappedRun(va >>> 12, pages);
@@ -182,7 +205,7 @@ export class Vm {
       const w0 = this.pt.word0(i + j);
       if ((w0 & F.PRESENT) !== 0) {
         this.env.tlbDelete(va + j * PAGE_BYTES);
-        if ((w0 & F.FOREIGN) === 0) this.env.freeFrame(this.pt.cap(i + j));
+        if ((w0 & (F.FOREIGN | F.COW)) === 0) this.env.freeFrame(this.pt.cap(i + j));
       }
       run(this.env.cpu, "exos.vm.unmap.step");
     }
@@ -199,12 +222,10 @@ export class Vm {
     if ((prot & 2) !== 0 && (w & F.MAXWRITE) === 0) return Result.Rights;
     const at = this.#freeRunAt(va >>> 12, 1);
     if (at < 0) return at;
-    if ((w & F.ZERO) !== 0) {
-      const r = this.#zeroFill(src, srcVa & ~PAGE_MASK, w);
-      if (r < 0) return r;
-      w = this.pt.word0(src);
-    }
-    const flags = F.PRESENT | F.FOREIGN | protFlags(prot) | (prot & 2 ? F.MAXWRITE : 0);
+    const r = this.#ownFrame(src, srcVa & ~PAGE_MASK, w);
+    if (r < 0) return r;
+    w = this.pt.word0(src);
+    const flags = F.PRESENT | F.FOREIGN | F.ALIAS | protFlags(prot) | (prot & 2 ? F.MAXWRITE : 0);
     // The source moved up by one if the alias sorts before it; its cap is unchanged.
     const cap = this.pt.cap(src);
     return this.pt.insertRun(at, va >>> 12, 1, flags, cap) ? Result.Ok : Result.NoMemory;
@@ -218,13 +239,10 @@ export class Vm {
     if (!this.#userRange(va, 1)) return Result.Invalid;
     const i = this.pt.find(va >>> 12);
     if (i < 0) return Result.Invalid;
-    let w = this.pt.word0(i);
+    const w = this.pt.word0(i);
     if (writable && (w & F.MAXWRITE) === 0) return Result.Rights;
-    if ((w & F.ZERO) !== 0) {
-      const r = this.#zeroFill(i, va & ~PAGE_MASK, w);
-      if (r < 0) return r;
-      w = this.pt.word0(i);
-    }
+    const r = this.#ownFrame(i, va & ~PAGE_MASK, w);
+    if (r < 0) return r;
     return this.env.grant(
       this.pt.cap(i),
       target,
@@ -232,11 +250,15 @@ export class Vm {
     );
   }
 
-  /** Maps a frame granted to this environment (capability `cap`) at `va`. */
+  /**
+   * Maps a frame granted to this environment (capability `cap`) at `va`. Busy for the name
+   * of one of the library's own pages.
+   */
   mapShared(va: number, cap: number, writable: boolean): number {
     if (!this.#userRange(va, 1)) return Result.Invalid;
     const frame = this.env.frameOf(cap);
     if (frame < 0) return frame;
+    if (this.#isLibraryCap(cap)) return Result.Busy;
     const at = this.#freeRunAt(va >>> 12, 1);
     if (at < 0) return at;
     const flags = F.PRESENT | F.FOREIGN | F.READ | (writable ? F.WRITE | F.MAXWRITE : F.CAPRO);
@@ -354,7 +376,8 @@ export class Vm {
       w = this.pt.word0(i);
     }
     if (write && (w & F.COW) !== 0) {
-      if (this.#cowCopy(i, page, w) < 0) return this.#deliver(save, va, write, FaultKind.NoMemory);
+      if (this.#cowCopy(i, page, w, true) < 0)
+        return this.#deliver(save, va, write, FaultKind.NoMemory);
       return this.#restore(save, Resume.Retry);
     }
     // A first store marks the page dirty. Without dirty tracking, any writable page that is
@@ -505,25 +528,46 @@ export class Vm {
     return Result.Ok;
   }
 
-  /** Copy-on-write: copies the shared frame into a new one of ours, then maps it writable. */
-  #cowCopy(i: number, page: number, w: number): number {
+  /**
+   * Copy-on-write: copies the shared frame into a new one of ours and maps it as the page's
+   * protection allows (writable at once after a store, `dirty`). Both frames are reached
+   * through guaranteed windows during the copy, so it cannot fault into this handler again
+   * (a nested refill would reuse the save slot that holds the application's registers).
+   */
+  #cowCopy(i: number, page: number, w: number, dirty: boolean): number {
     const env = this.env;
     const cap = env.allocFrame();
     if (cap < 0) return cap;
     const old = this.pt.cap(i);
-    let r = env.tlbWrite(SCRATCH_VA, cap, 1);
-    if (r >= 0) r = env.tlbWrite(page, old, 0);
+    let r = env.guarantee(SCRATCH_VA, cap, 1);
+    if (r >= 0) r = env.guarantee(SCRATCH_SRC_VA, old, 0);
     if (r < 0) {
+      env.tlbDelete(SCRATCH_VA);
       env.freeFrame(cap);
       return r;
     }
-    env.cpu.copy(SCRATCH_VA, page, PAGE_BYTES);
+    env.cpu.copy(SCRATCH_VA, SCRATCH_SRC_VA, PAGE_BYTES);
     env.tlbDelete(SCRATCH_VA);
+    env.tlbDelete(SCRATCH_SRC_VA);
     run(env.cpu, "exos.vm.cow");
+    const nw = (w & ~(F.COW | F.FOREIGN | F.CAPRO)) | (dirty ? F.DIRTY : 0);
     this.pt.setCap(i, cap);
-    this.pt.setWord0(i, (w & ~(F.COW | F.FOREIGN | F.CAPRO)) | F.DIRTY);
+    this.pt.setWord0(i, nw);
     this.stats.cowCopies++;
-    return env.tlbWrite(page, cap, 1);
+    if ((nw & F.READ) === 0) return env.tlbDelete(page);
+    return env.tlbWrite(page, cap, this.#writable(nw));
+  }
+
+  /**
+   * Before a frame gets a second name (an alias, a grant): a demand-zero page gets its
+   * frame, and a copy-on-write page its private copy (else the second name would keep the
+   * old frame after the next store, or let another party write a frame a fork relative
+   * reads).
+   */
+  #ownFrame(i: number, page: number, w: number): number {
+    if ((w & F.ZERO) !== 0) return this.#zeroFill(i, page, w);
+    if ((w & F.COW) !== 0) return this.#cowCopy(i, page, w, false);
+    return Result.Ok;
   }
 
   // ---- argument checks ----------------------------------------------------------------
