@@ -55,6 +55,7 @@ describe("the Aegis object (privileged)", () => {
     expect(() => new Aegis({ policy: { stlbEntries: 1000 } })).toThrow(/power of two/);
     expect(() => new Aegis({ policy: { sliceCycles: -1 } })).toThrow(/non-negative integer/);
     expect(() => new Aegis({ policy: { maxEnvironments: 64 } })).toThrow(/63/);
+    expect(() => new Aegis({ policy: { maxExceptionDepth: 1e9 } })).toThrow(/maxExceptionDepth/);
   });
 
   it("policy defaults follow the profile's clock", () => {

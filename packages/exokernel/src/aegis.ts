@@ -83,12 +83,25 @@ export class Aegis {
 
   /** Creates an environment for `libos` and boots it; returns the handle and the libOS's API. */
   boot<O, A>(libos: LibOS<O, A>, options: O): { env: EnvHandle; api: A } {
-    if (libos === null || typeof libos !== "object" || typeof libos.boot !== "function") {
+    // Each field of the libOS object is read once.
+    const bootFn: unknown = libos !== null && typeof libos === "object" ? libos.boot : undefined;
+    if (typeof bootFn !== "function") {
       throw new ArgumentError("boot needs a LibOS: { name, boot(env, options) }");
     }
-    const env = this.createEnvironment({ name: String(libos.name) });
+    const libName: unknown = libos.name;
+    const name = typeof libName === "string" ? libName : "libos";
+    const env = this.createEnvironment({ name });
+    const k = this.#k;
+    const rec = this.#env(env);
     try {
-      return { env, api: libos.boot(env, options) };
+      // The boot function runs as its env (as a set-up call does): a handle of another env
+      // that it holds is refused, as at any time another env runs. An exit unwinds it.
+      const api = k.runAs(
+        rec,
+        () => (bootFn as LibOS<O, A>["boot"]).call(libos, env, options),
+        () => undefined as A,
+      );
+      return { env, api };
     } catch (e) {
       // A libOS that fails to boot leaves nothing behind.
       if (env.alive) this.destroy(env, "boot failed");
@@ -288,5 +301,9 @@ function validatePolicy(p: Policy): Policy {
     throw new ConfigError("policy.sliceVectorLength >= 1 and capSlots in [1, 4096]");
   }
   if (p.maxEnvironments > 63) throw new ConfigError("policy.maxEnvironments <= 63");
+  // The machine treats 256 nested exceptions as a kernel bug: the kernel's bound stays far below.
+  if (p.maxExceptionDepth < 1 || p.maxExceptionDepth > 64) {
+    throw new ConfigError("policy.maxExceptionDepth must be in [1, 64]");
+  }
   return Object.freeze({ ...p });
 }

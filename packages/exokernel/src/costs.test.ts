@@ -1,6 +1,7 @@
+import { readFileSync } from "node:fs";
 import { type AttributionReport, attributionBetween } from "@exolab/machine/privileged";
 import { describe, expect, it } from "vitest";
-import { ExcCode, Reg, Resume, type Thread } from "./index.js";
+import { EXAMPLE_LIBOS_COSTS, ExcCode, Reg, Resume, type Thread } from "./index.js";
 import { Aegis, COSTS } from "./kernel.js";
 
 /**
@@ -60,6 +61,7 @@ describe("pinned cycle paths (dec5000_125)", () => {
       regRestore: 4,
       trapExit: 1,
     });
+    expect(r.byOwnerKind).toMatchObject({ kernel: 37, libos: 2 });
     report.push(`null syscall (stack): ${r.totalCycles} cycles = ${micros(r.totalCycles)} us`);
   });
 
@@ -230,5 +232,19 @@ describe("pinned cycle paths (dec5000_125)", () => {
   it("report", () => {
     console.log(report.join("\n"));
     expect(COSTS.pctSync.instructions + 1).toBe(30);
+  });
+});
+
+describe("every label of costs.ts is documented", () => {
+  it("has a source and a row in COSTS.md", () => {
+    const md = readFileSync(new URL("../COSTS.md", import.meta.url), "utf8");
+    for (const e of [...Object.values(COSTS), ...Object.values(EXAMPLE_LIBOS_COSTS)]) {
+      expect(e.source.length, e.label).toBeGreaterThan(8);
+      expect(Number.isInteger(e.instructions) && e.instructions > 0, e.label).toBe(true);
+      expect(
+        md.includes(`\`${e.label}\``) || md.includes(`/ \`${e.label.split(".").pop()}\``),
+        e.label,
+      ).toBe(true);
+    }
   });
 });

@@ -87,6 +87,11 @@ export const COSTS = Object.freeze({
     6,
     "counted per binding: compute STLB index, compare tag, clear; tlbp/tlbwi charged",
   ),
+  saveAreas: cost(
+    "aegis.mem.saveAreas",
+    2,
+    "counted per guaranteed mapping made or removed: load its save-area flag, branch (the save-area table is host-side)",
+  ),
   grant: cost(
     "aegis.sys.grant",
     16,

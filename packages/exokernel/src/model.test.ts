@@ -13,7 +13,16 @@
  * - the kernel's state stays sane (exception depth 0), the honest envs' work completes,
  *   and at least 30% of the calls succeed (a kernel that refuses everything fails).
  *
- * Budget: FC_NUM_RUNS (default 40) sequences of up to 120 commands; FC_LONG=1 runs 1000.
+ * The machine runs between commands ("tick": one slice): the honest envs have a slice
+ * each and a worker thread that yields at safepoints; a hostile env may install a thread
+ * that never yields ("spin"), which the kernel must destroy for excess time (the only
+ * death the model accepts during a tick, and never of an honest env). An honest worker
+ * also runs queued "cross" probes: calls through another env's handle and CPU view while
+ * it runs, which must be refused and charge nothing. Ill-typed arguments include objects
+ * with getters and proxies, whose traps must never run. Every refusal the commands aim at
+ * (BadCap, Stale, Rights, NoEnv, Busy, NotOwner, NoSlot, Invalid…) must actually occur.
+ *
+ * Budget: FC_NUM_RUNS (default 60) sequences of 20 to 120 commands; FC_LONG=1 runs 1000.
  * FC_SEED replays a seed; fast-check prints the seed and path of any failure.
  */
 import fc from "fast-check";
@@ -22,12 +31,16 @@ import {
   DeadEnvironmentError,
   type EnvHandle,
   ExcCode,
+  NotRunningError,
   Reg,
   Result,
   Resume,
   type RevokeRequest,
+  resultName,
+  type Thread,
 } from "./index.js";
 import { Aegis } from "./kernel.js";
+import { hostileValues } from "./test-util.js";
 
 const FRAMES = 64;
 const RESERVED = 16;
@@ -37,12 +50,17 @@ const SENTINEL = 0xdeadbeef | 0;
 const HONEST = [0, 1];
 const SLICES = 8;
 const MAX_GUARANTEED = 4;
+const SLICE_CYCLES = 2000;
+/** Worker iterations each honest env must complete by the end of a sequence. */
+const HONEST_WORK = 20;
 
 type CapRef =
   | { k: "own"; i: number }
   | { k: "other"; env: number; i: number }
   | { k: "forged"; v: number }
-  | { k: "wrongGen"; i: number };
+  | { k: "wrongGen"; i: number }
+  /** A live name of its own that lacks some right (a copy granted with fewer rights). */
+  | { k: "weak"; i: number };
 
 type Cmd =
   | { op: "alloc"; a: number; frame: number }
@@ -57,6 +75,8 @@ type Cmd =
   | { op: "revoke"; a: number; count: number }
   | { op: "tick" }
   | { op: "destroy"; a: number }
+  | { op: "spin"; a: number }
+  | { op: "cross"; a: number; t: number }
   | { op: "null"; a: number };
 
 // ---- generators --------------------------------------------------------------------------
@@ -80,10 +100,14 @@ const capRef: fc.Arbitrary<CapRef> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("wrongGen" as const), i: fc.nat(20) }) },
+  { weight: 4, arbitrary: fc.record({ k: fc.constant("weak" as const), i: fc.nat(20) }) },
 );
 const va = fc.oneof(
   { weight: 10, arbitrary: fc.constantFrom(...VPNS.map((v) => v << 12)) },
-  { weight: 1, arbitrary: fc.constantFrom(0x10004, 0x80000000, 0xfffff000, -4096, 0x7fffffff) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(0x10004, 0x80000000, 0xfffff000, -4096, 0x7fffffff, SAVE_VA),
+  },
 );
 const vpnIdx = fc.nat(VPNS.length - 1);
 
@@ -106,7 +130,7 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant("free" as const), a: actor, cap: capRef }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("drop" as const), a: actor, cap: capRef }) },
   {
-    weight: 3,
+    weight: 6,
     arbitrary: fc.record({
       op: fc.constant("grant" as const),
       a: actor,
@@ -152,8 +176,8 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
     arbitrary: fc.record({
       op: fc.constant("ill" as const),
       a: actor,
-      call: fc.nat(7),
-      value: fc.nat(8),
+      call: fc.nat(9),
+      value: fc.nat(18),
     }),
   },
   {
@@ -167,6 +191,15 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant("tick" as const) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("null" as const), a: actor }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("destroy" as const), a: hostileActor }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("spin" as const), a: hostileActor }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("cross" as const),
+      a: fc.constantFrom(...HONEST),
+      t: actor,
+    }),
+  },
 );
 
 // ---- the model ---------------------------------------------------------------------------
@@ -187,17 +220,22 @@ interface MEnv {
   caps: Map<number, MCap>;
   issued: number[];
   maps: Map<number, MMap>;
-  saveFrame: number;
-  saveGen: number;
   slices: Set<number>;
   wanted: Set<number>;
   repossessed: number[];
+  /** It installed a start-of-slice thread that never yields. */
+  spins: boolean;
 }
 
 class Model {
   readonly owner = new Map<number, number>();
   readonly gen = new Map<number, number>();
   readonly mem = new Map<number, number>();
+  /**
+   * Frames whose first word the kernel may have written as a save area (t0 on a dispatch):
+   * every frame that was a live save area at some step, until the model next stores there.
+   */
+  readonly saveWritten = new Set<number>();
   readonly envs: MEnv[] = [];
   readonly vector: number[] = new Array(SLICES).fill(-1);
 
@@ -224,6 +262,7 @@ class Model {
     this.owner.delete(frame);
     this.gen.set(frame, this.g(frame) + 1);
     this.mem.delete(frame);
+    this.saveWritten.delete(frame);
     for (const e of this.envs) {
       for (const [vpn, m] of e.maps) if (m.frame === frame) e.maps.delete(vpn);
     }
@@ -240,8 +279,19 @@ class Model {
     e.alive = false;
   }
 
+  /** The save area is usable while SAVE_VA holds a writable guaranteed mapping. */
   saveLive(e: MEnv): boolean {
-    return this.g(e.saveFrame) === e.saveGen;
+    const mm = e.maps.get(SAVE_VA >>> 12);
+    return mm?.g === true && mm.w;
+  }
+
+  /** The frames the kernel may write t0..t2 into (live save areas). */
+  saveFrames(): Set<number> {
+    const out = new Set<number>();
+    for (const e of this.envs) {
+      if (e.alive && this.saveLive(e)) out.add(e.maps.get(SAVE_VA >>> 12)!.frame);
+    }
+    return out;
   }
 
   gcount(e: MEnv): number {
@@ -259,6 +309,16 @@ interface World {
   model: Model;
   calls: number;
   successes: number;
+  /** Worker iterations done by each honest env. */
+  work: number[];
+  /** Probes each honest worker runs at its next iteration. */
+  probes: (() => void)[][];
+  probesRun: number;
+  /** Deaths by excess time of spinning envs. */
+  spinDeaths: number;
+  violations: string[];
+  /** How often each `op:result` occurred. */
+  seen: Map<string, number>;
 }
 
 function setup(): World {
@@ -269,10 +329,24 @@ function setup(): World {
       sliceVectorLength: SLICES,
       revokeDeadlineCycles: 1,
       maxGuaranteedPerEnv: MAX_GUARANTEED,
+      sliceCycles: SLICE_CYCLES,
     },
   });
   const model = new Model();
   const envs: EnvHandle[] = [];
+  const w: World = {
+    aegis,
+    envs,
+    model,
+    calls: 0,
+    successes: 0,
+    work: [0, 0],
+    probes: [[], []],
+    probesRun: 0,
+    spinDeaths: 0,
+    violations: [],
+    seen: new Map(),
+  };
   for (let i = 0; i < 4; i++) {
     const env = aegis.createEnvironment({ name: i < 2 ? `honest${i}` : `hostile${i}` });
     const save = env.allocFrame();
@@ -283,11 +357,10 @@ function setup(): World {
       caps: new Map([[save, { frame, gen: 0, rights: 7 }]]),
       issued: [save],
       maps: new Map([[SAVE_VA >>> 12, { frame, w: true, name: save, g: true }]]),
-      saveFrame: frame,
-      saveGen: 0,
       slices: new Set(),
       wanted: new Set(),
       repossessed: [],
+      spins: false,
     };
     model.owner.set(frame, i);
     model.envs.push(me);
@@ -316,8 +389,55 @@ function setup(): World {
     );
     env.onRevoke((_req: RevokeRequest) => {}); // never gives anything back
     envs.push(env);
+    if (HONEST.includes(i)) {
+      // Its home slice and a worker that yields at every safepoint.
+      expect(env.allocSlice(i)).toBe(i);
+      model.vector[i] = i;
+      me.slices.add(i);
+      env.onStartOfSlice(function* (): Thread {
+        for (;;) {
+          env.cpu.exec(300, "model.work");
+          w.work[i]!++;
+          for (const probe of w.probes[i]!.splice(0)) probe();
+          yield* env.safepoint();
+        }
+      });
+    }
   }
-  return { aegis, envs, model, calls: 0, successes: 0 };
+  return w;
+}
+
+/**
+ * A call through env t's handle and CPU view made by honest worker `a` while it runs:
+ * refused (Dead if t is dead), a NotRunningError (DeadEnvironmentError) from the view, and
+ * not one cycle charged.
+ */
+function crossProbe(w: World, a: number, t: number): () => void {
+  return () => {
+    const other = w.envs[t]!;
+    const me = w.envs[a]!;
+    const dead = !other.alive;
+    const before = me.cpu.now;
+    const want = t === a ? null : dead ? Result.Dead : Result.Refused;
+    const results = [other.allocFrame(), other.nullSyscall(), other.tlbDelete(0x10000)];
+    let thrown: unknown = null;
+    try {
+      other.cpu.store32(VPNS[0]! << 12, 1);
+    } catch (e) {
+      thrown = e;
+    }
+    const charged = me.cpu.now - before;
+    w.probesRun++;
+    if (t === a) return; // its own handle: allowed (the results are not modelled)
+    const okThrow = dead
+      ? thrown instanceof DeadEnvironmentError
+      : thrown instanceof NotRunningError;
+    if (results.some((r) => r !== want) || !okThrow || charged !== 0) {
+      w.violations.push(
+        `cross ${a}->${t}: ${JSON.stringify(results)} thrown=${String(thrown)} charged=${charged}`,
+      );
+    }
+  };
 }
 
 function pickName(w: World, a: number, ref: CapRef): number {
@@ -341,6 +461,13 @@ function pickWord(w: World, a: number, ref: CapRef): number {
     }
     case "forged":
       return ref.v;
+    case "weak": {
+      const m = w.model;
+      const list = [...e.caps]
+        .filter(([, c]) => c.rights !== 7 && m.g(c.frame) === c.gen)
+        .map(([n]) => n);
+      return list.length === 0 ? 4095 : list[ref.i % list.length]!;
+    }
     case "wrongGen": {
       const list = honest ? e.issued.slice(1) : e.issued;
       const n = list.length === 0 ? 4095 : list[ref.i % list.length]!;
@@ -349,40 +476,61 @@ function pickWord(w: World, a: number, ref: CapRef): number {
   }
 }
 
-const ILL_VALUES: unknown[] = [
-  Number.NaN,
-  1.5,
-  2 ** 40,
-  "3",
-  {},
-  [1],
-  null,
-  10n,
-  new Proxy({}, {}),
-];
+/** Hostile values (getters, proxies…); `undefined` would select allocFrame's default. */
+const HOSTILE = (() => {
+  const h = hostileValues();
+  return { values: h.values.filter((v) => v !== undefined && v !== null), reads: h.reads };
+})();
+
+/**
+ * After the machine ran: a spinning env may have been destroyed for excess time (nothing
+ * else may die, and never an honest env); every frame past its revocation deadline that
+ * its env still held was repossessed.
+ */
+function afterRun(w: World): void {
+  const m = w.model;
+  for (let i = 0; i < m.envs.length; i++) {
+    const e = m.envs[i]!;
+    if (!e.alive || w.envs[i]!.alive) continue;
+    const death = w.aegis.deaths.find((d) => d.envId === w.envs[i]!.id);
+    expect(HONEST.includes(i), `honest env ${i} died: ${death?.reason}`).toBe(false);
+    expect(e.spins, `env ${i} died without spinning: ${death?.reason}`).toBe(true);
+    expect(death?.reason).toMatch(/excess time/);
+    w.spinDeaths++;
+    m.destroy(i);
+  }
+  for (let i = 0; i < m.envs.length; i++) {
+    const e = m.envs[i]!;
+    if (!e.alive) continue;
+    for (const f of [...e.wanted]) {
+      if (m.owner.get(f) === i) {
+        m.freeFrame(f);
+        e.repossessed.push(f);
+      }
+    }
+    e.wanted.clear();
+  }
+  expect(w.violations).toEqual([]);
+}
 
 /** Runs one command on the kernel and the model; checks the result. */
 function step(w: World, c: Cmd): void {
   const m = w.model;
   if (c.op === "tick") {
-    w.aegis.run({ untilCycle: w.aegis.machine.now + 1000 });
-    for (let i = 0; i < m.envs.length; i++) {
-      const e = m.envs[i]!;
-      if (!e.alive) continue;
-      for (const f of [...e.wanted]) {
-        if (m.owner.get(f) === i) {
-          m.freeFrame(f);
-          e.repossessed.push(f);
-        }
-      }
-      e.wanted.clear();
-    }
+    w.aegis.run({ untilCycle: w.aegis.machine.now + SLICE_CYCLES });
+    afterRun(w);
+    return;
+  }
+  if (c.op === "cross") {
+    if (c.t !== c.a) w.probes[c.a]!.push(crossProbe(w, c.a, c.t));
     return;
   }
   const a = c.a;
   const env = w.envs[a]!;
   const e = m.envs[a]!;
   const honest = HONEST.includes(a);
+  // Honest envs never touch the mapping of their own save area.
+  if (honest && "va" in c && c.va === SAVE_VA) return;
 
   if (c.op === "load" || c.op === "store") {
     const vpn = VPNS[c.vpn]!;
@@ -405,12 +553,15 @@ function step(w: World, c: Cmd): void {
     if (c.op === "load") {
       const got = env.cpu.load32(vaddr) | 0;
       // A save area's words are written by the kernel on every dispatch: not modelled.
-      const saveArea = m.envs.some((x) => x.saveFrame === mp?.frame && m.saveLive(x));
+      const saveArea = mp !== undefined && m.saveWritten.has(mp.frame);
       const expected = mp === undefined ? SENTINEL : (m.mem.get(mp.frame) ?? 0);
       if (!saveArea) expect(got).toBe(expected | 0);
     } else {
       env.cpu.store32(vaddr, c.value);
-      if (mp?.w === true) m.mem.set(mp.frame, c.value);
+      if (mp?.w === true) {
+        m.mem.set(mp.frame, c.value);
+        if (!m.saveFrames().has(mp.frame)) m.saveWritten.delete(mp.frame);
+      }
     }
     return;
   }
@@ -536,6 +687,8 @@ function step(w: World, c: Cmd): void {
       break;
     }
     case "unslice": {
+      // Honest envs keep their home slice (their worker must finish its work).
+      if (honest && c.pos === a) return;
       got = env.freeSlice(c.pos);
       if (c.pos < 0 || c.pos >= SLICES) want = [Result.Invalid];
       else if (m.vector[c.pos] !== a) want = [Result.NotOwner];
@@ -546,7 +699,7 @@ function step(w: World, c: Cmd): void {
       break;
     }
     case "ill": {
-      const v = ILL_VALUES[c.value % ILL_VALUES.length] as number;
+      const v = HOSTILE.values[c.value % HOSTILE.values.length] as number;
       const calls = [
         () => env.allocFrame(v),
         () => env.frameOf(v),
@@ -556,7 +709,11 @@ function step(w: World, c: Cmd): void {
         () => env.tlbWrite(v, 0, 1),
         () => env.allocSlice(v),
         () => env.grant(0, 1, v),
+        () => env.exit(v),
+        () => env.setHandler(ExcCode.Ov, v as never, SAVE_VA + 32),
       ];
+      // A function proxy is a function: a valid (if odd) handler.
+      if (c.call % calls.length === 9 && typeof v === "function") return;
       got = calls[c.call % calls.length]!();
       want = [Result.Invalid];
       break;
@@ -577,15 +734,36 @@ function step(w: World, c: Cmd): void {
       m.destroy(a);
       return;
     }
+    case "spin": {
+      // A start-of-slice thread that never reaches a safepoint.
+      got = env.onStartOfSlice(function* (): Thread {
+        for (;;) env.cpu.exec(500, "model.spin");
+      });
+      onOk = () => {
+        e.spins = true;
+        // And a slice to spin in (any free position).
+        const p = env.allocSlice();
+        const free = m.vector.indexOf(-1);
+        expect(p).toBe(free < 0 ? Result.NoSlot : free);
+        if (p >= 0) {
+          m.vector[p] = a;
+          e.slices.add(p);
+        }
+      };
+      break;
+    }
     case "null":
       got = env.nullSyscall();
       break;
   }
   if (!e.alive) want = [Result.Dead];
-  w.calls++;
+  // The share of successes counts the calls of live envs (a dead env's calls must fail).
+  if (e.alive) w.calls++;
+  const key = `${c.op}:${resultName(got)}`;
+  w.seen.set(key, (w.seen.get(key) ?? 0) + 1);
   if (want.length === 0) {
     expect(got, `${JSON.stringify(c)} should succeed`).toBeGreaterThanOrEqual(0);
-    w.successes++;
+    if (e.alive) w.successes++;
     onOk(got);
   } else {
     expect(want, `${JSON.stringify(c)} returned ${got}`).toContain(got);
@@ -595,6 +773,7 @@ function step(w: World, c: Cmd): void {
 /** Compares the kernel with the model, and checks the isolation invariants. */
 function check(w: World): void {
   const { aegis, model: m } = w;
+  for (const f of m.saveFrames()) m.saveWritten.add(f);
   const owners = aegis.frameOwners();
   for (let f = 0; f < FRAMES; f++) {
     const o = m.owner.get(f);
@@ -661,8 +840,24 @@ function check(w: World): void {
   expect(aegis.machine.current).toBe(null);
 }
 
-/** The honest envs finish their work: they are alive, and their writable pages hold data. */
+/**
+ * The honest envs finish their work: the machine runs until each worker has done
+ * HONEST_WORK more iterations (spinners, which never yield, must be destroyed on the way),
+ * and their writable pages hold the data they write.
+ */
 function honestWork(w: World): void {
+  const target = w.work.map((n) => n + HONEST_WORK);
+  const spinners = w.model.envs
+    .map((e, i) => (e.alive && e.spins && e.slices.size > 0 ? i : -1))
+    .filter((i) => i >= 0);
+  const finished = () =>
+    HONEST.every((i) => w.work[i]! >= target[i]!) && spinners.every((i) => !w.envs[i]!.alive);
+  w.aegis.run({ stopWhen: finished, untilCycle: w.aegis.machine.now + 200 * SLICE_CYCLES });
+  afterRun(w);
+  check(w);
+  expect(finished(), `honest work ${JSON.stringify(w.work)} of ${JSON.stringify(target)}`).toBe(
+    true,
+  );
   for (const i of HONEST) {
     const env = w.envs[i]!;
     const e = w.model.envs[i]!;
@@ -680,7 +875,7 @@ function honestWork(w: World): void {
 }
 
 const long = process.env.FC_LONG === "1";
-const numRuns = Number(process.env.FC_NUM_RUNS ?? (long ? 1000 : 40));
+const numRuns = Number(process.env.FC_NUM_RUNS ?? (long ? 1000 : 60));
 const seed = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
 
 describe("isolation: random hostile command sequences against an ownership model", () => {
@@ -689,8 +884,11 @@ describe("isolation: random hostile command sequences against an ownership model
     () => {
       let calls = 0;
       let successes = 0;
+      let probes = 0;
+      let spinDeaths = 0;
+      const seen = new Map<string, number>();
       fc.assert(
-        fc.property(fc.array(cmd, { minLength: 20, maxLength: 120 }), (cmds) => {
+        fc.property(fc.array(cmd, { minLength: 20, maxLength: 120, size: "max" }), (cmds) => {
           const w = setup();
           check(w);
           for (const c of cmds) {
@@ -700,13 +898,34 @@ describe("isolation: random hostile command sequences against an ownership model
           honestWork(w);
           calls += w.calls;
           successes += w.successes;
+          probes += w.probesRun;
+          spinDeaths += w.spinDeaths;
+          for (const [k, n] of w.seen) seen.set(k, (seen.get(k) ?? 0) + n);
         }),
         { numRuns, seed },
       );
-      expect(successes / calls).toBeGreaterThanOrEqual(0.3);
       console.log(
-        `model property: ${calls} calls, ${((100 * successes) / calls).toFixed(1)}% succeeded`,
+        `model property: ${calls} calls, ${((100 * successes) / calls).toFixed(1)}% succeeded; ` +
+          `${spinDeaths} spinners destroyed; ${probes} cross-env probes; results ` +
+          JSON.stringify(Object.fromEntries([...seen].sort())),
       );
+      expect(successes / calls).toBeGreaterThanOrEqual(0.3);
+      expect(HOSTILE.reads(), "a hostile getter or proxy trap ran").toBe(0);
+      // Not vacuous: each refusal the commands aim at occurred, spinners were destroyed,
+      // cross-env probes ran.
+      const results = new Set([...seen.keys()].map((k) => k.split(":")[1]));
+      for (const r of ["BadCap", "Stale", "Rights", "NoEnv", "Busy", "NotOwner", "Invalid"]) {
+        expect(results.has(r), `no call returned ${r}`).toBe(true);
+      }
+      for (const k of ["free:Stale", "ill:Invalid", "grant:Rights"]) {
+        expect(seen.get(k) ?? 0, k).toBeGreaterThan(0);
+      }
+      // A mapping through a name that lacks the right (wrong-right) was refused.
+      expect((seen.get("map:Rights") ?? 0) + (seen.get("guarantee:Rights") ?? 0)).toBeGreaterThan(
+        0,
+      );
+      expect(spinDeaths).toBeGreaterThan(0);
+      expect(probes).toBeGreaterThan(0);
     },
     // Budget: the vitest limit is a hang guard only; long mode scales it with the runs.
     Math.max(120_000, numRuns * 1000),

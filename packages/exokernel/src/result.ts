@@ -3,7 +3,7 @@
  * Every call returns a number: `>= 0` is success (a value), `< 0` is one of `Result`.
  */
 
-export const Result = {
+export const Result = Object.freeze({
   Ok: 0,
   /** An ill-typed or out-of-range argument. */
   Invalid: -1,
@@ -24,7 +24,7 @@ export const Result = {
   /** This handle's environment was destroyed. */
   Dead: -11,
   Fault: -12,
-} as const;
+} as const);
 export type Result = (typeof Result)[keyof typeof Result];
 
 const NAMES: Readonly<Record<number, string>> = Object.freeze({
@@ -74,17 +74,17 @@ export function describeResult(code: number): string {
 }
 
 /** Capability rights bits. */
-export const Rights = { Read: 1, Write: 2, Own: 4 } as const;
+export const Rights = Object.freeze({ Read: 1, Write: 2, Own: 4 } as const);
 export type Rights = number;
 export const ALL_RIGHTS = 7;
 
 /** What a user-level exception handler returns. */
-export const Resume = {
+export const Resume = Object.freeze({
   /** Re-execute the faulting access (the handler fixed the cause). */
   Retry: 0,
   /** The handler emulated the access; its value is in v0. */
   Emulated: 1,
-} as const;
+} as const);
 export type Resume = (typeof Resume)[keyof typeof Resume];
 
 /** A capability name: `slot | (generation << 12)`. */

@@ -4,7 +4,7 @@ import { ArgumentError } from "./errors.js";
  * Where a cycle went. Every cycle the machine charges lands in exactly one category and is
  * owned by exactly one owner (see Owners below). One enum for the whole project.
  */
-export const Category = {
+export const Category = Object.freeze({
   /** Instructions executed in user mode (libOS or application code). */
   User: 0,
   /** Instructions executed in kernel mode that are none of the below. */
@@ -25,7 +25,7 @@ export const Category = {
   Device: 8,
   /** The CPU waiting for the next event with nothing to run. */
   Idle: 9,
-} as const;
+} as const);
 export type Category = (typeof Category)[keyof typeof Category];
 export const CATEGORY_COUNT = 10;
 export const CATEGORY_NAMES: readonly string[] = Object.freeze([
@@ -42,7 +42,7 @@ export const CATEGORY_NAMES: readonly string[] = Object.freeze([
 ]);
 
 /** Who spent a cycle: a kernel, a library OS, or an application (each by environment). */
-export const OwnerKind = { Kernel: 0, LibOS: 1, Application: 2 } as const;
+export const OwnerKind = Object.freeze({ Kernel: 0, LibOS: 1, Application: 2 } as const);
 export type OwnerKind = (typeof OwnerKind)[keyof typeof OwnerKind];
 export const OWNER_KIND_NAMES: readonly string[] = Object.freeze([
   "kernel",

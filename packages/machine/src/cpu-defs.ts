@@ -3,7 +3,7 @@
  */
 
 /** Cause.ExcCode values (R3000). */
-export const ExcCode = {
+export const ExcCode = Object.freeze({
   Int: 0,
   /** TLB modify: a store to a page whose entry is not writable (D clear). */
   Mod: 1,
@@ -24,7 +24,7 @@ export const ExcCode = {
   CpU: 11,
   /** Arithmetic overflow. */
   Ov: 12,
-} as const;
+} as const);
 export type ExcCode = (typeof ExcCode)[keyof typeof ExcCode];
 export const EXC_NAMES: Readonly<Record<number, string>> = Object.freeze({
   0: "Int",
@@ -42,12 +42,12 @@ export const EXC_NAMES: Readonly<Record<number, string>> = Object.freeze({
 });
 
 /** What a kernel's exception handler tells the CPU to do with the access that faulted. */
-export const Resolution = {
+export const Resolution = Object.freeze({
   /** Re-execute the access (the handler fixed the cause, or wants it to fault again). */
   Retry: 0,
   /** The handler emulated the access; a load returns `cpu.emulatedValue`. */
   Emulated: 1,
-} as const;
+} as const);
 export type Resolution = (typeof Resolution)[keyof typeof Resolution];
 
 /** Status register bits. KU = 1 means user mode. */
@@ -69,7 +69,7 @@ export const SR_KERNEL_IE = SR_IEC | SR_IM_MASK;
 export const CAUSE_IP_SHIFT = 8;
 
 /** Hardware interrupt lines (IP2..IP7 are 2..7) as this machine wires its devices. */
-export const IRQ = { Disk: 3, Network: 4, Timer: 7 } as const;
+export const IRQ = Object.freeze({ Disk: 3, Network: 4, Timer: 7 } as const);
 
 /** Address map. */
 export const KUSEG_END = 0x80000000;
@@ -78,7 +78,7 @@ export const KSEG1 = 0xa0000000;
 export const KSEG2 = 0xc0000000;
 
 /** Register numbers (MIPS o32 names). */
-export const Reg = {
+export const Reg = Object.freeze({
   zero: 0,
   at: 1,
   v0: 2,
@@ -113,7 +113,7 @@ export const Reg = {
   ra: 31,
   hi: 32,
   lo: 33,
-} as const;
+} as const);
 export const REGISTER_COUNT = 34;
 /** Callee-saved registers of the o32 ABI: s0..s7, gp, sp, fp, ra. */
 export const CALLEE_SAVED: readonly number[] = Object.freeze([

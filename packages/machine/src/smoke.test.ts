@@ -72,3 +72,23 @@ describe("idling with an event due at this very cycle", () => {
     expect(res.outcome).toBe("idle");
   });
 });
+
+describe("shared constant tables cannot be changed by any code", () => {
+  it("Category, OwnerKind, ExcCode, Resolution, IRQ, Reg and safepoint's prototype are frozen", async () => {
+    const m = await import("./index.js");
+    for (const t of [
+      m.Category,
+      m.OwnerKind,
+      m.ExcCode,
+      m.Resolution,
+      m.IRQ,
+      m.Reg,
+      m.safepoint.prototype,
+    ]) {
+      expect(Object.isFrozen(t)).toBe(true);
+    }
+    expect(() => {
+      (m.Reg as { v0: number }).v0 = 4;
+    }).toThrow(TypeError);
+  });
+});

@@ -41,3 +41,7 @@ export interface CpuView extends SwitchSignal {
 export function* safepoint(view: SwitchSignal): Generator<void, void, unknown> {
   if (view.switchPending) yield;
 }
+
+// The generator's prototype is shared by every caller: frozen, so that no code can plant a
+// method there for another's `yield*` to run.
+Object.freeze(safepoint.prototype);

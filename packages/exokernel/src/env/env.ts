@@ -25,7 +25,13 @@ export class Env {
 
   // Exception context: handler and save-area physical address per exception code.
   readonly handlers: (UserHandler | undefined)[] = new Array(REFILL_INDEX + 1).fill(undefined);
-  /** Physical address of each handler's save area, and the frame + generation it lives in. */
+  /** Virtual address of each handler's save area (-1: none), as given to setHandler. */
+  readonly saveAreaVa = new Int32Array(REFILL_INDEX + 1).fill(-1);
+  /**
+   * Physical address of each handler's save area, and the frame + generation it lives in.
+   * Invariant: `saveAreaPa[i] >= 0` iff `saveAreaVa[i]` lies in a writable guaranteed
+   * mapping of this env, and then it is that mapping's translation (kept by mem/bindings).
+   */
   readonly saveAreaPa = new Int32Array(REFILL_INDEX + 1).fill(-1);
   readonly saveFrameGen = new Int32Array(REFILL_INDEX + 1);
 
@@ -67,11 +73,13 @@ export class Env {
   /** Longest run of one of its contexts between two resumptions (the safepoint bound). */
   maxStretchCycles = 0;
 
-  // Exceptions: progress detection.
-  lastFaultEpc = -1;
-  lastFaultBad = -1;
-  faultRepeats = 0;
-  faultsAtEpc = 0;
+  // Exceptions: progress detection, one record per nesting level (index = depth above the
+  // code's boundary), so that a handler's own nested faults never erase the record of the
+  // access it keeps retrying.
+  readonly lastFaultEpc: Int32Array;
+  readonly lastFaultBad: Int32Array;
+  readonly faultRepeats: Int32Array;
+  readonly faultsAtEpc: Int32Array;
 
   // Revocation.
   revokeHandler: ((request: RevokeRequest) => void) | undefined;
@@ -89,7 +97,13 @@ export class Env {
     readonly asid: number,
     readonly owner: number,
     capSlots: number,
+    maxExceptionDepth: number,
   ) {
     this.caps = new CapList(capSlots);
+    const levels = maxExceptionDepth + 2;
+    this.lastFaultEpc = new Int32Array(levels).fill(-1);
+    this.lastFaultBad = new Int32Array(levels).fill(-1);
+    this.faultRepeats = new Int32Array(levels);
+    this.faultsAtEpc = new Int32Array(levels);
   }
 }

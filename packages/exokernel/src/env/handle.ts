@@ -15,6 +15,8 @@ import type { Env } from "./env.js";
 import type { EnvHandle, RevokeRequest, Transfer } from "./handle-types.js";
 
 const EMPTY: readonly number[] = Object.freeze([]);
+/** The prefix of every kernel label in costs.ts. */
+const KERNEL_LABEL = "aegis.";
 const USER_CATEGORIES: ReadonlySet<number> = new Set([
   Category.User,
   Category.Memory,
@@ -45,13 +47,26 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
     return k.runAs(env, fn, () => Result.Dead);
   }
 
-  function trap(call: number, nargs: number, a0: number, a1: number, a2: number): number {
+  /**
+   * The stub: its instructions (an interrupt, and with it an end-of-slice upcall that makes
+   * calls of its own, may be taken inside them), then the registers and the function
+   * argument are set and `syscall` traps at once (interrupts are off from the trap on).
+   */
+  function trap(
+    call: number,
+    nargs: number,
+    a0: number,
+    a1: number,
+    a2: number,
+    fn: unknown = undefined,
+  ): number {
     cpu.exec(COSTS.stub.instructions + nargs, COSTS.stub.label);
     const regs = cpu.regs;
     regs[Reg.v0] = call;
     if (nargs > 0) regs[Reg.a0] = a0;
     if (nargs > 1) regs[Reg.a1] = a1;
     if (nargs > 2) regs[Reg.a2] = a2;
+    k.pendingFn = fn;
     cpu.syscall();
     return regs[Reg.v0]!;
   }
@@ -76,10 +91,7 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
     if (!env.alive) return Result.Dead;
     if (!isWord(a0) || !isWord(a1)) return Result.Invalid;
     if (fn !== null && typeof fn !== "function") return Result.Invalid;
-    return enter(() => {
-      k.pendingFn = fn;
-      return trap(call, nargs, a0, a1, 0);
-    });
+    return enter(() => trap(call, nargs, a0, a1, 0, fn));
   }
 
   /** A transfer: trap with v0 = call, v1 = target (a0..a3 untouched), then yield. */
@@ -91,6 +103,7 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
     cpu.exec(COSTS.stub.instructions + 1, COSTS.stub.label);
     cpu.regs[Reg.v0] = call;
     cpu.regs[Reg.v1] = target;
+    k.pendingFn = undefined;
     cpu.syscall();
     const r = cpu.regs[Reg.v0]!;
     if (r < 0) return r;
@@ -167,12 +180,36 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
     return env.alive ? Result.Ok : Result.Dead;
   }
 
-  return Object.freeze(handle);
+  Object.freeze(transferGen.prototype);
+  Object.freeze(yieldSliceGen.prototype);
+  return freezeAll(handle);
 }
 
 // biome-ignore lint/correctness/useYield: a refused transfer returns at once
 function* invalidTransfer(env: Env): Transfer {
   return env.alive ? Result.Invalid : Result.Dead;
+}
+// Shared by every handle: were it writable, one env could plant a `next` that another
+// env's `yield*` runs on its own time.
+Object.freeze(invalidTransfer.prototype);
+
+/**
+ * Freezes an object the kernel hands out and every function reachable from its own
+ * properties (methods, getters, and a generator function's prototype, which the generator
+ * objects it returns inherit from): no handle or view gives a way to change code that the
+ * kernel or another environment will run.
+ */
+function freezeAll<T extends object>(obj: T): T {
+  for (const key of Reflect.ownKeys(obj)) {
+    const d = Object.getOwnPropertyDescriptor(obj, key)!;
+    for (const f of [d.value, d.get, d.set]) {
+      if (typeof f !== "function") continue;
+      const proto: unknown = Object.hasOwn(f, "prototype") ? f.prototype : undefined;
+      if (proto !== null && typeof proto === "object") Object.freeze(proto);
+      Object.freeze(f);
+    }
+  }
+  return Object.freeze(obj);
 }
 
 /**
@@ -270,7 +307,10 @@ function makeView(k: Kernel, env: Env): CpuView {
     },
     exec: (instructions: unknown, label: unknown, cat?: unknown) => {
       const n = num("instructions", instructions);
-      if (typeof label !== "string") throw new ArgumentError("exec label must be a string");
+      if (typeof label !== "string" || label.length === 0 || label.startsWith(KERNEL_LABEL)) {
+        // User work is never reported under the kernel's labels (costs.ts: "aegis.*").
+        throw new ArgumentError('exec label must be a non-empty string outside "aegis.*"');
+      }
       if (cat !== undefined && (typeof cat !== "number" || !USER_CATEGORIES.has(cat))) {
         throw new ArgumentError("user code may charge only user, memory, regSave or regRestore");
       }
@@ -304,7 +344,7 @@ function makeView(k: Kernel, env: Env): CpuView {
       return env.alive && k.machine.current?.tag === env && cpu.switchPending;
     },
   };
-  return Object.freeze(view);
+  return freezeAll(view);
 }
 
 export type { RevokeRequest, Thread };

@@ -22,7 +22,7 @@ export function createEnv(k: Kernel, name: string): Env | null {
   if (asid < 0 || liveCount(k) >= k.policy.maxEnvironments) return null;
   const id = k.nextEnvId++;
   const owner = k.machine.registerOwner(OwnerKind.LibOS, id, name);
-  const env = new Env(id, name, asid, owner, k.policy.capSlots);
+  const env = new Env(id, name, asid, owner, k.policy.capSlots, k.policy.maxExceptionDepth);
   k.asids[asid] = env;
   k.envs.set(id, env);
   return env;

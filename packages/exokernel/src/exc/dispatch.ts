@@ -43,7 +43,7 @@ export function dispatchToUser(
     cpu.exec(COSTS.excUnhandled.instructions, COSTS.excUnhandled.label);
     throw killActive(k, env, `exception nesting above ${k.policy.maxExceptionDepth}`);
   }
-  if (!noteProgress(k, env, epc, bad)) {
+  if (!noteProgress(k, env, cpu.exceptionDepth - k.baseDepth, epc, bad)) {
     cpu.exec(COSTS.excUnhandled.instructions, COSTS.excUnhandled.label);
     throw killActive(
       k,
@@ -83,22 +83,31 @@ export function dispatchToUser(
  * Progress detection. A retried access faults again at the same EPC. The same (EPC,
  * BadVAddr) `faultRepeatLimit` times in a row, whatever the exception code (a handler that
  * alternates two faults on one access), or `faultsPerInstructionLimit` faults at one EPC
- * (a block copy faults once per page, so this bound is large), is no progress.
+ * (a block copy faults once per page, so this bound is large), is no progress. The record
+ * is kept per nesting level (1 = a fault of the code itself, 2 = a fault inside its
+ * handler, …): a fault at one level discards the records of the deeper levels (they belong
+ * to handler runs that are over), and a handler's own faults never touch the record of the
+ * access it will retry.
  */
-function noteProgress(k: Kernel, env: Env, epc: number, bad: number): boolean {
-  if (env.lastFaultEpc === epc) {
-    env.faultsAtEpc++;
-    if (env.faultsAtEpc >= k.policy.faultsPerInstructionLimit) return false;
-    if (env.lastFaultBad === bad) {
-      env.faultRepeats++;
-      return env.faultRepeats < k.policy.faultRepeatLimit;
+function noteProgress(k: Kernel, env: Env, level: number, epc: number, bad: number): boolean {
+  const top = env.lastFaultEpc.length - 1;
+  const l = Math.max(0, Math.min(level, top));
+  for (let d = l + 1; d <= top; d++) env.lastFaultEpc[d] = -1;
+  const e = epc | 0;
+  const b = bad | 0;
+  if (env.lastFaultEpc[l] === e) {
+    env.faultsAtEpc[l]!++;
+    if (env.faultsAtEpc[l]! >= k.policy.faultsPerInstructionLimit) return false;
+    if (env.lastFaultBad[l] === b) {
+      env.faultRepeats[l]!++;
+      return env.faultRepeats[l]! < k.policy.faultRepeatLimit;
     }
   } else {
-    env.faultsAtEpc = 0;
+    env.faultsAtEpc[l] = 0;
   }
-  env.lastFaultEpc = epc;
-  env.lastFaultBad = bad;
-  env.faultRepeats = 0;
+  env.lastFaultEpc[l] = e;
+  env.lastFaultBad[l] = b;
+  env.faultRepeats[l] = 0;
   return true;
 }
 

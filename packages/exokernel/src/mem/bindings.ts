@@ -1,4 +1,4 @@
-import { entryHi, entryLo, TLB_D, TLB_V } from "@exolab/machine/privileged";
+import { entryHi, entryLo, PAGE_BYTES, TLB_D, TLB_V } from "@exolab/machine/privileged";
 import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
 import type { Env } from "../env/env.js";
@@ -49,7 +49,10 @@ export function bind(
   const frame = env.caps.frame[slot]!;
   const b: Binding = { envId: env.id, asid: env.asid, vpn, frame, writable, slot, guaranteed };
   env.bindings.set(vpn, b);
-  if (guaranteed) env.guaranteedCount++;
+  if (guaranteed) {
+    env.guaranteedCount++;
+    if (writable) retargetSaveAreas(k, env, vpn, frame);
+  }
   k.frames.addBinding(b);
   const lo = entryLo(frame, TLB_V | (writable ? TLB_D : 0));
   const hi = entryHi(vpn, env.asid);
@@ -62,8 +65,34 @@ export function bind(
 /** Removes the bookkeeping of a binding (the caller rewrites or invalidates the entries). */
 function forget(k: Kernel, env: Env, b: Binding): void {
   env.bindings.delete(b.vpn);
-  if (b.guaranteed) env.guaranteedCount--;
+  if (b.guaranteed) {
+    env.guaranteedCount--;
+    retargetSaveAreas(k, env, b.vpn, -1);
+  }
   k.frames.removeBinding(b);
+}
+
+/**
+ * Keeps the save areas in step with the guaranteed mappings they lie in: when the mapping
+ * of `vpn` goes (frame -1) the save areas in it are disabled, so the kernel never stores
+ * into a frame the env may no longer write (an exception then finds no save area and is
+ * fatal, as with no handler); when a writable guaranteed mapping of `vpn` is made, the save
+ * areas in it point at its frame. A real kernel keeps one flag per guaranteed mapping; the
+ * per-handler table is host-side, its test counted in `aegis.mem.saveAreas`.
+ */
+function retargetSaveAreas(k: Kernel, env: Env, vpn: number, frame: number): void {
+  k.cpu.exec(COSTS.saveAreas.instructions, COSTS.saveAreas.label);
+  const vas = env.saveAreaVa;
+  for (let i = 0; i < vas.length; i++) {
+    const va = vas[i]!;
+    if (va < 0 || va >>> 12 !== vpn) continue;
+    if (frame < 0) {
+      env.saveAreaPa[i] = -1;
+    } else {
+      env.saveAreaPa[i] = frame * PAGE_BYTES + (va & 0xfff);
+      env.saveFrameGen[i] = k.frames.gen[frame]!;
+    }
+  }
 }
 
 /** Removes a binding: bookkeeping, TLB entry (tlbp + tlbwi) and STLB entry. */

@@ -1,4 +1,3 @@
-import { ContextAbort } from "@exolab/machine/privileged";
 import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
 import type { Env } from "../env/env.js";
@@ -62,8 +61,9 @@ export function deliverUpcalls(k: Kernel, env: Env): void {
         try {
           handler(req);
         } catch (e) {
-          if (e instanceof ContextAbort) throw e; // it exited: runAs ends the upcall
-          destroyEnv(k, env, `revocation handler threw: ${errorText(e)}`);
+          // Destroyed under the handler (it exited): the upcall is over. A live env's throw
+          // (a forged ContextAbort included) destroys it.
+          if (env.alive) destroyEnv(k, env, `revocation handler threw: ${errorText(e)}`);
         }
       },
       () => undefined,

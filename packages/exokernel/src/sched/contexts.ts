@@ -1,5 +1,4 @@
 import {
-  ContextAbort,
   type ExecutionContext,
   KernelContractError,
   type Thread,
@@ -34,7 +33,11 @@ function* guarded(k: Kernel, env: Env, start: () => Thread): Thread {
     }
     yield* gen;
   } catch (e) {
-    if (e instanceof ContextAbort || e instanceof KernelContractError) throw e;
+    // A destroyed env's code is unwound by a fresh ContextAbort (whatever it threw, a
+    // forged abort included); a kernel bug propagates; anything else a live env's code
+    // throws destroys it.
+    if (!env.alive) throw k.abortActive(env.deathReason);
+    if (e instanceof KernelContractError) throw e;
     throw killActive(k, env, `libOS code threw: ${errorText(e)}`);
   }
 }

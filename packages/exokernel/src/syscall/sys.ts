@@ -125,6 +125,7 @@ function setHandler(k: Kernel, env: Env, code: number, va: number, fn: unknown):
   if (!isHandler(fn)) return Result.Invalid;
   if (fn === null) {
     env.handlers[index] = undefined;
+    env.saveAreaVa[index] = -1;
     env.saveAreaPa[index] = -1;
     return Result.Ok;
   }
@@ -132,6 +133,7 @@ function setHandler(k: Kernel, env: Env, code: number, va: number, fn: unknown):
   const b = env.bindings.get(va >>> 12);
   if (b === undefined || !b.guaranteed || !b.writable) return Result.Fault;
   env.handlers[index] = fn as (typeof env.handlers)[number];
+  env.saveAreaVa[index] = va;
   env.saveAreaPa[index] = b.frame * 4096 + (va & 0xfff);
   env.saveFrameGen[index] = k.frames.gen[b.frame]!;
   return Result.Ok;
