@@ -71,10 +71,39 @@ describe("exolab argument handling", () => {
     oneLineError(["explain", "getpid"], "--system");
   });
 
-  it("an unknown command is refused", () => {
-    const c = capture();
-    expect(runCli(["benchmark"], c.io)).not.toBe(0);
-    expect(c.errText()).toContain("unknown command");
+  it("an unknown command is refused, naming the valid commands", () => {
+    oneLineError(["benchmark"], "unknown command", "bench", "trace", "explain", "profiles", "list");
+  });
+
+  it("a wrong suite names the valid ones", () => {
+    oneLineError(["bench", "--suite", "spec92"], "spec92", "valid suites: paper");
+  });
+
+  it("an option given without its value names the valid values", () => {
+    oneLineError(["bench", "--profile"], "--profile", "dec5000_125", "dec3100", "dec2100");
+    oneLineError(["bench", "--system"], "--system", "monolithic, exokernel, exos");
+    oneLineError(["explain", "getpid", "--system"], "--system", "monolithic, exokernel, exos");
+  });
+
+  it("a missing benchmark names the valid ones; a command without options names --help", () => {
+    oneLineError(
+      ["trace", "--system", "exos", "--out", "x.json"],
+      "benchmark",
+      "proc-call",
+      "stride",
+    );
+    oneLineError(["list", "--bogus"], "--bogus", "--help");
+    oneLineError(["bench", "extra"], "too many arguments", "--help");
+  });
+
+  it("a pair the system cannot run names the systems that run it", () => {
+    oneLineError(
+      ["explain", "getpid", "--system", "exos"],
+      "getpid",
+      "exos",
+      "monolithic, exokernel",
+    );
+    oneLineError(["trace", "dirty", "--system", "monolithic", "--out", "t.json"], "dirty", "exos");
   });
 
   it("profiles lists the three machines", () => {

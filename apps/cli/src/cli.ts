@@ -1,4 +1,4 @@
-import { DEFAULT_PROFILE } from "@exolab/bench";
+import { DEFAULT_PROFILE, PAPER_SUITE, PROFILE_NAMES, SUITES } from "@exolab/bench";
 import { Command, CommanderError, Option } from "commander";
 import { parseProfile, parseSeed, parseSuite, parseSystems, SYSTEM_NAMES } from "./choices.js";
 import { type BenchFlags, benchCommand } from "./commands/bench.js";
@@ -26,15 +26,7 @@ function buildProgram(io: Io, status: { code: number }): Command {
     cmd.configureOutput({
       writeOut: (s) => io.out(s),
       writeErr: (s) => io.err(s),
-      outputError: (s, write) => {
-        const line = s.trim().replace(/\n+/g, " ");
-        const options = cmd.options.map((o) => o.long).filter((x): x is string => x !== undefined);
-        write(
-          /unknown option/.test(line)
-            ? `${line}; valid options: ${options.join(", ")}\n`
-            : `${line}\n`,
-        );
-      },
+      outputError: (s, write) => write(`${withChoices(cmd, s.trim().replace(/\n+/g, " "))}\n`),
     });
     return cmd;
   };
@@ -110,6 +102,47 @@ function buildProgram(io: Io, status: { code: number }): Command {
       }),
   );
   return program;
+}
+
+/** The valid values of an option that takes one of a fixed set, by its long name. */
+function optionChoices(long: string): string | undefined {
+  switch (long) {
+    case "--system":
+      return `valid systems: ${SYSTEM_NAMES().join(", ")}`;
+    case "--profile":
+      return `valid profiles: ${PROFILE_NAMES.join(", ")}`;
+    case "--suite":
+      return `valid suites: ${Object.keys(SUITES).join(", ")}`;
+    case "--seed":
+      return "valid seeds: integers in [0, 4294967295]";
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Completes one of commander's error lines with the valid choices, so that every usage
+ * error names them: options for an unknown option, commands for an unknown command, the
+ * values of the option whose argument is missing, the benchmarks for a missing benchmark.
+ */
+function withChoices(cmd: Command, line: string): string {
+  if (/unknown option/.test(line)) {
+    const options = [...cmd.options.map((o) => o.long), "--help"].filter(
+      (x): x is string => x !== undefined,
+    );
+    return `${line}; valid options: ${options.join(", ")}`;
+  }
+  if (/unknown command/.test(line))
+    return `${line}; valid commands: ${cmd.commands.map((c) => c.name()).join(", ")}`;
+  if (/missing required argument 'benchmark'/.test(line))
+    return `${line}; valid benchmarks: ${PAPER_SUITE.map((w) => w.id).join(", ")}`;
+  const option = /option '(--[a-z-]+)/.exec(line)?.[1];
+  if (option !== undefined && !/ is invalid\./.test(line)) {
+    const choices = optionChoices(option);
+    if (choices !== undefined) return `${line}; ${choices}`;
+  }
+  if (/too many arguments/.test(line)) return `${line} (see \`exolab ${cmd.name()} --help\`)`;
+  return line;
 }
 
 /** Runs the CLI on `args` (without node and script); returns the exit status. */

@@ -4,8 +4,11 @@ export interface Io {
   err(text: string): void;
   /** Writes a file (reports, traces). */
   writeFile(path: string, text: string): void;
-  /** Whether stderr is a terminal (a progress bar is drawn only there). */
-  readonly interactive: boolean;
+  /**
+   * The terminal to draw the progress bar on (stderr when it is a terminal), or null for no
+   * bar (output piped or captured).
+   */
+  readonly progress: NodeJS.WritableStream | null;
 }
 
 /** A usage error: printed as one line, exit status 2. */

@@ -6,6 +6,6 @@ const code = runCli(process.argv.slice(2), {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
   writeFile: (path, text) => writeFileSync(path, text),
-  interactive: process.stderr.isTTY === true,
+  progress: process.stderr.isTTY === true ? process.stderr : null,
 });
 process.exitCode = code;

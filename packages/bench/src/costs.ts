@@ -40,6 +40,12 @@ export const COSTS = {
     instructions: 6,
     source: "per (i,j): reset sum, compute row/column pointers (2 addu, 2 sll), loop test",
   },
+  signalSkip: {
+    label: "app.signal-skip",
+    instructions: 2,
+    source:
+      "the monolithic system's user handler for an exception (a signal handler) that resumes after the faulting instruction by stepping the saved pc: lw t0,SC_PC(a2); addiu t0,t0,4; jr ra; sw t0,SC_PC(a2) (delay slot) — the lw and sw are its charged accesses; saving and restoring the registers is sendsig's and sigreturn's",
+  },
 } as const satisfies Record<string, Cost>;
 
 export const ALL_COSTS: readonly Cost[] = Object.values(COSTS);

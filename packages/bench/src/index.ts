@@ -3,7 +3,7 @@ export { getProfile, type MachineProfile, PROFILES } from "@exolab/machine/privi
 export type { SystemAdapter, SystemId, SystemInstance, SystemOptions } from "./adapters/adapter.js";
 export { BASELINE, SYSTEM_IDS } from "./adapters/adapter.js";
 export { ADAPTERS, adapterFor } from "./adapters/index.js";
-export { ALL_COSTS, COSTS } from "./costs.js";
+export { ALL_COSTS, BARE_COSTS, COSTS, GLUE_COSTS } from "./costs.js";
 export { type Explanation, explainBenchmark, traceBenchmark } from "./inspect.js";
 export { Meter } from "./meter.js";
 export { PAPER_PROFILE, PAPER_STRIDE_RATIOS, paperFigure, paperRow } from "./paper.js";

@@ -18,6 +18,8 @@ export const ResultSchema = z.object({
   simulatedMicros: z.number().nonnegative(),
   paperMicros: z.number().nullable(),
   unit: z.string(),
+  /** The benchmark of the baseline this row's ratio is taken against (getpid for getpid-stack). */
+  baselineBenchmark: z.string().optional(),
   /** Baseline (monolithic) cycles / this system's cycles, null where there is no baseline. */
   ratioToBaseline: z.number().nullable(),
   attribution: z.record(z.string(), z.number()),

@@ -107,6 +107,7 @@ export function runBenchmark(
     system: adapter.id,
     unit: w.unit,
     paperMicros: paperMicros(w, adapter.id, options.profile),
+    baselineBenchmark: w.baselineBenchmark ?? w.id,
     iterations: { warmup: w.iterations.warmup, measured: w.iterations.measured },
   };
   const reason = adapter.unsupported(w.port, w.id);
@@ -162,11 +163,15 @@ function perOp(r: Record<string, number>, ops: number): Record<string, number> {
   return out;
 }
 
-/** Fills ratioToBaseline: baseline cycles / system cycles, per benchmark. */
+/**
+ * Fills ratioToBaseline: baseline cycles / system cycles, per benchmark, the baseline's row
+ * being the one of `baselineBenchmark` (Ultrix's getpid for getpid-stack and getpid-lib).
+ */
 export function fillRatios(results: BenchResult[]): void {
   for (const r of results) {
+    const against = r.baselineBenchmark ?? r.benchmark;
     const base = results.find(
-      (b) => b.benchmark === r.benchmark && b.system === BASELINE && b.supported,
+      (b) => b.benchmark === against && b.system === BASELINE && b.supported,
     );
     r.ratioToBaseline =
       r.supported && base !== undefined && r.simulatedCycles > 0

@@ -20,6 +20,12 @@ export interface Workload<P extends PortId = PortId> {
   readonly threads: readonly ((port: PortMap[P], meter: Meter) => Thread)[];
   readonly note?: string;
   /**
+   * The benchmark whose baseline figure this one is compared with, when the baseline answers
+   * the same question under another id: Aegis's `getpid-stack` and ExOS's `getpid-lib` are
+   * set against Ultrix's `getpid` (Table 4). Default: the workload's own id.
+   */
+  readonly baselineBenchmark?: string;
+  /**
    * Parameters an adapter needs before the run starts (stride: how many processes to create,
    * since only whoever holds the kernel can create them). The same for every system.
    */

@@ -26,13 +26,17 @@ export function benchCommand(flags: BenchFlags, io: Io): number {
   const adapters =
     flags.system === undefined ? ADAPTERS : ADAPTERS.filter((a) => flags.system!.includes(a.id));
   const workloads = SUITES[flags.suite]!;
-  const bar = io.interactive
-    ? new SingleBar({
-        format: " {bar} {value}/{total} {last}",
-        stream: process.stderr,
-        hideCursor: true,
-      })
-    : null;
+  const bar =
+    io.progress === null
+      ? null
+      : new SingleBar({
+          format: " {bar} {value}/{total} {last}",
+          stream: io.progress,
+          hideCursor: true,
+          clearOnComplete: true,
+          // Every pair is redrawn: the run is synchronous, so no timer could redraw it later.
+          fps: 1000,
+        });
   bar?.start(workloads.length * adapters.length, 0, { last: "" });
   const report = runSuite({
     suite: flags.suite,

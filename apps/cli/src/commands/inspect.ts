@@ -4,7 +4,9 @@ import {
   getProfile,
   PAPER_SUITE,
   PROFILES,
+  type SystemAdapter,
   traceBenchmark,
+  type Workload,
 } from "@exolab/bench";
 import { adapterNamed, SYSTEM_NAMES, workloadNamed } from "../choices.js";
 import { type Io, UsageError } from "../io.js";
@@ -17,15 +19,23 @@ export interface InspectFlags {
   json?: boolean;
 }
 
+/** A pair the system cannot run: one line naming why and the systems that do run it. */
+function refuseUnsupported(w: Workload, a: SystemAdapter): void {
+  const reason = a.unsupported(w.port, w.id);
+  if (reason === undefined) return;
+  const runs = ADAPTERS.filter((x) => x.unsupported(w.port, w.id) === undefined).map((x) => x.id);
+  throw new UsageError(
+    `${w.id} does not run on ${a.id}: ${reason}; valid systems for ${w.id}: ${runs.join(", ")}`,
+  );
+}
+
 /** `exolab trace <benchmark> --system S --out FILE`: a Perfetto/Chrome trace of one run. */
 export function traceCommand(benchmark: string, flags: InspectFlags, io: Io): number {
   const w = workloadNamed(benchmark);
   const a = adapterNamed(flags.system);
   if (flags.out === undefined)
     throw new UsageError("--out FILE is required (where to write the trace)");
-  const unsupported = a.unsupported(w.port, w.id);
-  if (unsupported !== undefined)
-    throw new UsageError(`${w.id} does not run on ${a.id}: ${unsupported}`);
+  refuseUnsupported(w, a);
   const trace = traceBenchmark(w, a, { profile: flags.profile, seed: flags.seed });
   io.writeFile(flags.out, JSON.stringify(trace));
   io.out(
@@ -38,9 +48,7 @@ export function traceCommand(benchmark: string, flags: InspectFlags, io: Io): nu
 export function explainCommand(benchmark: string, flags: InspectFlags, io: Io): number {
   const w = workloadNamed(benchmark);
   const a = adapterNamed(flags.system);
-  const unsupported = a.unsupported(w.port, w.id);
-  if (unsupported !== undefined)
-    throw new UsageError(`${w.id} does not run on ${a.id}: ${unsupported}`);
+  refuseUnsupported(w, a);
   const e = explainBenchmark(w, a, { profile: flags.profile, seed: flags.seed });
   if (flags.json === true) {
     io.out(`${JSON.stringify(e, null, 2)}\n`);

@@ -12,6 +12,7 @@ import {
   SIG,
   sigmask,
 } from "@exolab/monolithic";
+import { COSTS } from "../costs.js";
 import type { Meter } from "../meter.js";
 import type {
   BasePort,
@@ -156,7 +157,9 @@ function exceptionPort(h: ProcessHandle, b: BasePort): ExceptionPort {
   let readOnly = -1;
   const skip = (_sig: number, _code: number, scp: number, self: ProcessHandle) => {
     handled++;
-    self.cpu.store32(scp + SC.PC, self.cpu.load32(scp + SC.PC) + 4);
+    const pc = self.cpu.load32(scp + SC.PC);
+    self.cpu.exec(COSTS.signalSkip.instructions, COSTS.signalSkip.label);
+    self.cpu.store32(scp + SC.PC, pc + 4);
   };
   return {
     ...b,

@@ -1,5 +1,14 @@
 import type { BenchReport } from "../result.js";
-import { buildRows, type Cell, directionLine, directions, fmt, type Row } from "./model.js";
+import {
+  buildRows,
+  type Cell,
+  directionLine,
+  directions,
+  fmt,
+  type Row,
+  standaloneLine,
+  standalones,
+} from "./model.js";
 
 /** The report's tables, as the paper groups them. */
 export const GROUPS: readonly { title: string; benchmarks: readonly string[] }[] = [
@@ -115,12 +124,12 @@ function table(rows: readonly Row[], systems: readonly string[]): string {
       const c = r.cells.find((x) => x.system === s);
       if (c === undefined) return "<td></td><td></td><td></td>";
       if (!c.supported)
-        return `<td class="na" title="${esc(c.reason ?? "")}">n/a</td><td>${fmt(c.paper)}</td><td></td>`;
+        return `<td class="na" title="${esc(c.reason ?? "")}">n/a</td><td>${esc(c.paperText)}</td><td></td>`;
       const ratio =
         c.ratio === null
           ? ""
           : `${fmt(c.ratio)}x${c.paperRatio === null ? "" : ` (${fmt(c.paperRatio)}x)`}`;
-      return `<td class="ours">${esc(c.text)}</td><td>${fmt(c.paper)}</td><td>${ratio}</td>`;
+      return `<td class="ours">${esc(c.text)}</td><td>${esc(c.paperText)}</td><td>${ratio}</td>`;
     });
     return `<tr data-benchmark="${esc(r.benchmark)}"><td>${esc(r.benchmark)}</td><td>${esc(r.unit)}</td>${cells.join("")}<td>${esc(r.note)}</td></tr>`;
   });
@@ -150,6 +159,12 @@ ${sections}
 ${rest}
 <section><h2>Direction against the paper</h2><ul class="directions">${directions(report, systems)
     .map((d) => `<li class="${d.agrees ? "agrees" : "disagrees"}">${esc(directionLine(d))}</li>`)
+    .join("")}</ul></section>
+<section><h2>Paper rows with no baseline ratio</h2><ul class="standalone">${standalones(
+    report,
+    systems,
+  )
+    .map((a) => `<li>${esc(standaloneLine(a))}</li>`)
     .join("")}</ul></section>
 <section><h2>Policies in force</h2><pre>${esc(JSON.stringify(report.policies, null, 2))}</pre></section>
 </body></html>

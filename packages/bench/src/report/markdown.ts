@@ -1,5 +1,5 @@
 import type { BenchReport } from "../result.js";
-import { buildRows, directionLine, directions, fmt } from "./model.js";
+import { buildRows, directionLine, directions, fmt, standaloneLine, standalones } from "./model.js";
 
 /** The same table in Markdown, with the policies in force and how to read it. */
 export function renderMarkdown(report: BenchReport, systems: readonly string[]): string {
@@ -10,8 +10,8 @@ export function renderMarkdown(report: BenchReport, systems: readonly string[]):
     const cells = systems.map((s) => {
       const c = r.cells.find((x) => x.system === s);
       if (c === undefined) return " | | ";
-      if (!c.supported) return `n/a | ${fmt(c.paper)} | `;
-      return `${c.text} | ${fmt(c.paper)} | ${c.ratio === null ? "" : `${fmt(c.ratio)}x`}${c.paperRatio === null ? "" : ` (${fmt(c.paperRatio)}x)`}`;
+      if (!c.supported) return `n/a | ${c.paperText} | `;
+      return `${c.text} | ${c.paperText} | ${c.ratio === null ? "" : `${fmt(c.ratio)}x`}${c.paperRatio === null ? "" : ` (${fmt(c.paperRatio)}x)`}`;
     });
     return `| ${r.benchmark} | ${r.unit} | ${cells.join(" | ")} | ${r.note} |`;
   });
@@ -28,6 +28,10 @@ export function renderMarkdown(report: BenchReport, systems: readonly string[]):
     "## Direction against the paper",
     "",
     ...directions(report, systems).map((d) => `- ${directionLine(d)}`),
+    "",
+    "## Paper rows with no baseline ratio",
+    "",
+    ...standalones(report, systems).map((a) => `- ${standaloneLine(a)}`),
     "",
     "## Policies in force",
     "",

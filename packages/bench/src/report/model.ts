@@ -1,4 +1,5 @@
-import { paperRow } from "../paper.js";
+import { BASELINE } from "../adapters/adapter.js";
+import { PAPER_PROFILE, PAPER_STRIDE_RATIOS, paperRow } from "../paper.js";
 import type { BenchReport, BenchResult } from "../result.js";
 
 /** One displayed figure: ours, the paper's, and the ratio to the baseline. */
@@ -11,6 +12,8 @@ export interface Cell {
   readonly ratio: number | null;
   readonly paperRatio: number | null;
   readonly text: string;
+  /** The paper's figure as displayed (its shares for a share row), "—" where it has none. */
+  readonly paperText: string;
 }
 
 export interface Row {
@@ -41,7 +44,12 @@ export function buildRows(report: BenchReport, systems: readonly string[]): Row[
   return benchmarks.map((b) => {
     const results = report.results.filter((r) => r.benchmark === b);
     const unit = results[0]?.unit ?? "us/op";
-    const baselinePaper = results.find((r) => r.system === "monolithic")?.paperMicros ?? null;
+    // The paper's baseline figure for the row this one is compared with (Ultrix's getpid for
+    // getpid-stack and getpid-lib), as the ratio to the baseline is.
+    const against = results.find((r) => r.baselineBenchmark !== undefined)?.baselineBenchmark ?? b;
+    const baselinePaper =
+      report.results.find((r) => r.benchmark === against && r.system === BASELINE)?.paperMicros ??
+      null;
     const cells = systems
       .map((s) => results.find((r) => r.system === s))
       .filter((r): r is BenchResult => r !== undefined)
@@ -62,11 +70,17 @@ export function buildRows(report: BenchReport, systems: readonly string[]): Row[
             ratio: null,
             paperRatio,
             text: "n/a",
+            paperText: fmt(paper),
           };
         }
         let text = fmt(displayValue(r));
-        if (r.observed?.shares !== undefined)
+        let paperText = fmt(paper);
+        if (r.observed?.shares !== undefined) {
           text = (r.observed.shares as number[]).map((x) => fmt(x)).join(" : ");
+          // Section 7.3's observed shares, on the paper's machine only.
+          if (report.profile === PAPER_PROFILE)
+            paperText = PAPER_STRIDE_RATIOS.map((x) => fmt(x)).join(" : ");
+        }
         return {
           system: r.system,
           supported: true,
@@ -75,6 +89,7 @@ export function buildRows(report: BenchReport, systems: readonly string[]): Row[
           ratio: r.ratioToBaseline,
           paperRatio,
           text,
+          paperText,
         };
       });
     const row = paperRow(b);
@@ -104,7 +119,7 @@ export function directions(report: BenchReport, systems: readonly string[]): Dir
   const out: Direction[] = [];
   for (const row of buildRows(report, systems)) {
     for (const c of row.cells) {
-      if (c.system === "monolithic" || c.ratio === null || c.paperRatio === null) continue;
+      if (c.system === BASELINE || c.ratio === null || c.paperRatio === null) continue;
       out.push({
         benchmark: row.benchmark,
         system: c.system,
@@ -116,6 +131,45 @@ export function directions(report: BenchReport, systems: readonly string[]): Dir
     }
   }
   return out;
+}
+
+/**
+ * A paper row with no baseline ratio to compare (the paper has no Ultrix figure, or the
+ * baseline cannot run it): our figure against the paper's, and how far apart they are.
+ */
+export interface Standalone {
+  readonly benchmark: string;
+  readonly system: string;
+  readonly unit: string;
+  readonly ours: number;
+  readonly paper: number;
+  /** ours / paper. */
+  readonly factor: number;
+}
+
+/** Every cell with a paper figure that `directions` does not cover. */
+export function standalones(report: BenchReport, systems: readonly string[]): Standalone[] {
+  const covered = new Set(directions(report, systems).map((d) => `${d.benchmark}@${d.system}`));
+  const out: Standalone[] = [];
+  for (const row of buildRows(report, systems)) {
+    for (const c of row.cells) {
+      if (c.system === BASELINE || !c.supported || c.ours === null || c.paper === null) continue;
+      if (covered.has(`${row.benchmark}@${c.system}`) || c.paper <= 0) continue;
+      out.push({
+        benchmark: row.benchmark,
+        system: c.system,
+        unit: row.unit === "s/op" ? "s" : "µs",
+        ours: c.ours,
+        paper: c.paper,
+        factor: c.ours / c.paper,
+      });
+    }
+  }
+  return out;
+}
+
+export function standaloneLine(s: Standalone): string {
+  return `${s.benchmark} on ${s.system}: ${fmt(s.ours)} ${s.unit} (paper ${fmt(s.paper)} ${s.unit}, no baseline figure to take a direction from); ours is ${fmt(s.factor)}x the paper's`;
 }
 
 export function directionLine(d: Direction): string {

@@ -8,6 +8,7 @@ import { type BenchReport, type BenchResult, ReportSchema, SCHEMA_VERSION } from
 import { renderHtml } from "./html.js";
 import { renderJson } from "./json.js";
 import { renderMarkdown } from "./markdown.js";
+import { directions, standalones } from "./model.js";
 import { renderTable } from "./table.js";
 
 function result(
@@ -78,6 +79,30 @@ describe("reports", () => {
     const lines = t.split("\n");
     expect(lines.find((l) => l.startsWith("getpid"))).toMatch(/20\.0 \(21\.3\).*10\.0x \(13\.3x\)/);
     expect(lines.find((l) => l.startsWith("dirty"))).toMatch(/n\/a/);
+  });
+
+  it("a row compared with another baseline row takes the paper's ratio from that row too", () => {
+    const withStack: BenchReport = {
+      ...report,
+      results: [
+        ...report.results,
+        { ...result("getpid-stack", "monolithic", 0, null, false), baselineBenchmark: "getpid" },
+        {
+          ...result("getpid-stack", "exokernel", 4, 2.3),
+          baselineBenchmark: "getpid",
+          ratioToBaseline: 5,
+        },
+        result("pct", "exokernel", 1.5, 1.4),
+      ],
+    };
+    const d = directions(withStack, systems).find((x) => x.benchmark === "getpid-stack")!;
+    expect(d.paper).toBeCloseTo(21.3 / 2.3, 12);
+    expect(d.ours).toBe(5);
+    // dirty and pct have no baseline figure in the paper: they are listed against the paper's figure alone.
+    const alone = standalones(withStack, systems);
+    expect(alone.map((a) => a.benchmark)).toEqual(["dirty", "pct"]);
+    expect(alone[1]!.factor).toBeCloseTo(1.5 / 1.4, 12);
+    expect(renderTable(withStack, systems)).toMatch(/pct on exokernel: 1\.50 µs \(paper 1\.40 µs/);
   });
 
   it("Markdown is a table with a header, a separator and one row per benchmark", () => {

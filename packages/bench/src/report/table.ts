@@ -1,5 +1,5 @@
 import type { BenchReport } from "../result.js";
-import { buildRows, directionLine, directions, fmt } from "./model.js";
+import { buildRows, directionLine, directions, fmt, standaloneLine, standalones } from "./model.js";
 
 /**
  * The terminal table: one row per benchmark; per system, our figure, the paper's in
@@ -23,7 +23,7 @@ export function renderTable(report: BenchReport, systems: readonly string[]): st
         continue;
       }
       line.push(
-        c.supported ? `${c.text} (${fmt(c.paper)})` : "n/a",
+        c.supported ? `${c.text} (${c.paperText})` : "n/a",
         c.supported && c.ratio !== null
           ? `${fmt(c.ratio)}x (${c.paperRatio === null ? "—" : `${fmt(c.paperRatio)}x`})`
           : "",
@@ -38,14 +38,23 @@ export function renderTable(report: BenchReport, systems: readonly string[]): st
   out.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
   const dirs = directions(report, systems);
   const agree = dirs.filter((d) => d.agrees).length;
-  const summary =
-    dirs.length === 0
+  const alone = standalones(report, systems);
+  const summary = [
+    ...(dirs.length === 0
       ? []
       : [
           "",
           `Direction against the paper: ${agree} of ${dirs.length} ratios point the same way.`,
           ...dirs.map((d) => `  ${directionLine(d)}`),
-        ];
+        ]),
+    ...(alone.length === 0
+      ? []
+      : [
+          "",
+          "Paper rows with no baseline ratio (our figure against the paper's):",
+          ...alone.map((a) => `  ${standaloneLine(a)}`),
+        ]),
+  ];
   return [
     `ExoLab ${report.suite} suite on ${report.profile} (seed ${report.seed})`,
     "",

@@ -3,6 +3,10 @@ import type { ExceptionKind, ExceptionPort } from "../ports.js";
 import { defineWorkload } from "../workload.js";
 
 const loop = COSTS.loop;
+/** Iterations, fixed here for every system and profile; the thread bodies read only these. */
+const CALLS = { warmup: 10, measured: 1000 } as const;
+const EXCEPTIONS = { warmup: 10, measured: 200 } as const;
+const TRANSFERS = { warmup: 10, measured: 500 } as const;
 
 /** A null procedure call: pure user code, the same instructions on every system. */
 export const procCall = defineWorkload({
@@ -11,7 +15,7 @@ export const procCall = defineWorkload({
   title: "null procedure call",
   port: "user",
   unit: "us/op",
-  iterations: { warmup: 10, measured: 1000 },
+  iterations: CALLS,
   threads: [
     function* (p, m) {
       const run = function* (n: number) {
@@ -21,11 +25,11 @@ export const procCall = defineWorkload({
           yield* p.safepoint();
         }
       };
-      yield* run(10);
+      yield* run(CALLS.warmup);
       m.start();
-      yield* run(1000);
+      yield* run(CALLS.measured);
       m.stop();
-      m.finish(1000);
+      m.finish(CALLS.measured);
     },
   ],
 });
@@ -36,19 +40,21 @@ function callWorkload(id: string, port: "syscall" | "syscall-stack" | "lib-call"
     suite: "paper",
     title,
     port,
+    // All three answer the paper's getpid row: Ultrix's getpid is the baseline of each.
+    baselineBenchmark: "getpid",
     unit: "us/op",
-    iterations: { warmup: 10, measured: 1000 },
+    iterations: CALLS,
     threads: [
       function* (p, m) {
-        for (let i = 0; i < 10; i++) p.call();
+        for (let i = 0; i < CALLS.warmup; i++) p.call();
         m.start();
-        for (let i = 0; i < 1000; i++) {
+        for (let i = 0; i < CALLS.measured; i++) {
           p.call();
           p.cpu.exec(loop.instructions, loop.label);
           yield* p.safepoint();
         }
         m.stop();
-        m.finish(1000);
+        m.finish(CALLS.measured);
       },
     ],
   });
@@ -69,22 +75,23 @@ function exceptionWorkload(kind: ExceptionKind) {
     title: `exception dispatch to a user handler and back: ${kind}`,
     port: "exception",
     unit: "us/op",
-    iterations: { warmup: 10, measured: 200 },
+    iterations: EXCEPTIONS,
     threads: [
       function* (p: ExceptionPort, m) {
         p.arm(kind);
-        for (let i = 0; i < 10; i++) p.trigger(kind);
+        for (let i = 0; i < EXCEPTIONS.warmup; i++) p.trigger(kind);
         const before = p.handled;
         m.start();
-        for (let i = 0; i < 200; i++) {
+        for (let i = 0; i < EXCEPTIONS.measured; i++) {
           p.trigger(kind);
           p.cpu.exec(loop.instructions, loop.label);
           yield* p.safepoint();
         }
         m.stop();
-        if (p.handled - before !== 200)
-          throw new Error(`exc-${kind}: ${p.handled - before} of 200 reached the handler`);
-        m.finish(200);
+        const reached = p.handled - before;
+        if (reached !== EXCEPTIONS.measured)
+          throw new Error(`exc-${kind}: ${reached} of ${EXCEPTIONS.measured} reached the handler`);
+        m.finish(EXCEPTIONS.measured);
       },
     ],
   });
@@ -102,18 +109,19 @@ export const pct = defineWorkload({
   title: "protected control transfer, one way",
   port: "transfer",
   unit: "us/op",
-  iterations: { warmup: 10, measured: 500 },
+  iterations: TRANSFERS,
   threads: [
     function* (p, m) {
-      for (let i = 0; i < 10; i++) yield* p.roundTrip();
+      for (let i = 0; i < TRANSFERS.warmup; i++) yield* p.roundTrip();
       m.start();
-      for (let i = 0; i < 500; i++) {
+      for (let i = 0; i < TRANSFERS.measured; i++) {
         yield* p.roundTrip();
         p.cpu.exec(loop.instructions, loop.label);
         yield* p.safepoint();
       }
       m.stop();
-      m.finish(1000);
+      // One way: each round trip is two transfers.
+      m.finish(2 * TRANSFERS.measured);
     },
   ],
 });

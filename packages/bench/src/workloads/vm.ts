@@ -7,6 +7,8 @@ const PAGES = 100;
 const ROUNDS = 10;
 /** The random order of appel2 comes from this seed, the same for every system. */
 const APPEL2_ORDER_SEED = 0x5eed;
+const DIRTY = { warmup: 10, measured: 1000 } as const;
+const TRAPS = { warmup: 10, measured: PAGES } as const;
 
 /** Touches every page once, so that each is mapped and dirty before measuring. */
 function prefault(p: VmPort, base: number, pages: number): void {
@@ -19,21 +21,21 @@ export const dirty = defineWorkload({
   title: "is a page dirty? (page-table lookup, no TLB access)",
   port: "vm",
   unit: "us/op",
-  iterations: { warmup: 10, measured: 1000 },
+  iterations: DIRTY,
   threads: [
     function* (p, m) {
       const base = p.memory(PAGES * PAGE_BYTES);
       prefault(p, base, PAGES);
-      for (let i = 0; i < 10; i++) p.dirty(base);
+      for (let i = 0; i < DIRTY.warmup; i++) p.dirty(base);
       m.start();
-      for (let i = 0; i < 1000; i++) {
+      for (let i = 0; i < DIRTY.measured; i++) {
         if (!p.dirty(base + (i % PAGES) * PAGE_BYTES))
           throw new Error("dirty: a written page reads as clean");
         p.cpu.exec(COSTS.loop.instructions, COSTS.loop.label);
         yield* p.safepoint();
       }
       m.stop();
-      m.finish(1000);
+      m.finish(DIRTY.measured);
     },
   ],
 });
@@ -119,7 +121,7 @@ export const trap = defineWorkload({
   title: "handle a page-protection trap at user level",
   port: "vm",
   unit: "us/op",
-  iterations: { warmup: 10, measured: PAGES },
+  iterations: TRAPS,
   threads: [
     function* (p, m) {
       const base = p.memory(PAGES * PAGE_BYTES);
@@ -132,12 +134,12 @@ export const trap = defineWorkload({
         p.unprotect(va & ~(PAGE_BYTES - 1), 1);
         if (measuring) m.start();
       });
-      for (let i = 0; i < 10; i++) {
+      for (let i = 0; i < TRAPS.warmup; i++) {
         p.protect(base + i * PAGE_BYTES, 1);
         p.cpu.load32(base + i * PAGE_BYTES);
         yield* p.safepoint();
       }
-      for (let i = 0; i < PAGES; i++) {
+      for (let i = 0; i < TRAPS.measured; i++) {
         p.protect(base + i * PAGE_BYTES, 1);
         measuring = true;
         m.start();
@@ -146,9 +148,9 @@ export const trap = defineWorkload({
         measuring = false;
         yield* p.safepoint();
       }
-      if (faults !== 10 + PAGES)
-        throw new Error(`trap: ${faults} faults for ${10 + PAGES} protected touches`);
-      m.finish(PAGES);
+      const touches = TRAPS.warmup + TRAPS.measured;
+      if (faults !== touches) throw new Error(`trap: ${faults} faults for ${touches} touches`);
+      m.finish(TRAPS.measured);
     },
   ],
 });

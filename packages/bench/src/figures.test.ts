@@ -1,0 +1,146 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { ADAPTERS, adapterFor } from "./adapters/index.js";
+import { traceBenchmark } from "./inspect.js";
+import type { BenchReport, BenchResult } from "./result.js";
+import { runBenchmark } from "./runner.js";
+import { runSuite } from "./suite.js";
+import { PAPER_SUITE } from "./workloads/index.js";
+
+/**
+ * What each row measures: the event counts per operation pin down the paper's definitions
+ * (one way = one transfer, appel1/appel2 per page = one fault, trap without the handler's
+ * fix, an exception handler that resumes), whatever the cycle costs of the systems are.
+ */
+let report: BenchReport;
+beforeAll(() => {
+  report = runSuite({
+    suite: "paper",
+    workloads: PAPER_SUITE,
+    adapters: ADAPTERS,
+    profile: "dec5000_125",
+    seed: 1,
+    hostTiming: false,
+  });
+}, 120_000);
+
+function row(benchmark: string, system: string): BenchResult {
+  const r = report.results.find((x) => x.benchmark === benchmark && x.system === system);
+  if (r === undefined || !r.supported) throw new Error(`${benchmark} on ${system} did not run`);
+  return r;
+}
+
+const label = (r: BenchResult, name: string) => r.labels.find((l) => l.label === name);
+
+describe("each row measures what the paper's row defines", () => {
+  it("pct is one way: one transfer (and one kernel entry) per operation", () => {
+    const r = row("pct", "exokernel");
+    expect(r.counts.transfers).toBe(1);
+    expect(r.counts.syscalls).toBe(1);
+  });
+
+  it("pipe, pipe' and shm are one way: the counter crosses once per operation", () => {
+    for (const b of ["pipe", "pipe-inline", "shm"]) {
+      const r = row(b, "exos");
+      // Each round trip checks one reply and increments once: half of each per one-way op.
+      expect(label(r, "app.check")!.calls, b).toBe(r.iterations.measured);
+      expect(label(r, "app.increment")!.calls, b).toBe(r.iterations.measured);
+      expect(label(r, "app.check")!.instructions / r.iterations.measured, b).toBe(2);
+      expect(r.attribution.user, b).toBeGreaterThan(0);
+    }
+    // One way = one write by the sender and one read by the receiver.
+    expect(row("pipe", "monolithic").counts.syscalls).toBe(2);
+    // Two writes per round trip: one per one-way operation (the labels are totals).
+    expect(label(row("pipe", "exos"), "exos.pipe.write.step")!.calls).toBe(
+      2 * row("pipe", "exos").iterations.measured,
+    );
+  });
+
+  it("lrpc and tlrpc are round trips: two transfers per operation", () => {
+    for (const b of ["lrpc", "tlrpc"]) expect(row(b, "exos").counts.transfers, b).toBe(2);
+  });
+
+  it("appel1 and appel2 are per page: one protection fault per operation", () => {
+    for (const b of ["appel1", "appel2"]) {
+      expect(row(b, "exos").counts.exceptions, b).toBe(1);
+      expect(row(b, "exos").counts.upcalls, b).toBe(1);
+      expect(row(b, "monolithic").counts.signals, b).toBe(1);
+    }
+  });
+
+  it("trap leaves the handler's fix out: no unprotect call inside the measured trap", () => {
+    const exos = row("trap", "exos");
+    expect(exos.counts.exceptions).toBe(1);
+    expect(exos.counts.syscalls).toBe(0);
+    expect(label(exos, "exos.vm.protect.step")).toBeUndefined();
+    const mono = row("trap", "monolithic");
+    expect(mono.counts.signals).toBe(1);
+    expect(mono.counts.syscalls).toBe(1); // sigreturn only: the handler's mprotect is left out
+  });
+
+  it("the bare exception handler restores its three scratch registers and resumes", () => {
+    for (const b of ["exc-unalign", "exc-overflow", "exc-coproc", "exc-prot"]) {
+      const r = row(b, "exokernel");
+      expect(r.counts.exceptions, b).toBe(1);
+      expect(label(r, "bare.exc-handler")!.calls, b).toBe(r.iterations.measured);
+      // Three saves by the kernel's dispatch, three restores (loads) by the handler.
+      expect(r.attribution.regSave, b).toBe(3);
+      expect(r.attribution.memory, b).toBeGreaterThanOrEqual(3);
+    }
+    for (const b of ["exc-overflow", "exc-prot"]) {
+      const r = row(b, "monolithic");
+      expect(r.counts.signals, b).toBe(1);
+      expect(label(r, "app.signal-skip")!.calls, b).toBe(r.iterations.measured);
+    }
+  });
+
+  it("getpid-stack and getpid-lib are set against Ultrix's getpid", () => {
+    const base = row("getpid", "monolithic");
+    for (const [b, s] of [
+      ["getpid", "exokernel"],
+      ["getpid-stack", "exokernel"],
+      ["getpid-lib", "exos"],
+    ] as const) {
+      const r = row(b, s);
+      expect(r.baselineBenchmark).toBe("getpid");
+      expect(r.ratioToBaseline).toBeCloseTo(base.simulatedCycles / r.simulatedCycles, 12);
+    }
+  });
+
+  it("Ultrix's missing rows are marked unsupported with a reason", () => {
+    for (const b of ["dirty", "exc-unalign", "exc-coproc", "lrpc", "tlrpc", "pct"]) {
+      const r = report.results.find((x) => x.benchmark === b && x.system === "monolithic")!;
+      expect(r.supported, b).toBe(false);
+      expect(r.reason, b).toMatch(/\w/);
+    }
+  });
+});
+
+describe("determinism of a traced run", () => {
+  it("the same seed gives the same trace, event for event", () => {
+    for (const [b, s] of [
+      ["getpid", "monolithic"],
+      ["pipe", "exos"],
+    ] as const) {
+      const w = PAPER_SUITE.find((x) => x.id === b)!;
+      const one = traceBenchmark(w, adapterFor(s)!, { profile: "dec5000_125", seed: 3 });
+      const two = traceBenchmark(w, adapterFor(s)!, { profile: "dec5000_125", seed: 3 });
+      expect(one.traceEvents.length).toBeGreaterThan(10);
+      expect(two.hash).toBe(one.hash);
+    }
+  });
+});
+
+describe("--quick", () => {
+  it("shortens only the host-time measurement: the simulated figures are those of a full run", () => {
+    const w = PAPER_SUITE.find((x) => x.id === "getpid")!;
+    const a = adapterFor("exokernel")!;
+    const quick = runBenchmark(w, a, { profile: "dec5000_125", seed: 1, quick: true });
+    const full = runBenchmark(w, a, { profile: "dec5000_125", seed: 1, quick: false });
+    expect(quick.hostNsPerOp).toBeGreaterThan(0);
+    expect(full.hostNsPerOp).toBeGreaterThan(0);
+    const { hostNsPerOp: _q, ...quickSimulated } = quick;
+    const { hostNsPerOp: _f, ...fullSimulated } = full;
+    expect(quickSimulated).toEqual(fullSimulated);
+    expect(quickSimulated.simulatedCycles).toBeGreaterThan(0);
+  }, 30_000);
+});
