@@ -74,9 +74,31 @@ export const KERNEL_OWNER = 0;
  * grows by doubling, and the CPU re-reads `table` after each registration.
  */
 export class Accounting {
-  table = new Float64Array(16 * CATEGORY_COUNT);
+  #table = new Float64Array(16 * CATEGORY_COUNT);
+  /** The CPU's hooks: add its deferred charges; learn of a grown table. */
+  #flush: () => void = () => {};
+  #onGrow: (table: Float64Array) => void = () => {};
   readonly owners: OwnerInfo[] = [{ id: 0, kind: OwnerKind.Kernel, env: -1, name: "kernel" }];
   readonly labels = new Map<string, LabelStat>();
+
+  /**
+   * The (owner x category) table, exact: the CPU's deferred fast-path charges are added
+   * before it is returned. Do not keep the array: it is replaced when it grows.
+   */
+  get table(): Float64Array {
+    this.#flush();
+    return this.#table;
+  }
+
+  /**
+   * Binds the CPU that writes the table: `flush` adds its deferred charges (called before any
+   * read or growth); `onGrow` hands it the new array. Returns the current array.
+   */
+  attach(flush: () => void, onGrow: (table: Float64Array) => void): Float64Array {
+    this.#flush = flush;
+    this.#onGrow = onGrow;
+    return this.#table;
+  }
 
   registerOwner(kind: OwnerKind, env: number, name: string): number {
     if (kind !== OwnerKind.Kernel && kind !== OwnerKind.LibOS && kind !== OwnerKind.Application) {
@@ -86,10 +108,12 @@ export class Accounting {
     }
     const id = this.owners.length;
     this.owners.push(Object.freeze({ id, kind, env, name }));
-    if ((id + 1) * CATEGORY_COUNT > this.table.length) {
-      const bigger = new Float64Array(this.table.length * 2);
-      bigger.set(this.table);
-      this.table = bigger;
+    if ((id + 1) * CATEGORY_COUNT > this.#table.length) {
+      this.#flush();
+      const bigger = new Float64Array(this.#table.length * 2);
+      bigger.set(this.#table);
+      this.#table = bigger;
+      this.#onGrow(bigger);
     }
     return id;
   }

@@ -74,7 +74,8 @@ export class Cpu {
   readonly exceptionCounts = new Float64Array(17);
 
   owner = KERNEL_OWNER;
-  attr: Float64Array;
+  /** Cycles by (owner, category): the Accounting's table, which this CPU writes. */
+  #attr: Float64Array;
   #attrBase = 0;
 
   readonly handlers: (ExceptionHandler | undefined)[] = new Array(16).fill(undefined);
@@ -119,7 +120,12 @@ export class Cpu {
     this.#cached = profile.cachedAccessCycles;
     this.#uncached = profile.uncachedAccessCycles;
     this.#cpi = profile.cyclesPerInstruction;
-    this.attr = accounting.table;
+    this.#attr = accounting.attach(
+      () => this.#sync(),
+      (table) => {
+        this.#attr = table;
+      },
+    );
     this.#arm();
   }
 
@@ -163,6 +169,12 @@ export class Cpu {
     this.#arm();
   }
 
+  /** The attribution table, `attr[owner * CATEGORY_COUNT + category]`, with every access in it. */
+  get attr(): Float64Array {
+    this.#sync();
+    return this.#attr;
+  }
+
   /** Adds the fast accesses not yet accounted (call before reading the attribution table). */
   flush(): void {
     this.#sync();
@@ -173,7 +185,7 @@ export class Cpu {
     if (n !== 0) {
       const cycles = n * this.#cached;
       this.#now += cycles;
-      this.attr[this.#attrBase + Category.Memory] += cycles;
+      this.#attr[this.#attrBase + Category.Memory] += cycles;
       this.#pc = (this.#pc + 4 * n) >>> 0;
       this.#armed = this.#budget;
     }
@@ -200,11 +212,13 @@ export class Cpu {
   }
 
   setOwner(owner: number): number {
+    if (!(Number.isInteger(owner) && owner >= 0 && owner < this.accounting.owners.length)) {
+      throw new ArgumentError(`unknown owner ${String(owner)}: register it first`);
+    }
     this.#sync();
     const prev = this.owner;
     this.owner = owner;
     this.#attrBase = owner * CATEGORY_COUNT;
-    this.attr = this.accounting.table;
     return prev;
   }
 
@@ -225,20 +239,28 @@ export class Cpu {
 
   /** Charges `cycles` to the current owner in `cat`, taking events due on the way. */
   charge(cycles: number, cat: Category, label = ""): void {
+    if (!(Number.isSafeInteger(cycles) && cycles >= 0)) {
+      throw new ArgumentError(
+        `charge: cycles must be a non-negative integer, got ${String(cycles)}`,
+      );
+    }
+    if (!(Number.isInteger(cat) && cat >= 0 && cat < CATEGORY_COUNT)) {
+      throw new ArgumentError(`charge: unknown category ${String(cat)}`);
+    }
     this.#sync();
     for (;;) {
       const room = this.#nextEventAt - this.#now;
       if (cycles < room) {
         if (this.#tracer !== null) this.#tracer.span(this.#now, cycles, this.owner, cat, label);
         this.#now += cycles;
-        this.attr[this.#attrBase + cat] += cycles;
+        this.#attr[this.#attrBase + cat] += cycles;
         break;
       }
       const step = Math.max(room, 0);
       if (this.#tracer !== null && step > 0)
         this.#tracer.span(this.#now, step, this.owner, cat, label);
       this.#now += step;
-      this.attr[this.#attrBase + cat] += step;
+      this.#attr[this.#attrBase + cat] += step;
       cycles -= step;
       this.onEventsDue();
       if (cycles <= 0) break;
@@ -284,6 +306,12 @@ export class Cpu {
         this.#pc = (this.#pc + 4 * fit) >>> 0;
         this.charge(fit * this.#cpi, c, label);
         left -= fit;
+      } else if (room > 0) {
+        // The event falls inside the next instruction (cyclesPerInstruction > 1): the
+        // instruction completes, then the event is taken, as after an access.
+        this.#pc = (this.#pc + 4) >>> 0;
+        this.#chargeWhole(this.#cpi, c, label);
+        left--;
       } else {
         // The event is due now: take it before the next instruction.
         this.onEventsDue();
@@ -297,13 +325,30 @@ export class Cpu {
     }
   }
 
-  /** Charges one completed slow-path access whole, then takes the events due. */
-  #chargeAccess(cycles: number, cat: Category): void {
+  /**
+   * Takes the events already due (one scheduled for the current cycle) before the next
+   * instruction starts, as `exec` does. The fast path never runs then: its budget is zero.
+   */
+  #takeDueEvents(): void {
     this.#sync();
-    if (this.#tracer !== null) this.#tracer.span(this.#now, cycles, this.owner, cat, "");
-    this.#now += cycles;
-    this.attr[this.#attrBase + cat] += cycles;
+    if (this.#now >= this.#nextEventAt) {
+      this.onEventsDue();
+      this.#arm();
+    }
+  }
+
+  /** Charges one completed slow-path access whole (PC past it), then takes the events due. */
+  #chargeAccess(cycles: number, cat: Category): void {
     this.#pc = (this.#pc + 4) >>> 0;
+    this.#chargeWhole(cycles, cat, "");
+  }
+
+  /** Charges one instruction's cycles whole, then takes the events due (interrupts between instructions). */
+  #chargeWhole(cycles: number, cat: Category, label: string): void {
+    this.#sync();
+    if (this.#tracer !== null) this.#tracer.span(this.#now, cycles, this.owner, cat, label);
+    this.#now += cycles;
+    this.#attr[this.#attrBase + cat] += cycles;
     if (this.#now >= this.#nextEventAt) this.onEventsDue();
     this.#arm();
   }
@@ -379,6 +424,7 @@ export class Cpu {
   }
 
   #access(va: number, size: number, kind: number, value: number, cat: Category): number {
+    this.#takeDueEvents();
     for (let tries = 0; ; tries++) {
       const pa = this.#translate(va, size, kind);
       if (pa >= 0) {
@@ -433,7 +479,7 @@ export class Cpu {
       return this.#fault(ExcCode.Mod, va, false);
     const pa = base + (va & 0xfff);
     if (pa + size > this.#memBytes) return this.#fault(ExcCode.DBE, va, false);
-    this.#accessCycles = this.#cached;
+    this.#accessCycles = this.tlb.uncached[slot] === 0 ? this.#cached : this.#uncached;
     return pa;
   }
 
@@ -446,18 +492,24 @@ export class Cpu {
     if (!Number.isInteger(bytes) || bytes < 0 || bytes > 0x7fffffff) {
       throw new ArgumentError(`block length must be a non-negative integer, got ${String(bytes)}`);
     }
+    this.#takeDueEvents();
     const wordwise = (dst & 3) === 0 && (zero || (src & 3) === 0) && (bytes & 3) === 0;
     const unit = wordwise ? 4 : 1;
-    const perUnit = this.#cached * (zero ? 1 : 2);
     let done = 0;
     while (done < bytes) {
       const d = (dst + done) >>> 0;
       const s = (src + done) >>> 0;
       const pd = this.#translateChecked(d, unit, ACCESS_STORE);
+      // Each unit is one store (and one load): each pays its own page's reference cost.
+      let perUnit = this.#accessCycles;
       let ps = 0;
-      if (!zero) ps = this.#translateChecked(s, unit, ACCESS_LOAD);
-      // The source translation may have faulted and remapped the destination: translate again.
-      if (!zero && this.#translate(d, unit, ACCESS_STORE) !== pd) continue;
+      if (!zero) {
+        ps = this.#translateChecked(s, unit, ACCESS_LOAD);
+        const loadCycles = this.#accessCycles;
+        // The source translation may have faulted and remapped the destination: translate again.
+        if (this.#translate(d, unit, ACCESS_STORE) !== pd) continue;
+        perUnit = this.#accessCycles + loadCycles;
+      }
       let n = Math.min(bytes - done, 4096 - (d & 0xfff));
       if (!zero) n = Math.min(n, 4096 - (s & 0xfff));
       // Stop at the next event so that its interrupt is taken at its exact cycle.
@@ -632,12 +684,14 @@ export class Cpu {
 
   /** A device asserts interrupt line `line` (2..7). */
   assertIrq(line: number): void {
+    checkLine(line);
     this.cause = (this.cause | (1 << (CAUSE_IP_SHIFT + line))) >>> 0;
     this.checkInterrupts();
   }
 
   /** A device deasserts its line (after the kernel acknowledged it). */
   clearIrq(line: number): void {
+    checkLine(line);
     this.cause = (this.cause & ~(1 << (CAUSE_IP_SHIFT + line))) >>> 0;
   }
 
@@ -691,6 +745,13 @@ export class Cpu {
   /** Current mode and interrupt-enable, for tests and kernels. */
   get interruptsEnabled(): boolean {
     return (this.status & SR_IEC) !== 0;
+  }
+}
+
+/** Hardware interrupt lines are IP2..IP7 (IP0/IP1 are the software interrupts). */
+function checkLine(line: number): void {
+  if (!(Number.isInteger(line) && line >= 2 && line <= 7)) {
+    throw new ArgumentError(`interrupt line must be an integer in [2, 7], got ${String(line)}`);
   }
 }
 

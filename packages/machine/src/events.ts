@@ -16,6 +16,12 @@ export interface MachineEvent {
 export class EventQueue {
   readonly #heap: MachineEvent[] = [];
   #seq = 0;
+  /**
+   * Called whenever the earliest event may have changed (insert, cancel, pop). The machine
+   * points the CPU's `nextEventAt` at `nextAt` here, so an event inserted by any code (not
+   * only a device) is taken at its exact cycle.
+   */
+  onHeadChange: () => void = () => {};
 
   constructor(readonly localOrigin: number) {}
 
@@ -44,6 +50,7 @@ export class EventQueue {
       i = p;
     }
     h[i] = ev;
+    if (i === 0) this.onHeadChange();
     return ev;
   }
 
@@ -58,6 +65,7 @@ export class EventQueue {
       this.#siftDown(i);
       this.#siftUp(i);
     }
+    this.onHeadChange();
     return true;
   }
 
@@ -71,6 +79,7 @@ export class EventQueue {
       h[0] = last;
       this.#siftDown(0);
     }
+    this.onHeadChange();
     return top;
   }
 

@@ -92,6 +92,7 @@ export class Machine {
     if (config.fastTlbIndex === false) this.tlb.useFastIndex = false;
     this.events = new EventQueue(id);
     this.cpu = new Cpu(this.profile, this.memory, this.tlb, this.accounting);
+    this.events.onHeadChange = () => this.syncEvents();
     this.cpu.onEventsDue = () => this.serviceEvents();
     this.tracer = config.trace === true ? new Tracer() : null;
     this.cpu.tracer = this.tracer;
@@ -118,18 +119,18 @@ export class Machine {
   // ---- set-up ---------------------------------------------------------------------------
 
   registerOwner(kind: OwnerKind, env: number, name: string): number {
-    const id = this.accounting.registerOwner(kind, env, name);
-    this.cpu.attr = this.accounting.table;
-    return id;
+    return this.accounting.registerOwner(kind, env, name);
   }
 
   setExceptionHandler(code: number, handler: ExceptionHandler | undefined): void {
     if (!Number.isInteger(code) || code < 0 || code > 15)
       throw new ArgumentError(`exception code must be in [0, 15], got ${String(code)}`);
+    checkHandler(handler);
     this.cpu.handlers[code] = handler;
   }
 
   setRefillHandler(handler: ExceptionHandler | undefined): void {
+    checkHandler(handler);
     this.cpu.refillHandler = handler;
   }
 
@@ -140,7 +141,7 @@ export class Machine {
     body: Thread,
     opts: { status?: number; pc?: number } = {},
   ): ExecutionContext {
-    if (owner < 0 || owner >= this.accounting.owners.length)
+    if (!Number.isInteger(owner) || owner < 0 || owner >= this.accounting.owners.length)
       throw new ArgumentError(`unknown owner ${owner}`);
     if (body === null || typeof body !== "object" || typeof (body as Thread).next !== "function") {
       throw new ArgumentError(
@@ -282,5 +283,13 @@ export class Machine {
   snapshot(): AttributionSnapshot {
     this.cpu.flush();
     return this.accounting.snapshot();
+  }
+}
+
+/** A handler is a function (or undefined to uninstall): anything else would throw a TypeError
+ * on a simulated path, when the exception is taken. */
+function checkHandler(handler: unknown): void {
+  if (handler !== undefined && typeof handler !== "function") {
+    throw new ArgumentError(`an exception handler must be a function, got ${typeof handler}`);
   }
 }

@@ -42,9 +42,11 @@ export class Tlb {
   readonly wired: number;
   readonly hi: Uint32Array;
   readonly lo: Uint32Array;
-  /** Derived per slot: physical frame base (pfn << 12), or -1 when invalid. */
-  readonly pageBase: Int32Array;
+  /** Derived per slot: physical frame base (pfn * 4096, up to 2^32 - 4096), or -1 when invalid. */
+  readonly pageBase: Float64Array;
   readonly writable: Uint8Array;
+  /** Derived per slot: 1 when the entry's N bit makes its page uncached. */
+  readonly uncached: Uint8Array;
   /** [key, pageBase | writable] per position; key -1 is empty. */
   readonly fast = new Int32Array(2 * FAST_POSITIONS).fill(-1);
   /** The index position each slot occupies, or -1; and the slot at each position, or -1. */
@@ -62,8 +64,9 @@ export class Tlb {
     this.wired = wired;
     this.hi = new Uint32Array(size);
     this.lo = new Uint32Array(size);
-    this.pageBase = new Int32Array(size).fill(-1);
+    this.pageBase = new Float64Array(size).fill(-1);
     this.writable = new Uint8Array(size);
+    this.uncached = new Uint8Array(size);
     this.#slotPosition = new Int32Array(size).fill(-1);
     // Reset state: every entry invalid, with distinct VPNs in kseg0 (which never matches a
     // mapped address), as a boot loader leaves it.
@@ -109,8 +112,9 @@ export class Tlb {
     this.#unindexVpn(this.hi[index]! >>> 12);
     this.hi[index] = hi >>> 0;
     this.lo[index] = lo >>> 0;
-    this.pageBase[index] = (lo & TLB_V) !== 0 ? (lo >>> 12) << 12 : -1;
+    this.pageBase[index] = (lo & TLB_V) !== 0 ? (lo >>> 12) * 4096 : -1;
     this.writable[index] = (lo & TLB_D) !== 0 ? 1 : 0;
+    this.uncached[index] = (lo & TLB_N) !== 0 ? 1 : 0;
     this.#unindexVpn(hi >>> 12);
   }
 
@@ -137,10 +141,14 @@ export class Tlb {
     return n;
   }
 
-  /** Puts key -> slot into the index if the slot is valid, non-global and inside memory. */
+  /**
+   * Puts key -> slot into the index if the slot is valid, non-global, cached (the fast path
+   * charges a cache hit) and inside memory.
+   */
   #index(key: number, slot: number): void {
     const base = this.pageBase[slot]!;
-    if (base < 0 || (this.lo[slot]! & TLB_G) !== 0 || base + 4096 > this.memoryBytes) return;
+    if (base < 0 || (this.lo[slot]! & (TLB_G | TLB_N)) !== 0 || base + 4096 > this.memoryBytes)
+      return;
     const p = fastPosition(key);
     if (this.fast[p] !== -1) this.#forgetPosition(p);
     const old = this.#slotPosition[slot]!;
