@@ -36,7 +36,7 @@ export function runSuite(o: SuiteOptions): BenchReport {
   }
   fillRatios(results);
   const policies: Record<string, unknown> = {};
-  for (const a of o.adapters) policies[a.id as SystemId] = a.policies();
+  for (const a of o.adapters) policies[a.id as SystemId] = a.policies(o.profile);
   return {
     schemaVersion: SCHEMA_VERSION,
     profile: o.profile,

@@ -33,6 +33,6 @@ export interface SystemAdapter {
   /** Why the system cannot serve this port, or undefined when it can. */
   unsupported(port: PortId, benchmark: string): string | undefined;
   create(options: SystemOptions): SystemInstance;
-  /** The policy configs in force (printed in every report). */
-  policies(): Record<string, unknown>;
+  /** The policy configs in force on `profile` (printed in every report), flat key → value. */
+  policies(profile: string): Record<string, unknown>;
 }

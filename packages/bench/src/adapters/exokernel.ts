@@ -1,5 +1,6 @@
 import { type EnvHandle, ExcCode, PAGE_BYTES, Reg, Resume, type Thread } from "@exolab/exokernel";
-import { Aegis } from "@exolab/exokernel/kernel";
+import { defaultPolicy } from "@exolab/exokernel/kernel";
+import { getProfile } from "@exolab/machine/privileged";
 import { BARE_COSTS } from "../costs.js";
 import type { Meter } from "../meter.js";
 import type {
@@ -47,7 +48,7 @@ export const exokernelAdapter: SystemAdapter = {
     return undefined;
   },
   create: (o) => new ExokernelInstance(o),
-  policies: () => ({ ...new Aegis({ machineConfig: { memoryBytes: 4 << 20 } }).policy }),
+  policies: (profile) => ({ ...defaultPolicy(getProfile(profile)) }),
 };
 
 class ExokernelInstance extends AegisInstance {

@@ -1,6 +1,7 @@
 import { PAGE_BYTES, Result, type Thread } from "@exolab/exokernel";
-import type { Aegis } from "@exolab/exokernel/kernel";
+import { type Aegis, defaultPolicy } from "@exolab/exokernel/kernel";
 import { DEFAULT_POLICY, type ExosApi, exos, FaultAction, PipeEnd } from "@exolab/libos-exos";
+import { getProfile } from "@exolab/machine/privileged";
 import { GLUE_COSTS } from "../costs.js";
 import type { Meter } from "../meter.js";
 import type {
@@ -41,7 +42,14 @@ export const exosAdapter: SystemAdapter = {
     return undefined;
   },
   create: (o) => new ExosInstance(o),
-  policies: () => ({ ...DEFAULT_POLICY }),
+  policies: (profile) => {
+    // ExOS's own policy, then the kernel's it runs on (prefixed), for a run of exos alone.
+    const kernel = Object.entries(defaultPolicy(getProfile(profile))).map(([k, v]) => [
+      `aegis.${k}`,
+      v,
+    ]);
+    return { ...DEFAULT_POLICY, ...Object.fromEntries(kernel) };
+  },
 };
 
 class ExosInstance extends AegisInstance {
