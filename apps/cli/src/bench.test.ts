@@ -1,8 +1,4 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ReportSchema } from "@exolab/bench";
+import { CHROMIUM, ReportSchema, renderInChromium } from "@exolab/bench";
 import { parseHTML } from "linkedom";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./cli.js";
@@ -115,27 +111,8 @@ describe("exolab bench outputs", () => {
     expect(document.querySelector('tr[data-benchmark="pct"]')).not.toBeNull();
   });
 
-  const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
-  it.skipIf(chromium === undefined)("--html opens in headless Chromium (where installed)", () => {
-    const dir = mkdtempSync(join(tmpdir(), "exolab-cli-html-"));
-    const file = join(dir, "r.html");
-    writeFileSync(file, c.files.get("r.html")!);
-    const dom = execFileSync(
-      chromium!,
-      [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        `--user-data-dir=${join(dir, "profile")}`,
-        "--dump-dom",
-        `file://${file}`,
-      ],
-      { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "ignore"] },
-    );
+  it.skipIf(CHROMIUM === undefined)("--html opens in headless Chromium (where installed)", () => {
+    const dom = renderInChromium(c.files.get("r.html")!);
     const { document } = parseHTML(dom);
     expect(document.querySelectorAll("table").length).toBeGreaterThanOrEqual(3);
     expect(document.querySelectorAll("svg.chart rect.ours").length).toBeGreaterThan(5);

@@ -8,6 +8,7 @@ export { type Explanation, explainBenchmark, traceBenchmark } from "./inspect.js
 export { Meter } from "./meter.js";
 export { PAPER_PROFILE, PAPER_STRIDE_RATIOS, paperFigure, paperRow } from "./paper.js";
 export type { PortId, PortMap } from "./ports.js";
+export { CHROMIUM, renderInChromium } from "./report/browser.js";
 export { renderHtml } from "./report/html.js";
 export { renderJson } from "./report/json.js";
 export { renderMarkdown } from "./report/markdown.js";

@@ -1,10 +1,7 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseHTML } from "linkedom";
 import { describe, expect, it } from "vitest";
 import { type BenchReport, type BenchResult, ReportSchema, SCHEMA_VERSION } from "../result.js";
+import { CHROMIUM, renderInChromium } from "./browser.js";
 import { renderHtml } from "./html.js";
 import { renderJson } from "./json.js";
 import { renderMarkdown } from "./markdown.js";
@@ -130,27 +127,8 @@ describe("reports", () => {
     expect(html).not.toMatch(/(src|href)="http/);
   });
 
-  const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
-  it.skipIf(chromium === undefined)("HTML renders in headless Chromium (where installed)", () => {
-    const dir = mkdtempSync(join(tmpdir(), "exolab-html-"));
-    const file = join(dir, "report.html");
-    writeFileSync(file, renderHtml(report, systems));
-    const dom = execFileSync(
-      chromium!,
-      [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        `--user-data-dir=${join(dir, "profile")}`,
-        "--dump-dom",
-        `file://${file}`,
-      ],
-      { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "ignore"] },
-    );
+  it.skipIf(CHROMIUM === undefined)("HTML renders in headless Chromium (where installed)", () => {
+    const dom = renderInChromium(renderHtml(report, systems));
     const { document } = parseHTML(dom);
     expect(document.querySelectorAll("table").length).toBe(2);
     expect(document.querySelectorAll("svg.chart").length).toBe(2);
