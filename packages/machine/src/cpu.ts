@@ -14,9 +14,9 @@ import {
   SR_KUC,
 } from "./cpu-defs.js";
 import { ArgumentError, KernelContractError } from "./errors.js";
-import type { PhysicalMemory } from "./memory.js";
+import { HOST_BUDGET_WORD, type PhysicalMemory } from "./memory.js";
 import type { MachineProfile } from "./profiles.js";
-import type { Tlb } from "./tlb.js";
+import { MAP_WRITABLE, type Tlb } from "./tlb.js";
 import type { Tracer } from "./trace.js";
 
 /** A kernel's exception handler: runs synchronously on the interrupted thread. */
@@ -27,6 +27,18 @@ const ACCESS_STORE = 1;
 const MAX_EXEC_INSTRUCTIONS = 1_000_000_000;
 /** Nested exceptions beyond this are a kernel bug (a handler that re-raises forever). */
 export const MAX_EXCEPTION_DEPTH = 256;
+/**
+ * The host-buffer constants the hot path uses, as immediates: an imported constant is a
+ * module binding that the JIT loads and checks on every access; a const enum is inlined.
+ * They equal memory.ts's HOST_BUDGET_WORD and tlb.ts's MAP_WRITABLE (asserted below).
+ */
+const enum Hot {
+  BudgetWord = 0x80000,
+  Writable = 1,
+}
+if (Hot.BudgetWord !== HOST_BUDGET_WORD || Hot.Writable !== MAP_WRITABLE) {
+  throw new Error("cpu.ts Hot must match HOST_BUDGET_WORD (memory.ts) and MAP_WRITABLE (tlb.ts)");
+}
 /** Budget of fast accesses when no event is pending (re-armed when spent). */
 const UNBOUNDED_BUDGET = 1 << 30;
 
@@ -42,12 +54,14 @@ const UNBOUNDED_BUDGET = 1 << 30;
  *   interrupt falls between instructions). `exec` is split at the exact cycle of an event.
  * - Every cycle lands in `attr[owner * CATEGORY_COUNT + category]`.
  *
- * The hot path (a load or store that hits the TLB): the host index (see Tlb) gives the page
- * in one hash and two reads of one typed array, and the access spends one unit of `#budget`,
- * the number of cached accesses that can complete before the next event. Their cycles,
- * their Memory attribution and the PC advance are added in bulk by `#sync()` whenever
- * anything reads or changes the clock, the PC or the owner: the figures are exactly those of
- * charging each access on its own (a test compares the two with the index off).
+ * The hot path (a load or store that hits the TLB): the TLB's host map gives the page of a
+ * kuseg address in the current address space in one read, and the access spends one unit of
+ * the budget word (the number of cached accesses that can complete before the next event).
+ * Map, budget and memory are one typed array (`PhysicalMemory.host`), so a hit is three reads
+ * and one write of it. The hits' cycles, their Memory attribution and the PC advance are
+ * added in bulk by `#sync()` whenever anything reads or changes the clock, the PC or the
+ * owner: the figures are exactly those of charging each access on its own (a test compares
+ * the two with the map off).
  */
 export class Cpu {
   /** General registers 0..31, then HI (32) and LO (33). r0 reads 0: write it through setReg. */
@@ -61,8 +75,7 @@ export class Cpu {
   entryLo = 0;
   index = 0;
   context = 0;
-  /** Current address-space id (EntryHi.ASID), kept unshifted for the hot path. */
-  asid = 0;
+  #asid = 0;
 
   /** Set by a kernel that wants the running context switched at its next safepoint. */
   switchPending = false;
@@ -89,13 +102,16 @@ export class Cpu {
   #now = 0;
   #pc = 0x00400000;
   #nextEventAt = Number.POSITIVE_INFINITY;
-  /** Fast accesses left before the next event; `#armed - #budget` have not been synced. */
-  #budget = 0;
+  /** The budget word as last armed: `#armed - budget word` hits are not synced yet. */
   #armed = 0;
   /** Set by `rfe`; a handler must have executed one (checked by `raise`). */
   #rfeSeen = false;
 
-  readonly #fast: Int32Array;
+  /**
+   * [host map | budget word | memory] (see PhysicalMemory). Declared, not initialised, so
+   * that the constructor's one store leaves it a constant field the JIT can fold.
+   */
+  declare private readonly host: Uint32Array;
   readonly #u8: Uint8Array;
   readonly #u16: Uint16Array;
   readonly #u32: Uint32Array;
@@ -112,7 +128,7 @@ export class Cpu {
     readonly tlb: Tlb,
     readonly accounting: Accounting,
   ) {
-    this.#fast = tlb.fast;
+    this.host = memory.host;
     this.#u8 = memory.u8;
     this.#u16 = memory.u16;
     this.#u32 = memory.u32;
@@ -181,13 +197,13 @@ export class Cpu {
   }
 
   #sync(): void {
-    const n = this.#armed - this.#budget;
+    const n = this.#armed - this.host[Hot.BudgetWord]!;
     if (n !== 0) {
       const cycles = n * this.#cached;
       this.#now += cycles;
       this.#attr[this.#attrBase + Category.Memory] += cycles;
       this.#pc = (this.#pc + 4 * n) >>> 0;
-      this.#armed = this.#budget;
+      this.#armed -= n;
     }
   }
 
@@ -201,7 +217,7 @@ export class Cpu {
           ? UNBOUNDED_BUDGET
           : Math.max(0, Math.ceil(room / this.#cached) - 1);
     }
-    this.#budget = k;
+    this.host[Hot.BudgetWord] = k;
     this.#armed = k;
   }
 
@@ -230,9 +246,22 @@ export class Cpu {
     if (i !== 0) this.regs[i] = v;
   }
 
+  /** Current address-space id (EntryHi.ASID): the one translations use. */
+  get asid(): number {
+    return this.#asid;
+  }
+
+  /** Sets the current ASID (EntryHi.ASID); the TLB's host map switches with it. */
   setAsid(asid: number): void {
-    this.asid = asid & 63;
-    this.entryHi = ((this.entryHi & 0xfffff03f) | (this.asid << 6)) >>> 0;
+    const a = asid & 63;
+    this.entryHi = ((this.entryHi & 0xfffff03f) | (a << 6)) >>> 0;
+    if (a !== this.#asid) this.#switchAsid(a);
+  }
+
+  /** A real switch: the TLB rewrites up to 64 map words. (Apart, so setAsid stays small.) */
+  #switchAsid(asid: number): void {
+    this.#asid = asid;
+    this.tlb.setAsid(asid);
   }
 
   // ---- cycles -----------------------------------------------------------------------
@@ -355,26 +384,45 @@ export class Cpu {
 
   // ---- translated loads and stores ----------------------------------------------------
 
+  // The fast path: an aligned kuseg address whose page the host map holds, with budget left.
+  // Any other access (and every access while tracing or with an event due: the budget is
+  // then zero) takes the slow path.
+
   load32(va: number): number {
-    const key = (this.asid << 20) | (va >>> 12);
-    const p = (Math.imul(key, 0x9e3779b1) >>> 20) << 1;
-    const f = this.#fast;
-    if (f[p] === key && (va & 0x80000003) === 0 && this.#budget > 0) {
-      this.#budget--;
-      return this.#u32[((f[p + 1]! & ~0xfff) | (va & 0xfff)) >>> 2]!;
+    const m = this.host;
+    if ((va & 0x80000003) === 0) {
+      const page = m[va >>> 12]!;
+      const budget = m[Hot.BudgetWord]!;
+      if (page !== 0 && budget !== 0) {
+        m[Hot.BudgetWord] = budget - 1;
+        return m[(page + (va & 0xfff)) >>> 2]!;
+      }
     }
-    return this.#access(va >>> 0, 4, ACCESS_LOAD, 0, Category.Memory);
+    return this.#loadSlow(va);
   }
 
   store32(va: number, value: number): void {
-    const key = (this.asid << 20) | (va >>> 12);
-    const p = (Math.imul(key, 0x9e3779b1) >>> 20) << 1;
-    const f = this.#fast;
-    if (f[p] === key && (va & 0x80000003) === 0 && (f[p + 1]! & 1) !== 0 && this.#budget > 0) {
-      this.#budget--;
-      this.#u32[((f[p + 1]! & ~0xfff) | (va & 0xfff)) >>> 2] = value;
-      return;
+    const m = this.host;
+    if ((va & 0x80000003) === 0) {
+      const page = m[va >>> 12]!;
+      const budget = m[Hot.BudgetWord]!;
+      if ((page & Hot.Writable) !== 0 && budget !== 0) {
+        m[Hot.BudgetWord] = budget - 1;
+        m[(page + (va & 0xfff)) >>> 2] = value;
+        return;
+      }
     }
+    this.#storeSlow(va, value);
+  }
+
+  // The slow paths, kept out of load32/store32 so that their bytecode (which the JIT weighs
+  // when it inlines them into a caller's loop) is the fast path alone. (>>> 0: both paths of
+  // load32 give a uint32, so the JIT can keep its result unboxed.)
+  #loadSlow(va: number): number {
+    return this.#access(va >>> 0, 4, ACCESS_LOAD, 0, Category.Memory) >>> 0;
+  }
+
+  #storeSlow(va: number, value: number): void {
     this.#access(va >>> 0, 4, ACCESS_STORE, value, Category.Memory);
   }
 
@@ -469,7 +517,7 @@ export class Cpu {
       }
     }
     const vpn = va >>> 12;
-    const slot = this.tlb.lookup(vpn, this.asid);
+    const slot = this.tlb.probe(vpn, this.#asid);
     if (slot < 0) {
       return this.#fault(kind === ACCESS_LOAD ? ExcCode.TLBL : ExcCode.TLBS, va, va < KSEG0);
     }

@@ -88,8 +88,9 @@ export class Machine {
       this.profile.tlbWiredEntries,
       this.rng.fork(1),
       this.memory.sizeBytes,
+      this.memory.host,
+      config.fastTlbIndex !== false,
     );
-    if (config.fastTlbIndex === false) this.tlb.useFastIndex = false;
     this.events = new EventQueue(id);
     this.cpu = new Cpu(this.profile, this.memory, this.tlb, this.accounting);
     this.events.onHeadChange = () => this.syncEvents();

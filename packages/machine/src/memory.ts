@@ -5,17 +5,33 @@ export const PAGE_SHIFT = 12;
 export const PAGE_MASK = PAGE_BYTES - 1;
 
 /**
+ * The host buffer holds, before simulated memory, the TLB's host map (one word per kuseg
+ * VPN, see Tlb) and a page of control words (the CPU's fast-access budget). One typed array
+ * then serves a TLB hit whole: map word, budget word, data word. None of it
+ * is addressable by the simulated machine.
+ */
+export const HOST_MAP_WORDS = 1 << 19;
+/** Word index of the CPU's budget word (fast accesses left before the next event). */
+export const HOST_BUDGET_WORD = HOST_MAP_WORDS;
+const HOST_CONTROL_WORDS = 1024;
+/** Byte offset of physical address 0 in the host buffer. */
+export const MEMORY_OFFSET_BYTES = (HOST_MAP_WORDS + HOST_CONTROL_WORDS) * 4;
+
+/**
  * Physical memory: 4 KiB frames in one ArrayBuffer, little-endian like the DECstations.
  * These helpers are privileged and uncharged: kernels use them to set the machine up (load
  * an image, DMA). Code on a measured path reaches memory through the CPU's charged accesses.
+ * `u8`/`u16`/`u32` view physical memory only (index 0 is physical address 0); `host` views
+ * the whole host buffer, map and control words included, for the CPU and the TLB alone.
  */
 export class PhysicalMemory {
   readonly sizeBytes: number;
   readonly frames: number;
-  readonly buffer: ArrayBuffer;
   readonly u8: Uint8Array;
   readonly u16: Uint16Array;
   readonly u32: Uint32Array;
+  /** The whole host buffer as words: [translation map | control words | memory]. */
+  readonly host: Uint32Array;
 
   constructor(sizeBytes: number) {
     if (!Number.isInteger(sizeBytes) || sizeBytes < PAGE_BYTES || sizeBytes % PAGE_BYTES !== 0) {
@@ -30,10 +46,11 @@ export class PhysicalMemory {
     }
     this.sizeBytes = sizeBytes;
     this.frames = sizeBytes / PAGE_BYTES;
-    this.buffer = new ArrayBuffer(sizeBytes);
-    this.u8 = new Uint8Array(this.buffer);
-    this.u16 = new Uint16Array(this.buffer);
-    this.u32 = new Uint32Array(this.buffer);
+    const buffer = new ArrayBuffer(MEMORY_OFFSET_BYTES + sizeBytes);
+    this.u8 = new Uint8Array(buffer, MEMORY_OFFSET_BYTES, sizeBytes);
+    this.u16 = new Uint16Array(buffer, MEMORY_OFFSET_BYTES, sizeBytes / 2);
+    this.u32 = new Uint32Array(buffer, MEMORY_OFFSET_BYTES, sizeBytes / 4);
+    this.host = new Uint32Array(buffer);
   }
 
   checkRange(pa: number, bytes: number): void {

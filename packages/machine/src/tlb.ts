@@ -1,4 +1,5 @@
 import { ArgumentError } from "./errors.js";
+import { HOST_MAP_WORDS, MEMORY_OFFSET_BYTES } from "./memory.js";
 import type { SeededRandom } from "./rng.js";
 
 /** EntryLo bits (R3000): PFN in 31..12, then N (uncached), D (writable), V (valid), G (global). */
@@ -16,26 +17,27 @@ export function entryLo(pfn: number, flags: number): number {
   return ((pfn << 12) | (flags & 0xf00)) >>> 0;
 }
 
-/** Positions in the host index (a power of two); two Int32 per position: 32 KiB. */
-export const FAST_POSITIONS = 4096;
-
-/** The host index position of key (asid << 20 | vpn), already doubled (key at p, value at p + 1). */
-export function fastPosition(key: number): number {
-  return (Math.imul(key, 0x9e3779b1) >>> 20) << 1;
-}
+/** A host map word: the page's byte offset in the host buffer | MAP_WRITABLE (EntryLo D). */
+export const MAP_WRITABLE = 1;
+/** kuseg VPNs (below 0x80000000) are the ones the host map covers. */
+const KUSEG_PAGES = HOST_MAP_WORDS;
 
 /**
  * The R3000's software-managed TLB: 64 entries, each a (EntryHi, EntryLo) pair, matched on
  * VPN and on ASID unless the entry is global; when several match, the lowest slot wins.
  * Entries below `wired` are never chosen by random replacement.
  *
- * The host index (`fast`), invisible by construction: a direct-mapped table from key
- * (asid << 20 | vpn) to the physical page base of the matching slot, with bit 0 set when the
- * entry is writable. Invariant: the index holds key K only while K's lowest matching slot is a
- * valid, non-global entry whose frame lies in memory, and then holds that slot's page. Every
- * write to a slot removes the old and the new key from the index; a lookup that finds a unique
- * answer by probing puts it back. So the index answers only what the 64-entry TLB would, and
- * refills, cycles and the trace are identical with it disabled (`useFastIndex = false`).
+ * The host map, invisible by construction: for the current address-space id (`asid`, set
+ * with the CPU's), one word per kuseg VPN in the host buffer (`PhysicalMemory.host`, words
+ * [0, 2^19)). Invariant, for every kuseg VPN v:
+ *   map[v] = host byte offset of the page | D   when the lowest slot matching (v, asid) is
+ *                                               valid, cached (N clear) and inside memory,
+ *   map[v] = 0                                  otherwise.
+ * A word changes only when a slot holding its VPN is written or the ASID changes, and both
+ * recompute it from the slots; so the map answers only what the 64-entry TLB would, and
+ * refills, cycles and the trace are identical with it off (`hostMap: false`). Its size is
+ * fixed (2 MiB) whatever the number of address spaces: only the current one is mapped, and a
+ * switch rewrites at most 64 words.
  */
 export class Tlb {
   readonly size: number;
@@ -47,18 +49,18 @@ export class Tlb {
   readonly writable: Uint8Array;
   /** Derived per slot: 1 when the entry's N bit makes its page uncached. */
   readonly uncached: Uint8Array;
-  /** [key, pageBase | writable] per position; key -1 is empty. */
-  readonly fast = new Int32Array(2 * FAST_POSITIONS).fill(-1);
-  /** The index position each slot occupies, or -1; and the slot at each position, or -1. */
-  readonly #slotPosition: Int32Array;
-  readonly #positionSlot = new Int8Array(FAST_POSITIONS).fill(-1);
-  useFastIndex = true;
+  /** False when the machine was built without the host map (for the invisibility tests). */
+  readonly useFastIndex: boolean;
+  readonly #map: Uint32Array;
+  #asid = 0;
 
   constructor(
     size: number,
     wired: number,
     private readonly rng: SeededRandom,
     private readonly memoryBytes: number,
+    host: Uint32Array,
+    hostMap = true,
   ) {
     this.size = size;
     this.wired = wired;
@@ -67,39 +69,59 @@ export class Tlb {
     this.pageBase = new Float64Array(size).fill(-1);
     this.writable = new Uint8Array(size);
     this.uncached = new Uint8Array(size);
-    this.#slotPosition = new Int32Array(size).fill(-1);
+    this.useFastIndex = hostMap;
+    this.#map = host.subarray(0, HOST_MAP_WORDS);
     // Reset state: every entry invalid, with distinct VPNs in kseg0 (which never matches a
     // mapped address), as a boot loader leaves it.
     for (let i = 0; i < size; i++) this.hi[i] = entryHi(0x80000 + i, 0);
   }
 
-  /** Keys currently in the host index (for the memory report). */
+  /** The address-space id the host map holds (the CPU's current ASID). */
+  get asid(): number {
+    return this.#asid;
+  }
+
+  /**
+   * Switches the host map to `asid`: clears the words the slots' VPNs may hold and refills
+   * them for `asid`. Called by Cpu.setAsid (a direct call would leave the CPU's ASID behind).
+   */
+  setAsid(asid: number): void {
+    if (asid === this.#asid) return;
+    for (let i = 0; i < this.size; i++) {
+      const vpn = this.hi[i]! >>> 12;
+      if (vpn < KUSEG_PAGES) this.#map[vpn] = 0;
+    }
+    this.#asid = asid;
+    if (!this.useFastIndex) return;
+    // Highest slot first, so that the lowest slot matching a VPN writes its word last.
+    for (let i = this.size - 1; i >= 0; i--) {
+      const vpn = this.hi[i]! >>> 12;
+      if (vpn < KUSEG_PAGES && this.#matches(i, asid)) this.#map[vpn] = this.#word(i);
+    }
+  }
+
+  /** Kuseg pages with a word in the host map (for the memory report and the tests). */
   get indexedEntries(): number {
-    let n = 0;
-    for (let p = 0; p < this.fast.length; p += 2) if (this.fast[p] !== -1) n++;
-    return n;
+    const seen = new Set<number>();
+    for (let i = 0; i < this.size; i++) {
+      const vpn = this.hi[i]! >>> 12;
+      if (vpn < KUSEG_PAGES && this.#map[vpn] !== 0) seen.add(vpn);
+    }
+    return seen.size;
+  }
+
+  /** Bytes of host memory the map takes (fixed). */
+  get hostMapBytes(): number {
+    return this.#map.byteLength;
   }
 
   /** Slot matching (vpn, asid), or -1. The hardware's parallel match; the lowest index wins. */
   probe(vpn: number, asid: number): number {
     const want = (vpn << 12) >>> 0;
     for (let i = 0; i < this.size; i++) {
-      const h = this.hi[i]!;
-      if (
-        (h & 0xfffff000) >>> 0 === want &&
-        ((this.lo[i]! & TLB_G) !== 0 || ((h >>> ASID_SHIFT) & 63) === asid)
-      ) {
-        return i;
-      }
+      if ((this.hi[i]! & 0xfffff000) >>> 0 === want && this.#matches(i, asid)) return i;
     }
     return -1;
-  }
-
-  /** Finds the slot for a mapped access (slow path: probes, then indexes the answer). */
-  lookup(vpn: number, asid: number): number {
-    const slot = this.probe(vpn, asid);
-    if (slot >= 0 && this.useFastIndex) this.#index((asid << 20) | vpn, slot);
-    return slot;
   }
 
   /** tlbwi: writes slot `index`. Throws ArgumentError (before any change) on a bad index. */
@@ -109,13 +131,14 @@ export class Tlb {
         `TLB index must be an integer in [0, ${this.size}), got ${String(index)}`,
       );
     }
-    this.#unindexVpn(this.hi[index]! >>> 12);
+    const oldVpn = this.hi[index]! >>> 12;
     this.hi[index] = hi >>> 0;
     this.lo[index] = lo >>> 0;
     this.pageBase[index] = (lo & TLB_V) !== 0 ? (lo >>> 12) * 4096 : -1;
     this.writable[index] = (lo & TLB_D) !== 0 ? 1 : 0;
     this.uncached[index] = (lo & TLB_N) !== 0 ? 1 : 0;
-    this.#unindexVpn(hi >>> 12);
+    this.#refresh(oldVpn);
+    this.#refresh(hi >>> 12);
   }
 
   /** tlbwr: writes a slot chosen at random among the non-wired ones (seeded). Returns it. */
@@ -141,36 +164,22 @@ export class Tlb {
     return n;
   }
 
-  /**
-   * Puts key -> slot into the index if the slot is valid, non-global, cached (the fast path
-   * charges a cache hit) and inside memory.
-   */
-  #index(key: number, slot: number): void {
-    const base = this.pageBase[slot]!;
-    if (base < 0 || (this.lo[slot]! & (TLB_G | TLB_N)) !== 0 || base + 4096 > this.memoryBytes)
-      return;
-    const p = fastPosition(key);
-    if (this.fast[p] !== -1) this.#forgetPosition(p);
-    const old = this.#slotPosition[slot]!;
-    if (old >= 0) this.#forgetPosition(old);
-    this.fast[p] = key;
-    this.fast[p + 1] = base | this.writable[slot]!;
-    this.#slotPosition[slot] = p;
-    this.#positionSlot[p >>> 1] = slot;
+  /** Slot i matches address space `asid` (global, or tagged with it); the VPN is not checked. */
+  #matches(i: number, asid: number): boolean {
+    return (this.lo[i]! & TLB_G) !== 0 || ((this.hi[i]! >>> ASID_SHIFT) & 63) === asid;
   }
 
-  /** Removes from the index every key whose VPN is `vpn` (the slots that could match it). */
-  #unindexVpn(vpn: number): void {
-    for (let i = 0; i < this.size; i++) {
-      const p = this.#slotPosition[i]!;
-      if (p >= 0 && (this.fast[p]! & 0xfffff) === vpn) this.#forgetPosition(p);
-    }
+  /** The map word slot i gives: its page's host offset | D, or 0 (the slow path decides). */
+  #word(i: number): number {
+    const base = this.pageBase[i]!;
+    if (base < 0 || this.uncached[i] !== 0 || base + 4096 > this.memoryBytes) return 0;
+    return (MEMORY_OFFSET_BYTES + base) | (this.writable[i] === 1 ? MAP_WRITABLE : 0);
   }
 
-  #forgetPosition(p: number): void {
-    this.fast[p] = -1;
-    const slot = this.#positionSlot[p >>> 1]!;
-    if (slot >= 0) this.#slotPosition[slot] = -1;
-    this.#positionSlot[p >>> 1] = -1;
+  /** Recomputes the map word of `vpn` from the slots (the invariant above). */
+  #refresh(vpn: number): void {
+    if (vpn >= KUSEG_PAGES || !this.useFastIndex) return;
+    const slot = this.probe(vpn, this.#asid);
+    this.#map[vpn] = slot < 0 ? 0 : this.#word(slot);
   }
 }
