@@ -75,7 +75,6 @@ export class Cpu {
   entryLo = 0;
   index = 0;
   context = 0;
-  #asid = 0;
 
   /** Set by a kernel that wants the running context switched at its next safepoint. */
   switchPending = false;
@@ -109,7 +108,9 @@ export class Cpu {
 
   /**
    * [host map | budget word | memory] (see PhysicalMemory). Declared, not initialised, so
-   * that the constructor's one store leaves it a constant field the JIT can fold.
+   * that the constructor's one store leaves it a constant field the JIT can fold (a `#` field is
+   * defined as undefined first, then stored, which the JIT treats as mutable). Private to TypeScript only, like
+   * `memory`: the Cpu is privileged, and untrusted code gets a kernel's view, never the Cpu.
    */
   declare private readonly host: Uint32Array;
   readonly #u8: Uint8Array;
@@ -212,10 +213,8 @@ export class Cpu {
     let k = 0;
     if (this.#tracer === null) {
       const room = this.#nextEventAt - this.#now;
-      k =
-        room === Number.POSITIVE_INFINITY
-          ? UNBOUNDED_BUDGET
-          : Math.max(0, Math.ceil(room / this.#cached) - 1);
+      // Capped: the budget word is 32 bits, and an event may be 2^32 cycles or more away.
+      k = Math.min(UNBOUNDED_BUDGET, Math.max(0, Math.ceil(room / this.#cached) - 1));
     }
     this.host[Hot.BudgetWord] = k;
     this.#armed = k;
@@ -246,22 +245,16 @@ export class Cpu {
     if (i !== 0) this.regs[i] = v;
   }
 
-  /** Current address-space id (EntryHi.ASID): the one translations use. */
+  /** Current address-space id (EntryHi.ASID): the one translations use (kept by the TLB). */
   get asid(): number {
-    return this.#asid;
+    return this.tlb.asid;
   }
 
   /** Sets the current ASID (EntryHi.ASID); the TLB's host map switches with it. */
   setAsid(asid: number): void {
     const a = asid & 63;
     this.entryHi = ((this.entryHi & 0xfffff03f) | (a << 6)) >>> 0;
-    if (a !== this.#asid) this.#switchAsid(a);
-  }
-
-  /** A real switch: the TLB rewrites up to 64 map words. (Apart, so setAsid stays small.) */
-  #switchAsid(asid: number): void {
-    this.#asid = asid;
-    this.tlb.setAsid(asid);
+    if (a !== this.tlb.asid) this.tlb.setAsid(a);
   }
 
   // ---- cycles -----------------------------------------------------------------------
@@ -517,7 +510,7 @@ export class Cpu {
       }
     }
     const vpn = va >>> 12;
-    const slot = this.tlb.probe(vpn, this.#asid);
+    const slot = this.tlb.probe(vpn, this.tlb.asid);
     if (slot < 0) {
       return this.#fault(kind === ACCESS_LOAD ? ExcCode.TLBL : ExcCode.TLBS, va, va < KSEG0);
     }

@@ -98,10 +98,10 @@ describe("the host fast TLB index is invisible", () => {
     expect(churn(false)).toEqual(churn(true));
   });
 
-  // Regression test (was a bug, fixed): the fast path of load32/store32 (cpu.ts) skips the DBE check that #translate
-  // does, and Tlb.lookup fills the index for any valid entry, even one whose frame is beyond
-  // memory. The first access raises DBE; the next one hits the index and reads past the end
-  // of the Uint32Array: load32 returns undefined (and a store is silently dropped).
+  // Regression test (a bug of the first, hashed index): the fast path of load32/store32 skips
+  // the DBE check that #translate does, so a host translation for a frame beyond memory would
+  // read past the end of memory (undefined) or drop a store. The host map holds no word for
+  // such a page (Tlb #word), so every access raises DBE.
   it("a page whose frame lies beyond memory raises DBE on every access", () => {
     const m = new Machine({ memoryBytes: 1 << 20 });
     let dbe = 0;
@@ -118,11 +118,10 @@ describe("the host fast TLB index is invisible", () => {
     expect(dbe).toBe(3);
   });
 
-  // Regression test (was a bug, fixed; invisibility): with two entries matching the same (VPN, ASID) the TLB model
-  // says the lowest index wins (Tlb.probe), but the index keeps returning the slot it cached
-  // before the second entry was written (only that slot's generation is checked), so the
-  // two settings read different frames. A naive Mod handler that tlbwr's a dirty copy
-  // instead of rewriting the probed slot creates exactly this.
+  // Regression test (a bug of the first, hashed index; invisibility): with two entries matching
+  // the same (VPN, ASID) the lowest slot wins (Tlb.probe); a host translation cached before the
+  // second entry was written must not keep answering. A naive Mod handler that tlbwr's a dirty
+  // copy instead of rewriting the probed slot creates exactly this.
   it("duplicate entries resolve to the same slot with the index on and off", () => {
     const run = (fast: boolean) => {
       const m = new Machine({ fastTlbIndex: fast, memoryBytes: 1 << 20 });

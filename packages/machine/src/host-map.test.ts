@@ -103,4 +103,24 @@ describe("the host map of the current address space", () => {
     m.cpu.load32(0x80000000 + (1 << 20)); // one past the end: a bus error, not a host word
     expect(dbe).toBe(1);
   });
+
+  it("an event 2^33 cycles away leaves the clock exact (the budget word is 32 bits)", () => {
+    for (const fast of [true, false]) {
+      const { m } = machine(fast);
+      m.cpu.tlbWriteIndexed(10, entryHi(0x40, 0), entryLo(20, TLB_V | TLB_D));
+      const t0 = m.now;
+      m.events.schedule(t0 + 2 ** 33, "far", () => {});
+      expect(m.now).toBe(t0);
+      for (let i = 0; i < 10; i++) m.cpu.load32(0x40000 + 4 * i);
+      expect(m.now - t0).toBe(10 * m.profile.cachedAccessCycles);
+    }
+  });
+
+  it("the CPU's ASID is the TLB's: a direct Tlb.setAsid moves both, checked", () => {
+    const { m } = machine();
+    m.tlb.setAsid(5);
+    expect(m.cpu.asid).toBe(5);
+    expect(() => m.tlb.setAsid(64)).toThrow(/ASID must be an integer/);
+    expect(m.cpu.asid).toBe(5);
+  });
 });

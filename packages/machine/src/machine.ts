@@ -36,7 +36,7 @@ export interface MachineConfig {
   id?: number;
   /** Record a trace (spans of owner x category x label) for Perfetto. */
   trace?: boolean;
-  /** Disable the host-side TLB index (tests prove it invisible). */
+  /** false: no host map of the TLB, every access takes the slow path (tests prove it invisible). */
   fastTlbIndex?: boolean;
 }
 

@@ -139,7 +139,7 @@ describe("deferred fast-path accounting is exact wherever it is read", () => {
   });
 });
 
-describe("the host TLB index under random churn (property)", () => {
+describe("the host TLB map under random churn (property)", () => {
   type Op =
     | { k: "wi"; slot: number; vpn: number; asid: number; pfn: number; flags: number }
     | { k: "wr"; vpn: number; asid: number; pfn: number; flags: number }

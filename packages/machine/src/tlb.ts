@@ -35,7 +35,8 @@ const KUSEG_PAGES = HOST_MAP_WORDS;
  *   map[v] = 0                                  otherwise.
  * A word changes only when a slot holding its VPN is written or the ASID changes, and both
  * recompute it from the slots; so the map answers only what the 64-entry TLB would, and
- * refills, cycles and the trace are identical with it off (`hostMap: false`). Its size is
+ * refills, cycles and the trace are identical with it off (`new Machine({ fastTlbIndex:
+ * false })`). Its size is
  * fixed (2 MiB) whatever the number of address spaces: only the current one is mapped, and a
  * switch rewrites at most 64 words.
  */
@@ -76,16 +77,20 @@ export class Tlb {
     for (let i = 0; i < size; i++) this.hi[i] = entryHi(0x80000 + i, 0);
   }
 
-  /** The address-space id the host map holds (the CPU's current ASID). */
+  /** The current address-space id: the one translations use and the host map holds. */
   get asid(): number {
     return this.#asid;
   }
 
   /**
-   * Switches the host map to `asid`: clears the words the slots' VPNs may hold and refills
-   * them for `asid`. Called by Cpu.setAsid (a direct call would leave the CPU's ASID behind).
+   * Switches the current ASID and the host map with it: clears the words the slots' VPNs may
+   * hold and refills them for `asid`. The CPU's `asid` is this one (Cpu.setAsid calls this
+   * and also updates EntryHi), so translations on both paths always use the map's ASID.
    */
   setAsid(asid: number): void {
+    if (!Number.isInteger(asid) || asid < 0 || asid > 63) {
+      throw new ArgumentError(`ASID must be an integer in [0, 63], got ${String(asid)}`);
+    }
     if (asid === this.#asid) return;
     for (let i = 0; i < this.size; i++) {
       const vpn = this.hi[i]! >>> 12;
