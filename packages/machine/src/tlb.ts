@@ -27,18 +27,17 @@ const KUSEG_PAGES = HOST_MAP_WORDS;
  * VPN and on ASID unless the entry is global; when several match, the lowest slot wins.
  * Entries below `wired` are never chosen by random replacement.
  *
- * The host map, invisible by construction: for the current address-space id (`asid`, set
- * with the CPU's), one word per kuseg VPN in the host buffer (`PhysicalMemory.host`, words
- * [0, 2^19)). Invariant, for every kuseg VPN v:
+ * The TLB also keeps the current address-space id (`asid`; Cpu.setAsid sets it) and, for it,
+ * the host map, invisible by construction: one word per kuseg VPN in the host buffer
+ * (`PhysicalMemory.host`, words [0, 2^19)). Invariant, for every kuseg VPN v:
  *   map[v] = host byte offset of the page | D   when the lowest slot matching (v, asid) is
  *                                               valid, cached (N clear) and inside memory,
  *   map[v] = 0                                  otherwise.
  * A word changes only when a slot holding its VPN is written or the ASID changes, and both
  * recompute it from the slots; so the map answers only what the 64-entry TLB would, and
  * refills, cycles and the trace are identical with it off (`new Machine({ fastTlbIndex:
- * false })`). Its size is
- * fixed (2 MiB) whatever the number of address spaces: only the current one is mapped, and a
- * switch rewrites at most 64 words.
+ * false })`). Its size is fixed (2 MiB) whatever the number of address spaces: only the
+ * current one is mapped, and a switch rewrites at most 64 words each way.
  */
 export class Tlb {
   readonly size: number;
