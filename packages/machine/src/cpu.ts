@@ -13,7 +13,7 @@ import {
   SR_IM_MASK,
   SR_KUC,
 } from "./cpu-defs.js";
-import { ArgumentError, KernelContractError } from "./errors.js";
+import { ArgumentError, ContextAbort, KernelContractError } from "./errors.js";
 import { HOST_BUDGET_WORD, type PhysicalMemory } from "./memory.js";
 import type { MachineProfile } from "./profiles.js";
 import { MAP_WRITABLE, type Tlb } from "./tlb.js";
@@ -95,6 +95,16 @@ export class Cpu {
   /** Called when the clock reaches `nextEventAt`; the machine fires the due events. */
   onEventsDue: () => void = () => {};
   #tracer: Tracer | null = null;
+  /**
+   * Called (with no argument: the thrown value is never handed on) when a host error other
+   * than a kernel's ContextAbort unwinds an exception frame; the CPU state was restored first.
+   * A kernel uses it to make that the death of the environment or process that caused it.
+   */
+  onHostThrow: (() => void) | null = null;
+  /** Set with each such host throw; the kernel clears it once it has dealt with it. */
+  hostThrowPending = false;
+  /** Host throws that unwound an exception frame since reset. */
+  hostThrows = 0;
   /** A handler that keeps returning Retry on the same access past this count is a kernel bug. */
   faultRetryLimit = 100_000;
 
@@ -237,12 +247,15 @@ export class Cpu {
     return prev;
   }
 
+  /** Register i (0..33); any other index reads 0. */
   reg(i: number): number {
-    return this.regs[i]!;
+    return this.regs[i | 0] ?? 0;
   }
 
+  /** Sets register i (1..33; r0 stays 0, any other index is ignored). */
   setReg(i: number, v: number): void {
-    if (i !== 0) this.regs[i] = v;
+    const r = i | 0;
+    if (r > 0 && r < REGISTER_COUNT) this.regs[r] = v | 0;
   }
 
   /** Current address-space id (EntryHi.ASID): the one translations use (kept by the TLB). */
@@ -381,31 +394,37 @@ export class Cpu {
   // Any other access (and every access while tracing or with an event due: the budget is
   // then zero) takes the slow path.
 
+  // Every entry point reads each argument once (`| 0`): an object whose valueOf answers
+  // differently on each read can never make the checks and the access disagree.
+
   load32(va: number): number {
+    const a = va | 0;
     const m = this.host;
-    if ((va & 0x80000003) === 0) {
-      const page = m[va >>> 12]!;
+    if ((a & 0x80000003) === 0) {
+      const page = m[a >>> 12]!;
       const budget = m[Hot.BudgetWord]!;
       if (page !== 0 && budget !== 0) {
         m[Hot.BudgetWord] = budget - 1;
-        return m[(page + (va & 0xfff)) >>> 2]!;
+        return m[(page + (a & 0xfff)) >>> 2]!;
       }
     }
-    return this.#loadSlow(va);
+    return this.#loadSlow(a);
   }
 
   store32(va: number, value: number): void {
+    const a = va | 0;
+    const v = value | 0;
     const m = this.host;
-    if ((va & 0x80000003) === 0) {
-      const page = m[va >>> 12]!;
+    if ((a & 0x80000003) === 0) {
+      const page = m[a >>> 12]!;
       const budget = m[Hot.BudgetWord]!;
       if ((page & Hot.Writable) !== 0 && budget !== 0) {
         m[Hot.BudgetWord] = budget - 1;
-        m[(page + (va & 0xfff)) >>> 2] = value;
+        m[(page + (a & 0xfff)) >>> 2] = v;
         return;
       }
     }
-    this.#storeSlow(va, value);
+    this.#storeSlow(a, v);
   }
 
   // The slow paths, kept out of load32/store32 so that their bytecode (which the JIT weighs
@@ -428,11 +447,11 @@ export class Cpu {
   }
 
   store16(va: number, value: number): void {
-    this.#access(va >>> 0, 2, ACCESS_STORE, value, Category.Memory);
+    this.#access(va >>> 0, 2, ACCESS_STORE, value | 0, Category.Memory);
   }
 
   store8(va: number, value: number): void {
-    this.#access(va >>> 0, 1, ACCESS_STORE, value, Category.Memory);
+    this.#access(va >>> 0, 1, ACCESS_STORE, value | 0, Category.Memory);
   }
 
   /**
@@ -440,13 +459,14 @@ export class Cpu {
    * to RegRestore rather than Memory so that attribution shows context-switch costs.
    */
   loadReg(va: number, reg: number): void {
+    const r = reg | 0;
     const v = this.#access(va >>> 0, 4, ACCESS_LOAD, 0, Category.RegRestore);
-    if (reg !== 0) this.regs[reg] = v;
+    if (r > 0 && r < REGISTER_COUNT) this.regs[r] = v;
   }
 
   /** Stores register `reg` for a save path (charged to RegSave). */
   storeReg(va: number, reg: number): void {
-    this.#access(va >>> 0, 4, ACCESS_STORE, this.regs[reg]!, Category.RegSave);
+    this.#access(va >>> 0, 4, ACCESS_STORE, this.regs[reg | 0] ?? 0, Category.RegSave);
   }
 
   /**
@@ -604,30 +624,40 @@ export class Cpu {
       );
     }
     this.#sync();
-    this.exceptionCounts[refill ? 16 : code]!++;
     const statusBefore = this.status;
-    const epc = this.#pc;
-    this.epc = epc;
-    this.cause = ((this.cause & 0x0000ff00) | ((coprocessor & 3) << 28) | (code << 2)) >>> 0;
-    if (code === ExcCode.Mod || code === ExcCode.TLBL || code === ExcCode.TLBS) {
-      this.badVaddr = badVaddr >>> 0;
-      this.entryHi = ((badVaddr & 0xfffff000) | (this.asid << 6)) >>> 0;
-      this.context = ((this.context & 0xffe00000) | (((badVaddr >>> 12) & 0x7ffff) << 2)) >>> 0;
-    } else if (code === ExcCode.AdEL || code === ExcCode.AdES) {
-      this.badVaddr = badVaddr >>> 0;
-    }
-    this.status = ((this.status & ~0x3f) | ((this.status << 2) & 0x3c)) >>> 0;
-    const prevOwner = this.setOwner(KERNEL_OWNER);
-    this.#tracer?.instant(this.#now, refill ? "exception:refill" : `exception:${code}`, this.owner);
+    const ownerBefore = this.owner;
+    const depthBefore = this.exceptionDepth;
     const rfeSeenBefore = this.#rfeSeen;
-    this.#rfeSeen = false;
-    this.exceptionDepth++;
-    this.charge(this.profile.exceptionEntryCycles, Category.TrapEntry);
-    const r = handler(this);
-    this.exceptionDepth--;
+    const epc = this.#pc;
+    let r: Resolution;
+    // Transactional with respect to host errors: whatever the host throws between the entry
+    // and the handler's return (a RangeError of an exhausted JS stack, a kernel's
+    // ContextAbort, an error of untrusted code that escaped its kernel) leaves the CPU in the
+    // mode, owner and depth it had before the exception. Nothing is ever left in kernel mode.
+    try {
+      r = this.#enter(handler, code, badVaddr >>> 0, refill, coprocessor, epc);
+    } catch (e) {
+      // No calls before the state is restored: with an exhausted stack a call may throw
+      // again. (The frames of #enter and below have been popped: a leaf call after this fits.)
+      const n = this.#armed - this.host[Hot.BudgetWord]!;
+      if (n !== 0) {
+        this.#now += n * this.#cached;
+        this.#attr[this.#attrBase + Category.Memory] += n * this.#cached;
+        this.#armed -= n;
+      }
+      this.status = statusBefore;
+      this.owner = ownerBefore;
+      this.#attrBase = ownerBefore * CATEGORY_COUNT;
+      this.exceptionDepth = depthBefore;
+      this.#rfeSeen = rfeSeenBefore;
+      this.#pc = epc;
+      if (!ContextAbort.is(e)) this.#noteHostThrow();
+      throw e;
+    }
+    this.exceptionDepth = depthBefore;
     const rfeSeen = this.#rfeSeen;
     this.#rfeSeen = rfeSeenBefore;
-    this.setOwner(prevOwner);
+    this.setOwner(ownerBefore);
     if (!rfeSeen || (this.status & 3) !== (statusBefore & 3)) {
       throw new KernelContractError(
         `handler for exception ${code} returned without restoring the mode (missing rfe)`,
@@ -635,6 +665,51 @@ export class Cpu {
     }
     this.#pc = epc;
     return r;
+  }
+
+  /** The exception entry proper: Cause, EPC, BadVAddr, the KU/IE push, the pipeline charge, the handler. */
+  #enter(
+    handler: ExceptionHandler,
+    code: ExcCode,
+    badVaddr: number,
+    refill: boolean,
+    coprocessor: number,
+    epc: number,
+  ): Resolution {
+    this.exceptionCounts[refill ? 16 : code]!++;
+    this.epc = epc;
+    this.cause = ((this.cause & 0x0000ff00) | ((coprocessor & 3) << 28) | (code << 2)) >>> 0;
+    if (code === ExcCode.Mod || code === ExcCode.TLBL || code === ExcCode.TLBS) {
+      this.badVaddr = badVaddr;
+      this.entryHi = ((badVaddr & 0xfffff000) | (this.asid << 6)) >>> 0;
+      this.context = ((this.context & 0xffe00000) | (((badVaddr >>> 12) & 0x7ffff) << 2)) >>> 0;
+    } else if (code === ExcCode.AdEL || code === ExcCode.AdES) {
+      this.badVaddr = badVaddr;
+    }
+    this.status = ((this.status & ~0x3f) | ((this.status << 2) & 0x3c)) >>> 0;
+    this.setOwner(KERNEL_OWNER);
+    this.#tracer?.instant(this.#now, refill ? "exception:refill" : `exception:${code}`, this.owner);
+    this.#rfeSeen = false;
+    this.exceptionDepth++;
+    this.charge(this.profile.exceptionEntryCycles, Category.TrapEntry);
+    return handler(this);
+  }
+
+  /**
+   * A host error crossed an exception frame: recorded for the kernel (which decides whose
+   * death it is), whose hook is then called. The flag stays set if the hook cannot run (the
+   * stack is still exhausted): the kernel reads it at its next boundary and clears it.
+   */
+  #noteHostThrow(): void {
+    this.hostThrows++;
+    this.hostThrowPending = true;
+    const hook = this.onHostThrow;
+    if (hook === null) return;
+    try {
+      hook();
+    } catch {
+      // Still no stack: the pending flag tells the kernel later. The value is not inspected.
+    }
   }
 
   /** `rfe`: pops the KU/IE stack. One instruction, charged to TrapExit. */

@@ -33,7 +33,31 @@ export class KernelContractError extends MachineError {
  * context boundary and marks the context aborted. It carries no stack trace, so it is cheap.
  */
 export class ContextAbort {
+  readonly #brand = true;
   constructor(readonly reason: string) {}
+
+  /**
+   * Whether `value` is a ContextAbort made by a kernel: a private-brand check, which runs no
+   * getter, trap or `Symbol.hasInstance` of the value (untrusted code may throw a Proxy whose
+   * `getPrototypeOf` trap throws, or plant a `hasInstance`; `instanceof` would run either).
+   */
+  static is(value: unknown): value is ContextAbort {
+    return typeof value === "object" && value !== null && #brand in value;
+  }
+}
+
+// Untrusted code can reach these classes (a caught error's `constructor`): frozen, so that
+// none can be changed under the kernels that construct and brand-check them.
+for (const c of [
+  MachineError,
+  ConfigError,
+  PhysicalAddressError,
+  ArgumentError,
+  KernelContractError,
+  ContextAbort,
+]) {
+  Object.freeze(c.prototype);
+  Object.freeze(c);
 }
 
 /** Throws an ArgumentError unless `value` is an integer in [min, max]. */

@@ -256,7 +256,8 @@ export class Machine {
       cpu.checkInterrupts();
       done = ctx.gen.next().done === true;
     } catch (e) {
-      if (!(e instanceof ContextAbort)) {
+      // A brand check: the thrown value is never inspected (it may be a hostile Proxy).
+      if (!ContextAbort.is(e)) {
         this.#current = null;
         throw e;
       }

@@ -81,6 +81,7 @@ function finishInKernel(k: MonolithicKernel, p: Proc): ExecutionContext | null {
   const cpu = k.cpu;
   const frame = KSTACK_VA + PAGE - EF_BYTES;
   k.kernelSp = frame;
+  const kernelStatus = cpu.status;
   try {
     if (p.syscallPending) {
       x(cpu, "sleep.resume");
@@ -97,7 +98,10 @@ function finishInKernel(k: MonolithicKernel, p: Proc): ExecutionContext | null {
       return null;
     }
   } catch (e) {
-    if (!(e instanceof ContextAbort)) throw e;
+    if (!ContextAbort.is(e)) throw e;
+    // The exception frames the abort unwound restored the mode of their entry (the process's
+    // user mode): the kernel goes on in its own.
+    cpu.status = kernelStatus;
     cpu.exceptionDepth = 0;
     abortContext(p.ctx, e.reason);
     return null;

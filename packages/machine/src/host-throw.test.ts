@@ -1,0 +1,214 @@
+import { describe, expect, it } from "vitest";
+import {
+  ContextAbort,
+  ExcCode,
+  entryHi,
+  entryLo,
+  Machine,
+  OwnerKind,
+  Resolution,
+  SR_USER,
+  TLB_D,
+  TLB_V,
+} from "./privileged.js";
+
+/**
+ * The exception entry is transactional with respect to host errors: whatever the host throws
+ * between the entry and the handler's return leaves the CPU in the mode, owner and depth it
+ * had before, and is reported to the kernel (issue: kernel mode leaked to user code through
+ * JS stack exhaustion).
+ */
+
+function userMachine() {
+  const m = new Machine({ memoryBytes: 1 << 20 });
+  const user = m.registerOwner(OwnerKind.Application, 1, "app");
+  const cpu = m.cpu;
+  cpu.status = SR_USER;
+  cpu.setOwner(user);
+  return { m, cpu, user };
+}
+
+describe("a host throw inside an exception handler", () => {
+  it("restores mode, owner and depth, records the throw and calls the kernel's hook once", () => {
+    const { m, cpu, user } = userMachine();
+    const boom = new Error("handler bug");
+    m.setExceptionHandler(ExcCode.Sys, () => {
+      throw boom;
+    });
+    let hooked = 0;
+    cpu.onHostThrow = () => {
+      hooked++;
+    };
+    expect(() => cpu.syscall()).toThrow(boom);
+    expect(cpu.status).toBe(SR_USER);
+    expect(cpu.userMode).toBe(true);
+    expect(cpu.owner).toBe(user);
+    expect(cpu.exceptionDepth).toBe(0);
+    expect(cpu.hostThrows).toBe(1);
+    expect(cpu.hostThrowPending).toBe(true);
+    expect(hooked).toBe(1);
+  });
+
+  it("a kernel's ContextAbort is not a host throw (the state is restored all the same)", () => {
+    const { m, cpu, user } = userMachine();
+    m.setExceptionHandler(ExcCode.Bp, () => {
+      throw new ContextAbort("destroyed");
+    });
+    expect(() => cpu.breakpoint()).toThrow(ContextAbort);
+    expect(cpu.status).toBe(SR_USER);
+    expect(cpu.owner).toBe(user);
+    expect(cpu.exceptionDepth).toBe(0);
+    expect(cpu.hostThrows).toBe(0);
+    expect(cpu.hostThrowPending).toBe(false);
+  });
+
+  it("nested frames unwind to the outermost state", () => {
+    const { m, cpu, user } = userMachine();
+    m.setExceptionHandler(ExcCode.Sys, (c) => {
+      // The kernel takes a breakpoint of its own, whose handler throws.
+      c.breakpoint();
+      c.rfe();
+      return Resolution.Retry;
+    });
+    m.setExceptionHandler(ExcCode.Bp, () => {
+      throw new RangeError("deep");
+    });
+    expect(() => cpu.syscall()).toThrow(RangeError);
+    expect(cpu.status).toBe(SR_USER);
+    expect(cpu.owner).toBe(user);
+    expect(cpu.exceptionDepth).toBe(0);
+    expect(cpu.hostThrows).toBe(2);
+  });
+
+  it("JS stack exhaustion at every depth never leaves user code in kernel mode", () => {
+    const { m, cpu, user } = userMachine();
+    // A kernel whose syscall path does some work (a charged store through kseg0, an exec).
+    m.setExceptionHandler(ExcCode.Sys, (c) => {
+      c.store32(0x80001000, 7);
+      c.exec(5, "machine.test.work");
+      c.rfe();
+      return Resolution.Retry;
+    });
+    let leaks = 0;
+    let calls = 0;
+    const check = () => {
+      if (!cpu.userMode || cpu.owner !== user || cpu.exceptionDepth !== 0) leaks++;
+    };
+    // The attack: recurse until the stack is nearly full, then trap at each level on the way back.
+    const dive = (): void => {
+      try {
+        dive();
+      } catch {}
+      try {
+        calls++;
+        cpu.syscall();
+      } catch {}
+      check();
+    };
+    dive();
+    expect(calls).toBeGreaterThan(1000);
+    expect(leaks).toBe(0);
+    // Some traps near the top of the stack failed: each was recorded for the kernel.
+    expect(cpu.hostThrows).toBeGreaterThan(0);
+    expect(cpu.status).toBe(SR_USER);
+    expect(cpu.exceptionDepth).toBe(0);
+  });
+});
+
+describe("ContextAbort.is: a brand check that runs nothing of the value", () => {
+  it("answers for real aborts only, without running a trap or a getter", () => {
+    let traps = 0;
+    const hostile = new Proxy(
+      {},
+      {
+        getPrototypeOf() {
+          traps++;
+          throw new Error("trap");
+        },
+        get() {
+          traps++;
+          throw new Error("trap");
+        },
+        has() {
+          traps++;
+          throw new Error("trap");
+        },
+      },
+    );
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const forged = Object.create(ContextAbort.prototype);
+    expect(ContextAbort.is(new ContextAbort("x"))).toBe(true);
+    for (const v of [hostile, revoked, forged, { reason: "x" }, null, undefined, 42, "abort"]) {
+      expect(ContextAbort.is(v)).toBe(false);
+    }
+    expect(traps).toBe(0);
+  });
+
+  it("cannot be replaced: the class and its prototype are frozen", () => {
+    expect(Object.isFrozen(ContextAbort)).toBe(true);
+    expect(Object.isFrozen(ContextAbort.prototype)).toBe(true);
+    expect(() => {
+      (ContextAbort as unknown as { is: () => boolean }).is = () => true;
+    }).toThrow(TypeError);
+  });
+
+  it("the run loop rethrows a hostile thrown value untouched instead of inspecting it", () => {
+    const m = new Machine({ memoryBytes: 1 << 20 });
+    const owner = m.registerOwner(OwnerKind.Application, 1, "app");
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const ctx = m.createContext(
+      "thrower",
+      owner,
+      (function* () {
+        if (owner >= 0) throw proxy;
+        yield;
+      })(),
+    );
+    let thrown: unknown;
+    try {
+      m.resume(ctx);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBe(proxy);
+    expect(m.current).toBe(null);
+  });
+});
+
+describe("entry points read each argument once", () => {
+  function shifty(values: number[]) {
+    let reads = 0;
+    return {
+      obj: {
+        valueOf() {
+          const v = values[Math.min(reads, values.length - 1)]!;
+          reads++;
+          return v;
+        },
+      },
+      reads: () => reads,
+    };
+  }
+
+  it("load32 and store32 coerce the address and the value once, fast path or slow", () => {
+    for (const fast of [true, false]) {
+      const m = new Machine({ memoryBytes: 1 << 20, fastTlbIndex: fast });
+      const cpu = m.cpu;
+      cpu.setAsid(1);
+      cpu.tlbWriteIndexed(10, entryHi(0x10, 1), entryLo(20, TLB_V | TLB_D));
+      cpu.status = SR_USER;
+      // First read: a mapped address; later reads would point at the host map or elsewhere.
+      const addr = shifty([0x10008, 0x7ffff000, 0x10]);
+      const value = shifty([0x1234, 0x5678]);
+      cpu.store32(addr.obj as unknown as number, value.obj as unknown as number);
+      expect(addr.reads()).toBe(1);
+      expect(value.reads()).toBe(1);
+      expect(m.memory.read32(20 * 4096 + 8)).toBe(0x1234);
+      const again = shifty([0x10008, 0x7ffff000]);
+      expect(cpu.load32(again.obj as unknown as number)).toBe(0x1234);
+      expect(again.reads()).toBe(1);
+    }
+  });
+});
