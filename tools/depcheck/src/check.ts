@@ -1,6 +1,19 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import { isBuiltin } from "node:module";
 import { join, relative, resolve, sep } from "node:path";
-import { allowed, ruleFor } from "./rules.js";
+import { findImports, type ImportRef } from "./imports.js";
+import {
+  allowed,
+  CONFIG_FILE_NAME,
+  OUTSIDE_LAYERING,
+  type PackageRule,
+  ruleFor,
+  SHIPPED_DIR,
+  SKIPPED_DIRS,
+  SOURCE_FILE_NAME,
+  TEST_DIR_NAME,
+  TEST_FILE_NAME,
+} from "./rules.js";
 
 export interface Violation {
   readonly file: string;
@@ -8,93 +21,92 @@ export interface Violation {
   readonly message: string;
 }
 
-const SOURCE = /\.(c|m)?(t|j)sx?$/;
-/** Tool configuration at a package's root (vitest.config.ts re-exports the shared one). */
-const CONFIG = /^vitest\.config\.[cm]?[tj]s$/;
-const SKIP_DIRS = new Set(["node_modules", "dist", ".turbo", "fixtures", "coverage"]);
-/** Static imports and re-exports, dynamic import(), and require(). */
-const SPECIFIERS = [
-  /\bimport\s+(?:type\s+)?(?:[\w*{}\s,$]+\s+from\s+)?["']([^"']+)["']/g,
-  /\bexport\s+(?:type\s+)?[\w*{}\s,$]*\s+from\s+["']([^"']+)["']/g,
-  /\bimport\s*\(\s*["'`]([^"'`]+)["'`]\s*\)/g,
-  /\brequire\s*\(\s*["'`]([^"'`]+)["'`]\s*\)/g,
-];
-/** A dynamic import or require whose argument is not a literal cannot be checked: refused. */
-const DYNAMIC = /\b(?:import|require)\s*\(\s*(?!["'`])[^)\s]/g;
+/** Thrown when the root given is not a workspace (no package below packages/, apps/, tools/). */
+export class NotAWorkspaceError extends Error {}
 
-function isTestFile(relPath: string): boolean {
-  return /\.test\.[cm]?[tj]sx?$/.test(relPath) || relPath.split(sep).includes("test");
-}
-
-function walk(dir: string, out: string[]): void {
-  for (const name of readdirSync(dir)) {
-    if (SKIP_DIRS.has(name)) continue;
-    const p = join(dir, name);
-    const st = statSync(p);
-    if (st.isDirectory()) walk(p, out);
-    else if (SOURCE.test(name) && !name.endsWith(".d.ts") && !CONFIG.test(name)) out.push(p);
-  }
-}
-
-function lineOf(text: string, index: number): number {
-  let n = 1;
-  for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) n++;
-  return n;
-}
+const GROUPS = ["packages", "apps", "tools"];
 
 /** Checks every workspace package below `root` (packages/*, apps/*, tools/*). */
 export function checkRepo(root: string): Violation[] {
-  const violations: Violation[] = [];
-  for (const group of ["packages", "apps", "tools"]) {
-    const g = join(root, group);
-    let entries: string[];
-    try {
-      entries = readdirSync(g);
-    } catch {
-      continue;
-    }
-    for (const name of entries) {
-      const dir = join(g, name);
-      try {
-        statSync(join(dir, "package.json"));
-      } catch {
-        continue;
-      }
-      violations.push(...checkPackage(root, dir));
-    }
+  const dirs = GROUPS.flatMap((group) => packageDirs(join(root, group)));
+  if (dirs.length === 0) {
+    throw new NotAWorkspaceError(`${root} holds no package (packages/*, apps/*, tools/*)`);
   }
-  return violations;
+  return dirs.flatMap((dir) => checkPackage(root, dir));
+}
+
+function packageDirs(groupDir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(groupDir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((name) => join(groupDir, name))
+    .filter((dir) => isFile(join(dir, "package.json")));
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+interface Manifest {
+  name?: string;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
+
+/** What the checks of one package need to know about it. */
+interface PackageCtx {
+  readonly root: string;
+  /** Absolute package folder. */
+  readonly dir: string;
+  readonly name: string;
+  readonly rule: PackageRule;
 }
 
 export function checkPackage(root: string, dir: string): Violation[] {
-  const out: Violation[] = [];
-  const rel = relative(root, dir);
-  const pkgFile = join(dir, "package.json");
-  const pkg = JSON.parse(readFileSync(pkgFile, "utf8")) as {
-    name?: string;
-    dependencies?: Record<string, string>;
-    peerDependencies?: Record<string, string>;
-    optionalDependencies?: Record<string, string>;
-    devDependencies?: Record<string, string>;
-  };
-  const name = pkg.name ?? rel;
-  const rule = ruleFor(name, rel.split(sep).join("/"));
-  if (rule === undefined) {
-    out.push({
-      file: relative(root, pkgFile),
-      line: 1,
-      message: `package ${name} has no dependency rule (add one to tools/depcheck/src/rules.ts)`,
-    });
-    return out;
+  const rel = slashed(relative(root, dir));
+  const pkgFile = relative(root, join(dir, "package.json"));
+  let pkg: Manifest;
+  try {
+    pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as Manifest;
+  } catch (e) {
+    return [
+      { file: pkgFile, line: 1, message: `unreadable package.json: ${(e as Error).message}` },
+    ];
   }
+  const name = pkg.name ?? rel;
+  const rule = ruleFor(name, rel);
+  if (rule === undefined) {
+    const message = `package ${name} has no dependency rule (add one to tools/depcheck/src/rules.ts)`;
+    return [{ file: pkgFile, line: 1, message }];
+  }
+  const out = checkManifest(pkg, name, rule).map((message) => ({
+    file: pkgFile,
+    line: 1,
+    message,
+  }));
+  if (OUTSIDE_LAYERING.includes(rel.split("/")[0]!)) return out;
+  const ctx: PackageCtx = { root, dir: resolve(dir), name, rule };
+  for (const file of sourceFiles(dir)) out.push(...checkSource(ctx, file));
+  return out;
+}
+
+/** The workspace packages a manifest lists against its rule, as messages. */
+function checkManifest(pkg: Manifest, name: string, rule: PackageRule): string[] {
+  const out: string[] = [];
   const prodDeps = { ...pkg.dependencies, ...pkg.peerDependencies, ...pkg.optionalDependencies };
   for (const dep of Object.keys(prodDeps)) {
     if (dep.startsWith("@exolab/") && !allowed(rule.deps, dep)) {
-      out.push({
-        file: relative(root, pkgFile),
-        line: 1,
-        message: `${name} may not depend on ${dep} (allowed: ${rule.deps.join(", ") || "none"})`,
-      });
+      out.push(`${name} may not depend on ${dep} (allowed: ${rule.deps.join(", ") || "none"})`);
     }
   }
   for (const dep of Object.keys(pkg.devDependencies ?? {})) {
@@ -102,61 +114,77 @@ export function checkPackage(root: string, dir: string): Violation[] {
       allowed(rule.deps, dep) ||
       rule.testImports.some((t) => t === "*" || t.split("/").slice(0, 2).join("/") === dep);
     if (dep.startsWith("@exolab/") && !ok) {
-      out.push({
-        file: relative(root, pkgFile),
-        line: 1,
-        message: `${name} may not list ${dep} even as a devDependency`,
-      });
-    }
-  }
-  // Repository tools (this checker among them) sit outside the layering: their package.json
-  // is checked, their sources are not.
-  if (rel.split(sep)[0] === "tools") return out;
-  const files: string[] = [];
-  walk(dir, files);
-  const pkgRoot = resolve(dir);
-  for (const file of files) {
-    const text = readFileSync(file, "utf8");
-    const relFile = relative(root, file);
-    const test = isTestFile(relative(dir, file));
-    for (const re of SPECIFIERS) {
-      re.lastIndex = 0;
-      for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-        const spec = m[1]!;
-        const line = lineOf(text, m.index);
-        if (spec.startsWith(".")) {
-          const target = resolve(file, "..", spec);
-          if (target !== pkgRoot && !target.startsWith(pkgRoot + sep)) {
-            out.push({
-              file: relFile,
-              line,
-              message: `relative import "${spec}" leaves the package ${name}`,
-            });
-          }
-          continue;
-        }
-        if (!spec.startsWith("@exolab/")) continue;
-        const self = spec === name || spec.startsWith(`${name}/`);
-        if (self) continue;
-        const ok = allowed(rule.imports, spec) || (test && allowed(rule.testImports, spec));
-        if (!ok) {
-          out.push({
-            file: relFile,
-            line,
-            message: `${name} may not import "${spec}" (allowed: ${[...rule.imports, ...(test ? rule.testImports : [])].join(", ") || "no @exolab package"})`,
-          });
-        }
-      }
-    }
-    DYNAMIC.lastIndex = 0;
-    for (let m = DYNAMIC.exec(text); m !== null; m = DYNAMIC.exec(text)) {
-      if (rule.imports.includes("*")) break;
-      out.push({
-        file: relFile,
-        line: lineOf(text, m.index),
-        message: "import()/require() with a computed specifier cannot be checked",
-      });
+      out.push(`${name} may not list ${dep} even as a devDependency`);
     }
   }
   return out;
+}
+
+/** Every source file of a package, in a stable order. */
+function sourceFiles(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir).sort()) {
+    if (SKIPPED_DIRS.has(name)) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) sourceFiles(path, out);
+    else if (SOURCE_FILE_NAME.test(name) && !CONFIG_FILE_NAME.test(name)) out.push(path);
+  }
+  return out;
+}
+
+/** Where a file sits in its package, which decides the rules it keeps. */
+interface FileRole {
+  readonly test: boolean;
+  /** Shipped code of a browser-safe package: no Node built-in. */
+  readonly browserSafe: boolean;
+}
+
+function roleOf(ctx: PackageCtx, file: string): FileRole {
+  const parts = relative(ctx.dir, file).split(sep);
+  const test = TEST_FILE_NAME.test(file) || parts.slice(0, -1).includes(TEST_DIR_NAME);
+  return { test, browserSafe: ctx.rule.browserSafe && !test && parts[0] === SHIPPED_DIR };
+}
+
+function checkSource(ctx: PackageCtx, file: string): Violation[] {
+  const role = roleOf(ctx, file);
+  const relFile = relative(ctx.root, file);
+  const out: Violation[] = [];
+  for (const ref of findImports(file, readFileSync(file, "utf8"))) {
+    const message = refViolation(ctx, file, role, ref);
+    if (message !== undefined) out.push({ file: relFile, line: ref.line, message });
+  }
+  return out;
+}
+
+/** Why `ref` breaks the package's rule, or undefined if it keeps it. */
+function refViolation(
+  ctx: PackageCtx,
+  file: string,
+  role: FileRole,
+  ref: ImportRef,
+): string | undefined {
+  const { name, rule } = ctx;
+  const spec = ref.specifier;
+  if (spec === undefined) {
+    if (rule.imports.includes("*")) return undefined;
+    return "import()/require() with a computed specifier cannot be checked";
+  }
+  if (spec.startsWith(".")) {
+    const target = resolve(file, "..", spec);
+    if (target === ctx.dir || target.startsWith(ctx.dir + sep)) return undefined;
+    return `relative import "${spec}" leaves the package ${name}`;
+  }
+  if (role.browserSafe && isBuiltin(spec)) {
+    return `${name} may not import the Node built-in "${spec}" in ${SHIPPED_DIR}/ (the simulator stays browser-safe; tests and bench/ may use Node)`;
+  }
+  if (!spec.startsWith("@exolab/")) return undefined;
+  if (spec === name || spec.startsWith(`${name}/`)) return undefined;
+  if (allowed(rule.imports, spec) || (role.test && allowed(rule.testImports, spec))) {
+    return undefined;
+  }
+  const permitted = [...rule.imports, ...(role.test ? rule.testImports : [])];
+  return `${name} may not import "${spec}" (allowed: ${permitted.join(", ") || "no @exolab package"})`;
+}
+
+function slashed(path: string): string {
+  return path.split(sep).join("/");
 }

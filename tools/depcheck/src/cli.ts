@@ -1,12 +1,7 @@
 #!/usr/bin/env tsx
-import { resolve } from "node:path";
-import { checkRepo } from "./check.js";
+import { main } from "./main.js";
 
-const root = resolve(process.argv[2] ?? ".");
-const violations = checkRepo(root);
-for (const v of violations) console.error(`${v.file}:${v.line}: ${v.message}`);
-if (violations.length > 0) {
-  console.error(`depcheck: ${violations.length} dependency-direction violation(s)`);
-  process.exit(1);
-}
-console.log("depcheck: dependency direction ok");
+process.exitCode = main(process.argv.slice(2), {
+  out: (line) => console.log(line),
+  err: (line) => console.error(line),
+});
