@@ -110,10 +110,10 @@ describe("ASH programs: copy, checksum and reply are programs, not operations", 
     expect(rv.getUint16(UDP_FRAME.udpChecksum)).toBe(0);
     expect(rv.getUint32(UDP_FRAME.payload, true)).toBe(0x00020000);
     expect(out.sends).toEqual([0, 0, p.length]);
-    // entry 8; 24 + 4 halfword accesses at constant offsets into the message, each addu + lh/sh
-    // 2 + bound check 3 (the length varies; the alignment is proven): 28 x 5 = 140; shli, or,
-    // addi, shri 4; len 1; send 10; ret 2; the st2 of the checksum is one of the 28 (+5 = 5
-    // accesses outside the swaps: checksum, 2 loads, 2 stores).
+    // entry 8; 29 halfword accesses into the message at constant offsets (24 for the swaps,
+    // the checksum clear, the counter's 2 loads and 2 stores), each addu + lhu/sh 2 + a bound
+    // check 3 (the length varies; the alignment is proven) = 145; shli, or, addi, shri 4;
+    // len 1; send 10; ret 2.
     expect(out.instructions).toBe(8 + 29 * 5 + 4 + 1 + 10 + 2);
     expect(out.steps).toBe(36);
   });

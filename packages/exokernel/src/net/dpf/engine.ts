@@ -298,21 +298,34 @@ export class PacketFilterEngine {
     return code;
   }
 
-  /** Recompiles the trie and refreshes the slot and linear tables. */
+  /**
+   * Recompiles the trie and refreshes the answer tables. Each table has a NO_OWNER sentinel
+   * in front, so that the answer for a result index i (-1 for no match) is table[i + 1],
+   * without a branch.
+   */
   #rebuild(): void {
     const compiled = compileTrie(this.#root);
-    const owners = new Int32Array(compiled.slotFilter.length);
+    const n = compiled.slotFilter.length;
+    const ids = new Int32Array(n + 1).fill(NO_OWNER);
+    const owners = new Int32Array(n + 1).fill(NO_OWNER);
     compiled.slotFilter.forEach((id, i) => {
-      owners[i] = this.#entries.get(id)!.owner;
+      ids[i + 1] = id;
+      owners[i + 1] = this.#entries.get(id)!.owner;
     });
     const entries = [...this.#entries.values()];
+    const linearIds = new Int32Array(entries.length + 1).fill(NO_OWNER);
+    const linearOwners = new Int32Array(entries.length + 1).fill(NO_OWNER);
+    entries.forEach((e, i) => {
+      linearIds[i + 1] = e.id;
+      linearOwners[i + 1] = e.owner;
+    });
     this.#compiled = compiled;
     this.#fn = compiled.fn;
-    this.#slotFilter = compiled.slotFilter;
+    this.#slotFilter = ids;
     this.#slotOwner = owners;
     this.#linearFilters = entries.map((e) => e.filter);
-    this.#linearIds = Int32Array.from(entries, (e) => e.id);
-    this.#linearOwners = Int32Array.from(entries, (e) => e.owner);
+    this.#linearIds = linearIds;
+    this.#linearOwners = linearOwners;
   }
 
   // ---- classification ------------------------------------------------------------------------
@@ -363,13 +376,10 @@ export class PacketFilterEngine {
     return this.#answer(index, this.#linearIds, this.#linearOwners);
   }
 
+  /** The owner for result index `index` (-1: none); records the filter id. */
   #answer(index: number, ids: Int32Array, owners: Int32Array): number {
-    if (index < 0) {
-      this.lastFilter = NO_OWNER;
-      return NO_OWNER;
-    }
-    this.lastFilter = ids[index]!;
-    return owners[index]!;
+    this.lastFilter = ids[index + 1]!;
+    return owners[index + 1]!;
   }
 
   // ---- inspection -------------------------------------------------------------------------------
