@@ -18,6 +18,7 @@
  * Speed figures are ratios against the raw loop (or between engines) in the same process;
  * the parent runs BENCH_PROCESSES child processes (default 3) and reports medians.
  * Env: BENCH_MAX_TIME (seconds per case per process, default 1), BENCH_PROCESSES,
+ * BENCH_MIN_SAMPLES (benchmark.js samples per case at least, default 10; the smoke test uses 2),
  * BENCH_JSON (a file for the figures: dpfCompiledVsInterpreted, dpfNsPerPacket64,
  * dpfVsRawRead, dpfInsertMicros, and the others printed).
  */
@@ -232,7 +233,8 @@ function speedChild(maxTime: number): Figures {
   }
 
   const suite = new Benchmark.Suite();
-  const opts = { maxTime, minSamples: 10 };
+  const minSamples = Math.max(1, Math.floor(Number(process.env.BENCH_MIN_SAMPLES ?? 10)));
+  const opts = { maxTime, minSamples };
   suite.add(
     "raw read (64)",
     () => {

@@ -9,7 +9,9 @@ describe("NET_COSTS: every network label is documented", () => {
     for (const e of Object.values(NET_COSTS)) {
       expect(e.source.length, e.label).toBeGreaterThan(8);
       expect(Number.isInteger(e.instructions) && e.instructions > 0, e.label).toBe(true);
-      expect(e.label.startsWith("aegis.dpf.") || e.label.startsWith("aegis.ash."), e.label).toBe(true);
+      expect(e.label.startsWith("aegis.dpf.") || e.label.startsWith("aegis.ash."), e.label).toBe(
+        true,
+      );
       expect(md.includes(`| \`${e.label}\``), e.label).toBe(true);
       expect(labels.has(e.label), `duplicate ${e.label}`).toBe(false);
       labels.add(e.label);
