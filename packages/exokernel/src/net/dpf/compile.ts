@@ -4,29 +4,36 @@
  *
  *   (p: Uint8Array, s: start index, e: end index (s + length), w: Int32Array(4)) => slot | -1
  *
- * Shape of the code (one block per node, one `if` per group, nested along the trie):
+ * Shape of the code (one block per node, one `if` per group, nested along the trie), here for
+ * five TCP/IP filters that differ in the destination port:
  *
- *   let c = ENTRY, t = 0, h = 0, x = 0, r = -1;
+ *   let c = 4, t = 0, h = 0, x = 0, r = -1;
  *   out: {
- *     c += 3; t++;                                   // a test group with one value
- *     if (s + 14 <= e) { c += 3;
+ *     c += 3; t++;                                       // bounds of the ethertype
+ *     if (s + 14 <= e) { c += 3;                         // lhu + compare
  *       if ((p[s + 12] << 8 | p[s + 13]) === 2048) {
- *         c += 3; x++;                               // a shift group
- *         if (s + 15 <= e) { c += 4; const b1 = s + ((p[s + 14] & 15) << 2);
- *           c += 3; t++;                             // a disjunction: one switch
- *           if (b1 + 18 <= e) { c += 12; h++;
- *             switch (p[b1 + 16] << 8 | p[b1 + 17]) {
- *               case 80: { c += 2; r = 0; break out; }
- *               case 53: { c += 2; r = 1; break out; }
- *             } } } }
- *     c += 1;                                        // nothing matched
+ *         c += 3; t++;
+ *         if (s + 24 <= e) { c += 3;
+ *           if (p[s + 23] === 6) {
+ *             c += 3; x++;                               // the IHL shift
+ *             if (s + 15 <= e) { c += 4;
+ *               const b1 = s + ((p[s + 14] & 15) << 2);
+ *               c += 3; t++;                             // a disjunction of 5 ports: a probe
+ *               if (b1 + 18 <= e) { c += 12; h++;
+ *                 switch ((p[b1 + 16] << 8 | p[b1 + 17])) {
+ *                   case 80: { c += 2; r = 0; break out; }
+ *                   case 53: { c += 2; r = 1; break out; }
+ *                   …
+ *                 } } } } } } }
+ *     c += 1;                                            // nothing matched
  *   }
  *   w[0] = c; w[1] = t; w[2] = h; w[3] = x; return r;
  *
  * `c` counts the simulated MIPS instructions of the path taken (constants from cost-model.ts
- * folded per block), `t` the test groups visited, `h` the hash probes, `x` the shifts: the
- * same structural counts the interpreter produces. Only integers that `lit` accepts (safe
- * integers, which the validator already guaranteed) are ever written into the source.
+ * folded per block), `t` the test groups visited, `h` the disjunctions dispatched (a compare
+ * chain up to CHAIN_MAX values, a hash probe beyond), `x` the shifts: the same structural
+ * counts the interpreter produces. Only integers that `lit` accepts (safe integers, which the
+ * validator already guaranteed) are ever written into the source.
  */
 import { NET_COSTS as C } from "../../costs.js";
 import { fullMask } from "./atoms.js";

@@ -5,14 +5,16 @@
  * read (kind, offset, width, mask, and for a shift its scale) shared by every filter whose path
  * reaches this node and reads that field next: a test group maps each value some filter wants
  * to a child node (a disjunction on one field: the compiler turns it into a `switch`, costed
- * as a chain of compares or, past 4 values, one hash probe); a shift group has one child, under the new base.
+ * as a chain of compares or, past 4 values, one hash probe); a shift group has one child,
+ * under the new base.
  *
  * Classification is a depth-first search in group order: a group whose field does not match,
  * or whose subtree finds nothing, hands over to the next group of the same node; when every
  * group has failed, the node's own filters (if any) match. So the first match in this order
  * wins (on its path, a longer filter before a shorter one). Filters of different owners never
- * both match (disjoint.ts), so the order only chooses among one owner's overlapping filters. Both engines (compiled and interpreted) follow
- * exactly this order, and count the same structural work.
+ * both match (disjoint.ts), so the order only chooses among one owner's overlapping filters.
+ * Both engines (compiled and interpreted) follow exactly this order, and count the same
+ * structural work.
  */
 import { ATOM_EQ, type Step } from "./atoms.js";
 
