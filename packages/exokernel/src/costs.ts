@@ -206,3 +206,196 @@ export const EXAMPLE_LIBOS_COSTS = Object.freeze({
   prot: cost("minimal.prot.handler", 4, "counted: compute the page-table index (4)"),
   ret: cost("minimal.handler.return", 1, "counted: the jr back to EPC"),
 } as const);
+
+// =============================================================================================
+// The network engines (src/net/): dynamic packet filters (DPF) and application-specific safe
+// handlers (ASHs). Kept in their own table so that the kernel paths above stay as they are.
+// Every count is a MIPS R3000 instruction count of the code the engine stands for, counted
+// step by step in COSTS.md ("The network engines"). The engines run host-side (their tables
+// are JS objects); the kernel charges their counts with `exec`, as it does for the capability
+// lists above. A cached load counts as one instruction here (1 cycle on every profile).
+// =============================================================================================
+
+export const NET_COSTS = Object.freeze({
+  // ---- DPF, the compiled demultiplexer (what our code generator emits, per step) ----------
+  dpfEntry: cost(
+    "aegis.dpf.entry",
+    4,
+    "counted: addu end = start + length, jal demux, jr ra, move the result to v0",
+  ),
+  dpfBounds: cost(
+    "aegis.dpf.bounds",
+    3,
+    "counted per field read: addiu t0, base, offset+width; sltu t1, end, t0; bnez t1, next",
+  ),
+  dpfLoadAligned: cost(
+    "aegis.dpf.load.aligned",
+    1,
+    "counted: one lbu / lhu / lw when the field is naturally aligned (known at compile time)",
+  ),
+  dpfLoadUnalignedHalf: cost(
+    "aegis.dpf.load.unalignedHalf",
+    4,
+    "counted: the ulhu macro, lbu + lbu + sll + or (also every halfword a shift reads)",
+  ),
+  dpfLoadUnalignedWord: cost(
+    "aegis.dpf.load.unalignedWord",
+    2,
+    "counted: the ulw macro, lwl + lwr (host byte order; the constants are swapped instead)",
+  ),
+  dpfLoadWordBytes: cost(
+    "aegis.dpf.load.wordBytes",
+    10,
+    "counted: a word a shift reads in network order: 4 lbu + 3 sll + 3 or",
+  ),
+  dpfMask: cost("aegis.dpf.mask", 1, "counted: andi (the mask fits 16 bits); none for a full mask"),
+  dpfMaskWide: cost(
+    "aegis.dpf.mask.wide",
+    3,
+    "counted: lui + ori + and (a mask wider than 16 bits)",
+  ),
+  dpfCompareZero: cost("aegis.dpf.compare.zero", 1, "counted: bnez (a masked value of 0)"),
+  dpfCompare: cost("aegis.dpf.compare", 2, "counted: xori + bnez (a value that fits 16 bits)"),
+  dpfCompareWide: cost("aegis.dpf.compare.wide", 3, "counted: lui + ori + bne (a wider value)"),
+  dpfProbe: cost(
+    "aegis.dpf.probe",
+    11,
+    "counted: hash a disjunction's field (srl, xor, andi), index (sll, addu), table base (lui, addiu), lw key, bne, lw target, jr",
+  ),
+  dpfShift: cost(
+    "aegis.dpf.shift",
+    2,
+    "counted: sll by the scale (emitted also for a scale of 0), addu to the base register",
+  ),
+  dpfAccept: cost("aegis.dpf.accept", 2, "counted: li v0, slot; j out"),
+  dpfReject: cost("aegis.dpf.reject", 1, "counted: li v0, -1 at the end of the trie"),
+
+  // ---- DPF, the interpreter over the same trie (the reference engine) ----------------------
+  dpfInterpEntry: cost(
+    "aegis.dpf.interp.entry",
+    6,
+    "counted: prologue (addiu sp, sw ra, sw s0), load the root, set the backtrack stack, jr",
+  ),
+  dpfInterpGroup: cost(
+    "aegis.dpf.interp.group",
+    8,
+    "counted: 4 lw (kind, offset, width, mask) + jump-table dispatch (sll, addu, lw, jr)",
+  ),
+  dpfInterpLoad1: cost("aegis.dpf.interp.load1", 1, "counted: lbu"),
+  dpfInterpLoad2: cost("aegis.dpf.interp.load2", 4, "counted: lbu, lbu, sll, or (network order)"),
+  dpfInterpLoad4: cost("aegis.dpf.interp.load4", 10, "counted: 4 lbu + 3 sll + 3 or"),
+  dpfInterpMask: cost("aegis.dpf.interp.mask", 1, "counted: and with the mask already loaded"),
+  dpfInterpCompare: cost("aegis.dpf.interp.compare", 2, "counted: lw value, bne"),
+  dpfInterpDescend: cost(
+    "aegis.dpf.interp.descend",
+    5,
+    "counted: lw child; push node, group and base on the backtrack stack (3 sw, addiu)",
+  ),
+  dpfInterpBacktrack: cost(
+    "aegis.dpf.interp.backtrack",
+    4,
+    "counted: pop node, group and base (3 lw, addiu) after a subtree that did not match",
+  ),
+  dpfInterpNext: cost("aegis.dpf.interp.next", 2, "counted: lw next group, bnez"),
+  dpfInterpShift: cost("aegis.dpf.interp.shift", 3, "counted: lw scale, sllv, addu"),
+  dpfInterpAccept: cost("aegis.dpf.interp.accept", 2, "counted: lw the node's accept slot, bltz"),
+  dpfInterpReturn: cost("aegis.dpf.interp.return", 2, "counted: move v0, jr ra"),
+  /** The linear interpreter (one filter after another, as BPF/MPF-style engines do). */
+  dpfLinearFilter: cost(
+    "aegis.dpf.linear.filter",
+    4,
+    "counted per filter tried: lw atom count, lw atom pointer, loop test, advance",
+  ),
+
+  // ---- DPF insertion and deletion (the filter syscall's body) -------------------------------
+  dpfInsert: cost(
+    "aegis.dpf.insert",
+    20,
+    "counted: owner and quota checks (4), id allocation (4), table entry (6), recompile call and install (6)",
+  ),
+  dpfValidateAtom: cost(
+    "aegis.dpf.insert.validate",
+    14,
+    "counted per atom: 5 lw (op, offset, width, mask, value), op and width checks (4), range checks (5)",
+  ),
+  dpfSortStep: cost(
+    "aegis.dpf.insert.sort",
+    6,
+    "counted per comparison of the insertion sort: 2 lw keys, slt, branch, 2 sw (swap)",
+  ),
+  dpfDisjointPair: cost(
+    "aegis.dpf.insert.pair",
+    6,
+    "counted per live filter of another owner: lw owner, bne, lw constraint lists (2), loop (2)",
+  ),
+  dpfDisjointByte: cost(
+    "aegis.dpf.insert.byte",
+    7,
+    "counted per step of the byte-constraint merge: lw 2 offsets, compare + branch (2), xor, and, bnez",
+  ),
+  dpfTrieStep: cost(
+    "aegis.dpf.insert.trieStep",
+    6,
+    "counted per group compared while walking the trie: 3 lw (offset, width, mask) + 3 compare/branch",
+  ),
+  dpfTrieNode: cost(
+    "aegis.dpf.insert.node",
+    12,
+    "counted per group or node created: allocate (3), initialise 6 fields (6), link (3)",
+  ),
+  dpfCodegen: cost(
+    "aegis.dpf.codegen",
+    6,
+    "counted per generated instruction (VCODE-style emitter): compose opcode|rs|rt|imm (sll, or, or), sw, advance (addiu), bound check",
+  ),
+  dpfDelete: cost(
+    "aegis.dpf.delete",
+    12,
+    "counted: id and owner checks (6), unlink from the table (6); trie steps and codegen as insert",
+  ),
+
+  // ---- ASHs: per executed instruction, as the native code a download compiles to ------------
+  ashEntry: cost(
+    "aegis.ash.entry",
+    8,
+    "counted: save ra (sw), load the message base and length (2 lw), the region table (lw), jal, on return move + jr (3)",
+  ),
+  ashAlu: cost("aegis.ash.alu", 1, "counted: one R-type or 16-bit-immediate ALU instruction"),
+  ashAluWide: cost("aegis.ash.alu.wide", 3, "counted: lui + ori + the ALU op (a 32-bit immediate)"),
+  ashLi: cost("aegis.ash.li", 1, "counted: li of a 16-bit immediate (addiu / ori)"),
+  ashLiWide: cost("aegis.ash.li.wide", 2, "counted: lui + ori"),
+  ashMem: cost("aegis.ash.mem", 2, "counted: addu the region base; lbu/lhu/lw/sb/sh/sw"),
+  ashMemCheck: cost(
+    "aegis.ash.memCheck",
+    3,
+    "counted: a bound the verifier could not prove: addiu end, sltu, beqz fault",
+  ),
+  ashAlignCheck: cost(
+    "aegis.ash.alignCheck",
+    2,
+    "counted: an alignment the verifier could not prove: andi, bnez fault",
+  ),
+  ashBranch: cost("aegis.ash.branch", 1, "counted: beq / bne"),
+  ashBranchCompare: cost("aegis.ash.branch.compare", 2, "counted: slt/sltu + bne"),
+  ashJump: cost("aegis.ash.jump", 1, "counted: j"),
+  ashLoop: cost(
+    "aegis.ash.loop",
+    5,
+    "counted: clamp the count (sltu, bnez, move, li) and skip an empty loop (beqz)",
+  ),
+  ashNext: cost("aegis.ash.next", 2, "counted: addiu counter, -1; bnez back"),
+  ashLen: cost("aegis.ash.len", 1, "counted: lw the region length"),
+  ashSend: cost(
+    "aegis.ash.send",
+    10,
+    "counted: bound checks (3), queue-full check (2), store region/offset/length (3 sw), bump count (2)",
+  ),
+  ashRet: cost("aegis.ash.ret", 2, "counted: move v0, jr ra"),
+  ashVerify: cost(
+    "aegis.ash.verify",
+    24,
+    "counted per instruction at download: 5 lw fields, opcode table (3), operand ranges (8), branch/loop structure (4), constant tracking (4)",
+  ),
+} as const);
+
+export type NetCostName = keyof typeof NET_COSTS;

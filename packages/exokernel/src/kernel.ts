@@ -11,7 +11,9 @@ export {
   type EnvRef,
 } from "./aegis.js";
 export type { Death, KernelStats } from "./core.js";
-export { COSTS, type CostEntry, type CostName } from "./costs.js";
+export { COSTS, type CostEntry, type CostName, NET_COSTS, type NetCostName } from "./costs.js";
 export * from "./index.js";
+// The network engines (DPF, ASHs), ahead of their kernel binding.
+export * from "./net/index.js";
 export { AEGIS_SLICE_NS, defaultPolicy, describePolicy, type Policy } from "./policy.js";
 export { Call } from "./syscall/abi.js";

@@ -1,0 +1,76 @@
+/**
+ * Reading untrusted host values (a filter, an ASH program) without coercion.
+ *
+ * The rules, shared by the DPF and ASH parsers:
+ * - a field is read once, as an OWN DATA property, through `Object.getOwnPropertyDescriptor`:
+ *   an accessor (getter) is refused without being run, and nothing inherited from a
+ *   prototype is ever looked at;
+ * - a value is accepted only if it already has the right primitive type (`typeof x ===
+ *   "number"`, a string compared by identity to a literal): `valueOf`, `toString` and
+ *   `Symbol.toPrimitive` are never called;
+ * - a Proxy cannot be told apart from an object in portable JavaScript: its
+ *   `getOwnPropertyDescriptor` trap runs, once per field, and whatever it answers goes through
+ *   the same checks. A trap that throws makes the whole read fail (the parsers catch it and
+ *   return `Invalid`); nothing has been changed at that point, because the parsers copy
+ *   everything into their own validated form before anything else happens;
+ * - the word form is a genuine `Uint32Array`, recognised by the %TypedArray% brand (the
+ *   intrinsic `Symbol.toStringTag` getter, captured when this module loads), and its length is
+ *   read through the intrinsic getter, so that no own `length` property can lie.
+ */
+
+/** Returned by the readers when a field is missing, inherited, an accessor, or unreadable. */
+export const MISSING: unique symbol = Symbol("missing");
+export type Missing = typeof MISSING;
+
+const getOwnDescriptor = Object.getOwnPropertyDescriptor;
+const hasOwn = Object.hasOwn;
+const isArray = Array.isArray;
+
+const TYPED_ARRAY_PROTO = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const typedArrayTag = getOwnDescriptor(TYPED_ARRAY_PROTO, Symbol.toStringTag)!.get!;
+const typedArrayLength = getOwnDescriptor(TYPED_ARRAY_PROTO, "length")!.get!;
+
+/** The value of `obj[key]` if it is an own data property; MISSING otherwise. Runs no getter. */
+export function ownData(obj: object, key: string | number): unknown {
+  const d = getOwnDescriptor(obj, key);
+  if (d === undefined || !hasOwn(d, "value")) return MISSING;
+  return d.value;
+}
+
+/** True for a non-null object (the only kind a record or an atom may be). */
+export function isObject(x: unknown): x is object {
+  return typeof x === "object" && x !== null;
+}
+
+/**
+ * The elements of an untrusted array, each read once, or MISSING if `x` is not an array,
+ * its length is not an integer in [0, maxLength], or any element is not an own data property.
+ */
+export function ownArray(x: unknown, maxLength: number): readonly unknown[] | Missing {
+  if (!isArray(x)) return MISSING;
+  const length = ownData(x, "length");
+  if (typeof length !== "number" || !Number.isInteger(length) || length < 0) return MISSING;
+  if (length > maxLength) return MISSING;
+  const out: unknown[] = [];
+  for (let i = 0; i < length; i++) {
+    const v = ownData(x, i);
+    if (v === MISSING) return MISSING;
+    out.push(v);
+  }
+  return out;
+}
+
+/** True only for a genuine Uint32Array (brand check; runs no user code, sees through nothing). */
+export function isUint32Array(x: unknown): x is Uint32Array {
+  return typedArrayTag.call(x) === "Uint32Array";
+}
+
+/** The element count of a genuine typed array, through the intrinsic getter. */
+export function typedLength(x: Uint32Array): number {
+  return typedArrayLength.call(x) as number;
+}
+
+/** An integer in [min, max] that is already a number: no coercion, no NaN, no 2^53. */
+export function isIntIn(x: unknown, min: number, max: number): x is number {
+  return typeof x === "number" && Number.isSafeInteger(x) && x >= min && x <= max;
+}
