@@ -1,6 +1,7 @@
+import { createRequire } from "node:module";
 import { CATEGORY_NAMES, OWNER_KIND_NAMES } from "@exolab/machine";
 import { attributionBetween, getProfile } from "@exolab/machine/privileged";
-import Benchmark from "benchmark";
+import type BenchmarkJs from "benchmark";
 import {
   BASELINE,
   type SystemAdapter,
@@ -112,6 +113,11 @@ const NOT_MEASURED: HostFigures = {
  * (simulated cycles of the whole run per host second), which is faster than real time when
  * it exceeds the profile's clock rate. It never feeds a simulated figure.
  */
+/** benchmark.js, loaded only when host time is measured (it is not needed otherwise). */
+function benchmarkJs(): typeof BenchmarkJs {
+  return createRequire(import.meta.url)("benchmark") as typeof BenchmarkJs;
+}
+
 function measureHost(
   w: Workload,
   adapter: SystemAdapter,
@@ -119,6 +125,7 @@ function measureHost(
   run: SimulatedRun,
   quick: boolean,
 ): HostFigures {
+  const Benchmark = benchmarkJs();
   const bench = new Benchmark(`${w.id}@${adapter.id}`, () => simulate(w, adapter, options), {
     maxTime: quick ? 0.02 : 0.25,
     minSamples: quick ? 1 : 3,
