@@ -482,6 +482,25 @@ export async function renderHtml(report: BenchReport, systems: readonly string[]
   ]);
   const { document } = parseHTML("<!doctype html><html><body></body></html>");
   const d: Drawing = { Plot, document, systems };
+  // Plot reports doubtful charts with console.warn: kept in the page, never on the terminal.
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    warnings.push(args.map(String).join(" "));
+  };
+  try {
+    return page(report, systems, d, warnings);
+  } finally {
+    console.warn = warn;
+  }
+}
+
+function page(
+  report: BenchReport,
+  systems: readonly string[],
+  d: Drawing,
+  warnings: string[],
+): string {
   const rows = buildRows(report, systems);
   const grouped = GROUPS.map((g) => ({
     title: g.title,
@@ -533,6 +552,7 @@ ${
 }
 ${hostSpeedHtml(report, systems)}
 <section><h2>Policies in force</h2><pre>${esc(JSON.stringify(report.policies, null, 2))}</pre></section>
+${warnings.length === 0 ? "" : `<!-- chart warnings: ${esc(warnings.join(" | ")).replace(/--/g, "- -")} -->`}
 </body></html>
 `;
 }

@@ -219,6 +219,8 @@ describe("HTML", () => {
     expect(document.querySelectorAll("script").length).toBe(0);
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
     expect(html).not.toMatch(/@import|url\(http/);
+    // Plot had nothing to warn about (its warnings would be kept in a comment).
+    expect(html).not.toContain("chart warnings");
     const figures = [...document.querySelectorAll("figure.chart")];
     // µs charts of the 3 time groups, matmul's seconds, stride's shares, 6 metric charts.
     expect(figures.map((f) => f.getAttribute("data-chart"))).toHaveLength(5 + 6);
