@@ -1,12 +1,12 @@
-import { CHROMIUM, ReportSchema, renderInChromium } from "@exolab/bench";
+import { ReportSchema } from "@exolab/bench";
+import { BROWSER_REQUIRED, layoutInChromium, SKIP_BROWSER } from "@exolab/bench/testing";
 import { parseHTML } from "linkedom";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./cli.js";
-import { captureIo } from "./test-io.js";
+import { HIDE_CURSOR, SHOW_CURSOR } from "./progress.js";
+import { captureIo as capture } from "./test-io.js";
 
-const capture = captureIo;
-
-/** The fields issue 6 requires of every result, checked by hand (not through our own schema). */
+/** The fields issue 6 (and issue 16's version 2) require of every result, checked by hand. */
 const REQUIRED: Record<string, (v: unknown) => boolean> = {
   suite: (v) => v === "paper",
   benchmark: (v) => typeof v === "string" && v.length > 0,
@@ -18,38 +18,53 @@ const REQUIRED: Record<string, (v: unknown) => boolean> = {
   attribution: (v) => typeof v === "object" && v !== null,
   attributionByOwner: (v) => typeof v === "object" && v !== null,
   counts: (v) => typeof v === "object" && v !== null,
-  hostNsPerOp: (v) => typeof v === "number" && Number.isFinite(v),
+  hostNsPerOp: (v) => v === null,
+  simCyclesPerHostSecond: (v) => v === null,
+  fasterThanRealTime: (v) => v === null,
 };
+
+const CI_OUT = new URL("../../../.ci/out/", import.meta.url).pathname;
 
 describe("exolab bench outputs", () => {
   const c = capture({ tty: true });
-  const status = runCli(
-    [
-      "bench",
-      "--quick",
-      "--system",
-      "exokernel",
-      "--seed",
-      "7",
-      "--json",
-      "r.json",
-      "--md",
-      "r.md",
-      "--html",
-      "r.html",
-    ],
-    c.io,
-  );
+  let status: number;
+  beforeAll(async () => {
+    status = await runCli(
+      [
+        "bench",
+        "--system",
+        "exokernel",
+        "--seed",
+        "7",
+        "--json",
+        "r.json",
+        "--md",
+        "r.md",
+        "--html",
+        "r.html",
+      ],
+      c.io,
+    );
+  }, 120_000);
 
-  it("exits 0 and prints the table", () => {
+  it("exits 0, prints the table, writes the three files and nothing else", () => {
     expect(status).toBe(0);
     expect(c.outText()).toMatch(/^ExoLab paper suite on dec5000_125 \(seed 7\)/);
     expect(c.outText()).toMatch(/getpid-stack\s+µs\s+[\d.]+ \(2\.30\)/);
+    expect(c.entries()).toEqual(["r.html", "r.json", "r.md"]);
+    expect(c.errText()).toBe("");
+    expect(c.pendingUndos()).toBe(0);
   });
 
-  it("--json writes the schema-versioned report: one entry per (benchmark, system)", () => {
-    const report = ReportSchema.parse(JSON.parse(c.files.get("r.json")!));
-    expect(report).toMatchObject({ schemaVersion: 1, profile: "dec5000_125", seed: 7 });
+  it("--json writes schema version 2: meta, one entry per (benchmark, system), no host time by default", () => {
+    const report = ReportSchema.parse(JSON.parse(c.file("r.json")!));
+    expect(report).toMatchObject({ schemaVersion: 2, profile: "dec5000_125", seed: 7 });
+    expect(report.meta).toMatchObject({
+      tool: "exolab",
+      node: process.version,
+      options: { systems: ["exokernel"], hostTime: false, quick: false },
+    });
+    expect(report.meta.options.benchmarks).toHaveLength(23);
     expect(report.results).toHaveLength(23);
     const getpid = report.results.find((r) => r.benchmark === "getpid")!;
     expect(getpid).toMatchObject({
@@ -58,22 +73,20 @@ describe("exolab bench outputs", () => {
       supported: true,
       paperMicros: 1.6,
       unit: "us/op",
+      hostNsPerOp: null,
     });
     expect(getpid.simulatedMicros).toBeCloseTo((getpid.simulatedCycles * 40) / 1000, 10);
-    for (const key of ["attribution", "attributionByOwner", "counts"])
-      expect(getpid).toHaveProperty(key);
-    expect(getpid.hostNsPerOp).toBeGreaterThan(0);
     const pipe = report.results.find((r) => r.benchmark === "pipe")!;
     expect(pipe.supported).toBe(false);
     expect(pipe.reason).toMatch(/libOS/);
   });
 
   it("--json has the issue's shape field by field, not only our schema's", () => {
-    const raw = JSON.parse(c.files.get("r.json")!);
-    expect(raw.schemaVersion).toBe(1);
-    expect(raw.profile).toBe("dec5000_125");
-    expect(raw.seed).toBe(7);
-    expect(raw.results.length).toBeGreaterThan(0);
+    const raw = JSON.parse(c.file("r.json")!);
+    expect(raw.schemaVersion).toBe(2);
+    expect(typeof raw.meta.version).toBe("string");
+    expect(typeof raw.meta.date).toBe("string");
+    expect("commit" in raw.meta).toBe(true);
     for (const r of raw.results) {
       for (const [key, ok] of Object.entries(REQUIRED))
         expect(ok(r[key]), `${r.benchmark}.${key} = ${JSON.stringify(r[key])}`).toBe(true);
@@ -82,62 +95,196 @@ describe("exolab bench outputs", () => {
       const sum = Object.values(r.attribution as Record<string, number>).reduce((s, v) => s + v, 0);
       expect(sum).toBeCloseTo(r.simulatedCycles, 6);
     }
-    // An unsupported pair is marked with its reason, not given a figure.
-    const unsupported = raw.results.filter((r: { supported: boolean }) => r.supported === false);
-    expect(unsupported.map((r: { benchmark: string }) => r.benchmark)).toContain("pipe");
-    for (const r of unsupported) expect(r.reason).toMatch(/\w/);
   });
 
-  it("draws a progress bar on a terminal, pair by pair, to the last one", () => {
+  it("draws a progress bar on a terminal, pair by pair, and shows the cursor again", () => {
     const bar = c.barText();
     expect(bar).toMatch(/ 1\/23 /);
     expect(bar).toMatch(/ 23\/23 /);
     expect(bar).toContain("stride on exokernel");
-    expect(c.errText()).toBe("");
+    expect(bar.startsWith(HIDE_CURSOR)).toBe(true);
+    expect(bar.lastIndexOf(SHOW_CURSOR)).toBeGreaterThan(bar.lastIndexOf(HIDE_CURSOR));
   });
 
-  it("draws no bar when the output is not a terminal", () => {
+  it("draws no bar when the output is not a terminal", async () => {
     const q = capture();
-    expect(runCli(["bench", "--quick", "--system", "exokernel", "--suite", "paper"], q.io)).toBe(0);
+    expect(await runCli(["bench", "--system", "exokernel", "--benchmark", "getpid"], q.io)).toBe(0);
     expect(q.barText()).toBe("");
     expect(q.outText()).toMatch(/^ExoLab paper suite on dec5000_125 \(seed 1\)/);
   });
 
   it("--md writes the Markdown table; --html a page that parses with a table per group", () => {
-    const md = c.files.get("r.md")!;
+    const md = c.file("r.md")!;
     expect(md.split("\n").filter((l) => l.startsWith("| getpid |"))).toHaveLength(1);
-    const { document } = parseHTML(c.files.get("r.html")!);
+    const { document } = parseHTML(c.file("r.html")!);
     expect(document.querySelectorAll("table").length).toBeGreaterThanOrEqual(3);
     expect(document.querySelector('tr[data-benchmark="pct"]')).not.toBeNull();
+    // exokernel runs the rows of the first group only: one chart, in µs.
+    expect(document.querySelectorAll("figure.chart")).toHaveLength(1);
   });
 
-  it.skipIf(CHROMIUM === undefined)("--html opens in headless Chromium (where installed)", () => {
-    const dom = renderInChromium(c.files.get("r.html")!);
-    const { document } = parseHTML(dom);
-    expect(document.querySelectorAll("table").length).toBeGreaterThanOrEqual(3);
-    expect(document.querySelectorAll("svg.chart rect.ours").length).toBeGreaterThan(5);
-    expect(document.querySelectorAll("svg.chart rect.paper").length).toBeGreaterThan(5);
+  it.skipIf(SKIP_BROWSER)(
+    `--html opens in headless Chromium at 420 and 1440 px${BROWSER_REQUIRED ? "" : " (where installed)"}`,
+    async () => {
+      const layouts = await layoutInChromium(c.file("r.html")!, [420, 1440], `${CI_OUT}cli-bench`);
+      for (const page of layouts) {
+        expect(page.scrollWidth).toBeLessThanOrEqual(page.viewportWidth);
+        expect(page.charts).toHaveLength(1);
+        for (const chart of page.charts) expect(chart.overflowing).toEqual([]);
+        expect(
+          page.charts.flatMap((x) => x.marks).filter((m) => m.kind === "ours").length,
+        ).toBeGreaterThan(5);
+      }
+    },
+  );
+
+  it("--benchmark a,b runs those only, in the suite's order", async () => {
+    const s = capture();
+    expect(await runCli(["bench", "--benchmark", "pipe,getpid", "--json", "s.json"], s.io)).toBe(0);
+    const report = ReportSchema.parse(JSON.parse(s.file("s.json")!));
+    expect([...new Set(report.results.map((r) => r.benchmark))]).toEqual(["getpid", "pipe"]);
+    expect(report.meta.options.benchmarks).toEqual(["getpid", "pipe"]);
+    expect(s.outText()).toMatch(/^getpid /m);
+    expect(s.outText()).not.toMatch(/^stride /m);
   });
 
-  it("trace writes Chrome trace-event JSON; explain lists the labels on the path", () => {
+  it("`-` sends JSON or Markdown to standard output, alone (no table around it)", async () => {
+    const j = capture();
+    expect(await runCli(["bench", "--benchmark", "getpid", "--json", "-"], j.io)).toBe(0);
+    expect(ReportSchema.parse(JSON.parse(j.outText())).results).toHaveLength(3);
+    expect(j.entries()).toEqual([]);
+    const m = capture();
+    expect(
+      await runCli(["bench", "--benchmark", "getpid", "--md", "-", "--json", "r.json"], m.io),
+    ).toBe(0);
+    expect(m.outText()).toMatch(/^# ExoLab paper suite/);
+    expect(m.entries()).toEqual(["r.json"]);
+  });
+
+  it("--host-time measures the simulator's speed per row and prints it", async () => {
+    const h = capture();
+    expect(
+      await runCli(
+        ["bench", "--benchmark", "getpid", "--system", "exokernel", "--quick", "--json", "h.json"],
+        h.io,
+      ),
+    ).toBe(0);
+    const report = ReportSchema.parse(JSON.parse(h.file("h.json")!));
+    const r = report.results[0]!;
+    expect(r.hostNsPerOp).toBeGreaterThan(0);
+    expect(r.simCyclesPerHostSecond).toBeGreaterThan(0);
+    expect(r.fasterThanRealTime).toBe(r.simCyclesPerHostSecond! > 25e6);
+    expect(report.meta.options).toMatchObject({ hostTime: true, quick: true });
+    expect(h.outText()).toMatch(/Simulator speed on this host/);
+    expect(h.outText()).toMatch(/getpid\s+exokernel\s+[\d.]+\s+[\d.]+M\s+[\d.]+\s+(yes|no)/);
+  });
+
+  it("trace writes a window of Chrome trace-event JSON and says its size first; explain lists the labels", async () => {
     const t = capture();
-    expect(runCli(["trace", "getpid", "--system", "exokernel", "--out", "t.json"], t.io)).toBe(0);
-    const trace = JSON.parse(t.files.get("t.json")!);
+    expect(
+      await runCli(["trace", "getpid", "--system", "exokernel", "--out", "t.json"], t.io),
+    ).toBe(0);
+    const trace = JSON.parse(t.file("t.json")!);
     expect(Array.isArray(trace.traceEvents)).toBe(true);
     expect(
       trace.traceEvents.some(
         (e: { ph: string; name: string }) => e.ph === "X" && e.name === "aegis.abi.stub",
       ),
     ).toBe(true);
+    expect(t.errText()).toMatch(
+      /^trace of getpid on exokernel: the measured part \(1000 operations\), cycles \d+\.\.\d+: [\d,]+ events, [\d.]+ MB\n$/,
+    );
+    expect(t.outText()).toMatch(
+      /^wrote [\d,]+ trace events \([\d.]+ MB\) to t\.json \(trace hash [0-9a-f]{8}\)/,
+    );
+    expect(t.entries()).toEqual(["t.json"]);
     const x = capture();
-    expect(runCli(["explain", "getpid", "--system", "exokernel"], x.io)).toBe(0);
+    expect(await runCli(["explain", "getpid", "--system", "exokernel"], x.io)).toBe(0);
     expect(x.outText()).toMatch(/aegis\.abi\.stub/);
     expect(x.outText()).toMatch(/by category: /);
   });
 
-  it("an unsupported pair is a one-line error for trace and explain", () => {
+  it("trace with a bound too small warns in one line that spans were dropped", async () => {
     const t = capture();
-    expect(runCli(["explain", "pipe", "--system", "exokernel"], t.io)).toBe(2);
-    expect(t.errText().trim().split("\n")).toHaveLength(1);
+    expect(
+      await runCli(
+        [
+          "trace",
+          "getpid",
+          "--system",
+          "exokernel",
+          "--out",
+          "t.json",
+          "--from",
+          "0",
+          "--max-spans",
+          "50",
+        ],
+        t.io,
+      ),
+    ).toBe(0);
+    const lines = t.errText().trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/about [\d,]+ events/);
+    expect(lines[1]).toMatch(
+      /^warning: [\d,]+ spans past --max-spans 50 were dropped \(the trace stops at cycle \d+\)/,
+    );
+    expect(JSON.parse(t.file("t.json")!).otherData.droppedSpans).toBeGreaterThan(0);
+  });
+
+  it("trace draws its progress on a terminal and restores the cursor", async () => {
+    const t = capture({ tty: true });
+    expect(
+      await runCli(["trace", "pipe", "--system", "exos", "--out", "p.json", "--ops", "20"], t.io),
+    ).toBe(0);
+    expect(t.barText()).toMatch(/counting/);
+    expect(t.barText()).toMatch(/writing/);
+    expect(t.barText().endsWith(SHOW_CURSOR)).toBe(true);
+  });
+});
+
+describe("exolab compare", () => {
+  it("shows the shared rows side by side, and the rows only one side has", async () => {
+    const c = capture();
+    expect(await runCli(["bench", "--benchmark", "getpid,pct", "--json", "old.json"], c.io)).toBe(
+      0,
+    );
+    expect(
+      await runCli(
+        ["bench", "--benchmark", "pct,pipe", "--system", "exokernel,exos", "--json", "new.json"],
+        c.io,
+      ),
+    ).toBe(0);
+    const d = capture({ cwd: c.dir });
+    expect(await runCli(["compare", "old.json", "new.json"], d.io)).toBe(0);
+    const text = d.outText();
+    expect(text).toMatch(/^old old\.json: exolab /);
+    expect(text).toMatch(/^pct\s+exokernel\s+µs\s+1\.52\s+1\.52\s+=/m);
+    expect(text).toMatch(/2 shared rows: 0 changed, 2 the same\./);
+    expect(text).toMatch(
+      /Only in old \(4\): getpid on monolithic, getpid on exokernel, getpid on exos, pct on monolithic\./,
+    );
+    expect(text).toMatch(/Only in new \(2\): pipe on exokernel, pipe on exos\./);
+  });
+
+  it("refuses a file that does not validate, or cannot be read, with one line and exit 1", async () => {
+    const c = capture();
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(`${c.dir}/v1.json`, JSON.stringify({ schemaVersion: 1, results: [] }));
+    writeFileSync(`${c.dir}/bad.json`, JSON.stringify({ schemaVersion: 2, results: "none" }));
+    writeFileSync(`${c.dir}/text.json`, "not json");
+    for (const [file, message] of [
+      ["v1.json", "v1.json has schema version 1; this exolab reads version 2"],
+      ["bad.json", "bad.json is not an exolab report (schema version 2): "],
+      ["text.json", "text.json is not JSON"],
+      ["missing.json", "cannot read missing.json: no such file"],
+    ] as const) {
+      const e = capture({ cwd: c.dir });
+      expect(await runCli(["compare", file, "v1.json"], e.io)).toBe(1);
+      const lines = e.errText().trimEnd().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(message);
+      expect(e.outText()).toBe("");
+    }
   });
 });

@@ -1,25 +1,48 @@
-import { DEFAULT_PROFILE, PAPER_SUITE, PROFILE_NAMES, SUITES } from "@exolab/bench";
+import {
+  DEFAULT_MAX_SPANS,
+  DEFAULT_PROFILE,
+  PROFILE_NAMES,
+  SUITES,
+  TRACE_CATEGORIES,
+} from "@exolab/bench";
 import { Command, CommanderError, Option } from "commander";
-import { parseProfile, parseSeed, parseSuite, parseSystems, SYSTEM_NAMES } from "./choices.js";
+import {
+  BENCHMARK_NAMES,
+  parseBenchmarks,
+  parseCategories,
+  parseCount,
+  parseOps,
+  parseOwners,
+  parseProfile,
+  parseSeed,
+  parseSuite,
+  parseSystems,
+  SYSTEM_NAMES,
+} from "./choices.js";
 import { type BenchFlags, benchCommand } from "./commands/bench.js";
+import { compareCommand } from "./commands/compare.js";
 import {
   explainCommand,
   type InspectFlags,
+  type ListFlags,
   listCommand,
   profilesCommand,
+  type TraceFlags,
   traceCommand,
 } from "./commands/inspect.js";
-import { type Io, UsageError } from "./io.js";
+import { type Io, RunError, UsageError } from "./io.js";
+import { VERSION } from "./version.js";
 
 /**
  * Builds the `exolab` program. Every command and option is declared here; each action
- * returns an exit status through `status`.
+ * stores its (awaited) exit status in `status`.
  */
-function buildProgram(io: Io, status: { code: number }): Command {
+function buildProgram(io: Io, status: { run: Promise<number> | null }): Command {
   const program = new Command("exolab")
     .description(
       "ExoLab: library operating systems over an exokernel, measured against a monolithic baseline",
     )
+    .version(`exolab ${VERSION}`, "-V, --version", "print the version")
     .showHelpAfterError(false);
   const oneLine = (cmd: Command) => {
     cmd.exitOverride();
@@ -37,6 +60,9 @@ function buildProgram(io: Io, status: { code: number }): Command {
       .argParser(parseProfile);
   const seed = () =>
     new Option("--seed <n>", "seed of the simulated machine").default(1).argParser(parseSeed);
+  const run = (p: Promise<number> | number) => {
+    status.run = Promise.resolve(p);
+  };
 
   oneLine(
     program
@@ -52,54 +78,111 @@ function buildProgram(io: Io, status: { code: number }): Command {
           `systems to run (comma-separated): ${SYSTEM_NAMES().join(", ")}`,
         ).argParser(parseSystems),
       )
+      .addOption(
+        new Option(
+          "--benchmark <names>",
+          "benchmarks to run (comma-separated; `exolab list` names them)",
+        ).argParser(parseBenchmarks),
+      )
       .addOption(seed())
-      .option("--json <file>", "write the results as JSON (schema version 1)")
-      .option("--md <file>", "write the tables as Markdown")
-      .option("--html <file>", "write a self-contained HTML report with plots")
-      .option("--quick", "shorten the host-time measurement (simulated figures are unchanged)")
-      .action((flags: BenchFlags) => {
-        status.code = benchCommand(flags, io);
-      }),
+      .option("--json <file>", "write the results as JSON (schema version 2; - for stdout)")
+      .option("--md <file>", "write the tables as Markdown (- for stdout)")
+      .option("--html <file>", "write a self-contained HTML report with charts")
+      .option(
+        "--host-time",
+        "also measure host time with benchmark.js: the simulator's speed per row (slow)",
+      )
+      .option("--quick", "measure host time briefly (implies --host-time)")
+      .action((flags: BenchFlags) => run(benchCommand(flags, io))),
   );
   oneLine(
     program
       .command("trace <benchmark>")
-      .description("write a Perfetto/Chrome trace-event JSON of one run")
+      .description("write a Perfetto/Chrome trace-event JSON of a window of one run")
       .requiredOption("--system <name>", `system: ${SYSTEM_NAMES().join(", ")}`)
       .requiredOption("--out <file>", "trace file to write")
       .addOption(profile())
       .addOption(seed())
-      .action((benchmark: string, flags: InspectFlags) => {
-        status.code = traceCommand(benchmark, flags, io);
-      }),
+      .addOption(
+        new Option(
+          "--ops <n|a..b>",
+          "trace the first n operations of the measured part, or operations a..b (b excluded)",
+        ).argParser(parseOps),
+      )
+      .addOption(
+        new Option("--from <cycle>", "trace from this cycle of the run (0 = power-on)").argParser(
+          parseCount("--from"),
+        ),
+      )
+      .addOption(
+        new Option(
+          "--to <cycle>",
+          "trace up to this cycle (excluded; default: the run's end)",
+        ).argParser(parseCount("--to", 1)),
+      )
+      .addOption(
+        new Option(
+          "--category <names>",
+          `keep only these categories: ${TRACE_CATEGORIES.join(", ")}`,
+        ).argParser(parseCategories),
+      )
+      .addOption(
+        new Option(
+          "--owner <names>",
+          "keep only these owners: kinds (kernel, libos, application) or owner names",
+        ).argParser(parseOwners),
+      )
+      .addOption(
+        new Option(
+          "--max-spans <n>",
+          "most spans written; past it they are dropped, with a warning",
+        )
+          .default(DEFAULT_MAX_SPANS)
+          .argParser(parseCount("--max-spans", 1)),
+      )
+      .action((benchmark: string, flags: TraceFlags) => run(traceCommand(benchmark, flags, io))),
   );
   oneLine(
     program
-      .command("explain <benchmark>")
-      .description("every charged label on a benchmark's path, with its count and cycles")
+      .command("explain <benchmarks>")
+      .description(
+        "every charged label on a benchmark's path (or several, comma-separated), with counts and cycles",
+      )
       .requiredOption("--system <name>", `system: ${SYSTEM_NAMES().join(", ")}`)
       .addOption(profile())
       .addOption(seed())
       .option("--json", "print the explanation as JSON")
-      .action((benchmark: string, flags: InspectFlags) => {
-        status.code = explainCommand(benchmark, flags, io);
-      }),
+      .action((benchmarks: string, flags: InspectFlags) =>
+        run(explainCommand(benchmarks, flags, io)),
+      ),
+  );
+  oneLine(
+    program
+      .command("compare <old> <new>")
+      .description("two JSON reports side by side: figures, ratios and the change per shared row")
+      .action((oldPath: string, newPath: string) => run(compareCommand(oldPath, newPath, io))),
   );
   oneLine(
     program
       .command("profiles")
       .description("list the machine profiles")
-      .action(() => {
-        status.code = profilesCommand(io);
-      }),
+      .action(() => run(profilesCommand(io))),
   );
   oneLine(
     program
       .command("list")
       .description("list the benchmarks and the systems that run them")
-      .action(() => {
-        status.code = listCommand(io);
-      }),
+      .addOption(
+        new Option("--system <names>", "only these systems (comma-separated)").argParser(
+          parseSystems,
+        ),
+      )
+      .addOption(
+        new Option("--benchmark <names>", "only these benchmarks (comma-separated)").argParser(
+          parseBenchmarks,
+        ),
+      )
+      .action((flags: ListFlags) => run(listCommand(flags, io))),
   );
   return program;
 }
@@ -109,12 +192,18 @@ function optionChoices(long: string): string | undefined {
   switch (long) {
     case "--system":
       return `valid systems: ${SYSTEM_NAMES().join(", ")}`;
+    case "--benchmark":
+      return `valid benchmarks: ${BENCHMARK_NAMES().join(", ")}`;
     case "--profile":
       return `valid profiles: ${PROFILE_NAMES.join(", ")}`;
     case "--suite":
       return `valid suites: ${Object.keys(SUITES).join(", ")}`;
     case "--seed":
       return "valid seeds: integers in [0, 4294967295]";
+    case "--category":
+      return `valid categories: ${TRACE_CATEGORIES.join(", ")}`;
+    case "--owner":
+      return "valid owners: kernel, libos, application, or an owner's name";
     default:
       return undefined;
   }
@@ -134,8 +223,8 @@ function withChoices(cmd: Command, line: string): string {
   }
   if (/unknown command/.test(line))
     return `${line}; valid commands: ${cmd.commands.map((c) => c.name()).join(", ")}`;
-  if (/missing required argument 'benchmark'/.test(line))
-    return `${line}; valid benchmarks: ${PAPER_SUITE.map((w) => w.id).join(", ")}`;
+  if (/missing required argument 'benchmarks?'/.test(line))
+    return `${line}; valid benchmarks: ${BENCHMARK_NAMES().join(", ")}`;
   const option = /option '(--[a-z-]+)/.exec(line)?.[1];
   if (option !== undefined && !/ is invalid\./.test(line)) {
     const choices = optionChoices(option);
@@ -145,22 +234,39 @@ function withChoices(cmd: Command, line: string): string {
   return line;
 }
 
-/** Runs the CLI on `args` (without node and script); returns the exit status. */
-export function runCli(args: readonly string[], io: Io): number {
-  const status = { code: 0 };
+/** One line of a message: a multi-line message (a library's) is joined. */
+function oneLineOf(message: string): string {
+  return message.trim().replace(/\s*\n\s*/g, "; ");
+}
+
+/**
+ * Runs the CLI on `args` (without node and script); resolves to the exit status: 0, 2 for
+ * a usage error (printed as one line naming the valid choices), 1 for any other failure
+ * (one line, never a stack trace; EXOLAB_DEBUG=1 adds it).
+ */
+export async function runCli(args: readonly string[], io: Io): Promise<number> {
+  const status: { run: Promise<number> | null } = { run: null };
   const program = buildProgram(io, status);
   try {
     program.parse([...args], { from: "user" });
-    return status.code;
+    return status.run === null ? 0 : await status.run;
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version exit 0; every parse error was already printed as one line.
       return e.exitCode === 0 ? 0 : 2;
     }
     if (e instanceof UsageError) {
-      io.err(`error: ${e.message}\n`);
+      io.err(`error: ${oneLineOf(e.message)}\n`);
       return 2;
     }
-    throw e;
+    if (e instanceof RunError) {
+      io.err(`error: ${oneLineOf(e.message)}\n`);
+      return 1;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    io.err(`error: ${oneLineOf(message)}\n`);
+    if (process.env.EXOLAB_DEBUG === "1" && e instanceof Error && e.stack !== undefined)
+      io.err(`${e.stack}\n`);
+    return 1;
   }
 }

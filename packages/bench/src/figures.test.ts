@@ -19,7 +19,6 @@ beforeAll(() => {
     adapters: ADAPTERS,
     profile: "dec5000_125",
     seed: 1,
-    hostTiming: false,
   });
 }, 120_000);
 
@@ -130,17 +129,39 @@ describe("determinism of a traced run", () => {
   });
 });
 
-describe("--quick", () => {
-  it("shortens only the host-time measurement: the simulated figures are those of a full run", () => {
-    const w = PAPER_SUITE.find((x) => x.id === "getpid")!;
-    const a = adapterFor("exokernel")!;
-    const quick = runBenchmark(w, a, { profile: "dec5000_125", seed: 1, quick: true });
-    const full = runBenchmark(w, a, { profile: "dec5000_125", seed: 1, quick: false });
-    expect(quick.hostNsPerOp).toBeGreaterThan(0);
-    expect(full.hostNsPerOp).toBeGreaterThan(0);
-    const { hostNsPerOp: _q, ...quickSimulated } = quick;
-    const { hostNsPerOp: _f, ...fullSimulated } = full;
-    expect(quickSimulated).toEqual(fullSimulated);
-    expect(quickSimulated.simulatedCycles).toBeGreaterThan(0);
+describe("host time (--host-time, --quick)", () => {
+  const w = PAPER_SUITE.find((x) => x.id === "getpid")!;
+  const a = adapterFor("exokernel")!;
+  const hostFields = (r: BenchResult) => {
+    const { hostNsPerOp, simCyclesPerHostSecond, fasterThanRealTime, ...simulated } = r;
+    return { host: { hostNsPerOp, simCyclesPerHostSecond, fasterThanRealTime }, simulated };
+  };
+
+  it("is not measured by default: the host fields are null", () => {
+    const r = runBenchmark(w, a, { profile: "dec5000_125", seed: 1 });
+    expect(hostFields(r).host).toEqual({
+      hostNsPerOp: null,
+      simCyclesPerHostSecond: null,
+      fasterThanRealTime: null,
+    });
+  });
+
+  it("measured, it gives the simulator's speed and changes no simulated figure; --quick only shortens it", () => {
+    const plain = hostFields(runBenchmark(w, a, { profile: "dec5000_125", seed: 1 }));
+    const quick = hostFields(
+      runBenchmark(w, a, { profile: "dec5000_125", seed: 1, hostTime: true, quick: true }),
+    );
+    const full = hostFields(
+      runBenchmark(w, a, { profile: "dec5000_125", seed: 1, hostTime: true, quick: false }),
+    );
+    for (const h of [quick.host, full.host]) {
+      expect(h.hostNsPerOp).toBeGreaterThan(0);
+      expect(h.simCyclesPerHostSecond).toBeGreaterThan(0);
+      // 25 MHz: faster than real time exactly when more than 25 million cycles a host second.
+      expect(h.fasterThanRealTime).toBe(h.simCyclesPerHostSecond! > 25e6);
+    }
+    expect(quick.simulated).toEqual(plain.simulated);
+    expect(full.simulated).toEqual(plain.simulated);
+    expect(plain.simulated.simulatedCycles).toBeGreaterThan(0);
   }, 30_000);
 });

@@ -4,23 +4,52 @@ export type { SystemAdapter, SystemId, SystemInstance, SystemOptions } from "./a
 export { BASELINE, SYSTEM_IDS } from "./adapters/adapter.js";
 export { ADAPTERS, adapterFor } from "./adapters/index.js";
 export { ALL_COSTS, BARE_COSTS, COSTS, GLUE_COSTS } from "./costs.js";
-export { type Explanation, explainBenchmark, traceBenchmark } from "./inspect.js";
+export {
+  DEFAULT_MAX_SPANS,
+  type Explanation,
+  explainBenchmark,
+  planTrace,
+  type RunSurvey,
+  surveyRun,
+  TRACE_CATEGORIES,
+  type TracePlan,
+  type TraceRequest,
+  TraceRequestError,
+  type TraceSummary,
+  type TraceWindow,
+  traceBenchmark,
+  writeTrace,
+} from "./inspect.js";
+export { benchVersion, buildMeta, type MetaInput, sourceCommit } from "./meta.js";
 export { Meter } from "./meter.js";
 export { PAPER_PROFILE, PAPER_STRIDE_RATIOS, paperFigure, paperRow } from "./paper.js";
 export type { PortId, PortMap } from "./ports.js";
-export { CHROMIUM, renderInChromium } from "./report/browser.js";
+export {
+  type Comparison,
+  compareReports,
+  parseReport,
+  ReportFileError,
+  renderComparison,
+  type SharedRow,
+} from "./report/compare.js";
 export { renderHtml } from "./report/html.js";
 export { renderJson } from "./report/json.js";
 export { renderMarkdown } from "./report/markdown.js";
+export { reportJsonSchema } from "./report/schema.js";
 export { renderTable } from "./report/table.js";
 export {
   type BenchReport,
   type BenchResult,
+  MetaSchema,
+  paramsText,
+  type ReportMeta,
   ReportSchema,
   ResultSchema,
+  rowKey,
   SCHEMA_VERSION,
+  withoutMeta,
 } from "./result.js";
 export { fillRatios, runBenchmark, simulate } from "./runner.js";
-export { runSuite, type SuiteOptions } from "./suite.js";
+export { runSuite, type SuiteOptions, suiteSteps } from "./suite.js";
 export type { Workload } from "./workload.js";
 export { PAPER_SUITE, SUITES } from "./workloads/index.js";

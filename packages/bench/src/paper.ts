@@ -1,7 +1,7 @@
 /**
  * The paper's figures (Engler, Kaashoek, O'Toole, SOSP 1995), measured on the DECstation
- * 5000/125: Aegis/ExOS against Ultrix 4.2, in microseconds (matmul in seconds). Copied from
- * ../shared/reference/paper-1995.md. They are the comparison column of the report and nothing
+ * 5000/125: Aegis/ExOS against Ultrix 4.2, in microseconds (matmul in seconds), copied from
+ * the paper's tables named in each row. They are the comparison column of the report and nothing
  * else: no simulated figure ever reads them (a test replaces them with random numbers and
  * checks that every simulated figure stays the same).
  */

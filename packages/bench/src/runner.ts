@@ -1,6 +1,7 @@
+import { createRequire } from "node:module";
 import { CATEGORY_NAMES, OWNER_KIND_NAMES } from "@exolab/machine";
 import { attributionBetween, getProfile } from "@exolab/machine/privileged";
-import Benchmark from "benchmark";
+import type BenchmarkJs from "benchmark";
 import {
   BASELINE,
   type SystemAdapter,
@@ -9,20 +10,26 @@ import {
 } from "./adapters/adapter.js";
 import { Meter } from "./meter.js";
 import { paperFigure } from "./paper.js";
-import type { BenchResult } from "./result.js";
+import { type BenchResult, paramsText } from "./result.js";
 import type { Workload } from "./workload.js";
 
 export interface RunOptions {
   readonly profile: string;
   readonly seed: number;
-  /** Shortens only the host-time measurement; simulated figures are the same. */
+  /**
+   * Measure host time with benchmark.js (`--host-time`): hostNsPerOp and the simulator's
+   * speed. Off by default: the simulated figures never need it.
+   */
+  readonly hostTime?: boolean;
+  /** Shortens the host-time measurement (when measured); simulated figures are the same. */
   readonly quick?: boolean;
-  /** Skip the host-time measurement altogether (tests). */
-  readonly hostTiming?: boolean;
 }
 
 export interface SimulatedRun {
+  /** Cycles in the measured windows. */
   cycles: number;
+  /** Cycles of the whole run, boot and set-up included (the machine's clock at the end). */
+  runCycles: number;
   ops: number;
   attribution: Record<string, number>;
   attributionByOwner: Record<string, number>;
@@ -40,9 +47,16 @@ export function simulate(
   return simulateOn(adapter.create(options), w, adapter);
 }
 
-/** As simulate, on a system the caller created (to read its trace afterwards). */
-export function simulateOn(sys: SystemInstance, w: Workload, adapter: SystemAdapter): SimulatedRun {
-  const meter = new Meter(sys.machine, () => sys.counters());
+/**
+ * As simulate, on a system the caller created (to read its trace afterwards); `meter`
+ * replaces the plain Meter (a subclass that also watches the windows, for traces).
+ */
+export function simulateOn(
+  sys: SystemInstance,
+  w: Workload,
+  adapter: SystemAdapter,
+  meter: Meter = new Meter(sys.machine, () => sys.counters()),
+): SimulatedRun {
   sys.execute(w, meter);
   if (!meter.finished)
     throw new Error(`${w.id} on ${adapter.id}: the workload did not finish its measurement`);
@@ -68,6 +82,7 @@ export function simulateOn(sys: SystemInstance, w: Workload, adapter: SystemAdap
   }
   return {
     cycles,
+    runCycles: sys.machine.now,
     ops: meter.ops,
     attribution,
     attributionByOwner: byOwner,
@@ -79,21 +94,52 @@ export function simulateOn(sys: SystemInstance, w: Workload, adapter: SystemAdap
   };
 }
 
-/** Host nanoseconds per simulated operation, measured by benchmark.js over whole runs. */
-function hostNsPerOp(
+/** The host-time figures of a row (all null unless host time is measured). */
+interface HostFigures {
+  hostNsPerOp: number | null;
+  simCyclesPerHostSecond: number | null;
+  fasterThanRealTime: boolean | null;
+}
+
+const NOT_MEASURED: HostFigures = {
+  hostNsPerOp: null,
+  simCyclesPerHostSecond: null,
+  fasterThanRealTime: null,
+};
+
+/**
+ * Host time, measured by benchmark.js over whole runs of the pair (fresh machine, boot,
+ * set-up and the measured part): per simulated operation, and as the simulator's speed
+ * (simulated cycles of the whole run per host second), which is faster than real time when
+ * it exceeds the profile's clock rate. It never feeds a simulated figure.
+ */
+/** benchmark.js, loaded only when host time is measured (it is not needed otherwise). */
+function benchmarkJs(): typeof BenchmarkJs {
+  return createRequire(import.meta.url)("benchmark") as typeof BenchmarkJs;
+}
+
+function measureHost(
   w: Workload,
   adapter: SystemAdapter,
   options: SystemOptions,
-  ops: number,
+  run: SimulatedRun,
   quick: boolean,
-): number {
+): HostFigures {
+  const Benchmark = benchmarkJs();
   const bench = new Benchmark(`${w.id}@${adapter.id}`, () => simulate(w, adapter, options), {
     maxTime: quick ? 0.02 : 0.25,
     minSamples: quick ? 1 : 3,
     initCount: 1,
   });
   bench.run({ async: false });
-  return (bench.stats.mean * 1e9) / ops;
+  const hostSeconds = bench.stats.mean;
+  const simCyclesPerHostSecond = run.runCycles / hostSeconds;
+  const clockHz = 1e9 / getProfile(options.profile).cycleNs;
+  return {
+    hostNsPerOp: (hostSeconds * 1e9) / run.ops,
+    simCyclesPerHostSecond,
+    fasterThanRealTime: simCyclesPerHostSecond > clockHz,
+  };
 }
 
 export function runBenchmark(
@@ -123,7 +169,7 @@ export function runBenchmark(
       attributionByOwner: {},
       counts: {},
       labels: [],
-      hostNsPerOp: 0,
+      ...NOT_MEASURED,
     };
   }
   const profile = getProfile(options.profile);
@@ -141,10 +187,9 @@ export function runBenchmark(
     attributionByOwner: perOp(run.attributionByOwner, run.ops),
     counts: perOp(run.counts, run.ops),
     labels: run.labels,
-    hostNsPerOp:
-      options.hostTiming === false
-        ? 0
-        : hostNsPerOp(w, adapter, sysOptions, run.ops, options.quick === true),
+    ...(options.hostTime === true
+      ? measureHost(w, adapter, sysOptions, run, options.quick === true)
+      : NOT_MEASURED),
   };
   if (Object.keys(run.observed).length > 0) result.observed = run.observed;
   return result;
@@ -164,14 +209,20 @@ function perOp(r: Record<string, number>, ops: number): Record<string, number> {
 }
 
 /**
- * Fills ratioToBaseline: baseline cycles / system cycles, per benchmark, the baseline's row
- * being the one of `baselineBenchmark` (Ultrix's getpid for getpid-stack and getpid-lib).
+ * Fills ratioToBaseline: baseline cycles / system cycles, per benchmark (and params), the
+ * baseline's row being the one of `baselineBenchmark` (Ultrix's getpid for getpid-stack and
+ * getpid-lib) with the same params.
  */
 export function fillRatios(results: BenchResult[]): void {
   for (const r of results) {
     const against = r.baselineBenchmark ?? r.benchmark;
+    const params = paramsText(r.params);
     const base = results.find(
-      (b) => b.benchmark === against && b.system === BASELINE && b.supported,
+      (b) =>
+        b.benchmark === against &&
+        b.system === BASELINE &&
+        b.supported &&
+        paramsText(b.params) === params,
     );
     r.ratioToBaseline =
       r.supported && base !== undefined && r.simulatedCycles > 0

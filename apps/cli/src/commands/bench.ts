@@ -1,65 +1,95 @@
 import {
-  ADAPTERS,
+  type BenchReport,
   renderHtml,
   renderJson,
   renderMarkdown,
   renderTable,
-  runSuite,
-  SUITES,
+  suiteSteps,
 } from "@exolab/bench";
-import { SingleBar } from "cli-progress";
+import { selectAdapters, selectWorkloads } from "../choices.js";
 import type { Io } from "../io.js";
+import { Outputs } from "../outputs.js";
+import { Progress } from "../progress.js";
+import { TOOL } from "../version.js";
 
 export interface BenchFlags {
   suite: string;
   profile: string;
   system?: string[];
+  benchmark?: string[];
   seed: number;
   json?: string;
   md?: string;
   html?: string;
+  hostTime?: boolean;
   quick?: boolean;
 }
 
-/** `exolab bench`: runs a suite on the chosen systems and prints the table; writes reports. */
-export function benchCommand(flags: BenchFlags, io: Io): number {
-  const adapters =
-    flags.system === undefined ? ADAPTERS : ADAPTERS.filter((a) => flags.system!.includes(a.id));
-  const workloads = SUITES[flags.suite]!;
-  const bar =
-    io.progress === null
-      ? null
-      : new SingleBar({
-          format: " {bar} {value}/{total} {last}",
-          stream: io.progress,
-          hideCursor: true,
-          clearOnComplete: true,
-          // Every pair is redrawn: the run is synchronous, so no timer could redraw it later.
-          fps: 1000,
-        });
-  bar?.start(workloads.length * adapters.length, 0, { last: "" });
-  const report = runSuite({
-    suite: flags.suite,
-    workloads,
-    adapters,
-    profile: flags.profile,
-    seed: flags.seed,
-    quick: flags.quick === true,
-    onProgress: (done, _total, last) =>
-      bar?.update(done, { last: `${last.benchmark} on ${last.system}` }),
-  });
-  bar?.stop();
-  const systems = adapters.map((a) => a.id);
-  io.out(`${renderTable(report, systems)}\n`);
-  io.out("\nPolicies in force (the same for every benchmark):\n");
-  for (const [system, policy] of Object.entries(report.policies)) {
-    const fields = Object.entries(policy as Record<string, unknown>).map(
-      ([k, v]) => `${k}=${String(v)}`,
-    );
-    io.out(`  ${system}: ${fields.join(" ")}\n`);
+/**
+ * `exolab bench`: checks its output paths, runs the suite on the chosen systems and
+ * benchmarks (one pair per step, the progress bar redrawn after each), prints the table
+ * and writes the reports, all or none.
+ */
+export async function benchCommand(flags: BenchFlags, io: Io): Promise<number> {
+  const adapters = selectAdapters(flags.system);
+  const workloads = selectWorkloads(flags.suite, flags.benchmark);
+  const outputs = Outputs.open(io, [
+    ...(flags.json === undefined
+      ? []
+      : [{ option: "--json", path: flags.json, stdoutAllowed: true }]),
+    ...(flags.md === undefined ? [] : [{ option: "--md", path: flags.md, stdoutAllowed: true }]),
+    ...(flags.html === undefined
+      ? []
+      : [{ option: "--html", path: flags.html, stdoutAllowed: false }]),
+  ]);
+  try {
+    const hostTime = flags.hostTime === true || flags.quick === true;
+    const bar = new Progress(io, " {bar} {value}/{total} {last}");
+    const steps = suiteSteps({
+      suite: flags.suite,
+      workloads,
+      adapters,
+      profile: flags.profile,
+      seed: flags.seed,
+      hostTime,
+      quick: flags.quick === true,
+      tool: TOOL,
+    });
+    bar.start(workloads.length * adapters.length, { last: "" });
+    let report: BenchReport | undefined;
+    let done = 0;
+    try {
+      for (;;) {
+        await io.breathe();
+        const step = steps.next();
+        if (step.done === true) {
+          report = step.value;
+          break;
+        }
+        done++;
+        bar.update(done, { last: `${step.value.benchmark} on ${step.value.system}` });
+      }
+    } finally {
+      bar.stop();
+    }
+    const systems = adapters.map((a) => a.id);
+    if (!outputs.usesStdout) {
+      io.out(`${renderTable(report, systems)}\n`);
+      io.out("\nPolicies in force (the same for every benchmark):\n");
+      for (const [system, policy] of Object.entries(report.policies)) {
+        const fields = Object.entries(policy as Record<string, unknown>).map(
+          ([k, v]) => `${k}=${String(v)}`,
+        );
+        io.out(`  ${system}: ${fields.join(" ")}\n`);
+      }
+    }
+    outputs.get("--json")?.write(renderJson(report));
+    outputs.get("--md")?.write(renderMarkdown(report, systems));
+    const html = outputs.get("--html");
+    if (html !== undefined) html.write(await renderHtml(report, systems));
+    outputs.commit();
+    return 0;
+  } finally {
+    outputs.abort();
   }
-  if (flags.json !== undefined) io.writeFile(flags.json, renderJson(report));
-  if (flags.md !== undefined) io.writeFile(flags.md, renderMarkdown(report, systems));
-  if (flags.html !== undefined) io.writeFile(flags.html, renderHtml(report, systems));
-  return 0;
 }

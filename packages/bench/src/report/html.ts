@@ -1,14 +1,19 @@
-import type { BenchReport } from "../result.js";
+import { PAPER_PROFILE, PAPER_STRIDE_RATIOS } from "../paper.js";
+import { type BenchReport, paramsText } from "../result.js";
 import {
   buildRows,
-  type Cell,
   directionLine,
   directions,
   fmt,
+  type MetricTable,
+  metricLabel,
+  metricTables,
   type Row,
   standaloneLine,
   standalones,
+  valueText,
 } from "./model.js";
+import { unitText } from "./table.js";
 
 /** The report's tables, as the paper groups them. */
 export const GROUPS: readonly { title: string; benchmarks: readonly string[] }[] = [
@@ -34,7 +39,41 @@ export const GROUPS: readonly { title: string; benchmarks: readonly string[] }[]
   { title: "Computation and scheduling (Table 9, Section 7.3)", benchmarks: ["matmul", "stride"] },
 ];
 
-const COLORS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2"];
+/** Colours of the systems, in the order given (colour-blind safe, Tableau 10). */
+export const COLORS: readonly string[] = [
+  "#4e79a7",
+  "#f28e2b",
+  "#59a14f",
+  "#e15759",
+  "#76b7b2",
+  "#edc948",
+  "#b07aa1",
+  "#ff9da7",
+  "#9c755f",
+  "#bab0ac",
+];
+
+/** Chart widths in CSS pixels: one for wide windows, one for phones (CSS picks one). */
+export const WIDE_PX = 860;
+export const NARROW_PX = 380;
+/** Range (max / min) past which a bar chart uses a log scale. */
+const LOG_RANGE = 50;
+/** Height of one bar band: ours in its upper half, the paper's in its lower half. */
+const BAND_PX = 24;
+
+type PlotModule = typeof import("@observablehq/plot");
+/** What the charts need of an element Plot returns (the package targets no DOM library). */
+interface SvgElement {
+  getAttribute(name: string): string | null;
+  setAttribute(name: string, value: string): void;
+  readonly outerHTML: string;
+}
+interface Drawing {
+  readonly Plot: PlotModule;
+  /** linkedom's document, which Plot draws into. */
+  readonly document: unknown;
+  readonly systems: readonly string[];
+}
 
 function esc(s: string): string {
   return s
@@ -44,77 +83,323 @@ function esc(s: string): string {
     .replace(/"/g, "&quot;");
 }
 
-/** A grouped bar chart: per benchmark, per system, our bar and the paper's (hatched) beside it. */
-function chart(rows: readonly Row[], systems: readonly string[]): string {
-  const values: number[] = [];
-  for (const r of rows)
-    for (const c of r.cells) {
-      if (c.ours !== null && c.ours > 0 && r.unit !== "share") values.push(c.ours);
-      if (c.paper !== null && c.paper > 0) values.push(c.paper);
-    }
-  if (values.length === 0) return "";
-  const max = Math.max(...values);
+/** One bar: a (row, system) band, ours or the paper's. */
+interface Bar {
+  readonly band: string;
+  readonly benchmark: string;
+  readonly system: string;
+  readonly source: "ours" | "paper";
+  readonly value: number;
+  readonly title: string;
+}
+
+/** Roughly how wide a label is drawn at `fontPx` (system-ui averages under 0.62em). */
+function textPx(text: string, fontPx: number): number {
+  return Math.ceil(text.length * fontPx * 0.62);
+}
+
+/** Marks an SVG as ours (class, role, label) and returns its markup. */
+function svgMarkup(svg: SvgElement, label: string, variant: "wide" | "narrow"): string {
+  svg.setAttribute("class", `${svg.getAttribute("class") ?? ""} chart ${variant}`.trim());
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", label);
+  return svg.outerHTML;
+}
+
+/**
+ * A horizontal bar chart: per band (a benchmark on a system), our bar in the upper half and
+ * the paper's (pale, outlined) in the lower half; colour by system. Log scale when the
+ * values span more than LOG_RANGE.
+ */
+function barChart(d: Drawing, bars: readonly Bar[], axisLabel: string, width: number): string {
+  const { Plot, document, systems } = d;
+  const bands = [...new Set(bars.map((b) => b.band))];
+  const values = bars.map((b) => b.value);
   const min = Math.min(...values);
-  const log = max / min > 50;
-  const h = 220;
-  const barW = 10;
-  const groupW = systems.length * 2 * barW + 24;
-  const w = Math.max(320, rows.length * groupW + 60);
-  const y = (v: number) => {
-    if (log) {
-      const lo = Math.log10(min) - 0.2;
-      const hi = Math.log10(max) + 0.1;
-      return h - ((Math.log10(v) - lo) / (hi - lo)) * h;
-    }
-    return h - (v / (max * 1.05)) * h;
-  };
-  const parts: string[] = [];
-  // Axis ticks: powers of ten on a log scale, quarters of the maximum on a linear one.
-  const ticks: number[] = [];
-  if (log) {
-    for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++)
-      ticks.push(10 ** e);
-  } else {
-    for (let q = 1; q <= 4; q++) ticks.push((max * q) / 4);
-  }
-  for (const t of ticks) {
-    const ty = y(t);
-    if (ty < 0 || ty > h) continue;
-    parts.push(
-      `<line x1="45" y1="${ty.toFixed(1)}" x2="${w}" y2="${ty.toFixed(1)}" stroke="#eee"/><text class="tick" x="42" y="${(ty + 3).toFixed(1)}" font-size="9" text-anchor="end">${fmt(t)}</text>`,
-    );
-  }
-  rows.forEach((r, i) => {
-    const x0 = 50 + i * groupW;
-    systems.forEach((s, j) => {
-      const c: Cell | undefined = r.cells.find((x) => x.system === s);
-      const color = COLORS[j % COLORS.length];
-      const bx = x0 + j * 2 * barW;
-      if (c?.ours != null && c.ours > 0 && r.unit !== "share") {
-        parts.push(
-          `<rect class="ours" data-system="${esc(s)}" data-benchmark="${esc(r.benchmark)}" x="${bx}" y="${y(c.ours).toFixed(1)}" width="${barW - 1}" height="${(h - y(c.ours)).toFixed(1)}" fill="${color}"><title>${esc(`${r.benchmark} on ${s}: ${fmt(c.ours)}`)}</title></rect>`,
-        );
-      }
-      if (c?.paper != null && c.paper > 0) {
-        parts.push(
-          `<rect class="paper" data-system="${esc(s)}" data-benchmark="${esc(r.benchmark)}" x="${bx + barW}" y="${y(c.paper).toFixed(1)}" width="${barW - 1}" height="${(h - y(c.paper)).toFixed(1)}" fill="url(#hatch${j})" stroke="${color}"><title>${esc(`${r.benchmark}, paper, ${s}: ${fmt(c.paper)}`)}</title></rect>`,
-        );
-      }
-    });
-    parts.push(
-      `<text x="${x0 + groupW / 2 - 12}" y="${h + 14}" font-size="10" text-anchor="middle">${esc(r.benchmark)}</text>`,
-    );
+  const max = Math.max(...values);
+  const log = max / min > LOG_RANGE;
+  const lo = log ? 10 ** Math.floor(Math.log10(min)) : 0;
+  const hi = log ? 10 ** Math.ceil(Math.log10(max)) : max * 1.05;
+  const font = width < 500 ? 10 : 11;
+  const marginLeft = Math.max(...bands.map((b) => textPx(b, font))) + 12;
+  const half = (BAND_PX * 0.9) / 2;
+  const svg = Plot.plot({
+    document: document as never,
+    width,
+    height: 30 + 40 + bands.length * BAND_PX,
+    marginTop: 30,
+    marginBottom: 40,
+    marginLeft,
+    marginRight: 28,
+    style: { fontSize: `${font}px` },
+    ariaLabel: axisLabel,
+    x: {
+      type: log ? "log" : "linear",
+      domain: [lo, hi],
+      label: axisLabel,
+      labelAnchor: "right",
+      grid: true,
+      ticks: width < 500 ? 4 : 8,
+      tickFormat: log ? "~g" : undefined,
+    },
+    y: { domain: bands, padding: 0.1, label: null, tickSize: 0 },
+    color: { domain: [...systems], range: COLORS.slice(0, Math.max(systems.length, 1)) },
+    marks: [
+      Plot.barX(
+        bars.filter((b) => b.source === "ours"),
+        {
+          y: "band",
+          x1: lo,
+          x2: "value",
+          fill: "system",
+          insetBottom: half,
+          title: "title",
+          className: "ours",
+        },
+      ),
+      Plot.barX(
+        bars.filter((b) => b.source === "paper"),
+        {
+          y: "band",
+          x1: lo,
+          x2: "value",
+          fill: "system",
+          fillOpacity: 0.3,
+          stroke: "system",
+          strokeWidth: 1,
+          insetTop: half,
+          title: "title",
+          className: "paper",
+        },
+      ),
+      Plot.ruleX([lo]),
+    ],
   });
-  const defs = systems
-    .map(
-      (_, j) =>
-        `<pattern id="hatch${j}" width="4" height="4" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="2" height="4" fill="${COLORS[j % COLORS.length]}" opacity="0.6"/></pattern>`,
-    )
-    .join("");
-  const legend = systems
-    .map((s, j) => `<tspan fill="${COLORS[j % COLORS.length]}">■ ${esc(s)}</tspan>`)
-    .join("  ");
-  return `<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h + 44}" role="img" aria-label="chart"><defs>${defs}</defs><line x1="45" y1="${h}" x2="${w}" y2="${h}" stroke="#999"/><text x="4" y="12" font-size="10">${log ? "log scale" : "linear"}</text>${parts.join("")}<text x="50" y="${h + 34}" font-size="11">${legend}  (solid: ours, hatched: paper)</text></svg>`;
+  return svgMarkup(svg as unknown as SvgElement, axisLabel, width < 500 ? "narrow" : "wide");
+}
+
+/** A legend that wraps: a swatch per system present, then how ours and the paper's differ. */
+function legend(systems: readonly string[], all: readonly string[], paper: boolean): string {
+  const items = systems.map(
+    (s) =>
+      `<li><span class="swatch" style="background:${COLORS[all.indexOf(s) % COLORS.length]}"></span>${esc(s)}</li>`,
+  );
+  if (paper)
+    items.push(
+      '<li><span class="swatch ours-key"></span>ours (upper bar)</li>',
+      '<li><span class="swatch paper-key"></span>the paper (pale, lower bar)</li>',
+    );
+  return `<ul class="legend">${items.join("")}</ul>`;
+}
+
+/** A chart at both widths, with its legend and caption. */
+function figure(
+  name: string,
+  caption: string,
+  legendHtml: string,
+  draw: (width: number) => string,
+): string {
+  return `<figure class="chart" data-chart="${esc(name)}">${legendHtml}<div class="variant wide">${draw(WIDE_PX)}</div><div class="variant narrow">${draw(NARROW_PX)}</div><figcaption>${esc(caption)}</figcaption></figure>`;
+}
+
+/** Charts of the timed rows, one per unit present (µs, seconds, shares). */
+function rowCharts(d: Drawing, rows: readonly Row[], report: BenchReport, name: string): string {
+  const out: string[] = [];
+  for (const unit of ["us/op", "s/op"]) {
+    const bars: Bar[] = [];
+    for (const r of rows.filter((x) => x.unit === unit)) {
+      for (const c of r.cells) {
+        const band = `${r.label} · ${c.system}`;
+        const u = unitText(unit);
+        if (c.supported && c.ours !== null && c.ours > 0)
+          bars.push({
+            band,
+            benchmark: r.label,
+            system: c.system,
+            source: "ours",
+            value: c.ours,
+            title: `${r.label} on ${c.system}: ${fmt(c.ours)} ${u} (ours)`,
+          });
+        if (c.paper !== null && c.paper > 0)
+          bars.push({
+            band,
+            benchmark: r.label,
+            system: c.system,
+            source: "paper",
+            value: c.paper,
+            title: `${r.label} on ${c.system}: ${fmt(c.paper)} ${u} (the paper's)`,
+          });
+      }
+    }
+    if (bars.length === 0) continue;
+    const present = d.systems.filter((s) => bars.some((b) => b.system === s));
+    const label = unit === "s/op" ? "seconds per run (s)" : "time per operation (µs)";
+    out.push(
+      figure(
+        `${name}:${unit}`,
+        `${label}; ours solid, the paper's pale${bars.length > 0 && Math.max(...bars.map((b) => b.value)) / Math.min(...bars.map((b) => b.value)) > LOG_RANGE ? "; log scale" : ""}`,
+        legend(
+          present,
+          d.systems,
+          bars.some((b) => b.source === "paper"),
+        ),
+        (w) => barChart(d, bars, label, w),
+      ),
+    );
+  }
+  // Shares (stride): our observed shares per process beside the paper's.
+  const shareBars: Bar[] = [];
+  for (const r of rows.filter((x) => x.unit === "share")) {
+    const result = report.results.find(
+      (x) =>
+        x.benchmark === r.benchmark &&
+        paramsText(x.params) === paramsText(r.params) &&
+        x.observed?.shares !== undefined,
+    );
+    if (result === undefined) continue;
+    const shares = result.observed!.shares as number[];
+    shares.forEach((v, i) => {
+      const band = `${r.label} · ${result.system} · process ${i + 1}`;
+      shareBars.push({
+        band,
+        benchmark: r.label,
+        system: result.system,
+        source: "ours",
+        value: v,
+        title: `${band}: share ${fmt(v)} (ours)`,
+      });
+      const paper = PAPER_STRIDE_RATIOS[i];
+      if (report.profile === PAPER_PROFILE && paper !== undefined)
+        shareBars.push({
+          band,
+          benchmark: r.label,
+          system: result.system,
+          source: "paper",
+          value: paper,
+          title: `${band}: share ${fmt(paper)} (the paper's)`,
+        });
+    });
+  }
+  if (shareBars.length > 0) {
+    const present = d.systems.filter((s) => shareBars.some((b) => b.system === s));
+    const label = "share of the CPU, relative to process 1 (×)";
+    out.push(
+      figure(
+        `${name}:share`,
+        `${label}; ours solid, the paper's pale`,
+        legend(
+          present,
+          d.systems,
+          shareBars.some((b) => b.source === "paper"),
+        ),
+        (w) => barChart(d, shareBars, label, w),
+      ),
+    );
+  }
+  return out.join("");
+}
+
+/**
+ * Charts of a metric benchmark, one per metric: against its first numeric parameter (a line
+ * per system and other params), or as bars when it has no numeric parameter.
+ */
+function metricCharts(d: Drawing, t: MetricTable): string {
+  const { Plot, document } = d;
+  // The x axis: the first parameter that is a number in every row and takes two values or more.
+  const numericParam = t.paramKeys.find(
+    (k) =>
+      t.rows.every((r) => typeof r.params[k] === "number") &&
+      new Set(t.rows.map((r) => r.params[k])).size >= 2,
+  );
+  const out: string[] = [];
+  for (const m of t.metricKeys) {
+    const points = t.rows
+      .filter((r) => r.supported && typeof r.metrics[m] === "number")
+      .map((r) => {
+        const others = Object.fromEntries(
+          Object.entries(r.params).filter(([k]) => k !== numericParam),
+        );
+        return {
+          series: `${r.system}${paramsText(others)}`,
+          system: r.system,
+          x: numericParam === undefined ? 0 : (r.params[numericParam] as number),
+          y: r.metrics[m]!,
+          band: `${r.system}${paramsText(r.params)}`,
+        };
+      });
+    if (points.length === 0) continue;
+    const series = [...new Set(points.map((p) => p.series))];
+    // A series that is a system alone keeps the system's colour, as in every other chart.
+    const bySystem = series.every((s) => d.systems.includes(s));
+    const seriesColors = series.map(
+      (s, i) => COLORS[(bySystem ? d.systems.indexOf(s) : i) % COLORS.length]!,
+    );
+    const yLabel = metricLabel(m);
+    if (numericParam === undefined) {
+      const bars: Bar[] = points.map((p) => ({
+        band: p.band,
+        benchmark: t.benchmark,
+        system: p.system,
+        source: "ours",
+        value: p.y,
+        title: `${t.benchmark} ${p.band}: ${m} ${valueText(p.y)}`,
+      }));
+      if (bars.every((b) => b.value > 0)) {
+        const present = d.systems.filter((s) => points.some((p) => p.system === s));
+        out.push(
+          figure(`${t.benchmark}:${m}`, yLabel, legend(present, d.systems, false), (w) =>
+            barChart(d, bars, yLabel, w),
+          ),
+        );
+        continue;
+      }
+    }
+    const xLabel = numericParam === undefined ? "run" : numericParam;
+    const draw = (width: number) => {
+      const svg = Plot.plot({
+        document: document as never,
+        width,
+        height: width < 500 ? 260 : 320,
+        marginTop: 30,
+        marginLeft: 64,
+        marginRight: 28,
+        marginBottom: 40,
+        style: { fontSize: width < 500 ? "10px" : "11px" },
+        ariaLabel: `${t.benchmark}: ${yLabel} against ${xLabel}`,
+        x: { label: xLabel, labelAnchor: "right", grid: true, ticks: width < 500 ? 4 : 8 },
+        y: { label: yLabel, grid: true, zero: true, ticks: 6 },
+        color: { domain: series, range: seriesColors },
+        marks: [
+          Plot.line(points, {
+            x: "x",
+            y: "y",
+            z: "series",
+            stroke: "series",
+            sort: "x",
+            className: "line",
+          }),
+          Plot.dot(points, {
+            x: "x",
+            y: "y",
+            fill: "series",
+            r: 3,
+            title: (p: { series: string; x: number; y: number }) =>
+              `${p.series}: ${m} ${valueText(p.y)} at ${xLabel} ${valueText(p.x)}`,
+            className: "ours",
+          }),
+        ],
+      });
+      return svgMarkup(svg as unknown as SvgElement, yLabel, width < 500 ? "narrow" : "wide");
+    };
+    const legendHtml = `<ul class="legend">${series
+      .map(
+        (s, i) =>
+          `<li><span class="swatch" style="background:${seriesColors[i]}"></span>${esc(s)}</li>`,
+      )
+      .join("")}</ul>`;
+    out.push(figure(`${t.benchmark}:${m}`, `${yLabel} against ${xLabel}`, legendHtml, draw));
+  }
+  return out.join("");
 }
 
 function table(rows: readonly Row[], systems: readonly string[]): string {
@@ -131,42 +416,143 @@ function table(rows: readonly Row[], systems: readonly string[]): string {
           : `${fmt(c.ratio)}x${c.paperRatio === null ? "" : ` (${fmt(c.paperRatio)}x)`}`;
       return `<td class="ours">${esc(c.text)}</td><td>${esc(c.paperText)}</td><td>${ratio}</td>`;
     });
-    return `<tr data-benchmark="${esc(r.benchmark)}"><td>${esc(r.benchmark)}</td><td>${esc(r.unit)}</td>${cells.join("")}<td>${esc(r.note)}</td></tr>`;
+    return `<tr data-benchmark="${esc(r.benchmark)}"><td>${esc(r.label)}</td><td>${esc(unitText(r.unit))}</td>${cells.join("")}<td>${esc(r.note)}</td></tr>`;
   });
-  return `<table><thead>${head}</thead><tbody>${body.join("")}</tbody></table>`;
+  return `<div class="table-wrap"><table><thead>${head}</thead><tbody>${body.join("")}</tbody></table></div>`;
 }
 
-/** One self-contained page: no scripts, no external resources. */
-export function renderHtml(report: BenchReport, systems: readonly string[]): string {
+function metricTableHtml(t: MetricTable): string {
+  const head = `<tr><th>system</th>${t.paramKeys.map((k) => `<th>${esc(k)}</th>`).join("")}${t.metricKeys.map((k) => `<th>${esc(metricLabel(k))}</th>`).join("")}</tr>`;
+  const body = t.rows.map(
+    (r) =>
+      `<tr data-benchmark="${esc(t.benchmark)}"><td>${esc(r.system)}</td>${t.paramKeys
+        .map((k) => `<td>${esc(valueText(r.params[k]))}</td>`)
+        .join("")}${t.metricKeys
+        .map((k) =>
+          r.supported
+            ? `<td class="ours">${esc(valueText(r.metrics[k]))}</td>`
+            : `<td class="na" title="${esc(r.reason ?? "")}">n/a</td>`,
+        )
+        .join("")}</tr>`,
+  );
+  return `<div class="table-wrap"><table><thead>${head}</thead><tbody>${body.join("")}</tbody></table></div>`;
+}
+
+function hostSpeedHtml(report: BenchReport, systems: readonly string[]): string {
+  const measured = report.results.filter(
+    (r) => r.supported && r.simCyclesPerHostSecond !== null && systems.includes(r.system),
+  );
+  if (measured.length === 0) return "";
+  const rows = measured.map(
+    (r) =>
+      `<tr><td>${esc(`${r.benchmark}${paramsText(r.params)}`)}</td><td>${esc(r.system)}</td><td>${fmt(r.hostNsPerOp === null ? null : r.hostNsPerOp / 1000)}</td><td>${(r.simCyclesPerHostSecond! / 1e6).toFixed(2)}M</td><td>${r.fasterThanRealTime === true ? "yes" : "no"}</td></tr>`,
+  );
+  return `<section><h2>Simulator speed on this host</h2><div class="table-wrap"><table><thead><tr><th>benchmark</th><th>system</th><th>host µs/op</th><th>simulated cycles per host second</th><th>faster than real time</th></tr></thead><tbody>${rows.join("")}</tbody></table></div></section>`;
+}
+
+const STYLE = `*{box-sizing:border-box}
+body{font-family:system-ui,sans-serif;margin:0 auto;padding:1em;max-width:1200px;line-height:1.4;color:#222;overflow-wrap:anywhere}
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}
+.meta{color:#555;font-size:.9em}
+.table-wrap{overflow-x:auto;max-width:100%}
+table{border-collapse:collapse;margin:.6em 0;font-size:14px}
+td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;white-space:nowrap}
+td:first-child,th:first-child{text-align:left}
+.na{color:#999}.disagrees{color:#b00}
+figure.chart{margin:1em 0;max-width:100%}
+figure.chart svg{display:block;max-width:100%;height:auto}
+figcaption{font-size:.85em;color:#555}
+.variant.narrow{display:none}
+ul.legend{display:flex;flex-wrap:wrap;gap:.2em 1.2em;list-style:none;padding:0;margin:.4em 0;font-size:13px}
+ul.legend li{display:inline-flex;align-items:center;gap:.4em}
+.swatch{display:inline-block;width:12px;height:12px;border:1px solid #777}
+.swatch.ours-key{background:#777}.swatch.paper-key{background:rgba(119,119,119,.3)}
+pre{background:#f6f6f6;padding:1em;overflow-x:auto;white-space:pre-wrap;overflow-wrap:anywhere}
+@media (max-width:700px){body{padding:.5em}.variant.wide{display:none}.variant.narrow{display:block}table{font-size:12px}}`;
+
+/**
+ * One self-contained page: the tables, a chart per table drawn with Observable Plot (SVG,
+ * rendered here with linkedom's DOM), no script and no external resource. Each chart is
+ * drawn at two widths and CSS shows the one that fits the window (phones to wide screens).
+ */
+export async function renderHtml(report: BenchReport, systems: readonly string[]): Promise<string> {
+  const [Plot, { parseHTML }] = await Promise.all([
+    import("@observablehq/plot"),
+    import("linkedom"),
+  ]);
+  const { document } = parseHTML("<!doctype html><html><body></body></html>");
+  const d: Drawing = { Plot, document, systems };
+  // Plot reports doubtful charts with console.warn: kept in the page, never on the terminal.
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    warnings.push(args.map(String).join(" "));
+  };
+  try {
+    return page(report, systems, d, warnings);
+  } finally {
+    console.warn = warn;
+  }
+}
+
+function page(
+  report: BenchReport,
+  systems: readonly string[],
+  d: Drawing,
+  warnings: string[],
+): string {
   const rows = buildRows(report, systems);
-  const sections = GROUPS.map((g) => {
-    const rs = rows.filter((r) => g.benchmarks.includes(r.benchmark));
-    if (rs.length === 0) return "";
-    return `<section><h2>${esc(g.title)}</h2>${table(rs, systems)}${chart(rs, systems)}</section>`;
-  }).join("\n");
+  const grouped = GROUPS.map((g) => ({
+    title: g.title,
+    rows: rows.filter((r) => g.benchmarks.includes(r.benchmark)),
+  }));
   const other = rows.filter((r) => !GROUPS.some((g) => g.benchmarks.includes(r.benchmark)));
-  const rest =
-    other.length > 0
-      ? `<section><h2>Other</h2>${table(other, systems)}${chart(other, systems)}</section>`
-      : "";
+  if (other.length > 0) grouped.push({ title: "Other benchmarks", rows: other });
+  const sections = grouped
+    .filter((g) => g.rows.length > 0)
+    .map(
+      (g) =>
+        `<section><h2>${esc(g.title)}</h2>${table(g.rows, systems)}${rowCharts(d, g.rows, report, g.title)}</section>`,
+    );
+  for (const t of metricTables(report, systems))
+    sections.push(
+      `<section><h2>${esc(t.benchmark)}</h2>${metricTableHtml(t)}${metricCharts(d, t)}</section>`,
+    );
+  const m = report.meta;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ExoLab ${esc(report.suite)} suite — ${esc(report.profile)}</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}.na{color:#999}.disagrees{color:#b00}pre{background:#f6f6f6;padding:1em;overflow:auto}</style>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ExoLab ${esc(report.suite)} suite — ${esc(report.profile)}</title>
+<style>${STYLE}</style>
 </head><body>
 <h1>ExoLab ${esc(report.suite)} suite on ${esc(report.profile)} (seed ${report.seed})</h1>
+<p class="meta">Made by ${esc(m.tool)} ${esc(m.version)}${m.commit === null ? "" : ` at commit ${esc(m.commit.slice(0, 12))}${m.dirty === true ? " (with local changes)" : ""}`} on ${esc(m.date)}, Node ${esc(m.node)}.</p>
 <p>Simulated time per operation; the paper's figure (DECstation 5000/125 only) beside ours; ratio = baseline (monolithic) time / this system's time, the paper's ratio in parentheses.</p>
-${sections}
-${rest}
-<section><h2>Direction against the paper</h2><ul class="directions">${directions(report, systems)
-    .map((d) => `<li class="${d.agrees ? "agrees" : "disagrees"}">${esc(directionLine(d))}</li>`)
-    .join("")}</ul></section>
-<section><h2>Paper rows with no baseline ratio</h2><ul class="standalone">${standalones(
-    report,
-    systems,
-  )
-    .map((a) => `<li>${esc(standaloneLine(a))}</li>`)
-    .join("")}</ul></section>
+${sections.join("\n")}
+${
+  directions(report, systems).length === 0
+    ? ""
+    : `<section><h2>Direction against the paper</h2><ul class="directions">${directions(
+        report,
+        systems,
+      )
+        .map(
+          (x) => `<li class="${x.agrees ? "agrees" : "disagrees"}">${esc(directionLine(x))}</li>`,
+        )
+        .join("")}</ul></section>`
+}
+${
+  standalones(report, systems).length === 0
+    ? ""
+    : `<section><h2>Paper rows with no baseline ratio</h2><ul class="standalone">${standalones(
+        report,
+        systems,
+      )
+        .map((a) => `<li>${esc(standaloneLine(a))}</li>`)
+        .join("")}</ul></section>`
+}
+${hostSpeedHtml(report, systems)}
 <section><h2>Policies in force</h2><pre>${esc(JSON.stringify(report.policies, null, 2))}</pre></section>
+${warnings.length === 0 ? "" : `<!-- chart warnings: ${esc(warnings.join(" | ")).replace(/--/g, "- -")} -->`}
 </body></html>
 `;
 }

@@ -1,6 +1,6 @@
 import { BASELINE } from "../adapters/adapter.js";
 import { PAPER_PROFILE, PAPER_STRIDE_RATIOS, paperRow } from "../paper.js";
-import type { BenchReport, BenchResult } from "../result.js";
+import { type BenchReport, type BenchResult, paramsText } from "../result.js";
 
 /** One displayed figure: ours, the paper's, and the ratio to the baseline. */
 export interface Cell {
@@ -18,6 +18,10 @@ export interface Cell {
 
 export interface Row {
   readonly benchmark: string;
+  /** The params of the row's results, when the benchmark runs at several settings. */
+  readonly params?: BenchResult["params"];
+  /** The benchmark with its params, as displayed ("lookup [poolFrames=64]"). */
+  readonly label: string;
   readonly unit: string;
   readonly cells: Cell[];
   readonly note: string;
@@ -38,18 +42,37 @@ export function fmt(v: number | null): string {
   return v.toFixed(3);
 }
 
-/** Table rows: one per benchmark, a cell per system (systems in the order given). */
+/**
+ * Benchmarks whose figures are metrics (a miss ratio, a hit rate) rather than a time per
+ * operation: any of their results carries `metrics`. They get metric tables, not rows.
+ */
+export function metricBenchmarks(report: BenchReport): Set<string> {
+  return new Set(report.results.filter((r) => r.metrics !== undefined).map((r) => r.benchmark));
+}
+
+/**
+ * Table rows of the timed benchmarks: one per benchmark (and params), a cell per system
+ * (systems in the order given).
+ */
 export function buildRows(report: BenchReport, systems: readonly string[]): Row[] {
-  const benchmarks = [...new Set(report.results.map((r) => r.benchmark))];
-  return benchmarks.map((b) => {
-    const results = report.results.filter((r) => r.benchmark === b);
+  const metric = metricBenchmarks(report);
+  const timed = report.results.filter((r) => !metric.has(r.benchmark));
+  const keys = [...new Set(timed.map((r) => `${r.benchmark}${paramsText(r.params)}`))];
+  return keys.map((key) => {
+    const results = timed.filter((r) => `${r.benchmark}${paramsText(r.params)}` === key);
+    const b = results[0]!.benchmark;
+    const params = results[0]!.params;
     const unit = results[0]?.unit ?? "us/op";
     // The paper's baseline figure for the row this one is compared with (Ultrix's getpid for
     // getpid-stack and getpid-lib), as the ratio to the baseline is.
     const against = results.find((r) => r.baselineBenchmark !== undefined)?.baselineBenchmark ?? b;
     const baselinePaper =
-      report.results.find((r) => r.benchmark === against && r.system === BASELINE)?.paperMicros ??
-      null;
+      timed.find(
+        (r) =>
+          r.benchmark === against &&
+          r.system === BASELINE &&
+          paramsText(r.params) === paramsText(params),
+      )?.paperMicros ?? null;
     const cells = systems
       .map((s) => results.find((r) => r.system === s))
       .filter((r): r is BenchResult => r !== undefined)
@@ -93,8 +116,76 @@ export function buildRows(report: BenchReport, systems: readonly string[]): Row[
         };
       });
     const row = paperRow(b);
-    return { benchmark: b, unit, cells, note: row?.note ?? "" };
+    return {
+      benchmark: b,
+      ...(params === undefined ? {} : { params }),
+      label: key,
+      unit,
+      cells,
+      note: row?.note ?? "",
+    };
   });
+}
+
+/** The unit a metric's name ends with, for table headers and axis labels ("" if none). */
+export function metricUnit(name: string): string {
+  if (/Cycles$/.test(name)) return "cycles";
+  if (/Micros$/.test(name)) return "µs";
+  if (/Ratio$|Rate$|Share$/.test(name)) return "fraction";
+  if (/PerSimSecond$/.test(name)) return "per simulated second";
+  if (/Bytes$/.test(name)) return "bytes";
+  if (/Ios$/.test(name)) return "I/Os";
+  return "";
+}
+
+/** A metric's name with its unit, as a column header or an axis label. */
+export function metricLabel(name: string): string {
+  const unit = metricUnit(name);
+  return unit === "" ? name : `${name} (${unit})`;
+}
+
+/** The results of one metric benchmark: a row per (system, params), a column per metric. */
+export interface MetricTable {
+  readonly benchmark: string;
+  readonly paramKeys: readonly string[];
+  readonly metricKeys: readonly string[];
+  readonly rows: readonly {
+    readonly system: string;
+    readonly params: NonNullable<BenchResult["params"]>;
+    readonly supported: boolean;
+    readonly reason?: string;
+    readonly metrics: Readonly<Record<string, number>>;
+  }[];
+}
+
+/** One table per metric benchmark, rows by system (in the order given) then params. */
+export function metricTables(report: BenchReport, systems: readonly string[]): MetricTable[] {
+  const metric = metricBenchmarks(report);
+  return [...metric].map((benchmark) => {
+    const results = report.results
+      .filter((r) => r.benchmark === benchmark && systems.includes(r.system))
+      .sort((a, b) => systems.indexOf(a.system) - systems.indexOf(b.system));
+    const paramKeys = [...new Set(results.flatMap((r) => Object.keys(r.params ?? {})))].sort();
+    const metricKeys = [...new Set(results.flatMap((r) => Object.keys(r.metrics ?? {})))];
+    return {
+      benchmark,
+      paramKeys,
+      metricKeys,
+      rows: results.map((r) => ({
+        system: r.system,
+        params: r.params ?? {},
+        supported: r.supported,
+        ...(r.reason === undefined ? {} : { reason: r.reason }),
+        metrics: r.metrics ?? {},
+      })),
+    };
+  });
+}
+
+/** A parameter or metric value as displayed. */
+export function valueText(v: number | string | boolean | undefined): string {
+  if (v === undefined) return "";
+  return typeof v === "number" ? (Number.isInteger(v) ? String(v) : fmt(v)) : String(v);
 }
 
 /** One paper row's direction: does the system beat the baseline in ours as in the paper? */
@@ -121,7 +212,7 @@ export function directions(report: BenchReport, systems: readonly string[]): Dir
     for (const c of row.cells) {
       if (c.system === BASELINE || c.ratio === null || c.paperRatio === null) continue;
       out.push({
-        benchmark: row.benchmark,
+        benchmark: row.label,
         system: c.system,
         ours: c.ratio,
         paper: c.paperRatio,
@@ -154,9 +245,9 @@ export function standalones(report: BenchReport, systems: readonly string[]): St
   for (const row of buildRows(report, systems)) {
     for (const c of row.cells) {
       if (c.system === BASELINE || !c.supported || c.ours === null || c.paper === null) continue;
-      if (covered.has(`${row.benchmark}@${c.system}`) || c.paper <= 0) continue;
+      if (covered.has(`${row.label}@${c.system}`) || c.paper <= 0) continue;
       out.push({
-        benchmark: row.benchmark,
+        benchmark: row.label,
         system: c.system,
         unit: row.unit === "s/op" ? "s" : "µs",
         ours: c.ours,
