@@ -515,7 +515,7 @@ describe("hole 11: whatever a process throws, it dies alone and run goes on", ()
         ),
       () => ({ [Symbol.iterator]: 7 }),
       async function* () {},
-      function () {
+      () => {
         throw new Error("at once");
       },
     ];

@@ -1,12 +1,10 @@
 import { ArgumentError, Category, type CpuView } from "@exolab/machine";
-import { ContextAbort, type Cpu } from "@exolab/machine/privileged";
+import type { Cpu } from "@exolab/machine/privileged";
 import { COSTS } from "../costs.js";
-import { NotRunningError } from "../errors.js";
 import type { MonolithicKernel } from "../kernel.js";
-import { SRUN } from "../layout.js";
 import type { Proc } from "../proc/proc.js";
 import { freezeClass } from "./freeze.js";
-import { checkStackReserve } from "./reserve.js";
+import { enterFromProcess } from "./guard.js";
 
 /** Categories user code may charge its own work to (never the kernel's). */
 const USER_CATEGORIES: ReadonlySet<unknown> = new Set<unknown>([
@@ -72,22 +70,10 @@ export class UserCpu implements CpuView {
     Object.freeze(this);
   }
 
-  /** Steps 1 and 2 above; returns the CPU to act on. */
+  /** Steps 1 and 2 above (user/guard.ts); returns the CPU to act on. */
   #enter(): Cpu {
-    const k = this.#k;
-    const p = this.#p;
-    try {
-      checkStackReserve();
-    } catch (e) {
-      // Plain loads and stores only: there is no stack left for a call.
-      if (k.inRun && k.cur === p && p.doomed === null) p.doomed = "stack";
-      throw e;
-    }
-    if (!k.inRun || k.cur !== p || p.stat !== SRUN) {
-      throw new NotRunningError(`process ${p.pid} is not running`);
-    }
-    if (p.doomed !== null) throw new ContextAbort(`pid ${p.pid} is being killed`);
-    return k.cpu;
+    enterFromProcess(this.#k, this.#p);
+    return this.#k.cpu;
   }
 
   get switchPending(): boolean {

@@ -11,13 +11,12 @@ import {
   USRSTACK,
 } from "../abi.js";
 import { x, xn } from "../costs.js";
-import { HandlerBlockError, NotRunningError } from "../errors.js";
+import { HandlerBlockError } from "../errors.js";
 import type { MonolithicKernel, UserMain } from "../kernel.js";
-import { SRUN } from "../layout.js";
 import type { Proc, SignalHandler } from "../proc/proc.js";
 import { UserCpu } from "./cpu-view.js";
 import { freezeClass } from "./freeze.js";
-import { checkStackReserve } from "./reserve.js";
+import { enterFromProcess } from "./guard.js";
 
 /** A refusal of an ill-typed JS argument, decided before any trap: the errno to return. */
 const BAD = -1;
@@ -71,20 +70,9 @@ export class ProcessHandle {
     return USRSTACK;
   }
 
+  /** The checks every call makes first (user/guard.ts). */
   #check(): void {
-    const k = this.#k;
-    const p = this.#p;
-    try {
-      checkStackReserve();
-    } catch (e) {
-      // Plain loads and stores only: there is no stack left for a call.
-      if (k.inRun && k.cur === p && p.doomed === null) p.doomed = "stack";
-      throw e;
-    }
-    if (!k.inRun || k.cur !== p || p.stat !== SRUN) {
-      throw new NotRunningError(`process ${p.pid} is not running`);
-    }
-    if (p.doomed !== null) throw new ContextAbort(`pid ${p.pid} is being killed`);
+    enterFromProcess(this.#k, this.#p);
   }
 
   #trap(num: number, nargs: number, a0 = 0, a1 = 0, a2 = 0): void {
