@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { fuzzCommand } from "./fuzz/cli.js";
 import { runFuzz } from "./fuzz/fuzz.js";
 
 /**
@@ -27,5 +29,39 @@ describe("seeded hostile fuzz (short run)", () => {
     const c = await runFuzz({ calls: 2_000, seed: 7 });
     expect(c.digest).not.toBe(a.digest);
     expect(c.totalBreaches).toBe(0);
+  });
+});
+
+describe("the fuzz command", () => {
+  it("runs a seeded fuzz and prints its report; bad variables get one line and exit 2", async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await fuzzCommand(
+      { FUZZ_CALLS: "1500", FUZZ_SEED: "3" },
+      (l) => out.push(l),
+      (l) => err.push(l),
+    );
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    expect(out.at(-1)).toBe("OK");
+    expect(out.some((l) => /^digest [0-9a-f]{16}$/.test(l))).toBe(true);
+    expect(out.some((l) => l.startsWith("monolithic hostile fuzz: seed 3,"))).toBe(true);
+    for (const bad of [{ FUZZ_CALLS: "1e6" }, { FUZZ_CALLS: "0" }, { FUZZ_SEED: "-1" }]) {
+      const e: string[] = [];
+      expect(
+        await fuzzCommand(
+          bad,
+          () => {},
+          (l) => e.push(l),
+        ),
+      ).toBe(2);
+      expect(e.length).toBe(1);
+      expect(e[0]).toMatch(/^FUZZ_(CALLS|SEED) must be an integer in \[1, \d+\], got "/);
+    }
+  });
+
+  it("is the package's fuzz script, with the garbage collector exposed", () => {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    expect(pkg.scripts.fuzz).toBe("tsx --expose-gc --conditions=@exolab/source test/fuzz/main.ts");
   });
 });
