@@ -41,7 +41,7 @@ export async function fuzzCommand(
     `attacks: ${r.tally.dives} dives, ${r.tally.storms} faulting copies/accesses, ${r.tally.throws} throws, ${r.tally.refusals} typed refusals, ${r.tally.callbacksRefused} host callbacks refused`,
   );
   out(
-    `honest: ${r.honestGroups} groups, ${r.tally.honestChecks} checks, ${r.honestSetupFailed} set-ups refused (no memory or slot), ${r.honestOutOfMemory} out of memory; ${r.reaped} sleepers ended`,
+    `honest: ${r.honestGroups} groups, ${r.tally.honestChecks} checks, ${r.honestSetupFailed} set-ups refused (no memory or slot), ${r.honestOutOfMemory} out of memory; ${r.reaped} sleepers ended; ${r.spawnsRefused} spawns refused (memory full)`,
   );
   for (const p of r.problems) out(`  problem: ${p}`);
   let heapOk = true;

@@ -53,6 +53,8 @@ export interface FuzzReport {
   honestSetupFailed: number;
   honestOutOfMemory: number;
   reaped: number;
+  /** Spawns the harness tried while memory was exhausted (retried after the next run). */
+  spawnsRefused: number;
   digest: string;
   heap?: { tenthBytes: number; endBytes: number; ratio: number };
 }
@@ -136,6 +138,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   let honestOutOfMemory = 0;
   let reaped = 0;
   let spawned = 0;
+  let spawnsRefused = 0;
 
   // Who is who, by pid (entries leave at death).
   const honest = new Set<number>();
@@ -225,8 +228,9 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     spawned++;
     try {
       return k.spawn(name, main).pid;
-    } catch (e) {
-      note(`spawn refused: ${describe(e, tally)}`);
+    } catch {
+      // No memory left for a new process (hostile floods): tried again after the next run.
+      spawnsRefused++;
       return -1;
     }
   };
@@ -426,6 +430,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     honestSetupFailed,
     honestOutOfMemory,
     reaped,
+    spawnsRefused,
     digest: digest.hex(),
   };
   if (o.heap === true) {
