@@ -2,7 +2,7 @@ import { runFuzz } from "./fuzz.js";
 
 /**
  * The fuzz command (`pnpm --filter @exolab/monolithic fuzz`, see main.ts): reads FUZZ_CALLS
- * (default 100,000) and FUZZ_SEED (default 1) from `env`, runs the fuzz, prints its report
+ * (default 1,000,000) and FUZZ_SEED (default 1) from `env`, runs the fuzz, prints its report
  * and returns the exit code: 0 when there is no breach and the heap after a forced GC at the
  * end is within 10 % of its size at a tenth of the calls, 1 otherwise, 2 for a bad variable
  * (one line on `err`). The heap is measured when the host exposes `gc` (the script runs node
@@ -23,7 +23,7 @@ export async function fuzzCommand(
     }
     return v;
   };
-  const calls = read("FUZZ_CALLS", 100_000, 1_000_000_000);
+  const calls = read("FUZZ_CALLS", 1_000_000, 1_000_000_000);
   const seed = read("FUZZ_SEED", 1, 0xffffffff);
   if (calls === null || seed === null) return 2;
   const heap = typeof (globalThis as { gc?: unknown }).gc === "function";
