@@ -156,6 +156,18 @@ export class UserCpu implements CpuView {
   exec(instructions: unknown, label: unknown, cat?: unknown): void {
     const cpu = this.#enter();
     const n = count("instructions", instructions, MAX_EXEC_INSTRUCTIONS);
+    // The two labels last admitted need no new check (a loop alternates a few labels).
+    if (label !== this.#label0 && label !== this.#label1) this.#admit(label);
+    if (cat !== undefined && !USER_CATEGORIES.has(cat)) {
+      throw new ArgumentError("user code may charge only user, memory, regSave or regRestore");
+    }
+    cpu.exec(n, label as string, cat as Category | undefined);
+  }
+
+  #label0: unknown = null;
+  #label1: unknown = null;
+
+  #admit(label: unknown): void {
     if (
       typeof label !== "string" ||
       label.length === 0 ||
@@ -166,15 +178,13 @@ export class UserCpu implements CpuView {
         `exec label must be a string of 1 to ${MAX_LABEL_LENGTH} characters, not a kernel label`,
       );
     }
-    if (cat !== undefined && !USER_CATEGORIES.has(cat)) {
-      throw new ArgumentError("user code may charge only user, memory, regSave or regRestore");
-    }
     if (!this.#k.admitLabel(this.#p, label)) {
       throw new ArgumentError(
         "too many distinct exec labels (policy.maxLabelsPerProcess, maxUserLabels)",
       );
     }
-    cpu.exec(n, label, cat as Category | undefined);
+    this.#label1 = this.#label0;
+    this.#label0 = label;
   }
   reg(i: unknown): number {
     const cpu = this.#enter();
