@@ -16,6 +16,7 @@ const USER_CATEGORIES: ReadonlySet<unknown> = new Set<unknown>([
 /** Longest exec label a process may use. */
 export const MAX_LABEL_LENGTH = 64;
 const MAX_EXEC_INSTRUCTIONS = 1_000_000_000;
+const NO_LABEL = Symbol("no label");
 
 /** A user address: an integer in [-2^31, 2^32) (signed or unsigned spelling of a word). */
 function address(what: string, v: unknown): number {
@@ -164,8 +165,9 @@ export class UserCpu implements CpuView {
     cpu.exec(n, label as string, cat as Category | undefined);
   }
 
-  #label0: unknown = null;
-  #label1: unknown = null;
+  /** The labels last admitted (NO_LABEL: none yet; no caller can pass it). */
+  #label0: unknown = NO_LABEL;
+  #label1: unknown = NO_LABEL;
 
   #admit(label: unknown): void {
     if (
