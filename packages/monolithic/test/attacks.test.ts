@@ -181,6 +181,54 @@ describe("hole 8: the CPU view checks every argument before anything happens", (
     expect(w.deaths.map((d) => d.death.cause)).toEqual(["exit", "exit"]);
     expectClean(w);
   });
+  it("exec refuses labels that are not short strings, the kernel's labels, kernel categories, and labels past the quota", () => {
+    const w = world({ maxLabelsPerProcess: 3 });
+    const { k } = w;
+    const refused: unknown[] = [];
+    k.spawn("p", function* (h) {
+      h.cpu.exec(1, "app.a");
+      for (const label of [null, undefined, "", "x".repeat(65), "libc.stub", "sys.getpid", 7]) {
+        try {
+          h.cpu.exec(1, label);
+        } catch (e) {
+          if (e instanceof ArgumentError) refused.push(label);
+        }
+      }
+      for (const cat of [1, 2, 9, "0", 10]) {
+        try {
+          h.cpu.exec(1, "app.a", cat);
+        } catch (e) {
+          if (e instanceof ArgumentError) refused.push(cat);
+        }
+      }
+      h.cpu.exec(1, "app.b");
+      h.cpu.exec(1, "app.c", 0);
+      try {
+        h.cpu.exec(1, "app.d");
+      } catch (e) {
+        if (e instanceof ArgumentError) refused.push("app.d");
+      }
+      h.cpu.exec(1, "app.a", 6);
+    });
+    k.run();
+    expect(refused).toEqual([
+      null,
+      undefined,
+      "",
+      "x".repeat(65),
+      "libc.stub",
+      "sys.getpid",
+      7,
+      1,
+      2,
+      9,
+      "0",
+      10,
+      "app.d",
+    ]);
+    expect(k.machine.accounting.labels.has("app.d")).toBe(false);
+    expectClean(w);
+  });
 });
 
 describe("hole 9: a stack dive never leaves user code in kernel mode nor a kernel path half done", () => {
