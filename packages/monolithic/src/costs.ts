@@ -163,6 +163,11 @@ export const COSTS = {
     source:
       "trap(): prologue 4, type=(cause&EXCMASK)>>2 2, USERMODE(sr) test 3, switch jump table 4",
   },
+  "trap.onfault": {
+    instructions: 7,
+    source:
+      "4.3BSD trap() on a kernel-mode fault vm_fault could not resolve: lw u.u_pcb.pcb_onfault, beqz (set: no panic), store it as the frame's pc 2; copyerr (locore): li v0,EFAULT, sw zero to pcb_onfault, j ra",
+  },
   // ---- system-call bodies ---------------------------------------------------------------
   "sys.getpid": {
     instructions: 2,

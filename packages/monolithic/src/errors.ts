@@ -19,3 +19,10 @@ export class KernelPanic extends MachineError {
 export class SpawnError extends MachineError {
   override name = "SpawnError";
 }
+
+// A process can reach these classes (a caught error's `constructor`): frozen, so that none
+// can be changed under the kernel that throws them.
+for (const c of [NotRunningError, HandlerBlockError, KernelPanic, SpawnError]) {
+  Object.freeze(c.prototype);
+  Object.freeze(c);
+}

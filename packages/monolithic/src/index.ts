@@ -10,9 +10,10 @@ export {
   type KernelOptions,
   type KernelStats,
   MonolithicKernel,
+  type ProcessDeath,
   type UserMain,
 } from "./kernel.js";
 export { DEFAULT_POLICY, makePolicy, type Policy } from "./policy.js";
-export type { SignalHandler } from "./proc/proc.js";
+export type { DeathCause, SignalHandler } from "./proc/proc.js";
 export { UserCpu } from "./user/cpu-view.js";
 export { ProcessHandle } from "./user/handle.js";

@@ -25,7 +25,7 @@ import {
   UADDR,
 } from "./layout.js";
 import { makePolicy, type Policy } from "./policy.js";
-import type { Proc } from "./proc/proc.js";
+import type { DeathCause, Proc } from "./proc/proc.js";
 import { spawnProcess } from "./proc/spawn.js";
 import { KernelDispatcher } from "./sched/dispatcher.js";
 import type { ProcessHandle } from "./user/handle.js";
@@ -36,6 +36,23 @@ export interface KernelOptions {
   machineInstance?: Machine;
   machine?: MachineConfig;
   policy?: Partial<Policy>;
+  /**
+   * Host hook told of every process death, at the kernel's next boundary (the dispatcher, or
+   * the end of `run`), in the order they happened. When the process died because its code
+   * threw (`cause` "threw"), the thrown value is the second argument, handed on as it is:
+   * the kernel never inspects it (it may be a revoked Proxy). A hook that throws makes `run`
+   * throw (host code's own error).
+   */
+  onDeath?: (death: ProcessDeath, thrown?: unknown) => void;
+}
+
+/** A process's death, as the death hook reports it. */
+export interface ProcessDeath {
+  readonly pid: number;
+  readonly name: string;
+  /** The wait status word its parent collects (exit code << 8, or the signal number). */
+  readonly status: number;
+  readonly cause: DeathCause;
 }
 
 /** Snapshot of what the kernel holds, for tests and reports (host-side, uncharged). */
@@ -81,7 +98,7 @@ export class MonolithicKernel {
   /** The JS function a fork() passes for the child (the child's "text"), read by sys_fork. */
   pendingForkBody: UserMain | null = null;
   /** The access the user-mode stub is executing (the "instruction at EPC" for fixade). */
-  readonly lastAccess = { size: 4, store: false, value: 0 };
+  readonly lastAccess = { size: 4, store: false, value: 0, block: false };
   /** The pc the last sigreturn restored (-1: none since the fault began), to tell a skip. */
   sigreturnPc = -1;
   /** Event counts since boot (host-side, uncharged): what the bench prints beside cycles. */
@@ -107,10 +124,38 @@ export class MonolithicKernel {
   };
   readonly dispatcher: KernelDispatcher;
   readonly cyclesPerTick: number;
+  /**
+   * True while `run` runs: a process's handle and CPU view act only then, and only for the
+   * process the kernel is running (k.cur). Host callbacks a process scheduled (a timer, a
+   * promise, a microtask) run after `run` returned, when k.cur still names the last process
+   * that ran: they are refused.
+   */
+  inRun = false;
+  /**
+   * pcb_onfault: set while copyin/copyout runs, so that a fault the kernel cannot resolve on a
+   * user address ends the copy with EFAULT instead of a panic (vm/useracc.ts).
+   */
+  onfault = false;
+  /** Host errors that crossed a kernel path (machine.cpu.onHostThrow); each doomed its process. */
+  hostErrors = 0;
+  /** Kernel panics (kernel bugs) since boot, with their messages (the first 16). */
+  readonly panics: string[] = [];
+  panicCount = 0;
+  /** Distinct exec labels processes added to the accounting (policy.maxUserLabels). */
+  userLabels = 0;
+  /** Accounting owners given to processes (policy.maxProcessOwners); then one shared owner. */
+  #processOwners = 0;
+  #sharedOwner = -1;
+  readonly #onDeath: ((death: ProcessDeath, thrown?: unknown) => void) | null;
+  /** Deaths not yet reported to the hook: [death, thrown, whether it threw]. */
+  readonly #deaths: [ProcessDeath, unknown, boolean][] = [];
 
   constructor(opts: KernelOptions = {}) {
     if (opts === null || typeof opts !== "object")
       throw new ArgumentError("options must be an object");
+    if (opts.onDeath !== undefined && typeof opts.onDeath !== "function")
+      throw new ArgumentError("onDeath must be a function");
+    this.#onDeath = opts.onDeath ?? null;
     this.policy = makePolicy(opts.policy ?? {});
     this.machine = opts.machineInstance ?? new Machine(opts.machine ?? {});
     this.frames = new FrameAllocator(FIRST_FREE_FRAME, this.machine.memory.frames);
@@ -118,6 +163,17 @@ export class MonolithicKernel {
     this.dispatcher = new KernelDispatcher(this);
     this.cyclesPerTick = Math.round(1e9 / this.machine.profile.cycleNs / this.policy.clockHz);
     this.withKernel(() => bootKernel(this));
+    // A host error that unwinds an exception frame (machine/cpu.ts raise) is the death of the
+    // process the kernel was running: doomed here with plain stores only (the stack may be
+    // exhausted), carried out at the next boundary. The pending flag covers a hook that
+    // could not run.
+    const cpu = this.machine.cpu;
+    cpu.onHostThrow = () => {
+      this.hostErrors++;
+      const p = this.cur;
+      if (p !== null && p.doomed === null) p.doomed = "host-error";
+      cpu.hostThrowPending = false;
+    };
   }
 
   get cpu() {
@@ -149,13 +205,55 @@ export class MonolithicKernel {
     return this.withKernel(() => spawnProcess(this, name, main));
   }
 
-  /** Runs processes until none is runnable (all exited or all asleep) or a limit is reached. */
+  /**
+   * Runs processes until none is runnable (all exited or all asleep) or a limit is reached.
+   * Nothing a process does makes it throw: a process that throws, exhausts the stack or
+   * faults forever dies, and the others go on.
+   */
   run(limits: RunLimits = {}): RunResult {
+    if (limits === null || typeof limits !== "object")
+      throw new ArgumentError("run: limits must be an object");
+    if (this.inRun) throw new ArgumentError("run: already running (run is not re-entrant)");
     const user = limits.stopWhen;
-    return this.machine.run(this.dispatcher, {
-      ...limits,
-      stopWhen: () => user?.() || !this.anyRunnable(),
-    });
+    this.inRun = true;
+    try {
+      return this.machine.run(this.dispatcher, {
+        ...limits,
+        stopWhen: () => user?.() || !this.anyRunnable(),
+      });
+    } finally {
+      this.inRun = false;
+      this.pollHostThrow();
+      this.deliverDeaths();
+    }
+  }
+
+  /** A host error the hook could not record (no stack left then): the current process's. */
+  pollHostThrow(): void {
+    const cpu = this.machine.cpu;
+    if (!cpu.hostThrowPending) return;
+    cpu.hostThrowPending = false;
+    const p = this.cur;
+    if (p !== null && p.doomed === null) p.doomed = "host-error";
+  }
+
+  /** Records a death for the hook (called by exitProc). */
+  noteDeath(p: Proc, status: number, cause: DeathCause): void {
+    if (this.#onDeath === null) return;
+    const threw = cause === "threw";
+    const death = Object.freeze({ pid: p.pid, name: p.name, status, cause });
+    this.#deaths.push([death, threw ? p.thrown : undefined, threw]);
+  }
+
+  /** Tells the death hook of the deaths recorded since it was last called. */
+  deliverDeaths(): void {
+    const hook = this.#onDeath;
+    if (hook === null) return;
+    while (this.#deaths.length > 0) {
+      const [death, thrown, threw] = this.#deaths.shift()!;
+      if (threw) hook(death, thrown);
+      else hook(death);
+    }
   }
 
   anyRunnable(): boolean {
@@ -177,8 +275,31 @@ export class MonolithicKernel {
     }
   }
 
+  /**
+   * The accounting owner of a new process: its own for the first policy.maxProcessOwners
+   * processes, then one shared by all later ones (the accounting keeps every owner forever).
+   */
   registerProcessOwner(pid: number, name: string): number {
-    return this.machine.registerOwner(OwnerKind.Application, pid, name);
+    if (this.#processOwners < this.policy.maxProcessOwners) {
+      this.#processOwners++;
+      return this.machine.registerOwner(OwnerKind.Application, pid, name);
+    }
+    if (this.#sharedOwner < 0)
+      this.#sharedOwner = this.machine.registerOwner(OwnerKind.Application, -1, "processes");
+    return this.#sharedOwner;
+  }
+
+  /**
+   * Whether a process may charge `exec` work under `label`: a label the accounting already
+   * has is free; a new one counts against the process's and the kernel's quotas.
+   */
+  admitLabel(p: Proc, label: string): boolean {
+    if (this.machine.accounting.labels.has(label)) return true;
+    if (p.labelsAdded >= this.policy.maxLabelsPerProcess) return false;
+    if (this.userLabels >= this.policy.maxUserLabels) return false;
+    p.labelsAdded++;
+    this.userLabels++;
+    return true;
   }
 
   /** Status for kernel code entered without a hardware exception (still "in the kernel"). */
@@ -191,7 +312,10 @@ export class MonolithicKernel {
     return null;
   }
 
+  /** A kernel invariant broke (a bug of this package): recorded, then thrown. */
   panic(msg: string): never {
+    this.panicCount++;
+    if (this.panics.length < 16) this.panics.push(msg);
     throw new KernelPanic(`panic: ${msg}`);
   }
 

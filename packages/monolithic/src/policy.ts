@@ -33,6 +33,24 @@ export interface Policy {
   readonly shmMinBytes: number;
   readonly shmMaxSegments: number;
   readonly shmPerProcess: number;
+  /**
+   * Not in 4.3BSD (see README, threat model): a process whose signal handler returns leaving
+   * the same instruction faulting on the same address this many times in a row is killed
+   * with that signal. A real kernel lets such a process spin, preemptible; here an access is
+   * one synchronous step that cannot be preempted, so the kernel must end it.
+   */
+  readonly maxFaultRepeats: number;
+  /** Host accounting, not BSD: distinct `exec` labels one process may add (the rest refused). */
+  readonly maxLabelsPerProcess: number;
+  /** Host accounting, not BSD: distinct `exec` labels all processes together may add. */
+  readonly maxUserLabels: number;
+  /**
+   * Host accounting, not BSD: processes that get an accounting owner of their own; later
+   * ones share one owner ("processes"), so that a fork flood cannot grow host memory.
+   */
+  readonly maxProcessOwners: number;
+  /** Signal handler functions one process may register (libc's text; host memory bound). */
+  readonly maxHandlers: number;
 }
 
 export const DEFAULT_POLICY: Policy = Object.freeze({
@@ -50,6 +68,11 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
   shmMinBytes: 1,
   shmMaxSegments: 100,
   shmPerProcess: 6,
+  maxFaultRepeats: 32,
+  maxLabelsPerProcess: 64,
+  maxUserLabels: 1024,
+  maxProcessOwners: 1024,
+  maxHandlers: 256,
 });
 
 function intIn(p: Record<string, unknown>, k: string, min: number, max: number): void {
@@ -82,6 +105,11 @@ export function makePolicy(overrides: Partial<Policy> = {}): Policy {
   intIn(r, "shmMinBytes", 1, p.shmMaxBytes);
   intIn(r, "shmMaxSegments", 1, 100);
   intIn(r, "shmPerProcess", 1, 8);
+  intIn(r, "maxFaultRepeats", 1, 10_000);
+  intIn(r, "maxLabelsPerProcess", 0, 1 << 16);
+  intIn(r, "maxUserLabels", 0, 1 << 20);
+  intIn(r, "maxProcessOwners", 1, 1 << 20);
+  intIn(r, "maxHandlers", 1, 1 << 16);
   if ((p.pipeBufferBytes & 3) !== 0)
     throw new ConfigError("policy.pipeBufferBytes must be a multiple of 4");
   return Object.freeze(p);

@@ -1,8 +1,23 @@
 import { attributionBetween } from "@exolab/machine/privileged";
-import { MonolithicKernel, type ProcessHandle, type UserMain } from "../src/index.js";
+import {
+  type KernelOptions,
+  MonolithicKernel,
+  type ProcessDeath,
+  type ProcessHandle,
+  type UserMain,
+} from "../src/index.js";
 
-export function boot(policy = {}): MonolithicKernel {
-  return new MonolithicKernel({ machine: { seed: 7 }, policy });
+/**
+ * The death hook of every test world: a process whose code threw (an `expect` that failed
+ * inside it) makes `run` throw what it threw, so that the test fails with that error. (The
+ * kernel itself never lets a process's throw out of `run`.)
+ */
+export function failOnThrow(d: ProcessDeath, thrown?: unknown): void {
+  if (d.cause === "threw") throw thrown;
+}
+
+export function boot(policy = {}, opts: KernelOptions = {}): MonolithicKernel {
+  return new MonolithicKernel({ machine: { seed: 7 }, policy, onDeath: failOnThrow, ...opts });
 }
 
 /** Runs one program to completion in a fresh kernel; returns the kernel. */

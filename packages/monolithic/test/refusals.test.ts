@@ -21,7 +21,7 @@ import {
   Q_TICKS,
   U,
 } from "../src/layout.js";
-import { boot } from "./helpers.js";
+import { boot, failOnThrow } from "./helpers.js";
 
 type K = ReturnType<typeof boot>;
 
@@ -155,6 +155,7 @@ describe("a refused call changes nothing", () => {
 
   it("running out of a table or of memory refuses the call (EMFILE, ENFILE, ENOSPC, EAGAIN, ENOMEM) and changes nothing", () => {
     const k = new MonolithicKernel({
+      onDeath: failOnThrow,
       machine: { seed: 7, memoryBytes: 64 * 4096 },
       policy: {
         maxOpenFiles: 4,

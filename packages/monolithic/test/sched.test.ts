@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MonolithicKernel, type ProcessHandle } from "../src/index.js";
-import { boot, measure } from "./helpers.js";
+import { boot, failOnThrow, measure } from "./helpers.js";
 
 const page = (h: ProcessHandle) => Math.ceil(h.heapBase / 4096) * 4096;
 
@@ -75,7 +75,7 @@ describe("scheduler", () => {
 
   it("is deterministic: same seed and program give the same cycles and trace", () => {
     const once = () => {
-      const k = new MonolithicKernel({ machine: { seed: 3, trace: true } });
+      const k = new MonolithicKernel({ machine: { seed: 3, trace: true }, onDeath: failOnThrow });
       k.spawn("parent", function* (h) {
         const fds = page(h);
         h.pipe(fds);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MonolithicKernel } from "../src/index.js";
-import { boot } from "./helpers.js";
+import { boot, failOnThrow } from "./helpers.js";
 
 describe("smoke", () => {
   it("runs a process: getpid, demand-zero data and stack, exit", () => {
@@ -47,7 +47,7 @@ describe("profiles", () => {
       ["dec3100", 166_667],
       ["dec2100", 125_000],
     ] as const) {
-      const k = new MonolithicKernel({ machine: { profile } });
+      const k = new MonolithicKernel({ machine: { profile }, onDeath: failOnThrow });
       expect(k.cyclesPerTick).toBe(perTick);
       let pid = 0;
       k.spawn("a", function* (h) {

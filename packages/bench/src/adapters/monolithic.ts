@@ -57,10 +57,15 @@ export const monolithicAdapter: SystemAdapter = {
 
 class MonolithicInstance implements SystemInstance {
   readonly kernel: MonolithicKernel;
+  /** What a workload thread threw: the kernel kills the process; the bench reports the error. */
+  #failure: { value: unknown } | null = null;
 
   constructor(o: SystemOptions) {
     this.kernel = new MonolithicKernel({
       machine: { profile: o.profile, seed: o.seed, trace: o.trace === true },
+      onDeath: (death, ...thrown: unknown[]) => {
+        if (death.cause === "threw" && this.#failure === null) this.#failure = { value: thrown[0] };
+      },
     });
   }
 
@@ -95,7 +100,8 @@ class MonolithicInstance implements SystemInstance {
       yield* main!(ports.main as never, meter);
       done = true;
     });
-    this.kernel.run({ stopWhen: () => done });
+    this.kernel.run({ stopWhen: () => done || this.#failure !== null });
+    if (this.#failure !== null) throw this.#failure.value;
     if (!done) throw new Error(`${w.id} on monolithic did not finish`);
   }
 }

@@ -17,7 +17,7 @@ import {
 import type { Proc } from "../proc/proc.js";
 import { sleep, wakeup } from "../sched/sleep.js";
 import { psignal } from "../signal/psignal.js";
-import { kcopy, useracc } from "../vm/useracc.js";
+import { copyUser, useracc } from "../vm/useracc.js";
 import { fileVa, findFreeFds, findFreeFiles } from "./file.js";
 
 /**
@@ -97,8 +97,9 @@ export function pipeReadStep(
   const rpos = cpu.load32(h + PI.RPOS);
   const frame = cpu.load32(h + PI.FRAME);
   const first = Math.min(m, size - rpos);
-  kcopy(k, buf, kseg0(frame, rpos), first);
-  if (m > first) kcopy(k, buf + first, kseg0(frame, 0), m - first);
+  // copyout: a page that cannot be filled fails the read (EFAULT), the pipe untouched.
+  if (!copyUser(k, buf, kseg0(frame, rpos), first)) return -Errno.EFAULT;
+  if (m > first && !copyUser(k, buf + first, kseg0(frame, 0), m - first)) return -Errno.EFAULT;
   cpu.store32(h + PI.RPOS, (rpos + m) % size);
   cpu.store32(h + PI.COUNT, count - m);
   const state = cpu.load32(h + PI.STATE);
@@ -139,8 +140,13 @@ export function pipeWriter(
       const wpos = cpu.load32(h + PI.WPOS);
       const frame = cpu.load32(h + PI.FRAME);
       const first = Math.min(m, size - wpos);
-      kcopy(k, kseg0(frame, wpos), buf + done, first);
-      if (m > first) kcopy(k, kseg0(frame, 0), buf + done + first, m - first);
+      // copyin: a page that cannot be filled ends the write (EFAULT, or what was written).
+      if (
+        !copyUser(k, kseg0(frame, wpos), buf + done, first) ||
+        (m > first && !copyUser(k, kseg0(frame, 0), buf + done + first, m - first))
+      ) {
+        return done > 0 ? done : -Errno.EFAULT;
+      }
       cpu.store32(h + PI.WPOS, (wpos + m) % size);
       cpu.store32(h + PI.COUNT, count + m);
       const state = cpu.load32(h + PI.STATE);

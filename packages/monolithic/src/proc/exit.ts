@@ -4,12 +4,12 @@ import { x } from "../costs.js";
 import { closeAll } from "../ipc/file.js";
 import { detachAll } from "../ipc/shm.js";
 import type { MonolithicKernel } from "../kernel.js";
-import { KSTACK_VA, P, PAGE, PG_ALLOC, PG_SHM, pteVa, SZOMB } from "../layout.js";
-import { wakeup } from "../sched/sleep.js";
+import { KSTACK_VA, P, PAGE, PG_ALLOC, PG_SHM, pteVa, SSLEEP, SZOMB } from "../layout.js";
+import { unsleep, wakeup } from "../sched/sleep.js";
 import { psignal } from "../signal/psignal.js";
 import { freePt, ptePfn } from "../vm/pagetable.js";
 import { tlbFlushAsid } from "../vm/tlbops.js";
-import type { Proc } from "./proc.js";
+import type { DeathCause, Proc } from "./proc.js";
 
 export function roundPage(v: number): number {
   return Math.ceil(v / PAGE) * PAGE;
@@ -50,11 +50,18 @@ export function freeRange(
  * zombie keeps them until its parent collects the status): descriptors (pipe ends), shm
  * attachments, private frames, page-table pages, its TLB entries (so the ASID can be reused).
  * Children are handed to no one (their zombies are freed at once); the parent is sent
- * SIGCHLD and woken.
+ * SIGCHLD and woken. `cause` is what the death hook is told (by default: exit for an exit
+ * status, signal for a signal's).
  */
-export function exitProc(k: MonolithicKernel, p: Proc, status: number): void {
+export function exitProc(
+  k: MonolithicKernel,
+  p: Proc,
+  status: number,
+  cause: DeathCause = (status & 0x7f) === 0 ? "exit" : "signal",
+): void {
   const cpu = k.cpu;
   k.counts.exits++;
+  k.noteDeath(p, status, cause);
   x(cpu, "sys.exit");
   closeAll(k, p);
   detachAll(k, p);
@@ -83,6 +90,15 @@ export function exitProc(k: MonolithicKernel, p: Proc, status: number): void {
   } else {
     p.ppid = 0;
   }
+}
+
+/**
+ * Terminates a process as SIGKILL does, for `cause`, from the kernel's side (the dispatcher,
+ * the end of its context): off its sleep queue if it slept in a call, then exit().
+ */
+export function terminate(k: MonolithicKernel, p: Proc, cause: DeathCause): void {
+  if (p.stat === SSLEEP) unsleep(k, p);
+  exitProc(k, p, waitStatusSignal(SIG.KILL), cause);
 }
 
 /**

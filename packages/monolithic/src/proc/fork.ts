@@ -51,9 +51,11 @@ export function sysFork(k: MonolithicKernel, p: Proc): number {
   const uframe = k.frames.alloc();
   const kframe = k.frames.alloc();
   const pid = k.nextPid++;
-  const name = `${p.name}.${pid}`;
+  // The program's name and the pid (not the parent's whole name: a chain of forks would
+  // make names grow without bound).
+  const name = `${p.progName}.${pid}`;
   const owner = k.registerProcessOwner(pid, name);
-  const c = new Proc(idx, pid, p.pid, owner, name, uframe, kframe);
+  const c = new Proc(idx, pid, p.pid, owner, name, uframe, kframe, p.progName);
   k.procs[idx] = c;
   // UPAGES: the u-area (PCB, sigactions, segment bounds, descriptors, shm table) and kernel stack.
   kcopy(k, kseg0(uframe), k.uva(p), PAGE);
@@ -102,7 +104,7 @@ export function sysFork(k: MonolithicKernel, p: Proc): number {
   c.stat = SRUN;
   setrq(k, c);
   c.handle = new ProcessHandle(k, c);
-  c.ctx = k.machine.createContext(name, owner, processBody(c.handle, main));
+  c.ctx = k.machine.createContext(name, owner, processBody(c, main));
   c.ctx.tag = c;
   return pid;
 }

@@ -15,6 +15,26 @@ export type SignalHandler = (
   self: ProcessHandle,
 ) => void;
 
+/**
+ * Why a process died, as the kernel's death hook reports it (`KernelOptions.onDeath`):
+ * - exit: it called exit (or its main returned, and crt0 called exit);
+ * - signal: a signal's default action (kill -9, an uncaught SIGSEGV, ...);
+ * - threw: its code threw (its body, a signal handler, an entry that is not a generator);
+ * - stack: it called into the kernel without the stack reserve (user/reserve.ts);
+ * - fault-storm: its handler left the same instruction faulting on the same address
+ *   `policy.maxFaultRepeats` times in a row;
+ * - out-of-memory: no frame for a page it touched (no swap);
+ * - host-error: a host error crossed a kernel path on its behalf (see kernel.ts).
+ */
+export type DeathCause =
+  | "exit"
+  | "signal"
+  | "threw"
+  | "stack"
+  | "fault-storm"
+  | "out-of-memory"
+  | "host-error";
+
 /** What the kernel must do when it next switches this process in. */
 export const Resume = {
   /** Its user context is in its exception frame: restore and return (new, forked, preempted). */
@@ -54,6 +74,21 @@ export class Proc {
   shm: (Attachment | null)[] = [];
   /** Demand-filled private pages held (host count, for fork's memory check). */
   residentPages = 0;
+  /**
+   * Set when the process must die at the kernel's next boundary (null: it lives on). Set by
+   * plain stores only (no call), so that it can be set with the stack exhausted; the
+   * dispatcher or the end of its context carries the death out (sched/swtch.ts,
+   * sched/dispatcher.ts). Its handle and CPU view refuse every call once it is set.
+   */
+  doomed: DeathCause | null = null;
+  /** What the process threw (cause "threw"): handed to the death hook, never inspected. */
+  thrown: unknown = undefined;
+  /** The last fault delivered to a handler and retried (pc, address) and how many times in a row. */
+  faultPc = -1;
+  faultVa = -1;
+  faultRepeats = 0;
+  /** exec labels this process added to the accounting (bounded by policy.maxLabelsPerProcess). */
+  labelsAdded = 0;
 
   constructor(
     readonly index: number,
@@ -63,6 +98,8 @@ export class Proc {
     readonly name: string,
     readonly uframe: number,
     readonly kframe: number,
+    /** The name of the program (spawn's name), which forked children keep. */
+    readonly progName: string = name,
   ) {}
 
   get asid(): number {

@@ -17,12 +17,27 @@ export function freeSlot(k: MonolithicKernel): number {
 
 /**
  * The body of every process context: the program, then exit(0) as crt0 does when main
- * returns. exit never returns (the kernel unwinds the context).
+ * returns. exit never returns (the kernel unwinds the context with ContextAbort, which goes
+ * on to the run loop: the context ends aborted).
+ *
+ * Everything the program throws stops here: an Error, a number, a revoked Proxy, a main that
+ * is not a generator function or returns something that is not an iterator. The thrown value
+ * is kept for the death hook and never inspected (a brand check tells a kernel's abort
+ * apart, running nothing of the value); the process is doomed, and its context ends: the
+ * dispatcher then terminates it (sched/dispatcher.ts) and the others go on.
  */
-export function* processBody(h: ProcessHandle, main: UserMain): Thread {
-  yield* main(h);
-  h.exit(0);
-  throw new ContextAbort("exit returned");
+export function* processBody(p: Proc, main: UserMain): Thread {
+  try {
+    // `yield*` drives whatever main returned; any throw of its protocol is the program's own.
+    yield* main(p.handle) as Iterable<unknown>;
+    if (p.stat === SRUN && p.doomed === null) p.handle.exit(0);
+  } catch (e) {
+    if (ContextAbort.is(e)) throw e;
+    if (p.doomed === null) {
+      p.doomed = "threw";
+      p.thrown = e;
+    }
+  }
 }
 
 /**
@@ -77,7 +92,7 @@ export function spawnProcess(k: MonolithicKernel, name: string, main: UserMain):
   p.stat = SRUN;
   setrq(k, p);
   p.handle = new ProcessHandle(k, p);
-  p.ctx = k.machine.createContext(name, owner, processBody(p.handle, main));
+  p.ctx = k.machine.createContext(name, owner, processBody(p, main));
   p.ctx.tag = p;
   return p.handle;
 }

@@ -58,6 +58,15 @@ export function wakeup(k: MonolithicKernel, chan: number): void {
 
 /** unsleep + setrun: takes one sleeping process off its queue and makes it runnable. */
 export function setrun(k: MonolithicKernel, q: Proc): void {
+  unsleep(k, q);
+  const cpu = k.cpu;
+  cpu.store32(q.procVa + P.STAT, SRUN);
+  q.stat = SRUN;
+  setrq(k, q);
+}
+
+/** unsleep(): takes a sleeping process off its sleep queue and clears its wait channel. */
+export function unsleep(k: MonolithicKernel, q: Proc): void {
   const cpu = k.cpu;
   const chan = cpu.load32(q.procVa + P.WCHAN);
   const b = bucketVa(chan);
@@ -75,7 +84,4 @@ export function setrun(k: MonolithicKernel, q: Proc): void {
     cur = next;
   }
   cpu.store32(q.procVa + P.WCHAN, 0);
-  cpu.store32(q.procVa + P.STAT, SRUN);
-  q.stat = SRUN;
-  setrq(k, q);
 }

@@ -24,8 +24,8 @@ import {
   U,
   UADDR,
 } from "../layout.js";
-import { reap } from "../proc/exit.js";
-import type { Proc } from "../proc/proc.js";
+import { reap, terminate } from "../proc/exit.js";
+import type { DeathCause, Proc } from "../proc/proc.js";
 import { sigpendingCheck } from "../signal/pending.js";
 import { sysReturn } from "../syscall/dispatch.js";
 import { astHardwareEntry, trapEnter } from "../trap/frame.js";
@@ -49,8 +49,20 @@ const PCB_SR = 44;
 export function swtch(k: MonolithicKernel): ExecutionContext | null {
   const cpu = k.cpu;
   cpu.setOwner(KERNEL_OWNER);
+  k.pollHostThrow();
+  k.deliverDeaths();
   let prev = k.cur;
-  if (prev !== null && prev.stat === SRUN && !prev.syscallPending) {
+  if (prev !== null && prev.stat !== 0 && prev.stat !== SZOMB && prev.doomed !== null) {
+    // It was doomed while it ran (its own throw, the stack, a host error on its behalf):
+    // terminated here, at the dispatcher, where nothing of its is half done.
+    cpu.status = k.inKernelStatus();
+    kill(k, prev, prev.doomed);
+  } else if (prev !== null && prev.stat === SZOMB && !prev.ctx.finished) {
+    // It caught the ContextAbort of its own death and went on to a yield: its code never
+    // runs again.
+    cpu.status = k.inKernelStatus();
+    abortContext(prev.ctx, `pid ${prev.pid} is dead`);
+  } else if (prev !== null && prev.stat === SRUN && !prev.syscallPending) {
     k.counts.asts++;
     astHardwareEntry(k);
     trapEnter(k, ExcCode.Int, true);
@@ -98,12 +110,21 @@ function finishInKernel(k: MonolithicKernel, p: Proc): ExecutionContext | null {
       return null;
     }
   } catch (e) {
-    if (!ContextAbort.is(e)) throw e;
-    // The exception frames the abort unwound restored the mode of their entry (the process's
+    // The exception frames the throw unwound restored the mode of their entry (the process's
     // user mode): the kernel goes on in its own.
     cpu.status = kernelStatus;
     cpu.exceptionDepth = 0;
-    abortContext(p.ctx, e.reason);
+    cpu.setOwner(KERNEL_OWNER);
+    // A kernel's ContextAbort (the process was killed; a signal handler's throw becomes one,
+    // see signal/deliver.ts) or a host error on its behalf: either way it dies here. Nothing
+    // of the value is inspected but its brand.
+    const abort = ContextAbort.is(e);
+    if (!abort && p.doomed === null) {
+      k.hostErrors++;
+      p.doomed = "host-error";
+    }
+    if (p.stat !== SZOMB && p.stat !== 0) kill(k, p, p.doomed ?? "threw");
+    abortContext(p.ctx, abort ? e.reason : "host error");
     return null;
   }
   p.ctx.status = cpu.status;
@@ -113,6 +134,12 @@ function finishInKernel(k: MonolithicKernel, p: Proc): ExecutionContext | null {
 function abortContext(ctx: ExecutionContext, reason: string): void {
   ctx.state = "aborted";
   ctx.abortReason = reason;
+}
+
+/** Terminates the process (proc/exit.ts); its context is never resumed. */
+function kill(k: MonolithicKernel, p: Proc, cause: DeathCause): void {
+  terminate(k, p, cause);
+  abortContext(p.ctx, `pid ${p.pid} killed (${cause})`);
 }
 
 /** savectx: the kernel context of the outgoing process into its PCB. */

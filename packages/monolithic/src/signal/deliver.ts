@@ -1,4 +1,5 @@
 import { Reg } from "@exolab/machine";
+import { ContextAbort } from "@exolab/machine/privileged";
 import {
   CANTMASK,
   DEFAULT_IGNORED,
@@ -14,9 +15,10 @@ import {
 } from "../abi.js";
 import { x, xn } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
-import { EF, efReg, P, U } from "../layout.js";
+import { EF, efReg, P, SRUN, U } from "../layout.js";
 import { exitProc, waitStatusSignal } from "../proc/exit.js";
 import type { Proc, SignalHandler } from "../proc/proc.js";
+import { checkStackReserve } from "../user/reserve.js";
 import { useracc } from "../vm/useracc.js";
 
 /** P_FLAG bit: sigpause saved the mask in u_oldmask (4.3BSD SOMASK). */
@@ -134,19 +136,56 @@ export function sendsig(
   return scp;
 }
 
+/** The unwinding of a process whose handler threw, or which had no stack for one (frozen: shared). */
+const HANDLER_THREW = Object.freeze(new ContextAbort("signal handler threw"));
+const NO_STACK = Object.freeze(new ContextAbort("no stack left for a signal handler"));
+
 /**
  * Runs a handler set up by sendsig, once the kernel has returned to user mode: the libc
  * trampoline calls it as the process (synchronously: it cannot block), then issues
  * sigreturn(scp), whose own return to user mode restores the interrupted context.
+ *
+ * The handler is the process's code run from inside a kernel path. Before it, the kernel
+ * stack reserve is checked (a chain of handlers, each delivered on the way back from the
+ * previous one's sigreturn, nests kernel paths). Whatever it throws is the process's death:
+ * doomed (the value kept, never inspected), the kernel path is unwound with a ContextAbort.
+ * A kernel's ContextAbort (the handler's own call killed it) goes on as it is. The access the
+ * interrupted instruction made (k.lastAccess, its decode) is kept across the handler's own.
  */
 export function runHandler(k: MonolithicKernel, p: Proc, d: Delivery): void {
+  try {
+    checkStackReserve();
+  } catch {
+    if (p.doomed === null) p.doomed = "stack";
+    throw NO_STACK;
+  }
   const cpu = k.cpu;
   k.counts.signalsDelivered++;
   const prevOwner = cpu.setOwner(p.owner);
   x(cpu, "libc.sigtramp");
+  const at = k.lastAccess;
+  const size = at.size;
+  const store = at.store;
+  const value = at.value;
+  const block = at.block;
   p.handlerDepth++;
-  d.fn(d.sig, d.code, d.scp, p.handle);
+  try {
+    d.fn(d.sig, d.code, d.scp, p.handle);
+  } catch (e) {
+    if (ContextAbort.is(e)) throw e;
+    if (p.doomed === null) {
+      p.doomed = "threw";
+      p.thrown = e;
+    }
+    throw HANDLER_THREW;
+  }
   p.handlerDepth--;
+  // A handler that caught the unwinding of its own death and returned goes no further.
+  if (p.doomed !== null || p.stat !== SRUN) throw HANDLER_THREW;
+  at.size = size;
+  at.store = store;
+  at.value = value;
+  at.block = block;
   cpu.setReg(Reg.a0, d.scp);
   cpu.setReg(Reg.v0, SYS.sigreturn);
   cpu.syscall();

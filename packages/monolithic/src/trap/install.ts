@@ -10,6 +10,7 @@ import { trapsignal } from "../signal/psignal.js";
 import { syscallTrap } from "../syscall/dispatch.js";
 import { FAULT_NOMEM, FAULT_OK, vmFault } from "../vm/fault.js";
 import { kseg2Miss, makeRefillHandler } from "../vm/refill.js";
+import { ONFAULT } from "../vm/useracc.js";
 import { restoreFrame, trapEnter } from "./frame.js";
 import { interruptTrap } from "./interrupt.js";
 import { returnToUserOrAbort } from "./return.js";
@@ -44,7 +45,8 @@ function userProc(k: MonolithicKernel, cpu: Cpu, what: string): Proc {
  * address is a real fault (the UTLB handler already ran, or the entry was invalid or
  * read-only): vmFault fills a demand-zero page or reports a violation, which becomes
  * SIGSEGV with the faulting address as its code. A fault from kernel mode (copyin/copyout
- * on a page not yet filled) only fills; the kernel validated the range before copying.
+ * on a page not yet filled) only fills; the kernel validated the range before copying, so
+ * it fails only for want of memory (kernelFaultFailed).
  */
 function tlbTrap(k: MonolithicKernel, cpu: Cpu, code: number, store: boolean): Resolution {
   const va = cpu.badVaddr;
@@ -57,47 +59,94 @@ function tlbTrap(k: MonolithicKernel, cpu: Cpu, code: number, store: boolean): R
   const fromUser = (cpu.status & SR_KUP) !== 0;
   const p = k.cur;
   if (p === null) k.panic("user-space fault with no current process");
+  const block = k.lastAccess.block;
   k.counts.tlbFaults++;
   const frame = trapEnter(k, code, fromUser);
   x(cpu, "trap.decode");
   const r = vmFault(k, p, va, store);
   if (r !== FAULT_OK) k.counts.protectionFaults++;
   if (!fromUser) {
-    if (r !== FAULT_OK)
-      k.panic(`kernel fault at ${va.toString(16)} on an unvalidated user address`);
+    if (r !== FAULT_OK) kernelFaultFailed(k, p, frame, r);
     restoreFrame(k, frame);
     return Resolution.Retry;
   }
   if (r === FAULT_NOMEM) {
-    exitProc(k, p, waitStatusSignal(SIG.KILL));
+    exitProc(k, p, waitStatusSignal(SIG.KILL), "out-of-memory");
     throw new ContextAbort(`pid ${p.pid} killed: out of memory`);
   }
   k.sigreturnPc = -1;
-  if (r !== FAULT_OK && !trapsignal(k, p, SIG.SEGV, va)) {
-    throw new ContextAbort(`pid ${p.pid} killed by SIGSEGV`);
-  }
+  if (r !== FAULT_OK) deliverFault(k, p, SIG.SEGV, va, epc, va);
   returnToUserOrAbort(k, p, frame);
-  return afterHandler(k, epc, 0);
+  return afterHandler(k, epc, 0, block);
+}
+
+/**
+ * A fault the kernel took on a user address in kernel mode and could not resolve (no frame
+ * for a demand-zero page: the range itself was validated). Inside copyin/copyout (pcb_onfault
+ * set) the copy is abandoned and the call fails with EFAULT, as 4.3BSD's trap() does: the
+ * exception returns to the copy's error exit (the ONFAULT unwinding, caught by the copy). Any
+ * other kernel access (a sigcontext, a status word) kills the process as its own fault would.
+ */
+function kernelFaultFailed(k: MonolithicKernel, p: Proc, frame: number, r: number): never {
+  if (k.onfault) {
+    restoreFrame(k, frame);
+    x(k.cpu, "trap.onfault");
+    throw ONFAULT;
+  }
+  const sig = r === FAULT_NOMEM ? SIG.KILL : SIG.SEGV;
+  exitProc(k, p, waitStatusSignal(sig), r === FAULT_NOMEM ? "out-of-memory" : "signal");
+  throw new ContextAbort(`pid ${p.pid} killed: kernel access to its memory failed`);
+}
+
+/**
+ * A fault the process's own instruction caused, as signal `sig` with `code`: posted for its
+ * handler if it catches it, else its default action at once (trapsignal). Before that, the
+ * model's one addition to 4.3BSD (policy.maxFaultRepeats): the same instruction faulting on
+ * the same address again and again, its handler returning each time without curing it, is
+ * a storm the process is killed for (an access here cannot be preempted; see README).
+ */
+function deliverFault(
+  k: MonolithicKernel,
+  p: Proc,
+  sig: number,
+  code: number,
+  epc: number,
+  va: number,
+): void {
+  if (p.faultPc === epc && p.faultVa === va) p.faultRepeats++;
+  else {
+    p.faultPc = epc;
+    p.faultVa = va;
+    p.faultRepeats = 1;
+  }
+  if (p.faultRepeats >= k.policy.maxFaultRepeats) {
+    exitProc(k, p, waitStatusSignal(sig), "fault-storm");
+    throw new ContextAbort(`pid ${p.pid} killed: fault storm at ${va.toString(16)}`);
+  }
+  if (!trapsignal(k, p, sig, code)) throw new ContextAbort(`pid ${p.pid} killed by signal ${sig}`);
 }
 
 /**
  * AdEL/AdES: an unaligned user access is fixed up in the kernel (as Ultrix does); a user
  * access to a kernel segment is SIGBUS (after a handler the access is skipped, its load
- * value 0). An inaccessible unaligned access is SIGSEGV (retried after a handler).
+ * value 0). An inaccessible unaligned access is SIGSEGV (retried after a handler). A block
+ * copy is never skipped nor emulated: after its handler it re-executes.
  */
 function addressTrap(k: MonolithicKernel, cpu: Cpu, code: number): Resolution {
   const p = userProc(k, cpu, "address error");
   const va = cpu.badVaddr;
   const epc = cpu.epc;
+  const block = k.lastAccess.block;
   const frame = trapEnter(k, code, true);
   x(cpu, "trap.decode");
   if (va >= KSEG0) {
-    if (!trapsignal(k, p, SIG.BUS, va)) throw new ContextAbort(`pid ${p.pid} killed by SIGBUS`);
+    deliverFault(k, p, SIG.BUS, va, epc, va);
     returnToUserOrAbort(k, p, frame);
+    if (block) return Resolution.Retry;
     cpu.emulatedValue = 0;
     return Resolution.Emulated;
   }
-  if (fixade(k, p, va, frame)) {
+  if (!block && fixade(k, p, va, frame)) {
     k.counts.unalignedFixups++;
     const v = cpu.emulatedValue;
     returnToUserOrAbort(k, p, frame);
@@ -105,9 +154,9 @@ function addressTrap(k: MonolithicKernel, cpu: Cpu, code: number): Resolution {
     return Resolution.Emulated;
   }
   k.sigreturnPc = -1;
-  if (!trapsignal(k, p, SIG.SEGV, va)) throw new ContextAbort(`pid ${p.pid} killed by SIGSEGV`);
+  deliverFault(k, p, SIG.SEGV, va, epc, va);
   returnToUserOrAbort(k, p, frame);
-  return afterHandler(k, epc, 0);
+  return afterHandler(k, epc, 0, block);
 }
 
 /**
@@ -117,24 +166,31 @@ function signalTrap(k: MonolithicKernel, code: number, sig: number, sigcode: num
   const cpu = k.cpu;
   const p = userProc(k, cpu, "exception");
   const epc = cpu.epc;
+  const va = cpu.badVaddr;
   const operand = k.lastAccess.value;
   const frame = trapEnter(k, code, true);
   x(cpu, "trap.decode");
   k.sigreturnPc = -1;
-  if (!trapsignal(k, p, sig, sigcode))
-    throw new ContextAbort(`pid ${p.pid} killed by signal ${sig}`);
+  deliverFault(k, p, sig, sigcode, epc, code === ExcCode.DBE ? va : -2);
   returnToUserOrAbort(k, p, frame);
-  return afterHandler(k, epc, code === ExcCode.Ov ? operand : 0);
+  return afterHandler(k, epc, code === ExcCode.Ov ? operand : 0, false);
 }
 
 /**
  * Where the process resumes after its handler: the faulting instruction again (Retry), as
  * Ultrix does, unless the handler moved sc_pc (the usual way out of SIGFPE): then the
  * instruction is skipped (Emulated; a skipped load yields 0, a skipped add leaves its first
- * operand as the result: the destination register is not written on overflow).
+ * operand as the result: the destination register is not written on overflow). A block copy
+ * (bcopy, bzero: a loop of loads and stores in libc) cannot be skipped as one instruction:
+ * it re-executes.
  */
-function afterHandler(k: MonolithicKernel, epc: number, skippedValue: number): Resolution {
-  if (k.sigreturnPc === -1 || k.sigreturnPc === epc) return Resolution.Retry;
+function afterHandler(
+  k: MonolithicKernel,
+  epc: number,
+  skippedValue: number,
+  block: boolean,
+): Resolution {
+  if (block || k.sigreturnPc === -1 || k.sigreturnPc === epc) return Resolution.Retry;
   k.cpu.emulatedValue = skippedValue;
   return Resolution.Emulated;
 }

@@ -1,109 +1,223 @@
-import type { Category, CpuView } from "@exolab/machine";
-import { NotRunningError } from "../errors.js";
+import { ArgumentError, Category, type CpuView } from "@exolab/machine";
+import type { Cpu } from "@exolab/machine/privileged";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import type { Proc } from "../proc/proc.js";
+import { freezeClass } from "./freeze.js";
+import { enterFromProcess } from "./guard.js";
+
+/** Categories user code may charge its own work to (never the kernel's). */
+const USER_CATEGORIES: ReadonlySet<unknown> = new Set<unknown>([
+  Category.User,
+  Category.Memory,
+  Category.RegSave,
+  Category.RegRestore,
+]);
+/** Longest exec label a process may use. */
+export const MAX_LABEL_LENGTH = 64;
+const MAX_EXEC_INSTRUCTIONS = 1_000_000_000;
+const NO_LABEL = Symbol("no label");
+
+/** A user address: an integer in [-2^31, 2^32) (signed or unsigned spelling of a word). */
+function address(what: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
+    throw new ArgumentError(`${what} must be an integer address in [-2^31, 2^32)`);
+  }
+  return v;
+}
+
+/** A value or operand: a finite number (the machine takes its low 32 bits). */
+function word(what: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isFinite(v)) {
+    throw new ArgumentError(`${what} must be a finite number`);
+  }
+  return v;
+}
+
+function count(what: string, v: unknown, max: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > max) {
+    throw new ArgumentError(`${what} must be an integer in [0, ${max}]`);
+  }
+  return v;
+}
+
+function register(v: unknown): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 33) {
+    throw new ArgumentError("register index must be an integer in [0, 33]");
+  }
+  return v;
+}
 
 /**
  * The CPU as a process sees it: translated loads and stores under its ASID (faults go to the
- * kernel), exec, its registers. Every call checks that the process is the one running (a
- * typed error otherwise, before anything happens). Loads and stores note their size and
- * value for the kernel's unaligned fix-up (the decode of "the instruction at EPC").
+ * kernel), exec, its registers. Every call, before anything happens:
+ * 1. checks the kernel stack reserve (user/reserve.ts): a process that dived into the stack
+ *    is doomed there, with nothing done;
+ * 2. checks that the kernel is running this very process (NotRunningError otherwise: another
+ *    process, a host callback after `run` returned, a dead process); a doomed process's call
+ *    unwinds it (ContextAbort);
+ * 3. reads each argument once and checks its type and range (ArgumentError): no getter,
+ *    `valueOf` or Proxy trap of an argument ever runs.
+ * Loads and stores note their size and value for the kernel's unaligned fix-up (the decode of
+ * "the instruction at EPC"), and block copies that they are one (their faults re-execute).
  */
 export class UserCpu implements CpuView {
-  constructor(
-    private readonly k: MonolithicKernel,
-    private readonly p: Proc,
-  ) {
+  readonly #k: MonolithicKernel;
+  readonly #p: Proc;
+
+  constructor(k: MonolithicKernel, p: Proc) {
+    this.#k = k;
+    this.#p = p;
     Object.freeze(this);
   }
 
-  #check(): void {
-    if (this.k.cur !== this.p || this.p.stat !== 3) {
-      throw new NotRunningError(`process ${this.p.pid} is not running`);
-    }
+  /** Steps 1 and 2 above (user/guard.ts); returns the CPU to act on. */
+  #enter(): Cpu {
+    enterFromProcess(this.#k, this.#p);
+    return this.#k.cpu;
   }
 
   get switchPending(): boolean {
-    return this.k.cpu.switchPending;
+    const k = this.#k;
+    return k.inRun && k.cur === this.#p && k.cpu.switchPending;
   }
   get now(): number {
-    return this.k.cpu.now;
+    return this.#k.cpu.now;
   }
 
-  #note(size: number, store: boolean, value: number): void {
-    const a = this.k.lastAccess;
+  #note(size: number, store: boolean, value: number, block: boolean): void {
+    const a = this.#k.lastAccess;
     a.size = size;
     a.store = store;
-    a.value = value;
+    a.value = value | 0;
+    a.block = block;
   }
 
-  load8(va: number): number {
-    this.#check();
-    this.#note(1, false, 0);
-    return this.k.cpu.load8(va);
+  load8(va: unknown): number {
+    const cpu = this.#enter();
+    const a = address("va", va);
+    this.#note(1, false, 0, false);
+    return cpu.load8(a);
   }
-  load16(va: number): number {
-    this.#check();
-    this.#note(2, false, 0);
-    return this.k.cpu.load16(va);
+  load16(va: unknown): number {
+    const cpu = this.#enter();
+    const a = address("va", va);
+    this.#note(2, false, 0, false);
+    return cpu.load16(a);
   }
-  load32(va: number): number {
-    this.#check();
-    this.#note(4, false, 0);
-    return this.k.cpu.load32(va);
+  load32(va: unknown): number {
+    const cpu = this.#enter();
+    const a = address("va", va);
+    this.#note(4, false, 0, false);
+    return cpu.load32(a);
   }
-  store8(va: number, value: number): void {
-    this.#check();
-    this.#note(1, true, value);
-    this.k.cpu.store8(va, value);
+  store8(va: unknown, value: unknown): void {
+    const cpu = this.#enter();
+    const a = address("va", va);
+    const v = word("value", value);
+    this.#note(1, true, v, false);
+    cpu.store8(a, v);
   }
-  store16(va: number, value: number): void {
-    this.#check();
-    this.#note(2, true, value);
-    this.k.cpu.store16(va, value);
+  store16(va: unknown, value: unknown): void {
+    const cpu = this.#enter();
+    const a = address("va", va);
+    const v = word("value", value);
+    this.#note(2, true, v, false);
+    cpu.store16(a, v);
   }
-  store32(va: number, value: number): void {
-    this.#check();
-    this.#note(4, true, value);
-    this.k.cpu.store32(va, value);
+  store32(va: unknown, value: unknown): void {
+    const cpu = this.#enter();
+    const a = address("va", va);
+    const v = word("value", value);
+    this.#note(4, true, v, false);
+    cpu.store32(a, v);
   }
-  copy(dstVa: number, srcVa: number, bytes: number): void {
-    this.#check();
-    this.k.cpu.copy(dstVa, srcVa, bytes);
+  /** bcopy: a fault inside re-executes the copy once its handler returns (see trap/install.ts). */
+  copy(dstVa: unknown, srcVa: unknown, bytes: unknown): void {
+    const cpu = this.#enter();
+    const d = address("dst", dstVa);
+    const s = address("src", srcVa);
+    const n = count("bytes", bytes, 0x7fffffff);
+    this.#note(4, false, 0, true);
+    cpu.copy(d, s, n);
   }
-  zero(dstVa: number, bytes: number): void {
-    this.#check();
-    this.k.cpu.zero(dstVa, bytes);
+  zero(dstVa: unknown, bytes: unknown): void {
+    const cpu = this.#enter();
+    const d = address("dst", dstVa);
+    const n = count("bytes", bytes, 0x7fffffff);
+    this.#note(4, true, 0, true);
+    cpu.zero(d, n);
   }
-  exec(instructions: number, label: string, cat?: Category): void {
-    this.#check();
-    this.k.cpu.exec(instructions, label, cat);
+  /**
+   * Straight-line user work. The label names the application's path: a non-empty string of
+   * at most MAX_LABEL_LENGTH characters, none of the kernel's (costs.ts); a label new to the
+   * accounting counts against policy.maxLabelsPerProcess and maxUserLabels. The category, if
+   * given, is one user code may charge: user, memory, regSave or regRestore.
+   */
+  exec(instructions: unknown, label: unknown, cat?: unknown): void {
+    const cpu = this.#enter();
+    const n = count("instructions", instructions, MAX_EXEC_INSTRUCTIONS);
+    // The two labels last admitted need no new check (a loop alternates a few labels).
+    if (label !== this.#label0 && label !== this.#label1) this.#admit(label);
+    if (cat !== undefined && !USER_CATEGORIES.has(cat)) {
+      throw new ArgumentError("user code may charge only user, memory, regSave or regRestore");
+    }
+    cpu.exec(n, label as string, cat as Category | undefined);
   }
-  reg(i: number): number {
-    this.#check();
-    return this.k.cpu.reg(i);
+
+  /** The labels last admitted (NO_LABEL: none yet; no caller can pass it). */
+  #label0: unknown = NO_LABEL;
+  #label1: unknown = NO_LABEL;
+
+  #admit(label: unknown): void {
+    if (
+      typeof label !== "string" ||
+      label.length === 0 ||
+      label.length > MAX_LABEL_LENGTH ||
+      Object.hasOwn(COSTS, label)
+    ) {
+      throw new ArgumentError(
+        `exec label must be a string of 1 to ${MAX_LABEL_LENGTH} characters, not a kernel label`,
+      );
+    }
+    if (!this.#k.admitLabel(this.#p, label)) {
+      throw new ArgumentError(
+        "too many distinct exec labels (policy.maxLabelsPerProcess, maxUserLabels)",
+      );
+    }
+    this.#label1 = this.#label0;
+    this.#label0 = label;
   }
-  setReg(i: number, value: number): void {
-    this.#check();
-    this.k.cpu.setReg(i, value);
+  reg(i: unknown): number {
+    const cpu = this.#enter();
+    return cpu.reg(register(i));
   }
-  multiply(a: number, b: number): number {
-    this.#check();
-    return this.k.cpu.multiply(a, b);
+  setReg(i: unknown, value: unknown): void {
+    const cpu = this.#enter();
+    const r = register(i);
+    cpu.setReg(r, word("value", value));
   }
-  addTrapping(a: number, b: number): number {
-    this.#check();
-    this.#note(4, false, a);
-    return this.k.cpu.addTrapping(a, b);
+  multiply(a: unknown, b: unknown): number {
+    const cpu = this.#enter();
+    const x = word("a", a);
+    return cpu.multiply(x, word("b", b));
+  }
+  addTrapping(a: unknown, b: unknown): number {
+    const cpu = this.#enter();
+    const x = word("a", a);
+    const y = word("b", b);
+    this.#note(4, false, x, false);
+    return cpu.addTrapping(x, y);
   }
   /** `break`: raises Bp (SIGTRAP to the process); execution goes on after it. */
   breakpoint(): void {
-    this.#check();
-    this.#note(4, false, 0);
-    this.k.cpu.breakpoint();
+    const cpu = this.#enter();
+    this.#note(4, false, 0, false);
+    cpu.breakpoint();
   }
   coprocessor1(): boolean {
-    this.#check();
-    return this.k.cpu.coprocessor1();
+    return this.#enter().coprocessor1();
   }
 }
+
+freezeClass(UserCpu);

@@ -1,4 +1,4 @@
-import { Reg, type Thread } from "@exolab/machine";
+import { ArgumentError, Reg, type Thread } from "@exolab/machine";
 import { ContextAbort } from "@exolab/machine/privileged";
 import {
   Errno,
@@ -11,10 +11,12 @@ import {
   USRSTACK,
 } from "../abi.js";
 import { x, xn } from "../costs.js";
-import { HandlerBlockError, NotRunningError } from "../errors.js";
+import { HandlerBlockError } from "../errors.js";
 import type { MonolithicKernel, UserMain } from "../kernel.js";
 import type { Proc, SignalHandler } from "../proc/proc.js";
 import { UserCpu } from "./cpu-view.js";
+import { freezeClass } from "./freeze.js";
+import { enterFromProcess } from "./guard.js";
 
 /** A refusal of an ill-typed JS argument, decided before any trap: the errno to return. */
 const BAD = -1;
@@ -36,7 +38,10 @@ function int(v: unknown): number | null {
  * would give, without trapping), puts the call number in v0 and the arguments in a0..a3,
  * executes `syscall`, and returns v0, or -errno when a3 says the call failed.
  * Blocking calls (read, write, wait, sigpause) are generators: `yield* h.read(...)`.
- * A handle may only be used by its own process while it runs (NotRunningError otherwise).
+ * Every method first checks the kernel stack reserve and that the kernel is running this
+ * very process (as the CPU view does, see cpu-view.ts): a handle used by another process, by
+ * a host callback after `run` returned, or by a dead process throws NotRunningError before
+ * anything happens; a doomed process's call unwinds it.
  */
 export class ProcessHandle {
   readonly pid: number;
@@ -65,10 +70,9 @@ export class ProcessHandle {
     return USRSTACK;
   }
 
+  /** The checks every call makes first (user/guard.ts). */
   #check(): void {
-    if (this.#k.cur !== this.#p || this.#p.stat !== 3) {
-      throw new NotRunningError(`process ${this.pid} is not running`);
-    }
+    enterFromProcess(this.#k, this.#p);
   }
 
   #trap(num: number, nargs: number, a0 = 0, a1 = 0, a2 = 0): void {
@@ -88,14 +92,14 @@ export class ProcessHandle {
     return cpu.reg(Reg.a3) !== 0 ? -v0 : v0;
   }
 
+  /** A call that does not block (the caller has run #check). */
   #call(num: number, nargs: number, a0 = 0, a1 = 0, a2 = 0): number {
-    this.#check();
     this.#trap(num, nargs, a0, a1, a2);
     return this.#result();
   }
 
+  /** A call that may sleep (the caller has run #check). */
   *#callBlocking(num: number, nargs: number, a0 = 0, a1 = 0, a2 = 0): Generator<unknown, number> {
-    this.#check();
     if (this.#p.handlerDepth > 0) {
       throw new HandlerBlockError("a signal handler cannot make a blocking call");
     }
@@ -117,6 +121,7 @@ export class ProcessHandle {
     a1: unknown = 0,
     a2: unknown = 0,
   ): Generator<unknown, number> {
+    this.#check();
     const n = int(number);
     const r0 = int(a0);
     const r1 = int(a1);
@@ -132,10 +137,12 @@ export class ProcessHandle {
   }
 
   getpid(): number {
+    this.#check();
     return this.#call(SYS.getpid, 0);
   }
 
   mprotect(address: unknown, length: unknown, prot: unknown): number {
+    this.#check();
     const a = addr(address);
     if (a === BAD) return -Errno.EFAULT;
     const l = int(length);
@@ -145,6 +152,7 @@ export class ProcessHandle {
   }
 
   sbrk(increment: unknown): number {
+    this.#check();
     const n = int(increment);
     if (n === null || n > 0x7fffffff) return -Errno.EINVAL;
     return this.#call(SYS.sbrk, 1, n);
@@ -162,6 +170,7 @@ export class ProcessHandle {
 
   /** exit(status): does not return (the process's code is unwound). */
   exit(status: unknown = 0): never {
+    this.#check();
     const s = int(status) ?? 0;
     this.#call(SYS.exit, 1, s);
     throw new ContextAbort("exit returned");
@@ -169,12 +178,14 @@ export class ProcessHandle {
 
   /** wait(&status): the pid of a child that exited; its status word at statusVa (if not 0). */
   *wait(statusVa: unknown = 0): Generator<unknown, number> {
+    this.#check();
     const a = addr(statusVa);
     if (a === BAD) return -Errno.EFAULT;
     return yield* this.#callBlocking(SYS.wait, 1, a);
   }
 
   kill(pid: unknown, sig: unknown): number {
+    this.#check();
     const p = int(pid);
     if (p === null) return -Errno.ESRCH;
     const s = int(sig);
@@ -184,12 +195,14 @@ export class ProcessHandle {
 
   /** pipe(fds): fds[0] the read end, fds[1] the write end, stored at fdsVa. */
   pipe(fdsVa: unknown): number {
+    this.#check();
     const a = addr(fdsVa);
     if (a === BAD) return -Errno.EFAULT;
     return this.#call(SYS.pipe, 1, a);
   }
 
   *read(fd: unknown, bufVa: unknown, n: unknown): Generator<unknown, number> {
+    this.#check();
     const f = int(fd);
     if (f === null) return -Errno.EBADF;
     const b = addr(bufVa);
@@ -200,6 +213,7 @@ export class ProcessHandle {
   }
 
   *write(fd: unknown, bufVa: unknown, n: unknown): Generator<unknown, number> {
+    this.#check();
     const f = int(fd);
     if (f === null) return -Errno.EBADF;
     const b = addr(bufVa);
@@ -210,6 +224,7 @@ export class ProcessHandle {
   }
 
   close(fd: unknown): number {
+    this.#check();
     const f = int(fd);
     if (f === null) return -Errno.EBADF;
     return this.#call(SYS.close, 1, f);
@@ -217,6 +232,7 @@ export class ProcessHandle {
 
   /** sigaction(sig, act, oact): act/oact point to struct sigaction {handler, mask, flags}. */
   sigaction(sig: unknown, actVa: unknown, oactVa: unknown = 0): number {
+    this.#check();
     const s = int(sig);
     if (s === null) return -Errno.EINVAL;
     const a = addr(actVa);
@@ -231,51 +247,71 @@ export class ProcessHandle {
    */
   handlerAddress(fn: SignalHandler): number {
     this.#check();
-    if (typeof fn !== "function") throw new TypeError("handlerAddress: a function is required");
-    let i = this.#p.handlers.indexOf(fn);
+    if (typeof fn !== "function") throw new ArgumentError("handlerAddress: a function is required");
+    const i = this.#handlerIndex(fn);
     if (i < 0) {
-      i = this.#p.handlers.length;
-      this.#p.handlers.push(fn);
+      throw new ArgumentError(
+        `handlerAddress: a process may register at most ${this.#k.policy.maxHandlers} handlers`,
+      );
     }
     return HANDLER_TEXT_BASE + 16 * i;
+  }
+
+  /** The handler's index in the process's "text" (registered on first use), or -1 when full. */
+  #handlerIndex(fn: SignalHandler): number {
+    const list = this.#p.handlers;
+    const i = list.indexOf(fn);
+    if (i >= 0) return i;
+    if (list.length >= this.#k.policy.maxHandlers) return -1;
+    list.push(fn);
+    return list.length - 1;
   }
 
   /**
    * libc signal(): builds a struct sigaction in libc's scratch area of the data segment
    * (charged user stores) and calls sigaction. `handler` is a function, SIG_DFL or SIG_IGN.
    */
-  signal(sig: unknown, handler: SignalHandler | 0 | 1, mask: unknown = 0, flags = 0): number {
+  signal(
+    sig: unknown,
+    handler: SignalHandler | 0 | 1,
+    mask: unknown = 0,
+    flags: unknown = 0,
+  ): number {
     this.#check();
     const s = int(sig);
     const m = int(mask);
-    if (s === null || m === null) return -Errno.EINVAL;
-    const h =
-      handler === SIG_DFL || handler === SIG_IGN
-        ? handler
-        : typeof handler === "function"
-          ? this.handlerAddress(handler)
-          : null;
-    if (h === null) return -Errno.EINVAL;
+    const f = int(flags);
+    if (s === null || m === null || f === null) return -Errno.EINVAL;
+    let h = -1;
+    if (handler === SIG_DFL || handler === SIG_IGN) h = handler;
+    else if (typeof handler === "function") {
+      const i = this.#handlerIndex(handler);
+      if (i >= 0) h = HANDLER_TEXT_BASE + 16 * i;
+    }
+    if (h < 0) return -Errno.EINVAL;
     const cpu = this.cpu;
     cpu.store32(USRDATA, h);
     cpu.store32(USRDATA + 4, m);
-    cpu.store32(USRDATA + 8, flags | 0);
+    cpu.store32(USRDATA + 8, f);
     return this.sigaction(s, USRDATA, 0);
   }
 
   sigreturn(scpVa: unknown): number {
+    this.#check();
     const a = addr(scpVa);
     if (a === BAD) return -Errno.EFAULT;
     return this.#call(SYS.sigreturn, 1, a);
   }
 
   sigblock(mask: unknown): number {
+    this.#check();
     const m = int(mask);
     if (m === null) return -Errno.EINVAL;
     return this.#call(SYS.sigblock, 1, m);
   }
 
   sigsetmask(mask: unknown): number {
+    this.#check();
     const m = int(mask);
     if (m === null) return -Errno.EINVAL;
     return this.#call(SYS.sigsetmask, 1, m);
@@ -283,12 +319,14 @@ export class ProcessHandle {
 
   /** sigpause(mask): waits for a signal with `mask` installed; returns -EINTR after its handler. */
   *sigpause(mask: unknown): Generator<unknown, number> {
+    this.#check();
     const m = int(mask);
     if (m === null) return -Errno.EINVAL;
     return yield* this.#callBlocking(SYS.sigpause, 1, m);
   }
 
   shmget(key: unknown, size: unknown, flags: unknown): number {
+    this.#check();
     const k = int(key);
     const s = int(size);
     const f = int(flags);
@@ -297,6 +335,7 @@ export class ProcessHandle {
   }
 
   shmat(id: unknown, address: unknown = 0, flags: unknown = 0): number {
+    this.#check();
     const i = int(id);
     const f = int(flags);
     if (i === null || f === null) return -Errno.EINVAL;
@@ -306,12 +345,14 @@ export class ProcessHandle {
   }
 
   shmdt(address: unknown): number {
+    this.#check();
     const a = addr(address);
     if (a === BAD) return -Errno.EINVAL;
     return this.#call(SYS.shmdt, 1, a);
   }
 
   shmctl(id: unknown, cmd: unknown): number {
+    this.#check();
     const i = int(id);
     const c = int(cmd);
     if (i === null || c === null) return -Errno.EINVAL;
@@ -320,6 +361,8 @@ export class ProcessHandle {
 
   /** A preemption point for long loops: yields only when the kernel asked for a switch. */
   *safepoint(): Thread {
-    if (this.#k.cpu.switchPending) yield;
+    if (this.cpu.switchPending) yield;
   }
 }
+
+freezeClass(ProcessHandle);

@@ -1,4 +1,5 @@
 import { KUSEG_END } from "@exolab/machine";
+import { ContextAbort } from "@exolab/machine/privileged";
 import { x, xn } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { PG_ALLOC, PG_NOREAD, PG_NOWRITE, pteVa, U } from "../layout.js";
@@ -59,11 +60,38 @@ export function useracc(
   return true;
 }
 
-/** bcopy/copyin/copyout of `bytes` (call overhead, loop, and the charged word accesses). */
+/** bcopy of `bytes` between kernel addresses (call overhead, loop, the charged word accesses). */
 export function kcopy(k: MonolithicKernel, dst: number, src: number, bytes: number): void {
   if (bytes <= 0) return;
   const cpu = k.cpu;
   x(cpu, "copy.call");
   xn(cpu, "copy.loop", Math.ceil(bytes / 16));
   cpu.copy(dst, src, bytes);
+}
+
+/**
+ * The unwinding from a fault a copy could not survive to the copy's error exit (4.3BSD:
+ * pcb_onfault). A kernel-private ContextAbort (the machine lets a ContextAbort cross an
+ * exception frame without taking it for a host error); only copyUser catches it.
+ */
+export const ONFAULT = Object.freeze(new ContextAbort("copyin/copyout fault"));
+
+/**
+ * copyin/copyout: a kcopy with one side in the current process's user space, run with
+ * pcb_onfault set (its two stores are in copy.call). The range was checked with useracc; if
+ * a page still cannot be filled (no frame left), the fault handler ends the copy here and
+ * this returns false: the caller fails with EFAULT. Returns true when all was copied.
+ */
+export function copyUser(k: MonolithicKernel, dst: number, src: number, bytes: number): boolean {
+  const outer = k.onfault;
+  k.onfault = true;
+  try {
+    kcopy(k, dst, src, bytes);
+  } catch (e) {
+    k.onfault = outer;
+    if (e === ONFAULT) return false;
+    throw e;
+  }
+  k.onfault = outer;
+  return true;
 }
