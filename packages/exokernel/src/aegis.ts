@@ -7,13 +7,26 @@ import {
   type RunLimits,
   type RunResult,
 } from "@exolab/machine/privileged";
-import { type Death, Kernel, type KernelStats } from "./core.js";
+import { type Death, type DeathHook, Kernel, type KernelStats } from "./core.js";
 import type { Env } from "./env/env.js";
 import { makeHandle } from "./env/handle.js";
 import type { EnvHandle, RevokeRequest } from "./env/handle-types.js";
-import { createEnv, destroyEnv } from "./env/lifecycle.js";
+import { boundary, createEnv, destroyEnv } from "./env/lifecycle.js";
+import { DeadEnvironmentError } from "./errors.js";
 import { installDispatch } from "./exc/dispatch.js";
 import { installRefill } from "./exc/refill.js";
+import {
+  frozenArray,
+  Int32ArrayCtor,
+  listPush,
+  NumberIsInteger,
+  newList,
+  ObjectFreeze,
+  ReflectApply,
+  ReflectOwnKeys,
+  SafeWeakMap,
+  setValuesList,
+} from "./intrinsics.js";
 import type { LibOS } from "./libos.js";
 import { defaultPolicy, type Policy } from "./policy.js";
 import { requestFrames, requestSlice } from "./revoke/revoke.js";
@@ -27,16 +40,29 @@ export interface AegisOptions {
   machineConfig?: MachineConfig;
   /** Policy overrides (tests); the defaults are the documented ones. */
   policy?: Partial<Policy>;
+  /**
+   * Called after each environment's death, at the kernel's next shallow boundary (never
+   * inside a kernel path): the death, and — when the death was caused by something its code
+   * threw — that value, handed on uninspected. A hook that throws makes the call that
+   * reached the boundary (`run`, `actAs`, `boot`, `destroy`…) throw.
+   */
+  onDeath?: DeathHook;
 }
 
 /**
  * The Aegis-style exokernel (privileged: tests and the bench hold it; a libOS only ever
  * sees its EnvHandle). It installs every exception handler of the machine, creates and
  * destroys environments, runs the machine with its slice dispatcher, and revokes.
+ *
+ * Host windows: a handle call (or CPU-view call) is allowed only while its environment's
+ * code is the code on the CPU. Host code that acts for an environment says so: `actAs(env,
+ * fn)`, `createEnvironment({ setup })`, `boot` (the boot function runs in such a window).
+ * A window leaves the general registers as it found them (it is nobody's simulated time);
+ * at its end doomed environments are reaped and deaths reported.
  */
 export class Aegis {
   readonly #k: Kernel;
-  readonly #handles = new WeakMap<EnvHandle, Env>();
+  readonly #handles: SafeWeakMap<EnvHandle, Env> = new SafeWeakMap();
 
   constructor(options: AegisOptions = {}) {
     const machine = options.machine ?? new Machine(options.machineConfig ?? {});
@@ -44,12 +70,20 @@ export class Aegis {
     if (policy.kernelReservedFrames >= machine.memory.frames) {
       throw new ConfigError("the machine has no memory left for environments");
     }
+    const onDeath: unknown = options.onDeath;
+    if (onDeath !== undefined && typeof onDeath !== "function") {
+      throw new ConfigError("onDeath must be a function");
+    }
     const k = new Kernel(machine, policy);
+    k.onDeath = (onDeath as DeathHook | undefined) ?? null;
     k.sched = new Scheduler(k);
     installSys(k);
     installDispatch(k);
     installRefill(k);
     installInterrupt(k);
+    // A host error that crosses a kernel path (the machine restored the CPU state first)
+    // dooms the environment the path ran for; it is reaped at the next boundary.
+    machine.cpu.onHostThrow = () => k.noteHostThrow(k.activeEnv());
     this.#k = k;
   }
 
@@ -68,17 +102,68 @@ export class Aegis {
 
   /** Environments destroyed so far, with the reason. */
   get deaths(): readonly Death[] {
-    return Object.freeze([...this.#k.deaths]);
+    return frozenArray(this.#k.deaths);
   }
 
-  /** Creates an environment (privileged: tests, the bench, `boot`). */
-  createEnvironment(opts: { name?: string } = {}): EnvHandle {
-    const name = typeof opts?.name === "string" ? opts.name : `env${this.#k.nextEnvId}`;
-    const env = createEnv(this.#k, name);
+  /**
+   * Creates an environment (privileged: tests, the bench, `boot`). `setup(env)`, if given,
+   * runs in a host window for it (see `actAs`); if it throws, the environment is destroyed
+   * and the error rethrown.
+   */
+  createEnvironment(opts: { name?: string; setup?: (env: EnvHandle) => void } = {}): EnvHandle {
+    const o: unknown = opts;
+    const rawName: unknown = o !== null && typeof o === "object" ? opts.name : undefined;
+    const setup: unknown = o !== null && typeof o === "object" ? opts.setup : undefined;
+    if (setup !== undefined && typeof setup !== "function") {
+      throw new ArgumentError("createEnvironment: setup must be a function");
+    }
+    const k = this.#k;
+    const name = typeof rawName === "string" ? rawName : `env${k.nextEnvId}`;
+    const env = createEnv(k, name);
     if (env === null) throw new ConfigError("no address-space id left (63 live environments)");
-    env.handle = makeHandle(this.#k, env);
-    this.#handles.set(env.handle, env);
-    return env.handle;
+    const handle = makeHandle(k, env);
+    env.handle = handle;
+    this.#handles.set(handle, env);
+    if (setup !== undefined) {
+      try {
+        this.#window(
+          env,
+          () => (setup as (env: EnvHandle) => void)(handle),
+          () => undefined,
+        );
+      } catch (e) {
+        if (env.alive) this.#destroyWith(env, "set-up failed", e);
+        throw e;
+      }
+    }
+    return handle;
+  }
+
+  /**
+   * Runs host code `fn` as `env` — its handle and CPU view work inside, every other handle
+   * is refused — and returns what `fn` returns. If `env`'s code is already on the CPU (its
+   * running context, or a window for it), `fn` simply runs; with another environment's
+   * context running, it is an ArgumentError. If the environment is destroyed
+   * during the window (its code unwound: an exit, a fatal exception), the window ends with a
+   * DeadEnvironmentError; anything else `fn` throws propagates.
+   */
+  actAs<T>(ref: EnvRef, fn: () => T): T {
+    if (typeof fn !== "function") throw new ArgumentError("actAs: fn must be a function");
+    const env = this.#env(ref);
+    const k = this.#k;
+    // Its code is already the code on the CPU (its context, or a window for it): just run.
+    if (k.activeEnv() === env) return fn();
+    const ctx = k.machine.current;
+    if (ctx !== null) {
+      throw new ArgumentError(
+        `actAs: environment ${(ctx.tag as Env).id} is running; only it may be acted for now`,
+      );
+    }
+    return this.#window(env, fn, () => {
+      throw new DeadEnvironmentError(
+        `environment ${env.id} was destroyed during the host's window: ${env.deathReason}`,
+      );
+    });
   }
 
   /** Creates an environment for `libos` and boots it; returns the handle and the libOS's API. */
@@ -91,20 +176,19 @@ export class Aegis {
     const libName: unknown = libos.name;
     const name = typeof libName === "string" ? libName : "libos";
     const env = this.createEnvironment({ name });
-    const k = this.#k;
     const rec = this.#env(env);
     try {
-      // The boot function runs as its env (as a set-up call does): a handle of another env
-      // that it holds is refused, as at any time another env runs. An exit unwinds it.
-      const api = k.runAs(
+      // The boot function runs in a window for its env (a handle of another env that it
+      // holds is refused, as at any time another env runs). An exit unwinds it.
+      const api = this.#window(
         rec,
-        () => (bootFn as LibOS<O, A>["boot"]).call(libos, env, options),
+        () => ReflectApply(bootFn, libos, [env, options]) as A,
         () => undefined as A,
       );
       return { env, api };
     } catch (e) {
-      // A libOS that fails to boot leaves nothing behind.
-      if (env.alive) this.destroy(env, "boot failed");
+      // A libOS that fails to boot leaves nothing behind; its error goes back uninspected.
+      if (rec.alive) this.#destroyWith(rec, "boot failed", e);
       throw e;
     }
   }
@@ -119,6 +203,7 @@ export class Aegis {
       throw k.abortActive(reason);
     }
     k.asKernel(() => destroyEnv(k, env, reason));
+    if (k.activeEnv() === null) boundary(k, null);
   }
 
   /**
@@ -128,45 +213,62 @@ export class Aegis {
   revokeFrames(handle: EnvRef, count: number, frames?: readonly number[]): RevokeRequest {
     const env = this.#env(handle);
     const k = this.#k;
-    let want: number[];
+    const want = newList<number>();
     if (frames !== undefined) {
-      want = [...frames];
-      for (const f of want) {
-        if (!Number.isInteger(f) || f < 0 || f >= k.frames.count || k.frames.owner[f] !== env.id) {
+      const n = frames.length;
+      for (let i = 0; i < n; i++) {
+        const f: unknown = frames[i];
+        if (
+          typeof f !== "number" ||
+          !NumberIsInteger(f) ||
+          f < 0 ||
+          f >= k.frames.count ||
+          k.frames.owner[f] !== env.id
+        ) {
           throw new ArgumentError(`frame ${String(f)} is not held by environment ${env.id}`);
         }
+        listPush(want, f);
       }
     } else {
-      if (!Number.isInteger(count) || count < 1) throw new ArgumentError("count must be >= 1");
-      want = [];
+      if (!NumberIsInteger(count) || count < 1) throw new ArgumentError("count must be >= 1");
       for (let f = k.frames.count - 1; f >= 0 && want.length < count; f--) {
-        if (k.frames.owner[f] === env.id) want.push(f);
+        if (k.frames.owner[f] === env.id) listPush(want, f);
       }
     }
-    return k.asKernel(() => requestFrames(k, env, want));
+    const req = k.asKernel(() => requestFrames(k, env, want));
+    if (k.activeEnv() === null) boundary(k, env);
+    return req;
   }
 
   /** Asks for a slice position back (same protocol). */
   revokeSlice(handle: EnvRef, position: number): RevokeRequest {
     const env = this.#env(handle);
     const k = this.#k;
-    if (!Number.isInteger(position) || k.sched.vector[position] !== env.id) {
+    if (!NumberIsInteger(position) || k.sched.vector[position] !== env.id) {
       throw new ArgumentError(`position ${String(position)} is not held by environment ${env.id}`);
     }
-    return k.asKernel(() => requestSlice(k, env, position));
+    const req = k.asKernel(() => requestSlice(k, env, position));
+    if (k.activeEnv() === null) boundary(k, env);
+    return req;
   }
 
-  /** Runs the machine with the slice dispatcher until a limit (see RunLimits). */
+  /**
+   * Runs the machine with the slice dispatcher until a limit (see RunLimits). Nothing the
+   * environments' code does makes it throw: what a libOS throws, or a host error in one of
+   * its kernel calls, is that environment's death.
+   */
   run(limits: RunLimits = {}): RunResult {
     const k = this.#k;
     if (k.inRun) throw new ArgumentError("Aegis.run is not re-entrant");
     k.inRun = true;
     try {
+      boundary(k, null);
       k.asKernel(() => k.sched.startTimer());
       return k.machine.run(k.sched, limits);
     } finally {
       k.asKernel(() => k.sched.stopTimer());
       k.inRun = false;
+      boundary(k, k.sched.lastEnv);
     }
   }
 
@@ -179,23 +281,30 @@ export class Aegis {
   inspect(handle: EnvRef): EnvInfo {
     const env = this.#env(handle);
     const k = this.#k;
-    const frames: number[] = [];
-    for (let f = 0; f < k.frames.count; f++) if (k.frames.owner[f] === env.id) frames.push(f);
-    const caps: CapInfo[] = [];
-    for (const s of env.caps.slots()) {
-      caps.push({
-        name: (s | (env.caps.gen[s]! << 12)) >>> 0,
-        frame: env.caps.frame[s]!,
-        rights: env.caps.rights[s]!,
-        stale: k.frames.gen[env.caps.frame[s]!] !== env.caps.frameGen[s],
+    const frames = newList<number>();
+    for (let f = 0; f < k.frames.count; f++) if (k.frames.owner[f] === env.id) listPush(frames, f);
+    const caps = newList<CapInfo>();
+    const c = env.caps;
+    for (let s = 0; s < c.highWater; s++) {
+      if (c.used[s] !== 1) continue;
+      listPush(caps, {
+        name: c.nameOf(s),
+        frame: c.frame[s]!,
+        rights: c.rights[s]!,
+        stale: k.frames.gen[c.frame[s]!] !== c.frameGen[s],
       });
     }
-    const mappings = [...env.bindings.values()].map((b) => ({
-      vpn: b.vpn,
-      frame: b.frame,
-      writable: b.writable,
-      guaranteed: b.guaranteed,
-    }));
+    const mappings = newList<EnvInfo["mappings"][number]>();
+    env.bindings.forEach((b) => {
+      listPush(mappings, {
+        vpn: b.vpn,
+        frame: b.frame,
+        writable: b.writable,
+        guaranteed: b.guaranteed,
+      });
+    });
+    const slices = setValuesList(env.slices);
+    sortNumbers(slices);
     return {
       id: env.id,
       name: env.name,
@@ -203,22 +312,25 @@ export class Aegis {
       owner: env.owner,
       alive: env.alive,
       deathReason: env.deathReason,
-      frames,
-      caps,
-      mappings,
-      slices: [...env.slices].sort((a, b) => a - b),
+      frames: frozenArray(frames),
+      caps: frozenArray(caps),
+      mappings: frozenArray(mappings),
+      slices: frozenArray(slices),
       excessSlices: env.excessSlices,
       forfeitSlices: env.forfeitSlices,
       preemptLatencyMaxCycles: env.preemptLatencyMaxCycles,
       maxStretchCycles: env.maxStretchCycles,
-      repossessed: [...env.repossessed],
+      repossessed: frozenArray(env.repossessed),
       parkedOn: env.parkedOn?.id ?? 0,
+      grantedCaps: c.grantedCount,
+      labels: env.labels.size,
+      labelOverflows: env.labelOverflows,
     };
   }
 
   /** The frame table owner of each frame (0 free, -1 kernel, else env id), a copy. */
   frameOwners(): Int32Array {
-    return this.#k.frames.owner.slice();
+    return new Int32ArrayCtor(this.#k.frames.owner);
   }
 
   /** The software TLB's entry for (vpn, asid), read without charge (tests): EntryLo or -1. */
@@ -235,14 +347,34 @@ export class Aegis {
   /** Every valid STLB entry: [vpn, asid, entryLo] (tests; uncharged). */
   stlbEntries(): [number, number, number][] {
     const k = this.#k;
-    const out: [number, number, number][] = [];
+    const out = newList<[number, number, number]>();
     const mem = k.machine.memory;
     for (let i = 0; i < k.stlb.entries; i++) {
       const tag = mem.read32(k.stlb.basePa + i * 8);
       if ((tag & 1) === 0) continue;
-      out.push([tag >>> 12, (tag >>> 6) & 63, mem.read32(k.stlb.basePa + i * 8 + 4)]);
+      listPush(out, [tag >>> 12, (tag >>> 6) & 63, mem.read32(k.stlb.basePa + i * 8 + 4)]);
     }
-    return out;
+    return frozenArray(out) as [number, number, number][];
+  }
+
+  /** Runs `fn` in a host window for `env`: registers kept, a boundary at its end. */
+  #window<T>(env: Env, fn: () => T, onAbort: () => T): T {
+    const k = this.#k;
+    const regs = k.cpu.regs;
+    const saved = new Int32ArrayCtor(regs);
+    try {
+      return k.runAs(env, fn, onAbort);
+    } finally {
+      for (let i = 1; i < saved.length; i++) regs[i] = saved[i]!;
+      if (k.windowDepth === 0 && k.machine.current === null) boundary(k, env);
+    }
+  }
+
+  /** Destroys an env whose set-up or boot threw (the value goes to the death hook). */
+  #destroyWith(env: Env, reason: string, thrown: unknown): void {
+    const k = this.#k;
+    k.asKernel(() => destroyEnv(k, env, reason, thrown, true));
+    if (k.activeEnv() === null) boundary(k, null);
   }
 
   /** An environment of this kernel, by handle or by public id. */
@@ -272,22 +404,46 @@ export interface EnvInfo {
   owner: number;
   alive: boolean;
   deathReason: string;
-  frames: number[];
-  caps: CapInfo[];
-  mappings: { vpn: number; frame: number; writable: boolean; guaranteed: boolean }[];
-  slices: number[];
+  frames: readonly number[];
+  caps: readonly CapInfo[];
+  mappings: readonly { vpn: number; frame: number; writable: boolean; guaranteed: boolean }[];
+  slices: readonly number[];
   excessSlices: number;
   forfeitSlices: number;
   preemptLatencyMaxCycles: number;
   maxStretchCycles: number;
-  repossessed: number[];
+  repossessed: readonly number[];
   parkedOn: number;
+  /** Slots of its list filled by other environments' grants (policy.grantQuota). */
+  grantedCaps: number;
+  /** Distinct exec labels its code charged under (policy.labelQuota). */
+  labels: number;
+  /** Exec charges made under LABEL_OVERFLOW once past the label quota. */
+  labelOverflows: number;
+}
+
+/** Sorts a list of numbers in place (insertion sort: no Array.prototype method). */
+function sortNumbers(list: number[]): void {
+  for (let i = 1; i < list.length; i++) {
+    const x = list[i]!;
+    let j = i - 1;
+    while (j >= 0 && list[j]! > x) {
+      list[j + 1] = list[j]!;
+      j--;
+    }
+    list[j + 1] = x;
+  }
 }
 
 function validatePolicy(p: Policy): Policy {
-  for (const [key, v] of Object.entries(p)) {
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
-      throw new ConfigError(`policy.${key} must be a non-negative integer, got ${String(v)}`);
+  const keys = ReflectOwnKeys(p);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const v: unknown = (p as unknown as Record<PropertyKey, unknown>)[key];
+    if (typeof v !== "number" || !NumberIsInteger(v) || v < 0) {
+      throw new ConfigError(
+        `policy.${String(key)} must be a non-negative integer, got ${String(v)}`,
+      );
     }
   }
   if (p.stlbEntries < 512 || p.stlbEntries > 4096 || (p.stlbEntries & (p.stlbEntries - 1)) !== 0) {
@@ -305,5 +461,6 @@ function validatePolicy(p: Policy): Policy {
   if (p.maxExceptionDepth < 1 || p.maxExceptionDepth > 64) {
     throw new ConfigError("policy.maxExceptionDepth must be in [1, 64]");
   }
-  return Object.freeze({ ...p });
+  if (p.maxLabelLength < 1) throw new ConfigError("policy.maxLabelLength must be >= 1");
+  return ObjectFreeze({ ...p });
 }

@@ -10,7 +10,8 @@ export {
   type EnvInfo,
   type EnvRef,
 } from "./aegis.js";
-export type { Death, KernelStats } from "./core.js";
+export type { Death, DeathHook, KernelStats } from "./core.js";
+export { HOST_ERROR_REASON } from "./core.js";
 export { COSTS, type CostEntry, type CostName } from "./costs.js";
 export * from "./index.js";
 export { AEGIS_SLICE_NS, defaultPolicy, describePolicy, type Policy } from "./policy.js";
