@@ -225,7 +225,7 @@ export class Aegis {
           f >= k.frames.count ||
           k.frames.owner[f] !== env.id
         ) {
-          throw new ArgumentError(`frame ${String(f)} is not held by environment ${env.id}`);
+          throw new ArgumentError(`frame ${describe(f)} is not held by environment ${env.id}`);
         }
         listPush(want, f);
       }
@@ -245,7 +245,9 @@ export class Aegis {
     const env = this.#env(handle);
     const k = this.#k;
     if (!NumberIsInteger(position) || k.sched.vector[position] !== env.id) {
-      throw new ArgumentError(`position ${String(position)} is not held by environment ${env.id}`);
+      throw new ArgumentError(
+        `position ${describe(position)} is not held by environment ${env.id}`,
+      );
     }
     const req = k.asKernel(() => requestSlice(k, env, position));
     if (k.activeEnv() === null) boundary(k, env);
@@ -422,6 +424,11 @@ export interface EnvInfo {
   labelOverflows: number;
 }
 
+/** A value in a host-API error message: a number as itself, anything else by its type. */
+function describe(v: unknown): string {
+  return typeof v === "number" ? `${v}` : typeof v;
+}
+
 /** Sorts a list of numbers in place (insertion sort: no Array.prototype method). */
 function sortNumbers(list: number[]): void {
   for (let i = 1; i < list.length; i++) {
@@ -442,15 +449,17 @@ function validatePolicy(p: Policy): Policy {
     const v: unknown = (p as unknown as Record<PropertyKey, unknown>)[key];
     if (typeof v !== "number" || !NumberIsInteger(v) || v < 0) {
       throw new ConfigError(
-        `policy.${String(key)} must be a non-negative integer, got ${String(v)}`,
+        `policy.${typeof key === "string" ? key : "?"} must be a non-negative integer, got ${describe(v)}`,
       );
     }
   }
   if (p.stlbEntries < 512 || p.stlbEntries > 4096 || (p.stlbEntries & (p.stlbEntries - 1)) !== 0) {
     throw new ConfigError("policy.stlbEntries must be a power of two in [512, 4096]");
   }
-  if (p.kernelReservedFrames < (p.stlbEntries * 8) / 4096 + 1) {
-    throw new ConfigError("policy.kernelReservedFrames must cover the STLB and the kernel stack");
+  if (p.kernelReservedFrames < (p.stlbEntries * 8) / 4096 + 5) {
+    throw new ConfigError(
+      "policy.kernelReservedFrames must cover the STLB, the kernel stack, a spare frame and the three frames of transfer save areas",
+    );
   }
   if (p.sliceCycles < 1000) throw new ConfigError("policy.sliceCycles must be >= 1000");
   if (p.sliceVectorLength < 1 || p.capSlots < 1 || p.capSlots > 4096) {

@@ -239,6 +239,22 @@ export const COSTS = Object.freeze({
     3,
     "counted per STLB entry (+ the tag load charged): extract ASID (2), compare and branch (1)",
   ),
+  /**
+   * A synchronous transfer's registers saved when its slice ended with the other side not yet
+   * run (a pair transferring back and forth past its slice): compute the area from the ASID
+   * (sll, addu: 2), then 33 stores charged (RegSave); restored the same way before the other
+   * side resumes (2, then 33 loads, RegRestore).
+   */
+  messageSave: cost(
+    "aegis.pct.messageSave",
+    2,
+    "counted: area address from the ASID (sll, addu); + 33 sw (r1..r31, HI, LO) charged",
+  ),
+  messageRestore: cost(
+    "aegis.pct.messageRestore",
+    2,
+    "counted: area address from the ASID (sll, addu); + 33 lw charged",
+  ),
   exit: cost(
     "aegis.sys.exit",
     3,

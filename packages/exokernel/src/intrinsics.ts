@@ -49,6 +49,7 @@ export const NumberIsInteger = Number.isInteger;
 export const NumberIsFinite = Number.isFinite;
 export const MathMax = Math.max;
 export const MathMin = Math.min;
+export const MathRound = Math.round;
 export const StringPrototypeStartsWith = uncurryThis(String.prototype.startsWith);
 export const ArrayOf = Array.of;
 export const ArrayCtor = Array;
@@ -91,13 +92,36 @@ function makeSafe<C extends new (...args: never[]) => object>(Base: C, Safe: C):
   return Safe;
 }
 
-export const SafeMap = makeSafe(Map, class SafeMap<K, V> extends Map<K, V> {}) as MapConstructor;
+// Explicit constructors: an implicit derived constructor spreads its arguments (through
+// `%Array.prototype%[Symbol.iterator]`, which a libOS may patch). These take none.
+export const SafeMap = makeSafe(
+  Map,
+  class SafeMap<K, V> extends Map<K, V> {
+    // biome-ignore lint/complexity/noUselessConstructor: no argument spread (see above)
+    constructor() {
+      super();
+    }
+  },
+) as MapConstructor;
 export type SafeMap<K, V> = Map<K, V>;
-export const SafeSet = makeSafe(Set, class SafeSet<T> extends Set<T> {}) as SetConstructor;
+export const SafeSet = makeSafe(
+  Set,
+  class SafeSet<T> extends Set<T> {
+    // biome-ignore lint/complexity/noUselessConstructor: no argument spread (see above)
+    constructor() {
+      super();
+    }
+  },
+) as SetConstructor;
 export type SafeSet<T> = Set<T>;
 export const SafeWeakMap = makeSafe(
   WeakMap,
-  class SafeWeakMap<K extends WeakKey, V> extends WeakMap<K, V> {},
+  class SafeWeakMap<K extends WeakKey, V> extends WeakMap<K, V> {
+    // biome-ignore lint/complexity/noUselessConstructor: no argument spread (see above)
+    constructor() {
+      super();
+    }
+  },
 ) as WeakMapConstructor;
 export type SafeWeakMap<K extends WeakKey, V> = WeakMap<K, V>;
 

@@ -1,4 +1,5 @@
 import type { MachineProfile } from "@exolab/machine/privileged";
+import { MathRound, ObjectFreeze } from "./intrinsics.js";
 
 /**
  * The exokernel's one policy config. Defaults come from Aegis where the paper gives them
@@ -55,8 +56,8 @@ export interface Policy {
 export const AEGIS_SLICE_NS = 15_625_000;
 
 export function defaultPolicy(profile: MachineProfile): Policy {
-  const sliceCycles = Math.round(AEGIS_SLICE_NS / profile.cycleNs);
-  return Object.freeze({
+  const sliceCycles = MathRound(AEGIS_SLICE_NS / profile.cycleNs);
+  return ObjectFreeze({
     sliceCycles,
     sliceVectorLength: 64,
     excessSliceLimit: 4,

@@ -662,7 +662,12 @@ export class Cpu {
       this.exceptionDepth = depthBefore;
       this.#rfeSeen = rfeSeenBefore;
       this.#pc = epc;
-      if (!ContextAbort.is(e)) this.#noteHostThrow();
+      // Marked pending before the check, which is a call and may itself fail for want of
+      // stack: a throw that cannot be told apart is the kernel's to deal with as a host throw.
+      const pendingBefore = this.hostThrowPending;
+      this.hostThrowPending = true;
+      if (ContextAbort.is(e)) this.hostThrowPending = pendingBefore;
+      else this.#noteHostThrow();
       throw e;
     }
     this.exceptionDepth = depthBefore;

@@ -75,6 +75,8 @@ export class Env {
   parkedCtx: ExecutionContext | null = null;
   /** The caller parked on this env's sync entry, until it gets its reply. */
   servingFor: Env | null = null;
+  /** The context whose transfer registers the scheduler saved (sched/message.ts), or null. */
+  savedMessageFor: ExecutionContext | null = null;
 
   // CPU.
   readonly slices: SafeSet<number> = new SafeSet();

@@ -80,6 +80,9 @@ export function destroyEnv(
     env.alive = false;
     env.deathReason = reason;
   }
+  // Until the reclaiming below ends, the env is to be reaped: a host error that cuts it
+  // short (an exhausted stack) leaves it so, and the next boundary finishes it.
+  k.reapNeeded = true;
   if (hasThrown && !env.hasThrown) {
     env.thrown = thrown;
     env.hasThrown = true;
@@ -131,6 +134,7 @@ function reclaim(k: Kernel, env: Env): void {
   env.parkedOn = null;
   env.parkedCtx = null;
   env.servingFor = null;
+  env.savedMessageFor = null;
   k.sched.onDestroyed(env);
   const death: Death = { envId: env.id, name: env.name, reason: env.deathReason, atCycle: cpu.now };
   const record = ObjectFreeze(

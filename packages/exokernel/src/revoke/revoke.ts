@@ -49,9 +49,17 @@ export function requestSlice(k: Kernel, env: Env, position: number): RevokeReque
   return req;
 }
 
+/**
+ * Queues an upcall; with nothing running it is delivered at once — unless a synchronous PCT's
+ * registers are in flight (the run stopped between a transfer and its other side): the
+ * handler's calls would overwrite them, so the dispatcher delivers it instead, just before the
+ * env's next context resumes.
+ */
 function queue(k: Kernel, env: Env, req: RevokeRequest): void {
   listPush(env.pendingUpcalls, req);
-  if (k.machine.current === null && k.windowEnv === null) deliverUpcalls(k, env);
+  if (k.machine.current === null && k.windowEnv === null && !k.sched.transferInFlight) {
+    deliverUpcalls(k, env);
+  }
 }
 
 /** Delivers an env's queued revocation upcalls, running as the env (no context running). */

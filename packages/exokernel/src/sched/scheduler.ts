@@ -16,6 +16,7 @@ import { Float64ArrayCtor, Int32ArrayCtor } from "../intrinsics.js";
 import { Result } from "../result.js";
 import { deliverUpcalls, enforceDeadlines } from "../revoke/revoke.js";
 import { entryContext, live } from "./contexts.js";
+import { restoreMessage, saveMessage } from "./message.js";
 
 /**
  * The CPU: a vector of time slices scheduled round robin over allocated positions, driven
@@ -51,6 +52,8 @@ export class Scheduler implements Dispatcher {
   #timerOn = false;
   /** The context a synchronous PCT hands the CPU to at the next switch point, or null. */
   #handoff: ExecutionContext | null = null;
+  /** A handoff ran although the slice was over (the slice changes at the next switch). */
+  #deferred = false;
   readonly #withheldFrom: Int32Array;
   readonly #withheldUntil: Float64Array;
 
@@ -167,19 +170,22 @@ export class Scheduler implements Dispatcher {
     if (k.pendingRevocations > 0) enforceDeadlines(k);
     // A synchronous PCT (call or reply) runs the other side next, with its registers as the
     // transfer left them, whatever the clock did: a slice that ended meanwhile changes hands
-    // when that side next yields. No third environment runs in between.
+    // when that side next yields. No third environment runs in between. If that next yield is
+    // itself a transfer (the reply, say), the slice does change then; the registers in flight
+    // are saved for the other side and restored when it runs (a pair of environments cannot
+    // keep the CPU past its slice by transferring back and forth).
     const h = this.#handoff;
     this.#handoff = null;
     if (h !== null && !h.finished) {
       const env = h.tag as Env;
       if (env.alive && env.parkedOn === null) {
-        if (env.upcallsPending > 0) deliverUpcalls(k, env);
-        if (env.alive && !h.finished) {
-          k.cpu.setAsid(env.asid);
-          env.eosPendingSince = -1;
-          this.#lastEnv = env;
-          this.#lastCtx = h;
-          return h;
+        if (!this.#sliceOver || !this.#deferred) {
+          if (this.#sliceOver) this.#deferred = true;
+          // Its revocation upcalls wait for its next resumption that is not a handoff (they
+          // would run its handler over the registers in flight); deadlines are enforced anyway.
+          return this.#resumeCtx(env, h);
+        } else {
+          saveMessage(k, env, h);
         }
       }
     }
@@ -209,17 +215,24 @@ export class Scheduler implements Dispatcher {
           if (ctx === lastCtx && !switched) {
             k.cpu.exec(COSTS.plainYield.instructions, COSTS.plainYield.label);
           }
-          k.cpu.setAsid(env.asid);
-          env.eosPendingSince = -1;
-          this.#lastEnv = env;
-          this.#lastCtx = ctx;
-          return ctx;
+          return this.#resumeCtx(env, ctx);
         }
       }
       switched = true;
       if (!this.#advance(false) || this.#pos === firstPos) break;
     }
     return this.#nothing();
+  }
+
+  /** Hands the CPU to `ctx` of `env` (restoring a transfer's registers saved for it). */
+  #resumeCtx(env: Env, ctx: ExecutionContext): ExecutionContext {
+    const k = this.k;
+    k.cpu.setAsid(env.asid);
+    if (env.savedMessageFor === ctx) restoreMessage(k, env);
+    env.eosPendingSince = -1;
+    this.#lastEnv = env;
+    this.#lastCtx = ctx;
+    return ctx;
   }
 
   /** Nothing can run now: idle to the next tick, or stop the timer if nothing ever will. */
@@ -281,7 +294,10 @@ export class Scheduler implements Dispatcher {
     const k = this.k;
     const n = this.vector.length;
     k.cpu.exec(COSTS.sliceSwitch.instructions, COSTS.sliceSwitch.label);
-    if (newSlice) this.#tick++;
+    if (newSlice) {
+      this.#tick++;
+      this.#deferred = false;
+    }
     k.stats.sliceSwitches++;
     for (let i = 1; i <= 2 * n; i++) {
       const p = (this.#pos + i) % n;
@@ -392,6 +408,11 @@ export class Scheduler implements Dispatcher {
     }
     if (this.#lastEnv === env) this.#lastEnv = null;
     if (this.#handoff !== null && this.#handoff.tag === env) this.#handoff = null;
+  }
+
+  /** Whether a synchronous PCT's registers are in flight (its other side not yet resumed). */
+  get transferInFlight(): boolean {
+    return this.#handoff !== null;
   }
 
   /** A synchronous PCT: `ctx` (the callee's entry, or the parked caller) runs next. */
