@@ -149,6 +149,10 @@ export class Aegis {
    */
   actAs<T>(ref: EnvRef, fn: () => T): T {
     if (typeof fn !== "function") throw new ArgumentError("actAs: fn must be a function");
+    const death = this.#deathOf(ref);
+    if (death !== undefined) {
+      throw new DeadEnvironmentError(`environment ${death.envId} is dead: ${death.reason}`);
+    }
     const env = this.#env(ref);
     const k = this.#k;
     // Its code is already the code on the CPU (its context, or a window for it): just run.
@@ -195,6 +199,7 @@ export class Aegis {
 
   /** Destroys an environment from outside (privileged). */
   destroy(handle: EnvRef, reason = "destroyed by the host"): void {
+    if (this.#deathOf(handle) !== undefined) return;
     const env = this.#env(handle);
     const k = this.#k;
     if (k.activeEnv() === env) {
@@ -281,6 +286,8 @@ export class Aegis {
 
   /** Read-only facts about an environment, for tests and reports. */
   inspect(handle: EnvRef): EnvInfo {
+    const death = this.#deathOf(handle);
+    if (death !== undefined) return deadInfo(death, this.#k);
     const env = this.#env(handle);
     const k = this.#k;
     const frames = newList<number>();
@@ -379,13 +386,29 @@ export class Aegis {
     if (k.activeEnv() === null) boundary(k, null);
   }
 
-  /** An environment of this kernel, by handle or by public id. */
+  /** An environment of this kernel, by handle or by public id (a live or unreaped one). */
   #env(ref: EnvRef): Env {
     const env =
       typeof ref === "number" ? this.#k.envs.get(ref) : this.#handles.get(ref as EnvHandle);
-    if (env === undefined)
-      throw new ArgumentError("not a handle or id of this kernel's environments");
+    if (env === undefined) {
+      throw new ArgumentError(
+        this.#deathOf(ref) === undefined
+          ? "not a handle or id of this kernel's environments"
+          : `environment ${describe(ref)} is dead`,
+      );
+    }
     return env;
+  }
+
+  /**
+   * The death record of an environment the kernel has forgotten (named by id: a handle still
+   * leads to its trimmed record), or undefined.
+   */
+  #deathOf(ref: EnvRef): Death | undefined {
+    if (typeof ref !== "number" || this.#k.envs.get(ref) !== undefined) return undefined;
+    const deaths = this.#k.deaths;
+    for (let i = deaths.length - 1; i >= 0; i--) if (deaths[i]!.envId === ref) return deaths[i];
+    return undefined;
   }
 }
 
@@ -422,6 +445,40 @@ export interface EnvInfo {
   labels: number;
   /** Exec charges made under LABEL_OVERFLOW once past the label quota. */
   labelOverflows: number;
+}
+
+/** What `inspect` says of an environment the kernel forgot (its death record). */
+function deadInfo(death: Death, k: Kernel): EnvInfo {
+  const owners = k.machine.accounting.owners;
+  let owner = -1;
+  for (let i = owners.length - 1; i > 0; i--) {
+    if (owners[i]!.env === death.envId) {
+      owner = i;
+      break;
+    }
+  }
+  const none = frozenArray(newList<never>());
+  return {
+    id: death.envId,
+    name: death.name,
+    asid: 0,
+    owner,
+    alive: false,
+    deathReason: death.reason,
+    frames: none,
+    caps: none,
+    mappings: none,
+    slices: none,
+    excessSlices: 0,
+    forfeitSlices: 0,
+    preemptLatencyMaxCycles: 0,
+    maxStretchCycles: 0,
+    repossessed: none,
+    parkedOn: 0,
+    grantedCaps: 0,
+    labels: 0,
+    labelOverflows: 0,
+  };
 }
 
 /** A value in a host-API error message: a number as itself, anything else by its type. */

@@ -14,17 +14,7 @@ import {
   SR_KUC,
 } from "./cpu-defs.js";
 import { ArgumentError, ContextAbort, KernelContractError } from "./errors.js";
-import {
-  ceil,
-  floor,
-  imul,
-  isInteger,
-  isSafeInteger,
-  max,
-  min,
-  typedArrayCopyWithin,
-  typedArrayFill,
-} from "./intrinsics.js";
+import { typedArrayCopyWithin, typedArrayFill } from "./intrinsics.js";
 import { HOST_BUDGET_WORD, type PhysicalMemory } from "./memory.js";
 import type { MachineProfile } from "./profiles.js";
 import { MAP_WRITABLE, type Tlb } from "./tlb.js";
@@ -52,6 +42,11 @@ if (Hot.BudgetWord !== HOST_BUDGET_WORD || Hot.Writable !== MAP_WRITABLE) {
 }
 /** Budget of fast accesses when no event is pending (re-armed when spent). */
 const UNBOUNDED_BUDGET = 1 << 30;
+// Captured when this module loads (see intrinsics.ts), as module-local constants: the JIT
+// folds them and inlines the builtins, where an imported binding is loaded and checked on
+// every use (as the Hot enum's comment says of constants).
+const { min, max, ceil, floor, imul } = Math;
+const { isInteger, isSafeInteger } = Number;
 
 /**
  * The R3000 core: registers, coprocessor 0, translated loads and stores, exceptions,

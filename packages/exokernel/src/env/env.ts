@@ -27,7 +27,8 @@ export type UserHandler = (env: EnvHandle) => number;
  * Life: `alive` until it is destroyed or doomed. Doomed (a host error such as an exhausted
  * JS stack crossed one of its kernel calls) is a field write: `alive` false, nothing
  * reclaimed yet; the kernel reaps it (a full destroy) at its next shallow boundary.
- * `reaped` once everything is reclaimed; its big tables are then dropped (`trim`).
+ * `reaped` once everything is reclaimed; the kernel then forgets it (only its death record
+ * stays) and its tables are dropped (`trim`).
  */
 export class Env {
   alive = true;
@@ -156,5 +157,6 @@ export class Env {
     this.upcallHead = 0;
     this.repossessed = newList();
     this.thrown = undefined;
+    this.handle = undefined;
   }
 }

@@ -144,6 +144,10 @@ function reclaim(k: Kernel, env: Env): void {
   k.notice(record, env.thrown, env.hasThrown);
   env.reaped = true;
   k.asids[env.asid] = null;
+  // Nothing is kept of it but its death record (and its accounting owner, in the machine):
+  // the kernel's tables forget it; a host that still holds its handle keeps the trimmed
+  // record alive itself.
+  k.envs.delete(env.id);
   env.trim();
 }
 

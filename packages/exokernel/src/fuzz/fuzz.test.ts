@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { runFuzz } from "./fuzz.js";
+import { runFuzz } from "./test-fuzz.js";
 
 /**
  * The seeded hostile fuzz, short (the long run is `pnpm --filter @exolab/exokernel fuzz`,
