@@ -8,6 +8,7 @@ import {
   resultName,
 } from "./index.js";
 import { Aegis, defaultPolicy, describePolicy } from "./kernel.js";
+import { hostedEnv } from "./test-util.js";
 
 describe("the Aegis object (privileged)", () => {
   it("boots a libOS: a new env, its boot called with the handle and options", () => {
@@ -19,7 +20,7 @@ describe("the Aegis object (privileged)", () => {
     const { env, api } = aegis.boot(libos, { n: 21 });
     expect(api.double).toBe(42);
     expect(api.env).toBe(env);
-    expect(aegis.inspect(env).name).toBe("doubler");
+    expect(aegis.inspect(env.id).name).toBe("doubler");
   });
 
   it("a libOS whose boot throws leaves nothing behind", () => {
@@ -38,18 +39,18 @@ describe("the Aegis object (privileged)", () => {
 
   it("at most 63 live environments (ASIDs), reused after destroy", () => {
     const aegis = new Aegis({ machineConfig: { memoryBytes: 64 * 4096 } });
-    const envs = Array.from({ length: 63 }, () => aegis.createEnvironment());
+    const envs = Array.from({ length: 63 }, () => hostedEnv(aegis));
     expect(new Set(envs.map((e) => e.asid)).size).toBe(63);
-    expect(() => aegis.createEnvironment()).toThrow(/address-space id/);
-    aegis.destroy(envs[10]!);
-    expect(aegis.createEnvironment().asid).toBe(envs[10]!.asid);
+    expect(() => hostedEnv(aegis)).toThrow(/address-space id/);
+    aegis.destroy(envs[10]!.id);
+    expect(hostedEnv(aegis).asid).toBe(envs[10]!.asid);
   });
 
   it("rejects handles of another kernel and bad policies", () => {
     const a = new Aegis({ machineConfig: { memoryBytes: 64 * 4096 } });
     const b = new Aegis({ machineConfig: { memoryBytes: 64 * 4096 } });
-    const env = b.createEnvironment();
-    expect(() => a.inspect(env)).toThrow(/not a handle or id/);
+    const env = hostedEnv(b);
+    expect(() => a.inspect(env.id)).toThrow(/not a handle or id/);
     expect(b.inspect(env.id).id).toBe(env.id);
     expect(() => b.inspect(99)).toThrow(/not a handle or id/);
     expect(() => new Aegis({ policy: { stlbEntries: 1000 } })).toThrow(/power of two/);

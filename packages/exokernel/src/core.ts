@@ -10,6 +10,7 @@ import {
   SR_USER,
 } from "@exolab/machine/privileged";
 import type { Env } from "./env/env.js";
+import { newList, SafeMap, SafeWeakMap } from "./intrinsics.js";
 import { FrameTable } from "./mem/frames.js";
 import { SoftwareTlb } from "./mem/stlb.js";
 import type { Policy } from "./policy.js";
@@ -24,6 +25,17 @@ export interface Death {
   /** Present when the environment ended itself: the status it passed to `exit`. */
   readonly exitStatus?: number;
 }
+
+/**
+ * The host's death hook (AegisOptions.onDeath): called at the kernel's next shallow boundary
+ * after each death, with the value the environment's code threw when that was the cause —
+ * handed on uninspected (the kernel never reads a property of it, nor runs a trap of it).
+ */
+export type DeathHook = (death: Death, thrown?: unknown) => void;
+
+/** The reason of a death caused by a host error inside one of the environment's kernel calls. */
+export const HOST_ERROR_REASON =
+  "a host error crossed one of its kernel calls (the JS stack exhausted?)";
 
 export interface KernelStats {
   syscalls: number;
@@ -40,16 +52,31 @@ export interface KernelStats {
   preemptLatencyTotalCycles: number;
   preemptions: number;
   framesRepossessed: number;
+  /** Host errors that crossed a kernel path (each the death of the env it ran for). */
+  hostThrows: number;
+  /** Environments doomed by such an error and reaped at a boundary. */
+  reaped: number;
+  /** Exec charges made under the overflow label (an env past its label quota). */
+  labelOverflows: number;
+}
+
+interface Notice {
+  readonly death: Death;
+  readonly thrown: unknown;
+  readonly hasThrown: boolean;
 }
 
 /**
  * The kernel's state: every table the mechanisms share. Held by the Aegis object in a
- * #private field and by the closures of the handles; no handle exposes it.
+ * #private field and by the closures of the handles; no handle exposes it. Its collections
+ * are kernel-safe ones (intrinsics.ts).
  *
  * Invariants:
- * - `asids[a]` is the live environment using ASID a (0 is the kernel's), or null.
+ * - `asids[a]` is the environment using ASID a (alive, or doomed and not yet reaped; 0 is
+ *   the kernel's), or null. Every env with something to reclaim is there.
  * - `activeEnv()` is the environment whose code is on the CPU: the tag of the running
- *   context, or the environment a set-up call / delivered upcall runs as.
+ *   context, or the environment a host window (`actAs`, `boot`) or a delivered upcall runs
+ *   as. With neither, no handle call is allowed (a host callback gets nothing).
  * - Every kernel data structure a measured path reads lives in simulated physical memory
  *   (STLB, kernel stack) and is accessed through kseg0 with charged accesses.
  */
@@ -57,9 +84,10 @@ export class Kernel {
   readonly cpu: Cpu;
   readonly frames: FrameTable;
   readonly stlb: SoftwareTlb;
-  readonly envs = new Map<number, Env>();
-  readonly asids: (Env | null)[] = new Array(64).fill(null);
-  readonly deaths: Death[] = [];
+  /** Every environment ever created, by id (the dead ones trimmed). */
+  readonly envs: SafeMap<number, Env> = new SafeMap();
+  readonly asids: (Env | null)[] = newList();
+  readonly deaths: Death[] = newList();
   readonly stats: KernelStats = {
     syscalls: 0,
     exceptions: 0,
@@ -75,12 +103,17 @@ export class Kernel {
     preemptLatencyTotalCycles: 0,
     preemptions: 0,
     framesRepossessed: 0,
+    hostThrows: 0,
+    reaped: 0,
+    labelOverflows: 0,
   };
   /** Physical address of the top of the kernel stack (the syscall path with a stack). */
   readonly kernelStackTopPa: number;
   nextEnvId = 1;
-  /** The environment a set-up call or a delivered upcall runs as (no context running). */
-  setupEnv: Env | null = null;
+  /** The environment a host window or a delivered upcall runs as (no context running). */
+  windowEnv: Env | null = null;
+  /** Nested windows open now. */
+  windowDepth = 0;
   /** Exception depth at the boundary of the code now running (0 in a context). */
   baseDepth = 0;
   /** True inside Aegis.run. */
@@ -88,13 +121,19 @@ export class Kernel {
   /** A function argument passed alongside a syscall's registers (set by the stub, taken by Sys). */
   pendingFn: unknown = undefined;
   /** Results that parked contexts' `yield*` returns when resumed. */
-  readonly transferResult = new WeakMap<ExecutionContext, number>();
+  readonly transferResult: SafeWeakMap<ExecutionContext, number> = new SafeWeakMap();
   /** True while a CPU-view block copy/zero runs (its faults cannot be emulated). */
   blockAccess = false;
   /** Outstanding revocations (to skip the deadline scan when there are none). */
   pendingRevocations = 0;
   /** The CPU scheduler (slice vector, dispatcher, timer interrupt); set by Aegis. */
   sched!: Scheduler;
+  /** Some environment was doomed: reap at the next boundary. */
+  reapNeeded = false;
+  /** The host's death hook, or null. */
+  onDeath: DeathHook | null = null;
+  readonly #notices: Notice[] = newList();
+  #noticeHead = 0;
 
   constructor(
     readonly machine: Machine,
@@ -105,49 +144,98 @@ export class Kernel {
     this.stlb = new SoftwareTlb(policy.stlbEntries, 0);
     const stlbFrames = (policy.stlbEntries * 8) / PAGE_BYTES;
     this.kernelStackTopPa = (stlbFrames + 1) * PAGE_BYTES - 64;
+    for (let a = 0; a < 64; a++) this.asids[a] = null;
     for (let f = 0; f < policy.kernelReservedFrames; f++) machine.memory.zeroFrame(f);
   }
 
-  /** The environment whose code is on the CPU now, or null (kernel, idle). */
+  /** The environment whose code is on the CPU now, or null (kernel, idle, host). */
   activeEnv(): Env | null {
     const ctx = this.machine.current;
-    return ctx !== null ? (ctx.tag as Env) : this.setupEnv;
+    return ctx !== null ? (ctx.tag as Env) : this.windowEnv;
   }
 
   /**
-   * Runs `fn` as `env` when no context is running (set-up calls from tests or a boot
-   * function, upcalls the dispatcher delivers between contexts): user mode, the env's
-   * ASID and owner. A ContextAbort (the env was destroyed under it) ends the call with
-   * `onAbort()`. Everything is restored afterwards.
+   * A host error (anything but the kernel's own ContextAbort) crossed a kernel path run for
+   * `env`: it is doomed. Field writes only — this may run with almost no JS stack left; the
+   * env is reaped (destroyed in full) at the next shallow boundary. Its code, if it catches
+   * the error and goes on, finds every handle call Dead and every view call throwing.
+   */
+  noteHostThrow(env: Env | null): void {
+    if (env?.alive === true) {
+      env.alive = false;
+      env.deathReason = HOST_ERROR_REASON;
+    }
+    this.stats.hostThrows++;
+    this.reapNeeded = true;
+    this.cpu.hostThrowPending = false;
+  }
+
+  /** Queues a death for the host's hook (delivered at the next boundary). */
+  notice(death: Death, thrown: unknown, hasThrown: boolean): void {
+    if (this.onDeath === null) return;
+    const n = this.#notices;
+    n[n.length] = { death, thrown, hasThrown };
+  }
+
+  /** Delivers queued deaths to the host's hook (at a boundary: never inside a kernel path). */
+  flushNotices(): void {
+    const n = this.#notices;
+    while (this.#noticeHead < n.length) {
+      const x = n[this.#noticeHead]!;
+      n[this.#noticeHead] = undefined as never;
+      this.#noticeHead++;
+      if (this.#noticeHead === n.length) {
+        n.length = 0;
+        this.#noticeHead = 0;
+      }
+      const hook = this.onDeath;
+      if (hook === null) continue;
+      if (x.hasThrown) hook(x.death, x.thrown);
+      else hook(x.death);
+    }
+  }
+
+  get noticesPending(): boolean {
+    return this.#notices.length > this.#noticeHead;
+  }
+
+  /**
+   * Runs `fn` as `env` when no context is running (host windows: `actAs`, a boot function;
+   * upcalls the dispatcher delivers between contexts): user mode, the env's ASID and owner.
+   * If the env dies under it (its code is unwound, whatever that code then threw), the call
+   * ends with `onAbort()`; nothing thrown is inspected. Everything is restored afterwards.
    */
   runAs<T>(env: Env, fn: () => T, onAbort: () => T): T {
     const cpu = this.cpu;
     const status = cpu.status;
     const asid = cpu.asid;
     const depth = cpu.exceptionDepth;
-    const setup = this.setupEnv;
+    const win = this.windowEnv;
     const base = this.baseDepth;
     const owner = cpu.setOwner(env.owner);
     cpu.status = SR_USER;
     cpu.setAsid(env.asid);
-    this.setupEnv = env;
+    this.windowEnv = env;
     this.baseDepth = depth;
+    this.windowDepth++;
     try {
       cpu.checkInterrupts();
       return fn();
     } catch (e) {
-      if (e instanceof ContextAbort) return onAbort();
+      if (!env.alive) return onAbort();
       throw e;
     } finally {
+      // Plain stores first, then the calls: a restore that cannot fail comes first.
       // Returning to the kernel is a switch point: an end-of-slice taken during the call
       // has been honoured.
       env.eosPendingSince = -1;
       cpu.status = status;
-      cpu.setAsid(asid);
       cpu.exceptionDepth = depth;
-      cpu.setOwner(owner);
-      this.setupEnv = setup;
+      this.windowEnv = win;
       this.baseDepth = base;
+      this.windowDepth--;
+      cpu.setAsid(asid);
+      cpu.setOwner(owner);
     }
   }
 

@@ -3,6 +3,7 @@ import { type AttributionReport, attributionBetween } from "@exolab/machine/priv
 import { describe, expect, it } from "vitest";
 import { EXAMPLE_LIBOS_COSTS, ExcCode, Reg, Resume, type Thread } from "./index.js";
 import { Aegis, COSTS } from "./kernel.js";
+import { hostedEnv } from "./test-util.js";
 
 /**
  * Pinned cycle paths (dec5000_125: 1 cycle per instruction and per cached access, 3
@@ -14,7 +15,7 @@ const SAVE_VA = 0x7ff01000;
 
 function setup() {
   const aegis = new Aegis();
-  const env = aegis.createEnvironment({ name: "pinned" });
+  const env = hostedEnv(aegis, "pinned");
   const save = env.allocFrame();
   env.guarantee(SAVE_VA, save, 1);
   const data = env.allocFrame();
@@ -198,8 +199,8 @@ describe("pinned cycle paths (dec5000_125)", () => {
 
   it("synchronous PCT one way: stub 3 + entry 3 + 29 + rfe 1 = 36", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment({ name: "caller" });
-    const b = aegis.createEnvironment({ name: "callee" });
+    const a = hostedEnv(aegis, "caller");
+    const b = hostedEnv(aegis, "callee");
     let t0 = -1;
     let t1 = -1;
     let done = false;

@@ -179,6 +179,82 @@ export const COSTS = Object.freeze({
     10,
     "counted per frame: clear owner, bump gen, append to vector",
   ),
+  // ---- isolation: quotas, capability copies, withholding, recovery -------------------------
+  /**
+   * A quota check on an allocation (frames, slices, slots filled by grants): load the env's
+   * count (1), compare with the policy's quota (1), branch (1), store the count plus one (1).
+   */
+  quotaCheck: cost(
+    "aegis.quota.check",
+    4,
+    "counted: load count, compare with quota, branch, store incremented count",
+  ),
+  /** The count given back when a frame or slice is released: load, decrement, store. */
+  quotaRelease: cost("aegis.quota.release", 3, "counted: load count, decrement, store"),
+  /**
+   * A resource surrendered under a revocation request is withheld from its env until the
+   * deadline: load the frame's (or position's) withheld-from word (1), compare with the
+   * caller (1), branch (1); charged once per allocation and once per candidate passed over.
+   */
+  withheldCheck: cost(
+    "aegis.revoke.withheld",
+    3,
+    "counted: load withheld-from word, compare with caller, branch",
+  ),
+  /**
+   * Linking a new capability into its frame's list of copies (threaded through the slots):
+   * load the list head (1), store it as the slot's next (1), store the slot as the old
+   * head's prev (1), store the slot as the head (1).
+   */
+  copyLink: cost(
+    "aegis.cap.copyLink",
+    4,
+    "counted: load head, store slot's next, store old head's prev, store head",
+  ),
+  /** Unlinking a released slot: load prev and next (2), store each into the other (2). */
+  copyUnlink: cost("aegis.cap.copyUnlink", 4, "counted: load prev, load next, 2 stores"),
+  /**
+   * Releasing one copy when its frame is freed or repossessed: load the copy's name from the
+   * list head (1), split it into ASID and slot (1), then the slot release of dropCap (clear
+   * slot, bump generation, push free list: 6); its unlink is aegis.cap.copyUnlink.
+   */
+  reclaimCopy: cost(
+    "aegis.cap.reclaim",
+    8,
+    "counted: load the head's name, split asid|slot, then clear slot, bump gen, push free list (6, as dropCap)",
+  ),
+  /**
+   * Reaping an env a host error doomed: its ASID is scrubbed from the TLB (per slot: tlbr,
+   * mfc0 EntryHi, compare ASID, branch = 4; a matching slot's tlbwi is charged) and from the
+   * software TLB (per entry, after the charged tag load: extract ASID 2, compare + branch 1).
+   * Never on a measured path: only after a host error crossed a kernel call.
+   */
+  scrubTlb: cost(
+    "aegis.env.scrubTlb",
+    4,
+    "counted per TLB slot: tlbr, mfc0 EntryHi, compare ASID, branch",
+  ),
+  scrubStlb: cost(
+    "aegis.env.scrubStlb",
+    3,
+    "counted per STLB entry (+ the tag load charged): extract ASID (2), compare and branch (1)",
+  ),
+  /**
+   * A synchronous transfer's registers saved when its slice ended with the other side not yet
+   * run (a pair transferring back and forth past its slice): compute the area from the ASID
+   * (sll, addu: 2), then 33 stores charged (RegSave); restored the same way before the other
+   * side resumes (2, then 33 loads, RegRestore).
+   */
+  messageSave: cost(
+    "aegis.pct.messageSave",
+    2,
+    "counted: area address from the ASID (sll, addu); + 33 sw (r1..r31, HI, LO) charged",
+  ),
+  messageRestore: cost(
+    "aegis.pct.messageRestore",
+    2,
+    "counted: area address from the ASID (sll, addu); + 33 lw charged",
+  ),
   exit: cost(
     "aegis.sys.exit",
     3,

@@ -7,9 +7,17 @@ import { MachineError } from "@exolab/machine";
  */
 export class NotRunningError extends MachineError {
   override name = "NotRunningError";
+  // Explicit: an implicit derived constructor spreads its arguments through
+  // %Array.prototype%[Symbol.iterator], which a libOS may have patched.
+  constructor(message: string) {
+    super(message);
+  }
 }
 
 /** A CPU-view call through the handle of a destroyed environment. */
 export class DeadEnvironmentError extends NotRunningError {
   override name = "DeadEnvironmentError";
+  constructor(message: string) {
+    super(message);
+  }
 }

@@ -27,6 +27,7 @@ export {
   CAP_SLOT_BITS,
   CAP_SLOT_MASK,
   describeResult,
+  LABEL_OVERFLOW,
   Result,
   Resume,
   Rights,

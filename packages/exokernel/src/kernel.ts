@@ -10,7 +10,8 @@ export {
   type EnvInfo,
   type EnvRef,
 } from "./aegis.js";
-export type { Death, KernelStats } from "./core.js";
+export type { Death, DeathHook, KernelStats } from "./core.js";
+export { HOST_ERROR_REASON } from "./core.js";
 export { COSTS, type CostEntry, type CostName, NET_COSTS, type NetCostName } from "./costs.js";
 export * from "./index.js";
 // The network engines (DPF, ASHs), ahead of their kernel binding.

@@ -29,7 +29,6 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   DeadEnvironmentError,
-  type EnvHandle,
   ExcCode,
   NotRunningError,
   Reg,
@@ -40,7 +39,7 @@ import {
   type Thread,
 } from "./index.js";
 import { Aegis } from "./kernel.js";
-import { hostileValues } from "./test-util.js";
+import { type Hosted, hostedEnv, hostileValues } from "./test-util.js";
 
 const FRAMES = 64;
 const RESERVED = 16;
@@ -265,6 +264,8 @@ class Model {
     this.saveWritten.delete(frame);
     for (const e of this.envs) {
       for (const [vpn, m] of e.maps) if (m.frame === frame) e.maps.delete(vpn);
+      // Every copy of the frame's capability, in every list, is released with it.
+      for (const [name, c] of e.caps) if (c.frame === frame) e.caps.delete(name);
     }
   }
 
@@ -305,7 +306,7 @@ class Model {
 
 interface World {
   aegis: Aegis;
-  envs: EnvHandle[];
+  envs: Hosted[];
   model: Model;
   calls: number;
   successes: number;
@@ -333,7 +334,7 @@ function setup(): World {
     },
   });
   const model = new Model();
-  const envs: EnvHandle[] = [];
+  const envs: Hosted[] = [];
   const w: World = {
     aegis,
     envs,
@@ -348,7 +349,7 @@ function setup(): World {
     seen: new Map(),
   };
   for (let i = 0; i < 4; i++) {
-    const env = aegis.createEnvironment({ name: i < 2 ? `honest${i}` : `hostile${i}` });
+    const env = hostedEnv(aegis, i < 2 ? `honest${i}` : `hostile${i}`);
     const save = env.allocFrame();
     const frame = env.frameOf(save);
     expect(env.guarantee(SAVE_VA, save, 1)).toBe(Result.Ok);
@@ -414,7 +415,8 @@ function setup(): World {
  */
 function crossProbe(w: World, a: number, t: number): () => void {
   return () => {
-    const other = w.envs[t]!;
+    // The real handle of t, as code that got hold of it would use it.
+    const other = w.envs[t]!.handle;
     const me = w.envs[a]!;
     const dead = !other.alive;
     const before = me.cpu.now;
@@ -722,7 +724,7 @@ function step(w: World, c: Cmd): void {
       if (!e.alive) return;
       const mine = [...m.owner].filter(([, o]) => o === a).map(([f]) => f);
       mine.sort((x, y) => y - x);
-      const req = w.aegis.revokeFrames(env, c.count);
+      const req = w.aegis.revokeFrames(env.id, c.count);
       const asked = mine.slice(0, c.count);
       expect(req.kind === "frames" ? [...req.frames] : null).toEqual(asked);
       for (const f of asked) e.wanted.add(f);
@@ -730,7 +732,7 @@ function step(w: World, c: Cmd): void {
     }
     case "destroy": {
       if (!e.alive) return;
-      w.aegis.destroy(env);
+      w.aegis.destroy(env.id);
       m.destroy(a);
       return;
     }
@@ -784,7 +786,7 @@ function check(w: World): void {
   for (let i = 0; i < w.envs.length; i++) {
     const env = w.envs[i]!;
     const e = m.envs[i]!;
-    const info = aegis.inspect(env);
+    const info = aegis.inspect(env.id);
     expect(info.alive).toBe(e.alive);
     if (!e.alive) continue;
     byAsid.set(env.asid, i);

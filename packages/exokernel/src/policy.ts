@@ -1,4 +1,5 @@
 import type { MachineProfile } from "@exolab/machine/privileged";
+import { MathRound, ObjectFreeze } from "./intrinsics.js";
 
 /**
  * The exokernel's one policy config. Defaults come from Aegis where the paper gives them
@@ -35,14 +36,28 @@ export interface Policy {
    * runs longer is overrunning, and each whole slice of overrun is counted as excess time.
    */
   readonly safepointBoundCycles: number;
+
+  // Per-environment quotas (refused with result codes). Defaults stop one environment from
+  // taking every frame or slice, a grant flood from filling another's capability list, and
+  // invented exec labels from growing host memory; every existing workload is far below them.
+  /** Frames one environment may hold that it allocated (beyond: allocFrame → NoMemory). */
+  readonly frameQuota: number;
+  /** Slice positions one environment may hold (beyond: allocSlice → NoSlot). */
+  readonly sliceQuota: number;
+  /** Slots of an environment's list that other environments' grants may fill (→ NoSlot). */
+  readonly grantQuota: number;
+  /** Distinct exec labels one environment may charge under; past it, LABEL_OVERFLOW. */
+  readonly labelQuota: number;
+  /** Longest exec label a CPU view accepts (longer: ArgumentError). */
+  readonly maxLabelLength: number;
 }
 
 /** Aegis' slice: 15.625 ms (the paper, section 5). */
 export const AEGIS_SLICE_NS = 15_625_000;
 
 export function defaultPolicy(profile: MachineProfile): Policy {
-  const sliceCycles = Math.round(AEGIS_SLICE_NS / profile.cycleNs);
-  return Object.freeze({
+  const sliceCycles = MathRound(AEGIS_SLICE_NS / profile.cycleNs);
+  return ObjectFreeze({
     sliceCycles,
     sliceVectorLength: 64,
     excessSliceLimit: 4,
@@ -56,6 +71,11 @@ export function defaultPolicy(profile: MachineProfile): Policy {
     kernelReservedFrames: 16,
     maxEnvironments: 63,
     safepointBoundCycles: sliceCycles,
+    frameQuota: 4096,
+    sliceQuota: 32,
+    grantQuota: 1024,
+    labelQuota: 256,
+    maxLabelLength: 64,
   });
 }
 

@@ -92,3 +92,9 @@ export const CAP_SLOT_BITS = 12;
 export const CAP_SLOT_MASK = (1 << CAP_SLOT_BITS) - 1;
 /** Generations run 0..CAP_GEN_MAX; a slot whose generation would wrap is retired. */
 export const CAP_GEN_MAX = (1 << 19) - 1;
+
+/**
+ * The exec label user work is charged under once its environment has used its quota of
+ * distinct labels (policy.labelQuota): the cycles are charged all the same, under one name.
+ */
+export const LABEL_OVERFLOW = "labels.overflow";

@@ -32,7 +32,7 @@ describe("a hostile second environment", () => {
         yield* victim.sched.safepoint();
       }
     });
-    const victimFrames = w.aegis.inspect(victim.env).frames;
+    const victimFrames = w.aegis.inspect(victim.env.id).frames;
     const refusals: number[] = [];
     let leaked = 0;
     let rounds = 0;

@@ -92,7 +92,7 @@ describe("refusals across the API change nothing", () => {
     const w = world();
     const a = w.spawn();
     const b = w.spawn();
-    const frames = w.aegis.inspect(b.env).frames.length;
+    const frames = w.aegis.inspect(b.env.id).frames.length;
     const entries = b.vm.pt.count();
     // Capability 0 of b's list names its globals page (the first page it allocated), 1 the
     // first page of its page table: "shared pages" that would let it scribble its library.
@@ -104,11 +104,11 @@ describe("refusals across the API change nothing", () => {
     // the window neither frees nor drops it.
     expect(b.vm.map(0x00100000, 1)).toBe(Result.Ok);
     expect(b.vm.share(0x00100000, a.env.id, true)).toBeGreaterThanOrEqual(0);
-    const own = w.aegis.inspect(b.env).caps.length - 1;
+    const own = w.aegis.inspect(b.env.id).caps.length - 1;
     const fb = b.shm.attach(own, a.env.id);
     expect(fb).toBeGreaterThanOrEqual(0);
     expect(b.shm.close(fb)).toBe(Result.Ok);
-    expect(w.aegis.inspect(b.env).frames.length).toBe(frames + 1);
+    expect(w.aegis.inspect(b.env.id).frames.length).toBe(frames + 1);
     let pid = -1;
     // biome-ignore lint/correctness/useYield: a thread body that never blocks
     b.sched.spawn(function* () {

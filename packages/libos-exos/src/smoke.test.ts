@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { LIBOS_TEMPLATE } from "@exolab/exokernel";
+import { LIBOS_TEMPLATE, NotRunningError, Result } from "@exolab/exokernel";
+import { Aegis } from "@exolab/exokernel/kernel";
 import { describe, expect, it } from "vitest";
 import { exos } from "./index.js";
 import { world } from "./test/world.js";
@@ -22,6 +23,29 @@ describe("exos boots and runs a thread", () => {
     w.runUntil(() => done);
     expect(sum).toBe(10);
     expect(w.aegis.deaths).toEqual([]);
+  });
+});
+
+describe("the README's example", () => {
+  it("runs as shown: boot, a thread spawned in a host window, run", () => {
+    const aegis = new Aegis();
+    const { env, api: os } = aegis.boot(exos, { policy: { pipeRingBytes: 1024 } });
+    // Outside a window the host gets nothing: the library's first access to its own
+    // memory is refused by the exokernel, and nothing of its state changes.
+    expect(() => os.vm.map(0x200000, 1)).toThrow(NotRunningError);
+    expect(env.allocFrame()).toBe(Result.Refused);
+    let read = -1;
+    aegis.actAs(env, () =>
+      os.sched.spawn(function* () {
+        os.vm.map(0x100000, 4); // demand-zero
+        os.env.cpu.store32(0x100000, 42); // refill upcall -> page table -> tlbWrite
+        read = os.env.cpu.load32(0x100000);
+        yield* os.sched.safepoint();
+      }),
+    );
+    aegis.run({ untilCycle: 10_000_000 });
+    expect(read).toBe(42);
+    expect(aegis.deaths).toEqual([]);
   });
 });
 

@@ -1,4 +1,7 @@
 import { ArgumentError } from "./errors.js";
+import { definePush, mapGet, mapSet, typedArraySet } from "./intrinsics.js";
+
+const freeze = Object.freeze;
 
 /**
  * Where a cycle went. Every cycle the machine charges lands in exactly one category and is
@@ -107,11 +110,11 @@ export class Accounting {
       );
     }
     const id = this.owners.length;
-    this.owners.push(Object.freeze({ id, kind, env, name }));
+    definePush(this.owners, freeze({ id, kind, env, name }));
     if ((id + 1) * CATEGORY_COUNT > this.#table.length) {
       this.#flush();
       const bigger = new Float64Array(this.#table.length * 2);
-      bigger.set(this.#table);
+      typedArraySet(bigger, this.#table);
       this.#table = bigger;
       this.#onGrow(bigger);
     }
@@ -119,10 +122,10 @@ export class Accounting {
   }
 
   noteLabel(label: string, instructions: number, cycles: number): void {
-    let s = this.labels.get(label);
+    let s = mapGet(this.labels, label);
     if (s === undefined) {
       s = { calls: 0, instructions: 0, cycles: 0 };
-      this.labels.set(label, s);
+      mapSet(this.labels, label, s);
     }
     s.calls++;
     s.instructions += instructions;

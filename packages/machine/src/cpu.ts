@@ -14,6 +14,7 @@ import {
   SR_KUC,
 } from "./cpu-defs.js";
 import { ArgumentError, ContextAbort, KernelContractError } from "./errors.js";
+import { typedArrayCopyWithin, typedArrayFill } from "./intrinsics.js";
 import { HOST_BUDGET_WORD, type PhysicalMemory } from "./memory.js";
 import type { MachineProfile } from "./profiles.js";
 import { MAP_WRITABLE, type Tlb } from "./tlb.js";
@@ -41,6 +42,11 @@ if (Hot.BudgetWord !== HOST_BUDGET_WORD || Hot.Writable !== MAP_WRITABLE) {
 }
 /** Budget of fast accesses when no event is pending (re-armed when spent). */
 const UNBOUNDED_BUDGET = 1 << 30;
+// Captured when this module loads (see intrinsics.ts), as module-local constants: the JIT
+// folds them and inlines the builtins, where an imported binding is loaded and checked on
+// every use (as the Hot enum's comment says of constants).
+const { min, max, ceil, floor, imul } = Math;
+const { isInteger, isSafeInteger } = Number;
 
 /**
  * The R3000 core: registers, coprocessor 0, translated loads and stores, exceptions,
@@ -224,7 +230,7 @@ export class Cpu {
     if (this.#tracer === null) {
       const room = this.#nextEventAt - this.#now;
       // Capped: the budget word is 32 bits, and an event may be 2^32 cycles or more away.
-      k = Math.min(UNBOUNDED_BUDGET, Math.max(0, Math.ceil(room / this.#cached) - 1));
+      k = min(UNBOUNDED_BUDGET, max(0, ceil(room / this.#cached) - 1));
     }
     this.host[Hot.BudgetWord] = k;
     this.#armed = k;
@@ -237,7 +243,7 @@ export class Cpu {
   }
 
   setOwner(owner: number): number {
-    if (!(Number.isInteger(owner) && owner >= 0 && owner < this.accounting.owners.length)) {
+    if (!(isInteger(owner) && owner >= 0 && owner < this.accounting.owners.length)) {
       throw new ArgumentError(`unknown owner ${String(owner)}: register it first`);
     }
     this.#sync();
@@ -274,12 +280,12 @@ export class Cpu {
 
   /** Charges `cycles` to the current owner in `cat`, taking events due on the way. */
   charge(cycles: number, cat: Category, label = ""): void {
-    if (!(Number.isSafeInteger(cycles) && cycles >= 0)) {
+    if (!(isSafeInteger(cycles) && cycles >= 0)) {
       throw new ArgumentError(
         `charge: cycles must be a non-negative integer, got ${String(cycles)}`,
       );
     }
-    if (!(Number.isInteger(cat) && cat >= 0 && cat < CATEGORY_COUNT)) {
+    if (!(isInteger(cat) && cat >= 0 && cat < CATEGORY_COUNT)) {
       throw new ArgumentError(`charge: unknown category ${String(cat)}`);
     }
     this.#sync();
@@ -291,7 +297,7 @@ export class Cpu {
         this.#attr[this.#attrBase + cat] += cycles;
         break;
       }
-      const step = Math.max(room, 0);
+      const step = max(room, 0);
       if (this.#tracer !== null && step > 0)
         this.#tracer.span(this.#now, step, this.owner, cat, label);
       this.#now += step;
@@ -313,7 +319,7 @@ export class Cpu {
   exec(instructions: number, label: string, cat?: Category): void {
     if (
       typeof instructions !== "number" ||
-      !Number.isInteger(instructions) ||
+      !isInteger(instructions) ||
       instructions < 0 ||
       instructions > MAX_EXEC_INSTRUCTIONS
     ) {
@@ -331,7 +337,7 @@ export class Cpu {
     while (left > 0) {
       const room = this.#nextEventAt - this.#now;
       // Instructions that complete before the next event's cycle.
-      const fit = room === Number.POSITIVE_INFINITY ? left : Math.floor(room / this.#cpi);
+      const fit = room === Number.POSITIVE_INFINITY ? left : floor(room / this.#cpi);
       if (fit >= left) {
         this.#pc = (this.#pc + 4 * left) >>> 0;
         this.charge(left * this.#cpi, c, label);
@@ -550,7 +556,7 @@ export class Cpu {
   }
 
   #block(dst: number, src: number, bytes: number, zero: boolean): void {
-    if (!Number.isInteger(bytes) || bytes < 0 || bytes > 0x7fffffff) {
+    if (!isInteger(bytes) || bytes < 0 || bytes > 0x7fffffff) {
       throw new ArgumentError(`block length must be a non-negative integer, got ${String(bytes)}`);
     }
     this.#takeDueEvents();
@@ -571,14 +577,14 @@ export class Cpu {
         if (this.#translate(d, unit, ACCESS_STORE) !== pd) continue;
         perUnit = this.#accessCycles + loadCycles;
       }
-      let n = Math.min(bytes - done, 4096 - (d & 0xfff));
-      if (!zero) n = Math.min(n, 4096 - (s & 0xfff));
+      let n = min(bytes - done, 4096 - (d & 0xfff));
+      if (!zero) n = min(n, 4096 - (s & 0xfff));
       // Stop at the next event so that its interrupt is taken at its exact cycle.
       this.#sync();
       const room = this.#nextEventAt - this.#now;
-      if (room < (n / unit) * perUnit) n = Math.max(unit, Math.ceil(room / perUnit) * unit);
-      if (zero) this.#u8.fill(0, pd, pd + n);
-      else this.#u8.copyWithin(pd, ps, ps + n);
+      if (room < (n / unit) * perUnit) n = max(unit, ceil(room / perUnit) * unit);
+      if (zero) typedArrayFill(this.#u8, 0, pd, pd + n);
+      else typedArrayCopyWithin(this.#u8, pd, ps, ps + n);
       done += n;
       this.charge((n / unit) * perUnit, Category.Memory);
     }
@@ -651,7 +657,12 @@ export class Cpu {
       this.exceptionDepth = depthBefore;
       this.#rfeSeen = rfeSeenBefore;
       this.#pc = epc;
-      if (!ContextAbort.is(e)) this.#noteHostThrow();
+      // Marked pending before the check, which is a call and may itself fail for want of
+      // stack: a throw that cannot be told apart is the kernel's to deal with as a host throw.
+      const pendingBefore = this.hostThrowPending;
+      this.hostThrowPending = true;
+      if (ContextAbort.is(e)) this.hostThrowPending = pendingBefore;
+      else this.#noteHostThrow();
       throw e;
     }
     this.exceptionDepth = depthBefore;
@@ -766,7 +777,7 @@ export class Cpu {
       (this.status & SR_KUC) !== 0 ? Category.User : Category.Kernel,
     );
     this.#pc = (this.#pc + 4) >>> 0;
-    return Math.imul(a, b);
+    return imul(a, b);
   }
 
   /**
@@ -830,7 +841,7 @@ export class Cpu {
 
   /** tlbwi: EntryHi/EntryLo into slot `index` (a bad index is refused before anything changes). */
   tlbWriteIndexed(index: number, hi: number, lo: number): void {
-    if (!Number.isInteger(index) || index < 0 || index >= this.tlb.size) {
+    if (!isInteger(index) || index < 0 || index >= this.tlb.size) {
       throw new ArgumentError(
         `TLB index must be an integer in [0, ${this.tlb.size}), got ${String(index)}`,
       );
@@ -866,7 +877,7 @@ export class Cpu {
 
 /** Hardware interrupt lines are IP2..IP7 (IP0/IP1 are the software interrupts). */
 function checkLine(line: number): void {
-  if (!(Number.isInteger(line) && line >= 2 && line <= 7)) {
+  if (!(isInteger(line) && line >= 2 && line <= 7)) {
     throw new ArgumentError(`interrupt line must be an integer in [2, 7], got ${String(line)}`);
   }
 }

@@ -5,26 +5,43 @@
  */
 export class MachineError extends Error {
   override name = "MachineError";
+  // Explicit constructors throughout: an implicit derived constructor spreads its arguments
+  // through %Array.prototype%[Symbol.iterator], which code running on the machine may patch.
+  constructor(message: string) {
+    super(message);
+  }
 }
 
 /** An invalid profile, machine configuration or device configuration. */
 export class ConfigError extends MachineError {
   override name = "ConfigError";
+  constructor(message: string) {
+    super(message);
+  }
 }
 
 /** A privileged physical access outside installed memory, or a bad frame number. */
 export class PhysicalAddressError extends MachineError {
   override name = "PhysicalAddressError";
+  constructor(message: string) {
+    super(message);
+  }
 }
 
 /** A host API called with an argument of the wrong type or range. */
 export class ArgumentError extends MachineError {
   override name = "ArgumentError";
+  constructor(message: string) {
+    super(message);
+  }
 }
 
 /** A kernel broke the machine's contract (no handler installed, a handler that forgot `rfe`). */
 export class KernelContractError extends MachineError {
   override name = "KernelContractError";
+  constructor(message: string) {
+    super(message);
+  }
 }
 
 /**

@@ -5,6 +5,8 @@
  * (a frame arrival) carries that machine's id and its own sequence number, so the order of
  * same-cycle events never depends on the order in which a world stepped its machines.
  */
+import { newList } from "./intrinsics.js";
+
 export interface MachineEvent {
   readonly at: number;
   readonly origin: number;
@@ -14,7 +16,8 @@ export interface MachineEvent {
 }
 
 export class EventQueue {
-  readonly #heap: MachineEvent[] = [];
+  /** A null-prototype array: no accessor planted on Array.prototype is ever reached. */
+  readonly #heap: MachineEvent[] = newList();
   #seq = 0;
   /**
    * Called whenever the earliest event may have changed (insert, cancel, pop). The machine
@@ -41,8 +44,8 @@ export class EventQueue {
   /** Inserts an event made elsewhere (another machine), keeping its origin and sequence. */
   insert(ev: MachineEvent): MachineEvent {
     const h = this.#heap;
-    h.push(ev);
-    let i = h.length - 1;
+    let i = h.length;
+    h[i] = ev;
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!before(ev, h[p]!)) break;
@@ -57,9 +60,10 @@ export class EventQueue {
   /** Removes a scheduled event (a cancelled timer). Returns false if it had already fired. */
   cancel(ev: MachineEvent): boolean {
     const h = this.#heap;
-    const i = h.indexOf(ev);
+    let i = h.length - 1;
+    while (i >= 0 && h[i] !== ev) i--;
     if (i < 0) return false;
-    const last = h.pop()!;
+    const last = pop(h);
     if (i < h.length) {
       h[i] = last;
       this.#siftDown(i);
@@ -74,7 +78,7 @@ export class EventQueue {
     const h = this.#heap;
     if (h.length === 0 || h[0]!.at > now) return undefined;
     const top = h[0]!;
-    const last = h.pop()!;
+    const last = pop(h);
     if (h.length > 0) {
       h[0] = last;
       this.#siftDown(0);
@@ -110,6 +114,13 @@ export class EventQueue {
     }
     h[i] = ev;
   }
+}
+
+/** Removes and returns the last element (the heap is never empty here). */
+function pop(h: MachineEvent[]): MachineEvent {
+  const last = h[h.length - 1]!;
+  h.length--;
+  return last;
 }
 
 function before(a: MachineEvent, b: MachineEvent): boolean {

@@ -19,6 +19,7 @@ import { NetworkCard } from "./devices/network.js";
 import { IntervalTimer } from "./devices/timer.js";
 import { ArgumentError, ConfigError, ContextAbort, KernelContractError } from "./errors.js";
 import { EventQueue } from "./events.js";
+import { isInteger, min } from "./intrinsics.js";
 import { PhysicalMemory } from "./memory.js";
 import { getProfile, type MachineProfile, validateProfile } from "./profiles.js";
 import { SeededRandom } from "./rng.js";
@@ -124,7 +125,7 @@ export class Machine {
   }
 
   setExceptionHandler(code: number, handler: ExceptionHandler | undefined): void {
-    if (!Number.isInteger(code) || code < 0 || code > 15)
+    if (!isInteger(code) || code < 0 || code > 15)
       throw new ArgumentError(`exception code must be in [0, 15], got ${String(code)}`);
     checkHandler(handler);
     this.cpu.handlers[code] = handler;
@@ -142,7 +143,7 @@ export class Machine {
     body: Thread,
     opts: { status?: number; pc?: number } = {},
   ): ExecutionContext {
-    if (!Number.isInteger(owner) || owner < 0 || owner >= this.accounting.owners.length)
+    if (!isInteger(owner) || owner < 0 || owner >= this.accounting.owners.length)
       throw new ArgumentError(`unknown owner ${owner}`);
     if (body === null || typeof body !== "object" || typeof (body as Thread).next !== "function") {
       throw new ArgumentError(
@@ -210,7 +211,7 @@ export class Machine {
           const next = this.events.nextAt;
           if (next === Number.POSITIVE_INFINITY)
             return { outcome: "idle", cycles: this.cpu.now - start, resumes };
-          this.idleUntil(Math.min(next, until));
+          this.idleUntil(min(next, until));
           continue;
         }
         this.resume(ctx, dispatcher);

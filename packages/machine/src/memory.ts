@@ -1,4 +1,5 @@
 import { ConfigError, PhysicalAddressError } from "./errors.js";
+import { isInteger, typedArrayFill, typedArraySet } from "./intrinsics.js";
 
 export const PAGE_BYTES = 4096;
 export const PAGE_SHIFT = 12;
@@ -54,13 +55,7 @@ export class PhysicalMemory {
   }
 
   checkRange(pa: number, bytes: number): void {
-    if (
-      !Number.isInteger(pa) ||
-      !Number.isInteger(bytes) ||
-      pa < 0 ||
-      bytes < 0 ||
-      pa + bytes > this.sizeBytes
-    ) {
+    if (!isInteger(pa) || !isInteger(bytes) || pa < 0 || bytes < 0 || pa + bytes > this.sizeBytes) {
       throw new PhysicalAddressError(
         `physical range [${String(pa)}, +${String(bytes)}) is outside installed memory [0, ${this.sizeBytes})`,
       );
@@ -68,7 +63,7 @@ export class PhysicalMemory {
   }
 
   checkFrame(frame: number): void {
-    if (!Number.isInteger(frame) || frame < 0 || frame >= this.frames) {
+    if (!isInteger(frame) || frame < 0 || frame >= this.frames) {
       throw new PhysicalAddressError(
         `frame ${String(frame)} does not exist (frames 0..${this.frames - 1})`,
       );
@@ -105,11 +100,11 @@ export class PhysicalMemory {
   }
   writeBytes(pa: number, data: Uint8Array): void {
     this.checkRange(pa, data.length);
-    this.u8.set(data, pa);
+    typedArraySet(this.u8, data, pa);
   }
   zeroFrame(frame: number): void {
     this.checkFrame(frame);
-    this.u32.fill(0, (frame * PAGE_BYTES) >>> 2, ((frame + 1) * PAGE_BYTES) >>> 2);
+    typedArrayFill(this.u32, 0, (frame * PAGE_BYTES) >>> 2, ((frame + 1) * PAGE_BYTES) >>> 2);
   }
 
   private checkAligned(pa: number, size: number): void {

@@ -3,6 +3,8 @@
  * mulberry32: 32-bit state, full period 2^32, good enough for replacement choices and
  * generated traffic, and identical on every host.
  */
+import { imul } from "./intrinsics.js";
+
 export class SeededRandom {
   #state: number;
 
@@ -14,8 +16,8 @@ export class SeededRandom {
   nextU32(): number {
     this.#state = (this.#state + 0x6d2b79f5) >>> 0;
     let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = imul(t ^ (t >>> 15), t | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
     return (t ^ (t >>> 14)) >>> 0;
   }
 
@@ -31,6 +33,6 @@ export class SeededRandom {
 
   /** A new generator whose sequence depends only on this one's seed and `stream`. */
   fork(stream: number): SeededRandom {
-    return new SeededRandom((this.#state ^ Math.imul(stream + 1, 0x9e3779b1)) >>> 0);
+    return new SeededRandom((this.#state ^ imul(stream + 1, 0x9e3779b1)) >>> 0);
   }
 }

@@ -1,4 +1,5 @@
 import { ArgumentError } from "./errors.js";
+import { isInteger } from "./intrinsics.js";
 import { HOST_MAP_WORDS, MEMORY_OFFSET_BYTES } from "./memory.js";
 import type { SeededRandom } from "./rng.js";
 
@@ -87,7 +88,7 @@ export class Tlb {
    * and also updates EntryHi), so translations on both paths always use the map's ASID.
    */
   setAsid(asid: number): void {
-    if (!Number.isInteger(asid) || asid < 0 || asid > 63) {
+    if (!isInteger(asid) || asid < 0 || asid > 63) {
       throw new ArgumentError(`ASID must be an integer in [0, 63], got ${String(asid)}`);
     }
     if (asid === this.#asid) return;
@@ -130,7 +131,7 @@ export class Tlb {
 
   /** tlbwi: writes slot `index`. Throws ArgumentError (before any change) on a bad index. */
   writeIndexed(index: number, hi: number, lo: number): void {
-    if (!Number.isInteger(index) || index < 0 || index >= this.size) {
+    if (!isInteger(index) || index < 0 || index >= this.size) {
       throw new ArgumentError(
         `TLB index must be an integer in [0, ${this.size}), got ${String(index)}`,
       );

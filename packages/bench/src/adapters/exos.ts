@@ -56,6 +56,7 @@ class ExosInstance extends AegisInstance {
   #group: StrideGroup | null = null;
 
   execute(w: Workload, meter: Meter): void {
+    const aegis = this.aegis;
     const procs = [this.#boot()];
     const tickets = w.config?.tickets;
     if (tickets !== undefined) {
@@ -67,13 +68,17 @@ class ExosInstance extends AegisInstance {
     const ports = this.#ports(w.port, procs);
     let done = false;
     const main = w.threads[0]!;
-    procs[0]!.sched.spawn(function* () {
-      yield* main(ports[0] as never, meter);
-      done = true;
-    });
+    const p0 = procs[0]!;
+    aegis.actAs(p0.env, () =>
+      p0.sched.spawn(function* () {
+        yield* main(ports[0] as never, meter);
+        done = true;
+      }),
+    );
     if (twoParty) {
       const peer = w.threads[1]!;
-      procs[1]!.sched.spawn(() => peer(ports[1] as never, meter));
+      const p1 = procs[1]!;
+      aegis.actAs(p1.env, () => p1.sched.spawn(() => peer(ports[1] as never, meter)));
     }
     this.aegis.run({ stopWhen: () => done });
     if (!done)
@@ -85,7 +90,8 @@ class ExosInstance extends AegisInstance {
   }
 
   #ports(port: PortId, procs: ExosApi[]): BasePort[] {
-    const bases = procs.map((os) => base(os));
+    const aegis = this.aegis;
+    const bases = procs.map((os) => base(aegis, os));
     const [a, b] = procs;
     switch (port) {
       case "user":
@@ -96,12 +102,12 @@ class ExosInstance extends AegisInstance {
         return [vmPort(a!, bases[0]!)];
       case "pipe":
       case "pipe-inline":
-        return pipePorts(a!, b!, bases, port === "pipe-inline");
+        return pipePorts(aegis, a!, b!, bases, port === "pipe-inline");
       case "shm":
-        return shmPorts(a!, b!, bases);
+        return shmPorts(aegis, a!, b!, bases);
       case "lrpc":
       case "tlrpc":
-        return rpcPorts(a!, b!, bases, port === "tlrpc");
+        return rpcPorts(aegis, a!, b!, bases, port === "tlrpc");
       case "stride":
         return [stridePort(this.#group!, bases[0]!)];
       default:
@@ -115,17 +121,27 @@ function check(r: number, what: string): number {
   return r;
 }
 
-/** cpu and demand-zero memory; one mapped page at BUF_VA for the glue's buffers. */
-function base(os: ExosApi): BasePort {
+/**
+ * cpu and demand-zero memory; one mapped page at BUF_VA for the glue's buffers. The glue
+ * runs as host code acting for the process (`aegis.actAs`: a host window before the run, a
+ * plain call from the process's own thread).
+ */
+function base(aegis: Aegis, os: ExosApi): BasePort {
   let next = HEAP_VA;
-  check(os.vm.map(BUF_VA, 1), "map");
+  check(
+    aegis.actAs(os.env, () => os.vm.map(BUF_VA, 1)),
+    "map",
+  );
   return {
     cpu: os.env.cpu,
     safepoint: () => os.sched.safepoint(),
     memory(bytes: number) {
       const pages = Math.ceil(bytes / PAGE_BYTES);
       const va = next;
-      check(os.vm.map(va, pages), "map");
+      check(
+        aegis.actAs(os.env, () => os.vm.map(va, pages)),
+        "map",
+      );
       next += pages * PAGE_BYTES;
       return va;
     },
@@ -148,15 +164,37 @@ function vmPort(os: ExosApi, b: BasePort): VmPort {
   };
 }
 
-function pipePorts(a: ExosApi, b: ExosApi, bases: BasePort[], inline: boolean): ChannelPort[] {
-  const ab = check(a.pipes.create(b.env.id, PipeEnd.Write), "pipe");
-  const ba = check(a.pipes.create(b.env.id, PipeEnd.Read), "pipe");
-  const bab = check(b.pipes.attach(a.pipes.peerCap(ab), a.env.id, PipeEnd.Read), "attach");
-  const bba = check(b.pipes.attach(a.pipes.peerCap(ba), a.env.id, PipeEnd.Write), "attach");
+function pipePorts(
+  aegis: Aegis,
+  a: ExosApi,
+  b: ExosApi,
+  bases: BasePort[],
+  inline: boolean,
+): ChannelPort[] {
+  const asA = <T>(fn: () => T): T => aegis.actAs(a.env, fn);
+  const asB = <T>(fn: () => T): T => aegis.actAs(b.env, fn);
+  const ab = check(
+    asA(() => a.pipes.create(b.env.id, PipeEnd.Write)),
+    "pipe",
+  );
+  const ba = check(
+    asA(() => a.pipes.create(b.env.id, PipeEnd.Read)),
+    "pipe",
+  );
+  const capAb = asA(() => a.pipes.peerCap(ab));
+  const capBa = asA(() => a.pipes.peerCap(ba));
+  const bab = check(
+    asB(() => b.pipes.attach(capAb, a.env.id, PipeEnd.Read)),
+    "attach",
+  );
+  const bba = check(
+    asB(() => b.pipes.attach(capBa, a.env.id, PipeEnd.Write)),
+    "attach",
+  );
   const end = (os: ExosApi, bp: BasePort, w: number, r: number): ChannelPort => {
     if (inline) {
-      const out = os.pipes.inline(w);
-      const inn = os.pipes.inline(r);
+      const out = aegis.actAs(os.env, () => os.pipes.inline(w));
+      const inn = aegis.actAs(os.env, () => os.pipes.inline(r));
       if (typeof out === "number" || typeof inn === "number")
         throw new Error("exos: inline pipe refused");
       return {
@@ -189,9 +227,16 @@ function pipePorts(a: ExosApi, b: ExosApi, bases: BasePort[], inline: boolean): 
  * shm: one shared page holding [value, turn]; a sender writes the value and the peer's turn
  * and yields the slice to the peer; a receiver yields to the peer until it is its turn.
  */
-function shmPorts(a: ExosApi, b: ExosApi, bases: BasePort[]): ChannelPort[] {
-  const fa = check(a.shm.create(b.env.id), "shm");
-  const fb = check(b.shm.attach(a.shm.peerCap(fa), a.env.id), "shm attach");
+function shmPorts(aegis: Aegis, a: ExosApi, b: ExosApi, bases: BasePort[]): ChannelPort[] {
+  const fa = check(
+    aegis.actAs(a.env, () => a.shm.create(b.env.id)),
+    "shm",
+  );
+  const capA = aegis.actAs(a.env, () => a.shm.peerCap(fa));
+  const fb = check(
+    aegis.actAs(b.env, () => b.shm.attach(capA, a.env.id)),
+    "shm attach",
+  );
   const end = (
     os: ExosApi,
     bp: BasePort,
@@ -218,13 +263,39 @@ function shmPorts(a: ExosApi, b: ExosApi, bases: BasePort[]): ChannelPort[] {
     },
   });
   return [
-    end(a, bases[0]!, check(a.shm.address(fa), "address"), 1, 2, b.env.id),
-    end(b, bases[1]!, check(b.shm.address(fb), "address"), 2, 1, a.env.id),
+    end(
+      a,
+      bases[0]!,
+      check(
+        aegis.actAs(a.env, () => a.shm.address(fa)),
+        "address",
+      ),
+      1,
+      2,
+      b.env.id,
+    ),
+    end(
+      b,
+      bases[1]!,
+      check(
+        aegis.actAs(b.env, () => b.shm.address(fb)),
+        "address",
+      ),
+      2,
+      1,
+      a.env.id,
+    ),
   ];
 }
 
 /** lrpc/tlrpc: the server's procedure increments a counter in its memory and returns it. */
-function rpcPorts(a: ExosApi, b: ExosApi, bases: BasePort[], trusted: boolean): RpcPort[] {
+function rpcPorts(
+  aegis: Aegis,
+  a: ExosApi,
+  b: ExosApi,
+  bases: BasePort[],
+  trusted: boolean,
+): RpcPort[] {
   const counterVa = bases[1]!.memory(PAGE_BYTES);
   const cpu = b.env.cpu;
   const proc = () => {
@@ -232,7 +303,10 @@ function rpcPorts(a: ExosApi, b: ExosApi, bases: BasePort[], trusted: boolean): 
     cpu.store32(counterVa, v);
     return v;
   };
-  check(b.lrpc.serve(proc, trusted, []), "serve");
+  check(
+    aegis.actAs(b.env, () => b.lrpc.serve(proc, trusted, [])),
+    "serve",
+  );
   const client: RpcPort = {
     ...bases[0]!,
     *call(arg) {
@@ -271,23 +345,33 @@ function formStrideGroup(
   tickets: readonly number[],
 ): StrideGroup {
   const a = procs[0]!;
-  const group = check(a.stride.create(), "stride.create");
+  const group = check(
+    aegis.actAs(a.env, () => a.stride.create()),
+    "stride.create",
+  );
   const counterVa = BUF_VA + 64;
   procs.forEach((p, i) => {
-    if (i > 0) check(p.vm.map(BUF_VA, 1), "map");
-    const va =
+    const cap =
       i === 0
-        ? group
-        : check(p.stride.attach(check(a.stride.share(group, p.env.id), "share")), "attach");
-    const m = p.stride.join(va, tickets[i]!);
-    if (typeof m === "number") check(m, "join");
-    const cpu = p.env.cpu;
-    p.sched.spawn(function* () {
-      for (;;) {
-        cpu.exec(GLUE_COSTS.strideWork.instructions, GLUE_COSTS.strideWork.label);
-        cpu.store32(counterVa, (cpu.load32(counterVa) + 1) | 0);
-        yield* p.sched.safepoint();
-      }
+        ? -1
+        : check(
+            aegis.actAs(a.env, () => a.stride.share(group, p.env.id)),
+            "share",
+          );
+    // Each member is set up by host code acting for it (a host window).
+    aegis.actAs(p.env, () => {
+      if (i > 0) check(p.vm.map(BUF_VA, 1), "map");
+      const va = i === 0 ? group : check(p.stride.attach(cap), "attach");
+      const m = p.stride.join(va, tickets[i]!);
+      if (typeof m === "number") check(m, "join");
+      const cpu = p.env.cpu;
+      p.sched.spawn(function* () {
+        for (;;) {
+          cpu.exec(GLUE_COSTS.strideWork.instructions, GLUE_COSTS.strideWork.label);
+          cpu.store32(counterVa, (cpu.load32(counterVa) + 1) | 0);
+          yield* p.sched.safepoint();
+        }
+      });
     });
   });
   return { aegis, procs, tickets, counterVa };

@@ -1,5 +1,12 @@
 import type { ExecutionContext, Thread } from "@exolab/machine/privileged";
-import { CapList } from "../caps/caplist.js";
+import { CapList, EMPTY_CAPLIST } from "../caps/caplist.js";
+import {
+  Int32ArrayCtor,
+  newList,
+  SafeMap,
+  SafeSet,
+  TypedArrayPrototypeFill,
+} from "../intrinsics.js";
 import type { Binding } from "../mem/frames.js";
 import type { EnvHandle, RevokeRequest } from "./handle-types.js";
 
@@ -13,38 +20,50 @@ export type UserHandler = (env: EnvHandle) => number;
  * The kernel's record of one environment: the unit of ownership and accounting. It holds
  * the four contexts of DESIGN.md §3 — exception (handlers and save areas), interrupt
  * (start/end-of-slice), protected entry (sync/async entry points), addressing (ASID,
- * guaranteed mappings, bindings) — plus its capability list, slices and accounting.
- * Never reachable from a handle: handles close over it.
+ * guaranteed mappings, bindings) — plus its capability list, slices, quotas and accounting.
+ * Never reachable from a handle: handles close over it. Every collection is a kernel-safe
+ * one (intrinsics.ts).
+ *
+ * Life: `alive` until it is destroyed or doomed. Doomed (a host error such as an exhausted
+ * JS stack crossed one of its kernel calls) is a field write: `alive` false, nothing
+ * reclaimed yet; the kernel reaps it (a full destroy) at its next shallow boundary.
+ * `reaped` once everything is reclaimed; the kernel then forgets it (only its death record
+ * stays) and its tables are dropped (`trim`).
  */
 export class Env {
   alive = true;
+  /** Everything reclaimed (destroyEnv ran to its end). */
+  reaped = false;
   deathReason = "";
   /** The status it passed to `exit`, or null (alive, or destroyed by the kernel or host). */
   exitStatus: number | null = null;
-  readonly caps: CapList;
+  /** The value its code threw, when that was the cause of its death (handed to onDeath). */
+  thrown: unknown = undefined;
+  hasThrown = false;
+  caps: CapList;
 
   // Exception context: handler and save-area physical address per exception code.
-  readonly handlers: (UserHandler | undefined)[] = new Array(REFILL_INDEX + 1).fill(undefined);
+  readonly handlers: (UserHandler | undefined)[] = newList();
   /** Virtual address of each handler's save area (-1: none), as given to setHandler. */
-  readonly saveAreaVa = new Int32Array(REFILL_INDEX + 1).fill(-1);
+  readonly saveAreaVa = new Int32ArrayCtor(REFILL_INDEX + 1);
   /**
    * Physical address of each handler's save area, and the frame + generation it lives in.
    * Invariant: `saveAreaPa[i] >= 0` iff `saveAreaVa[i]` lies in a writable guaranteed
    * mapping of this env, and then it is that mapping's translation (kept by mem/bindings).
    */
-  readonly saveAreaPa = new Int32Array(REFILL_INDEX + 1).fill(-1);
-  readonly saveFrameGen = new Int32Array(REFILL_INDEX + 1);
+  readonly saveAreaPa = new Int32ArrayCtor(REFILL_INDEX + 1);
+  readonly saveFrameGen = new Int32ArrayCtor(REFILL_INDEX + 1);
 
   // Interrupt context.
-  endOfSlice: ((env: EnvHandle) => void) | undefined;
-  startOfSlice: (() => Thread) | undefined;
+  endOfSlice: ((env: EnvHandle) => void) | undefined = undefined;
+  startOfSlice: (() => Thread) | undefined = undefined;
 
   // Protected entry context.
-  syncEntry: ((caller: number) => Thread) | undefined;
-  asyncEntry: ((caller: number) => Thread) | undefined;
+  syncEntry: ((caller: number) => Thread) | undefined = undefined;
+  asyncEntry: ((caller: number) => Thread) | undefined = undefined;
 
   // Addressing context: every mapping the kernel installed for this env, by vpn.
-  readonly bindings = new Map<number, Binding>();
+  readonly bindings: SafeMap<number, Binding> = new SafeMap();
   guaranteedCount = 0;
 
   // Execution contexts the kernel holds for this environment (one per entry).
@@ -57,11 +76,11 @@ export class Env {
   parkedCtx: ExecutionContext | null = null;
   /** The caller parked on this env's sync entry, until it gets its reply. */
   servingFor: Env | null = null;
-  /** What the parked context's `yield* pct` returns when it is resumed. */
-  pctResult = 0;
+  /** The context whose transfer registers the scheduler saved (sched/message.ts), or null. */
+  savedMessageFor: ExecutionContext | null = null;
 
   // CPU.
-  readonly slices = new Set<number>();
+  readonly slices: SafeSet<number> = new SafeSet();
   excessSlices = 0;
   forfeitSlices = 0;
   /** Cycle of the end-of-slice interrupt whose switch has not happened yet, or -1. */
@@ -73,6 +92,14 @@ export class Env {
   /** Longest run of one of its contexts between two resumptions (the safepoint bound). */
   maxStretchCycles = 0;
 
+  // Quotas (policy.frameQuota, sliceQuota; grants received are counted by the cap list).
+  /** Frames this env allocated and still holds. */
+  frameCount = 0;
+
+  // Exec labels its code charged (policy.labelQuota); past the quota, one overflow label.
+  labels: SafeSet<string> = new SafeSet();
+  labelOverflows = 0;
+
   // Exceptions: progress detection, one record per nesting level (index = depth above the
   // code's boundary), so that a handler's own nested faults never erase the record of the
   // access it keeps retrying.
@@ -82,14 +109,16 @@ export class Env {
   readonly faultsAtEpc: Int32Array;
 
   // Revocation.
-  revokeHandler: ((request: RevokeRequest) => void) | undefined;
-  readonly repossessed: number[] = [];
-  readonly pendingUpcalls: RevokeRequest[] = [];
+  revokeHandler: ((request: RevokeRequest) => void) | undefined = undefined;
+  repossessed: number[] = newList();
+  /** Revocation upcalls not yet delivered (a queue: `upcallHead` is its first element). */
+  pendingUpcalls: RevokeRequest[] = newList();
+  upcallHead = 0;
   /** Outstanding frame requests: frame -> deadline cycle. */
-  readonly revokeWanted = new Map<number, number>();
-  readonly slicesWanted = new Map<number, number>();
+  readonly revokeWanted: SafeMap<number, number> = new SafeMap();
+  readonly slicesWanted: SafeMap<number, number> = new SafeMap();
 
-  handle!: EnvHandle;
+  handle: EnvHandle | undefined = undefined;
 
   constructor(
     readonly id: number,
@@ -100,10 +129,34 @@ export class Env {
     maxExceptionDepth: number,
   ) {
     this.caps = new CapList(capSlots);
+    for (let i = 0; i <= REFILL_INDEX; i++) this.handlers[i] = undefined;
+    TypedArrayPrototypeFill(this.saveAreaVa, -1);
+    TypedArrayPrototypeFill(this.saveAreaPa, -1);
     const levels = maxExceptionDepth + 2;
-    this.lastFaultEpc = new Int32Array(levels).fill(-1);
-    this.lastFaultBad = new Int32Array(levels).fill(-1);
-    this.faultRepeats = new Int32Array(levels);
-    this.faultsAtEpc = new Int32Array(levels);
+    this.lastFaultEpc = new Int32ArrayCtor(levels);
+    TypedArrayPrototypeFill(this.lastFaultEpc, -1);
+    this.lastFaultBad = new Int32ArrayCtor(levels);
+    TypedArrayPrototypeFill(this.lastFaultBad, -1);
+    this.faultRepeats = new Int32ArrayCtor(levels);
+    this.faultsAtEpc = new Int32ArrayCtor(levels);
+  }
+
+  /** Upcalls queued and not yet delivered. */
+  get upcallsPending(): number {
+    return this.pendingUpcalls.length - this.upcallHead;
+  }
+
+  /**
+   * Drops what a reaped environment no longer needs (its capability list, label set, upcall
+   * queue), so that a dead environment keeps a bounded amount of host memory.
+   */
+  trim(): void {
+    this.caps = EMPTY_CAPLIST;
+    this.labels = new SafeSet();
+    this.pendingUpcalls = newList();
+    this.upcallHead = 0;
+    this.repossessed = newList();
+    this.thrown = undefined;
+    this.handle = undefined;
   }
 }

@@ -1,8 +1,16 @@
 import { attributionBetween } from "@exolab/machine/privileged";
 import { describe, expect, it } from "vitest";
-import { CALLEE_SAVED, ExcCode, Result, Resume, Rights, type Thread } from "../index.js";
+import {
+  CALLEE_SAVED,
+  DeadEnvironmentError,
+  ExcCode,
+  Result,
+  Resume,
+  Rights,
+  type Thread,
+} from "../index.js";
 import { Aegis } from "../kernel.js";
-import { envWithSaveArea, hostileValues, SAVE_VA } from "../test-util.js";
+import { envWithSaveArea, hostedEnv, hostileValues, SAVE_VA } from "../test-util.js";
 
 /** An environment holding a mapped frame, a frame granted to `peer`, and a slice. */
 function holdings(aegis: Aegis, name: string, peerId: number) {
@@ -20,7 +28,7 @@ function holdings(aegis: Aegis, name: string, peerId: number) {
 describe("env.exit: an environment ends itself", () => {
   it("from its running code: everything is reclaimed, the code is unwound, others run on", () => {
     const aegis = new Aegis();
-    const peer = aegis.createEnvironment({ name: "peer" });
+    const peer = hostedEnv(aegis, "peer");
     const { env: a, frame, peerCap, position } = holdings(aegis, "a", peer.id);
     let after = false;
     let peerSteps = 0;
@@ -48,9 +56,10 @@ describe("env.exit: an environment ends itself", () => {
     expect(aegis.frameOwners()[frame]).toBe(0);
     expect(aegis.peekStlb(0x10, a.asid)).toBe(-1);
     expect(aegis.machine.tlb.probe(0x10, a.asid)).toBe(-1);
-    expect(aegis.inspect(peer).caps.find((c) => c.name === peerCap)?.stale).toBe(true);
+    // The copy it granted was reclaimed with the frame: the name is stale, the slot free.
+    expect(aegis.inspect(peer.id).caps.find((c) => c.name === peerCap)).toBeUndefined();
     expect(peer.frameOf(peerCap)).toBe(Result.Stale);
-    expect(aegis.inspect(a).slices).toEqual([]);
+    expect(aegis.inspect(a.id).slices).toEqual([]);
     expect(peer.allocSlice(position)).toBe(position);
     // The run went on with the peer; afterwards every call of the exited env is Dead.
     expect(peerSteps).toBeGreaterThan(300);
@@ -88,8 +97,8 @@ describe("env.exit: an environment ends itself", () => {
 
   it("from a synchronous entry: its parked caller resumes with NoEnv", () => {
     const aegis = new Aegis();
-    const server = aegis.createEnvironment({ name: "server" });
-    const client = aegis.createEnvironment({ name: "client" });
+    const server = hostedEnv(aegis, "server");
+    const client = hostedEnv(aegis, "client");
     server.setEntry("sync", function* (): Thread {
       server.cpu.exec(10, "test.serve");
       server.exit(1);
@@ -103,29 +112,29 @@ describe("env.exit: an environment ends itself", () => {
     expect(got).toBe(Result.NoEnv);
     expect(server.alive).toBe(false);
     expect(client.alive).toBe(true);
-    expect(aegis.inspect(client).parkedOn).toBe(0);
+    expect(aegis.inspect(client.id).parkedOn).toBe(0);
   });
 
   it("from a revocation handler: the upcall ends and the env is gone", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment({ name: "a" });
+    const a = hostedEnv(aegis, "a");
     const cap = a.allocFrame();
     const frame = a.frameOf(cap);
     a.onRevoke(() => {
       a.exit(3);
     });
-    aegis.revokeFrames(a, 1);
+    aegis.revokeFrames(a.id, 1);
     expect(a.alive).toBe(false);
     expect(aegis.deaths).toEqual([expect.objectContaining({ reason: "exit(3)", exitStatus: 3 })]);
     expect(aegis.frameOwners()[frame]).toBe(0);
   });
 
-  it("a set-up call (nothing running) returns Dead: the env is gone", () => {
+  it("in a host window: the window ends with DeadEnvironmentError, the env is gone", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment();
+    const a = hostedEnv(aegis);
     const cap = a.allocFrame();
     const frame = a.frameOf(cap);
-    expect(a.exit(-1)).toBe(Result.Dead);
+    expect(() => a.exit(-1)).toThrow(DeadEnvironmentError);
     expect(a.alive).toBe(false);
     expect(aegis.deaths[0]).toMatchObject({ reason: "exit(-1)", exitStatus: -1 });
     expect(aegis.frameOwners()[frame]).toBe(0);
@@ -134,8 +143,8 @@ describe("env.exit: an environment ends itself", () => {
 
   it("refusals change nothing: ill-typed status, another environment running", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment({ name: "a" });
-    const b = aegis.createEnvironment({ name: "b" });
+    const a = hostedEnv(aegis, "a");
+    const b = hostedEnv(aegis, "b");
     const cap = a.allocFrame();
     const { values, reads } = hostileValues();
     const before = aegis.machine.now;
@@ -145,7 +154,7 @@ describe("env.exit: an environment ends itself", () => {
     expect(a.alive).toBe(true);
     let fromB: number | undefined;
     b.onStartOfSlice(function* (): Thread {
-      fromB = a.exit(0);
+      fromB = a.handle.exit(0);
     });
     b.allocSlice();
     aegis.run({ stopWhen: () => fromB !== undefined, untilCycle: aegis.policy.sliceCycles });
@@ -157,9 +166,9 @@ describe("env.exit: an environment ends itself", () => {
 
   it("costs stub 3 + entry 3 + crossing 17 + 4 saves + stack 8 + exit 3 + destroy 40 = 78", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment({ name: "a" });
+    const a = hostedEnv(aegis, "a");
     const before = aegis.snapshot();
-    expect(a.exit(0)).toBe(Result.Dead);
+    expect(() => a.exit(0)).toThrow(DeadEnvironmentError);
     const r = attributionBetween(aegis.machine.accounting, before, aegis.snapshot());
     // An env with nothing to reclaim: no unbind, no frame release. No return path (no rfe,
     // no restores): the code that called is unwound.

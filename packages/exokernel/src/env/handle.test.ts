@@ -8,14 +8,14 @@ import {
   type Thread,
 } from "../index.js";
 import { Aegis } from "../kernel.js";
-import { envWithSaveArea, hostileValues, SAVE_VA } from "../test-util.js";
+import { envWithSaveArea, hostedEnv, hostileValues, SAVE_VA } from "../test-util.js";
 
 /** Machine state a refused call must leave unchanged. */
 function state(aegis: Aegis, ...envs: { id: number }[]) {
   return JSON.stringify({
     owners: Array.from(aegis.frameOwners()),
     stlb: aegis.stlbEntries(),
-    envs: envs.map((e) => aegis.inspect(e as never)),
+    envs: envs.map((e) => aegis.inspect(e.id)),
     tlb: Array.from(aegis.machine.tlb.lo),
   });
 }
@@ -68,7 +68,7 @@ describe("every numeric call refuses ill-typed arguments without reading them tw
     it(name, () => {
       const aegis = new Aegis();
       const env = envWithSaveArea(aegis, "a");
-      aegis.createEnvironment({ name: "b" });
+      hostedEnv(aegis, "b");
       const ok = env.allocFrame();
       const { values, reads } = hostileValues();
       const before = state(aegis, env);
@@ -102,7 +102,7 @@ describe("every numeric call refuses ill-typed arguments without reading them tw
 
   it("transfers refuse ill-typed targets and kinds at once", () => {
     const aegis = new Aegis();
-    const env = aegis.createEnvironment();
+    const env = hostedEnv(aegis);
     const { values, reads } = hostileValues();
     for (const v of values) {
       expect(env.pct(v as number, "sync").next()).toEqual({ done: true, value: Result.Invalid });
@@ -114,7 +114,7 @@ describe("every numeric call refuses ill-typed arguments without reading them tw
 
   it("CPU-view calls throw ArgumentError on non-numbers, without coercing", () => {
     const aegis = new Aegis();
-    const env = aegis.createEnvironment();
+    const env = hostedEnv(aegis);
     const { values, reads } = hostileValues();
     for (const v of values) {
       if (typeof v === "number" && Number.isFinite(v)) continue;
@@ -130,8 +130,8 @@ describe("every numeric call refuses ill-typed arguments without reading them tw
 describe("memory calls", () => {
   it("allocFrame: any frame, a named frame, and its refusals", () => {
     const aegis = new Aegis({ machineConfig: { memoryBytes: 32 * 4096 } });
-    const env = aegis.createEnvironment();
-    const other = aegis.createEnvironment();
+    const env = hostedEnv(aegis);
+    const other = hostedEnv(aegis);
     const cap = env.allocFrame();
     expect(cap).toBeGreaterThanOrEqual(0);
     expect(env.frameOf(cap)).toBe(16); // frames 0..15 are the kernel's
@@ -151,8 +151,8 @@ describe("memory calls", () => {
 
   it("allocFrame zeroes the frame it hands out", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment();
-    const b = aegis.createEnvironment();
+    const a = hostedEnv(aegis);
+    const b = hostedEnv(aegis);
     const cap = a.allocFrame(100);
     a.tlbWrite(0x10000, cap, 1);
     a.cpu.store32(0x10010, 0xdead);
@@ -164,7 +164,7 @@ describe("memory calls", () => {
 
   it("a full capability list refuses with NoSlot", () => {
     const aegis = new Aegis({ policy: { capSlots: 3 } });
-    const env = aegis.createEnvironment();
+    const env = hostedEnv(aegis);
     expect(env.allocFrame()).toBeGreaterThanOrEqual(0);
     expect(env.allocFrame()).toBeGreaterThanOrEqual(0);
     expect(env.allocFrame()).toBeGreaterThanOrEqual(0);
@@ -175,8 +175,8 @@ describe("memory calls", () => {
 
   it("frameOf / freeFrame: BadCap, Stale, Rights", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment();
-    const b = aegis.createEnvironment();
+    const a = hostedEnv(aegis);
+    const b = hostedEnv(aegis);
     expect(a.frameOf(5)).toBe(Result.BadCap);
     expect(a.frameOf(-3)).toBe(Result.Invalid);
     const cap = a.allocFrame();
@@ -197,8 +197,8 @@ describe("memory calls", () => {
 
   it("grant: rights subset, target checks, and what the target may do", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment();
-    const b = aegis.createEnvironment();
+    const a = hostedEnv(aegis);
+    const b = hostedEnv(aegis);
     const cap = a.allocFrame();
     expect(a.grant(cap, b.id, 0)).toBe(Result.Invalid);
     expect(a.grant(cap, b.id, 8)).toBe(Result.Invalid);
@@ -211,14 +211,14 @@ describe("memory calls", () => {
     a.tlbWrite(0x20000, cap, 1);
     a.cpu.store32(0x20000, 77);
     expect(b.cpu.load32(0x10000)).toBe(77); // deliberate sharing
-    aegis.destroy(b);
+    aegis.destroy(b.id);
     expect(a.grant(cap, b.id, Rights.Read)).toBe(Result.NoEnv);
   });
 
   it("dropCap removes the slot and the mappings made through it", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment();
-    const b = aegis.createEnvironment();
+    const a = hostedEnv(aegis);
+    const b = hostedEnv(aegis);
     const cap = a.allocFrame();
     const g = a.grant(cap, b.id, Rights.Read);
     b.tlbWrite(0x10000, g, 0);
@@ -233,7 +233,7 @@ describe("memory calls", () => {
 
   it("tlbWrite / tlbDelete / guarantee: checks and effects", () => {
     const aegis = new Aegis({ policy: { maxGuaranteedPerEnv: 2 } });
-    const a = aegis.createEnvironment();
+    const a = hostedEnv(aegis);
     const cap = a.allocFrame();
     expect(a.tlbWrite(0x10004, cap, 1)).toBe(Result.Invalid); // not page aligned
     expect(a.tlbWrite(0x80000000, cap, 1)).toBe(Result.Invalid); // kernel segment
@@ -252,12 +252,12 @@ describe("memory calls", () => {
     expect(a.guarantee(0x31000, cap, 0)).toBe(Result.Ok);
     expect(a.guarantee(0x32000, cap, 0)).toBe(Result.NoSlot);
     expect(a.guarantee(0x31000, cap, 1)).toBe(Result.Ok); // replacing one is fine
-    expect(aegis.inspect(a).mappings.filter((m) => m.guaranteed).length).toBe(2);
+    expect(aegis.inspect(a.id).mappings.filter((m) => m.guaranteed).length).toBe(2);
   });
 
   it("setHandler: codes, save-area checks", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment();
+    const a = hostedEnv(aegis);
     const h = () => 0;
     expect(a.setHandler(ExcCode.Ov, h, SAVE_VA)).toBe(Result.Fault); // no mapping there
     const cap = a.allocFrame();
@@ -289,7 +289,7 @@ describe("memory calls", () => {
 
   it("upcall registration calls", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment();
+    const a = hostedEnv(aegis);
     const entry = function* (): Thread {};
     expect(a.onEndOfSlice(() => {})).toBe(Result.Ok);
     expect(a.onEndOfSlice(null)).toBe(Result.Ok);
@@ -302,8 +302,8 @@ describe("memory calls", () => {
 
   it("slices: allocate by position, refusals", () => {
     const aegis = new Aegis({ policy: { sliceVectorLength: 4 } });
-    const a = aegis.createEnvironment();
-    const b = aegis.createEnvironment();
+    const a = hostedEnv(aegis);
+    const b = hostedEnv(aegis);
     expect(a.allocSlice()).toBe(0);
     expect(a.allocSlice(2)).toBe(2);
     expect(b.allocSlice(2)).toBe(Result.Busy);
@@ -314,13 +314,13 @@ describe("memory calls", () => {
     expect(b.freeSlice(0)).toBe(Result.NotOwner);
     expect(b.freeSlice(7)).toBe(Result.Invalid);
     expect(a.freeSlice(0)).toBe(Result.Ok);
-    expect(aegis.inspect(a).slices).toEqual([2]);
+    expect(aegis.inspect(a.id).slices).toEqual([2]);
   });
 
   it("transfers are refused outside a running context; null syscalls succeed", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment();
-    const b = aegis.createEnvironment();
+    const a = hostedEnv(aegis);
+    const b = hostedEnv(aegis);
     expect(a.pct(b.id, "sync").next()).toEqual({ done: true, value: Result.Refused });
     expect(a.yieldTo(b.id).next()).toEqual({ done: true, value: Result.Refused });
     expect(a.yieldSlice().next()).toEqual({ done: true, value: Result.Refused });
@@ -333,20 +333,22 @@ describe("memory calls", () => {
 describe("calls from the wrong environment and after destroy", () => {
   it("a handle used while another environment runs is refused and charges nothing", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment({ name: "a" });
-    const b = aegis.createEnvironment({ name: "b" });
+    const a = hostedEnv(aegis, "a");
+    const b = hostedEnv(aegis, "b");
     const bCap = b.allocFrame();
     let outcome: unknown[] = [];
     a.onStartOfSlice(function* (): Thread {
       const t = a.cpu.now;
+      // b's real handle, as a libOS that got hold of it would use it.
+      const bh = b.handle;
       outcome = [
-        b.allocFrame(),
-        b.freeFrame(bCap),
-        b.tlbWrite(0x1000, bCap, 1),
-        b.nullSyscall(),
+        bh.allocFrame(),
+        bh.freeFrame(bCap),
+        bh.tlbWrite(0x1000, bCap, 1),
+        bh.nullSyscall(),
         (() => {
           try {
-            b.cpu.load32(0);
+            bh.cpu.load32(0);
             return "no throw";
           } catch (e) {
             return e instanceof NotRunningError;
@@ -374,7 +376,7 @@ describe("calls from the wrong environment and after destroy", () => {
     const cap = a.allocFrame();
     a.tlbWrite(0x10000, cap, 1);
     const frame = a.frameOf(cap);
-    aegis.destroy(a);
+    aegis.destroy(a.id);
     expect(a.alive).toBe(false);
     expect(a.allocFrame()).toBe(Result.Dead);
     expect(a.frameOf(cap)).toBe(Result.Dead);
@@ -390,7 +392,7 @@ describe("calls from the wrong environment and after destroy", () => {
     expect(aegis.peekStlb(0x10, a.asid)).toBe(-1);
     expect(aegis.deaths.map((d) => d.reason)).toEqual(["destroyed by the host"]);
     // Its ASID is reused by the next environment, with nothing left behind.
-    const b = aegis.createEnvironment();
+    const b = hostedEnv(aegis);
     expect(b.asid).toBe(a.asid);
     expect(aegis.machine.tlb.probe(0x10, b.asid)).toBe(-1);
   });

@@ -8,43 +8,64 @@ import {
 import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
 import { DeadEnvironmentError, NotRunningError } from "../errors.js";
+import {
+  frozenArray,
+  listPush,
+  NumberIsFinite,
+  NumberIsInteger,
+  newList,
+  ObjectFreeze,
+  ObjectGetOwnPropertyDescriptor,
+  ObjectHasOwn,
+  ReflectOwnKeys,
+  StringPrototypeStartsWith,
+} from "../intrinsics.js";
 import { PCT_ASYNC, PCT_SYNC } from "../pct/pct.js";
-import { Result } from "../result.js";
+import { LABEL_OVERFLOW, Result } from "../result.js";
 import { Call, isWord, REFILL_CODE } from "../syscall/abi.js";
 import type { Env } from "./env.js";
 import type { EnvHandle, RevokeRequest, Transfer } from "./handle-types.js";
 
-const EMPTY: readonly number[] = Object.freeze([]);
+const EMPTY: readonly number[] = ObjectFreeze(newList<number>());
 /** The prefix of every kernel label in costs.ts. */
 const KERNEL_LABEL = "aegis.";
-const USER_CATEGORIES: ReadonlySet<number> = new Set([
-  Category.User,
-  Category.Memory,
-  Category.RegSave,
-  Category.RegRestore,
-]);
+
+/** The categories user code may charge: user, memory, regSave, regRestore. */
+function userCategory(cat: unknown): boolean {
+  return (
+    cat === Category.User ||
+    cat === Category.Memory ||
+    cat === Category.RegSave ||
+    cat === Category.RegRestore
+  );
+}
 
 /**
  * Builds an environment's handle: a frozen object of closures over the kernel and the env
  * record (no property leads to either). Each syscall stub:
- *   1. returns Dead if the env is destroyed;
+ *   1. returns Dead if the env is destroyed (or doomed);
  *   2. reads each argument once and checks its type (`isWord`, `typeof fn`) with no
  *      coercion — a hostile object's getters and valueOf are never run;
- *   3. refuses (Refused) if another environment is running; with nothing running (set-up
- *      time, tests) it runs the call as this env;
+ *   3. refuses (Refused) unless this env's code is the code on the CPU: its running context,
+ *      or a host window opened for it (`Aegis.actAs`, `boot`). With nothing running — a
+ *      `setTimeout`, promise or microtask callback a libOS left behind — it gets nothing;
  *   4. charges the stub (li v0; moves; syscall), fills v0/a0..a3 and traps. The kernel
  *      validates the decoded registers and answers in v0.
  */
 export function makeHandle(k: Kernel, env: Env): EnvHandle {
   const cpu = k.cpu;
 
-  /** Runs `fn` as this env if it may: it is running, or nothing is. */
+  /** Runs `fn` if this env's code is the one on the CPU; else Refused (Dead if destroyed). */
   function enter(fn: () => number): number {
     if (!env.alive) return Result.Dead;
     const act = k.activeEnv();
-    if (act === env) return fn();
-    if (act !== null) return Result.Refused;
-    return k.runAs(env, fn, () => Result.Dead);
+    // A host error recorded on the running code's kernel call (its hook could not run).
+    if (cpu.hostThrowPending && act !== null) {
+      k.noteHostThrow(act);
+      if (!env.alive) return Result.Dead;
+    }
+    if (act !== env) return Result.Refused;
+    return fn();
   }
 
   /**
@@ -99,6 +120,8 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
     if (!env.alive) return Result.Dead;
     if (!isWord(target)) return Result.Invalid;
     const ctx = k.machine.current;
+    if (cpu.hostThrowPending && ctx !== null) k.noteHostThrow(ctx.tag as Env);
+    if (!env.alive) return Result.Dead;
     if (ctx === null || ctx.tag !== env) return Result.Refused;
     cpu.exec(COSTS.stub.instructions + 1, COSTS.stub.label);
     cpu.regs[Reg.v0] = call;
@@ -162,7 +185,9 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
     repossessed: (): readonly number[] => {
       const n = call0(Call.Repossessed);
       if (n <= 0) return EMPTY;
-      return Object.freeze(env.repossessed.slice(0, n));
+      const out = newList<number>();
+      for (let i = 0; i < n; i++) listPush(out, env.repossessed[i]!);
+      return frozenArray(out);
     },
     exit: (status: unknown) => call1(Call.Exit, status),
     nullSyscall: () => call0(Call.Null),
@@ -172,6 +197,8 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
   function* yieldSliceGen(): Transfer {
     if (!env.alive) return Result.Dead;
     const ctx = k.machine.current;
+    if (cpu.hostThrowPending && ctx !== null) k.noteHostThrow(ctx.tag as Env);
+    if (!env.alive) return Result.Dead;
     if (ctx === null || ctx.tag !== env) return Result.Refused;
     const r = trap(Call.YieldSlice, 0, 0, 0, 0);
     if (r < 0) return r;
@@ -180,8 +207,8 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
     return env.alive ? Result.Ok : Result.Dead;
   }
 
-  Object.freeze(transferGen.prototype);
-  Object.freeze(yieldSliceGen.prototype);
+  ObjectFreeze(transferGen.prototype);
+  ObjectFreeze(yieldSliceGen.prototype);
   return freezeAll(handle);
 }
 
@@ -191,7 +218,7 @@ function* invalidTransfer(env: Env): Transfer {
 }
 // Shared by every handle: were it writable, one env could plant a `next` that another
 // env's `yield*` runs on its own time.
-Object.freeze(invalidTransfer.prototype);
+ObjectFreeze(invalidTransfer.prototype);
 
 /**
  * Freezes an object the kernel hands out and every function reachable from its own
@@ -200,47 +227,55 @@ Object.freeze(invalidTransfer.prototype);
  * kernel or another environment will run.
  */
 function freezeAll<T extends object>(obj: T): T {
-  for (const key of Reflect.ownKeys(obj)) {
-    const d = Object.getOwnPropertyDescriptor(obj, key)!;
-    for (const f of [d.value, d.get, d.set]) {
-      if (typeof f !== "function") continue;
-      const proto: unknown = Object.hasOwn(f, "prototype") ? f.prototype : undefined;
-      if (proto !== null && typeof proto === "object") Object.freeze(proto);
-      Object.freeze(f);
-    }
+  const keys = ReflectOwnKeys(obj);
+  for (let i = 0; i < keys.length; i++) {
+    const d = ObjectGetOwnPropertyDescriptor(obj, keys[i]!)!;
+    freezeFunction(d.value);
+    freezeFunction(d.get);
+    freezeFunction(d.set);
   }
-  return Object.freeze(obj);
+  return ObjectFreeze(obj);
+}
+
+function freezeFunction(f: unknown): void {
+  if (typeof f !== "function") return;
+  const proto: unknown = ObjectHasOwn(f, "prototype") ? f.prototype : undefined;
+  if (proto !== null && typeof proto === "object") ObjectFreeze(proto);
+  ObjectFreeze(f);
 }
 
 /**
- * The env's CPU view: translated accesses, exec and registers, allowed only while this env
- * runs (or, with nothing running, as a set-up call). Arguments are type-checked before use
- * (ArgumentError), so no hostile object is ever coerced.
+ * The env's CPU view: translated accesses, exec and registers, allowed only while this env's
+ * code is the code on the CPU (its context, or a host window opened for it); otherwise
+ * NotRunningError (DeadEnvironmentError once destroyed), before anything is charged.
+ * Arguments are type-checked before use (ArgumentError), so no hostile object is ever
+ * coerced. Exec labels: at most `policy.maxLabelLength` characters (else ArgumentError) and
+ * at most `policy.labelQuota` distinct ones per env; past the quota, work is charged under
+ * LABEL_OVERFLOW, so a libOS cannot grow host memory by inventing labels.
  */
 function makeView(k: Kernel, env: Env): CpuView {
   const cpu = k.cpu;
 
-  function check(): boolean {
+  function check(): void {
     if (!env.alive) throw new DeadEnvironmentError(`environment ${env.id} was destroyed`);
     const act = k.activeEnv();
-    if (act === env) return true;
-    if (act !== null) {
+    if (cpu.hostThrowPending && act !== null) {
+      k.noteHostThrow(act);
+      if (!env.alive) throw new DeadEnvironmentError(`environment ${env.id} was destroyed`);
+    }
+    if (act === env) return;
+    if (act === null) {
       throw new NotRunningError(
-        `environment ${env.id} called its CPU view while environment ${act.id} is running`,
+        `environment ${env.id} called its CPU view with nothing running (outside its time)`,
       );
     }
-    return false;
-  }
-
-  function as<T>(fn: () => T): T {
-    if (check()) return fn();
-    return k.runAs(env, fn, () => {
-      throw new DeadEnvironmentError(`environment ${env.id} was destroyed during the call`);
-    });
+    throw new NotRunningError(
+      `environment ${env.id} called its CPU view while environment ${act.id} is running`,
+    );
   }
 
   function num(what: string, x: unknown): number {
-    if (typeof x !== "number" || !Number.isFinite(x)) {
+    if (typeof x !== "number" || !NumberIsFinite(x)) {
       throw new ArgumentError(`${what} must be a finite number, got ${typeof x}`);
     }
     return x;
@@ -258,85 +293,118 @@ function makeView(k: Kernel, env: Env): CpuView {
   }
 
   function regIndex(x: unknown): number {
-    if (typeof x !== "number" || !Number.isInteger(x) || x < 0 || x > 33) {
+    if (typeof x !== "number" || !NumberIsInteger(x) || x < 0 || x > 33) {
       throw new ArgumentError("register index must be an integer in [0, 33]");
     }
     return x;
   }
 
+  /** The label to charge `label` under: itself within the env's quota, else the overflow. */
+  function quotaLabel(label: string): string {
+    const labels = env.labels;
+    if (labels.has(label)) return label;
+    if (labels.size < k.policy.labelQuota) {
+      labels.add(label);
+      return label;
+    }
+    env.labelOverflows++;
+    k.stats.labelOverflows++;
+    return LABEL_OVERFLOW;
+  }
+
   const view: CpuView = {
     load8: (va: unknown) => {
       const a = num("va", va);
-      return as(() => cpu.load8(a));
+      check();
+      return cpu.load8(a);
     },
     load16: (va: unknown) => {
       const a = num("va", va);
-      return as(() => cpu.load16(a));
+      check();
+      return cpu.load16(a);
     },
     load32: (va: unknown) => {
       const a = num("va", va);
-      if (check()) return cpu.load32(a);
-      return as(() => cpu.load32(a));
+      check();
+      return cpu.load32(a);
     },
     store8: (va: unknown, v: unknown) => {
       const a = num("va", va);
       const x = num("value", v);
-      as(() => cpu.store8(a, x));
+      check();
+      cpu.store8(a, x);
     },
     store16: (va: unknown, v: unknown) => {
       const a = num("va", va);
       const x = num("value", v);
-      as(() => cpu.store16(a, x));
+      check();
+      cpu.store16(a, x);
     },
     store32: (va: unknown, v: unknown) => {
       const a = num("va", va);
       const x = num("value", v);
-      if (check()) cpu.store32(a, x);
-      else as(() => cpu.store32(a, x));
+      check();
+      cpu.store32(a, x);
     },
     copy: (dst: unknown, src: unknown, bytes: unknown) => {
       const d = num("dst", dst);
       const s = num("src", src);
       const n = num("bytes", bytes);
-      as(() => block(() => cpu.copy(d, s, n)));
+      check();
+      block(() => cpu.copy(d, s, n));
     },
     zero: (dst: unknown, bytes: unknown) => {
       const d = num("dst", dst);
       const n = num("bytes", bytes);
-      as(() => block(() => cpu.zero(d, n)));
+      check();
+      block(() => cpu.zero(d, n));
     },
     exec: (instructions: unknown, label: unknown, cat?: unknown) => {
       const n = num("instructions", instructions);
-      if (typeof label !== "string" || label.length === 0 || label.startsWith(KERNEL_LABEL)) {
+      if (
+        typeof label !== "string" ||
+        label.length === 0 ||
+        label.length > k.policy.maxLabelLength ||
+        StringPrototypeStartsWith(label, KERNEL_LABEL)
+      ) {
         // User work is never reported under the kernel's labels (costs.ts: "aegis.*").
-        throw new ArgumentError('exec label must be a non-empty string outside "aegis.*"');
+        throw new ArgumentError(
+          `exec label must be a string of 1 to ${k.policy.maxLabelLength} characters outside "aegis.*"`,
+        );
       }
-      if (cat !== undefined && (typeof cat !== "number" || !USER_CATEGORIES.has(cat))) {
+      if (cat !== undefined && !userCategory(cat)) {
         throw new ArgumentError("user code may charge only user, memory, regSave or regRestore");
       }
-      as(() => cpu.exec(n, label, (cat as Category | undefined) ?? Category.User));
+      check();
+      cpu.exec(n, quotaLabel(label), (cat as Category | undefined) ?? Category.User);
     },
     reg: (i: unknown) => {
       const r = regIndex(i);
-      return as(() => cpu.reg(r));
+      check();
+      return cpu.reg(r);
     },
     setReg: (i: unknown, v: unknown) => {
       const r = regIndex(i);
       const x = num("value", v);
-      as(() => cpu.setReg(r, x));
+      check();
+      cpu.setReg(r, x);
     },
     addTrapping: (a: unknown, b: unknown) => {
       const x = num("a", a);
       const y = num("b", b);
-      return as(() => cpu.addTrapping(x, y));
+      check();
+      return cpu.addTrapping(x, y);
     },
     multiply: (a: unknown, b: unknown) => {
       const x = num("a", a);
       const y = num("b", b);
-      if (check()) return cpu.multiply(x, y);
-      return as(() => cpu.multiply(x, y));
+      check();
+      return cpu.multiply(x, y);
     },
-    coprocessor1: () => as(() => cpu.coprocessor1()),
+    coprocessor1: () => {
+      check();
+      return cpu.coprocessor1();
+    },
     get now() {
       return cpu.now;
     },

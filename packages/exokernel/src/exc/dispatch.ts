@@ -9,7 +9,9 @@ import {
 } from "@exolab/machine/privileged";
 import type { Kernel } from "../core.js";
 import { COSTS, type CostEntry } from "../costs.js";
-import type { Env } from "../env/env.js";
+import { type Env, REFILL_INDEX } from "../env/env.js";
+import type { EnvHandle } from "../env/handle-types.js";
+import { MathMax, MathMin, Uint8ArrayCtor } from "../intrinsics.js";
 import { Resume } from "../result.js";
 import { killActive, upcall } from "./upcall.js";
 
@@ -31,11 +33,13 @@ export function dispatchToUser(
   path: CostEntry,
 ): Resolution {
   const env = k.activeEnv();
-  if (env === null || !env.alive) {
+  if (env === null) {
     throw new KernelContractError(
       `exception ${EXC_NAMES[code] ?? code} at ${cpu.epc} with no environment running`,
     );
   }
+  // A doomed env's code that went on (it caught the error of a failed kernel call): unwind.
+  if (!env.alive) throw k.abortActive(env.deathReason);
   k.stats.exceptions++;
   const epc = cpu.epc;
   const bad = cpu.badVaddr;
@@ -69,7 +73,13 @@ export function dispatchToUser(
   // A block copy cannot be emulated: inside one, Emulated counts as Retry (and a handler
   // that does not fix the fault then meets the progress bound).
   const inBlock = k.blockAccess;
-  const r = upcall(k, cpu, env, () => handler(h));
+  const r = upcall(
+    k,
+    cpu,
+    env,
+    index === REFILL_INDEX ? "a refill handler" : "an exception handler",
+    () => handler(h as EnvHandle),
+  );
   if (r === Resume.Emulated && !inBlock) {
     cpu.emulatedValue = cpu.regs[Reg.v0]!;
     return Resolution.Emulated;
@@ -91,7 +101,7 @@ export function dispatchToUser(
  */
 function noteProgress(k: Kernel, env: Env, level: number, epc: number, bad: number): boolean {
   const top = env.lastFaultEpc.length - 1;
-  const l = Math.max(0, Math.min(level, top));
+  const l = MathMax(0, MathMin(level, top));
   for (let d = l + 1; d <= top; d++) env.lastFaultEpc[d] = -1;
   const e = epc | 0;
   const b = bad | 0;
@@ -117,7 +127,7 @@ function saveAreaLive(k: Kernel, env: Env, index: number): boolean {
 }
 
 /** Exceptions dispatched to user handlers through the general vector. */
-export const DISPATCHED_CODES: readonly number[] = Object.freeze([
+const DISPATCHED_LIST = [
   ExcCode.Mod,
   ExcCode.AdEL,
   ExcCode.AdES,
@@ -126,11 +136,20 @@ export const DISPATCHED_CODES: readonly number[] = Object.freeze([
   ExcCode.RI,
   ExcCode.CpU,
   ExcCode.Ov,
-]);
+];
+/** `DISPATCHED[code] === 1` for those codes (a typed table: no Array method, no prototype). */
+export const DISPATCHED = new Uint8ArrayCtor(16);
+for (let i = 0; i < DISPATCHED_LIST.length; i++) DISPATCHED[DISPATCHED_LIST[i]!] = 1;
+
+/** Whether `code` (an int32 from a register) is a dispatched exception code. */
+export function isDispatched(code: number): boolean {
+  return code >= 0 && code < 16 && DISPATCHED[code] === 1;
+}
 
 /** Installs the general-vector handlers for the dispatched exceptions. */
 export function installDispatch(k: Kernel): void {
-  for (const code of DISPATCHED_CODES) {
+  for (let i = 0; i < DISPATCHED_LIST.length; i++) {
+    const code = DISPATCHED_LIST[i]!;
     k.machine.setExceptionHandler(code, (cpu) =>
       dispatchToUser(k, cpu, code, code, COSTS.excDispatch),
     );

@@ -20,6 +20,8 @@ import { dispatchToUser } from "./dispatch.js";
  */
 export function refill(k: Kernel, cpu: Cpu): Resolution {
   const env = k.activeEnv();
+  // A doomed env's code that went on (it caught the error of a failed kernel call): unwind.
+  if (env !== null && !env.alive) throw k.abortActive(env.deathReason);
   const vpn = cpu.badVaddr >>> 12;
   const asid = cpu.asid;
   cpu.exec(COSTS.stlbProbe.instructions, COSTS.stlbProbe.label);

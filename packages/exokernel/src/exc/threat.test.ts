@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { type EnvHandle, ExcCode, Reg, Result, Resume, type Thread } from "../index.js";
 import { Aegis } from "../kernel.js";
-import { envWithSaveArea, SAVE_VA } from "../test-util.js";
+import { envWithSaveArea, hostedEnv, SAVE_VA } from "../test-util.js";
 
 /** An honest env that counts work in its slices (to show others are unaffected). */
 function honest(aegis: Aegis): { env: EnvHandle; count: { n: number } } {
-  const env = aegis.createEnvironment({ name: "honest" });
+  const env = hostedEnv(aegis, "honest");
   const count = { n: 0 };
   env.onStartOfSlice(function* (): Thread {
     for (;;) {
@@ -72,7 +72,7 @@ describe("exceptions under the threat model", () => {
 
   it("an exception with no handler destroys the env; as a set-up call it reports Dead", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment();
+    const a = hostedEnv(aegis);
     expect(() => a.cpu.load32(0x1000)).toThrow(/destroyed/);
     expect(a.alive).toBe(false);
     expect(aegis.deaths[0]!.reason).toMatch(/unhandled exception TLBL/);
@@ -99,7 +99,7 @@ describe("exceptions under the threat model", () => {
     const h = honest(aegis);
     aegis.run({ untilCycle: 2 * aegis.policy.sliceCycles });
     expect(bad.alive).toBe(false);
-    expect(aegis.deaths[0]!.reason).toMatch(/TypeError: libOS bug/);
+    expect(aegis.deaths[0]!.reason).toMatch(/libOS code threw/);
     expect(h.env.alive).toBe(true);
   });
 
@@ -116,21 +116,23 @@ describe("exceptions under the threat model", () => {
       },
       SAVE_VA,
     );
-    a.cpu.setReg(Reg.t0, 11);
-    expect(a.cpu.load32(0x1002)).toBe(99);
+    aegis.actAs(a.handle, () => {
+      a.handle.cpu.setReg(Reg.t0, 11);
+      expect(a.handle.cpu.load32(0x1002)).toBe(99);
+    });
     // The kernel saved the user's t0 in the save area before loading EPC into it.
     expect(a.cpu.load32(SAVE_VA)).toBe(11);
   });
 
   it("a save area whose frame is freed makes later exceptions fatal (no store into a lost frame)", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment();
+    const a = hostedEnv(aegis);
     const cap = a.allocFrame();
     a.guarantee(SAVE_VA, cap, 1);
     a.setHandler(ExcCode.Ov, () => Resume.Retry, SAVE_VA);
     const frame = a.frameOf(cap);
     a.freeFrame(cap);
-    const b = aegis.createEnvironment();
+    const b = hostedEnv(aegis);
     const bcap = b.allocFrame(frame);
     expect(bcap).toBeGreaterThanOrEqual(0);
     expect(() => a.cpu.addTrapping(0x7fffffff, 1)).toThrow(/destroyed/);
@@ -142,7 +144,7 @@ describe("exceptions under the threat model", () => {
 
   it("a loop of bare yields does not stall time: the slice still ends and others run", () => {
     const aegis = new Aegis();
-    const busy = aegis.createEnvironment({ name: "busy" });
+    const busy = hostedEnv(aegis, "busy");
     busy.onStartOfSlice(function* (): Thread {
       for (;;) yield;
     });
@@ -155,7 +157,7 @@ describe("exceptions under the threat model", () => {
 
   it("an entry that is not a generator function destroys its env", () => {
     const aegis = new Aegis();
-    const bad = aegis.createEnvironment({ name: "bad" });
+    const bad = hostedEnv(aegis, "bad");
     bad.onStartOfSlice((() => 42) as never);
     bad.allocSlice();
     const h = honest(aegis);
@@ -167,7 +169,7 @@ describe("exceptions under the threat model", () => {
 
   it("a revocation handler that never returns is bounded by excess time", () => {
     const aegis = new Aegis();
-    const bad = aegis.createEnvironment({ name: "bad" });
+    const bad = hostedEnv(aegis, "bad");
     bad.allocFrame();
     bad.onRevoke(() => {
       for (;;) bad.cpu.exec(10_000, "test.spin");
@@ -183,8 +185,8 @@ describe("exceptions under the threat model", () => {
     aegis.run({
       untilCycle: 12 * aegis.policy.sliceCycles,
       stopWhen: () => {
-        if (aegis.stats.ticks === 1 && aegis.inspect(bad).frames.length === 1)
-          aegis.revokeFrames(bad, 1);
+        if (aegis.stats.ticks === 1 && aegis.inspect(bad.id).frames.length === 1)
+          aegis.revokeFrames(bad.id, 1);
         return false;
       },
     });

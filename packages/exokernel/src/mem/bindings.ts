@@ -1,9 +1,11 @@
 import { entryHi, entryLo, PAGE_BYTES, TLB_D, TLB_V } from "@exolab/machine/privileged";
+import { reclaimCopies } from "../caps/copies.js";
 import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
 import type { Env } from "../env/env.js";
+import { SafeSet, setValuesList } from "../intrinsics.js";
 import { Result, Rights } from "../result.js";
-import type { Binding } from "./frames.js";
+import { type Binding, FRAME_FREE } from "./frames.js";
 
 /**
  * Secure bindings: a mapping (env, vpn) -> frame is installed only after the kernel checked
@@ -34,7 +36,11 @@ export function checkMapping(k: Kernel, env: Env, cap: number, writable: number)
   return slot;
 }
 
-/** Installs (env, vpn) -> the slot's frame in the TLB and the STLB and records it. */
+/**
+ * Installs (env, vpn) -> the slot's frame in the TLB and the STLB and records it. The
+ * records come first and the entries last, so that a host error cutting this short never
+ * leaves an entry without a record (the env is then doomed, and reaping removes the records).
+ */
 export function bind(
   k: Kernel,
   env: Env,
@@ -45,15 +51,20 @@ export function bind(
 ): void {
   const cpu = k.cpu;
   const old = env.bindings.get(vpn);
-  if (old !== undefined) forget(k, env, old);
+  if (old !== undefined) unbind(k, env, old);
   const frame = env.caps.frame[slot]!;
   const b: Binding = { envId: env.id, asid: env.asid, vpn, frame, writable, slot, guaranteed };
+  let set = k.frames.bindings[frame];
+  if (set === undefined) {
+    set = new SafeSet();
+    k.frames.bindings[frame] = set;
+  }
+  set.add(b);
   env.bindings.set(vpn, b);
   if (guaranteed) {
     env.guaranteedCount++;
     if (writable) retargetSaveAreas(k, env, vpn, frame);
   }
-  k.frames.addBinding(b);
   const lo = entryLo(frame, TLB_V | (writable ? TLB_D : 0));
   const hi = entryHi(vpn, env.asid);
   const i = cpu.tlbProbe(vpn, env.asid);
@@ -62,14 +73,16 @@ export function bind(
   k.stlb.write(cpu, vpn, env.asid, lo);
 }
 
-/** Removes the bookkeeping of a binding (the caller rewrites or invalidates the entries). */
+/** Removes the bookkeeping of a binding (after its entries are gone). */
 function forget(k: Kernel, env: Env, b: Binding): void {
-  env.bindings.delete(b.vpn);
-  if (b.guaranteed) {
-    env.guaranteedCount--;
-    retargetSaveAreas(k, env, b.vpn, -1);
+  if (env.bindings.get(b.vpn) === b) {
+    env.bindings.delete(b.vpn);
+    if (b.guaranteed) {
+      env.guaranteedCount--;
+      retargetSaveAreas(k, env, b.vpn, -1);
+    }
   }
-  k.frames.removeBinding(b);
+  k.frames.bindings[b.frame]?.delete(b);
 }
 
 /**
@@ -95,31 +108,56 @@ function retargetSaveAreas(k: Kernel, env: Env, vpn: number, frame: number): voi
   }
 }
 
-/** Removes a binding: bookkeeping, TLB entry (tlbp + tlbwi) and STLB entry. */
+/**
+ * Removes a binding: the TLB entry (tlbp + tlbwi) and the STLB entry first, then the
+ * bookkeeping (a host error in between leaves a record without entries, never the reverse).
+ */
 export function unbind(k: Kernel, env: Env, b: Binding): void {
   const cpu = k.cpu;
-  forget(k, env, b);
   cpu.exec(COSTS.unbind.instructions, COSTS.unbind.label);
   cpu.tlbInvalidate(b.vpn, b.asid);
   k.stlb.invalidate(cpu, b.vpn, b.asid);
+  forget(k, env, b);
 }
 
 /** Removes every binding of a frame, in every environment. */
 export function unbindFrame(k: Kernel, frame: number): void {
   const set = k.frames.bindings[frame];
   if (set === undefined || set.size === 0) return;
-  for (const b of [...set]) {
+  const list = setValuesList(set);
+  for (let i = 0; i < list.length; i++) {
+    const b = list[i]!;
     const owner = k.envs.get(b.envId);
     if (owner !== undefined) unbind(k, owner, b);
+    else set.delete(b);
   }
 }
 
-/** Frees a frame: unbinds it everywhere and moves its generation on (all caps go stale). */
+/**
+ * Frees a frame: unbinds it everywhere, moves its generation on and releases every copy of
+ * its capability in every list. A frame surrendered under a revocation request is withheld
+ * from its owner until the request's deadline (it cannot take it back and keep it).
+ */
 export function releaseFrame(k: Kernel, frame: number): void {
-  const ownerEnv = k.envs.get(k.frames.owner[frame]!);
-  if (ownerEnv?.revokeWanted.delete(frame) === true) k.pendingRevocations--;
+  const frames = k.frames;
   unbindFrame(k, frame);
-  k.frames.release(frame);
+  const ownerEnv = k.envs.get(frames.owner[frame]!);
+  if (frames.owner[frame] !== FRAME_FREE) {
+    const now = k.cpu.now;
+    const deadline = ownerEnv?.revokeWanted.get(frame);
+    if (ownerEnv !== undefined)
+      k.cpu.exec(COSTS.quotaRelease.instructions, COSTS.quotaRelease.label);
+    // The frame table and the owner's count change together (no call in between).
+    frames.owner[frame] = FRAME_FREE;
+    frames.gen[frame] = (frames.gen[frame]! + 1) | 0;
+    frames.freeCount++;
+    if (ownerEnv !== undefined) {
+      ownerEnv.frameCount--;
+      if (deadline !== undefined && now < deadline) frames.withhold(frame, ownerEnv.id, deadline);
+    }
+  }
+  if (ownerEnv?.revokeWanted.delete(frame) === true) k.pendingRevocations--;
+  reclaimCopies(k, frame);
 }
 
 // ---- the calls ------------------------------------------------------------------------------

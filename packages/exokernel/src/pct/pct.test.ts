@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ExcCode, Reg, Result, Resume, type Thread } from "../index.js";
 import { Aegis } from "../kernel.js";
-import { envWithSaveArea, SAVE_VA } from "../test-util.js";
+import { envWithSaveArea, hostedEnv, SAVE_VA } from "../test-util.js";
 
 describe("protected control transfer", () => {
   it("sync call and reply: registers are the message, the ASID changes, the entry restarts per call", () => {
     const aegis = new Aegis();
-    const client = aegis.createEnvironment({ name: "client" });
-    const server = aegis.createEnvironment({ name: "server" });
+    const client = hostedEnv(aegis, "client");
+    const server = hostedEnv(aegis, "server");
     const seen: number[] = [];
     let entries = 0;
     server.setEntry("sync", function* (caller: number): Thread {
@@ -46,9 +46,9 @@ describe("protected control transfer", () => {
 
   it("a call to a parked env, or to one still serving, is Busy; to itself Invalid; to nobody NoEnv", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment({ name: "a" });
-    const b = aegis.createEnvironment({ name: "b" });
-    const c = aegis.createEnvironment({ name: "c" });
+    const a = hostedEnv(aegis, "a");
+    const b = hostedEnv(aegis, "b");
+    const c = hostedEnv(aegis, "c");
     const out: Record<string, number> = {};
     c.setEntry("sync", function* (caller: number): Thread {
       // a is parked on b, b is parked on c.
@@ -81,7 +81,7 @@ describe("protected control transfer", () => {
   it("a transfer from a synchronous handler is refused", () => {
     const aegis = new Aegis();
     const a = envWithSaveArea(aegis, "a");
-    const b = aegis.createEnvironment({ name: "b" });
+    const b = hostedEnv(aegis, "b");
     b.setEntry("sync", function* (): Thread {});
     let fromHandler = 0;
     let fromEos = 0;
@@ -109,14 +109,14 @@ describe("protected control transfer", () => {
     aegis.run({ untilCycle: aegis.policy.sliceCycles + 2000 });
     expect(fromHandler).toBe(Result.Refused);
     expect(fromEos).toBe(Result.Refused);
-    expect(aegis.inspect(a).parkedOn).toBe(0);
+    expect(aegis.inspect(a.id).parkedOn).toBe(0);
     expect(a.alive).toBe(true);
   });
 
   it("a callee destroyed while its caller is parked: the caller resumes with NoEnv", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment({ name: "a" });
-    const b = aegis.createEnvironment({ name: "b" });
+    const a = hostedEnv(aegis, "a");
+    const b = hostedEnv(aegis, "b");
     b.setEntry("sync", function* (): Thread {
       for (;;) b.cpu.exec(10_000, "spin"); // never replies, never yields
     });
@@ -132,8 +132,8 @@ describe("protected control transfer", () => {
 
   it("an entry that ends without replying resumes its caller with Fault", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment({ name: "a" });
-    const b = aegis.createEnvironment({ name: "b" });
+    const a = hostedEnv(aegis, "a");
+    const b = hostedEnv(aegis, "b");
     b.setEntry("sync", function* (): Thread {
       b.cpu.exec(5, "w");
     });
@@ -148,8 +148,8 @@ describe("protected control transfer", () => {
 
   it("async transfer: the callee gets the rest of the slice, the caller continues at its next turn", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment({ name: "a" });
-    const b = aegis.createEnvironment({ name: "b" });
+    const a = hostedEnv(aegis, "a");
+    const b = hostedEnv(aegis, "b");
     const trace: string[] = [];
     b.setEntry("async", function* (caller: number): Thread {
       trace.push(`b from ${caller} a0=${b.cpu.reg(Reg.a0)}`);
@@ -167,8 +167,8 @@ describe("protected control transfer", () => {
   it("donation: a caller's future slices go down the chain to its callee", () => {
     const aegis = new Aegis();
     const slice = aegis.policy.sliceCycles;
-    const a = aegis.createEnvironment({ name: "a" });
-    const b = aegis.createEnvironment({ name: "b" });
+    const a = hostedEnv(aegis, "a");
+    const b = hostedEnv(aegis, "b");
     let bWork = 0;
     b.setEntry("sync", function* (caller: number): Thread {
       for (let i = 0; i < 3000; i++) {

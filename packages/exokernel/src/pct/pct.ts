@@ -33,11 +33,14 @@ export function transfer(k: Kernel, caller: Env, targetId: number, kind: number)
   if (target === null) return Result.NoEnv;
   if (target === caller) return Result.Invalid;
   if (kind === PCT_SYNC && target.parkedOn === caller) {
+    // The reply: the parked caller runs next (the scheduler's handoff), registers intact.
+    const parked = target.parkedCtx;
+    if (parked !== null) k.transferResult.set(parked, Result.Ok);
+    k.transferResult.set(ctx, Result.Ok);
     target.parkedOn = null;
-    if (target.parkedCtx !== null) k.transferResult.set(target.parkedCtx, Result.Ok);
     target.parkedCtx = null;
     if (caller.servingFor === target) caller.servingFor = null;
-    k.transferResult.set(ctx, Result.Ok);
+    if (parked !== null) k.sched.handoff(parked);
     k.stats.pcts++;
     return Result.Ok;
   }
@@ -47,11 +50,16 @@ export function transfer(k: Kernel, caller: Env, targetId: number, kind: number)
     if (entry === undefined) return Result.Refused;
     const serving = target.servingFor;
     if (serving !== null && serving.parkedOn === target) return Result.Busy;
+    const callerId = caller.id;
+    // The context first (a call), then the links (stores): a host error cannot leave the
+    // caller parked on a target with no entry running.
+    const callee = entryContext(k, target, "sync", () => entry(callerId));
+    target.syncCtx = callee;
     caller.parkedOn = target;
     caller.parkedCtx = ctx;
     target.servingFor = caller;
-    const callerId = caller.id;
-    target.syncCtx = entryContext(k, target, "sync", () => entry(callerId));
+    // The callee runs next, with the registers as the caller left them.
+    k.sched.handoff(callee);
   } else {
     const entry = target.asyncEntry;
     if (entry === undefined) return Result.Refused;

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { Result, type RevokeRequest, type Thread } from "../index.js";
 import { Aegis } from "../kernel.js";
+import { hostedEnv } from "../test-util.js";
 
 describe("visible revocation and the abort protocol", () => {
   it("a compliant env is told which frames and frees them: nothing is repossessed", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment();
+    const a = hostedEnv(aegis);
     const caps = [a.allocFrame(), a.allocFrame(), a.allocFrame()];
     const requests: RevokeRequest[] = [];
     a.onRevoke((req) => {
@@ -16,10 +17,10 @@ describe("visible revocation and the abort protocol", () => {
         expect(a.freeFrame(cap)).toBe(Result.Ok);
       }
     });
-    const req = aegis.revokeFrames(a, 2);
+    const req = aegis.revokeFrames(a.id, 2);
     expect(req.kind).toBe("frames");
     expect(requests).toEqual([req]);
-    expect(aegis.inspect(a).frames.length).toBe(1);
+    expect(aegis.inspect(a.id).frames.length).toBe(1);
     aegis.run({ untilCycle: 4 * aegis.policy.sliceCycles });
     expect(a.repossessed()).toEqual([]);
     expect(aegis.stats.framesRepossessed).toBe(0);
@@ -28,8 +29,8 @@ describe("visible revocation and the abort protocol", () => {
   it("a non-compliant env loses the frames at the deadline: mappings gone, caps stale, vector and upcall", () => {
     const aegis = new Aegis();
     const slice = aegis.policy.sliceCycles;
-    const a = aegis.createEnvironment({ name: "stubborn" });
-    const b = aegis.createEnvironment({ name: "sharer" });
+    const a = hostedEnv(aegis, "stubborn");
+    const b = hostedEnv(aegis, "sharer");
     const cap = a.allocFrame();
     const frame = a.frameOf(cap);
     a.tlbWrite(0x10000, cap, 1);
@@ -48,7 +49,7 @@ describe("visible revocation and the abort protocol", () => {
       }
     });
     a.allocSlice();
-    const req = aegis.revokeFrames(a, 1, [frame]);
+    const req = aegis.revokeFrames(a.id, 1, [frame]);
     expect(req.kind === "frames" && req.deadlineCycles).toBe(aegis.machine.now + 2 * slice);
     aegis.run({ untilCycle: 5 * slice });
     expect(a.repossessed()).toEqual([frame]);
@@ -65,7 +66,7 @@ describe("visible revocation and the abort protocol", () => {
 
   it("a slice position can be revoked the same way", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment();
+    const a = hostedEnv(aegis);
     const p = a.allocSlice();
     a.onStartOfSlice(function* (): Thread {
       for (;;) {
@@ -73,17 +74,17 @@ describe("visible revocation and the abort protocol", () => {
         yield* a.safepoint();
       }
     });
-    aegis.revokeSlice(a, p);
+    aegis.revokeSlice(a.id, p);
     aegis.run({ untilCycle: 4 * aegis.policy.sliceCycles });
-    expect(aegis.inspect(a).slices).toEqual([]);
+    expect(aegis.inspect(a.id).slices).toEqual([]);
     expect(a.allocSlice(p)).toBe(p);
   });
 
   it("revocation arguments are checked (host API)", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment();
-    expect(() => aegis.revokeFrames(a, 1, [3])).toThrow(/not held/);
-    expect(() => aegis.revokeFrames(a, 0)).toThrow(/count/);
-    expect(() => aegis.revokeSlice(a, 0)).toThrow(/not held/);
+    const a = hostedEnv(aegis);
+    expect(() => aegis.revokeFrames(a.id, 1, [3])).toThrow(/not held/);
+    expect(() => aegis.revokeFrames(a.id, 0)).toThrow(/count/);
+    expect(() => aegis.revokeSlice(a.id, 0)).toThrow(/not held/);
   });
 });

@@ -3,7 +3,7 @@ import { COSTS } from "../costs.js";
 import type { Env } from "../env/env.js";
 import type { RevokeRequest } from "../env/handle-types.js";
 import { destroyEnv } from "../env/lifecycle.js";
-import { errorText } from "../exc/upcall.js";
+import { frozenArray, listPush, newList, ObjectFreeze } from "../intrinsics.js";
 import { releaseFrame } from "../mem/bindings.js";
 
 /**
@@ -11,8 +11,12 @@ import { releaseFrame } from "../mem/bindings.js";
  * resources and says which (an upcall to its `onRevoke` handler with the frames or the slice
  * position and a deadline). An environment that has not freed them when the deadline passes
  * loses them by force: bindings dropped (TLB and STLB), frames freed (every capability for
- * them goes stale), the loss appended to its repossession vector, and a "repossessed" upcall
+ * them released), the loss appended to its repossession vector, and a "repossessed" upcall
  * queued for its next run.
+ *
+ * A resource given back under a request is withheld from the environment until the
+ * request's deadline (mem/bindings.ts `releaseFrame`, the scheduler's `freeSlice`): freeing
+ * the requested frame and allocating it again, by name or by "any", does not keep it.
  *
  * Upcalls are delivered between contexts (never inside another env's time): at once when
  * the machine is not running, else by the dispatcher just before the env's context resumes.
@@ -20,14 +24,15 @@ import { releaseFrame } from "../mem/bindings.js";
 export function requestFrames(k: Kernel, env: Env, frames: readonly number[]): RevokeRequest {
   k.cpu.exec(COSTS.revokeRequest.instructions, COSTS.revokeRequest.label);
   const deadlineCycles = k.cpu.now + k.policy.revokeDeadlineCycles;
-  for (const f of frames) {
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i]!;
     if (!env.revokeWanted.has(f)) k.pendingRevocations++;
     env.revokeWanted.set(f, deadlineCycles);
   }
-  const req: RevokeRequest = Object.freeze({
+  const req: RevokeRequest = ObjectFreeze({
     kind: "frames",
     count: frames.length,
-    frames: Object.freeze([...frames]),
+    frames: frozenArray(frames),
     deadlineCycles,
   });
   queue(k, env, req);
@@ -39,20 +44,35 @@ export function requestSlice(k: Kernel, env: Env, position: number): RevokeReque
   const deadlineCycles = k.cpu.now + k.policy.revokeDeadlineCycles;
   if (!env.slicesWanted.has(position)) k.pendingRevocations++;
   env.slicesWanted.set(position, deadlineCycles);
-  const req: RevokeRequest = Object.freeze({ kind: "slice", position, deadlineCycles });
+  const req: RevokeRequest = ObjectFreeze({ kind: "slice", position, deadlineCycles });
   queue(k, env, req);
   return req;
 }
 
+/**
+ * Queues an upcall; with nothing running it is delivered at once — unless a synchronous PCT's
+ * registers are in flight (the run stopped between a transfer and its other side): the
+ * handler's calls would overwrite them, so the dispatcher delivers it instead, just before the
+ * env's next context resumes.
+ */
 function queue(k: Kernel, env: Env, req: RevokeRequest): void {
-  env.pendingUpcalls.push(req);
-  if (k.machine.current === null && k.setupEnv === null) deliverUpcalls(k, env);
+  listPush(env.pendingUpcalls, req);
+  if (k.machine.current === null && k.windowEnv === null && !k.sched.transferInFlight) {
+    deliverUpcalls(k, env);
+  }
 }
 
 /** Delivers an env's queued revocation upcalls, running as the env (no context running). */
 export function deliverUpcalls(k: Kernel, env: Env): void {
-  while (env.alive && env.pendingUpcalls.length > 0) {
-    const req = env.pendingUpcalls.shift()!;
+  while (env.alive && env.upcallsPending > 0) {
+    const q = env.pendingUpcalls;
+    const req = q[env.upcallHead]!;
+    q[env.upcallHead] = undefined as never;
+    env.upcallHead++;
+    if (env.upcallHead === q.length) {
+      q.length = 0;
+      env.upcallHead = 0;
+    }
     const handler = env.revokeHandler;
     if (handler === undefined) continue;
     k.runAs(
@@ -62,9 +82,11 @@ export function deliverUpcalls(k: Kernel, env: Env): void {
           handler(req);
         } catch (e) {
           // Destroyed under the handler (it exited): the upcall is over. A live env's throw
-          // (a forged ContextAbort included) destroys it.
-          if (env.alive) destroyEnv(k, env, `revocation handler threw: ${errorText(e)}`);
+          // (whatever it is: nothing thrown is inspected) destroys it.
+          if (env.alive) destroyEnv(k, env, "a revocation handler threw", e, true);
         }
+        // A host error its code caught and went on from: this env's.
+        if (k.cpu.hostThrowPending) k.noteHostThrow(env);
       },
       () => undefined,
     );
@@ -74,40 +96,54 @@ export function deliverUpcalls(k: Kernel, env: Env): void {
 /** Takes by force what is past its deadline (kernel mode). */
 export function enforceDeadlines(k: Kernel): void {
   const now = k.cpu.now;
-  for (const env of k.envs.values()) {
-    if (!env.alive || (env.revokeWanted.size === 0 && env.slicesWanted.size === 0)) continue;
-    const taken: number[] = [];
-    for (const [f, deadline] of env.revokeWanted) {
+  for (let a = 1; a < 64; a++) {
+    const env = k.asids[a];
+    if (env === null || env === undefined || !env.alive) continue;
+    if (env.revokeWanted.size === 0 && env.slicesWanted.size === 0) continue;
+    const taken = newList<number>();
+    const wantedFrames = newList<number>();
+    const frameDeadlines = newList<number>();
+    env.revokeWanted.forEach((deadline, f) => {
+      listPush(wantedFrames, f);
+      listPush(frameDeadlines, deadline);
+    });
+    for (let i = 0; i < wantedFrames.length; i++) {
+      const f = wantedFrames[i]!;
       if (k.frames.owner[f] !== env.id) {
-        env.revokeWanted.delete(f);
-        k.pendingRevocations--;
+        if (env.revokeWanted.delete(f)) k.pendingRevocations--;
         continue;
       }
-      if (now < deadline) continue;
+      if (now < frameDeadlines[i]!) continue;
       k.cpu.exec(COSTS.repossessFrame.instructions, COSTS.repossessFrame.label);
       releaseFrame(k, f); // also removes it from revokeWanted
-      env.repossessed.push(f);
+      listPush(env.repossessed, f);
       k.stats.framesRepossessed++;
-      taken.push(f);
+      listPush(taken, f);
     }
-    const slices: number[] = [];
-    for (const [p, deadline] of env.slicesWanted) {
+    const slices = newList<number>();
+    const wantedSlices = newList<number>();
+    const sliceDeadlines = newList<number>();
+    env.slicesWanted.forEach((deadline, p) => {
+      listPush(wantedSlices, p);
+      listPush(sliceDeadlines, deadline);
+    });
+    for (let i = 0; i < wantedSlices.length; i++) {
+      const p = wantedSlices[i]!;
       if (k.sched.vector[p] !== env.id) {
-        env.slicesWanted.delete(p);
-        k.pendingRevocations--;
+        if (env.slicesWanted.delete(p)) k.pendingRevocations--;
         continue;
       }
-      if (now < deadline) continue;
+      if (now < sliceDeadlines[i]!) continue;
       k.sched.freeSlice(env, p); // also removes it from slicesWanted
-      slices.push(p);
+      listPush(slices, p);
     }
     if (taken.length > 0 || slices.length > 0) {
-      const req: RevokeRequest = Object.freeze({
+      const req: RevokeRequest = ObjectFreeze({
         kind: "repossessed",
-        frames: Object.freeze(taken),
-        slices: Object.freeze(slices),
+        frames: frozenArray(taken),
+        slices: frozenArray(slices),
       });
-      env.pendingUpcalls.push(req);
+      listPush(env.pendingUpcalls, req);
     }
   }
 }

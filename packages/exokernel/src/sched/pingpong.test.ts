@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Category, type EnvHandle, type Thread } from "../index.js";
 import { Aegis } from "../kernel.js";
+import { hostedEnv } from "../test-util.js";
 
 /**
  * Regression: a two-environment ping-pong (each side blocks with a directed yield to the
@@ -25,8 +26,8 @@ interface PingPong {
  */
 function pingPong(echoes: number, work: number, tail: number, sliceCycles?: number): PingPong {
   const aegis = new Aegis(sliceCycles === undefined ? {} : { policy: { sliceCycles } });
-  const a = aegis.createEnvironment({ name: "a" });
-  const b = aegis.createEnvironment({ name: "b" });
+  const a = hostedEnv(aegis, "a");
+  const b = hostedEnv(aegis, "b");
   let word = 0; // the shared counter (host-side: the scheduling is what is under test)
   let finished = false;
   a.onStartOfSlice(function* (): Thread {

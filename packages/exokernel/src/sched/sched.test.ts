@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { EnvHandle, Thread } from "../index.js";
 import { Aegis } from "../kernel.js";
+import { hostedEnv } from "../test-util.js";
 
 /** A thread that works in steps of `step` instructions, reaching a safepoint after each. */
 function worker(env: EnvHandle, counter: { n: number }, step = 1000): () => Thread {
@@ -17,8 +18,8 @@ describe("slices, round robin, end-of-slice", () => {
   it("two environments alternate whole slices; end-of-slice upcalls run; latency is bounded", () => {
     const aegis = new Aegis();
     const slice = aegis.policy.sliceCycles;
-    const a = aegis.createEnvironment({ name: "a" });
-    const b = aegis.createEnvironment({ name: "b" });
+    const a = hostedEnv(aegis, "a");
+    const b = hostedEnv(aegis, "b");
     const ca = { n: 0 };
     const cb = { n: 0 };
     const order: string[] = [];
@@ -45,11 +46,11 @@ describe("slices, round robin, end-of-slice", () => {
     const st = aegis.stats;
     expect(st.ticks).toBe(10);
     expect(st.preemptLatencyMaxCycles).toBeLessThanOrEqual(1000);
-    expect(aegis.inspect(a).excessSlices).toBe(0);
+    expect(aegis.inspect(a.id).excessSlices).toBe(0);
     // The safepoint bound: no honest context ran longer than the policy allows.
     for (const env of [a, b]) {
-      expect(aegis.inspect(env).maxStretchCycles).toBeGreaterThan(0);
-      expect(aegis.inspect(env).maxStretchCycles).toBeLessThanOrEqual(
+      expect(aegis.inspect(env.id).maxStretchCycles).toBeGreaterThan(0);
+      expect(aegis.inspect(env.id).maxStretchCycles).toBeLessThanOrEqual(
         aegis.policy.safepointBoundCycles + 2000,
       );
     }
@@ -59,8 +60,8 @@ describe("slices, round robin, end-of-slice", () => {
   it("replays bit for bit: same inputs, same cycles and trace", () => {
     const once = () => {
       const aegis = new Aegis({ machineConfig: { trace: true, seed: 5 } });
-      const a = aegis.createEnvironment({ name: "a" });
-      const b = aegis.createEnvironment({ name: "b" });
+      const a = hostedEnv(aegis, "a");
+      const b = hostedEnv(aegis, "b");
       const n = { n: 0 };
       a.onStartOfSlice(worker(a, n, 777));
       b.setEntry("sync", function* (caller: number): Thread {
@@ -93,7 +94,7 @@ describe("slices, round robin, end-of-slice", () => {
   it("a finished start-of-slice entry starts afresh at its next slice", () => {
     const aegis = new Aegis();
     const slice = aegis.policy.sliceCycles;
-    const a = aegis.createEnvironment();
+    const a = hostedEnv(aegis);
     let starts = 0;
     const at: number[] = [];
     a.onStartOfSlice(function* (): Thread {
@@ -112,7 +113,7 @@ describe("slices, round robin, end-of-slice", () => {
 
   it("with nothing to run the machine idles and run() returns", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment();
+    const a = hostedEnv(aegis);
     let done = false;
     a.onStartOfSlice(function* (): Thread {
       a.cpu.exec(10, "x");
@@ -127,8 +128,8 @@ describe("slices, round robin, end-of-slice", () => {
 
   it("directed yield hands the rest of the slice to the target; yieldSlice ends it", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment({ name: "a" });
-    const b = aegis.createEnvironment({ name: "b" });
+    const a = hostedEnv(aegis, "a");
+    const b = hostedEnv(aegis, "b");
     const trace: string[] = [];
     b.onStartOfSlice(function* (): Thread {
       for (let i = 0; i < 3; i++) {
@@ -152,8 +153,8 @@ describe("slices, round robin, end-of-slice", () => {
 
   it("yieldSlice moves to the next position at once", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment({ name: "a" });
-    const b = aegis.createEnvironment({ name: "b" });
+    const a = hostedEnv(aegis, "a");
+    const b = hostedEnv(aegis, "b");
     const trace: string[] = [];
     for (const [env, name] of [
       [a, "a"],
@@ -177,8 +178,8 @@ describe("excess time", () => {
   it("an environment that never reaches a safepoint forfeits slices and is destroyed; others run on", () => {
     const aegis = new Aegis();
     const slice = aegis.policy.sliceCycles;
-    const hog = aegis.createEnvironment({ name: "hog" });
-    const honest = aegis.createEnvironment({ name: "honest" });
+    const hog = hostedEnv(aegis, "hog");
+    const honest = hostedEnv(aegis, "honest");
     const ch = { n: 0 };
     hog.onStartOfSlice(function* (): Thread {
       for (;;) hog.cpu.exec(5000, "test.spin"); // never yields
@@ -200,8 +201,8 @@ describe("excess time", () => {
   it("an overrun of a fraction of a slice is latency, not excess; whole slices are forfeited", () => {
     const aegis = new Aegis();
     const slice = aegis.policy.sliceCycles;
-    const late = aegis.createEnvironment({ name: "late" });
-    const other = aegis.createEnvironment({ name: "other" });
+    const late = hostedEnv(aegis, "late");
+    const other = hostedEnv(aegis, "other");
     let lateSlices = 0;
     late.onStartOfSlice(function* (): Thread {
       for (;;) {
@@ -215,7 +216,7 @@ describe("excess time", () => {
     late.allocSlice();
     other.allocSlice();
     aegis.run({ untilCycle: 12 * slice });
-    const info = aegis.inspect(late);
+    const info = aegis.inspect(late.id);
     expect(info.excessSlices).toBe(1);
     expect(late.alive).toBe(true);
     expect(info.preemptLatencyMaxCycles).toBeGreaterThanOrEqual(slice);
@@ -223,7 +224,7 @@ describe("excess time", () => {
 
   it("an end-of-slice handler that never returns is bounded the same way", () => {
     const aegis = new Aegis();
-    const a = aegis.createEnvironment({ name: "a" });
+    const a = hostedEnv(aegis, "a");
     a.onStartOfSlice(worker(a, { n: 0 }));
     a.onEndOfSlice(() => {
       for (;;) a.cpu.exec(10_000, "test.spin");

@@ -9,10 +9,14 @@ import {
 import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
 import type { Env } from "../env/env.js";
+import type { EnvHandle } from "../env/handle-types.js";
+import { boundary } from "../env/lifecycle.js";
 import { killActive, upcall } from "../exc/upcall.js";
+import { Float64ArrayCtor, Int32ArrayCtor } from "../intrinsics.js";
 import { Result } from "../result.js";
 import { deliverUpcalls, enforceDeadlines } from "../revoke/revoke.js";
 import { entryContext, live } from "./contexts.js";
+import { restoreMessage, saveMessage } from "./message.js";
 
 /**
  * The CPU: a vector of time slices scheduled round robin over allocated positions, driven
@@ -46,9 +50,17 @@ export class Scheduler implements Dispatcher {
   #lastEnv: Env | null = null;
   #lastCtx: ExecutionContext | null = null;
   #timerOn = false;
+  /** The context a synchronous PCT hands the CPU to at the next switch point, or null. */
+  #handoff: ExecutionContext | null = null;
+  /** A handoff ran although the slice was over (the slice changes at the next switch). */
+  #deferred = false;
+  readonly #withheldFrom: Int32Array;
+  readonly #withheldUntil: Float64Array;
 
   constructor(private readonly k: Kernel) {
-    this.vector = new Int32Array(k.policy.sliceVectorLength);
+    this.vector = new Int32ArrayCtor(k.policy.sliceVectorLength);
+    this.#withheldFrom = new Int32ArrayCtor(k.policy.sliceVectorLength);
+    this.#withheldUntil = new Float64ArrayCtor(k.policy.sliceVectorLength);
   }
 
   get tick(): number {
@@ -57,6 +69,11 @@ export class Scheduler implements Dispatcher {
 
   get holder(): Env | null {
     return this.#holder;
+  }
+
+  /** The environment whose context the dispatcher resumed last (null after its death). */
+  get lastEnv(): Env | null {
+    return this.#lastEnv;
   }
 
   // ---- the timer ------------------------------------------------------------------------
@@ -91,6 +108,9 @@ export class Scheduler implements Dispatcher {
     if (k.pendingRevocations > 0) enforceDeadlines(k);
     const env = k.activeEnv();
     if (env === null || !env.alive) {
+      // Idle, or a doomed env's code going on: no end-of-slice upcall (the env is reaped at
+      // its next boundary).
+      if (env !== null) k.machine.requestSwitch();
       cpu.rfe();
       return Resolution.Retry;
     }
@@ -112,8 +132,8 @@ export class Scheduler implements Dispatcher {
       return Resolution.Retry;
     }
     cpu.exec(COSTS.endOfSlice.instructions, COSTS.endOfSlice.label);
-    const h = env.handle;
-    upcall(k, cpu, env, () => handler(h));
+    const h = env.handle as EnvHandle;
+    upcall(k, cpu, env, "an end-of-slice handler", () => handler(h));
     return Resolution.Retry;
   }
 
@@ -125,6 +145,9 @@ export class Scheduler implements Dispatcher {
 
   #pick(): ExecutionContext | null {
     const k = this.k;
+    // A shallow boundary: a host error recorded during the last run is charged to the env
+    // that ran, doomed environments are reaped, deaths are reported.
+    boundary(k, this.#lastEnv);
     const last = this.#lastEnv;
     this.#lastEnv = null;
     const lastCtx = this.#lastCtx;
@@ -145,6 +168,27 @@ export class Scheduler implements Dispatcher {
       if (latency > k.stats.preemptLatencyMaxCycles) k.stats.preemptLatencyMaxCycles = latency;
     }
     if (k.pendingRevocations > 0) enforceDeadlines(k);
+    // A synchronous PCT (call or reply) runs the other side next, with its registers as the
+    // transfer left them, whatever the clock did: a slice that ended meanwhile changes hands
+    // when that side next yields. No third environment runs in between. If that next yield is
+    // itself a transfer (the reply, say), the slice does change then; the registers in flight
+    // are saved for the other side and restored when it runs (a pair of environments cannot
+    // keep the CPU past its slice by transferring back and forth).
+    const h = this.#handoff;
+    this.#handoff = null;
+    if (h !== null && !h.finished) {
+      const env = h.tag as Env;
+      if (env.alive && env.parkedOn === null) {
+        if (!this.#sliceOver || !this.#deferred) {
+          if (this.#sliceOver) this.#deferred = true;
+          // Its revocation upcalls wait for its next resumption that is not a handoff (they
+          // would run its handler over the registers in flight); deadlines are enforced anyway.
+          return this.#resumeCtx(env, h);
+        } else {
+          saveMessage(k, env, h);
+        }
+      }
+    }
     let switched = false;
     if (this.#sliceOver || this.#holder === null || !this.#holder.alive) {
       switched = true;
@@ -164,24 +208,31 @@ export class Scheduler implements Dispatcher {
         }
         if (ctx !== null) {
           const env = ctx.tag as Env;
-          if (env.pendingUpcalls.length > 0) {
+          if (env.upcallsPending > 0) {
             deliverUpcalls(k, env);
             if (!env.alive) continue;
           }
           if (ctx === lastCtx && !switched) {
             k.cpu.exec(COSTS.plainYield.instructions, COSTS.plainYield.label);
           }
-          k.cpu.setAsid(env.asid);
-          env.eosPendingSince = -1;
-          this.#lastEnv = env;
-          this.#lastCtx = ctx;
-          return ctx;
+          return this.#resumeCtx(env, ctx);
         }
       }
       switched = true;
       if (!this.#advance(false) || this.#pos === firstPos) break;
     }
     return this.#nothing();
+  }
+
+  /** Hands the CPU to `ctx` of `env` (restoring a transfer's registers saved for it). */
+  #resumeCtx(env: Env, ctx: ExecutionContext): ExecutionContext {
+    const k = this.k;
+    k.cpu.setAsid(env.asid);
+    if (env.savedMessageFor === ctx) restoreMessage(k, env);
+    env.eosPendingSince = -1;
+    this.#lastEnv = env;
+    this.#lastCtx = ctx;
+    return ctx;
   }
 
   /** Nothing can run now: idle to the next tick, or stop the timer if nothing ever will. */
@@ -191,8 +242,10 @@ export class Scheduler implements Dispatcher {
   }
 
   #anyWork(): boolean {
-    for (const env of this.k.envs.values()) {
-      if (!env.alive || env.slices.size === 0) continue;
+    const asids = this.k.asids;
+    for (let a = 1; a < 64; a++) {
+      const env = asids[a];
+      if (env === null || env === undefined || !env.alive || env.slices.size === 0) continue;
       if (env.startOfSlice !== undefined) return true;
       if (live(env.sliceCtx) ?? live(env.syncCtx) ?? live(env.asyncCtx)) return true;
     }
@@ -241,7 +294,10 @@ export class Scheduler implements Dispatcher {
     const k = this.k;
     const n = this.vector.length;
     k.cpu.exec(COSTS.sliceSwitch.instructions, COSTS.sliceSwitch.label);
-    if (newSlice) this.#tick++;
+    if (newSlice) {
+      this.#tick++;
+      this.#deferred = false;
+    }
     k.stats.sliceSwitches++;
     for (let i = 1; i <= 2 * n; i++) {
       const p = (this.#pos + i) % n;
@@ -280,36 +336,68 @@ export class Scheduler implements Dispatcher {
 
   // ---- calls ------------------------------------------------------------------------------
 
+  /**
+   * Allocates a position (by number, or the first free one with -1). A position the env
+   * surrendered under a revocation request is withheld from it until the request's deadline
+   * (by number: Refused; "any" passes it over). At most `policy.sliceQuota` positions per env.
+   */
   allocSlice(env: Env, position: number): number {
+    const k = this.k;
     const v = this.vector;
-    if (position === -1) {
-      for (let p = 0; p < v.length; p++) {
-        if (v[p] === 0) return this.#take(env, p);
+    k.cpu.exec(COSTS.quotaCheck.instructions, COSTS.quotaCheck.label);
+    k.cpu.exec(COSTS.withheldCheck.instructions, COSTS.withheldCheck.label);
+    const now = k.cpu.now;
+    let p = position;
+    if (p === -1) {
+      p = -2;
+      for (let q = 0; q < v.length; q++) {
+        if (v[q] !== 0) continue;
+        if (this.#withheld(q, env, now)) {
+          k.cpu.exec(COSTS.withheldCheck.instructions, COSTS.withheldCheck.label);
+          continue;
+        }
+        p = q;
+        break;
       }
-      return Result.NoSlot;
+      if (p < 0) return Result.NoSlot;
+    } else {
+      if (p < 0 || p >= v.length) return Result.Invalid;
+      if (v[p] !== 0) return Result.Busy;
+      if (this.#withheld(p, env, now)) return Result.Refused;
     }
-    if (position < 0 || position >= v.length) return Result.Invalid;
-    if (v[position] !== 0) return Result.Busy;
-    return this.#take(env, position);
-  }
-
-  #take(env: Env, p: number): number {
-    this.vector[p] = env.id;
+    if (env.slices.size >= k.policy.sliceQuota) return Result.NoSlot;
     env.slices.add(p);
+    this.#withheldFrom[p] = 0;
+    v[p] = env.id;
     return p;
   }
 
+  #withheld(p: number, env: Env, now: number): boolean {
+    return this.#withheldFrom[p] === env.id && now < this.#withheldUntil[p]!;
+  }
+
   freeSlice(env: Env, position: number): number {
+    const k = this.k;
     if (position < 0 || position >= this.vector.length) return Result.Invalid;
     if (this.vector[position] !== env.id) return Result.NotOwner;
-    this.vector[position] = 0;
+    k.cpu.exec(COSTS.quotaRelease.instructions, COSTS.quotaRelease.label);
+    const now = k.cpu.now;
+    const deadline = env.slicesWanted.get(position);
     env.slices.delete(position);
-    if (env.slicesWanted.delete(position)) this.k.pendingRevocations--;
+    this.vector[position] = 0;
+    if (deadline !== undefined && now < deadline) {
+      // Surrendered under a revocation request: not the env's again before the deadline.
+      this.#withheldFrom[position] = env.id;
+      this.#withheldUntil[position] = deadline;
+    }
+    if (env.slicesWanted.delete(position)) k.pendingRevocations--;
     return Result.Ok;
   }
 
+  /** Frees every position of `env` (destroy): the vector itself is scanned. */
   releaseSlices(env: Env): void {
-    for (const p of env.slices) this.vector[p] = 0;
+    const v = this.vector;
+    for (let p = 0; p < v.length; p++) if (v[p] === env.id) v[p] = 0;
     env.slices.clear();
   }
 
@@ -319,6 +407,17 @@ export class Scheduler implements Dispatcher {
       this.#sliceOver = true;
     }
     if (this.#lastEnv === env) this.#lastEnv = null;
+    if (this.#handoff !== null && this.#handoff.tag === env) this.#handoff = null;
+  }
+
+  /** Whether a synchronous PCT's registers are in flight (its other side not yet resumed). */
+  get transferInFlight(): boolean {
+    return this.#handoff !== null;
+  }
+
+  /** A synchronous PCT: `ctx` (the callee's entry, or the parked caller) runs next. */
+  handoff(ctx: ExecutionContext): void {
+    this.#handoff = ctx;
   }
 
   /** Directed yield: the rest of this slice goes to `target`. */

@@ -13,6 +13,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type EnvHandle, Reg, Result, type Thread } from "../index.js";
 import { Aegis } from "../kernel.js";
+import { hostedEnv } from "../test-util.js";
 
 type Act =
   | { t: "work"; n: number }
@@ -75,7 +76,7 @@ function runScenario(s: Scenario): void {
     policy: { sliceVectorLength: 8 },
   });
   const envs: EnvHandle[] = [];
-  for (let i = 0; i < 4; i++) envs.push(aegis.createEnvironment({ name: `e${i}` }));
+  for (let i = 0; i < 4; i++) envs.push(hostedEnv(aegis, `e${i}`));
   const ids = envs.map((e) => e.id);
   const done = [false, false, false, false];
   const lastReplier = new Map<number, number>();
@@ -155,7 +156,7 @@ function runScenario(s: Scenario): void {
         check(aegis.machine.cpu.asid === env.asid, "entry under the wrong ASID");
         const ci = ids.indexOf(caller);
         check(ci >= 0 && envs[ci]!.alive, "entry with a dead or unknown caller");
-        check(aegis.inspect(envs[ci]!).parkedOn === env.id, "caller not parked on the callee");
+        check(aegis.inspect(envs[ci]!.id).parkedOn === env.id, "caller not parked on the callee");
         env.cpu.exec(500, "test.serve");
         yield* env.safepoint();
         if (hostile(i) && !s.hostileReplies[i - 2]) {
@@ -175,10 +176,10 @@ function runScenario(s: Scenario): void {
   }
   const acyclic = () => {
     for (const e of envs) {
-      let x = aegis.inspect(e).parkedOn;
+      let x = aegis.inspect(e.id).parkedOn;
       for (let n = 0; n < 5 && x !== 0; n++) {
         const next = envs[ids.indexOf(x)];
-        x = next === undefined ? 0 : aegis.inspect(next).parkedOn;
+        x = next === undefined ? 0 : aegis.inspect(next.id).parkedOn;
         if (n === 4) return false;
       }
     }

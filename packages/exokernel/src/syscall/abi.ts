@@ -8,6 +8,8 @@
  * Protected control transfer and directed yield put the call number in v0 and the target in
  * v1 only: a0..a3, t0..t9, s0..s7 reach the callee untouched (they are the message).
  */
+import { NumberIsInteger } from "../intrinsics.js";
+
 export const Call = {
   Null: 0,
   NullStack: 1,
@@ -40,5 +42,5 @@ export const REFILL_CODE = 16;
 
 /** True for a JS value that may go into a register as is: an integer in [-2^31, 2^32). */
 export function isWord(x: unknown): x is number {
-  return typeof x === "number" && Number.isInteger(x) && x >= -0x80000000 && x <= 0xffffffff;
+  return typeof x === "number" && NumberIsInteger(x) && x >= -0x80000000 && x <= 0xffffffff;
 }

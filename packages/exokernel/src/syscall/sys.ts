@@ -4,7 +4,7 @@ import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
 import { type Env, REFILL_INDEX } from "../env/env.js";
 import { exitEnv } from "../env/lifecycle.js";
-import { DISPATCHED_CODES } from "../exc/dispatch.js";
+import { isDispatched } from "../exc/dispatch.js";
 import { guarantee, tlbDelete, tlbWrite } from "../mem/bindings.js";
 import { PCT_ASYNC, PCT_SYNC, transfer, yieldSlice, yieldTo } from "../pct/pct.js";
 import { Result } from "../result.js";
@@ -121,7 +121,7 @@ function isHandler(fn: unknown): boolean {
 function setHandler(k: Kernel, env: Env, code: number, va: number, fn: unknown): number {
   k.cpu.exec(COSTS.setHandler.instructions, COSTS.setHandler.label);
   const index = code === REFILL_CODE ? REFILL_INDEX : code;
-  if (index !== REFILL_INDEX && !DISPATCHED_CODES.includes(code)) return Result.Invalid;
+  if (index !== REFILL_INDEX && !isDispatched(code)) return Result.Invalid;
   if (!isHandler(fn)) return Result.Invalid;
   if (fn === null) {
     env.handlers[index] = undefined;

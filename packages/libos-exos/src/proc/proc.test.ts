@@ -73,8 +73,8 @@ describe("copy-on-write fork", () => {
     expect(child.vm.stats.cowCopies).toBe(1);
     expect(parent.vm.stats.cowCopies).toBe(1);
     // The child holds only read rights to the parent's frames.
-    const caps = w.aegis.inspect(child.env).caps;
-    const parentFrames = new Set(w.aegis.inspect(parent.env).frames);
+    const caps = w.aegis.inspect(child.env.id).caps;
+    const parentFrames = new Set(w.aegis.inspect(parent.env.id).frames);
     for (const c of caps) if (parentFrames.has(c.frame)) expect(c.rights & 2).toBe(0);
   });
 
@@ -170,7 +170,7 @@ describe("copy-on-write fork", () => {
       expect(child.vm.unmap(BASE, 1)).toBe(Result.Ok);
       expect(child.proc.getpid()).toBe(child.env.id);
     });
-    expect(w.aegis.inspect(child.env).frames.length).toBe(1 + 8 + 1);
+    expect(w.aegis.inspect(child.env.id).frames.length).toBe(1 + 8 + 1);
   });
 
   it("the parent unmapping its memory after fork does not take the child's pages away", () => {
@@ -221,7 +221,9 @@ describe("copy-on-write fork and aliases", () => {
       cpu.store32(BASE + 0x10000, 2);
       expect(cpu.load32(BASE)).toBe(2);
     });
-    expect(w.aegis.inspect(child.env).caps.length).toBe(w.aegis.inspect(w.spawn().env).caps.length);
+    expect(w.aegis.inspect(child.env.id).caps.length).toBe(
+      w.aegis.inspect(w.spawn().env.id).caps.length,
+    );
   });
 
   it("an alias of a copy-on-write page gets the private copy, shared with its source", () => {

@@ -112,7 +112,7 @@ describe("critical sections", () => {
     expect(w.aegis.deaths).toEqual([]);
     expect(sections).toBeGreaterThan(10);
     expect(os.sched.deferrals).toBeGreaterThan(0);
-    const info = w.aegis.inspect(os.env);
+    const info = w.aegis.inspect(os.env.id);
     // The switch waited for the section to end: up to 10 iterations of 200 cycles.
     expect(info.preemptLatencyMaxCycles).toBeGreaterThan(200);
     expect(info.preemptLatencyMaxCycles).toBeLessThan(3000 + 400);
@@ -134,7 +134,7 @@ describe("critical sections", () => {
     });
     w.aegis.run({ untilCycle: 20 * SLICE });
     expect(w.aegis.deaths).toEqual([]);
-    expect(w.aegis.inspect(os.env).preemptLatencyMaxCycles).toBeLessThan(1000 + 400);
+    expect(w.aegis.inspect(os.env.id).preemptLatencyMaxCycles).toBeLessThan(1000 + 400);
   });
 });
 
@@ -259,7 +259,7 @@ describe("stride with a late joiner", () => {
 
 /** The physical address behind `va` in `os` (test inspection, uncharged). */
 function physOf(w: ReturnType<typeof world>, os: ExosApi, va: number): number {
-  const m = w.aegis.inspect(os.env).mappings.find((x) => x.vpn === va >>> 12);
+  const m = w.aegis.inspect(os.env.id).mappings.find((x) => x.vpn === va >>> 12);
   if (m === undefined) throw new Error(`no mapping for ${va}`);
   return m.frame * 4096 + (va & 0xfff);
 }

@@ -71,7 +71,7 @@ describe("page table, refill and demand-zero", () => {
       expect(seen).toBe(BASE + PAGE_BYTES + 8);
     });
     // Only the library's own pages (globals, page table, contexts) remain.
-    const info = w.aegis.inspect(os.env);
+    const info = w.aegis.inspect(os.env.id);
     expect(info.frames.length).toBe(1 + 8 + 1);
   });
 });
@@ -139,7 +139,7 @@ describe("segmentation faults", () => {
       ]);
       expect(FaultExit.Segv).toBe(139);
       // Everything it held is reclaimed; the other process runs on.
-      expect(w.aegis.inspect(os.env).frames).toEqual([]);
+      expect(w.aegis.inspect(os.env.id).frames).toEqual([]);
       expect(other.env.alive).toBe(true);
     }
   });

@@ -3,6 +3,7 @@ import type { Cpu } from "../cpu.js";
 import { IRQ } from "../cpu-defs.js";
 import { ArgumentError } from "../errors.js";
 import type { EventQueue, MachineEvent } from "../events.js";
+import { isInteger } from "../intrinsics.js";
 
 /**
  * Interval timer. A kernel programs a period in cycles; the timer raises interrupt line
@@ -34,7 +35,7 @@ export class IntervalTimer {
 
   /** Starts the timer: first expiry `periodCycles` from now; periodic unless `oneShot`. */
   start(periodCycles: number, oneShot = false): void {
-    if (!Number.isInteger(periodCycles) || periodCycles <= 0) {
+    if (!isInteger(periodCycles) || periodCycles <= 0) {
       throw new ArgumentError(
         `timer period must be a positive integer of cycles, got ${String(periodCycles)}`,
       );

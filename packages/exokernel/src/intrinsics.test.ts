@@ -1,0 +1,99 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { frozenArray, newList, SafeMap, SafeSet } from "./intrinsics.js";
+
+/**
+ * The kernel's rules for intrinsics (intrinsics.ts), checked on its sources: the mechanism
+ * files never reach a patchable intrinsic at run time. (The attack itself is in
+ * isolation.test.ts and the fuzz; this keeps new code from slipping.)
+ */
+const SRC = fileURLToPath(new URL(".", import.meta.url));
+const MECHANISMS = [
+  "aegis.ts",
+  "core.ts",
+  "caps",
+  "env",
+  "exc",
+  "mem",
+  "pct",
+  "revoke",
+  "sched",
+  "syscall",
+];
+const FORBIDDEN: [RegExp, string][] = [
+  [/\bfor \(const [^;]* of /, "for…of (runs %ArrayIteratorPrototype%.next and friends)"],
+  [/\[\.\.\./, "array spread"],
+  [/\.\.\.[a-z][A-Za-z]*\)/, "argument spread"],
+  [
+    /\.(push|pop|shift|unshift|splice|includes|indexOf|slice|map|filter|find|some|every|sort|join|fill)\(/,
+    "an Array method",
+  ],
+  [/new (Map|Set|WeakMap|Array|Int32Array|Uint8Array|Float64Array)\b/, "a global constructor"],
+  [/\b(Object|Reflect|Number|Math|Array|JSON|String)\.[a-zA-Z]+\(/, "a global function"],
+  [/\bString\(/, "String()"],
+  [/\.(call|apply|bind)\(/, "Function.prototype.call/apply/bind"],
+  [/\binstanceof\b/, "instanceof on a value"],
+];
+
+function files(path: string): string[] {
+  const full = join(SRC, path);
+  if (statSync(full).isFile()) return [full];
+  return readdirSync(full)
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+    .map((f) => join(full, f));
+}
+
+describe("kernel sources use only captured intrinsics", () => {
+  it("no for…of, spread, Array method, global constructor or global function at run time", () => {
+    const found: string[] = [];
+    for (const m of MECHANISMS) {
+      for (const f of files(m)) {
+        const lines = readFileSync(f, "utf8").split("\n");
+        lines.forEach((line, i) => {
+          const code = line.replace(/\/\/.*$/, "").replace(/^\s*\*.*$/, "");
+          for (const [re, what] of FORBIDDEN) {
+            if (re.test(code))
+              found.push(`${f.slice(SRC.length)}:${i + 1}: ${what}: ${line.trim()}`);
+          }
+        });
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
+  it("the safe collections keep their methods whatever is done to the originals", () => {
+    const get = Map.prototype.get;
+    const add = Set.prototype.add;
+    const push = Array.prototype.push;
+    const m = new SafeMap<number, string>();
+    const s = new SafeSet<number>();
+    const list = newList<number>();
+    try {
+      Map.prototype.get = () => "forged";
+      Set.prototype.add = function () {
+        return this;
+      };
+      Array.prototype.push = () => 0;
+      Object.defineProperty(Array.prototype, "0", {
+        configurable: true,
+        get: () => "planted",
+        set: () => {},
+      });
+      m.set(1, "one");
+      s.add(2);
+      list[0] = 3;
+      expect(m.get(1)).toBe("one");
+      expect(m.get(2)).toBe(undefined);
+      expect(s.has(2)).toBe(true);
+      expect(list[0]).toBe(3);
+      expect([...frozenArray(list)]).toEqual([3]);
+    } finally {
+      Map.prototype.get = get;
+      Set.prototype.add = add;
+      Array.prototype.push = push;
+      delete (Array.prototype as unknown as Record<string, unknown>)["0"];
+    }
+  });
+});

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import {
+  ExcCode,
+  entryHi,
+  entryLo,
+  Machine,
+  Resolution,
+  SR_USER,
+  TLB_D,
+  TLB_V,
+} from "./privileged.js";
+
+/**
+ * Code running on the machine may patch the realm's intrinsics: the machine's paths use the
+ * ones captured when it loaded (src/intrinsics.ts). Each patch below records any call; none
+ * may come from the machine.
+ */
+describe("the machine ignores patched intrinsics", () => {
+  it("a block zero, charges, a timer event, a TLB write and an error never call a patched one", () => {
+    const m = new Machine({ memoryBytes: 1 << 20 });
+    const cpu = m.cpu;
+    m.setExceptionHandler(ExcCode.Int, (c) => {
+      m.timer.acknowledge();
+      c.rfe();
+      return Resolution.Retry;
+    });
+    cpu.tlbWriteIndexed(10, entryHi(0x10, 0), entryLo(20, TLB_V | TLB_D));
+    cpu.status = SR_USER;
+    const calls: string[] = [];
+    const undo: (() => void)[] = [];
+    const patch = (obj: object, key: PropertyKey) => {
+      const d = Object.getOwnPropertyDescriptor(obj, key)!;
+      const orig = d.value as (...a: unknown[]) => unknown;
+      const apply = Reflect.apply;
+      Object.defineProperty(obj, key, {
+        ...d,
+        value: function (this: unknown, ...args: unknown[]) {
+          calls[calls.length] = String(key);
+          return apply(orig, this, args);
+        },
+      });
+      undo[undo.length] = () => Object.defineProperty(obj, key, d);
+    };
+    const typed = Object.getPrototypeOf(Uint8Array.prototype) as object;
+    const targets: [object, string[]][] = [
+      [typed, ["fill", "copyWithin", "set"]],
+      [Math, ["min", "max", "ceil", "floor", "imul"]],
+      [Number, ["isInteger", "isSafeInteger"]],
+      [Array.prototype, ["push", "pop", "indexOf"]],
+      [Map.prototype, ["get", "set"]],
+    ];
+    for (const [obj, keys] of targets) for (const k of keys) patch(obj, k);
+    let threw: unknown;
+    try {
+      m.timer.start(500);
+      cpu.zero(0x10000, 4096); // block zero through the TLB
+      cpu.copy(0x10000, 0x10800, 64);
+      cpu.exec(2000, "machine.test.work"); // events: two timer interrupts
+      cpu.store32(0x10010, 5);
+      try {
+        cpu.tlbWriteIndexed(99, 0, 0); // a bad index: ArgumentError
+      } catch (e) {
+        threw = e;
+      }
+      m.timer.stop();
+    } finally {
+      for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
+    }
+    expect(calls).toEqual([]);
+    expect(threw).toBeInstanceOf(Error);
+    expect(m.timer.expiries).toBeGreaterThanOrEqual(4);
+    expect(m.memory.read32(20 * 4096 + 0x10)).toBe(5);
+  });
+});
