@@ -272,6 +272,56 @@ describe("hole 1: a JS stack exhausted inside a kernel call", () => {
   });
 });
 
+describe("hole 1b: a stack dive through plain work while the slice clock ticks", () => {
+  it("the diver dies, no timer event is lost, run returns, the victim works on", () => {
+    const { aegis, deaths } = kernel({
+      policy: { sliceCycles: 2000, excessSliceLimit: 1_000_000 },
+    });
+    const victim = bootVictim(aegis);
+    let refused = 0;
+    const diver: LibOS<null, null> = {
+      name: "diver",
+      boot(env) {
+        env.onStartOfSlice(function* (): Thread {
+          // Every exec crosses a tick: the machine's event service and the kernel's interrupt
+          // path run under it, at every depth. On the kernel before the machine's stack reserve,
+          // a RangeError inside the timer's event lost it: the clock stopped, and this loop
+          // never yielded again (run hung).
+          const dive = (): void => {
+            try {
+              dive();
+            } catch {}
+            try {
+              env.cpu.exec(2100, "diver.work");
+            } catch {
+              refused++;
+            }
+          };
+          dive();
+          for (;;) {
+            env.cpu.exec(100, "diver.spin");
+            yield* env.safepoint();
+          }
+        });
+        env.allocSlice();
+        return null;
+      },
+    };
+    const { env } = aegis.boot(diver, null);
+    const ticks = aegis.stats.ticks;
+    aegis.run({ untilCycle: 200_000 });
+    expect(refused).toBeGreaterThan(0);
+    expect(env.alive).toBe(false);
+    expect(deaths.find((d) => d.death.envId === env.id)?.death.reason).toBe(HOST_ERROR_REASON);
+    expect(aegis.stats.ticks - ticks).toBe(Math.floor(aegis.machine.now / 2000) - ticks);
+    const steps = victim.state.steps;
+    aegis.run({ untilCycle: aegis.machine.now + 100_000 });
+    expect(victim.state.steps).toBeGreaterThan(steps + 100);
+    expect(victim.intact()).toBe(true);
+    cpuSane(aegis);
+  });
+});
+
 // ---- 2. hostile thrown values -------------------------------------------------------------------
 
 describe("hole 2: the kernel never inspects a thrown value", () => {

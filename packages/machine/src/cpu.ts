@@ -17,6 +17,7 @@ import { ArgumentError, ContextAbort, KernelContractError } from "./errors.js";
 import { typedArrayCopyWithin, typedArrayFill } from "./intrinsics.js";
 import { HOST_BUDGET_WORD, type PhysicalMemory } from "./memory.js";
 import type { MachineProfile } from "./profiles.js";
+import { checkStackReserve } from "./reserve.js";
 import { MAP_WRITABLE, type Tlb } from "./tlb.js";
 import type { Tracer } from "./trace.js";
 
@@ -280,6 +281,11 @@ export class Cpu {
 
   /** Charges `cycles` to the current owner in `cat`, taking events due on the way. */
   charge(cycles: number, cat: Category, label = ""): void {
+    this.#guard();
+    this.#charge(cycles, cat, label);
+  }
+
+  #charge(cycles: number, cat: Category, label: string): void {
     if (!(isSafeInteger(cycles) && cycles >= 0)) {
       throw new ArgumentError(
         `charge: cycles must be a non-negative integer, got ${String(cycles)}`,
@@ -317,6 +323,11 @@ export class Cpu {
    * instruction reached.
    */
   exec(instructions: number, label: string, cat?: Category): void {
+    this.#guard();
+    this.#exec(instructions, label, cat);
+  }
+
+  #exec(instructions: number, label: string, cat: Category | undefined): void {
     if (
       typeof instructions !== "number" ||
       !isInteger(instructions) ||
@@ -340,12 +351,12 @@ export class Cpu {
       const fit = room === Number.POSITIVE_INFINITY ? left : floor(room / this.#cpi);
       if (fit >= left) {
         this.#pc = (this.#pc + 4 * left) >>> 0;
-        this.charge(left * this.#cpi, c, label);
+        this.#charge(left * this.#cpi, c, label);
         return;
       }
       if (fit > 0) {
         this.#pc = (this.#pc + 4 * fit) >>> 0;
-        this.charge(fit * this.#cpi, c, label);
+        this.#charge(fit * this.#cpi, c, label);
         left -= fit;
       } else if (room > 0) {
         // The event falls inside the next instruction (cyclesPerInstruction > 1): the
@@ -359,7 +370,7 @@ export class Cpu {
         if (this.#nextEventAt <= this.#now) {
           // Nothing retired the event (a handler that does not advance time): go on.
           this.#pc = (this.#pc + 4 * left) >>> 0;
-          this.charge(left * this.#cpi, c, label);
+          this.#charge(left * this.#cpi, c, label);
           return;
         }
       }
@@ -491,6 +502,7 @@ export class Cpu {
   }
 
   #access(va: number, size: number, kind: number, value: number, cat: Category): number {
+    this.#guard();
     this.#takeDueEvents();
     for (let tries = 0; ; tries++) {
       const pa = this.#translate(va, size, kind);
@@ -551,11 +563,12 @@ export class Cpu {
   }
 
   #fault(code: ExcCode, va: number, refill: boolean): number {
-    this.#resolution = this.raise(code, va, refill);
+    this.#resolution = this.#raise(code, va, refill, 0);
     return -1;
   }
 
   #block(dst: number, src: number, bytes: number, zero: boolean): void {
+    this.#guard();
     if (!isInteger(bytes) || bytes < 0 || bytes > 0x7fffffff) {
       throw new ArgumentError(`block length must be a non-negative integer, got ${String(bytes)}`);
     }
@@ -586,7 +599,7 @@ export class Cpu {
       if (zero) typedArrayFill(this.#u8, 0, pd, pd + n);
       else typedArrayCopyWithin(this.#u8, pd, ps, ps + n);
       done += n;
-      this.charge((n / unit) * perUnit, Category.Memory);
+      this.#charge((n / unit) * perUnit, Category.Memory, "");
     }
     this.#sync();
     this.#pc = (this.#pc + 4) >>> 0;
@@ -618,6 +631,11 @@ export class Cpu {
    * handler's decision.
    */
   raise(code: ExcCode, badVaddr: number, refill = false, coprocessor = 0): Resolution {
+    this.#guard();
+    return this.#raise(code, badVaddr, refill, coprocessor);
+  }
+
+  #raise(code: ExcCode, badVaddr: number, refill: boolean, coprocessor: number): Resolution {
     const handler = refill ? this.refillHandler : this.handlers[code];
     if (handler === undefined) {
       throw new KernelContractError(
@@ -702,8 +720,26 @@ export class Cpu {
     this.#tracer?.instant(this.#now, refill ? "exception:refill" : `exception:${code}`, this.owner);
     this.#rfeSeen = false;
     this.exceptionDepth++;
-    this.charge(this.profile.exceptionEntryCycles, Category.TrapEntry);
+    this.#charge(this.profile.exceptionEntryCycles, Category.TrapEntry, "");
     return handler(this);
+  }
+
+  /**
+   * The stack reserve (reserve.ts), checked at every entry point user-mode code can reach
+   * (accesses past the fast path, `exec`, block copies, traps, `charge`), before anything
+   * changes: an entry either has host stack for all the kernel work it may cause (handlers,
+   * event service, device completions) or throws the host's RangeError with nothing done,
+   * recorded as a host throw. Kernel-mode calls are already inside a checked entry (or are host
+   * set-up code) and skip it. The TLB-hit fast path makes no call and needs none.
+   */
+  #guard(): void {
+    if ((this.status & SR_KUC) === 0) return;
+    try {
+      checkStackReserve();
+    } catch (e) {
+      this.#noteHostThrow();
+      throw e;
+    }
   }
 
   /**
@@ -727,20 +763,22 @@ export class Cpu {
   rfe(): void {
     this.status = ((this.status & ~0x0f) | ((this.status >>> 2) & 0x0f)) >>> 0;
     this.#rfeSeen = true;
-    this.charge(this.profile.cp0OpCycles, Category.TrapExit);
+    this.#charge(this.profile.cp0OpCycles, Category.TrapExit, "");
     this.checkInterrupts();
   }
 
   /** A `syscall` instruction: raises Sys with EPC at it; execution goes on after it. */
   syscall(): Resolution {
-    const r = this.raise(ExcCode.Sys, 0);
+    this.#guard();
+    const r = this.#raise(ExcCode.Sys, 0, false, 0);
     this.#pc = (this.#pc + 4) >>> 0;
     return r;
   }
 
   /** A `break` instruction; execution goes on after it. */
   breakpoint(): Resolution {
-    const r = this.raise(ExcCode.Bp, 0);
+    this.#guard();
+    const r = this.#raise(ExcCode.Bp, 0, false, 0);
     this.#pc = (this.#pc + 4) >>> 0;
     return r;
   }
@@ -751,14 +789,15 @@ export class Cpu {
    * Emulated supplies the result in `emulatedValue`.
    */
   addTrapping(a: number, b: number): number {
+    this.#guard();
     const sum = (a | 0) + (b | 0);
     for (let tries = 0; ; tries++) {
-      this.charge(this.#cpi, (this.status & SR_KUC) !== 0 ? Category.User : Category.Kernel);
+      this.#charge(this.#cpi, (this.status & SR_KUC) !== 0 ? Category.User : Category.Kernel, "");
       if (sum <= 0x7fffffff && sum >= -0x80000000) {
         this.#pc = (this.#pc + 4) >>> 0;
         return sum;
       }
-      if (this.raise(ExcCode.Ov, 0) === Resolution.Emulated) {
+      if (this.#raise(ExcCode.Ov, 0, false, 0) === Resolution.Emulated) {
         this.#pc = (this.#pc + 4) >>> 0;
         return this.emulatedValue | 0;
       }
@@ -772,9 +811,11 @@ export class Cpu {
    * (profile.multiplyCycles) as one instruction.
    */
   multiply(a: number, b: number): number {
-    this.charge(
+    this.#guard();
+    this.#charge(
       this.profile.multiplyCycles,
       (this.status & SR_KUC) !== 0 ? Category.User : Category.Kernel,
+      "",
     );
     this.#pc = (this.#pc + 4) >>> 0;
     return imul(a, b);
@@ -786,12 +827,13 @@ export class Cpu {
    * whether the instruction executed on the coprocessor.
    */
   coprocessor1(): boolean {
+    this.#guard();
     for (let tries = 0; ; tries++) {
       if ((this.status & SR_CU1) !== 0) {
-        this.exec(COSTS.cp1Op.instructions, COSTS.cp1Op.label);
+        this.#exec(COSTS.cp1Op.instructions, COSTS.cp1Op.label, undefined);
         return true;
       }
-      if (this.raise(ExcCode.CpU, 0, false, 1) === Resolution.Emulated) {
+      if (this.#raise(ExcCode.CpU, 0, false, 1) === Resolution.Emulated) {
         this.#pc = (this.#pc + 4) >>> 0;
         return false;
       }
@@ -805,7 +847,7 @@ export class Cpu {
   /** mtc0 Status (kernel mode only: a kernel's business). Re-checks pending interrupts. */
   setStatus(value: number): void {
     this.status = value >>> 0;
-    this.charge(this.profile.cp0OpCycles, Category.Kernel);
+    this.#charge(this.profile.cp0OpCycles, Category.Kernel, "");
     this.checkInterrupts();
   }
 
@@ -825,7 +867,7 @@ export class Cpu {
   /** Takes an interrupt if one is pending, enabled by its mask, and IEc is set. */
   checkInterrupts(): void {
     while ((this.status & SR_IEC) !== 0 && (this.cause & this.status & SR_IM_MASK) !== 0) {
-      this.raise(ExcCode.Int, 0);
+      this.#raise(ExcCode.Int, 0, false, 0);
     }
   }
 
@@ -835,7 +877,7 @@ export class Cpu {
   tlbWriteRandom(hi: number, lo: number): number {
     this.entryHi = hi >>> 0;
     this.entryLo = lo >>> 0;
-    this.charge(this.profile.cp0OpCycles * 3, Category.Tlb);
+    this.#charge(this.profile.cp0OpCycles * 3, Category.Tlb, "");
     return this.tlb.writeRandom(hi, lo);
   }
 
@@ -849,13 +891,13 @@ export class Cpu {
     this.entryHi = hi >>> 0;
     this.entryLo = lo >>> 0;
     this.index = index << 8;
-    this.charge(this.profile.cp0OpCycles * 3, Category.Tlb);
+    this.#charge(this.profile.cp0OpCycles * 3, Category.Tlb, "");
     this.tlb.writeIndexed(index, hi, lo);
   }
 
   /** tlbp: the slot matching (vpn, asid), or -1 (Index.P set). */
   tlbProbe(vpn: number, asid: number): number {
-    this.charge(this.profile.cp0OpCycles * 2, Category.Tlb);
+    this.#charge(this.profile.cp0OpCycles * 2, Category.Tlb, "");
     const i = this.tlb.probe(vpn, asid);
     this.index = i < 0 ? 0x80000000 : i << 8;
     return i;

@@ -7,6 +7,7 @@ import {
   Machine,
   OwnerKind,
   Resolution,
+  SR_KERNEL_IE,
   SR_USER,
   TLB_D,
   TLB_V,
@@ -112,6 +113,63 @@ describe("a host throw inside an exception handler", () => {
     expect(cpu.hostThrows).toBeGreaterThan(0);
     expect(cpu.status).toBe(SR_USER);
     expect(cpu.exceptionDepth).toBe(0);
+  });
+});
+
+describe("the stack reserve: user-mode entries either have room for the kernel or do nothing", () => {
+  it("a dive through exec with the timer ticking loses no timer event and leaves the clock exact", () => {
+    const { m, cpu, user } = userMachine();
+    const PERIOD = 1000;
+    let interrupts = 0;
+    m.setExceptionHandler(ExcCode.Int, (c) => {
+      m.timer.acknowledge();
+      interrupts++;
+      c.rfe();
+      return Resolution.Retry;
+    });
+    m.timer.start(PERIOD);
+    let refused = 0;
+    const dive = (): void => {
+      try {
+        dive();
+      } catch {}
+      const before = cpu.now;
+      try {
+        // Every exec crosses at least one timer expiry: event service runs under it.
+        cpu.exec(1500, "machine.test.work");
+      } catch {
+        refused++;
+        // Refused with nothing done: no cycle charged, nothing taken off the queue.
+        if (cpu.now !== before) throw new Error("a refused entry charged cycles");
+      }
+    };
+    dive();
+    expect(refused).toBeGreaterThan(0);
+    expect(cpu.hostThrows).toBe(refused);
+    expect(cpu.userMode).toBe(true);
+    expect(cpu.owner).toBe(user);
+    // The clock still ticks at its exact cycles: one expiry per period so far, none lost.
+    cpu.exec(10 * PERIOD, "machine.test.work");
+    expect(m.timer.expiries).toBe(Math.floor(cpu.now / PERIOD));
+    expect(interrupts).toBe(m.timer.expiries);
+  });
+
+  it("kernel-mode calls skip the check (a kernel path is inside a checked entry)", () => {
+    const m = new Machine({ memoryBytes: 1 << 20 });
+    m.cpu.status = SR_KERNEL_IE;
+    let reached = 0;
+    const dive = (): void => {
+      try {
+        dive();
+      } catch {}
+      try {
+        m.cpu.exec(1, "machine.test.work");
+        reached++;
+      } catch {}
+    };
+    dive();
+    expect(m.cpu.hostThrows).toBe(0);
+    expect(reached).toBeGreaterThan(1000);
   });
 });
 

@@ -66,6 +66,7 @@ export {
   PROFILES,
   validateProfile,
 } from "./profiles.js";
+export { checkStackReserve, RESERVE_BYTES } from "./reserve.js";
 export { entryHi, entryLo, TLB_D, TLB_G, TLB_N, TLB_V, Tlb } from "./tlb.js";
 export { type ChromeTrace, type ChromeTraceEvent, Tracer } from "./trace.js";
 export {

@@ -20,7 +20,7 @@ export type SignalHandler = (
  * - exit: it called exit (or its main returned, and crt0 called exit);
  * - signal: a signal's default action (kill -9, an uncaught SIGSEGV, ...);
  * - threw: its code threw (its body, a signal handler, an entry that is not a generator);
- * - stack: it called into the kernel without the stack reserve (user/reserve.ts);
+ * - stack: it called into the kernel without the stack reserve (the machine's reserve.ts);
  * - fault-storm: its handler left the same instruction faulting on the same address
  *   `policy.maxFaultRepeats` times in a row;
  * - out-of-memory: no frame for a page it touched (no swap);

@@ -1,5 +1,5 @@
 import { Reg } from "@exolab/machine";
-import { ContextAbort } from "@exolab/machine/privileged";
+import { ContextAbort, checkStackReserve } from "@exolab/machine/privileged";
 import {
   CANTMASK,
   DEFAULT_IGNORED,
@@ -18,7 +18,6 @@ import type { MonolithicKernel } from "../kernel.js";
 import { EF, efReg, P, SRUN, U } from "../layout.js";
 import { exitProc, waitStatusSignal } from "../proc/exit.js";
 import type { Proc, SignalHandler } from "../proc/proc.js";
-import { checkStackReserve } from "../user/reserve.js";
 import { useracc } from "../vm/useracc.js";
 
 /** P_FLAG bit: sigpause saved the mask in u_oldmask (4.3BSD SOMASK). */

@@ -51,7 +51,7 @@ function register(v: unknown): number {
 /**
  * The CPU as a process sees it: translated loads and stores under its ASID (faults go to the
  * kernel), exec, its registers. Every call, before anything happens:
- * 1. checks the kernel stack reserve (user/reserve.ts): a process that dived into the stack
+ * 1. checks the kernel stack reserve (the machine's reserve.ts): a process that dived into the stack
  *    is doomed there, with nothing done;
  * 2. checks that the kernel is running this very process (NotRunningError otherwise: another
  *    process, a host callback after `run` returned, a dead process); a doomed process's call

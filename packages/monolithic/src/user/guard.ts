@@ -1,9 +1,8 @@
-import { ContextAbort } from "@exolab/machine/privileged";
+import { ContextAbort, checkStackReserve } from "@exolab/machine/privileged";
 import { NotRunningError } from "../errors.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { SRUN } from "../layout.js";
 import type { Proc } from "../proc/proc.js";
-import { checkStackReserve } from "./reserve.js";
 
 /** What a doomed process's calls throw (shared and frozen: nothing allocated per call). */
 const BEING_KILLED = Object.freeze(new ContextAbort("the process is being killed"));
@@ -12,7 +11,7 @@ const BEING_KILLED = Object.freeze(new ContextAbort("the process is being killed
  * The first step of every call a process makes through its handle or its CPU view, before
  * anything happens:
  * 1. a doomed process (sched/swtch.ts) is unwound at once;
- * 2. the kernel stack reserve (user/reserve.ts): a process that dived into the host stack is
+ * 2. the kernel stack reserve (the machine's reserve.ts): a process that dived into the host stack is
  *    doomed here, with nothing done (plain stores only: no stack is left for a call);
  * 3. the kernel must be running this very process, inside `run`: another process, a host
  *    callback after `run` returned (k.cur still names the last process then) or a dead

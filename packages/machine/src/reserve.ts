@@ -1,8 +1,10 @@
 /**
- * The kernel stack reserve: a check, at every entry from a process into the machine and the
- * kernel, that the host's JS stack has room for the deepest kernel path behind it.
+ * The kernel stack reserve: a check, at every entry from user-mode code into the machine (and
+ * through it the kernel), that the host's JS stack has room for the deepest kernel path
+ * behind it. The CPU makes it on each of its entry points while in user mode (`Cpu.#guard`);
+ * a kernel may make it on its own entry points too.
  *
- * A process is JS running on the host's one stack, so it can recurse until the stack is
+ * Untrusted code is JS running on the host's one stack, so it can recurse until the stack is
  * nearly full and then call its handle or CPU view (the "stack dive"). Without a check, the
  * host's RangeError could then fire anywhere inside the machine or a kernel path and leave
  * it half done (a frame allocated and not yet recorded, a queue half linked, a device event
@@ -17,8 +19,8 @@
  * much stack is not left, and otherwise costs a call (a few nanoseconds once optimised).
  * The reserve covers more than the kernel's frames: the engine compiles a function on its
  * first call, on the same stack (32 KiB was seen to fall short for that; 64 KiB did not).
- * `test/attacks.test.ts` dives before every kind of call and checks that no host error ever
- * crossed a kernel path.
+ * The monolithic kernel's `test/attacks.test.ts` and the machine's `host-throw.test.ts` dive
+ * before every kind of call and check that no host error ever crossed a kernel path.
  */
 
 /** Registers of the probe's frame (8 bytes each): the most whose function still optimises. */
