@@ -1,0 +1,454 @@
+import {
+  type BenchReport,
+  type BenchResult,
+  buildRows,
+  CHART_STYLE,
+  type ChartSection,
+  directionLine,
+  directions,
+  drawChartSections,
+  paramsText,
+  renderHtmlWith,
+  renderJson,
+  renderMarkdown,
+} from "@exolab/bench";
+import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { LabClient } from "../client.js";
+import type { Catalog, FromWorker, Selection, TraceResult } from "../protocol.js";
+import { selectionFromUrl, selectionToUrl } from "../selection.js";
+import { Attribution } from "./Attribution.js";
+import { saveText, useBlobUrl } from "./blob.js";
+import { Controls } from "./Controls.js";
+import { Results, type RowGroup } from "./Results.js";
+import { TimelineView } from "./TimelineView.js";
+
+/** Operations of the measured part a timeline shows, and the most spans it keeps. */
+const TIMELINE_OPS = 4;
+const TIMELINE_MAX_SPANS = 4000;
+
+const NO_SYSTEMS: readonly string[] = [];
+
+type Status = "loading" | "idle" | "running" | "done" | "failed" | "cancelled";
+
+interface RunState {
+  readonly status: Status;
+  /** The selection of the run shown (the controls may have moved on). */
+  readonly selection?: Selection;
+  readonly done: number;
+  readonly total: number;
+  readonly results: readonly BenchResult[];
+  readonly report?: BenchReport;
+  readonly message?: string;
+  readonly startedMs: number;
+  readonly firstRowMs?: number;
+  readonly elapsedMs?: number;
+  /** Whether the run came from the link the page was opened with. */
+  readonly fromLink: boolean;
+}
+
+interface TraceState {
+  readonly status: "idle" | "tracing" | "done" | "failed";
+  readonly label?: string;
+  readonly result?: TraceResult;
+  readonly message?: string;
+}
+
+const IDLE: RunState = {
+  status: "loading",
+  done: 0,
+  total: 0,
+  results: [],
+  startedMs: 0,
+  fromLink: false,
+};
+
+/** A report of the rows so far, for the table model (only results and profile are read). */
+function partialReport(run: RunState): BenchReport | undefined {
+  if (run.report !== undefined) return run.report;
+  if (run.selection === undefined) return undefined;
+  return {
+    results: [...run.results],
+    profile: run.selection.profile,
+    seed: run.selection.seed,
+    suite: run.selection.suite,
+    policies: {},
+  } as unknown as BenchReport;
+}
+
+function fileBase(s: Selection): string {
+  return `exolab-${s.suite}-${s.profile}-seed${s.seed}`;
+}
+
+/** The same run from a terminal (policy overrides have no flag there yet). */
+function cliCommand(s: Selection, c: Catalog): string {
+  const all = c.suites.find((x) => x.id === s.suite)?.benchmarks.map((b) => b.id) ?? [];
+  const parts = [
+    "pnpm bench",
+    `--profile ${s.profile}`,
+    `--seed ${s.seed}`,
+    `--system ${s.systems.join(",")}`,
+  ];
+  if (s.benchmarks.join(",") !== all.join(",")) parts.push(`--benchmark ${s.benchmarks.join(",")}`);
+  return parts.join(" ");
+}
+
+export function App() {
+  const [catalog, setCatalog] = useState<Catalog | undefined>(undefined);
+  const [selection, setSelection] = useState<Selection | undefined>(undefined);
+  const [notice, setNotice] = useState<string | undefined>(undefined);
+  const [run, setRun] = useState<RunState>(IDLE);
+  const [trace, setTrace] = useState<TraceState>({ status: "idle" });
+  const [selected, setSelected] = useState<string | undefined>(undefined);
+  const [charts, setCharts] = useState<readonly ChartSection[]>([]);
+  const client = useRef<LabClient | null>(null);
+  const catalogRef = useRef<Catalog | undefined>(undefined);
+
+  const onMessage = useCallback((m: FromWorker) => {
+    switch (m.kind) {
+      case "catalog": {
+        if (catalogRef.current !== undefined) return; // a restarted worker says it again
+        catalogRef.current = m.catalog;
+        const fromUrl = selectionFromUrl(location.search, m.catalog);
+        setCatalog(m.catalog);
+        setSelection(fromUrl.selection);
+        if (fromUrl.problem !== undefined)
+          setNotice(
+            `This link's selection was not used: ${fromUrl.problem}. The defaults are shown.`,
+          );
+        setRun((r) => ({ ...r, status: "idle" }));
+        if (fromUrl.explicit && fromUrl.problem === undefined) startRun(fromUrl.selection, true);
+        return;
+      }
+      case "started":
+        setRun((r) => ({ ...r, total: m.total }));
+        return;
+      case "row":
+        setRun((r) => ({
+          ...r,
+          done: m.done,
+          total: m.total,
+          results: [...r.results, m.result],
+          firstRowMs: r.firstRowMs ?? performance.now() - r.startedMs,
+        }));
+        return;
+      case "done":
+        setRun((r) => ({
+          ...r,
+          status: "done",
+          report: m.report,
+          results: m.report.results,
+          elapsedMs: performance.now() - r.startedMs,
+        }));
+        return;
+      case "trace":
+        setTrace({ status: "done", result: m.trace });
+        return;
+      case "failed":
+        setTrace((t) => (t.status === "tracing" ? { status: "failed", message: m.message } : t));
+        setRun((r) => {
+          if (r.status !== "running") return r;
+          if (r.fromLink && m.refused && catalogRef.current !== undefined) {
+            // A link whose policy value the kernel refused: one line, and the defaults.
+            setNotice(`This link's selection was not used: ${m.message}. The defaults are shown.`);
+            setSelection(selectionFromUrl("", catalogRef.current).selection);
+            return { ...IDLE, status: "idle" };
+          }
+          return { ...r, status: "failed", message: m.message };
+        });
+        return;
+    }
+  }, []);
+
+  const startRun = (s: Selection, fromLink: boolean) => {
+    setSelected(undefined);
+    setTrace({ status: "idle" });
+    setCharts([]);
+    setRun({
+      status: "running",
+      selection: s,
+      done: 0,
+      total: s.systems.length * s.benchmarks.length,
+      results: [],
+      startedMs: performance.now(),
+      fromLink,
+    });
+    client.current!.run(s);
+  };
+
+  useEffect(() => {
+    client.current = new LabClient(onMessage);
+  }, [onMessage]);
+
+  // The URL follows the selection, so that a link shares it.
+  useEffect(() => {
+    if (catalog === undefined || selection === undefined) return;
+    const query = selectionToUrl(selection, catalog);
+    if (query !== location.search) history.replaceState(null, "", `${location.pathname}${query}`);
+  }, [catalog, selection]);
+
+  const report = useMemo(() => partialReport(run), [run]);
+  const systems = run.selection?.systems ?? NO_SYSTEMS;
+  const rows = useMemo(
+    () => (report === undefined ? [] : buildRows(report, systems)),
+    [report, systems],
+  );
+
+  // The charts, drawn once the run is done, by the HTML report's own code.
+  useEffect(() => {
+    if (run.status !== "done" || run.report === undefined) return;
+    let live = true;
+    drawChartSections(run.report, systems, document).then((sections) => {
+      if (live) setCharts(sections);
+    });
+    return () => {
+      live = false;
+    };
+  }, [run.status, run.report, systems]);
+
+  if (catalog === undefined || selection === undefined)
+    return (
+      <main>
+        <Header />
+        <p id="status">Loading the simulator…</p>
+      </main>
+    );
+
+  const groups: RowGroup[] = [
+    ...catalog.groups.map((g) => ({
+      title: g.title,
+      rows: rows.filter((r) => g.benchmarks.includes(r.benchmark)),
+    })),
+    {
+      title: "Other benchmarks",
+      rows: rows.filter((r) => !catalog.groups.some((g) => g.benchmarks.includes(r.benchmark))),
+    },
+  ]
+    .filter((g) => g.rows.length > 0)
+    .map((g) => ({ ...g, charts: charts.find((c) => c.title === g.title) }));
+
+  const selectedRow = rows.find((r) => r.label === selected);
+  const selectedResults =
+    selectedRow === undefined || report === undefined
+      ? []
+      : systems
+          .map((system) =>
+            report.results.find(
+              (x) =>
+                x.system === system &&
+                x.benchmark === selectedRow.benchmark &&
+                paramsText(x.params) === paramsText(selectedRow.params),
+            ),
+          )
+          .filter((x): x is BenchResult => x !== undefined);
+
+  const requestTrace = (system: string) => {
+    const row = selectedRow;
+    if (row === undefined || run.selection === undefined) return;
+    setTrace({ status: "tracing", label: `${row.benchmark} on ${system}` });
+    const policy = run.selection.policies[system];
+    client.current!.trace({
+      benchmark: row.benchmark,
+      system,
+      profile: run.selection.profile,
+      seed: run.selection.seed,
+      ...(policy === undefined ? {} : { policy }),
+      ops: TIMELINE_OPS,
+      maxSpans: TIMELINE_MAX_SPANS,
+    });
+  };
+
+  const cancel = () => {
+    client.current!.cancel();
+    setRun((r) => (r.status === "running" ? { ...r, status: "cancelled" } : r));
+    setTrace((t) => (t.status === "tracing" ? { status: "idle" } : t));
+  };
+
+  const busy = run.status === "running" || trace.status === "tracing";
+  return (
+    <main>
+      <style>{CHART_STYLE}</style>
+      <Header />
+      {notice === undefined ? null : (
+        <p id="notice" class="notice" role="alert">
+          {notice}
+        </p>
+      )}
+      <Controls
+        catalog={catalog}
+        selection={selection}
+        running={busy}
+        onChange={(s) => setSelection(s)}
+        onRun={() => {
+          setNotice(undefined);
+          startRun(selection, false);
+        }}
+        onCancel={cancel}
+      />
+      <Progress run={run} tracing={trace.status === "tracing" ? trace.label : undefined} />
+      {report === undefined || rows.length === 0 ? null : (
+        <Results
+          groups={groups}
+          report={report}
+          systems={systems}
+          selected={selected}
+          onSelect={setSelected}
+        />
+      )}
+      {selected === undefined ? null : (
+        <Attribution
+          label={selected}
+          results={selectedResults}
+          categories={catalog.categories}
+          tracing={busy}
+          onTimeline={requestTrace}
+        />
+      )}
+      {trace.status === "failed" ? (
+        <p class="error" id="trace-error">
+          The timeline could not be made: {trace.message}
+        </p>
+      ) : null}
+      {trace.result === undefined ? null : (
+        <TimelineView trace={trace.result} categories={catalog.categories} />
+      )}
+      {run.status === "done" && run.report !== undefined && run.selection !== undefined ? (
+        <Afterword report={run.report} selection={run.selection} catalog={catalog} />
+      ) : null}
+    </main>
+  );
+}
+
+function Header() {
+  return (
+    <header>
+      <h1>ExoLab — the browser lab</h1>
+      <p class="lede">
+        The exokernel paper's benchmarks (Engler, Kaashoek, O'Toole, SOSP 1995) on a simulated
+        DECstation, run in this page: the Ultrix-style baseline, the Aegis exokernel and the ExOS
+        library OS. The simulator is the same code as the <code>exolab</code> command: the same seed
+        gives the same cycles, bit for bit.
+      </p>
+    </header>
+  );
+}
+
+function Progress(props: { readonly run: RunState; readonly tracing: string | undefined }) {
+  const { run } = props;
+  const last = run.results.at(-1);
+  let text: string;
+  switch (run.status) {
+    case "loading":
+      text = "Loading the simulator…";
+      break;
+    case "idle":
+      text = "Choose what to run, then Run.";
+      break;
+    case "running":
+      text = `Running: ${run.done} of ${run.total} pairs${last === undefined ? "" : ` — last: ${last.benchmark} on ${last.system}`}`;
+      break;
+    case "done":
+      text = `Done: ${run.total} pairs in ${((run.elapsedMs ?? 0) / 1000).toFixed(1)} s (first row after ${Math.round(run.firstRowMs ?? 0)} ms).`;
+      break;
+    case "cancelled":
+      text = `Cancelled after ${run.done} of ${run.total} pairs.`;
+      break;
+    case "failed":
+      text = `The run failed: ${run.message}`;
+      break;
+  }
+  return (
+    <div class="progress">
+      {run.status === "running" ? (
+        <progress id="progress" max={Math.max(run.total, 1)} value={run.done} />
+      ) : null}
+      <p id="status" class={`status ${run.status}`} role="status" aria-live="polite">
+        {text}
+      </p>
+      {props.tracing === undefined ? null : (
+        <p class="status tracing" role="status">
+          Tracing {props.tracing}…
+        </p>
+      )}
+      {run.status === "done" ? null : run.results.length > 0 && run.status === "running" ? (
+        <p class="hint">
+          Select a row (its name) for where its cycles went and a timeline of one run.
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** Below the tables: the directions against the paper, downloads, policies, provenance. */
+function Afterword(props: {
+  readonly report: BenchReport;
+  readonly selection: Selection;
+  readonly catalog: Catalog;
+}) {
+  const { report, selection } = props;
+  const systems = selection.systems;
+  const dirs = directions(report, systems);
+  const agree = dirs.filter((d) => d.agrees).length;
+  const json = useMemo(() => renderJson(report), [report]);
+  const md = useMemo(() => renderMarkdown(report, systems), [report, systems]);
+  const jsonUrl = useBlobUrl(json, "application/json");
+  const mdUrl = useBlobUrl(md, "text/markdown");
+  const base = fileBase(selection);
+  const m = report.meta;
+  return (
+    <section class="afterword">
+      {dirs.length === 0 ? null : (
+        <details>
+          <summary>
+            Direction against the paper: {agree} of {dirs.length} ratios point the same way as the
+            paper's
+          </summary>
+          <ul class="directions">
+            {dirs.map((d) => (
+              <li key={`${d.benchmark}@${d.system}`} class={d.agrees ? "agrees" : "disagrees"}>
+                {directionLine(d)}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+      <p class="downloads">
+        Download this report:{" "}
+        <a id="download-json" href={jsonUrl} download={`${base}.json`}>
+          JSON
+        </a>{" "}
+        (schema version 2, what <code>exolab compare</code> reads) ·{" "}
+        <a id="download-md" href={mdUrl} download={`${base}.md`}>
+          Markdown
+        </a>{" "}
+        ·{" "}
+        <button
+          type="button"
+          class="link"
+          id="download-html"
+          onClick={() => {
+            renderHtmlWith(report, systems, document).then((html) =>
+              saveText(html, "text/html", `${base}.html`),
+            );
+          }}
+        >
+          HTML
+        </button>
+      </p>
+      <details>
+        <summary>Policies in force</summary>
+        <pre>{JSON.stringify(report.policies, null, 2)}</pre>
+      </details>
+      <p class="meta">
+        Made in this browser by {m.tool} {m.version}
+        {m.commit === null
+          ? ""
+          : ` from commit ${m.commit.slice(0, 12)}${m.dirty === true ? " (with local changes)" : ""}`}{" "}
+        on {m.date}. From a terminal: <code>{cliCommand(selection, props.catalog)}</code>
+        {Object.keys(selection.policies).length > 0
+          ? " (with the default policies: the command has no policy flag)"
+          : ""}
+        .
+      </p>
+    </section>
+  );
+}
