@@ -32,7 +32,25 @@ export default defineConfig({
     __EXOLAB_COMMIT__: JSON.stringify(known ? commit : null),
     __EXOLAB_DIRTY__: JSON.stringify(status === undefined ? null : status.length > 0),
   },
-  build: { target: "es2022", outDir: "dist", emptyOutDir: true },
+  build: {
+    target: "es2022",
+    outDir: "dist",
+    emptyOutDir: true,
+    rolldownOptions: {
+      output: {
+        // Observable Plot and its d3 modules in a chunk of their own, named for what it is
+        // (the page loads it when it draws its first chart).
+        codeSplitting: {
+          groups: [
+            {
+              name: "plot",
+              test: /node_modules[\\/].*(@observablehq|d3-|interval-tree|isoformat|internmap|delaunator|robust-predicates)/,
+            },
+          ],
+        },
+      },
+    },
+  },
   server: { host: "127.0.0.1" },
   preview: { host: "127.0.0.1" },
 });

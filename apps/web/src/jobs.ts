@@ -6,6 +6,7 @@ import {
   getProfile,
   type HostEnvironment,
   planTrace,
+  renderJson,
   SUITES,
   suiteSteps,
   surveyRun,
@@ -61,7 +62,7 @@ export function runJob(job: number, selection: Selection, post: Post, host: Host
     for (;;) {
       const step = steps.next();
       if (step.done === true) {
-        post({ kind: "done", job, report: step.value });
+        post({ kind: "done", job, report: step.value, json: renderJson(step.value) });
         return;
       }
       // The ratio as far as the rows go (the baseline runs first, so it is already final);

@@ -105,7 +105,13 @@ export type FromWorker =
       readonly total: number;
       readonly result: BenchResult;
     }
-  | { readonly kind: "done"; readonly job: number; readonly report: BenchReport }
+  | {
+      readonly kind: "done";
+      readonly job: number;
+      readonly report: BenchReport;
+      /** The report as `exolab bench --json` writes it (validated, in the worker). */
+      readonly json: string;
+    }
   | { readonly kind: "trace"; readonly job: number; readonly trace: TraceResult }
   | {
       readonly kind: "failed";

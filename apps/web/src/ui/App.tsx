@@ -9,7 +9,6 @@ import {
   drawChartSections,
   paramsText,
   renderHtmlWith,
-  renderJson,
   renderMarkdown,
 } from "@exolab/bench";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
@@ -19,6 +18,7 @@ import { selectionFromUrl, selectionToUrl } from "../selection.js";
 import { Attribution } from "./Attribution.js";
 import { saveText, useBlobUrl } from "./blob.js";
 import { Controls } from "./Controls.js";
+import { loadPlot } from "./plot.js";
 import { Results, type RowGroup } from "./Results.js";
 import { TimelineView } from "./TimelineView.js";
 
@@ -27,6 +27,11 @@ const TIMELINE_OPS = 4;
 const TIMELINE_MAX_SPANS = 4000;
 
 const NO_SYSTEMS: readonly string[] = [];
+
+/** Lets the page's thread take other work (input, paint) before going on. */
+function nextTask(): Promise<void> {
+  return new Promise((done) => setTimeout(done, 0));
+}
 
 type Status = "loading" | "idle" | "running" | "done" | "failed" | "cancelled";
 
@@ -38,6 +43,8 @@ interface RunState {
   readonly total: number;
   readonly results: readonly BenchResult[];
   readonly report?: BenchReport;
+  /** The report's JSON, as the worker wrote it. */
+  readonly json?: string;
   readonly message?: string;
   readonly startedMs: number;
   readonly firstRowMs?: number;
@@ -136,6 +143,7 @@ export function App() {
           ...r,
           status: "done",
           report: m.report,
+          json: m.json,
           results: m.report.results,
           elapsedMs: performance.now() - r.startedMs,
         }));
@@ -179,6 +187,14 @@ export function App() {
     client.current = new LabClient(onMessage);
   }, [onMessage]);
 
+  // Plot (the charts' library) is loaded while the page is idle, so that a chart asked for
+  // during a run does not make the page wait for it.
+  useEffect(() => {
+    if (catalog === undefined) return;
+    const id = requestIdleCallback(() => void loadPlot(), { timeout: 3000 });
+    return () => cancelIdleCallback(id);
+  }, [catalog]);
+
   // The URL follows the selection, so that a link shares it.
   useEffect(() => {
     if (catalog === undefined || selection === undefined) return;
@@ -197,9 +213,25 @@ export function App() {
   useEffect(() => {
     if (run.status !== "done" || run.report === undefined) return;
     let live = true;
-    drawChartSections(run.report, systems, document).then((sections) => {
-      if (live) setCharts(sections);
-    });
+    const report = run.report;
+    // One section at a time, the page's thread free between them (no long task).
+    (async () => {
+      for (const benchmarks of [...catalogRef.current!.groups.map((g) => g.benchmarks), null]) {
+        await nextTask();
+        if (!live) return;
+        const part = {
+          ...report,
+          results: report.results.filter((r) =>
+            benchmarks === null
+              ? !catalogRef.current!.groups.some((g) => g.benchmarks.includes(r.benchmark))
+              : benchmarks.includes(r.benchmark),
+          ),
+        };
+        if (part.results.length === 0) continue;
+        const sections = await drawChartSections(part, systems, document);
+        if (live) setCharts((c) => [...c, ...sections]);
+      }
+    })();
     return () => {
       live = false;
     };
@@ -311,8 +343,16 @@ export function App() {
       {trace.result === undefined ? null : (
         <TimelineView trace={trace.result} categories={catalog.categories} />
       )}
-      {run.status === "done" && run.report !== undefined && run.selection !== undefined ? (
-        <Afterword report={run.report} selection={run.selection} catalog={catalog} />
+      {run.status === "done" &&
+      run.report !== undefined &&
+      run.json !== undefined &&
+      run.selection !== undefined ? (
+        <Afterword
+          report={run.report}
+          json={run.json}
+          selection={run.selection}
+          catalog={catalog}
+        />
       ) : null}
     </main>
   );
@@ -381,6 +421,7 @@ function Progress(props: { readonly run: RunState; readonly tracing: string | un
 /** Below the tables: the directions against the paper, downloads, policies, provenance. */
 function Afterword(props: {
   readonly report: BenchReport;
+  readonly json: string;
   readonly selection: Selection;
   readonly catalog: Catalog;
 }) {
@@ -388,10 +429,7 @@ function Afterword(props: {
   const systems = selection.systems;
   const dirs = directions(report, systems);
   const agree = dirs.filter((d) => d.agrees).length;
-  const json = useMemo(() => renderJson(report), [report]);
-  const md = useMemo(() => renderMarkdown(report, systems), [report, systems]);
-  const jsonUrl = useBlobUrl(json, "application/json");
-  const mdUrl = useBlobUrl(md, "text/markdown");
+  const jsonUrl = useBlobUrl(props.json, "application/json");
   const base = fileBase(selection);
   const m = report.meta;
   return (
@@ -417,9 +455,14 @@ function Afterword(props: {
           JSON
         </a>{" "}
         (schema version 2, what <code>exolab compare</code> reads) ·{" "}
-        <a id="download-md" href={mdUrl} download={`${base}.md`}>
+        <button
+          type="button"
+          class="link"
+          id="download-md"
+          onClick={() => saveText(renderMarkdown(report, systems), "text/markdown", `${base}.md`)}
+        >
           Markdown
-        </a>{" "}
+        </button>{" "}
         ·{" "}
         <button
           type="button"

@@ -46,15 +46,20 @@ export function PlotBox(props: {
   useEffect(() => {
     if (width <= 0) return;
     let live = true;
-    loadPlot()
-      .then((Plot) => {
-        if (!live) return;
-        box.current!.replaceChildren(props.draw(Plot, width));
-        setFailed(undefined);
-      })
-      .catch((e: unknown) => setFailed(e instanceof Error ? e.message : String(e)));
+    // Each chart in a task of its own (after a timer), so that several charts drawn at once
+    // never hold the page's thread in one long task.
+    const timer = setTimeout(() => {
+      loadPlot()
+        .then((Plot) => {
+          if (!live) return;
+          box.current!.replaceChildren(props.draw(Plot, width));
+          setFailed(undefined);
+        })
+        .catch((e: unknown) => setFailed(e instanceof Error ? e.message : String(e)));
+    }, 0);
     return () => {
       live = false;
+      clearTimeout(timer);
     };
   }, [width, props.draw]);
   return (
