@@ -103,12 +103,15 @@ export function App() {
   const [catalog, setCatalog] = useState<Catalog | undefined>(undefined);
   const [selection, setSelection] = useState<Selection | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
+  const [loadError, setLoadError] = useState<string | undefined>(undefined);
   const [run, setRun] = useState<RunState>(IDLE);
   const [trace, setTrace] = useState<TraceState>({ status: "idle" });
   const [selected, setSelected] = useState<string | undefined>(undefined);
   const [charts, setCharts] = useState<readonly ChartSection[]>([]);
   const client = useRef<LabClient | null>(null);
   const catalogRef = useRef<Catalog | undefined>(undefined);
+  /** The job the worker is doing for the page (a run or a trace), null when none. */
+  const current = useRef<{ job: number; kind: "run" | "trace"; fromLink: boolean } | null>(null);
 
   const onMessage = useCallback((m: FromWorker) => {
     switch (m.kind) {
@@ -139,6 +142,7 @@ export function App() {
         }));
         return;
       case "done":
+        current.current = null;
         setRun((r) => ({
           ...r,
           status: "done",
@@ -149,21 +153,30 @@ export function App() {
         }));
         return;
       case "trace":
+        current.current = null;
         setTrace({ status: "done", result: m.trace });
         return;
-      case "failed":
-        setTrace((t) => (t.status === "tracing" ? { status: "failed", message: m.message } : t));
-        setRun((r) => {
-          if (r.status !== "running") return r;
-          if (r.fromLink && m.refused && catalogRef.current !== undefined) {
-            // A link whose policy value the kernel refused: one line, and the defaults.
-            setNotice(`This link's selection was not used: ${m.message}. The defaults are shown.`);
-            setSelection(selectionFromUrl("", catalogRef.current).selection);
-            return { ...IDLE, status: "idle" };
-          }
-          return { ...r, status: "failed", message: m.message };
-        });
+      case "failed": {
+        if (catalogRef.current === undefined) {
+          setLoadError(m.message);
+          return;
+        }
+        const job = current.current;
+        if (job === null || job.job !== m.job) return;
+        current.current = null;
+        if (job.kind === "trace") {
+          setTrace({ status: "failed", message: m.message });
+        } else if (job.fromLink && m.refused && catalogRef.current !== undefined) {
+          // A link whose selection the worker refused (a policy value the kernel or libOS
+          // does not take): one line, and the defaults.
+          setNotice(`This link's selection was not used: ${m.message}. The defaults are shown.`);
+          setSelection(selectionFromUrl("", catalogRef.current).selection);
+          setRun({ ...IDLE, status: "idle" });
+        } else {
+          setRun((r) => ({ ...r, status: "failed", message: m.message }));
+        }
         return;
+      }
     }
   }, []);
 
@@ -180,7 +193,7 @@ export function App() {
       startedMs: performance.now(),
       fromLink,
     });
-    client.current!.run(s);
+    current.current = { job: client.current!.run(s), kind: "run", fromLink };
   };
 
   useEffect(() => {
@@ -241,7 +254,11 @@ export function App() {
     return (
       <main>
         <Header />
-        <p id="status">Loading the simulator…</p>
+        <p id="status" class={loadError === undefined ? "status" : "status failed"}>
+          {loadError === undefined
+            ? "Loading the simulator…"
+            : `The simulator could not be loaded: ${loadError}`}
+        </p>
       </main>
     );
 
@@ -278,7 +295,7 @@ export function App() {
     if (row === undefined || run.selection === undefined) return;
     setTrace({ status: "tracing", label: `${row.benchmark} on ${system}` });
     const policy = run.selection.policies[system];
-    client.current!.trace({
+    const job = client.current!.trace({
       benchmark: row.benchmark,
       system,
       profile: run.selection.profile,
@@ -287,10 +304,12 @@ export function App() {
       ops: TIMELINE_OPS,
       maxSpans: TIMELINE_MAX_SPANS,
     });
+    current.current = { job, kind: "trace", fromLink: false };
   };
 
   const cancel = () => {
     client.current!.cancel();
+    current.current = null;
     setRun((r) => (r.status === "running" ? { ...r, status: "cancelled" } : r));
     setTrace((t) => (t.status === "tracing" ? { status: "idle" } : t));
   };
