@@ -60,7 +60,7 @@ interface TraceState {
   readonly message?: string;
 }
 
-const IDLE: RunState = {
+const NO_RUN: RunState = {
   status: "loading",
   done: 0,
   total: 0,
@@ -104,7 +104,7 @@ export function App() {
   const [selection, setSelection] = useState<Selection | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
   const [loadError, setLoadError] = useState<string | undefined>(undefined);
-  const [run, setRun] = useState<RunState>(IDLE);
+  const [run, setRun] = useState<RunState>(NO_RUN);
   const [trace, setTrace] = useState<TraceState>({ status: "idle" });
   const [selected, setSelected] = useState<string | undefined>(undefined);
   const [charts, setCharts] = useState<readonly ChartSection[]>([]);
@@ -171,7 +171,7 @@ export function App() {
           // does not take): one line, and the defaults.
           setNotice(`This link's selection was not used: ${m.message}. The defaults are shown.`);
           setSelection(selectionFromUrl("", catalogRef.current).selection);
-          setRun({ ...IDLE, status: "idle" });
+          setRun({ ...NO_RUN, status: "idle" });
         } else {
           setRun((r) => ({ ...r, status: "failed", message: m.message }));
         }
