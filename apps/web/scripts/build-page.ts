@@ -12,12 +12,21 @@ export const JS_GZIP_BUDGET_BYTES = 500 * 1024;
 
 /** Builds the page into `outDir` with the app's own Vite config (as `pnpm build` does). */
 export async function buildPage(outDir: string): Promise<void> {
-  await build({
-    root: APP_DIR,
-    configFile: join(APP_DIR, "vite.config.ts"),
-    logLevel: "warn",
-    build: { outDir, emptyOutDir: true },
-  });
+  // Vite keeps a NODE_ENV it finds (vitest sets "test"): build exactly what `pnpm build` does.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
+  try {
+    await build({
+      root: APP_DIR,
+      configFile: join(APP_DIR, "vite.config.ts"),
+      mode: "production",
+      logLevel: "warn",
+      build: { outDir, emptyOutDir: true },
+    });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
 }
 
 export interface JsFile {

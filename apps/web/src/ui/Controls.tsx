@@ -69,6 +69,7 @@ function PolicyField(props: {
 /** What to run: profile, seed, systems, benchmarks and policies; Run and Cancel. */
 export function Controls(props: Props) {
   const { catalog: c, selection: s, running } = props;
+  const [seedError, setSeedError] = useState(false);
   const groups = benchmarkGroups(c, s.suite);
   const set = props.onChange;
   const toggle = (list: readonly string[], id: string, on: boolean) =>
@@ -109,12 +110,17 @@ export function Controls(props: Props) {
             max={4294967295}
             step={1}
             value={s.seed}
+            aria-invalid={seedError}
             onChange={(e) => {
-              const v = Number((e.currentTarget as HTMLInputElement).value);
-              if (Number.isInteger(v) && v >= 0 && v <= 4294967295) set({ ...s, seed: v });
+              const text = (e.currentTarget as HTMLInputElement).value;
+              const v = Number(text);
+              const ok = /^\d+$/.test(text.trim()) && v <= 4294967295;
+              setSeedError(!ok);
+              if (ok) set({ ...s, seed: v });
             }}
           />
         </label>
+        {seedError ? <span class="error"> the seed is an integer in [0, 4294967295]</span> : null}
         <p class="hint">{c.profiles.find((p) => p.id === s.profile)?.description}</p>
       </fieldset>
 
