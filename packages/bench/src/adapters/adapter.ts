@@ -12,6 +12,12 @@ export interface SystemOptions {
   readonly profile: string;
   readonly seed: number;
   readonly trace?: boolean;
+  /**
+   * Overrides of the system's policy config, by the field names its `policies(profile)`
+   * prints (e.g. `pipeRingBytes`, or `aegis.sliceCycles` for the kernel under ExOS); every
+   * other field keeps its default. The system's kernel or libOS checks each value.
+   */
+  readonly policy?: Readonly<Record<string, number | string>>;
 }
 
 /** One fresh, seeded system: a machine with its kernel (and libOS) booted. */

@@ -1,4 +1,4 @@
-import { Aegis } from "@exolab/exokernel/kernel";
+import { Aegis, type Policy as AegisPolicy } from "@exolab/exokernel/kernel";
 import type { Meter } from "../meter.js";
 import type { Workload } from "../workload.js";
 import type { SystemInstance, SystemOptions } from "./adapter.js";
@@ -10,9 +10,12 @@ import type { SystemInstance, SystemOptions } from "./adapter.js";
 export abstract class AegisInstance implements SystemInstance {
   readonly aegis: Aegis;
 
-  constructor(o: SystemOptions) {
+  /** `kernelPolicy`: the kernel's policy overrides (default: the options' own). */
+  constructor(o: SystemOptions, kernelPolicy: SystemOptions["policy"] = o.policy) {
     this.aegis = new Aegis({
       machineConfig: { profile: o.profile, seed: o.seed, trace: o.trace === true },
+      // The kernel checks every field (a typed error names a bad one).
+      policy: kernelPolicy as Partial<AegisPolicy> | undefined,
     });
   }
 

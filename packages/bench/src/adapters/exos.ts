@@ -1,6 +1,14 @@
 import { PAGE_BYTES, Result, type Thread } from "@exolab/exokernel";
 import { type Aegis, defaultPolicy } from "@exolab/exokernel/kernel";
-import { DEFAULT_POLICY, type ExosApi, exos, FaultAction, PipeEnd } from "@exolab/libos-exos";
+import {
+  DEFAULT_POLICY,
+  type ExosApi,
+  type ExosPolicy,
+  exos,
+  FaultAction,
+  PipeEnd,
+  resolvePolicy,
+} from "@exolab/libos-exos";
 import { getProfile } from "@exolab/machine/privileged";
 import { GLUE_COSTS } from "../costs.js";
 import type { Meter } from "../meter.js";
@@ -14,7 +22,7 @@ import type {
   VmPort,
 } from "../ports.js";
 import type { Workload } from "../workload.js";
-import type { SystemAdapter } from "./adapter.js";
+import type { SystemAdapter, SystemOptions } from "./adapter.js";
 import { AegisInstance } from "./aegis-instance.js";
 
 const SERVED: readonly PortId[] = [
@@ -54,6 +62,14 @@ export const exosAdapter: SystemAdapter = {
 
 class ExosInstance extends AegisInstance {
   #group: StrideGroup | null = null;
+  /** ExOS's policy: the overrides of its own fields (`aegis.*` ones go to the kernel). */
+  readonly #policy: ExosPolicy;
+
+  constructor(o: SystemOptions) {
+    const [kernel, own] = splitPolicy(o.policy);
+    super(o, kernel);
+    this.#policy = resolvePolicy(own as Partial<ExosPolicy>);
+  }
 
   execute(w: Workload, meter: Meter): void {
     const aegis = this.aegis;
@@ -86,7 +102,7 @@ class ExosInstance extends AegisInstance {
   }
 
   #boot(): ExosApi {
-    return this.aegis.boot(exos, {}).api;
+    return this.aegis.boot(exos, { policy: this.#policy }).api;
   }
 
   #ports(port: PortId, procs: ExosApi[]): BasePort[] {
@@ -114,6 +130,20 @@ class ExosInstance extends AegisInstance {
         throw new Error(`exos does not serve ${port}`);
     }
   }
+}
+
+/** Splits overrides into the kernel's (`aegis.` prefix, removed) and ExOS's own. */
+function splitPolicy(
+  p: SystemOptions["policy"],
+): [Record<string, number | string> | undefined, Record<string, number | string>] {
+  if (p === undefined) return [undefined, {}];
+  const kernel: Record<string, number | string> = {};
+  const own: Record<string, number | string> = {};
+  for (const [k, v] of Object.entries(p)) {
+    if (k.startsWith("aegis.")) kernel[k.slice("aegis.".length)] = v;
+    else own[k] = v;
+  }
+  return [kernel, own];
 }
 
 function check(r: number, what: string): number {

@@ -4,6 +4,7 @@ import {
   IPC_PRIVATE,
   IPC_RMID,
   MonolithicKernel,
+  type Policy as MonolithicPolicy,
   PROT_NONE,
   PROT_READ,
   PROT_WRITE,
@@ -63,6 +64,7 @@ class MonolithicInstance implements SystemInstance {
   constructor(o: SystemOptions) {
     this.kernel = new MonolithicKernel({
       machine: { profile: o.profile, seed: o.seed, trace: o.trace === true },
+      policy: o.policy as Partial<MonolithicPolicy> | undefined,
       onDeath: (death, ...thrown: unknown[]) => {
         if (death.cause === "threw" && this.#failure === null) this.#failure = { value: thrown[0] };
       },
