@@ -73,7 +73,10 @@ describe("the worker's run job (the same code as exolab bench)", () => {
     });
     const report = (messages.at(-1) as { report: BenchReport }).report;
     expect(report.policies.exos).toMatchObject({ "aegis.sliceCycles": 100_000 });
-    expect(report.results[0]!.simulatedCycles).toBeCloseTo(100_000, -2);
+    // A stride figure is a slice plus the observer's share of the last round (about 3 %).
+    const perSlice = report.results[0]!.simulatedCycles;
+    expect(perSlice).toBeGreaterThanOrEqual(100_000);
+    expect(perSlice).toBeLessThan(105_000);
   });
 
   it("a selection or a value refused before any pair ran: one line, refused, no row", () => {

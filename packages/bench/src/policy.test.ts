@@ -81,8 +81,13 @@ describe("policy overrides (SystemOptions.policy)", () => {
 
   it("reaches each system: the kernel's (monolithic, exos's Aegis) and the libOS's own", () => {
     // Stride measures per slice: the slice is Aegis's, reached through exos's `aegis.` fields.
-    expect(cycles("exos", "stride")).toBeCloseTo(390_625, -2);
-    expect(cycles("exos", "stride", { "aegis.sliceCycles": 100_000 })).toBeCloseTo(100_000, -2);
+    // (The observer ends its window at its own turn, so a figure is a slice plus its share of
+    // the last round: about 3 % above the slice; the ratio of two slices is exact.)
+    const normal = cycles("exos", "stride");
+    const short = cycles("exos", "stride", { "aegis.sliceCycles": 100_000 });
+    expect(normal / 390_625).toBeGreaterThanOrEqual(1);
+    expect(normal / 390_625).toBeLessThan(1.05);
+    expect(normal / short).toBeCloseTo(390_625 / 100_000, 2);
     // The monolithic kernel's quantum changes when shm's processes are switched.
     expect(cycles("monolithic", "shm", { quantumTicks: 1 })).not.toBe(cycles("monolithic", "shm"));
     // ExOS's page table (a smaller one maps the same pages with other cycles).
