@@ -284,7 +284,7 @@ function shmPorts(aegis: Aegis, a: ExosApi, b: ExosApi, bases: BasePort[]): Chan
     *receive() {
       for (;;) {
         const turn = bp.cpu.load32(va + 4);
-        bp.cpu.exec(GLUE_COSTS.turnPoll.instructions, GLUE_COSTS.turnPoll.label);
+        bp.cpu.exec(GLUE_COSTS["app.turn.poll"]);
         if (turn === me) break;
         yield* os.sched.yieldTo(peerEnv);
       }
@@ -397,7 +397,7 @@ function formStrideGroup(
       const cpu = p.env.cpu;
       p.sched.spawn(function* () {
         for (;;) {
-          cpu.exec(GLUE_COSTS.strideWork.instructions, GLUE_COSTS.strideWork.label);
+          cpu.exec(GLUE_COSTS["app.stride.work"]);
           cpu.store32(counterVa, (cpu.load32(counterVa) + 1) | 0);
           yield* p.sched.safepoint();
         }
@@ -423,7 +423,7 @@ function stridePort(g: StrideGroup, b0: BasePort): StridePort {
       const sliceCycles = g.aegis.policy.sliceCycles;
       const start = b0.cpu.now;
       while (b0.cpu.now - start < slices * sliceCycles) {
-        b0.cpu.exec(GLUE_COSTS.strideCheck.instructions, GLUE_COSTS.strideCheck.label);
+        b0.cpu.exec(GLUE_COSTS["app.stride.check"]);
         yield* g.procs[0]!.sched.yieldThread();
       }
       return g.procs.map((p) => g.aegis.machine.memory.read32(physical(g.aegis, p, g.counterVa)));

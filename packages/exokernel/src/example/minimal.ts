@@ -74,7 +74,7 @@ export const minimalLibOS: LibOS<MinimalOptions, MinimalApi> = {
 
     /** Restores t0..t2 from the save area (the handler's duty), then resumes. */
     function resume(): number {
-      cpu.exec(COST.ret.instructions, COST.ret.label);
+      cpu.exec(COST["minimal.handler.return"]);
       return Resume.Retry;
     }
     function restoreScratch(area: number): void {
@@ -88,7 +88,7 @@ export const minimalLibOS: LibOS<MinimalOptions, MinimalApi> = {
       "refill",
       (h) => {
         const bad = h.cpu.reg(Reg.t1) >>> 0;
-        cpu.exec(COST.walk.instructions, COST.walk.label);
+        cpu.exec(COST["minimal.refill.walk"]);
         // Not ours: a real libOS would signal its application; retrying repeats the fault,
         // and the kernel's no-progress bound ends the environment.
         if (!inHeap(bad)) return Resume.Retry;
@@ -116,7 +116,7 @@ export const minimalLibOS: LibOS<MinimalOptions, MinimalApi> = {
       ExcCode.Mod,
       (h) => {
         const bad = h.cpu.reg(Reg.t1) >>> 0;
-        cpu.exec(COST.prot.instructions, COST.prot.label);
+        cpu.exec(COST["minimal.prot.handler"]);
         stats.protFaults++;
         const pte = ptAddr(bad);
         const cap = cpu.load32(pte) - 1;
