@@ -25,10 +25,14 @@ import { type StaticServer, serveFolder } from "../scripts/static-server.js";
  */
 const CI_OUT = new URL("../../../.ci/out/", import.meta.url).pathname;
 const SYSTEMS = ["monolithic", "exokernel", "exos"];
-/** Longest gap allowed between 10 ms timer ticks of the page while the worker runs. */
-const MAX_TIMER_GAP_MS = 500;
-/** Longest allowed from clicking a row to its attribution shown, while the worker runs. */
-const MAX_CLICK_MS = 500;
+/**
+ * Longest task the page's main thread may run while the worker runs (Long Tasks API). A
+ * main-thread task is the page's own work, so a machine loaded by other processes does not
+ * lengthen it the way it delays a timer (CI runs this beside other test runs on 2 cores: a
+ * 10 ms timer there once waited 1.9 s with the page idle). The suite run on the main thread
+ * would show as tasks of seconds (one matmul pair alone is longer than this bound).
+ */
+const MAX_MAIN_TASK_MS = 500;
 
 let dir: string;
 let server: StaticServer;
@@ -141,10 +145,18 @@ describe.skipIf(SKIP_BROWSER)("the browser lab in Chromium", () => {
     ({ page, errors } = await open());
     await page.waitForSelector("#run:not([disabled])");
     expect(await page.textContent("#status")).toBe("Choose what to run, then Run.");
-    // A timer that should tick every 10 ms: the longest gap is how long the page was blocked.
+    // The main thread's long tasks (over 50 ms) while the worker runs, and, for the log, the
+    // longest gap between ticks of a 10 ms timer (which a loaded machine also lengthens).
     await page.evaluate(() => {
-      const probe = { maxGapMs: 0, ticks: 0, stop: false };
+      const probe = { maxGapMs: 0, ticks: 0, stop: false, longestTaskMs: 0, longTasks: 0 };
       (window as unknown as { probe: typeof probe }).probe = probe;
+      new PerformanceObserver((list) => {
+        if (probe.stop) return;
+        for (const e of list.getEntries()) {
+          probe.longTasks++;
+          probe.longestTaskMs = Math.max(probe.longestTaskMs, e.duration);
+        }
+      }).observe({ type: "longtask" });
       let last = performance.now();
       const tick = () => {
         const now = performance.now();
@@ -167,22 +179,31 @@ describe.skipIf(SKIP_BROWSER)("the browser lab in Chromium", () => {
           document.getElementById("attribution") !== null ? done() : requestAnimationFrame(check);
         check();
       });
-      return { running, ms: performance.now() - t0 };
+      const stillRunning = document.querySelector("#status")!.classList.contains("running");
+      return { running, stillRunning, ms: performance.now() - t0 };
     });
     await page.waitForSelector("#status.done", { timeout: 180_000 });
     const probe = await page.evaluate(() => {
-      const p = (window as unknown as { probe: { maxGapMs: number; ticks: number; stop: boolean } })
-        .probe;
+      type Probe = {
+        maxGapMs: number;
+        ticks: number;
+        stop: boolean;
+        longestTaskMs: number;
+        longTasks: number;
+      };
+      const p = (window as unknown as { probe: Probe }).probe;
       p.stop = true;
-      return { maxGapMs: p.maxGapMs, ticks: p.ticks };
+      return { ...p };
     });
     const status = await page.textContent("#status");
     console.log(
-      `default suite in Chromium: ${status}; while it ran, the longest timer gap was ${probe.maxGapMs.toFixed(0)} ms (${probe.ticks} ticks) and a row's click was answered in ${click.ms.toFixed(0)} ms`,
+      `default suite in Chromium: ${status}; while it ran, the main thread ran ${probe.longTasks} task(s) over 50 ms, the longest ${probe.longestTaskMs.toFixed(0)} ms; the longest timer gap was ${probe.maxGapMs.toFixed(0)} ms (${probe.ticks} ticks); and a row's click was answered in ${click.ms.toFixed(0)} ms`,
     );
     expect(click.running).toBe(true);
-    expect(click.ms).toBeLessThan(MAX_CLICK_MS);
-    expect(probe.maxGapMs).toBeLessThan(MAX_TIMER_GAP_MS);
+    // Answered before the suite ended: the main thread was not waiting on the simulation.
+    expect(click.stillRunning).toBe(true);
+    expect(probe.ticks).toBeGreaterThan(0);
+    expect(probe.longestTaskMs).toBeLessThan(MAX_MAIN_TASK_MS);
     expect(status).toMatch(/^Done: 69 pairs in /);
 
     // Every figure and ratio shown is the one Node's run gives, as the report model shows it.
