@@ -1,9 +1,9 @@
 import { type AttributionReport, attributionBetween } from "@exolab/machine/privileged";
 import { describe, expect, it } from "vitest";
 import { EXAMPLE_LIBOS_COSTS, ExcCode, Reg, Resume, type Thread } from "./index.js";
-import { Aegis, COSTS } from "./kernel.js";
+import { COSTS } from "./kernel.js";
 import { TEST_COSTS } from "./test-costs.js";
-import { hostedEnv } from "./test-util.js";
+import { Aegis, hostedEnv } from "./test-util.js";
 
 /**
  * Pinned cycle paths (dec5000_125: 1 cycle per instruction and per cached access, 3

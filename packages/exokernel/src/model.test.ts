@@ -38,9 +38,9 @@ import {
   resultName,
   type Thread,
 } from "./index.js";
-import { Aegis } from "./kernel.js";
+
 import { TEST_COSTS } from "./test-costs.js";
-import { type Hosted, hostedEnv, hostileValues } from "./test-util.js";
+import { Aegis, expectDeath, type Hosted, hostedEnv, hostileValues } from "./test-util.js";
 
 const FRAMES = 64;
 const RESERVED = 16;
@@ -334,6 +334,8 @@ function setup(): World {
       sliceCycles: SLICE_CYCLES,
     },
   });
+  // The hostile envs may die (the model checks how); an honest env's death fails the test.
+  expectDeath(aegis, "hostile2", "hostile3");
   const model = new Model();
   const envs: Hosted[] = [];
   const w: World = {
