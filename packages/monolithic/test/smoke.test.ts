@@ -58,3 +58,13 @@ describe("profiles", () => {
     }
   });
 });
+
+describe("the test world fails loudly (helpers.ts's failOnThrow)", () => {
+  it("a wrong expect inside a process fails the run with the assertion's own message", () => {
+    const k = boot();
+    k.spawn("a", function* (h) {
+      expect(h.getpid(), "a deliberately wrong assertion").toBe(999);
+    });
+    expect(() => k.run()).toThrow("a deliberately wrong assertion: expected 1 to be 999");
+  });
+});
