@@ -1,3 +1,4 @@
+import { MachineError } from "@exolab/machine";
 import type { Death, DeathHook } from "./core.js";
 
 /**
@@ -11,7 +12,7 @@ export type DeathMatch =
   | ((death: Death, thrown: unknown, hasThrown: boolean) => boolean);
 
 /** An environment died and its test did not say it would (and its code threw nothing). */
-export class UnexpectedDeathError extends Error {
+export class UnexpectedDeathError extends MachineError {
   override name = "UnexpectedDeathError";
   constructor(readonly death: Death) {
     super(

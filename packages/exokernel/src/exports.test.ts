@@ -1,6 +1,7 @@
 import * as machine from "@exolab/machine";
 import { describe, expect, it } from "vitest";
 import * as unprivileged from "./index.js";
+import * as privileged from "./kernel.js";
 
 /**
  * The unprivileged entry is everything a libOS gets: the machine's unprivileged names by a
@@ -29,5 +30,18 @@ describe("the unprivileged entry", () => {
       }
     }
     expect(open).toEqual([]);
+  });
+});
+
+describe("one error base", () => {
+  it("every error class either entry exports is a MachineError (typed host-API errors)", () => {
+    const others: string[] = [];
+    for (const [name, value] of Object.entries({ ...unprivileged, ...privileged })) {
+      if (typeof value !== "function" || !/Error$/.test(name)) continue;
+      if (!(value.prototype instanceof machine.MachineError) && value !== machine.MachineError) {
+        others.push(name);
+      }
+    }
+    expect(others).toEqual([]);
   });
 });

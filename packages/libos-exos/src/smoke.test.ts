@@ -92,3 +92,15 @@ describe("the test world fails loudly (src/test/world.ts)", () => {
     w.expectDeath("exos");
   });
 });
+
+describe("one error base", () => {
+  it("ExOS's typed errors are the simulator's MachineError", async () => {
+    const { MachineError } = await import("@exolab/exokernel");
+    const exports = await import("./index.js");
+    const errors = Object.entries(exports).filter(([n]) => n.endsWith("Error"));
+    expect(errors.map(([n]) => n)).toContain("ExosBootError");
+    for (const [name, value] of errors) {
+      expect((value as { prototype: unknown }).prototype instanceof MachineError, name).toBe(true);
+    }
+  });
+});
