@@ -57,7 +57,9 @@ describe("Ctrl-C on a terminal", () => {
 
   it("during trace: exit 130, the cursor shown again, no partial trace", async () => {
     const r = await interruptOnTerminal(
-      ["trace", "matmul", "--system", "exos", "--out", "t.json"],
+      // stride: a counting pass of about a second of CPU (matmul's took ten), long enough
+      // for the ^C typed when "counting" shows to arrive before it ends.
+      ["trace", "stride", "--system", "exos", "--out", "t.json"],
       /counting/,
     );
     expect(r.typed, r.screen).toBe(true);

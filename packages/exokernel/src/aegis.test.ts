@@ -7,8 +7,8 @@ import {
   Result,
   resultName,
 } from "./index.js";
-import { Aegis, defaultPolicy, describePolicy } from "./kernel.js";
-import { hostedEnv } from "./test-util.js";
+import { defaultPolicy, describePolicy } from "./kernel.js";
+import { Aegis, expectDeath, hostedEnv } from "./test-util.js";
 
 describe("the Aegis object (privileged)", () => {
   it("boots a libOS: a new env, its boot called with the handle and options", () => {
@@ -25,6 +25,7 @@ describe("the Aegis object (privileged)", () => {
 
   it("a libOS whose boot throws leaves nothing behind", () => {
     const aegis = new Aegis();
+    expectDeath(aegis, /boot failed/);
     const libos: LibOS<null, never> = {
       name: "broken",
       boot(env) {

@@ -1,9 +1,9 @@
 import { type AttributionReport, attributionBetween } from "@exolab/machine/privileged";
 import { describe, expect, it } from "vitest";
 import { EXAMPLE_LIBOS_COSTS, ExcCode, Reg, Resume, type Thread } from "./index.js";
-import { Aegis, COSTS } from "./kernel.js";
+import { COSTS } from "./kernel.js";
 import { TEST_COSTS } from "./test-costs.js";
-import { hostedEnv } from "./test-util.js";
+import { Aegis, hostedEnv } from "./test-util.js";
 
 /**
  * Pinned cycle paths (dec5000_125: 1 cycle per instruction and per cached access, 3
@@ -36,153 +36,68 @@ function micros(cycles: number): number {
   return (cycles * 40) / 1000;
 }
 
-const report: string[] = [];
+/** An exception to a handler that emulates the instruction: entry 3 + 3 saves + 14 + rfe 1. */
+const EXC_EMULATED_BY_CATEGORY = { trapEntry: 3, regSave: 3, kernel: 14, trapExit: 1 };
+const EXC_EMULATED: Pinned = {
+  cycles: 21,
+  byCategory: EXC_EMULATED_BY_CATEGORY,
+  byOwnerKind: { kernel: 21 },
+};
 
-describe("pinned cycle paths (dec5000_125)", () => {
-  it("null syscall, path with no stack: stub 2 + entry 3 + crossing 17 + rfe 1 = 23", () => {
-    const { aegis, env } = setup();
-    env.nullSyscall();
-    const r = measure(aegis, () => env.nullSyscall());
-    expect(r.totalCycles).toBe(23);
-    expect(r.byCategory).toMatchObject({ user: 2, trapEntry: 3, kernel: 17, trapExit: 1 });
-    expect(r.byOwnerKind).toMatchObject({ kernel: 21, libos: 2 });
-    report.push(`null syscall (no stack): ${r.totalCycles} cycles = ${micros(r.totalCycles)} us`);
-  });
+/** A measured path in the table's shape: cycles, and the non-zero attribution. */
+interface Pinned {
+  readonly cycles: number;
+  readonly byCategory: Record<string, number>;
+  readonly byOwnerKind: Record<string, number>;
+}
 
-  it("null syscall, path with a stack: 23 + 8 + 4 saves + 4 restores = 39", () => {
-    const { aegis, env } = setup();
-    env.nullSyscallStack();
-    const r = measure(aegis, () => env.nullSyscallStack());
-    expect(r.totalCycles).toBe(39);
-    expect(r.byCategory).toMatchObject({
-      user: 2,
-      trapEntry: 3,
-      kernel: 25,
-      regSave: 4,
-      regRestore: 4,
-      trapExit: 1,
-    });
-    expect(r.byOwnerKind).toMatchObject({ kernel: 37, libos: 2 });
-    report.push(`null syscall (stack): ${r.totalCycles} cycles = ${micros(r.totalCycles)} us`);
-  });
-
-  it("exception dispatch (overflow): entry 3 + 3 saves + 14 + rfe 1 = 21 to the handler", () => {
-    const { aegis, env } = setup();
-    let handlerAt = -1;
-    let start = 0;
-    env.setHandler(
-      ExcCode.Ov,
-      (h) => {
-        handlerAt = h.cpu.now;
-        // Restore t0..t2 (3 loads) and jump back (1): the libOS resumes by itself.
-        h.cpu.setReg(Reg.t0, h.cpu.load32(SAVE_VA));
-        h.cpu.setReg(Reg.t1, h.cpu.load32(SAVE_VA + 4));
-        h.cpu.setReg(Reg.t2, h.cpu.load32(SAVE_VA + 8));
-        h.cpu.exec(TEST_COSTS["test.handler.jr"], 1);
-        h.cpu.setReg(Reg.v0, 7);
-        return Resume.Emulated;
-      },
-      SAVE_VA,
-    );
-    env.cpu.addTrapping(0x7fffffff, 1); // warm the save-area mapping
-    let sum = 0;
-    const r = measure(aegis, () => {
-      start = aegis.machine.now;
-      sum = env.cpu.addTrapping(0x7fffffff, 1);
-    });
-    expect(sum).toBe(7);
-    // add (1) + entry 3 + 3 saves + 14 + rfe = 22 cycles from the add to the handler.
-    expect(handlerAt - start).toBe(22);
-    // Kernel: entry 3 + saves 3 + dispatch 14 + rfe 1 = 21; libOS: add 1 + 3 loads + jr 1.
-    expect(kernelCycles(r)).toBe(21);
-    expect(r.byOwnerKind.libos).toBe(5);
-    expect(r.byCategory).toMatchObject({ trapEntry: 3, regSave: 3, kernel: 14, trapExit: 1 });
-    expect(r.totalCycles).toBe(26);
-    report.push(
-      `exception dispatch: ${handlerAt - start - 1} cycles to the handler = ${micros(handlerAt - start - 1)} us; ` +
-        `with the handler's return ${r.totalCycles - 1} = ${micros(r.totalCycles - 1)} us`,
-    );
-  });
-
-  it("the four exceptions of Table 5 (unalign, overflow, coproc, prot) all take 21 kernel cycles", () => {
-    const { aegis, env, data } = setup();
-    const kernelPart: Record<string, number> = {};
-    let cause = -1;
-    for (const code of [ExcCode.AdEL, ExcCode.Ov, ExcCode.CpU, ExcCode.Mod]) {
-      env.setHandler(
-        code,
-        (h) => {
-          cause = (h.cpu.reg(Reg.t2) >>> 2) & 31;
-          h.cpu.setReg(Reg.v0, 0);
-          return Resume.Emulated;
-        },
-        SAVE_VA,
-      );
-    }
-    env.tlbWrite(0x10000, data, 0); // read-only: a store is a protection fault
-    const cases: [string, number, () => void][] = [
-      ["unalign", ExcCode.AdEL, () => env.cpu.load32(0x10002)],
-      ["overflow", ExcCode.Ov, () => env.cpu.addTrapping(0x7fffffff, 1)],
-      ["coproc", ExcCode.CpU, () => env.cpu.coprocessor1()],
-      ["prot", ExcCode.Mod, () => env.cpu.store32(0x10000, 1)],
-    ];
-    for (const [name, code, fn] of cases) {
-      fn(); // warm
-      const r = measure(aegis, fn);
-      expect(cause).toBe(code);
-      kernelPart[name] = kernelCycles(r);
-    }
-    expect(kernelPart).toEqual({ unalign: 21, overflow: 21, coproc: 21, prot: 21 });
-  });
-
-  it("software-TLB hit refill: entry 3 + probe 9 + 2 loads + 3 + tlbwr 3 + rfe 1 = 21", () => {
-    const { aegis, env, data } = setup();
-    env.tlbWrite(0x10000, data, 1);
-    env.cpu.store32(0x10000, 5);
-    // Evict the TLB entry (another env's mapping would do; we rewrite the TLB directly).
-    aegis.machine.tlb.invalidateAsid(env.asid);
-    const r = measure(aegis, () => env.cpu.load32(0x10000));
-    // 21 for the refill + 1 for the retried load.
-    expect(r.totalCycles).toBe(22);
-    expect(kernelCycles(r)).toBe(21);
-    expect(r.byCategory).toMatchObject({
-      trapEntry: 3,
-      kernel: 12,
-      memory: 3,
-      tlb: 3,
-      trapExit: 1,
-    });
-    expect(aegis.stats.stlbHits).toBe(1);
-    report.push(`STLB-hit refill: ${kernelCycles(r)} cycles = ${micros(kernelCycles(r))} us`);
-  });
-
-  it("upcall refill: probe miss, guaranteed probe, dispatch, handler's tlbWrite syscall", () => {
-    const { aegis, env, data } = setup();
-    env.setHandler(
-      "refill",
-      (h) => {
-        const bad = h.cpu.reg(Reg.t1);
-        h.cpu.exec(TEST_COSTS["test.pagetable.walk"], 10);
-        h.tlbWrite(bad & ~0xfff, data, 1);
-        h.cpu.setReg(Reg.t0, h.cpu.load32(SAVE_VA));
-        h.cpu.setReg(Reg.t1, h.cpu.load32(SAVE_VA + 4));
-        h.cpu.setReg(Reg.t2, h.cpu.load32(SAVE_VA + 8));
-        h.cpu.exec(TEST_COSTS["test.handler.jr"], 1);
-        return Resume.Retry;
-      },
-      SAVE_VA,
-    );
-    env.cpu.load32(SAVE_VA); // warm
-    const r = measure(aegis, () => env.cpu.load32(0x20000));
-    expect(aegis.stats.refillUpcalls).toBe(1);
-    // Kernel: entry 3 + probe 9 + tag load 1 + guaranteed probe 8 + dispatch (3 saves + 14 +
-    // rfe 1) = 39; tlbWrite syscall: entry 3 + crossing 17 + stack 8 + 4 saves + 4 restores +
-    // tlbWrite 12 + cap lookup 8 + tlbp 2 + tlbwr 3 + 2 STLB stores + rfe 1 = 64. Total 103.
-    // LibOS: stub 5 + walk 10 + 3 restores + jr 1 + the retried load 1 = 20.
-    expect(kernelCycles(r)).toBe(103);
-    expect(r.byOwnerKind.libos).toBe(20);
-    expect(r.totalCycles).toBe(123);
-    expect(r.byCategory).toMatchObject({
+/**
+ * Every pinned path of the kernel: path → cycles and attribution (each derived step by step
+ * in the comments from costs.ts and the machine profile). The runs below measure them; one
+ * loop checks each against this table.
+ */
+const PINNED: Readonly<Record<string, Pinned>> = {
+  // stub 2 + entry 3 + crossing 17 + rfe 1
+  "null syscall (no stack)": {
+    cycles: 23,
+    byCategory: { user: 2, trapEntry: 3, kernel: 17, trapExit: 1 },
+    byOwnerKind: { kernel: 21, libos: 2 },
+  },
+  // 23 + 8 + 4 saves + 4 restores
+  "null syscall (stack)": {
+    cycles: 39,
+    byCategory: { user: 2, trapEntry: 3, kernel: 25, regSave: 4, regRestore: 4, trapExit: 1 },
+    byOwnerKind: { kernel: 37, libos: 2 },
+  },
+  // Kernel: entry 3 + saves 3 + dispatch 14 + rfe 1 = 21; libOS: add 1 + 3 loads + jr 1.
+  "exception dispatch (overflow), with the handler's return": {
+    cycles: 26,
+    byCategory: { ...EXC_EMULATED_BY_CATEGORY, user: 2, memory: 3 },
+    byOwnerKind: { kernel: 21, libos: 5 },
+  },
+  // The four exceptions of Table 5 all take 21 kernel cycles (entry 3 + 3 saves + 14 + rfe).
+  "unalign (to an emulating handler)": EXC_EMULATED,
+  // (the add that overflows is the libOS's one cycle)
+  "overflow (to an emulating handler)": {
+    cycles: 22,
+    byCategory: { ...EXC_EMULATED_BY_CATEGORY, user: 1 },
+    byOwnerKind: { kernel: 21, libos: 1 },
+  },
+  "coproc (to an emulating handler)": EXC_EMULATED,
+  "prot (to an emulating handler)": EXC_EMULATED,
+  // entry 3 + probe 9 + 2 loads + 3 + tlbwr 3 + rfe 1 = 21, + 1 for the retried load.
+  "STLB-hit refill": {
+    cycles: 22,
+    byCategory: { trapEntry: 3, kernel: 12, memory: 3, tlb: 3, trapExit: 1 },
+    byOwnerKind: { kernel: 21, libos: 1 },
+  },
+  // Kernel: entry 3 + probe 9 + tag load 1 + guaranteed probe 8 + dispatch (3 saves + 14 +
+  // rfe 1) = 39; tlbWrite syscall: entry 3 + crossing 17 + stack 8 + 4 saves + 4 restores +
+  // tlbWrite 12 + cap lookup 8 + tlbp 2 + tlbwr 3 + 2 STLB stores + rfe 1 = 64. Total 103.
+  // LibOS: stub 5 + walk 10 + 3 restores + jr 1 + the retried load 1 = 20.
+  "upcall refill (a 10-instruction walk, tlbWrite)": {
+    cycles: 123,
+    byCategory: {
       trapEntry: 6,
       trapExit: 2,
       regSave: 7,
@@ -191,43 +106,217 @@ describe("pinned cycle paths (dec5000_125)", () => {
       memory: 7,
       kernel: 76,
       user: 16,
-    });
-    report.push(
-      `upcall refill (with the handler's tlbWrite syscall and a 10-instruction walk): ${r.totalCycles} cycles = ${micros(r.totalCycles)} us (kernel ${kernelCycles(r)})`,
-    );
-  });
+    },
+    byOwnerKind: { kernel: 103, libos: 20 },
+  },
+  // Caller's stub (li v0, li v1, syscall) 3; kernel: entry 3 + 29 + rfe 1 = 33.
+  "sync PCT one way": {
+    cycles: 36,
+    byCategory: { user: 3, trapEntry: 3, kernel: 29, trapExit: 1 },
+    byOwnerKind: { kernel: 33, libos: 3 },
+  },
+};
 
-  it("synchronous PCT one way: stub 3 + entry 3 + 29 + rfe 1 = 36", () => {
-    const aegis = new Aegis();
-    const a = hostedEnv(aegis, "caller");
-    const b = hostedEnv(aegis, "callee");
-    let t0 = -1;
-    let t1 = -1;
-    let done = false;
-    let before = aegis.snapshot();
-    let r: AttributionReport | null = null;
-    b.setEntry("sync", function* (caller: number): Thread {
-      t1 = b.cpu.now;
-      r = attributionBetween(aegis.machine.accounting, before, aegis.snapshot());
-      yield* b.pct(caller, "sync");
+/** What a run measured, path → attribution (`pin` records; the loop checks). */
+let measured = new Map<string, AttributionReport>();
+
+function pin(path: string, r: AttributionReport): void {
+  measured.set(path, r);
+}
+
+function figures(r: AttributionReport): Pinned {
+  return {
+    cycles: r.totalCycles,
+    byCategory: nonZero(r.byCategory),
+    byOwnerKind: nonZero(r.byOwnerKind),
+  };
+}
+
+function nonZero(m: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(m).filter(([, v]) => v !== 0));
+}
+
+const report: string[] = [];
+
+/** Each run measures one or more paths in a fresh kernel, warm, and may check more. */
+const RUNS: [title: string, run: () => void][] = [
+  [
+    "null syscall, path with no stack",
+    () => {
+      const { aegis, env } = setup();
+      env.nullSyscall();
+      const r = measure(aegis, () => env.nullSyscall());
+      pin("null syscall (no stack)", r);
+      report.push(`null syscall (no stack): ${r.totalCycles} cycles = ${micros(r.totalCycles)} us`);
+    },
+  ],
+  [
+    "null syscall, path with a stack",
+    () => {
+      const { aegis, env } = setup();
+      env.nullSyscallStack();
+      const r = measure(aegis, () => env.nullSyscallStack());
+      pin("null syscall (stack)", r);
+      report.push(`null syscall (stack): ${r.totalCycles} cycles = ${micros(r.totalCycles)} us`);
+    },
+  ],
+  [
+    "exception dispatch (overflow): 21 cycles to the handler",
+    () => {
+      const { aegis, env } = setup();
+      let handlerAt = -1;
+      let start = 0;
+      env.setHandler(
+        ExcCode.Ov,
+        (h) => {
+          handlerAt = h.cpu.now;
+          // Restore t0..t2 (3 loads) and jump back (1): the libOS resumes by itself.
+          h.cpu.setReg(Reg.t0, h.cpu.load32(SAVE_VA));
+          h.cpu.setReg(Reg.t1, h.cpu.load32(SAVE_VA + 4));
+          h.cpu.setReg(Reg.t2, h.cpu.load32(SAVE_VA + 8));
+          h.cpu.exec(TEST_COSTS["test.handler.jr"], 1);
+          h.cpu.setReg(Reg.v0, 7);
+          return Resume.Emulated;
+        },
+        SAVE_VA,
+      );
+      env.cpu.addTrapping(0x7fffffff, 1); // warm the save-area mapping
+      let sum = 0;
+      const r = measure(aegis, () => {
+        start = aegis.machine.now;
+        sum = env.cpu.addTrapping(0x7fffffff, 1);
+      });
+      expect(sum).toBe(7);
+      // add (1) + entry 3 + 3 saves + 14 + rfe = 22 cycles from the add to the handler.
+      expect(handlerAt - start).toBe(22);
+      pin("exception dispatch (overflow), with the handler's return", r);
+      report.push(
+        `exception dispatch: ${handlerAt - start - 1} cycles to the handler = ${micros(handlerAt - start - 1)} us; ` +
+          `with the handler's return ${r.totalCycles - 1} = ${micros(r.totalCycles - 1)} us`,
+      );
+    },
+  ],
+  [
+    "the four exceptions of Table 5 (unalign, overflow, coproc, prot)",
+    () => {
+      const { aegis, env, data } = setup();
+      let cause = -1;
+      for (const code of [ExcCode.AdEL, ExcCode.Ov, ExcCode.CpU, ExcCode.Mod]) {
+        env.setHandler(
+          code,
+          (h) => {
+            cause = (h.cpu.reg(Reg.t2) >>> 2) & 31;
+            h.cpu.setReg(Reg.v0, 0);
+            return Resume.Emulated;
+          },
+          SAVE_VA,
+        );
+      }
+      env.tlbWrite(0x10000, data, 0); // read-only: a store is a protection fault
+      const cases: [string, number, () => void][] = [
+        ["unalign", ExcCode.AdEL, () => env.cpu.load32(0x10002)],
+        ["overflow", ExcCode.Ov, () => env.cpu.addTrapping(0x7fffffff, 1)],
+        ["coproc", ExcCode.CpU, () => env.cpu.coprocessor1()],
+        ["prot", ExcCode.Mod, () => env.cpu.store32(0x10000, 1)],
+      ];
+      for (const [name, code, fn] of cases) {
+        fn(); // warm
+        const r = measure(aegis, fn);
+        expect(cause).toBe(code);
+        pin(`${name} (to an emulating handler)`, r);
+      }
+    },
+  ],
+  [
+    "software-TLB hit refill",
+    () => {
+      const { aegis, env, data } = setup();
+      env.tlbWrite(0x10000, data, 1);
+      env.cpu.store32(0x10000, 5);
+      // Evict the TLB entry (another env's mapping would do; we rewrite the TLB directly).
+      aegis.machine.tlb.invalidateAsid(env.asid);
+      const r = measure(aegis, () => env.cpu.load32(0x10000));
+      expect(aegis.stats.stlbHits).toBe(1);
+      pin("STLB-hit refill", r);
+      report.push(`STLB-hit refill: ${kernelCycles(r)} cycles = ${micros(kernelCycles(r))} us`);
+    },
+  ],
+  [
+    "upcall refill: probe miss, guaranteed probe, dispatch, handler's tlbWrite syscall",
+    () => {
+      const { aegis, env, data } = setup();
+      env.setHandler(
+        "refill",
+        (h) => {
+          const bad = h.cpu.reg(Reg.t1);
+          h.cpu.exec(TEST_COSTS["test.pagetable.walk"], 10);
+          h.tlbWrite(bad & ~0xfff, data, 1);
+          h.cpu.setReg(Reg.t0, h.cpu.load32(SAVE_VA));
+          h.cpu.setReg(Reg.t1, h.cpu.load32(SAVE_VA + 4));
+          h.cpu.setReg(Reg.t2, h.cpu.load32(SAVE_VA + 8));
+          h.cpu.exec(TEST_COSTS["test.handler.jr"], 1);
+          return Resume.Retry;
+        },
+        SAVE_VA,
+      );
+      env.cpu.load32(SAVE_VA); // warm
+      const r = measure(aegis, () => env.cpu.load32(0x20000));
+      expect(aegis.stats.refillUpcalls).toBe(1);
+      pin("upcall refill (a 10-instruction walk, tlbWrite)", r);
+      report.push(
+        `upcall refill (with the handler's tlbWrite syscall and a 10-instruction walk): ${r.totalCycles} cycles = ${micros(r.totalCycles)} us (kernel ${kernelCycles(r)})`,
+      );
+    },
+  ],
+  [
+    "synchronous PCT one way (caller's stub to the callee's entry)",
+    () => {
+      const aegis = new Aegis();
+      const a = hostedEnv(aegis, "caller");
+      const b = hostedEnv(aegis, "callee");
+      let t0 = -1;
+      let t1 = -1;
+      let done = false;
+      let before = aegis.snapshot();
+      let r: AttributionReport | null = null;
+      b.setEntry("sync", function* (caller: number): Thread {
+        t1 = b.cpu.now;
+        r = attributionBetween(aegis.machine.accounting, before, aegis.snapshot());
+        yield* b.pct(caller, "sync");
+      });
+      a.onStartOfSlice(function* (): Thread {
+        // Warm-up call, then the measured one.
+        yield* a.pct(b.id, "sync");
+        t0 = a.cpu.now;
+        before = aegis.snapshot();
+        yield* a.pct(b.id, "sync");
+        done = true;
+      });
+      a.allocSlice();
+      aegis.run({ stopWhen: () => done });
+      expect(t1 - t0).toBe(36);
+      pin("sync PCT one way", r as unknown as AttributionReport);
+      report.push(`sync PCT one way: ${t1 - t0} cycles = ${micros(t1 - t0)} us`);
+    },
+  ],
+];
+
+describe("pinned cycle paths (dec5000_125)", () => {
+  const seen: string[] = [];
+  for (const [title, run] of RUNS) {
+    it(title, () => {
+      measured = new Map();
+      run();
+      expect(measured.size, "the run measured nothing").toBeGreaterThan(0);
+      for (const [path, r] of measured) {
+        seen.push(path);
+        expect.soft({ path, ...figures(r) }).toEqual({ path, ...PINNED[path] });
+      }
     });
-    a.onStartOfSlice(function* (): Thread {
-      // Warm-up call, then the measured one.
-      yield* a.pct(b.id, "sync");
-      t0 = a.cpu.now;
-      before = aegis.snapshot();
-      yield* a.pct(b.id, "sync");
-      done = true;
-    });
-    a.allocSlice();
-    aegis.run({ stopWhen: () => done });
-    expect(t1 - t0).toBe(36);
-    // Caller's stub (li v0, li v1, syscall) 3; kernel: entry 3 + 29 + rfe 1 = 33.
-    const rep = r as unknown as AttributionReport;
-    expect(rep.totalCycles).toBe(36);
-    expect(rep.byOwnerKind).toMatchObject({ kernel: 33, libos: 3 });
-    expect(rep.byCategory).toMatchObject({ user: 3, trapEntry: 3, kernel: 29, trapExit: 1 });
-    report.push(`sync PCT one way: ${t1 - t0} cycles = ${micros(t1 - t0)} us`);
+  }
+
+  it("every path of the table is measured by a run", () => {
+    expect(seen.sort()).toEqual(Object.keys(PINNED).sort());
   });
 
   it("report", () => {

@@ -1,23 +1,18 @@
-import { MachineError } from "@exolab/machine";
+import { NotRunningError } from "@exolab/machine";
+
+export { NotRunningError };
 
 /**
- * A CPU-view call made by an environment that is not the one running (its code kept a
- * reference and called it from another environment's time). Thrown before anything is
- * charged or changed.
+ * A CPU-view call through the handle of a destroyed environment: a `NotRunningError` (the
+ * machine's, shared by the kernels), thrown before anything is charged or changed.
  */
-export class NotRunningError extends MachineError {
-  override name = "NotRunningError";
+export class DeadEnvironmentError extends NotRunningError {
+  override name = "DeadEnvironmentError";
   // Explicit: an implicit derived constructor spreads its arguments through
   // %Array.prototype%[Symbol.iterator], which a libOS may have patched.
   constructor(message: string) {
     super(message);
   }
 }
-
-/** A CPU-view call through the handle of a destroyed environment. */
-export class DeadEnvironmentError extends NotRunningError {
-  override name = "DeadEnvironmentError";
-  constructor(message: string) {
-    super(message);
-  }
-}
+Object.freeze(DeadEnvironmentError.prototype);
+Object.freeze(DeadEnvironmentError);

@@ -3,23 +3,56 @@
  * rights, the environment handle's type, the libOS contract, and the unprivileged machine
  * names re-exported. The kernel itself is `@exolab/exokernel/kernel`.
  */
-import { Category, ExcCode, IRQ, OwnerKind, Reg, Resolution, safepoint } from "@exolab/machine";
-
-export * from "@exolab/machine";
-
-// The machine's shared constant tables and its `safepoint` generator's prototype are
-// reachable by every libOS (re-exported here) and read by the kernel (Reg.v0, ExcCode…):
-// frozen, so that no environment can change what the kernel or another environment runs.
-// Idempotent; it changes no value. (The machine package should freeze them itself.)
-for (const table of [Category, ExcCode, IRQ, OwnerKind, Reg, Resolution, safepoint.prototype]) {
-  Object.freeze(table);
-}
-
-/** The o32 callee-saved registers (s0..s7, gp, sp, fp, ra), named here for libOSes. */
-export { CALLEE_SAVED } from "@exolab/machine";
+// The machine's unprivileged names, by name: what a libOS may use of the machine. (The
+// machine freezes its own tables, classes and generator prototypes when it loads.)
+export {
+  ArgumentError,
+  type AttributionReport,
+  /** The o32 callee-saved registers (s0..s7, gp, sp, fp, ra), named here for libOSes. */
+  CALLEE_SAVED,
+  CATEGORY_COUNT,
+  CATEGORY_NAMES,
+  Category,
+  COST_LABEL_PATTERN,
+  type Cost,
+  type CostSpec,
+  type CostTable,
+  CostTableError,
+  type CpuView,
+  DEFAULT_PROFILE,
+  defineCosts,
+  EXC_NAMES,
+  ExcCode,
+  IRQ,
+  isCost,
+  KSEG0,
+  KSEG1,
+  KSEG2,
+  KUSEG_END,
+  type LabelStat,
+  MAX_COST_INSTRUCTIONS,
+  MAX_COST_LABEL_LENGTH,
+  MachineError,
+  NotRunningError,
+  OWNER_KIND_NAMES,
+  type OwnerInfo,
+  OwnerKind,
+  PAGE_BYTES,
+  PAGE_MASK,
+  PAGE_SHIFT,
+  PROFILE_NAMES,
+  type ProfileName,
+  REGISTER_COUNT,
+  Reg,
+  Resolution,
+  SeededRandom,
+  type SwitchSignal,
+  safepoint,
+  type Thread,
+} from "@exolab/machine";
 export { EXAMPLE_LIBOS_COSTS } from "./costs.js";
 export type { EnvHandle, RevokeRequest, Transfer } from "./env/handle-types.js";
-export { DeadEnvironmentError, NotRunningError } from "./errors.js";
+export { DeadEnvironmentError } from "./errors.js";
 export { LIBOS_TEMPLATE, type LibOS } from "./libos.js";
 export {
   ALL_RIGHTS,

@@ -31,8 +31,9 @@ import {
   Resume,
   type Thread,
 } from "./index.js";
-import { Aegis, type AegisOptions, type Death, HOST_ERROR_REASON } from "./kernel.js";
+import { type AegisOptions, type Death, HOST_ERROR_REASON } from "./kernel.js";
 import { TEST_COSTS } from "./test-costs.js";
+import { Aegis, expectDeath } from "./test-util.js";
 
 const SAVE_VA = 0x7ff01000;
 const DATA_VA = 0x00100000;
@@ -156,6 +157,7 @@ describe("hole 1: a JS stack exhausted inside a kernel call", () => {
 
   it("the dive attack at every depth: state restored at each level, the diver dead, nothing gained", () => {
     const { aegis, deaths } = kernel();
+    expectDeath(aegis, (d) => d.name.startsWith("diver-"));
     const victim = bootVictim(aegis);
     const cpu = aegis.machine.cpu;
     let doomed = 0;
@@ -288,6 +290,7 @@ describe("hole 1b: a stack dive through plain work while the slice clock ticks",
     const { aegis, deaths } = kernel({
       policy: { sliceCycles: 2000, excessSliceLimit: 1_000_000 },
     });
+    expectDeath(aegis, "diver");
     const victim = bootVictim(aegis);
     let refused = 0;
     const diver: LibOS<null, null> = {
@@ -359,6 +362,7 @@ describe("hole 2: the kernel never inspects a thrown value", () => {
   it("thrown from a thread, a handler, an end-of-slice or revocation upcall: that env dies, run never throws", () => {
     const { values, traps } = hostileThrowables();
     const { aegis, deaths } = kernel({ policy: { sliceCycles: 5000 } });
+    expectDeath(aegis, (d) => d.name.startsWith("thrower-"));
     const victim = bootVictim(aegis);
     const wheres: Where[] = ["thread", "handler", "endOfSlice", "revoke"];
     const throwers: { env: EnvHandle; value: unknown; where: Where }[] = [];
@@ -422,6 +426,7 @@ describe("hole 2: the kernel never inspects a thrown value", () => {
   it("entries that return no generator, a hostile iterator, or a generator that swallows its abort", () => {
     const { values, traps } = hostileThrowables();
     const { aegis, deaths } = kernel({ policy: { sliceCycles: 5000 } });
+    expectDeath(aegis, "non-generator", (d) => d.name.startsWith("swallower-"));
     const victim = bootVictim(aegis);
     let iteratorCalls = 0;
     const hostileIterator = {

@@ -13,6 +13,7 @@ export {
 export type { Death, DeathHook, KernelStats } from "./core.js";
 export { HOST_ERROR_REASON } from "./core.js";
 export { COSTS, type CostLabel, NET_COSTS, type NetCostLabel } from "./costs.js";
+export { type DeathMatch, DeathWatch, UnexpectedDeathError } from "./death-watch.js";
 export * from "./index.js";
 // The network engines (DPF, ASHs), ahead of their kernel binding.
 export * from "./net/index.js";

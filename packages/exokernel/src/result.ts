@@ -98,3 +98,9 @@ export const CAP_GEN_MAX = (1 << 19) - 1;
  * distinct labels (policy.labelQuota): the cycles are charged all the same, under one name.
  */
 export const LABEL_OVERFLOW = "labels.overflow";
+
+// Reachable by every libOS: frozen, prototypes included (nothing of the kernel's to patch).
+for (const f of [resultName, describeResult]) {
+  Object.freeze(f.prototype);
+  Object.freeze(f);
+}

@@ -45,9 +45,9 @@ import {
   safepoint,
   type Thread,
 } from "./index.js";
-import { Aegis } from "./kernel.js";
+
 import { KERNEL_LABEL_COSTS, TEST_COSTS } from "./test-costs.js";
-import { envWithSaveArea, hostedEnv, SAVE_VA } from "./test-util.js";
+import { Aegis, envWithSaveArea, expectDeath, hostedEnv, SAVE_VA } from "./test-util.js";
 
 /** A handler that faults on itself and swallows whatever unwinds it (the ContextAbort). */
 function swallowingHandler(h: EnvHandle): number {
@@ -62,6 +62,7 @@ function swallowingHandler(h: EnvHandle): number {
 describe("hostile code that catches the unwinding ContextAbort", () => {
   it("as a set-up call: the env dies, the call throws DeadEnvironmentError, the kernel is intact", () => {
     const aegis = new Aegis();
+    expectDeath(aegis, "bad");
     const bad = envWithSaveArea(aegis, "bad");
     bad.setHandler(ExcCode.AdEL, swallowingHandler, SAVE_VA);
     const other = envWithSaveArea(aegis, "other");
@@ -77,6 +78,7 @@ describe("hostile code that catches the unwinding ContextAbort", () => {
 
   it("in a context, caught at every level: run goes on, others keep running", () => {
     const aegis = new Aegis();
+    expectDeath(aegis, "bad");
     const bad = envWithSaveArea(aegis, "bad");
     bad.setHandler(ExcCode.AdEL, swallowingHandler, SAVE_VA);
     let after = "";
@@ -137,6 +139,7 @@ describe("hostile code that catches the unwinding ContextAbort", () => {
 describe("a handler that interleaves a nested fault with a retry that never succeeds", () => {
   it("is still bounded: the env is destroyed, no fault storm reaches the machine", () => {
     const aegis = new Aegis();
+    expectDeath(aegis, "bad");
     const bad = envWithSaveArea(aegis, "bad");
     let nested = false;
     let calls = 0;
@@ -186,6 +189,7 @@ describe("a forged ContextAbort thrown by a live env", () => {
 
   it("from a handler in a set-up call: the env is destroyed for throwing", () => {
     const aegis = new Aegis();
+    expectDeath(aegis, "forger");
     const caught = catchAbort(aegis) as { constructor: new (r: string) => unknown };
     const b = envWithSaveArea(aegis, "forger");
     b.setHandler(
@@ -203,6 +207,7 @@ describe("a forged ContextAbort thrown by a live env", () => {
 
   it("in a context: no exception depth leaks to the next env", () => {
     const aegis = new Aegis();
+    expectDeath(aegis, "forger");
     const caught = catchAbort(aegis) as { constructor: new (r: string) => unknown };
     const b = envWithSaveArea(aegis, "forger");
     b.setHandler(
@@ -241,6 +246,7 @@ describe("a forged ContextAbort thrown by a live env", () => {
 describe("a save area is usable only while its writable guaranteed mapping exists", () => {
   it("after dropCap of a granted frame, no store reaches the frame: the exception is fatal", () => {
     const aegis = new Aegis();
+    expectDeath(aegis, "b");
     const a = hostedEnv(aegis, "a");
     const b = hostedEnv(aegis, "b");
     const aCap = a.allocFrame();
@@ -265,6 +271,7 @@ describe("a save area is usable only while its writable guaranteed mapping exist
 
   it("tlbDelete of the save-area mapping disables it; guaranteeing it again re-enables it", () => {
     const aegis = new Aegis();
+    expectDeath(aegis, /unhandled/);
     const a = envWithSaveArea(aegis, "a");
     let calls = 0;
     expect(
@@ -300,6 +307,7 @@ describe("a save area is usable only while its writable guaranteed mapping exist
 
   it("re-guaranteed read-only, the save area stays disabled", () => {
     const aegis = new Aegis();
+    expectDeath(aegis, /unhandled/);
     const a = hostedEnv(aegis);
     const cap = a.allocFrame();
     a.guarantee(SAVE_VA, cap, 1);

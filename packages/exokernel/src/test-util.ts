@@ -1,6 +1,73 @@
 /** Helpers shared by the tests (excluded from the build). */
+import { afterEach } from "vitest";
 import { type CpuView, type EnvHandle, Result } from "./index.js";
-import { Aegis, type AegisOptions } from "./kernel.js";
+import {
+  type AegisOptions,
+  type DeathMatch,
+  DeathWatch,
+  type EnvRef,
+  Aegis as KernelAegis,
+} from "./kernel.js";
+
+// ---- the test world: an unexpected death fails its test ---------------------------------
+
+/** The watches of the kernels made by the running test (checked, then dropped, after it). */
+const live: { aegis: KernelAegis; watch: DeathWatch }[] = [];
+const watches = new WeakMap<KernelAegis, DeathWatch>();
+
+afterEach(({ task }) => {
+  const all = live.splice(0);
+  // A test that already failed (with the death's own error, as a rule) is not failed twice.
+  if (task.result?.state === "fail") return;
+  for (const { aegis, watch } of all) watch.verify(aegis);
+});
+
+/**
+ * The kernel of every test: an `Aegis` whose deaths are watched (`DeathWatch`). A death its
+ * test did not declare (`expectDeath`), other than an `exit` or a `destroy` the test made,
+ * fails the test with what the environment's code threw — an `expect` that failed inside an
+ * environment fails its test with the assertion's own message. A test's own `onDeath` still
+ * gets every death.
+ */
+export class Aegis extends KernelAegis {
+  constructor(options: AegisOptions = {}) {
+    const watch = new DeathWatch();
+    const own = options.onDeath;
+    super({
+      ...options,
+      onDeath: (death, ...rest: unknown[]) => {
+        own?.(death, ...(rest as [unknown]));
+        watch.onDeath(death, ...(rest as [unknown]));
+      },
+    });
+    watches.set(this, watch);
+    live.push({ aegis: this, watch });
+  }
+
+  /** A death the test causes itself is expected. */
+  override destroy(handle: EnvRef, reason?: string): void {
+    const id = typeof handle === "number" ? handle : handle.id;
+    watches.get(this)!.expect(id);
+    super.destroy(handle, reason);
+  }
+}
+
+/** Declares deaths the running test causes on purpose (env id, name, reason, predicate). */
+export function expectDeath(aegis: KernelAegis, ...matches: DeathMatch[]): void {
+  watchOf(aegis).expect(...matches);
+}
+
+/** Declares that any death of `aegis`'s environments is expected (the test checks them). */
+export function allowDeaths(aegis: KernelAegis): void {
+  watchOf(aegis).allowAll();
+}
+
+function watchOf(aegis: KernelAegis): DeathWatch {
+  const w = watches.get(aegis);
+  if (w === undefined)
+    throw new Error("not a test world's kernel (make it with test-util's Aegis)");
+  return w;
+}
 
 /** A handle whose every call the host makes for its env (see `hosted`). */
 export type Hosted = EnvHandle & { readonly handle: EnvHandle };

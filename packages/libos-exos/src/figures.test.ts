@@ -304,40 +304,45 @@ function lrpc(trusted: boolean): number {
   return cycles;
 }
 
-const PAPER: Record<string, number> = {
-  dirty: 9.8,
-  prot1: 16.9,
-  prot100: 109,
-  unprot100: 143,
-  trap: 4.8,
-  appel1: 34,
-  appel2: 22,
-  pipe: 14.2,
-  "pipe'": 10.7,
-  shm: 5.7,
-  lrpc: 6.3,
-  tlrpc: 2.9,
-  getpid: Number.NaN,
-  refill: Number.NaN,
-  zerofill: Number.NaN,
-  "fork (per page)": Number.NaN,
-  "cow fault": Number.NaN,
-  overflow: 1.5,
+/**
+ * Every figure, pinned: path → cycles per operation (to 0.1 cycle; COSTS.md's table) and the
+ * paper's ExOS µs where it has one (printed, never asserted). One loop checks them all.
+ */
+const PINNED: Readonly<Record<string, { cycles: number; paperMicros: number | null }>> = {
+  dirty: { cycles: 88.5, paperMicros: 9.8 },
+  prot1: { cycles: 170.9, paperMicros: 16.9 },
+  prot100: { cycles: 7439, paperMicros: 109 },
+  unprot100: { cycles: 8734, paperMicros: 143 },
+  trap: { cycles: 177.5, paperMicros: 4.8 },
+  appel1: { cycles: 531.1, paperMicros: 34 },
+  appel2: { cycles: 434.9, paperMicros: 22 },
+  pipe: { cycles: 183, paperMicros: 14.2 },
+  "pipe'": { cycles: 104, paperMicros: 10.7 },
+  shm: { cycles: 67, paperMicros: 5.7 },
+  lrpc: { cycles: 108, paperMicros: 6.3 },
+  tlrpc: { cycles: 84, paperMicros: 2.9 },
+  getpid: { cycles: 5, paperMicros: null },
+  refill: { cycles: 232.7, paperMicros: null },
+  zerofill: { cycles: 1331.7, paperMicros: null },
+  "fork (per page)": { cycles: 200.8, paperMicros: null },
+  "cow fault": { cycles: 4147.2, paperMicros: null },
+  overflow: { cycles: 64, paperMicros: 1.5 },
 };
 
 describe("the paper's ExOS figures on dec5000_125", () => {
-  it("are deterministic, positive, and printed for COSTS.md", () => {
-    const a = measure();
-    const b = measure();
-    expect(a).toEqual(b);
-    const rows = Object.entries(a).map(([k, cyc]) => {
+  it("are the pinned figures (one loop over the table), and printed for COSTS.md", () => {
+    const got = measure();
+    expect(Object.keys(got).sort()).toEqual(Object.keys(PINNED).sort());
+    for (const [path, want] of Object.entries(PINNED)) {
+      expect.soft([path, Number(got[path]!.toFixed(1))]).toEqual([path, want.cycles]);
+    }
+    const rows = Object.entries(got).map(([k, cyc]) => {
       const us = micros(cyc);
-      const paper = PAPER[k]!;
-      return `| ${k} | ${cyc.toFixed(1)} | ${us.toFixed(2)} | ${Number.isNaN(paper) ? "n/a" : paper} | ${Number.isNaN(paper) ? "" : (us / paper).toFixed(2)} |`;
+      const paper = PINNED[k]?.paperMicros ?? null;
+      return `| ${k} | ${cyc.toFixed(1)} | ${us.toFixed(2)} | ${paper === null ? "n/a" : paper} | ${paper === null ? "" : (us / paper).toFixed(2)} |`;
     });
     console.log(
       ["| path | cycles | µs | paper µs | ratio |", "|---|---|---|---|---|", ...rows].join("\n"),
     );
-    for (const v of Object.values(a)) expect(v).toBeGreaterThan(0);
   });
 });

@@ -3,7 +3,7 @@
  * the exokernel's unprivileged API. `exos.boot(env, options)` sets the library up inside
  * the environment (page table, handlers, slice loop, descriptor table) and returns its API.
  */
-import { type EnvHandle, type LibOS, PAGE_BYTES, Result } from "@exolab/exokernel";
+import { type EnvHandle, type LibOS, MachineError, PAGE_BYTES, Result } from "@exolab/exokernel";
 import { Errno, FdTable } from "./ipc/fd.js";
 import { Lrpc } from "./ipc/lrpc.js";
 import { Pipes } from "./ipc/pipe.js";
@@ -77,7 +77,7 @@ export interface ExosApi {
 }
 
 /** Boot failed (a host-side set-up error, thrown before the library is usable). */
-export class ExosBootError extends Error {
+export class ExosBootError extends MachineError {
   override name = "ExosBootError";
   constructor(
     readonly step: string,

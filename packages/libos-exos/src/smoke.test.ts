@@ -75,3 +75,32 @@ describe("the libOS contract", () => {
     for (const entry of LIBOS_TEMPLATE) expect(existsSync(new URL(entry, root)), entry).toBe(true);
   });
 });
+
+describe("the test world fails loudly (src/test/world.ts)", () => {
+  it("a wrong expect inside a process's thread fails the run with the assertion's own message", () => {
+    const w = world();
+    const os = w.spawn();
+    os.sched.spawn(function* () {
+      yield* os.sched.safepoint();
+      expect(os.vm.map(0x10000, 1), "a deliberately wrong assertion").toBe(999);
+    });
+    expect(() => w.runUntil(() => !os.env.alive)).toThrow(
+      "a deliberately wrong assertion: expected +0 to be 999",
+    );
+    expect(w.aegis.deaths.map((d) => d.name)).toEqual(["exos"]);
+    // Declared now, so that the check after this test (which would fail it too) passes.
+    w.expectDeath("exos");
+  });
+});
+
+describe("one error base", () => {
+  it("ExOS's typed errors are the simulator's MachineError", async () => {
+    const { MachineError } = await import("@exolab/exokernel");
+    const exports = await import("./index.js");
+    const errors = Object.entries(exports).filter(([n]) => n.endsWith("Error"));
+    expect(errors.map(([n]) => n)).toContain("ExosBootError");
+    for (const [name, value] of errors) {
+      expect((value as { prototype: unknown }).prototype instanceof MachineError, name).toBe(true);
+    }
+  });
+});

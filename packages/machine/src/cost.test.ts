@@ -110,6 +110,56 @@ describe("defineCosts: one shape of cost table", () => {
   });
 });
 
+describe("defineCosts under patched intrinsics", () => {
+  it("another environment's patches cannot make it skip a check or leave a record open", () => {
+    const freeze = Object.freeze;
+    const exec = RegExp.prototype.exec;
+    const add = WeakSet.prototype.add;
+    const isInt = Number.isInteger;
+    let ran = 0;
+    try {
+      Object.freeze = <T>(o: T) => {
+        ran++;
+        return o;
+      };
+      RegExp.prototype.exec = () => {
+        ran++;
+        return [] as unknown as RegExpExecArray; // "every label matches"
+      };
+      WeakSet.prototype.add = function () {
+        ran++;
+        return this;
+      };
+      Number.isInteger = () => {
+        ran++;
+        return true;
+      };
+      Object.defineProperty(Array.prototype, "0", {
+        configurable: true,
+        set: () => {
+          ran++;
+        },
+      });
+      const t = defineCosts({ "t.patched": { instructions: 2, source: SRC } });
+      expect(Object.isFrozen(t["t.patched"])).toBe(true);
+      expect(isCost(t["t.patched"])).toBe(true);
+      expect(() => defineCosts({ "Bad label": { instructions: 1, source: SRC } })).toThrow(
+        CostTableError,
+      );
+      expect(() => defineCosts({ "t.half": { instructions: 0.5, source: SRC } })).toThrow(
+        CostTableError,
+      );
+    } finally {
+      Object.freeze = freeze;
+      RegExp.prototype.exec = exec;
+      WeakSet.prototype.add = add;
+      Number.isInteger = isInt;
+      delete (Array.prototype as unknown as Record<string, unknown>)["0"];
+    }
+    expect(ran).toBe(0);
+  });
+});
+
 describe("Cpu.exec(cost, times)", () => {
   it("charges instructions × times under the label, in one call, with the record's category", () => {
     const T = defineCosts({

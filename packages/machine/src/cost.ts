@@ -1,6 +1,16 @@
 import { CATEGORY_COUNT, type Category } from "./accounting.js";
 import { MachineError } from "./errors.js";
-import { weakSetAdd, weakSetHas } from "./intrinsics.js";
+import {
+  arrayIsArray,
+  defineProperty,
+  isInteger,
+  newList,
+  objectFreeze,
+  objectKeys,
+  regExpExec,
+  weakSetAdd,
+  weakSetHas,
+} from "./intrinsics.js";
 
 /**
  * The one typed cost API. Every counted path — a step of straight-line code whose MIPS
@@ -64,15 +74,15 @@ export class CostTableError extends MachineError {
     super(`cost ${JSON.stringify(label)}: ${message}`);
   }
 }
-Object.freeze(CostTableError.prototype);
-Object.freeze(CostTableError);
+objectFreeze(CostTableError.prototype);
+objectFreeze(CostTableError);
 
 /**
  * A label: lower-case first, then letters and digits, in segments separated by `.` or `-`
  * (`aegis.pct.sync`, `exos.pt.search.step`, `app.proc-call`, `psignal`), at most
  * MAX_COST_LABEL_LENGTH characters.
  */
-export const COST_LABEL_PATTERN = /^[a-z][a-zA-Z0-9]*(?:[.-][a-zA-Z0-9]+)*$/;
+export const COST_LABEL_PATTERN = objectFreeze(/^[a-z][a-zA-Z0-9]*(?:[.-][a-zA-Z0-9]+)*$/);
 export const MAX_COST_LABEL_LENGTH = 64;
 /** Largest count a single record may state (a whole `exec` is bounded by the CPU's limit). */
 export const MAX_COST_INSTRUCTIONS = 1_000_000_000;
@@ -89,17 +99,19 @@ export function isCost(value: unknown): value is Cost {
   return typeof value === "object" && value !== null && weakSetHas(registry, value);
 }
 
-const SPEC_KEYS: ReadonlySet<string> = new Set([
-  "instructions",
-  "loads",
-  "stores",
-  "category",
-  "source",
-]);
+function specKey(key: string): boolean {
+  return (
+    key === "instructions" ||
+    key === "loads" ||
+    key === "stores" ||
+    key === "category" ||
+    key === "source"
+  );
+}
 
 function count(label: string, what: string, v: unknown, fallback: number | undefined): number {
   if (v === undefined && fallback !== undefined) return fallback;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > MAX_COST_INSTRUCTIONS) {
+  if (typeof v !== "number" || !isInteger(v) || v < 0 || v > MAX_COST_INSTRUCTIONS) {
     throw new CostTableError(
       label,
       `${what} must be an integer in [0, ${MAX_COST_INSTRUCTIONS}], got ${typeof v === "number" ? v : typeof v}`,
@@ -110,17 +122,19 @@ function count(label: string, what: string, v: unknown, fallback: number | undef
 
 /** Validates one entry and makes its frozen record (registered by `defineCosts`). */
 function record(label: string, spec: unknown): Cost {
-  if (label.length > MAX_COST_LABEL_LENGTH || !COST_LABEL_PATTERN.test(label)) {
+  if (label.length > MAX_COST_LABEL_LENGTH || regExpExec(COST_LABEL_PATTERN, label) === null) {
     throw new CostTableError(
       label,
       `a label is 1 to ${MAX_COST_LABEL_LENGTH} characters: a lower-case letter, then letters and digits in segments separated by "." or "-"`,
     );
   }
-  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
+  if (typeof spec !== "object" || spec === null || arrayIsArray(spec)) {
     throw new CostTableError(label, "the entry must be an object { instructions, source, … }");
   }
-  for (const key of Object.keys(spec)) {
-    if (!SPEC_KEYS.has(key)) {
+  const keys = objectKeys(spec);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (!specKey(key)) {
       throw new CostTableError(
         label,
         `unknown field ${JSON.stringify(key)} (a cost has instructions, loads, stores, category, source)`,
@@ -142,7 +156,7 @@ function record(label: string, spec: unknown): Cost {
     category !== undefined &&
     !(
       typeof category === "number" &&
-      Number.isInteger(category) &&
+      isInteger(category) &&
       category >= 0 &&
       category < CATEGORY_COUNT
     )
@@ -153,8 +167,9 @@ function record(label: string, spec: unknown): Cost {
   if (typeof source !== "string" || source.trim().length === 0) {
     throw new CostTableError(label, "source must say where the count comes from (non-empty)");
   }
-  // Every record has the same fields in the same order (one shape for the engine).
-  return Object.freeze({
+  // Every record has the same fields in the same order (one shape for the engine). Frozen
+  // plain data: reading a field never runs code (a kernel's view relies on it).
+  return objectFreeze({
     label,
     instructions,
     loads,
@@ -183,13 +198,27 @@ function record(label: string, spec: unknown): Cost {
 export function defineCosts<const T extends { readonly [label: string]: CostSpec }>(
   table: T,
 ): CostTable<T> {
-  if (typeof table !== "object" || table === null || Array.isArray(table)) {
+  if (typeof table !== "object" || table === null || arrayIsArray(table)) {
     throw new CostTableError("", "a costs table is an object keyed by label");
   }
-  const out: Record<string, Cost> = {};
-  for (const label of Object.keys(table)) {
-    out[label] = record(label, (table as Record<string, unknown>)[label]);
+  // Captured intrinsics only (intrinsics.ts): code running on the machine may have patched
+  // the realm's, and another environment's table must still come out frozen and checked.
+  const labels = objectKeys(table);
+  const records = newList<Cost>();
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i]!;
+    records[i] = record(label, (table as Record<string, unknown>)[label]);
   }
-  for (const label of Object.keys(out)) weakSetAdd(registry, out[label]!);
-  return Object.freeze(out) as CostTable<T>;
+  const out: Record<string, Cost> = {};
+  for (let i = 0; i < records.length; i++) {
+    weakSetAdd(registry, records[i]!);
+    defineProperty(out, labels[i]!, { value: records[i]!, enumerable: true });
+  }
+  return objectFreeze(out) as CostTable<T>;
+}
+
+// Reachable by every libOS (re-exported by its kernel): frozen, prototypes included.
+for (const f of [defineCosts, isCost]) {
+  objectFreeze(f.prototype);
+  objectFreeze(f);
 }

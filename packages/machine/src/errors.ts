@@ -45,6 +45,18 @@ export class KernelContractError extends MachineError {
 }
 
 /**
+ * A handle or CPU view used while its environment (or process) is not the one running: from
+ * another's time, from a host callback after the run, after its death. Thrown by a kernel
+ * before anything is charged or changed; the one such error of every kernel.
+ */
+export class NotRunningError extends MachineError {
+  override name = "NotRunningError";
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/**
  * The one dedicated throw allowed on a simulated path: a kernel throws it to unwind the
  * code of a context it has destroyed (DESIGN.md §3). The run loop catches it at the
  * context boundary and marks the context aborted. It carries no stack trace, so it is cheap.
@@ -71,6 +83,7 @@ for (const c of [
   PhysicalAddressError,
   ArgumentError,
   KernelContractError,
+  NotRunningError,
   ContextAbort,
 ]) {
   Object.freeze(c.prototype);

@@ -38,7 +38,7 @@ export {
   Reg,
   Resolution,
 } from "./cpu-defs.js";
-export { ArgumentError, MachineError } from "./errors.js";
+export { ArgumentError, MachineError, NotRunningError } from "./errors.js";
 export { PAGE_BYTES, PAGE_MASK, PAGE_SHIFT } from "./memory.js";
 export type { ProfileName } from "./profiles.js";
 export { DEFAULT_PROFILE, PROFILE_NAMES } from "./profiles.js";

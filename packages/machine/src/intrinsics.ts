@@ -39,7 +39,7 @@ export const typedArraySet = uncurryThis(TypedArrayPrototype.set) as (
 export const mapGet = uncurryThis(Map.prototype.get) as <K, V>(m: Map<K, V>, k: K) => V | undefined;
 export const mapSet = uncurryThis(Map.prototype.set) as <K, V>(m: Map<K, V>, k: K, v: V) => void;
 
-const defineProperty = Reflect.defineProperty;
+export const defineProperty = Reflect.defineProperty;
 const setPrototypeOf = Reflect.setPrototypeOf;
 
 /** A list with no prototype (indexed accessors planted on Array.prototype are never reached). */
@@ -67,3 +67,11 @@ export const weakSetAdd = uncurryThis(WeakSet.prototype.add) as (
   s: WeakSet<object>,
   v: object,
 ) => void;
+
+export const objectFreeze = Object.freeze;
+export const objectKeys = Object.keys;
+export const arrayIsArray = Array.isArray;
+export const regExpExec = uncurryThis(RegExp.prototype.exec) as (
+  re: RegExp,
+  s: string,
+) => RegExpExecArray | null;

@@ -36,3 +36,8 @@ export class SeededRandom {
     return new SeededRandom((this.#state ^ imul(stream + 1, 0x9e3779b1)) >>> 0);
   }
 }
+
+// Reachable by every libOS (re-exported by its kernel), and the TLB's random replacement runs
+// its methods: frozen, so that no code on the machine can change another's choices.
+Object.freeze(SeededRandom.prototype);
+Object.freeze(SeededRandom);

@@ -49,3 +49,4 @@ export function* safepoint(view: SwitchSignal): Generator<void, void, unknown> {
 // The generator's prototype is shared by every caller: frozen, so that no code can plant a
 // method there for another's `yield*` to run.
 Object.freeze(safepoint.prototype);
+Object.freeze(safepoint);

@@ -1,4 +1,3 @@
-import { entryHi, entryLo, TLB_D, TLB_G, TLB_V } from "@exolab/machine/privileged";
 import type { MonolithicKernel } from "./kernel.js";
 import {
   FRAME_FILES,
@@ -11,9 +10,9 @@ import {
   KSTACK_VA,
   PAGE,
   Q_SLICE_LEFT,
-  UADDR,
 } from "./layout.js";
 import { installHandlers } from "./trap/install.js";
+import { mapWired } from "./vm/wired.js";
 
 /**
  * Boot: clears the kernel's static tables, maps proc0's u-area and kernel stack with the two
@@ -47,11 +46,4 @@ export function bootKernel(k: MonolithicKernel): void {
   m.memory.write32(FRAME_QUEUES * PAGE + Q_SLICE_LEFT, k.policy.quantumTicks);
   installHandlers(k);
   m.timer.start(k.cyclesPerTick);
-}
-
-/** Writes the two wired entries that map UADDR and the kernel stack (tlbwi x 2). */
-export function mapWired(k: MonolithicKernel, uframe: number, kframe: number): void {
-  const cpu = k.cpu;
-  cpu.tlbWriteIndexed(0, entryHi(UADDR >>> 12, 0), entryLo(uframe, TLB_V | TLB_D | TLB_G));
-  cpu.tlbWriteIndexed(1, entryHi(KSTACK_VA >>> 12, 0), entryLo(kframe, TLB_V | TLB_D | TLB_G));
 }

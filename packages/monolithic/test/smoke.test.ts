@@ -58,3 +58,30 @@ describe("profiles", () => {
     }
   });
 });
+
+describe("the test world fails loudly (helpers.ts's failOnThrow)", () => {
+  it("a wrong expect inside a process fails the run with the assertion's own message", () => {
+    const k = boot();
+    k.spawn("a", function* (h) {
+      expect(h.getpid(), "a deliberately wrong assertion").toBe(999);
+    });
+    expect(() => k.run()).toThrow("a deliberately wrong assertion: expected 1 to be 999");
+  });
+});
+
+describe("one error base", () => {
+  it("every typed error the kernel exports is the simulator's MachineError", async () => {
+    const { MachineError } = await import("@exolab/machine");
+    const exports = await import("../src/index.js");
+    const errors = Object.entries(exports).filter(([n]) => /Error$|Panic$/.test(n));
+    expect(errors.map(([n]) => n).sort()).toEqual([
+      "HandlerBlockError",
+      "KernelPanic",
+      "NotRunningError",
+      "SpawnError",
+    ]);
+    for (const [name, value] of errors) {
+      expect((value as { prototype: unknown }).prototype instanceof MachineError, name).toBe(true);
+    }
+  });
+});

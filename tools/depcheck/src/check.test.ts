@@ -60,8 +60,22 @@ describe("dependency direction (the project's layering)", () => {
     ]);
   });
 
+  it("fails a runtime import cycle among a package's shipped modules, once per tangle; type-only imports, import() and tests do not count", () => {
+    const src = "packages/libos-tangle/src";
+    const tail = "type-only imports do not count";
+    expect(bad.filter((l) => l.startsWith(src))).toEqual([
+      `${src}/a.ts:2: runtime import cycle: src/a.ts → src/b.ts → src/sub/c.ts → src/a.ts; ${tail}`,
+      `${src}/inline-a.ts:2: runtime import cycle: src/inline-a.ts → src/inline-b.ts → src/inline-a.ts; ${tail}`,
+    ]);
+  });
+
   it("reports nothing else in the bad fixture (a kernel importing the privileged machine is its right)", () => {
-    const known = ["packages/libos-evil/", "packages/libos-sly/", "packages/monolithic/"];
+    const known = [
+      "packages/libos-evil/",
+      "packages/libos-sly/",
+      "packages/libos-tangle/",
+      "packages/monolithic/",
+    ];
     expect(bad.filter((l) => !known.some((k) => l.startsWith(k)))).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { isBuiltin } from "node:module";
 import { join, relative, resolve, sep } from "node:path";
+import { describeCycle, findCycles } from "./cycles.js";
 import { findImports, type ImportRef } from "./imports.js";
 import {
   allowed,
@@ -96,8 +97,29 @@ export function checkPackage(root: string, dir: string): Violation[] {
   }));
   if (OUTSIDE_LAYERING.includes(rel.split("/")[0]!)) return out;
   const ctx: PackageCtx = { root, dir: resolve(dir), name, rule };
-  for (const file of sourceFiles(dir)) out.push(...checkSource(ctx, file));
+  const files = sourceFiles(dir);
+  const refs = new Map(files.map((f) => [f, findImports(f, readFileSync(f, "utf8"))]));
+  for (const file of files) out.push(...checkSource(ctx, file, refs.get(file)!));
+  out.push(...checkCycles(ctx, files, (f) => refs.get(f)!));
   return out;
+}
+
+/**
+ * A runtime import cycle among the package's shipped modules (tests excluded): which module
+ * runs first then depends on the import order, and a newcomer cannot read the layers bottom
+ * up. Type-only imports do not count (they are erased).
+ */
+function checkCycles(
+  ctx: PackageCtx,
+  files: readonly string[],
+  importsOf: (file: string) => readonly ImportRef[],
+): Violation[] {
+  const shipped = files.filter((f) => !roleOf(ctx, f).test);
+  return findCycles(shipped, importsOf).map((cycle) => ({
+    file: relative(ctx.root, cycle.path[0]!.file),
+    line: cycle.path[0]!.line,
+    message: `runtime import cycle: ${describeCycle(ctx.dir, cycle)}; type-only imports do not count`,
+  }));
 }
 
 /** The workspace packages a manifest lists against its rule, as messages. */
@@ -144,11 +166,11 @@ function roleOf(ctx: PackageCtx, file: string): FileRole {
   return { test, browserSafe: ctx.rule.browserSafe && !test && parts[0] === SHIPPED_DIR };
 }
 
-function checkSource(ctx: PackageCtx, file: string): Violation[] {
+function checkSource(ctx: PackageCtx, file: string, refs: readonly ImportRef[]): Violation[] {
   const role = roleOf(ctx, file);
   const relFile = relative(ctx.root, file);
   const out: Violation[] = [];
-  for (const ref of findImports(file, readFileSync(file, "utf8"))) {
+  for (const ref of refs) {
     const message = refViolation(ctx, file, role, ref);
     if (message !== undefined) out.push({ file: relFile, line: ref.line, message });
   }

@@ -95,4 +95,25 @@ describe("findImports", () => {
     expect(refs('export * from "a";', "x.mjs")).toEqual(["1 re-export a"]);
     expect(refs('import a = require("a");', "x.cts")).toEqual(["1 import-equals a"]);
   });
+
+  it("marks what the emitted JavaScript does not load (type-only) — and what it still does", () => {
+    const text = [
+      'import type { A } from "a";', // erased
+      'import { type B } from "b";', // verbatimModuleSyntax: `import {} from "b"` stays
+      'import { C } from "c";',
+      'export type { D } from "d";', // erased
+      'export { E } from "e";',
+      'type F = import("f").F;', // a type position
+      'const g = () => import("g");', // loads, later
+    ].join("\n");
+    expect(findImports("x.ts", text).map((r) => `${r.specifier} ${r.typeOnly}`)).toEqual([
+      "a true",
+      "b false",
+      "c false",
+      "d true",
+      "e false",
+      "f true",
+      "g false",
+    ]);
+  });
 });

@@ -30,6 +30,12 @@ export interface ImportRef {
   readonly specifier: string | undefined;
   /** 1-based line of the specifier (of the argument, for a computed one). */
   readonly line: number;
+  /**
+   * Erased from the emitted JavaScript: `import type`, `export type`, `import("m").T` in a
+   * type, JSDoc. (Under the project's `verbatimModuleSyntax`, `import { type A } from "m"`
+   * is NOT erased: it leaves `import {} from "m"`, which loads the module.)
+   */
+  readonly typeOnly: boolean;
 }
 
 /**
@@ -45,10 +51,10 @@ export function findImports(fileName: string, text: string): ImportRef[] {
     jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeInfo,
   });
   const out: ImportRef[] = [];
-  const add = (kind: ImportKind, node: Ts.Node | undefined, fallback: Ts.Node) => {
+  const add: Add = (kind, node, fallback, typeOnly) => {
     const at = node ?? fallback;
     const line = sf.getLineAndCharacterOfPosition(at.getStart(sf)).line + 1;
-    out.push({ kind, specifier: node && literalText(node), line });
+    out.push({ kind, specifier: node && literalText(node), line, typeOnly });
   };
   const visit = (node: Ts.Node): void => {
     for (const doc of jsDocOf(node)) visit(doc);
@@ -59,24 +65,32 @@ export function findImports(fileName: string, text: string): ImportRef[] {
   return out;
 }
 
-type Add = (kind: ImportKind, specifier: Ts.Node | undefined, at: Ts.Node) => void;
+type Add = (
+  kind: ImportKind,
+  specifier: Ts.Node | undefined,
+  at: Ts.Node,
+  typeOnly: boolean,
+) => void;
 
 /** Records `node` if it names a module; its children are visited by the caller. */
 function visitNode(node: Ts.Node, add: Add): void {
-  if (ts.isImportDeclaration(node)) add("import", node.moduleSpecifier, node);
-  else if (ts.isExportDeclaration(node)) {
-    if (node.moduleSpecifier !== undefined) add("re-export", node.moduleSpecifier, node);
+  if (ts.isImportDeclaration(node)) {
+    add("import", node.moduleSpecifier, node, node.importClause?.isTypeOnly === true);
+  } else if (ts.isExportDeclaration(node)) {
+    if (node.moduleSpecifier !== undefined) {
+      add("re-export", node.moduleSpecifier, node, node.isTypeOnly);
+    }
   } else if (ts.isImportEqualsDeclaration(node)) {
     if (ts.isExternalModuleReference(node.moduleReference)) {
-      add("import-equals", node.moduleReference.expression, node);
+      add("import-equals", node.moduleReference.expression, node, node.isTypeOnly);
     }
   } else if (ts.isCallExpression(node)) {
     const kind = callKind(node);
-    if (kind !== undefined) add(kind, node.arguments[0], node);
+    if (kind !== undefined) add(kind, node.arguments[0], node, false);
   } else if (ts.isImportTypeNode(node)) {
     const arg = node.argument;
-    add("import-type", ts.isLiteralTypeNode(arg) ? arg.literal : arg, node);
-  } else if (ts.isJSDocImportTag(node)) add("jsdoc-import", node.moduleSpecifier, node);
+    add("import-type", ts.isLiteralTypeNode(arg) ? arg.literal : arg, node, true);
+  } else if (ts.isJSDocImportTag(node)) add("jsdoc-import", node.moduleSpecifier, node, true);
 }
 
 function callKind(call: Ts.CallExpression): ImportKind | undefined {

@@ -5,10 +5,13 @@ import type { SystemInstance, SystemOptions } from "./adapter.js";
 
 /**
  * What every system on the exokernel shares: a fresh Aegis on a machine built from the
- * profile and seed, and the kernel's event counts under the bench's common names.
+ * profile and seed, the run of a workload that fails with what its code threw, and the
+ * kernel's event counts under the bench's common names.
  */
 export abstract class AegisInstance implements SystemInstance {
   readonly aegis: Aegis;
+  /** What a workload's code threw first: the kernel kills its env; the bench reports the value. */
+  #failure: { value: unknown } | null = null;
 
   /** `kernelPolicy`: the kernel's policy overrides (default: the options' own). */
   constructor(o: SystemOptions, kernelPolicy: SystemOptions["policy"] = o.policy) {
@@ -16,7 +19,20 @@ export abstract class AegisInstance implements SystemInstance {
       machineConfig: { profile: o.profile, seed: o.seed, trace: o.trace === true },
       // The kernel checks every field (a typed error names a bad one).
       policy: kernelPolicy as Partial<AegisPolicy> | undefined,
+      onDeath: (_death, ...thrown: unknown[]) => {
+        if (thrown.length > 0 && this.#failure === null) this.#failure = { value: thrown[0] };
+      },
     });
+  }
+
+  /**
+   * Runs the machine until `done()`; if an environment's code threw (a workload's bug, an
+   * `expect` that failed in a test's workload), stops and throws that very value, so the
+   * error is the workload's own, not a later "did not finish".
+   */
+  protected runUntil(done: () => boolean): void {
+    this.aegis.run({ stopWhen: () => done() || this.#failure !== null });
+    if (this.#failure !== null) throw this.#failure.value;
   }
 
   get machine() {

@@ -90,7 +90,7 @@ class ExokernelInstance extends AegisInstance {
       );
       check(env.allocSlice(), "allocSlice");
     });
-    aegis.run({ stopWhen: () => done });
+    this.runUntil(() => done);
     if (!done)
       throw new Error(
         `${w.id}: the bare environment did not finish (${JSON.stringify(this.aegis.deaths)})`,

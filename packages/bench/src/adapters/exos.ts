@@ -96,7 +96,7 @@ class ExosInstance extends AegisInstance {
       const p1 = procs[1]!;
       aegis.actAs(p1.env, () => p1.sched.spawn(() => peer(ports[1] as never, meter)));
     }
-    this.aegis.run({ stopWhen: () => done });
+    this.runUntil(() => done);
     if (!done)
       throw new Error(`${w.id} on exos did not finish (${JSON.stringify(this.aegis.deaths)})`);
   }

@@ -9,9 +9,9 @@ import {
   Rights,
   type Thread,
 } from "../index.js";
-import { Aegis } from "../kernel.js";
+
 import { TEST_COSTS } from "../test-costs.js";
-import { envWithSaveArea, hostedEnv, hostileValues, SAVE_VA } from "../test-util.js";
+import { Aegis, envWithSaveArea, hostedEnv, hostileValues, SAVE_VA } from "../test-util.js";
 
 /** An environment holding a mapped frame, a frame granted to `peer`, and a slice. */
 function holdings(aegis: Aegis, name: string, peerId: number) {

@@ -8,9 +8,9 @@ import {
   Rights,
   type Thread,
 } from "../index.js";
-import { Aegis } from "../kernel.js";
+
 import { TEST_COSTS } from "../test-costs.js";
-import { envWithSaveArea, hostedEnv, hostileValues, SAVE_VA } from "../test-util.js";
+import { Aegis, envWithSaveArea, hostedEnv, hostileValues, SAVE_VA } from "../test-util.js";
 
 /** Machine state a refused call must leave unchanged. */
 function state(aegis: Aegis, ...envs: { id: number }[]) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Reg, Result } from "../index.js";
-import { Aegis } from "../kernel.js";
+import { Aegis } from "../test-util.js";
 import { HEAP_VA, type MinimalApi, minimalLibOS } from "./minimal.js";
 
 describe("a minimal environment", () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { type EnvHandle, ExcCode, Reg, Result, Resume, type Thread } from "../index.js";
-import { Aegis } from "../kernel.js";
+
 import { TEST_COSTS } from "../test-costs.js";
-import { envWithSaveArea, hostedEnv, SAVE_VA } from "../test-util.js";
+import { Aegis, envWithSaveArea, expectDeath, hostedEnv, SAVE_VA } from "../test-util.js";
 
 /** An honest env that counts work in its slices (to show others are unaffected). */
 function honest(aegis: Aegis): { env: EnvHandle; count: { n: number } } {
@@ -22,6 +22,7 @@ function honest(aegis: Aegis): { env: EnvHandle; count: { n: number } } {
 describe("exceptions under the threat model", () => {
   it("a handler that faults on itself: nesting is bounded, the env destroyed, others unaffected", () => {
     const aegis = new Aegis();
+    expectDeath(aegis, "bad");
     const bad = envWithSaveArea(aegis, "bad");
     let depth = 0;
     bad.setHandler(
@@ -49,6 +50,7 @@ describe("exceptions under the threat model", () => {
 
   it("a handler that returns without fixing the fault: bounded repeats, then destroyed", () => {
     const aegis = new Aegis();
+    expectDeath(aegis, "bad");
     const bad = envWithSaveArea(aegis, "bad");
     let calls = 0;
     bad.setHandler(
@@ -73,6 +75,7 @@ describe("exceptions under the threat model", () => {
 
   it("an exception with no handler destroys the env; as a set-up call it reports Dead", () => {
     const aegis = new Aegis();
+    expectDeath(aegis, /unhandled exception TLBL/);
     const a = hostedEnv(aegis);
     expect(() => a.cpu.load32(0x1000)).toThrow(/destroyed/);
     expect(a.alive).toBe(false);
@@ -83,6 +86,7 @@ describe("exceptions under the threat model", () => {
 
   it("a handler that throws a JS error destroys only its env", () => {
     const aegis = new Aegis();
+    expectDeath(aegis, "bad");
     const bad = envWithSaveArea(aegis, "bad");
     bad.setHandler(
       ExcCode.Bp,
@@ -127,6 +131,7 @@ describe("exceptions under the threat model", () => {
 
   it("a save area whose frame is freed makes later exceptions fatal (no store into a lost frame)", () => {
     const aegis = new Aegis();
+    expectDeath(aegis, /unhandled exception/);
     const a = hostedEnv(aegis);
     const cap = a.allocFrame();
     a.guarantee(SAVE_VA, cap, 1);
@@ -158,6 +163,7 @@ describe("exceptions under the threat model", () => {
 
   it("an entry that is not a generator function destroys its env", () => {
     const aegis = new Aegis();
+    expectDeath(aegis, "bad");
     const bad = hostedEnv(aegis, "bad");
     bad.onStartOfSlice((() => 42) as never);
     bad.allocSlice();
@@ -170,6 +176,7 @@ describe("exceptions under the threat model", () => {
 
   it("a revocation handler that never returns is bounded by excess time", () => {
     const aegis = new Aegis();
+    expectDeath(aegis, "bad");
     const bad = hostedEnv(aegis, "bad");
     bad.allocFrame();
     bad.onRevoke(() => {
@@ -201,6 +208,7 @@ describe("exceptions under the threat model", () => {
 describe("faults the machine could not survive are bounded by the kernel first", () => {
   it("Emulated inside a block copy counts as Retry: bounded, env destroyed, no crash", () => {
     const aegis = new Aegis();
+    expectDeath(aegis, "a");
     const a = envWithSaveArea(aegis, "a");
     a.setHandler("refill", () => Resume.Emulated, SAVE_VA);
     expect(() => a.cpu.copy(0x10000, 0x20000, 64)).toThrow(/destroyed/);
@@ -210,6 +218,7 @@ describe("faults the machine could not survive are bounded by the kernel first",
 
   it("a handler alternating two faults on one access (refill, then protection) is bounded", () => {
     const aegis = new Aegis();
+    expectDeath(aegis, "a");
     const a = envWithSaveArea(aegis, "a");
     const cap = a.allocFrame();
     let n = 0;

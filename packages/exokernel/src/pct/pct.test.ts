@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ExcCode, Reg, Result, Resume, type Thread } from "../index.js";
-import { Aegis } from "../kernel.js";
+
 import { TEST_COSTS } from "../test-costs.js";
-import { envWithSaveArea, hostedEnv, SAVE_VA } from "../test-util.js";
+import { Aegis, envWithSaveArea, expectDeath, hostedEnv, SAVE_VA } from "../test-util.js";
 
 describe("protected control transfer", () => {
   it("sync call and reply: registers are the message, the ASID changes, the entry restarts per call", () => {
@@ -116,6 +116,7 @@ describe("protected control transfer", () => {
 
   it("a callee destroyed while its caller is parked: the caller resumes with NoEnv", () => {
     const aegis = new Aegis();
+    expectDeath(aegis, "b");
     const a = hostedEnv(aegis, "a");
     const b = hostedEnv(aegis, "b");
     b.setEntry("sync", function* (): Thread {

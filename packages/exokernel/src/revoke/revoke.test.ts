@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Result, type RevokeRequest, type Thread } from "../index.js";
-import { Aegis } from "../kernel.js";
+
 import { TEST_COSTS } from "../test-costs.js";
-import { hostedEnv } from "../test-util.js";
+import { Aegis, hostedEnv } from "../test-util.js";
 
 describe("visible revocation and the abort protocol", () => {
   it("a compliant env is told which frames and frees them: nothing is repossessed", () => {

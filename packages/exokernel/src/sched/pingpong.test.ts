@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Category, type EnvHandle, type Thread } from "../index.js";
-import { Aegis } from "../kernel.js";
+
 import { TEST_COSTS } from "../test-costs.js";
-import { hostedEnv } from "../test-util.js";
+import { Aegis, hostedEnv } from "../test-util.js";
 
 /**
  * Regression: a two-environment ping-pong (each side blocks with a directed yield to the

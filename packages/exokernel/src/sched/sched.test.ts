@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { EnvHandle, Thread } from "../index.js";
-import { Aegis } from "../kernel.js";
 import { TEST_COSTS } from "../test-costs.js";
-import { hostedEnv } from "../test-util.js";
+import { Aegis, expectDeath, hostedEnv } from "../test-util.js";
 
 /** A thread that works in steps of `step` instructions, reaching a safepoint after each. */
 function worker(env: EnvHandle, counter: { n: number }, step = 1000): () => Thread {
@@ -178,6 +177,7 @@ describe("slices, round robin, end-of-slice", () => {
 describe("excess time", () => {
   it("an environment that never reaches a safepoint forfeits slices and is destroyed; others run on", () => {
     const aegis = new Aegis();
+    expectDeath(aegis, /excess time/);
     const slice = aegis.policy.sliceCycles;
     const hog = hostedEnv(aegis, "hog");
     const honest = hostedEnv(aegis, "honest");
@@ -228,6 +228,7 @@ describe("excess time", () => {
 
   it("an end-of-slice handler that never returns is bounded the same way", () => {
     const aegis = new Aegis();
+    expectDeath(aegis, /excess time/);
     const a = hostedEnv(aegis, "a");
     a.onStartOfSlice(worker(a, { n: 0 }));
     a.onEndOfSlice(() => {

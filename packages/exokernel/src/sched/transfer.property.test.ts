@@ -12,9 +12,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type EnvHandle, Reg, Result, type Thread } from "../index.js";
-import { Aegis } from "../kernel.js";
+
 import { TEST_COSTS } from "../test-costs.js";
-import { hostedEnv } from "../test-util.js";
+import { Aegis, expectDeath, hostedEnv } from "../test-util.js";
 
 type Act =
   | { t: "work"; n: number }
@@ -76,6 +76,8 @@ function runScenario(s: Scenario): void {
     machineConfig: { memoryBytes: 64 * 4096 },
     policy: { sliceVectorLength: 8 },
   });
+  // The hostile envs (2, 3) may die (a spinner of excess time); an honest one must not.
+  expectDeath(aegis, "e2", "e3");
   const envs: EnvHandle[] = [];
   for (let i = 0; i < 4; i++) envs.push(hostedEnv(aegis, `e${i}`));
   const ids = envs.map((e) => e.id);

@@ -10,11 +10,31 @@
  * the threads a test spawns, run on the real API.
  */
 import { defineCosts, type EnvHandle } from "@exolab/exokernel";
-import { Aegis, type AegisOptions } from "@exolab/exokernel/kernel";
+import { Aegis, type AegisOptions, type DeathMatch, DeathWatch } from "@exolab/exokernel/kernel";
+import { afterEach } from "vitest";
 import { type ExosApi, type ExosOptions, exos } from "../index.js";
 
+/** The watches of the worlds made by the running test (checked, then dropped, after it). */
+const live: { aegis: Aegis; watch: DeathWatch }[] = [];
+
+afterEach(({ task }) => {
+  const all = live.splice(0);
+  // A test that already failed (with the death's own error, as a rule) is not failed twice.
+  if (task.result?.state === "fail") return;
+  for (const { aegis, watch } of all) watch.verify(aegis);
+});
+
+/**
+ * A test's kernel and processes. The world fails loudly: an environment death its test did
+ * not declare (`expectDeath`) — above all an `expect` that failed inside a process's code,
+ * which the kernel turns into that process's death — fails the test with what the code threw
+ * (the assertion's own message), at the `run`/`actAs` that reported it or after the test
+ * (the exokernel's `DeathWatch`). An `exit` is always expected.
+ */
 export interface World {
   aegis: Aegis;
+  /** Declares deaths the test causes on purpose (env id, name, /reason/, predicate). */
+  expectDeath(...matches: DeathMatch[]): void;
   /** Boots a process; returns its API as host code uses it (see above). */
   spawn(options?: ExosOptions): ExosApi;
   /** Runs until `done()` or the cycle budget; returns the outcome. */
@@ -22,9 +42,19 @@ export interface World {
 }
 
 export function world(opts: AegisOptions = {}): World {
-  const aegis = new Aegis(opts);
+  const watch = new DeathWatch();
+  const own = opts.onDeath;
+  const aegis = new Aegis({
+    ...opts,
+    onDeath: (death, ...thrown: unknown[]) => {
+      own?.(death, ...(thrown as [unknown]));
+      watch.onDeath(death, ...(thrown as [unknown]));
+    },
+  });
+  live.push({ aegis, watch });
   return {
     aegis,
+    expectDeath: (...matches) => watch.expect(...matches),
     spawn(options: ExosOptions = {}) {
       return hostedApi(aegis, aegis.boot(exos, options).api);
     },

@@ -250,6 +250,7 @@ describe("Appel–Li primitives", () => {
 
   it("a handler that fixes nothing is stopped by the exokernel, not looped forever", () => {
     const w = world();
+    w.expectDeath(/no progress/);
     const os = w.spawn();
     os.sched.spawn(function* () {
       os.vm.map(BASE, 1);
@@ -478,6 +479,7 @@ describe("sharing between environments", () => {
 describe("policies", () => {
   it("refuse bad values with a typed error", () => {
     const w = world();
+    w.expectDeath(/boot failed/);
     expect(() => w.spawn({ policy: { pipeRingBytes: 3000 } })).toThrow(RangeError);
     expect(() => w.spawn({ policy: { pipeRingBytes: 768 } })).toThrow(/power of two/);
     expect(() => w.spawn({ policy: { pageTableEntries: 1 << 20 } })).toThrow(RangeError);
@@ -541,6 +543,7 @@ describe("other traps (overflow, coprocessor, breakpoint)", () => {
 
   it("without a handler the exokernel ends the process (the UNIX default action)", () => {
     const w = world();
+    w.expectDeath(/unhandled exception Ov/);
     const os = w.spawn();
     os.sched.spawn(function* () {
       expect(os.vm.setTrapHandler(ExcCode.Ov, () => FaultAction.Emulate)).toBe(Result.Ok);

@@ -1,9 +1,8 @@
 import { Errno } from "../abi.js";
 import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
-import { F, FILE_BYTES, FRAME_FILES, FREAD, FWRITE, kseg0, U } from "../layout.js";
+import { F, FILE_BYTES, FRAME_FILES, kseg0, U } from "../layout.js";
 import type { Proc } from "../proc/proc.js";
-import { pipeClose } from "./pipe.js";
 
 export function fileVa(i: number): number {
   return kseg0(FRAME_FILES, i * FILE_BYTES);
@@ -46,33 +45,6 @@ export function findFreeFiles(k: MonolithicKernel, n: number): number[] | null {
     if (cpu.load32(fileVa(i) + F.COUNT) === 0) out.push(i);
   }
   return out.length === n ? out : null;
-}
-
-/** closef(): drops one reference; the last one closes the pipe end. */
-export function closef(k: MonolithicKernel, f: number): void {
-  const cpu = k.cpu;
-  const va = fileVa(f);
-  const c = cpu.load32(va + F.COUNT);
-  cpu.store32(va + F.COUNT, c - 1);
-  if (c - 1 !== 0) return;
-  const flag = cpu.load32(va + F.FLAG);
-  const pi = cpu.load32(va + F.PIPE);
-  cpu.store32(va + F.TYPE, 0);
-  cpu.store32(va + F.FLAG, 0);
-  pipeClose(k, pi, flag & (FREAD | FWRITE));
-}
-
-/** Closes every descriptor of a process (exit). */
-export function closeAll(k: MonolithicKernel, p: Proc): void {
-  const cpu = k.cpu;
-  const u = k.uva(p);
-  for (let fd = 0; fd < k.policy.maxOpenFiles; fd++) {
-    cpu.exec(COSTS["fd.scan"]);
-    const slot = cpu.load32(u + U.OFILE + fd * 4);
-    if (slot === 0) continue;
-    cpu.store32(u + U.OFILE + fd * 4, 0);
-    closef(k, slot - 1);
-  }
 }
 
 /** fork: the child shares its parent's open files (f_count + 1 for each descriptor). */

@@ -1,7 +1,6 @@
 import { SIG } from "../abi.js";
-import { mapWired } from "../boot.js";
 import { COSTS } from "../costs.js";
-import { closeAll } from "../ipc/file.js";
+import { closeAll } from "../ipc/close.js";
 import { detachAll } from "../ipc/shm.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { KSTACK_VA, P, PAGE, PG_ALLOC, PG_SHM, pteVa, SSLEEP, SZOMB } from "../layout.js";
@@ -9,6 +8,7 @@ import { unsleep, wakeup } from "../sched/sleep.js";
 import { psignal } from "../signal/psignal.js";
 import { freePt, ptePfn } from "../vm/pagetable.js";
 import { tlbFlushAsid } from "../vm/tlbops.js";
+import { mapWired } from "../vm/wired.js";
 import type { DeathCause, Proc } from "./proc.js";
 
 export function roundPage(v: number): number {

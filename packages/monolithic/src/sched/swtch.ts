@@ -6,7 +6,6 @@ import {
   SR_IM_MASK,
 } from "@exolab/machine/privileged";
 import { Errno } from "../abi.js";
-import { mapWired } from "../boot.js";
 import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import {
@@ -30,6 +29,7 @@ import { sigpendingCheck } from "../signal/pending.js";
 import { sysReturn } from "../syscall/dispatch.js";
 import { astHardwareEntry, trapEnter } from "../trap/frame.js";
 import { returnToUser } from "../trap/return.js";
+import { mapWired } from "../vm/wired.js";
 import { remrqHead, setrq } from "./runq.js";
 import { SLEEP } from "./sleep.js";
 

@@ -8,7 +8,8 @@ import type { Proc } from "../proc/proc.js";
 import { SLEEP } from "../sched/sleep.js";
 import { trapEnter } from "../trap/frame.js";
 import { returnToUserOrAbort } from "../trap/return.js";
-import { EJUSTRETURN, JUSTRETURN, SYSENT, SYSENT_BYTES, SYSENT_OFFSET } from "./table.js";
+import { EJUSTRETURN, JUSTRETURN } from "./justreturn.js";
+import { SYSENT, SYSENT_BYTES, SYSENT_OFFSET } from "./table.js";
 
 const args: number[] = [0, 0, 0, 0];
 

@@ -1,6 +1,7 @@
 import { Errno } from "../abi.js";
 import { COSTS } from "../costs.js";
-import { closef, fileVa, getf } from "../ipc/file.js";
+import { closef } from "../ipc/close.js";
+import { fileVa, getf } from "../ipc/file.js";
 import { pipeReadStep, pipeWriter, sysPipe } from "../ipc/pipe.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { F, FREAD, FWRITE, U } from "../layout.js";

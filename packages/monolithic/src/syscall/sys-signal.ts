@@ -18,7 +18,8 @@ import type { Proc } from "../proc/proc.js";
 import { SLEEP, sleep } from "../sched/sleep.js";
 import { SOMASK } from "../signal/deliver.js";
 import { useracc } from "../vm/useracc.js";
-import { JUSTRETURN, type SysArgs } from "./table.js";
+import { JUSTRETURN } from "./justreturn.js";
+import type { SysArgs } from "./table.js";
 
 /**
  * sigaction(sig, act, oact) (4.3BSD sigvec: {handler, mask, flags}). EINVAL for a bad

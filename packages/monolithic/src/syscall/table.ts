@@ -28,10 +28,6 @@ export interface SysEnt {
   readonly fn: SysFn;
 }
 
-/** A body's JS result meaning "I set the frame myself" (sigreturn). */
-export const JUSTRETURN = -0x20000;
-/** The u_error value for JUSTRETURN (4.4BSD EJUSTRETURN, -2: no errno has it). */
-export const EJUSTRETURN = 0xfffffffe;
 /** sysent[] lives after the exception jump table (16 words) in FRAME_JUMPTABLE: {narg, sy_call}. */
 export const SYSENT_OFFSET = 64;
 export const SYSENT_BYTES = 8;

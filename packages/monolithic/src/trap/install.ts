@@ -6,7 +6,7 @@ import type { MonolithicKernel } from "../kernel.js";
 import { EF, KSEG2_BASE, U } from "../layout.js";
 import { exitProc, waitStatusSignal } from "../proc/exit.js";
 import type { Proc } from "../proc/proc.js";
-import { trapsignal } from "../signal/psignal.js";
+import { trapsignal } from "../signal/trapsignal.js";
 import { syscallTrap } from "../syscall/dispatch.js";
 import { FAULT_NOMEM, FAULT_OK, vmFault } from "../vm/fault.js";
 import { kseg2Miss, makeRefillHandler } from "../vm/refill.js";

@@ -1,0 +1,33 @@
+import { COSTS } from "../costs.js";
+import type { MonolithicKernel } from "../kernel.js";
+import { F, FREAD, FWRITE, U } from "../layout.js";
+import type { Proc } from "../proc/proc.js";
+import { fileVa } from "./file.js";
+import { pipeClose } from "./pipe.js";
+
+/** closef(): drops one reference; the last one closes the pipe end. */
+export function closef(k: MonolithicKernel, f: number): void {
+  const cpu = k.cpu;
+  const va = fileVa(f);
+  const c = cpu.load32(va + F.COUNT);
+  cpu.store32(va + F.COUNT, c - 1);
+  if (c - 1 !== 0) return;
+  const flag = cpu.load32(va + F.FLAG);
+  const pi = cpu.load32(va + F.PIPE);
+  cpu.store32(va + F.TYPE, 0);
+  cpu.store32(va + F.FLAG, 0);
+  pipeClose(k, pi, flag & (FREAD | FWRITE));
+}
+
+/** Closes every descriptor of a process (exit). */
+export function closeAll(k: MonolithicKernel, p: Proc): void {
+  const cpu = k.cpu;
+  const u = k.uva(p);
+  for (let fd = 0; fd < k.policy.maxOpenFiles; fd++) {
+    cpu.exec(COSTS["fd.scan"]);
+    const slot = cpu.load32(u + U.OFILE + fd * 4);
+    if (slot === 0) continue;
+    cpu.store32(u + U.OFILE + fd * 4, 0);
+    closef(k, slot - 1);
+  }
+}
