@@ -14,6 +14,7 @@ const HANDLE_CALLS = [
   "tlbWrite",
   "tlbDelete",
   "guarantee",
+  "bindBatch",
   "setHandler",
   "onEndOfSlice",
   "onStartOfSlice",

@@ -24,6 +24,7 @@ import {
 import { PCT_ASYNC, PCT_SYNC } from "../pct/pct.js";
 import { LABEL_OVERFLOW, Result } from "../result.js";
 import { Call, isWord, REFILL_CODE } from "../syscall/abi.js";
+import { readVector } from "../syscall/vector.js";
 import type { Env } from "./env.js";
 import type { EnvHandle, RevokeRequest, Transfer } from "./handle-types.js";
 
@@ -81,6 +82,7 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
     a1: number,
     a2: number,
     fn: unknown = undefined,
+    vector: Int32Array | undefined = undefined,
   ): number {
     cpu.exec(COSTS["aegis.abi.stub"]);
     cpu.exec(COSTS["aegis.abi.arg"], nargs);
@@ -90,6 +92,7 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
     if (nargs > 1) regs[Reg.a1] = a1;
     if (nargs > 2) regs[Reg.a2] = a2;
     k.pendingFn = fn;
+    k.pendingVector = vector;
     cpu.syscall();
     return regs[Reg.v0]!;
   }
@@ -161,6 +164,14 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
     tlbWrite: (va: unknown, cap: unknown, w: unknown) => call3(Call.TlbWrite, va, cap, w),
     tlbDelete: (va: unknown) => call1(Call.TlbDelete, va),
     guarantee: (va: unknown, cap: unknown, w: unknown) => call3(Call.Guarantee, va, cap, w),
+    bindBatch: (entries: unknown) => {
+      if (!env.alive) return Result.Dead;
+      const v = readVector(entries, 3, k.policy.maxBatchEntries);
+      if (typeof v === "number") return v;
+      // a0 = the entry count, a1 = the vector's address in a real kernel (here it travels
+      // beside the registers, copied and decoded).
+      return enter(() => trap(Call.BindBatch, 2, v.count, 0, 0, undefined, v.words));
+    },
     setHandler: (code: unknown, handler: unknown, saveAreaVa: unknown) => {
       const c = code === "refill" ? REFILL_CODE : code;
       return callFn(Call.SetHandler, c, saveAreaVa, handler, 2);

@@ -54,6 +54,10 @@ export function mprotect(
     for (let j = 0; j < pages; j++) if ((pt.word0(i + j) & F.MAXWRITE) === 0) return Result.Rights;
   }
   cpu.exec(COSTS["exos.vm.protect.setup"]);
+  // One page: its binding call directly. A range: one `bindBatch` vector per
+  // `policy.batchEntries` pages that change (one kernel crossing each, not one per page).
+  cpu.exec(COSTS["exos.vm.protect.pick"]);
+  const batch: number[] | null = pages > 1 ? [] : null;
   for (let j = 0; j < pages; j++) {
     const w = pt.word0(i + j);
     const want = prot === UNPROTECT ? F.READ | (w & F.MAXWRITE ? F.WRITE : 0) : protFlags(prot);
@@ -64,8 +68,28 @@ export function mprotect(
     if ((nw & F.PRESENT) === 0) continue;
     const page = va + j * PAGE_BYTES;
     const lowered = (w & ~nw & (F.READ | F.WRITE)) !== 0;
-    if (lowered) s.env.tlbDelete(page);
-    else if (s.policy.eagerRemap) s.env.tlbWrite(page, pt.cap(i + j), installWritable(s, nw));
+    if (!lowered && !s.policy.eagerRemap) continue;
+    if (batch === null) {
+      if (lowered) s.env.tlbDelete(page);
+      else s.env.tlbWrite(page, pt.cap(i + j), installWritable(s, nw));
+      continue;
+    }
+    const rights = lowered ? 0 : installWritable(s, nw) === 1 ? BIND_RW : BIND_R;
+    cpu.exec(COSTS["exos.vm.batch.entry"]);
+    batch.push(page, lowered ? 0 : pt.cap(i + j), rights);
+    if (batch.length === 3 * s.policy.batchEntries) flush(s, batch);
   }
+  if (batch !== null && batch.length > 0) flush(s, batch);
   return Result.Ok;
+}
+
+/** `bindBatch` rights: writable, read-only (0 removes the binding). */
+const BIND_RW = 3;
+const BIND_R = 1;
+
+/** Hands the vector to the exokernel in one call and empties it. */
+function flush(s: VmState, batch: number[]): void {
+  s.env.cpu.exec(COSTS["exos.vm.batch.call"]);
+  s.env.bindBatch(batch);
+  batch.length = 0;
 }
