@@ -164,14 +164,17 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
     tlbWrite: (va: unknown, cap: unknown, w: unknown) => call3(Call.TlbWrite, va, cap, w),
     tlbDelete: (va: unknown) => call1(Call.TlbDelete, va),
     guarantee: (va: unknown, cap: unknown, w: unknown) => call3(Call.Guarantee, va, cap, w),
-    bindBatch: (entries: unknown) => {
-      if (!env.alive) return Result.Dead;
-      const v = readVector(entries, 3, k.policy.maxBatchEntries);
-      if (typeof v === "number") return v;
-      // a0 = the entry count, a1 = the vector's address in a real kernel (here it travels
-      // beside the registers, copied and decoded).
-      return enter(() => trap(Call.BindBatch, 2, v.count, 0, 0, undefined, v.words));
-    },
+    bindBatch: (entries: unknown) =>
+      // Read only for the env whose code is running (another's call reads nothing); a Proxy
+      // trap may end the env while it is read (then Dead, nothing trapped).
+      enter(() => {
+        const v = readVector(entries, 3, k.policy.maxBatchEntries);
+        if (!env.alive) return Result.Dead;
+        if (typeof v === "number") return v;
+        // a0 = the entry count, a1 = the vector's address in a real kernel (here it travels
+        // beside the registers, copied and decoded).
+        return trap(Call.BindBatch, 2, v.count, 0, 0, undefined, v.words);
+      }),
     setHandler: (code: unknown, handler: unknown, saveAreaVa: unknown) => {
       const c = code === "refill" ? REFILL_CODE : code;
       return callFn(Call.SetHandler, c, saveAreaVa, handler, 2);

@@ -277,12 +277,21 @@ describe("the vector is read once, without coercion, before anything happens", (
     expect(env.alive).toBe(true);
   });
 
-  it("refused from another environment's code and after death", () => {
+  it("refused from another environment's code (its vector not even read) and after death", () => {
     const { aegis, env, other, caps } = world();
     const before = state(aegis, env);
     expect(aegis.actAs(other.handle, () => env.handle.bindBatch(vector(caps, RW)))).toBe(
       Result.Refused,
     );
+    let reads = 0;
+    const watched = new Proxy(vector(caps, RW), {
+      getOwnPropertyDescriptor(t, key) {
+        reads++;
+        return Reflect.getOwnPropertyDescriptor(t, key);
+      },
+    });
+    expect(aegis.actAs(other.handle, () => env.handle.bindBatch(watched))).toBe(Result.Refused);
+    expect(reads).toBe(0);
     expect(env.handle.bindBatch(vector(caps, RW))).toBe(Result.Refused); // no window
     expect(state(aegis, env)).toBe(before);
     aegis.destroy(env.handle);
