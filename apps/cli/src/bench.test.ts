@@ -6,7 +6,7 @@ import { runCli } from "./cli.js";
 import { HIDE_CURSOR, SHOW_CURSOR } from "./progress.js";
 import { captureIo as capture } from "./test-io.js";
 
-/** The fields issue 6 (and issue 16's version 2) require of every result, checked by hand. */
+/** The fields issue 6 (and issue 16's version 2, issue 12's version 3) require of every result, checked by hand. */
 const REQUIRED: Record<string, (v: unknown) => boolean> = {
   suite: (v) => v === "paper",
   benchmark: (v) => typeof v === "string" && v.length > 0,
@@ -21,6 +21,8 @@ const REQUIRED: Record<string, (v: unknown) => boolean> = {
   hostNsPerOp: (v) => v === null,
   simCyclesPerHostSecond: (v) => v === null,
   fasterThanRealTime: (v) => v === null,
+  // Version 3: no measured window of the paper suite holds idle cycles.
+  idleInWindow: (v) => v === null,
 };
 
 const CI_OUT = new URL("../../../.ci/out/", import.meta.url).pathname;
@@ -56,9 +58,9 @@ describe("exolab bench outputs", () => {
     expect(c.pendingUndos()).toBe(0);
   });
 
-  it("--json writes schema version 2: meta, one entry per (benchmark, system), no host time by default", () => {
+  it("--json writes schema version 3: meta, one entry per (benchmark, system), no host time by default", () => {
     const report = ReportSchema.parse(JSON.parse(c.file("r.json")!));
-    expect(report).toMatchObject({ schemaVersion: 2, profile: "dec5000_125", seed: 7 });
+    expect(report).toMatchObject({ schemaVersion: 3, profile: "dec5000_125", seed: 7 });
     expect(report.meta).toMatchObject({
       tool: "exolab",
       node: process.version,
@@ -83,7 +85,7 @@ describe("exolab bench outputs", () => {
 
   it("--json has the issue's shape field by field, not only our schema's", () => {
     const raw = JSON.parse(c.file("r.json")!);
-    expect(raw.schemaVersion).toBe(2);
+    expect(raw.schemaVersion).toBe(3);
     expect(typeof raw.meta.version).toBe("string");
     expect(typeof raw.meta.date).toBe("string");
     expect("commit" in raw.meta).toBe(true);
@@ -271,11 +273,11 @@ describe("exolab compare", () => {
     const c = capture();
     const { writeFileSync } = await import("node:fs");
     writeFileSync(`${c.dir}/v1.json`, JSON.stringify({ schemaVersion: 1, results: [] }));
-    writeFileSync(`${c.dir}/bad.json`, JSON.stringify({ schemaVersion: 2, results: "none" }));
+    writeFileSync(`${c.dir}/bad.json`, JSON.stringify({ schemaVersion: 3, results: "none" }));
     writeFileSync(`${c.dir}/text.json`, "not json");
     for (const [file, message] of [
-      ["v1.json", "v1.json has schema version 1; this exolab reads version 2"],
-      ["bad.json", "bad.json is not an exolab report (schema version 2): "],
+      ["v1.json", "v1.json has schema version 1; this exolab reads version 3"],
+      ["bad.json", "bad.json is not an exolab report (schema version 3): "],
       ["text.json", "text.json is not JSON"],
       ["missing.json", "cannot read missing.json: no such file"],
     ] as const) {

@@ -85,7 +85,7 @@ function buildProgram(io: Io, status: { run: Promise<number> | null }): Command 
         ).argParser(parseBenchmarks),
       )
       .addOption(seed())
-      .option("--json <file>", "write the results as JSON (schema version 2; - for stdout)")
+      .option("--json <file>", "write the results as JSON (schema version 3; - for stdout)")
       .option("--md <file>", "write the tables as Markdown (- for stdout)")
       .option("--html <file>", "write a self-contained HTML report with charts")
       .option(

@@ -22,9 +22,9 @@ export const COSTS = defineCosts({
     source: "addiu v0,v0,1 on the counter received",
   },
   "app.matmul.inner": {
-    instructions: 6,
+    instructions: 4,
     source:
-      "inner product step after the two loads: mult; mflo; addu sum; addiu pa,4; addiu pb,600; bne (delay slot filled) — the multiplier's extra latency is charged by the profile's multiply cost",
+      "inner product step after the two loads and the product: addu sum; addiu pa,4; addiu pb,600; bne (delay slot filled). The `mult` and `mflo` are `cpu.multiply`'s, charged the profile's multiply latency (multiplyCycles, 12 on the R3000) once: counting them here too charged them twice (6 before issue 12)",
   },
   "app.matmul.row": {
     instructions: 6,

@@ -1,10 +1,26 @@
+import { Category, type Machine } from "@exolab/machine/privileged";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ADAPTERS } from "./adapters/index.js";
+import type { SystemAdapter } from "./adapters/adapter.js";
+import { ADAPTERS, adapterFor } from "./adapters/index.js";
 import { costLabels } from "./cost-tables.js";
+import { COSTS } from "./costs.js";
+import { renderHtml } from "./node/html.js";
 import { type PaperRow, paperBenchmarks, withPaperTable } from "./paper.js";
-import { type BenchReport, type BenchResult, withoutMeta } from "./result.js";
+import { renderMarkdown } from "./report/markdown.js";
+import { renderTable } from "./report/table.js";
+import { META } from "./report/test-fixtures.js";
+import {
+  type BenchReport,
+  type BenchResult,
+  ReportSchema,
+  SCHEMA_VERSION,
+  undeclaredIdleRows,
+  withoutMeta,
+} from "./result.js";
+import { runBenchmark } from "./runner.js";
 import { runSuite } from "./suite.js";
+import { defineWorkload, type Workload } from "./workload.js";
 import { PAPER_SUITE } from "./workloads/index.js";
 
 /** The simulated part of a result: everything but the paper's figure and host time. */
@@ -79,6 +95,17 @@ describe("honesty of the figures", () => {
     expect([...unknown]).toEqual([]);
   });
 
+  it("no measured window contains idle cycles that its workload did not declare", () => {
+    // Every row says, idle or not (null: none in its windows).
+    for (const r of reference.results)
+      expect(r.idleInWindow, `${r.benchmark} on ${r.system}`).toBeDefined();
+    expect(
+      undeclaredIdleRows(reference.results).map((r) => `${r.benchmark} on ${r.system}`),
+    ).toEqual([]);
+    for (const r of reference.results)
+      if (r.supported && r.idleInWindow === null) expect(r.attribution.idle ?? 0).toBe(0);
+  });
+
   // One run checks both: the same seed gives the same report (but for meta and the paper
   // column), bit for bit, and the paper's reference figures, replaced by random numbers, feed
   // no simulated figure (a run of the whole suite each would double the file's time).
@@ -142,4 +169,112 @@ describe("every profile", () => {
       expect(getpid.simulatedMicros).toBeGreaterThan(0);
     }, 120_000);
   }
+});
+
+/**
+ * A workload whose measured window waits: the CPU sits idle for `idleCycles` inside it (the
+ * test stands in for a workload or adapter that blocks on nothing the workload asked for,
+ * charging the machine's Idle category as the run loop does while nothing is runnable).
+ */
+function idlingWorkload(idleMeasured?: string): { w: Workload<"user">; adapter: SystemAdapter } {
+  const base = adapterFor("monolithic")!;
+  let machine: Machine | undefined;
+  const adapter: SystemAdapter = {
+    id: base.id,
+    title: base.title,
+    unsupported: (port, benchmark) => base.unsupported(port, benchmark),
+    policies: (profile) => base.policies(profile),
+    create: (options) => {
+      const sys = base.create(options);
+      machine = sys.machine;
+      return sys;
+    },
+  };
+  const w = defineWorkload({
+    id: "idle-probe",
+    suite: "paper",
+    title: "a window that waits",
+    port: "user",
+    unit: "us/op",
+    iterations: { warmup: 0, measured: 1 },
+    ...(idleMeasured === undefined ? {} : { idleMeasured }),
+    threads: [
+      // biome-ignore lint/correctness/useYield: one straight-line window
+      function* (p, m) {
+        m.start();
+        p.cpu.exec(COSTS["app.loop"]);
+        machine!.cpu.charge(500, Category.Idle);
+        m.stop();
+        m.finish(1);
+      },
+    ],
+  });
+  return { w, adapter };
+}
+
+function reportOf(results: BenchResult[]): BenchReport {
+  return ReportSchema.parse({
+    schemaVersion: SCHEMA_VERSION,
+    meta: META,
+    profile: "dec5000_125",
+    seed: 1,
+    suite: "paper",
+    policies: {},
+    results,
+  });
+}
+
+describe("a measured window with idle cycles", () => {
+  it("is flagged in the JSON, the table, Markdown and HTML, and fails the honesty check when undeclared", async () => {
+    const { w, adapter } = idlingWorkload();
+    const r = runBenchmark(w as Workload, adapter, { profile: "dec5000_125", seed: 1 });
+    expect(r.idleInWindow).toEqual({ cyclesPerOp: 500, declared: false });
+    expect(r.attribution.idle).toBe(500);
+    // The honesty check the paper suite passes above refuses this row.
+    expect(undeclaredIdleRows([r])).toEqual([r]);
+    const report = reportOf([r]);
+    const systems = ["monolithic"];
+    expect(renderTable(report, systems)).toMatch(/\[IDLE!\]/);
+    expect(renderTable(report, systems)).toMatch(
+      /idle-probe on monolithic: 500 idle cycles per operation .*NOT declared/,
+    );
+    expect(renderMarkdown(report, systems)).toMatch(/## Measured windows with idle cycles/);
+    expect(renderMarkdown(report, systems)).toMatch(/\[IDLE!\]/);
+    const html = await renderHtml(report, systems);
+    expect(html).toMatch(/class="ours idle-undeclared">[^<]*\[IDLE!\]/);
+    expect(html).toMatch(/<h2>Measured windows with idle cycles<\/h2>/);
+  });
+
+  it("is marked but passes when the workload declares that idle time is what it measures", () => {
+    const { w, adapter } = idlingWorkload("the test waits on purpose");
+    const r = runBenchmark(w as Workload, adapter, { profile: "dec5000_125", seed: 1 });
+    expect(r.idleInWindow).toEqual({ cyclesPerOp: 500, declared: true });
+    expect(undeclaredIdleRows([r])).toEqual([]);
+    const text = renderTable(reportOf([r]), ["monolithic"]);
+    expect(text).toMatch(/\d \[idle\]/);
+    expect(text).not.toMatch(/\d \[IDLE!\]/);
+    expect(text).toMatch(
+      /500 idle cycles per operation in the measured windows \(the workload measures idle time\)/,
+    );
+  });
+
+  it("a row without idle cycles has idleInWindow null, and no mark", () => {
+    const { w, adapter } = idlingWorkload();
+    const quiet = defineWorkload({
+      ...w,
+      threads: [
+        // biome-ignore lint/correctness/useYield: one straight-line window
+        function* (p, m) {
+          m.start();
+          p.cpu.exec(COSTS["app.loop"]);
+          m.stop();
+          m.finish(1);
+        },
+      ],
+    });
+    const r = runBenchmark(quiet as Workload, adapter, { profile: "dec5000_125", seed: 1 });
+    expect(r.idleInWindow).toBeNull();
+    const text = renderTable(reportOf([r]), ["monolithic"]);
+    expect(text).not.toMatch(/\[idle\]|\[IDLE!\]|idle cycles/);
+  });
 });

@@ -72,6 +72,8 @@ export {
   directions,
   displayValue,
   fmt,
+  IDLE_MARK,
+  idleLines,
   type MetricTable,
   metricLabel,
   metricTables,
@@ -86,6 +88,8 @@ export { renderTable, unitText } from "./report/table.js";
 export {
   type BenchReport,
   type BenchResult,
+  type IdleInWindow,
+  IdleInWindowSchema,
   MetaSchema,
   paramsText,
   type ReportMeta,
@@ -93,9 +97,16 @@ export {
   ResultSchema,
   rowKey,
   SCHEMA_VERSION,
+  undeclaredIdleRows,
   withoutMeta,
 } from "./result.js";
-export { fillRatios, type RunOptions, runBenchmark, simulate } from "./runner.js";
+export {
+  fillRatios,
+  idleInWindow,
+  type RunOptions,
+  runBenchmark,
+  simulate,
+} from "./runner.js";
 export { runSuite, type SuiteOptions, suiteSteps } from "./suite.js";
 export { BENCH_VERSION } from "./version.js";
 export type { Workload } from "./workload.js";

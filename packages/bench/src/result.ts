@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The JSON a run writes (`exolab bench --json FILE`), schema version 2. The zod schema is the
+ * The JSON a run writes (`exolab bench --json FILE`), schema version 3. The zod schema is the
  * single definition: the writer validates against it, `exolab compare` and the tests
  * validate files against it, and `schema/report.schema.json` (the JSON Schema shipped for
  * other consumers) is generated from it (`pnpm --filter @exolab/bench schema`; a test keeps
@@ -12,8 +12,24 @@ import { z } from "zod";
  * the simulator's speed beside it; `params` and `metrics` carry rows whose figure is not a
  * time per operation; `generator` is gone (see `meta.tool`). Objects are strict (no unknown
  * fields), so that zod and the generated JSON Schema accept the same files.
+ *
+ * Version 3 (from 2): every result carries `idleInWindow`, the idle cycles its measured
+ * windows contain (null when none) and whether the workload declared that idle time is what
+ * it measures. Required, so a version-2 reader refuses a version-3 file instead of dropping
+ * the flag.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
+
+/**
+ * Idle cycles inside a row's measured windows, per operation, and whether its workload
+ * declares idle time part of what it measures (`Workload.idleMeasured`). An undeclared one
+ * is flagged in every report and fails the honesty tests.
+ */
+export const IdleInWindowSchema = z.strictObject({
+  cyclesPerOp: z.number().positive(),
+  declared: z.boolean(),
+});
+export type IdleInWindow = z.infer<typeof IdleInWindowSchema>;
 
 /** A parameter of a row (a utilisation, a pool size, a policy name, a process count). */
 export const ParamValueSchema = z.union([z.number(), z.string(), z.boolean()]);
@@ -61,6 +77,8 @@ export const ResultSchema = z.strictObject({
   simCyclesPerHostSecond: z.number().nonnegative().nullable(),
   /** Whether the row simulates faster than the profile's clock runs, null unless measured. */
   fasterThanRealTime: z.boolean().nullable(),
+  /** Idle cycles in the measured windows (see IdleInWindowSchema); null when there are none. */
+  idleInWindow: IdleInWindowSchema.nullable(),
   /** Extra observations (stride shares). */
   observed: z.record(z.string(), z.union([z.number(), z.array(z.number())])).optional(),
 });
@@ -105,6 +123,14 @@ export const ReportSchema = z.strictObject({
   results: z.array(ResultSchema),
 });
 export type BenchReport = z.infer<typeof ReportSchema>;
+
+/**
+ * The rows whose measured windows contain idle cycles their workload did not declare: each is
+ * a figure that includes waiting for nothing. The honesty tests require none.
+ */
+export function undeclaredIdleRows(results: readonly BenchResult[]): BenchResult[] {
+  return results.filter((r) => r.idleInWindow !== null && !r.idleInWindow.declared);
+}
 
 /** A report without its meta record: what determinism checks compare. */
 export function withoutMeta(report: BenchReport): Omit<BenchReport, "meta"> {

@@ -9,7 +9,7 @@ import {
 import { type HostTimer, HostTimeUnavailableError } from "./host.js";
 import { Meter } from "./meter.js";
 import { paperFigure } from "./paper.js";
-import { type BenchResult, paramsText } from "./result.js";
+import { type BenchResult, type IdleInWindow, paramsText } from "./result.js";
 import type { Workload } from "./workload.js";
 
 export interface RunOptions {
@@ -163,6 +163,7 @@ export function runBenchmark(
       attributionByOwner: {},
       counts: {},
       labels: [],
+      idleInWindow: null,
       ...NOT_MEASURED,
     };
   }
@@ -185,12 +186,23 @@ export function runBenchmark(
     attributionByOwner: perOp(run.attributionByOwner, run.ops),
     counts: perOp(run.counts, run.ops),
     labels: run.labels,
+    idleInWindow: idleInWindow(w, run),
     ...(timer === undefined
       ? NOT_MEASURED
       : measureHost(w, adapter, sysOptions, run, timer, options.quick === true)),
   };
   if (Object.keys(run.observed).length > 0) result.observed = run.observed;
   return result;
+}
+
+/**
+ * The idle cycles of a run's measured windows per operation, and whether the workload says
+ * idle time is what it measures; null when the windows hold none.
+ */
+export function idleInWindow(w: Workload, run: SimulatedRun): IdleInWindow | null {
+  const idle = run.attribution.idle ?? 0;
+  if (idle <= 0) return null;
+  return { cyclesPerOp: idle / run.ops, declared: w.idleMeasured !== undefined };
 }
 
 /** The paper's figure in microseconds per operation (Table 9's seconds converted). */

@@ -30,6 +30,13 @@ export interface Workload<P extends PortId = PortId> {
    * since only whoever holds the kernel can create them). The same for every system.
    */
   readonly config?: { readonly tickets?: readonly number[] };
+  /**
+   * Why idle cycles belong to this workload's measurement (it times a wait for a device, a
+   * wire, a timer). Without it, a measured window that contains idle cycles is a fault of
+   * the run: the figure would include time the CPU spent waiting for nothing the workload
+   * asked for. Every report flags such a row (`idleInWindow`), and the honesty tests fail.
+   */
+  readonly idleMeasured?: string;
 }
 
 export function defineWorkload<P extends PortId>(w: Workload<P>): Workload<P> {

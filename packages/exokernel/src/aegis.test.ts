@@ -70,7 +70,9 @@ describe("the Aegis object (privileged)", () => {
   it("result names and descriptions; the libOS template", () => {
     expect(resultName(Result.Stale)).toBe("Stale");
     expect(resultName(5)).toBe("value");
-    expect(resultName(-99)).toBe("unknown");
+    expect(resultName(-13)).toBe("unknown");
+    expect(resultName(-29)).toBe("unknown"); // no code -13 inside an entry result either
+    expect(resultName(-99)).toBe("Stale@5"); // a batch's entry 5 (-3 - 16 * 6)
     expect(describeResult(Result.Dead)).toMatch(/destroyed/);
     expect(describeResult(7)).toMatch(/value 7/);
     expect(LIBOS_TEMPLATE).toContain("src/vm/");

@@ -528,5 +528,8 @@ function validatePolicy(p: Policy): Policy {
     throw new ConfigError("policy.maxExceptionDepth must be in [1, 64]");
   }
   if (p.maxLabelLength < 1) throw new ConfigError("policy.maxLabelLength must be >= 1");
+  if (p.maxBatchEntries < 1 || p.maxBatchEntries > 4096) {
+    throw new ConfigError("policy.maxBatchEntries must be in [1, 4096]");
+  }
   return ObjectFreeze({ ...p });
 }

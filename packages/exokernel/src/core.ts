@@ -10,7 +10,7 @@ import {
   SR_USER,
 } from "@exolab/machine/privileged";
 import type { Env } from "./env/env.js";
-import { newList, SafeMap, SafeWeakMap } from "./intrinsics.js";
+import { Int32ArrayCtor, newList, SafeMap, SafeWeakMap } from "./intrinsics.js";
 import { FrameTable } from "./mem/frames.js";
 import { SoftwareTlb } from "./mem/stlb.js";
 import type { Policy } from "./policy.js";
@@ -120,6 +120,10 @@ export class Kernel {
   inRun = false;
   /** A function argument passed alongside a syscall's registers (set by the stub, taken by Sys). */
   pendingFn: unknown = undefined;
+  /** A `bindBatch` vector passed alongside the registers (copied and decoded by the stub). */
+  pendingVector: Int32Array | undefined = undefined;
+  /** `bindBatch`'s scratch: the slot each checked entry binds through (-1: it unbinds). */
+  readonly batchSlots: Int32Array;
   /** Results that parked contexts' `yield*` returns when resumed. */
   readonly transferResult: SafeWeakMap<ExecutionContext, number> = new SafeWeakMap();
   /** True while a CPU-view block copy/zero runs (its faults cannot be emulated). */
@@ -142,6 +146,7 @@ export class Kernel {
     this.cpu = machine.cpu;
     this.frames = new FrameTable(machine.memory.frames, policy.kernelReservedFrames);
     this.stlb = new SoftwareTlb(policy.stlbEntries, 0);
+    this.batchSlots = new Int32ArrayCtor(policy.maxBatchEntries);
     const stlbFrames = (policy.stlbEntries * 8) / PAGE_BYTES;
     this.kernelStackTopPa = (stlbFrames + 1) * PAGE_BYTES - 64;
     for (let a = 0; a < 64; a++) this.asids[a] = null;

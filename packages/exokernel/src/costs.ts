@@ -125,6 +125,38 @@ export const COSTS = defineCosts({
       "counted: va checks 4, rights test 3, build EntryHi/EntryLo 3, STLB index 2; `tlbp`, `tlbwr`/`tlbwi`, 2 STLB `sw` charged",
   },
   "aegis.sys.tlbDelete": { instructions: 6, source: "counted: va checks, binding lookup" },
+  // The batched binding call (mem/batch.ts): a fixed part, then per entry a check (pass 1)
+  // and a bind or an unbind (pass 2). The vector is user memory in a real kernel (12-byte
+  // entries): its word loads are counted here (`loads`), as the capability loads are.
+  "aegis.sys.bindBatch": {
+    instructions: 16,
+    source:
+      "counted: `bltz` count (slot: `sltiu` count <= max), `beqz` too long (slot: `sll` count 3), `sll` count 2, `addu` ×2 vector end, vector end inside kuseg (`sltu`, `beqz`), `beqz` count 0 (slot: `li` prev vpn -1), slot-array address (`lui`, `addiu`), pass-2 pointers (`move` ×2), result (`move` v0)",
+  },
+  "aegis.batch.check": {
+    instructions: 21,
+    loads: 4,
+    stores: 1,
+    source:
+      "counted per entry, pass 1, delay slots filled: `lw` va, `lw` rights, `bltz` va (slot: `andi` offset), `bnez` offset (slot: `srl` vpn), `sltu` prev < vpn, `beqz` (slot: `sltiu` rights < 4), `beqz` (slot: `xori` rights 2), `beqz` (slot: `move` prev = vpn), `beqz` rights 0 skips the capability (slot: `lw` cap), `lw` guaranteed flag of the page, `bnez` Busy (slot: `sw` slot kept), `addiu` entry, `bne` loop (slot: `addiu` slot pointer)",
+  },
+  "aegis.batch.rights": {
+    instructions: 3,
+    source:
+      "counted per entry that binds, after `aegis.cap.lookup`: the capability's rights cover the entry's (`and`, `bne` + slot)",
+  },
+  "aegis.batch.bind": {
+    instructions: 14,
+    loads: 3,
+    source:
+      "counted per entry that binds, pass 2: `lw` va, `lw` slot, `lw` rights, `bltz` slot → unbind (slot: `srl` vpn), dirty bit (`andi`), build EntryHi/EntryLo 3, STLB index 2, loop (`addiu` ×2, `bne`); `tlbp`, `tlbwr`/`tlbwi`, 2 STLB `sw` charged",
+  },
+  "aegis.batch.unbind": {
+    instructions: 10,
+    loads: 3,
+    source:
+      "counted per entry that unbinds, pass 2: `lw` va, `lw` slot, `bltz` slot (slot: `srl` vpn), binding lookup (`lw`, `beqz` + slot), loop (`addiu` ×2, `bne`); a binding found: + `aegis.mem.unbind`",
+  },
   "aegis.sys.guarantee": {
     instructions: 10,
     source: "counted: tlbWrite's checks plus the table insert",

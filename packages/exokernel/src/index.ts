@@ -56,6 +56,10 @@ export { DeadEnvironmentError } from "./errors.js";
 export { LIBOS_TEMPLATE, type LibOS } from "./libos.js";
 export {
   ALL_RIGHTS,
+  BATCH_ENTRY_STRIDE,
+  batchCodeOf,
+  batchEntryOf,
+  batchEntryResult,
   CAP_GEN_MAX,
   CAP_SLOT_BITS,
   CAP_SLOT_MASK,

@@ -52,6 +52,7 @@ export const MathMin = Math.min;
 export const MathRound = Math.round;
 export const StringPrototypeStartsWith = uncurryThis(String.prototype.startsWith);
 export const ArrayOf = Array.of;
+export const ArrayIsArray = Array.isArray;
 export const ArrayCtor = Array;
 export const Int32ArrayCtor = Int32Array;
 export const Uint8ArrayCtor = Uint8Array;

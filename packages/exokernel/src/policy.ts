@@ -25,6 +25,12 @@ export interface Policy {
   readonly faultsPerInstructionLimit: number;
   /** Guaranteed mappings per environment. */
   readonly maxGuaranteedPerEnv: number;
+  /**
+   * Entries of one `bindBatch` vector (longer: Invalid). 341 = the 12-byte entries that fit
+   * one 4 KiB page, the most a kernel reading the vector through one mapping can take; it
+   * also bounds the call's run with interrupts off (≈ 60 cycles an entry, ≈ 0.8 ms at 25 MHz).
+   */
+  readonly maxBatchEntries: number;
   /** Capability slots per environment (the name format allows 4096). */
   readonly capSlots: number;
   /** Frames reserved for the kernel at the bottom of memory (STLB, kernel stack). */
@@ -67,6 +73,7 @@ export function defaultPolicy(profile: MachineProfile): Policy {
     faultRepeatLimit: 16,
     faultsPerInstructionLimit: 4096,
     maxGuaranteedPerEnv: 64,
+    maxBatchEntries: 341,
     capSlots: 4096,
     kernelReservedFrames: 16,
     maxEnvironments: 63,

@@ -59,10 +59,37 @@ const TEXTS: Readonly<Record<number, string>> = Object.freeze({
   [-12]: "fault (no usable save area or mapping, or a callee that ended without replying)",
 });
 
-/** The name of a result code ("Ok", "Stale", …), or "value" for a non-negative result. */
+/**
+ * A batched call (`bindBatch`) refused because of one entry returns which entry and why in
+ * one negative number: `code - BATCH_ENTRY_STRIDE * (index + 1)` (entry 0 Stale = -19,
+ * entry 2 Rights = -52). A refusal of the whole call (its length, its type) is a plain code.
+ */
+export const BATCH_ENTRY_STRIDE = 16;
+
+/** The result a batched call returns for entry `index` refused with `code`. */
+export function batchEntryResult(index: number, code: number): number {
+  return code - BATCH_ENTRY_STRIDE * (index + 1);
+}
+
+/** The entry a batched call's result names, or -1 for a plain result (success or a code). */
+export function batchEntryOf(r: number): number {
+  if (typeof r !== "number" || !Number.isInteger(r) || r > -BATCH_ENTRY_STRIDE) return -1;
+  const code = -(-r % BATCH_ENTRY_STRIDE);
+  if (NAMES[code] === undefined || code === 0) return -1;
+  return Math.floor(-r / BATCH_ENTRY_STRIDE) - 1;
+}
+
+/** The Result code of a batched call's result (the entry's code, or the plain code). */
+export function batchCodeOf(r: number): number {
+  return batchEntryOf(r) < 0 ? r : -(-r % BATCH_ENTRY_STRIDE);
+}
+
+/** The name of a result code ("Ok", "Stale", "Stale@3" for entry 3 of a batch, …), or "value". */
 export function resultName(code: number): string {
   if (typeof code !== "number" || !Number.isInteger(code)) return "not-a-result";
   if (code > 0) return "value";
+  const entry = batchEntryOf(code);
+  if (entry >= 0) return `${NAMES[batchCodeOf(code)]}@${entry}`;
   return NAMES[code] ?? "unknown";
 }
 
@@ -70,6 +97,8 @@ export function resultName(code: number): string {
 export function describeResult(code: number): string {
   if (typeof code !== "number" || !Number.isInteger(code)) return "not a result code";
   if (code > 0) return `success (value ${code})`;
+  const entry = batchEntryOf(code);
+  if (entry >= 0) return `entry ${entry} of the batch: ${TEXTS[batchCodeOf(code)]}`;
   return TEXTS[code] ?? `unknown result code ${code}`;
 }
 
@@ -100,7 +129,7 @@ export const CAP_GEN_MAX = (1 << 19) - 1;
 export const LABEL_OVERFLOW = "labels.overflow";
 
 // Reachable by every libOS: frozen, prototypes included (nothing of the kernel's to patch).
-for (const f of [resultName, describeResult]) {
+for (const f of [resultName, describeResult, batchEntryResult, batchEntryOf, batchCodeOf]) {
   Object.freeze(f.prototype);
   Object.freeze(f);
 }

@@ -81,6 +81,7 @@ const HANDLE_CALLS = [
   "tlbWrite",
   "tlbDelete",
   "guarantee",
+  "bindBatch",
   "setHandler",
   "onEndOfSlice",
   "onStartOfSlice",

@@ -110,6 +110,22 @@ export const COSTS = defineCosts({
     source:
       "per page: new flags (andi, or), beq unchanged + slot, andi PRESENT + beqz + slot, lowered test (xor, andi), loop (addiu x2, bne + slot), page va addiu",
   },
+  "exos.vm.protect.pick": {
+    instructions: 2,
+    source:
+      "one page or a range: `beq` pages, 1 + delay slot (a range goes through the exokernel's `bindBatch`)",
+  },
+  "exos.vm.batch.entry": {
+    instructions: 8,
+    stores: 3,
+    source:
+      "per page of a range whose binding changes: the vector entry, 3 `sw` (va; cap, zero for an unbind; rights) into the library's vector (counted here: the model keeps the vector host-side), rights = writable << 1 | 1 (`sll`, `ori`; 0 when lowered, in the branch already counted), `addiu` pointer, full test `beq` + slot (`addiu` count)",
+  },
+  "exos.vm.batch.call": {
+    instructions: 3,
+    source:
+      "per `bindBatch` call: vector address into a0 (`lui`, `addiu`), entry count into a1 (`move`); the stub and the kernel's path are the exokernel's",
+  },
   "exos.vm.unmap": {
     instructions: 8,
     source: "range check: alignment (andi), end (sll, addu), bounds (2 sltu, or, bnez + slot)",

@@ -310,12 +310,12 @@ function lrpc(trusted: boolean): number {
  */
 const PINNED: Readonly<Record<string, { cycles: number; paperMicros: number | null }>> = {
   dirty: { cycles: 88.5, paperMicros: 9.8 },
-  prot1: { cycles: 170.9, paperMicros: 16.9 },
-  prot100: { cycles: 7439, paperMicros: 109 },
-  unprot100: { cycles: 8734, paperMicros: 143 },
+  prot1: { cycles: 172.9, paperMicros: 16.9 },
+  prot100: { cycles: 6801, paperMicros: 109 },
+  unprot100: { cycles: 7975, paperMicros: 143 },
   trap: { cycles: 177.5, paperMicros: 4.8 },
-  appel1: { cycles: 531.1, paperMicros: 34 },
-  appel2: { cycles: 434.9, paperMicros: 22 },
+  appel1: { cycles: 535.1, paperMicros: 34 },
+  appel2: { cycles: 430.5, paperMicros: 22 },
   pipe: { cycles: 183, paperMicros: 14.2 },
   "pipe'": { cycles: 104, paperMicros: 10.7 },
   shm: { cycles: 67, paperMicros: 5.7 },

@@ -21,6 +21,13 @@ export interface ExosPolicy {
    * access that usually follows then hits.
    */
   readonly eagerRemap: boolean;
+  /**
+   * Entries of the vector a range `mprotect` hands the exokernel's `bindBatch` in one call (a
+   * longer range takes several calls). Default 341: one page of 12-byte entries, the
+   * exokernel's default `maxBatchEntries` (it must not be above the kernel's maximum, which
+   * refuses a longer vector).
+   */
+  readonly batchEntries: number;
   /** Pipe ring capacity in bytes (a power of two, at most 2048: the ring and its header share one page). */
   readonly pipeRingBytes: number;
   /** Most threads per environment. */
@@ -39,6 +46,7 @@ export const DEFAULT_POLICY: ExosPolicy = Object.freeze({
   pageTableEntries: 4096,
   trackDirty: true,
   eagerRemap: true,
+  batchEntries: 341,
   pipeRingBytes: 2048,
   maxThreads: 16,
   criticalMaxCycles: 2000,
@@ -60,6 +68,7 @@ export function resolvePolicy(over: Partial<ExosPolicy> = {}): ExosPolicy {
       throw new RangeError(`exos policy ${name} must be an integer in [${lo}, ${hi}], got ${v}`);
   };
   intIn("pageTableEntries", p.pageTableEntries, 16, 16384);
+  intIn("batchEntries", p.batchEntries, 1, 4096);
   intIn("pipeRingBytes", p.pipeRingBytes, 8, 2048);
   if ((p.pipeRingBytes & (p.pipeRingBytes - 1)) !== 0)
     throw new RangeError("exos policy pipeRingBytes must be a power of two");

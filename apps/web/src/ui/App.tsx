@@ -473,7 +473,7 @@ function Afterword(props: {
         <a id="download-json" href={jsonUrl} download={`${base}.json`}>
           JSON
         </a>{" "}
-        (schema version 2, what <code>exolab compare</code> reads) ·{" "}
+        (schema version 3, what <code>exolab compare</code> reads) ·{" "}
         <button
           type="button"
           class="link"

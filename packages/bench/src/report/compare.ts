@@ -1,4 +1,11 @@
-import { type BenchReport, type BenchResult, paramsText, ReportSchema, rowKey } from "../result.js";
+import {
+  type BenchReport,
+  type BenchResult,
+  paramsText,
+  ReportSchema,
+  rowKey,
+  SCHEMA_VERSION,
+} from "../result.js";
 import { displayValue, fmt, metricLabel, valueText } from "./model.js";
 import { alignColumns, unitText } from "./table.js";
 
@@ -20,16 +27,21 @@ export function parseReport(text: string, name: string): BenchReport {
     throw new ReportFileError(`${name} is not JSON (${(e as Error).message.split("\n")[0]})`);
   }
   const version = (raw as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (typeof raw === "object" && raw !== null && version !== undefined && version !== 2)
+  if (
+    typeof raw === "object" &&
+    raw !== null &&
+    version !== undefined &&
+    version !== SCHEMA_VERSION
+  )
     throw new ReportFileError(
-      `${name} has schema version ${JSON.stringify(version)}; this exolab reads version 2 (run \`exolab bench --json FILE\` again)`,
+      `${name} has schema version ${JSON.stringify(version)}; this exolab reads version ${SCHEMA_VERSION} (run \`exolab bench --json FILE\` again)`,
     );
   const parsed = ReportSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length === 0 ? "the top level" : issue.path.join(".");
     throw new ReportFileError(
-      `${name} is not an exolab report (schema version 2): ${where}: ${issue.message}`,
+      `${name} is not an exolab report (schema version ${SCHEMA_VERSION}): ${where}: ${issue.message}`,
     );
   }
   return parsed.data;

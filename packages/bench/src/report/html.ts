@@ -5,6 +5,7 @@ import {
   directionLine,
   directions,
   fmt,
+  idleLines,
   type MetricTable,
   metricLabel,
   metricTables,
@@ -414,7 +415,8 @@ function table(rows: readonly Row[], systems: readonly string[]): string {
         c.ratio === null
           ? ""
           : `${fmt(c.ratio)}x${c.paperRatio === null ? "" : ` (${fmt(c.paperRatio)}x)`}`;
-      return `<td class="ours">${esc(c.text)}</td><td>${esc(c.paperText)}</td><td>${ratio}</td>`;
+      const idle = c.idle === null ? "" : ` idle-${c.idle}`;
+      return `<td class="ours${idle}">${esc(c.text)}</td><td>${esc(c.paperText)}</td><td>${ratio}</td>`;
     });
     return `<tr data-benchmark="${esc(r.benchmark)}"><td>${esc(r.label)}</td><td>${esc(unitText(r.unit))}</td>${cells.join("")}<td>${esc(r.note)}</td></tr>`;
   });
@@ -469,7 +471,7 @@ h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}
 table{border-collapse:collapse;margin:.6em 0;font-size:14px}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;white-space:nowrap}
 td:first-child,th:first-child{text-align:left}
-.na{color:#999}.disagrees{color:#b00}
+.na{color:#999}.disagrees{color:#b00}.idle-undeclared{color:#b00;font-weight:bold}.idle-declared{font-style:italic}
 ${CHART_STYLE}
 pre{background:#f6f6f6;padding:1em;overflow-x:auto;white-space:pre-wrap;overflow-wrap:anywhere}
 @media (max-width:700px){body{padding:.5em}table{font-size:12px}}`;
@@ -582,6 +584,16 @@ function page(
 <p class="meta">Made by ${esc(m.tool)} ${esc(m.version)}${m.commit === null ? "" : ` at commit ${esc(m.commit.slice(0, 12))}${m.dirty === true ? " (with local changes)" : ""}`} on ${esc(m.date)}, Node ${esc(m.node)}.</p>
 <p>Simulated time per operation; the paper's figure (DECstation 5000/125 only) beside ours; ratio = baseline (monolithic) time / this system's time, the paper's ratio in parentheses.</p>
 ${sections.join("\n")}
+${
+  idleLines(report, systems).length === 0
+    ? ""
+    : `<section><h2>Measured windows with idle cycles</h2><p>[IDLE!]: not declared by the workload (a fault of the run); [idle]: the workload measures idle time.</p><ul class="idle">${idleLines(
+        report,
+        systems,
+      )
+        .map((l) => `<li>${esc(l)}</li>`)
+        .join("")}</ul></section>`
+}
 ${
   directions(report, systems).length === 0
     ? ""

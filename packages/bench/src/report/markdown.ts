@@ -4,6 +4,7 @@ import {
   directionLine,
   directions,
   fmt,
+  idleLines,
   metricLabel,
   metricTables,
   standaloneLine,
@@ -65,6 +66,16 @@ export function renderMarkdown(report: BenchReport, systems: readonly string[]):
       ),
     );
   }
+  const idle = idleLines(report, systems);
+  if (idle.length > 0)
+    out.push(
+      "",
+      "## Measured windows with idle cycles",
+      "",
+      "`[IDLE!]`: not declared by the workload (a fault of the run); `[idle]`: the workload measures idle time.",
+      "",
+      ...idle.map((l) => `- ${l}`),
+    );
   const dirs = directions(report, systems);
   if (dirs.length > 0)
     out.push("", "## Direction against the paper", "", ...dirs.map((d) => `- ${directionLine(d)}`));

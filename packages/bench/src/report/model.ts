@@ -14,6 +14,34 @@ export interface Cell {
   readonly text: string;
   /** The paper's figure as displayed (its shares for a share row), "—" where it has none. */
   readonly paperText: string;
+  /** Idle cycles in the measured windows: declared by the workload, not declared, or none. */
+  readonly idle: "declared" | "undeclared" | null;
+}
+
+/**
+ * The marks a figure carries when its measured windows contain idle cycles, in every format
+ * (terminal, Markdown, HTML): `IDLE!` when the workload did not declare idle time part of
+ * what it measures (a fault of the run: the honesty tests fail on it), `idle` when it did.
+ */
+export const IDLE_MARK = { undeclared: " [IDLE!]", declared: " [idle]" } as const;
+
+function idleOf(r: BenchResult): Cell["idle"] {
+  if (r.idleInWindow === null || r.idleInWindow === undefined) return null;
+  return r.idleInWindow.declared ? "declared" : "undeclared";
+}
+
+/** The footnotes of the idle marks: one line per flagged row (empty when none is). */
+export function idleLines(report: BenchReport, systems: readonly string[]): string[] {
+  return report.results
+    .filter((r) => r.idleInWindow !== null && r.idleInWindow !== undefined)
+    .filter((r) => systems.includes(r.system))
+    .map((r) => {
+      const idle = r.idleInWindow!;
+      const what = `${r.benchmark}${paramsText(r.params)} on ${r.system}: ${fmt(idle.cyclesPerOp)} idle cycles per operation in the measured windows`;
+      return idle.declared
+        ? `${what} (the workload measures idle time)`
+        : `${what} — NOT declared by the workload: the figure includes time the CPU waited for nothing it asked for`;
+    });
 }
 
 export interface Row {
@@ -94,6 +122,7 @@ export function buildRows(report: BenchReport, systems: readonly string[]): Row[
             paperRatio,
             text: "n/a",
             paperText: fmt(paper),
+            idle: null,
           };
         }
         let text = fmt(displayValue(r));
@@ -104,6 +133,8 @@ export function buildRows(report: BenchReport, systems: readonly string[]): Row[
           if (report.profile === PAPER_PROFILE)
             paperText = PAPER_STRIDE_RATIOS.map((x) => fmt(x)).join(" : ");
         }
+        const idle = idleOf(r);
+        if (idle !== null) text += IDLE_MARK[idle];
         return {
           system: r.system,
           supported: true,
@@ -113,6 +144,7 @@ export function buildRows(report: BenchReport, systems: readonly string[]): Row[
           paperRatio,
           text,
           paperText,
+          idle,
         };
       });
     const row = paperRow(b);

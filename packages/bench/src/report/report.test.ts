@@ -36,11 +36,11 @@ beforeAll(() => {
   });
 }, 120_000);
 
-describe("JSON, schema version 2", () => {
+describe("JSON, schema version 3", () => {
   it("validates against the schema and round-trips; meta records tool, commit, date, Node, options", () => {
     const parsed = ReportSchema.parse(JSON.parse(renderJson(real)));
     expect(parsed).toEqual(real);
-    expect(parsed.schemaVersion).toBe(2);
+    expect(parsed.schemaVersion).toBe(3);
     expect(parsed.meta).toMatchObject({
       tool: "test",
       version: "0",
@@ -51,6 +51,8 @@ describe("JSON, schema version 2", () => {
     // In this checkout git knows the commit (outside one, meta.commit is null).
     expect(parsed.meta.commit === null || /^[0-9a-f]{40}$/.test(parsed.meta.commit)).toBe(true);
     for (const r of parsed.results) expect(r.hostNsPerOp).toBeNull();
+    // Version 3: every row says whether its windows held idle cycles (none in the suite).
+    for (const r of parsed.results) expect(r.idleInWindow).toBeNull();
   });
 
   it("refuses a report that breaks the schema: another version, a missing or unknown field", () => {
@@ -96,13 +98,21 @@ describe("the JSON Schema shipped in schema/report.schema.json", () => {
     );
   });
 
-  it("rejects broken ones: a wrong type, a missing meta, an unknown field, schema version 1", () => {
+  it("rejects broken ones: a wrong type, a missing meta, an unknown field, schema versions 1 and 2", () => {
     const good = JSON.parse(renderJson(real));
     const broken = [
       { ...good, results: [{ ...good.results[0], hostNsPerOp: "fast" }] },
       (({ meta: _m, ...rest }) => rest)(good),
       { ...good, results: [{ ...good.results[0], figure: 1 }] },
       { ...good, schemaVersion: 1 },
+      { ...good, schemaVersion: 2 },
+      // A version-2 row: no idle flag.
+      { ...good, results: [(({ idleInWindow: _i, ...rest }) => rest)(good.results[0])] },
+      {
+        ...good,
+        results: [{ ...good.results[0], idleInWindow: { cyclesPerOp: 0, declared: false } }],
+      },
+      { ...good, results: [{ ...good.results[0], idleInWindow: { cyclesPerOp: 5 } }] },
       { ...good, results: [{ ...good.results[0], metrics: { hitRate: "high" } }] },
     ];
     for (const b of broken) expect(validate(b)).toBe(false);
@@ -367,12 +377,12 @@ describe("compare", () => {
     };
     expect(one(() => parseReport("{", "x.json"))).toMatch(/^x\.json is not JSON/);
     expect(one(() => parseReport('{"schemaVersion":1}', "x.json"))).toMatch(
-      /x\.json has schema version 1; this exolab reads version 2/,
+      /x\.json has schema version 1; this exolab reads version 3/,
     );
     const bad = JSON.parse(renderJson(report));
     bad.results[2].simulatedCycles = "many";
     expect(one(() => parseReport(JSON.stringify(bad), "x.json"))).toMatch(
-      /x\.json is not an exolab report \(schema version 2\): results\.2\.simulatedCycles: /,
+      /x\.json is not an exolab report \(schema version 3\): results\.2\.simulatedCycles: /,
     );
     expect(parseReport(renderJson(report), "ok.json")).toEqual(report);
   });

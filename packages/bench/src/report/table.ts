@@ -5,6 +5,7 @@ import {
   directionLine,
   directions,
   fmt,
+  idleLines,
   metricLabel,
   metricTables,
   standaloneLine,
@@ -67,6 +68,13 @@ export function renderTable(report: BenchReport, systems: readonly string[]): st
     }
     out.push("", ...alignColumns(lines, 2));
   }
+  const idle = idleLines(report, systems);
+  if (idle.length > 0)
+    out.push(
+      "",
+      "Measured windows with idle cycles ([IDLE!] not declared, [idle] declared):",
+      ...idle.map((l) => `  ${l}`),
+    );
   const dirs = directions(report, systems);
   if (dirs.length > 0) {
     const agree = dirs.filter((d) => d.agrees).length;

@@ -42,6 +42,7 @@ export function result(
     counts: { syscalls: 1 },
     labels: [],
     iterations: { warmup: 10, measured: 100 },
+    idleInWindow: null,
     hostNsPerOp: null,
     simCyclesPerHostSecond: null,
     fasterThanRealTime: null,

@@ -43,6 +43,14 @@ export interface EnvHandle {
   tlbWrite(va: number, cap: number, writable: number): number;
   tlbDelete(va: number): number;
   guarantee(va: number, cap: number, writable: number): number;
+  /**
+   * Binds or unbinds many pages in one crossing: `entries` is a flat array of (va, cap,
+   * rights) triples, pages strictly increasing, rights `Read|Write` (writable), `Read`
+   * (read-only) or 0 (remove the binding; the cap is not looked at). Every entry is checked
+   * before any is written; a refused entry i returns `batchEntryResult(i, code)` and nothing
+   * changes. More than `policy.maxBatchEntries` entries: Invalid.
+   */
+  bindBatch(entries: readonly number[]): number;
 
   // Exceptions.
   setHandler(

@@ -20,7 +20,7 @@ const EMPTY: readonly number[] = ObjectFreeze(newList<number>());
  * (`transfer.ts`), or the CPU view (`view.ts`).
  */
 export function makeHandle(k: Kernel, env: Env): EnvHandle {
-  const { call0, call1, call3, callFn } = makeStubs(k, env);
+  const { call0, call1, call3, callFn, callVector } = makeStubs(k, env);
   const { transfer, yieldSlice, safepoint } = makeTransfers(k, env);
   const handle: EnvHandle = {
     get id() {
@@ -42,6 +42,10 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
     tlbWrite: (va: unknown, cap: unknown, w: unknown) => call3(Call.TlbWrite, va, cap, w),
     tlbDelete: (va: unknown) => call1(Call.TlbDelete, va),
     guarantee: (va: unknown, cap: unknown, w: unknown) => call3(Call.Guarantee, va, cap, w),
+    // a0 = the entry count; a1 would be the vector's address in a real kernel (here the
+    // vector travels beside the registers, copied and decoded once by the stub).
+    bindBatch: (entries: unknown) =>
+      callVector(Call.BindBatch, entries, 3, k.policy.maxBatchEntries),
     setHandler: (code: unknown, handler: unknown, saveAreaVa: unknown) => {
       const c = code === "refill" ? REFILL_CODE : code;
       return callFn(Call.SetHandler, c, saveAreaVa, handler, 2);

@@ -3,6 +3,7 @@ import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
 import { Result } from "../result.js";
 import { isWord } from "../syscall/abi.js";
+import { readVector } from "../syscall/vector.js";
 import type { Env } from "./env.js";
 
 /** An environment's syscall stubs, by argument shape (each returns the kernel's v0). */
@@ -12,6 +13,11 @@ export interface Stubs {
   call3(call: number, a0: unknown, a1: unknown, a2: unknown): number;
   /** A call taking a function (handler, entry; null clears) and `nargs` of a0, a1. */
   callFn(call: number, a0: unknown, a1: unknown, fn: unknown, nargs: number): number;
+  /**
+   * A call taking a vector of `width`-word entries (at most `maxEntries`): a0 = the entry
+   * count, the words copied once beside the registers.
+   */
+  callVector(call: number, entries: unknown, width: number, maxEntries: number): number;
 }
 
 /**
@@ -47,6 +53,15 @@ export function makeStubs(k: Kernel, env: Env): Stubs {
       if (fn !== null && typeof fn !== "function") return Result.Invalid;
       return enter(() => trap(call, nargs, a0, a1, 0, fn));
     },
+    // Read only for the env whose code is running (another's call reads nothing); a Proxy
+    // trap may end the env while it is read (then Dead, nothing trapped).
+    callVector: (call, entries, width, maxEntries) =>
+      enter(() => {
+        const v = readVector(entries, width, maxEntries);
+        if (!env.alive) return Result.Dead;
+        if (typeof v === "number") return v;
+        return trapNow(k, call, 2, v.count, 0, 0, undefined, v.words);
+      }),
   };
 }
 
@@ -76,6 +91,7 @@ export function trapNow(
   a1: number,
   a2: number,
   fn: unknown = undefined,
+  vector: Int32Array | undefined = undefined,
 ): number {
   const cpu = k.cpu;
   cpu.exec(COSTS["aegis.abi.stub"]);
@@ -86,6 +102,7 @@ export function trapNow(
   if (nargs > 1) regs[Reg.a1] = a1;
   if (nargs > 2) regs[Reg.a2] = a2;
   k.pendingFn = fn;
+  k.pendingVector = vector;
   cpu.syscall();
   return regs[Reg.v0]!;
 }

@@ -26,6 +26,7 @@ describe("the seeded hostile fuzz", () => {
     for (const k of [
       "access",
       "alloc",
+      "batch",
       "callback",
       "cross",
       "fatal",

@@ -524,6 +524,9 @@ function* attack(w: World, h: Hostile): Generator<unknown, void, unknown> {
       h.caps.push(r);
       h.frameOfCap.set(r, env.frameOf(r));
     }
+  } else if (pick < 14 && pick >= 11 && typeof env.bindBatch === "function") {
+    count(w, "batch");
+    batchAttack(w, h, anyName, anyVa, ownCap);
   } else if (pick < 14) {
     count(w, "map");
     const cap = rng.below(4) === 0 ? anyName() : ownCap();
@@ -659,6 +662,83 @@ function* attack(w: World, h: Hostile): Generator<unknown, void, unknown> {
     const cap = spareCap();
     if (rng.below(2) === 0) env.freeFrame(cap);
     else env.dropCap(cap);
+  }
+}
+
+/**
+ * A hostile `bindBatch`: vectors of own, forged, stale and foreign names over its own and
+ * odd pages, duplicate and unsorted pages, bad rights, ill-typed elements, a getter, a Proxy
+ * that lies the second time it is asked, and vectors over the maximum. A refused vector must
+ * change nothing (its mappings are compared), an ill-typed element or an over-long vector
+ * must be refused, and no element may be read twice.
+ */
+function batchAttack(
+  w: World,
+  h: Hostile,
+  anyName: () => number,
+  anyVa: () => number,
+  ownCap: () => number,
+): void {
+  const env = h.env;
+  const rng = w.rng;
+  const n = 1 + rng.below(8);
+  const vec: unknown[] = [];
+  let va = HOSTILE_VA + rng.below(8) * PAGE_BYTES;
+  for (let i = 0; i < n; i++) {
+    const k = rng.below(10);
+    vec.push(k < 6 ? va : anyVa());
+    vec.push(rng.below(4) === 0 ? anyName() : ownCap());
+    vec.push([0, 1, 3, 3, 1, 0, 2, 7, -1][rng.below(9)]!);
+    if (rng.below(8) !== 0) va += PAGE_BYTES; // else a duplicate page
+  }
+  const shape = rng.below(20);
+  let mustRefuse = false;
+  let subject: unknown = vec;
+  const reads = new Map<PropertyKey, number>();
+  if (shape === 0) {
+    vec[rng.below(vec.length)] = w.args.values[rng.below(w.args.values.length)];
+    mustRefuse = vec.some((v) => typeof v !== "number" || !Number.isInteger(v));
+  } else if (shape === 1) {
+    const at = rng.below(vec.length);
+    Object.defineProperty(vec, at, {
+      get() {
+        breach(w, "batch-getter-run");
+        return 0;
+      },
+    });
+    mustRefuse = true;
+  } else if (shape === 2) {
+    subject = new Proxy(vec, {
+      getOwnPropertyDescriptor(t, key) {
+        const seen = (reads.get(key) ?? 0) + 1;
+        reads.set(key, seen);
+        const d = Reflect.getOwnPropertyDescriptor(t, key);
+        // The second answer would be a forged name on a victim's page: never asked for.
+        if (seen > 1 && d !== undefined && key !== "length") return { ...d, value: DATA_VA };
+        return d;
+      },
+    });
+  } else if (shape === 3) {
+    const long: number[] = [];
+    for (let i = 0; i < 342; i++) long.push(HOSTILE_VA + i * PAGE_BYTES, ownCap(), 1);
+    subject = long;
+    mustRefuse = true;
+  }
+  // A tick inside the stub may repossess (unbind) frames: compare only when none came.
+  const ticks = () => (w.aegis as { stats?: { ticks: number } }).stats?.ticks ?? 0;
+  const ticksBefore = ticks();
+  const before = JSON.stringify(w.aegis.inspect(env.id).mappings);
+  let r: number;
+  try {
+    r = env.bindBatch(subject as number[]);
+  } catch {
+    return; // its own death (a thrown abort)
+  }
+  for (const [, seen] of reads) if (seen > 1) breach(w, "batch-reread");
+  if (r === Result.Dead) return;
+  if (mustRefuse && r >= 0) breach(w, "ill-typed-accepted");
+  if (r < 0 && env.alive && ticks() === ticksBefore) {
+    if (JSON.stringify(w.aegis.inspect(env.id).mappings) !== before) breach(w, "batch-partial");
   }
 }
 

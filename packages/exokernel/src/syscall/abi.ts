@@ -34,6 +34,7 @@ export const Call = {
   YieldTo: 20,
   YieldSlice: 21,
   Exit: 22,
+  BindBatch: 23,
 } as const;
 export type Call = (typeof Call)[keyof typeof Call];
 

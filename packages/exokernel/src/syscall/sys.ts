@@ -5,6 +5,8 @@ import { COSTS } from "../costs.js";
 import { type Env, REFILL_INDEX } from "../env/env.js";
 import { exitEnv } from "../env/lifecycle.js";
 import { isDispatched } from "../exc/dispatch.js";
+import { Int32ArrayCtor } from "../intrinsics.js";
+import { bindBatch } from "../mem/batch.js";
 import { guarantee, tlbDelete, tlbWrite } from "../mem/bindings.js";
 import { PCT_ASYNC, PCT_SYNC, transfer, yieldSlice, yieldTo } from "../pct/pct.js";
 import { Result } from "../result.js";
@@ -24,6 +26,8 @@ export function sys(k: Kernel, cpu: Cpu): Resolution {
   const call = regs[Reg.v0]!;
   const fn = k.pendingFn;
   k.pendingFn = undefined;
+  const vector = k.pendingVector;
+  k.pendingVector = undefined;
   k.stats.syscalls++;
   const env = k.activeEnv();
   let r: number;
@@ -45,7 +49,7 @@ export function sys(k: Kernel, cpu: Cpu): Resolution {
     cpu.storeReg(sp + 8, Reg.gp);
     cpu.storeReg(sp + 12, Reg.fp);
     cpu.exec(COSTS["aegis.sys.stack"]);
-    r = body(k, env, call, regs[Reg.a0]!, regs[Reg.a1]!, regs[Reg.a2]!, fn);
+    r = body(k, env, call, regs[Reg.a0]!, regs[Reg.a1]!, regs[Reg.a2]!, fn, vector);
     cpu.loadReg(sp, Reg.sp);
     cpu.loadReg(sp + 4, Reg.ra);
     cpu.loadReg(sp + 8, Reg.gp);
@@ -64,6 +68,7 @@ function body(
   a1: number,
   a2: number,
   fn: unknown,
+  vector: Int32Array | undefined,
 ): number {
   switch (call) {
     case Call.NullStack:
@@ -84,6 +89,8 @@ function body(
       return tlbDelete(k, env, a0);
     case Call.Guarantee:
       return guarantee(k, env, a0, a1, a2);
+    case Call.BindBatch:
+      return bindBatch(k, env, a0, vector ?? EMPTY_VECTOR);
     case Call.SetHandler:
       return setHandler(k, env, a0, a1, fn);
     case Call.OnEndOfSlice:
@@ -108,6 +115,9 @@ function body(
       return Result.Invalid;
   }
 }
+
+/** The vector of a call that came without one (a count over the policy's maximum). */
+const EMPTY_VECTOR = new Int32ArrayCtor(0);
 
 function isHandler(fn: unknown): boolean {
   return fn === null || typeof fn === "function";

@@ -2,14 +2,15 @@ import { ExcCode, PAGE_BYTES, Reg, Result } from "@exolab/exokernel";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ExosApi } from "../index.js";
-import { TEST_COSTS, world } from "../test/world.js";
+import { TEST_COSTS, type World, world } from "../test/world.js";
 import { FaultAction, FaultExit, FaultKind, Prot } from "./vm.js";
 
 const BASE = 0x00100000;
 
 /** Boots one ExOS process, runs `body` in its thread to completion, returns the world. */
-function inProcess(body: (os: ExosApi) => void, policy = {}) {
+function inProcess(body: (os: ExosApi) => void, policy = {}, seeWorld?: (w: World) => void) {
   const w = world();
+  seeWorld?.(w);
   const os = w.spawn({ policy });
   let done = false;
   // biome-ignore lint/correctness/useYield: a thread body that never blocks
@@ -246,6 +247,50 @@ describe("Appel–Li primitives", () => {
       expect(os.vm.protectRange(BASE + 1, 1)).toBe(Result.Invalid);
       expect(os.vm.mprotect(BASE, 1, 7 as Prot)).toBe(Result.Invalid);
     });
+  });
+
+  it("a range goes to the exokernel in one bindBatch call per policy.batchEntries pages", () => {
+    for (const [batchEntries, calls] of [
+      [341, 1],
+      [40, 3],
+    ] as const) {
+      let w0: ReturnType<typeof world> | undefined;
+      const { w } = inProcess(
+        (os) => {
+          const cpu = os.env.cpu;
+          os.vm.map(BASE, 100);
+          for (let i = 0; i < 100; i++) cpu.store32(BASE + i * PAGE_BYTES, i);
+          const stats = () => (w0 as ReturnType<typeof world>).aegis.stats.syscalls;
+          let before = stats();
+          expect(os.vm.protectRange(BASE, 100)).toBe(Result.Ok);
+          expect(stats() - before, `protect, vectors of ${batchEntries}`).toBe(calls);
+          // Every binding went: no TLB or STLB entry of the range is left.
+          const aegis = (w0 as ReturnType<typeof world>).aegis;
+          for (let i = 0; i < 100; i++) {
+            expect(aegis.machine.tlb.probe((BASE >>> 12) + i, os.env.asid)).toBe(-1);
+            expect(aegis.peekStlb((BASE >>> 12) + i, os.env.asid)).toBe(-1);
+          }
+          before = stats();
+          expect(os.vm.unprotectRange(BASE, 100)).toBe(Result.Ok);
+          expect(stats() - before, `unprotect, vectors of ${batchEntries}`).toBe(calls);
+          // Installed at once (eagerRemap): every page is in the STLB, and loads hit.
+          for (let i = 0; i < 100; i++)
+            expect(aegis.peekStlb((BASE >>> 12) + i, os.env.asid)).not.toBe(-1);
+          const refills = os.vm.stats.refills;
+          for (let i = 0; i < 100; i++) expect(cpu.load32(BASE + i * PAGE_BYTES)).toBe(i);
+          expect(os.vm.stats.refills).toBe(refills);
+          // One page: its single call (tlbDelete), no vector.
+          before = stats();
+          expect(os.vm.protect1(BASE)).toBe(Result.Ok);
+          expect(stats() - before).toBe(1);
+        },
+        { batchEntries },
+        (w) => {
+          w0 = w;
+        },
+      );
+      expect(w).toBe(w0);
+    }
   });
 
   it("a handler that fixes nothing is stopped by the exokernel, not looped forever", () => {
