@@ -81,9 +81,10 @@ export const COSTS = defineCosts({
   },
   // ---- exception entry and exit (Ultrix locore) ----------------------------------------
   "exc.vector": {
-    instructions: 4,
+    instructions: 12,
     category: T,
-    source: "general vector: mfc0 k1,cause; andi k1,EXCMASK; [lw k0,causejmp(k1)]; j k0; nop",
+    source:
+      "locore.s 8.1 MachException: mfc0 k0,SR; mfc0 k1,cause; and k0,KU_PREV; sll k0,3 (user table); and k1,EXC_CODE; or k1,k0; la k0,machExceptionTable (lui, addiu); addu; [lw k0 (the jump-table load, charged)]; nop; j k0; nop (the reference's vector: 13 with the load)",
   },
   "exc.kstack.user": {
     instructions: 3,
@@ -116,47 +117,73 @@ export const COSTS = defineCosts({
     source:
       "label of the hardware side of the AST exception taken at a safepoint: the profile's exceptionEntryCycles (pipeline), charged with cpu.charge, no instructions",
   },
-  "ast.trap": {
-    instructions: 13,
+  "trap.prologue": {
+    instructions: 14,
+    stores: 9,
     category: T,
-    source: "trap() for an AST: prologue 4, decode cause 2, user-mode test 3, switch jump 4",
+    source:
+      "trap.c 7.20 trap() prologue: addiu sp,-frame; sw ra, s0-s7 (9 stores: the second register save, after locore's); move s0-s3 <- statusReg, causeReg, vadr, pc (4)",
+  },
+  "trap.epilogue": {
+    instructions: 12,
+    loads: 9,
+    category: X,
+    source: "trap.c 7.20 trap() epilogue: lw ra, s0-s7 (9 loads); addiu sp; jr ra; nop",
+  },
+  "spl.call": {
+    instructions: 10,
+    source:
+      "an spl call as a real function call (locore.s 8.1 splx/splhigh/spl0...): jal; nop; mfc0 v0,SR; li t0,~mask (lui, ori); and; or; mtc0 SR; j ra; nop",
   },
   // ---- system calls -------------------------------------------------------------------
   "syscall.decode": {
-    instructions: 12,
+    instructions: 20,
+    loads: 2,
+    stores: 1,
     category: Category.Kernel,
     source:
-      "syscall(): prologue 4 (addiu sp, sw ra/s0/s1), u.u_ar0=regs 1, [lw code], bounds 2, &sysent[code] 3, [lw narg], loop set-up 2",
+      "trap.c 7.20 case T_SYSCALL: cnt.v_syscall++ (lui, lw, addiu, sw) 4; locr0 = p->p_md.md_regs (lw) 1; DELAYBRANCH(cause) (bltz, nop) 2; callp = sysent (lui, addiu) 2; [lw code=locr0[V0]] (charged); switch (code) SYS_syscall / SYS___syscall (li, beq, nop) x2 6; code >= numsys (sltiu, beqz, nop) 3; callp += code (sll, addu) 2; [lw i=callp->sy_narg] (charged)",
   },
-  "syscall.arg": {
-    instructions: 4,
-    source: "per argument: [lw regs[A0+i]]; [sw u_arg[i]]; addiu; addiu; bne; nop",
+  "syscall.args": {
+    instructions: 3,
+    source:
+      "trap.c 7.20: args.i[0..3] = locr0[A0..A3] (4 charged lw/sw pairs, copied whatever narg is); if (i > 4) copyin the rest (slti, beqz, nop)",
+  },
+  "syscall.qsave": {
+    instructions: 20,
+    stores: 11,
+    source:
+      "Ultrix/4.3BSD syscall(): if (setjmp(&u.u_qsave)): la a0 (lui, addiu) 2; jal setjmp; nop; setjmp (locore): sw s0-s7, sp, s8, ra (11 stores); move v0,zero; j ra; nop; bnez v0; nop. 4.4BSD's trap.c 7.20 dropped it (tsleep returns EINTR/ERESTART): this kernel is of Ultrix's 4.3BSD lineage",
   },
   "syscall.call": {
-    instructions: 3,
+    instructions: 5,
     source:
-      "[sw u_error=0] [sw r_val1=0] [lw regs[V1]] [sw r_val2]; [lw sy_call]; move a0,uap; jalr; nop",
+      "trap.c 7.20: rval[0] = 0 [sw]; rval[1] = locr0[V1] [lw] [sw]; (here also u_error = 0 [sw], Ultrix's u-area result); i = (*callp->sy_call)(p, &args, rval): [lw sy_call]; move a0,p; addiu a1,args; addiu a2,rval; jalr; nop",
   },
   "syscall.result": {
-    instructions: 3,
+    instructions: 5,
     source:
-      "success (the body's [sw r_val1], then syscall()): [lw u_error] beqz + delay slot 2; [lw r_val1] [sw regs[V0]] [lw r_val2] [sw regs[V1]] [sw regs[A3]=0]; EPC+=4: [lw] addiu [sw] 1",
+      "trap.c 7.20 after the call: switch (i) case 0 (bnez, nop) 2; [lw u_error] (Ultrix); locr0[V0] = rval[0]; locr0[V1] = rval[1]; locr0[A3] = 0 ([lw] [sw] [lw] [sw] [sw]); break (j, nop) 2; locr0[PC] += 4 ([lw] addiu [sw]: trap.c does it before the call) 1",
   },
   "syscall.error": {
-    instructions: 3,
+    instructions: 6,
     source:
-      "error (the body's [sw u_error], then syscall()): [lw u_error] beqz, li t0,1 in its delay slot 2; [sw regs[V0]] [sw regs[A3]]; EPC+=4: [lw] addiu [sw] 1",
+      "trap.c 7.20 after the call: switch (i): not 0, ERESTART, EJUSTRETURN (bnez, li, beq, li, beq) 5; [lw u_error] (Ultrix); locr0[V0] = i [sw]; locr0[A3] = 1 (li 1 in a delay slot) [sw]; EPC += 4 ([lw] addiu [sw]) 1",
   },
   "syscall.nosys": { instructions: 3, source: "nosys(): return ENOSYS" },
   userret: {
     instructions: 17,
+    loads: 3,
+    stores: 3,
     source:
-      "p_pri=p_usrpri 2; ISSIG test on [p_sig] [p_sigmask] 4; [lw runrun] beqz 2; profiling test 2; curpri= 1; epilogue 6 (lw ra/s0/s1, addiu, jr, nop)",
+      "trap.c 7.20 end of trap() for a return to user mode: while (CURSIG(p)) psig: [lw p_sig] [lw p_sigmask] (charged) beqz, nop 2; p->p_pri = p->p_usrpri (lbu, sb) 2; astpending = 0 (lui, sw) 2; if (want_resched) ([lw] charged: runrun) lui, beqz, nop 3; if (p->p_flag & SPROFIL) (lw, andi, beqz, nop) 4; curpri = p->p_pri (lbu, lui, sb) 3; return pc (move v0) 1",
   },
   "trap.decode": {
-    instructions: 13,
+    instructions: 26,
+    loads: 4,
+    stores: 1,
     source:
-      "trap(): prologue 4, type=(cause&EXCMASK)>>2 2, USERMODE(sr) test 3, switch jump table 4",
+      "trap.c 7.20 trap(): cnt.v_trap++ (lui, lw, addiu, sw) 4; type = (cause & EXC_CODE) >> 2 (andi, srl) 2; if (USERMODE(sr)) type |= T_USER (andi, beqz, nop, ori) 4; sticks = p->p_sticks (lui, lw curproc, lw) 3; if (sr & INT_ENA_PREV) (andi, beqz, nop) 3 then splx (spl.call); switch (type) (sltiu, beqz, nop, sll, lui, addu, lw, nop, j, nop) 10",
   },
   "trap.onfault": {
     instructions: 7,
@@ -165,9 +192,9 @@ export const COSTS = defineCosts({
   },
   // ---- system-call bodies ---------------------------------------------------------------
   "sys.getpid": {
-    instructions: 2,
+    instructions: 3,
     source:
-      "getpid(): [lw curproc] [lw p_pid] [sw r_val1] (the dispatcher's store of the returned value) [lw p_ppid] [sw r_val2]; jr ra; nop",
+      "kern_prot.c getpid(): *retval = p->p_pid; retval[1] = p->p_pptr->p_pid ([lw curproc] [lw p_pid] [sw r_val1] [lw p_ppid] [sw r_val2], charged); move v0,zero; jr ra; nop",
   },
   "sys.mprotect": {
     instructions: 18,

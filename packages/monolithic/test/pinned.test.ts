@@ -23,6 +23,7 @@ import { boot, measure } from "./helpers.js";
  * prints each path's label table in COSTS.md's format.
  */
 const RW = PROT_READ | PROT_WRITE;
+const RECORD = process.env.MONO_PIN_RECORD === "1";
 const rows: [string, number, number | null][] = [];
 const tables: [string, number, AttributionReport][] = [];
 
@@ -54,9 +55,12 @@ function pin(
     JSON.stringify(cats(m.report)),
     JSON.stringify(owners(m.report)),
   );
-  expect([name, m.cycles]).toEqual([name, cycles]);
-  expect(cats(m.report)).toEqual(byCategory);
-  expect(owners(m.report)).toEqual(byOwnerKind);
+  // MONO_PIN_RECORD=1 prints every path without checking it (to re-pin after a counted change).
+  if (!RECORD) {
+    expect([name, m.cycles]).toEqual([name, cycles]);
+    expect(cats(m.report)).toEqual(byCategory);
+    expect(owners(m.report)).toEqual(byOwnerKind);
+  }
   rows.push([name, m.cycles, paperMicros]);
   tables.push([name, m.cycles, m.report]);
 }
@@ -111,7 +115,7 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
     k.run();
   });
 
-  it("getpid: 160 cycles", () => {
+  it("getpid: 274 cycles", () => {
     const k = boot();
     k.spawn("p", function* (h) {
       h.getpid();
@@ -119,17 +123,17 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
       pin(
         "getpid",
         m,
-        160,
+        274,
         {
           user: 7,
-          kernel: 38,
-          trapEntry: 19,
-          trapExit: 4,
+          kernel: 110,
+          trapEntry: 41,
+          trapExit: 16,
           regSave: 31,
           regRestore: 31,
-          memory: 30,
+          memory: 38,
         },
-        { kernel: 153, application: 7 },
+        { kernel: 267, application: 7 },
         21.3,
       );
       // The user's v1 after getpid is the parent's pid (0: spawned by the host).
@@ -152,34 +156,56 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
       pin(
         "prot1",
         m1,
-        228,
+        323,
         {
           user: 10,
-          kernel: 87,
-          trapEntry: 19,
-          trapExit: 4,
+          kernel: 146,
+          trapEntry: 41,
+          trapExit: 16,
           regSave: 31,
           regRestore: 31,
-          memory: 38,
+          memory: 40,
           tlb: 8,
         },
-        { kernel: 218, application: 10 },
+        { kernel: 313, application: 10 },
         32,
       );
-      const per100 = {
-        user: 10,
-        kernel: 780,
-        trapEntry: 19,
-        trapExit: 4,
-        regSave: 31,
-        regRestore: 31,
-        memory: 236,
-        tlb: 800,
-      };
-      pin("prot100", m100, 1911, per100, { kernel: 1901, application: 10 }, 102);
-      pin("unprot100", u100, 1911, per100, { kernel: 1901, application: 10 }, 102);
+      pin(
+        "prot100",
+        m100,
+        2006,
+        {
+          user: 10,
+          kernel: 839,
+          trapEntry: 41,
+          trapExit: 16,
+          regSave: 31,
+          regRestore: 31,
+          memory: 238,
+          tlb: 800,
+        },
+        { kernel: 1996, application: 10 },
+        102,
+      );
+      pin(
+        "unprot100",
+        u100,
+        2006,
+        {
+          user: 10,
+          kernel: 839,
+          trapEntry: 41,
+          trapExit: 16,
+          regSave: 31,
+          regRestore: 31,
+          memory: 238,
+          tlb: 800,
+        },
+        { kernel: 1996, application: 10 },
+        102,
+      );
       // Per page beyond the first: 7 + 6 instructions, a PTE load and store, tlbp.
-      expect((m100.cycles - m1.cycles) / 99).toBeCloseTo(17, 5);
+      if (!RECORD) expect((m100.cycles - m1.cycles) / 99).toBeCloseTo(17, 5);
     });
     k.run();
   });
@@ -210,23 +236,24 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
       pin(
         "trap",
         m,
-        1029,
+        1286,
         {
           user: 14,
-          kernel: 469,
-          trapEntry: 63,
-          trapExit: 14,
+          kernel: 616,
+          trapEntry: 129,
+          trapExit: 50,
           regSave: 93,
           regRestore: 93,
-          memory: 254,
+          memory: 262,
           tlb: 29,
         },
-        { kernel: 1014, application: 15 },
+        { kernel: 1271, application: 15 },
         161,
       );
       // Fault to the handler's first instruction, and from its last back to the retried load.
-      expect(dispatch).toBe(434);
-      expect(back).toBe(364);
+      console.log("PINPART trap dispatch", dispatch, "back", back);
+      if (!RECORD) expect(dispatch).toBe(491);
+      if (!RECORD) expect(back).toBe(469);
       rows.push(["prot fault: dispatch+return", dispatch + back, 154]);
     });
     k.run();
@@ -251,17 +278,17 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
       pin(
         "prot store (SIGSEGV, skip)",
         m,
-        771,
+        933,
         {
           user: 4,
-          kernel: 382,
-          trapEntry: 38,
-          trapExit: 8,
+          kernel: 470,
+          trapEntry: 82,
+          trapExit: 32,
           regSave: 62,
           regRestore: 62,
-          memory: 215,
+          memory: 221,
         },
-        { kernel: 765, application: 6 },
+        { kernel: 927, application: 6 },
         null,
       );
     });
@@ -282,17 +309,17 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
       pin(
         "overflow (SIGFPE)",
         m,
-        759,
+        921,
         {
           user: 5,
-          kernel: 370,
-          trapEntry: 38,
-          trapExit: 8,
+          kernel: 458,
+          trapEntry: 82,
+          trapExit: 32,
           regSave: 62,
           regRestore: 62,
-          memory: 214,
+          memory: 220,
         },
-        { kernel: 752, application: 7 },
+        { kernel: 914, application: 7 },
         130,
       );
     });
@@ -313,17 +340,17 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
       pin(
         "bus error (SIGBUS)",
         m,
-        758,
+        920,
         {
           user: 4,
-          kernel: 370,
-          trapEntry: 38,
-          trapExit: 8,
+          kernel: 458,
+          trapEntry: 82,
+          trapExit: 32,
           regSave: 62,
           regRestore: 62,
-          memory: 214,
+          memory: 220,
         },
-        { kernel: 752, application: 6 },
+        { kernel: 914, application: 6 },
         null,
       );
     });
@@ -344,17 +371,17 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
       pin(
         "breakpoint (SIGTRAP)",
         m,
-        758,
+        920,
         {
           user: 4,
-          kernel: 370,
-          trapEntry: 38,
-          trapExit: 8,
+          kernel: 458,
+          trapEntry: 82,
+          trapExit: 32,
           regSave: 62,
           regRestore: 62,
-          memory: 214,
+          memory: 220,
         },
-        { kernel: 752, application: 6 },
+        { kernel: 914, application: 6 },
         null,
       );
     });
@@ -372,16 +399,9 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
       pin(
         "unaligned load (fix-up)",
         m,
-        184,
-        {
-          kernel: 77,
-          trapEntry: 19,
-          trapExit: 4,
-          regSave: 31,
-          regRestore: 31,
-          memory: 22,
-        },
-        { kernel: 184 },
+        241,
+        { kernel: 100, trapEntry: 41, trapExit: 16, regSave: 31, regRestore: 31, memory: 22 },
+        { kernel: 241 },
         null,
       );
     });
@@ -395,17 +415,17 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
       pin(
         "coprocessor unusable (FPU)",
         m,
-        170,
+        227,
         {
           user: 1,
-          kernel: 39,
-          trapEntry: 19,
-          trapExit: 4,
+          kernel: 62,
+          trapEntry: 41,
+          trapExit: 16,
           regSave: 31,
           regRestore: 31,
           memory: 45,
         },
-        { kernel: 169, application: 1 },
+        { kernel: 226, application: 1 },
         null,
       );
     });
@@ -447,24 +467,25 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
       yield* h.wait(0);
     });
     k.run();
-    expect(rounds.slice(1)).toEqual([2245, 2245, 2245]);
+    console.log("PINPART shm rounds", rounds.join(" "));
+    if (!RECORD) expect(rounds.slice(1)).toEqual([2873, 2873, 2873]);
     const r = report! as AttributionReport;
     expect(r.labels.find((l) => l.label === "swtch.pick")!.calls).toBe(2);
     pin(
       "shm round trip (signals)",
       { cycles: rounds[3]!, report: r },
-      2245,
+      2873,
       {
         user: 42,
-        kernel: 1030,
-        trapEntry: 114,
-        trapExit: 26,
+        kernel: 1422,
+        trapEntry: 246,
+        trapExit: 98,
         regSave: 208,
         regRestore: 208,
-        memory: 589,
+        memory: 621,
         tlb: 28,
       },
-      { kernel: 2199, application: 46 },
+      { kernel: 2827, application: 46 },
       null,
     );
     rows.push(["shm one way (signals)", rounds[3]! / 2, 118]);
@@ -505,25 +526,26 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
       yield* h.wait(0);
     });
     k.run();
-    expect(rounds.slice(1)).toEqual([1440, 1440, 1440]);
+    console.log("PINPART pipe rounds", rounds.join(" "));
+    if (!RECORD) expect(rounds.slice(1)).toEqual([1820, 1820, 1820]);
     expect(k.stats().liveProcesses).toBe(0);
     const r = report! as AttributionReport;
     expect(r.labels.find((l) => l.label === "swtch.pick")!.calls).toBe(2);
     pin(
       "pipe round trip",
       { cycles: rounds[3]!, report: r },
-      1440,
+      1820,
       {
         user: 40,
-        kernel: 724,
-        trapEntry: 76,
-        trapExit: 18,
+        kernel: 960,
+        trapEntry: 164,
+        trapExit: 66,
         regSave: 146,
         regRestore: 146,
-        memory: 262,
+        memory: 270,
         tlb: 28,
       },
-      { kernel: 1398, application: 42 },
+      { kernel: 1778, application: 42 },
       null,
     );
     rows.push(["pipe one way (round trip/2)", rounds[3]! / 2, 199]);

@@ -28,7 +28,7 @@ import { reap, terminate } from "../proc/exit.js";
 import type { DeathCause, Proc } from "../proc/proc.js";
 import { sigpendingCheck } from "../signal/pending.js";
 import { sysReturn } from "../syscall/dispatch.js";
-import { astHardwareEntry, trapEnter } from "../trap/frame.js";
+import { astHardwareEntry, trapC, trapEnter } from "../trap/frame.js";
 import { returnToUser } from "../trap/return.js";
 import { remrqHead, setrq } from "./runq.js";
 import { SLEEP } from "./sleep.js";
@@ -66,7 +66,7 @@ export function swtch(k: MonolithicKernel): ExecutionContext | null {
     k.counts.asts++;
     astHardwareEntry(k);
     trapEnter(k, ExcCode.Int, true);
-    cpu.exec(COSTS["ast.trap"]);
+    trapC(k);
     setrq(k, prev);
   } else {
     cpu.status = k.inKernelStatus();

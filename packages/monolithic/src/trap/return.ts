@@ -4,7 +4,7 @@ import type { MonolithicKernel } from "../kernel.js";
 import { FRAME_QUEUES, kseg0, P, Q_RUNRUN } from "../layout.js";
 import type { Proc } from "../proc/proc.js";
 import { KILLED, postsig, runHandler } from "../signal/deliver.js";
-import { restoreFrame } from "./frame.js";
+import { restoreFrame, trapExit } from "./frame.js";
 
 /**
  * The way back to user mode (4.3BSD userret + the exception exit): checks for a pending
@@ -13,7 +13,12 @@ import { restoreFrame } from "./frame.js";
  * here runs after the return, in user mode. Returns false when the process was killed (the
  * caller then unwinds its context).
  */
-export function returnToUser(k: MonolithicKernel, p: Proc, frame: number): boolean {
+export function returnToUser(
+  k: MonolithicKernel,
+  p: Proc,
+  frame: number,
+  viaTrap = true,
+): boolean {
   const cpu = k.cpu;
   cpu.exec(COSTS.userret);
   const sig = cpu.load32(p.procVa + P.SIG);
@@ -26,12 +31,18 @@ export function returnToUser(k: MonolithicKernel, p: Proc, frame: number): boole
     d = r;
   }
   if (cpu.load32(kseg0(FRAME_QUEUES, Q_RUNRUN)) !== 0) k.machine.requestSwitch();
+  if (viaTrap) trapExit(k);
   restoreFrame(k, frame);
   if (d !== null) runHandler(k, p, d);
   return true;
 }
 
 /** returnToUser from inside an exception handler: a killed process's code is unwound. */
-export function returnToUserOrAbort(k: MonolithicKernel, p: Proc, frame: number): void {
-  if (!returnToUser(k, p, frame)) throw new ContextAbort(`pid ${p.pid} killed by a signal`);
+export function returnToUserOrAbort(
+  k: MonolithicKernel,
+  p: Proc,
+  frame: number,
+  viaTrap = true,
+): void {
+  if (!returnToUser(k, p, frame, viaTrap)) throw new ContextAbort(`pid ${p.pid} killed by a signal`);
 }
