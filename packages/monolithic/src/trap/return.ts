@@ -13,12 +13,7 @@ import { restoreFrame, trapExit } from "./frame.js";
  * here runs after the return, in user mode. Returns false when the process was killed (the
  * caller then unwinds its context).
  */
-export function returnToUser(
-  k: MonolithicKernel,
-  p: Proc,
-  frame: number,
-  viaTrap = true,
-): boolean {
+export function returnToUser(k: MonolithicKernel, p: Proc, frame: number, viaTrap = true): boolean {
   const cpu = k.cpu;
   cpu.exec(COSTS.userret);
   const sig = cpu.load32(p.procVa + P.SIG);
@@ -44,5 +39,6 @@ export function returnToUserOrAbort(
   frame: number,
   viaTrap = true,
 ): void {
-  if (!returnToUser(k, p, frame, viaTrap)) throw new ContextAbort(`pid ${p.pid} killed by a signal`);
+  if (!returnToUser(k, p, frame, viaTrap))
+    throw new ContextAbort(`pid ${p.pid} killed by a signal`);
 }
