@@ -309,24 +309,18 @@ export const COSTS = defineCosts({
       "psig(): ffs of pending 5, mask 3, [lw handler] [lw sa_mask], [sw p_sig] clear 1, handler test 2, SOMASK test 3 (oldmask), [sw p_sigmask] 2, call sendsig 2, default-action test 2",
   },
   sendsig: {
-    instructions: 22,
+    instructions: 51,
+    loads: 12,
+    stores: 5,
     source:
-      "sendsig(): prologue/epilogue 6, scp=(sp-sizeof)&~7 3, fields (onstack, mask, pc, ownedfp, mdhi/lo, cause, badvaddr) 7, frame set-up for the handler (a0..a3, sp, EPC) 6",
-  },
-  "sendsig.reg": {
-    instructions: 3,
-    source:
-      "per register slot 0..31 of the frame into sc_regs (the frame's register area copied whole, sc_regs[0] written 0): [lw frame] [sw user]; addiu; addiu; bne",
+      "machdep.c 8.1 sendsig(): prologue/epilogue (addiu sp, sw/lw ra s0-s3: 5 stores, 5 loads, jr, nop) 13; regs = p->p_md.md_regs (lw) 1; psp = p->p_sigacts (lw) 1; oonstack (lw ss_flags, andi) 2; SAS_ALTSTACK test (lw, andi, beqz, nop) 4; fp = regs[SP] - fsize ([lw] charged, subu) 1; grow() test (lw p_vmspace, lw vm_ssize, sll, lui, subu, sltu, beqz, nop) 8; ksc.sc_onstack/mask/pc/regs[ZERO]=magic ([sw] x4, [lw regs[PC]] charged; lui/ori magic) 2; bcopy call (addiu x2, li, jal, nop) 5; sc_fpused = md_flags & MDP_FPUSED (lw, andi, [sw] charged, beqz, nop) 4; copyout call and test (addiu x2, li, jal, nop, bnez, nop) 7; the handler's arguments ([sw] regs[A0..A3], SP, PC charged; la ra) 3",
   },
   "sys.sigreturn": {
-    instructions: 18,
+    instructions: 39,
+    loads: 6,
+    stores: 4,
     source:
-      "sigreturn(): prologue/epilogue 6, scp alignment 2, mask & ~cantmask 3, pc/hi/lo/mask restore 5, EJUSTRETURN (li; [sw u_error]; syscall()'s [lw u_error] and beq) 2",
-  },
-  "sigreturn.reg": {
-    instructions: 3,
-    source:
-      "per register 1..31 from sc_regs into the frame (k0/k1 slots included: the exit path never reloads them): [lw user] [sw frame]; addiu; addiu; bne",
+      "machdep.c 8.1 sigreturn(): prologue/epilogue (sw/lw ra s0 s1: 3 stores, 3 loads, addiu x2, jr, nop) 10; regs = p->p_md.md_regs (lw) 1; copyin call and test (addiu, li, jal, nop, bnez, nop) 6; ksc.sc_regs[ZERO] != 0xACEDBADE ([lw] charged, lui, ori, bne, nop) 4; onstack ([lw] charged, andi, beqz, lw psp, lw ss_flags, or, sw) 6; p_sigmask = sc_mask & ~sigcantmask ([lw] [sw] charged; lui, ori, and) 3; regs[PC] = sc_pc ([lw] [sw] charged); bcopy call (addiu x2, li, jal, nop) 5; sc_fpused test ([lw] charged, beqz, nop) 2; return EJUSTRETURN (li; [sw u_error]; trap()'s [lw u_error] and beq) 2",
   },
   "sys.sigaction": {
     instructions: 20,

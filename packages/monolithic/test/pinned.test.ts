@@ -115,7 +115,7 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
     k.run();
   });
 
-  it("getpid: 274 cycles", () => {
+  it("getpid", () => {
     const k = boot();
     k.spawn("p", function* (h) {
       h.getpid();
@@ -142,7 +142,7 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
     k.run();
   });
 
-  it("mprotect of 1 page (228) and of 100 pages (1911 either way)", () => {
+  it("mprotect of 1 page and of 100 pages", () => {
     const k = boot({ initialDataBytes: 512 * 1024 });
     k.spawn("p", function* (h) {
       const base = Math.ceil(h.heapBase / 4096) * 4096;
@@ -210,7 +210,7 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
     k.run();
   });
 
-  it("trap: a load on a PROT_NONE page -> SIGSEGV handler that unprotects it -> sigreturn -> retry: 1029", () => {
+  it("trap: a load on a PROT_NONE page -> SIGSEGV handler that unprotects it -> sigreturn -> retry", () => {
     const k = boot({ initialDataBytes: 64 * 1024 });
     k.spawn("p", function* (h) {
       const page = Math.ceil(h.heapBase / 4096) * 4096;
@@ -236,30 +236,30 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
       pin(
         "trap",
         m,
-        1286,
+        1609,
         {
           user: 14,
-          kernel: 616,
+          kernel: 633,
           trapEntry: 129,
           trapExit: 50,
           regSave: 93,
           regRestore: 93,
-          memory: 262,
+          memory: 568,
           tlb: 29,
         },
-        { kernel: 1271, application: 15 },
+        { kernel: 1594, application: 15 },
         161,
       );
       // Fault to the handler's first instruction, and from its last back to the retried load.
       console.log("PINPART trap dispatch", dispatch, "back", back);
-      if (!RECORD) expect(dispatch).toBe(491);
-      if (!RECORD) expect(back).toBe(469);
+      if (!RECORD) expect(dispatch).toBe(653);
+      if (!RECORD) expect(back).toBe(630);
       rows.push(["prot fault: dispatch+return", dispatch + back, 154]);
     });
     k.run();
   });
 
-  it("prot: a store to a read-only page (TLB modified) -> SIGSEGV handler that steps sc_pc -> sigreturn: 771", () => {
+  it("prot: a store to a read-only page (TLB modified) -> SIGSEGV handler that steps sc_pc -> sigreturn", () => {
     const k = boot();
     k.spawn("p", function* (h) {
       const page = Math.ceil(h.heapBase / 4096) * 4096;
@@ -278,24 +278,24 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
       pin(
         "prot store (SIGSEGV, skip)",
         m,
-        933,
+        1256,
         {
           user: 4,
-          kernel: 470,
+          kernel: 487,
           trapEntry: 82,
           trapExit: 32,
           regSave: 62,
           regRestore: 62,
-          memory: 221,
+          memory: 527,
         },
-        { kernel: 927, application: 6 },
+        { kernel: 1250, application: 6 },
         null,
       );
     });
     k.run();
   });
 
-  it("overflow: add overflow -> SIGFPE handler that steps sc_pc -> sigreturn: 759", () => {
+  it("overflow: add overflow -> SIGFPE handler that steps sc_pc -> sigreturn", () => {
     const k = boot();
     k.spawn("p", function* (h) {
       let n = 0;
@@ -309,24 +309,24 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
       pin(
         "overflow (SIGFPE)",
         m,
-        921,
+        1244,
         {
           user: 5,
-          kernel: 458,
+          kernel: 475,
           trapEntry: 82,
           trapExit: 32,
           regSave: 62,
           regRestore: 62,
-          memory: 220,
+          memory: 526,
         },
-        { kernel: 914, application: 7 },
+        { kernel: 1237, application: 7 },
         130,
       );
     });
     k.run();
   });
 
-  it("bus error: a user load from kseg0 -> SIGBUS handler that steps sc_pc -> sigreturn: 758", () => {
+  it("bus error: a user load from kseg0 -> SIGBUS handler that steps sc_pc -> sigreturn", () => {
     const k = boot();
     k.spawn("p", function* (h) {
       let code = 0;
@@ -340,24 +340,24 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
       pin(
         "bus error (SIGBUS)",
         m,
-        920,
+        1243,
         {
           user: 4,
-          kernel: 458,
+          kernel: 475,
           trapEntry: 82,
           trapExit: 32,
           regSave: 62,
           regRestore: 62,
-          memory: 220,
+          memory: 526,
         },
-        { kernel: 914, application: 6 },
+        { kernel: 1237, application: 6 },
         null,
       );
     });
     k.run();
   });
 
-  it("breakpoint: break -> SIGTRAP handler that steps sc_pc -> sigreturn: 758", () => {
+  it("breakpoint: break -> SIGTRAP handler that steps sc_pc -> sigreturn", () => {
     const k = boot();
     k.spawn("p", function* (h) {
       let n = 0;
@@ -371,24 +371,24 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
       pin(
         "breakpoint (SIGTRAP)",
         m,
-        920,
+        1243,
         {
           user: 4,
-          kernel: 458,
+          kernel: 475,
           trapEntry: 82,
           trapExit: 32,
           regSave: 62,
           regRestore: 62,
-          memory: 220,
+          memory: 526,
         },
-        { kernel: 914, application: 6 },
+        { kernel: 1237, application: 6 },
         null,
       );
     });
     k.run();
   });
 
-  it("unaligned load fixed up in the kernel (not delivered, as Ultrix): 184", () => {
+  it("unaligned load fixed up in the kernel (not delivered, as Ultrix)", () => {
     const k = boot();
     k.spawn("p", function* (h) {
       const a = Math.ceil(h.heapBase / 4096) * 4096;
@@ -408,7 +408,7 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
     k.run();
   });
 
-  it("coprocessor unusable: the FPU handed over (not delivered, as Ultrix): 170", () => {
+  it("coprocessor unusable: the FPU handed over (not delivered, as Ultrix)", () => {
     const k = boot();
     k.spawn("p", function* (h) {
       const m = measure(k, () => expect(h.cpu.coprocessor1()).toBe(true));
@@ -432,7 +432,7 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
     k.run();
   });
 
-  it("shm ping-pong with signals as the yield (kill + sigpause), as the paper's Ultrix shm: 2245", () => {
+  it("shm ping-pong with signals as the yield (kill + sigpause), as the paper's Ultrix shm", () => {
     const k = boot();
     const rounds: number[] = [];
     let report: AttributionReport | null = null;
@@ -468,30 +468,30 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
     });
     k.run();
     console.log("PINPART shm rounds", rounds.join(" "));
-    if (!RECORD) expect(rounds.slice(1)).toEqual([2873, 2873, 2873]);
+    if (!RECORD) expect(rounds.slice(1)).toEqual([3519, 3519, 3519]);
     const r = report! as AttributionReport;
     expect(r.labels.find((l) => l.label === "swtch.pick")!.calls).toBe(2);
     pin(
       "shm round trip (signals)",
       { cycles: rounds[3]!, report: r },
-      2873,
+      3519,
       {
         user: 42,
-        kernel: 1422,
+        kernel: 1456,
         trapEntry: 246,
         trapExit: 98,
         regSave: 208,
         regRestore: 208,
-        memory: 621,
+        memory: 1233,
         tlb: 28,
       },
-      { kernel: 2827, application: 46 },
+      { kernel: 3473, application: 46 },
       null,
     );
     rows.push(["shm one way (signals)", rounds[3]! / 2, 118]);
   });
 
-  it("pipe round trip of a word between two processes: 1440 (two switches)", () => {
+  it("pipe round trip of a word between two processes (two switches)", () => {
     const k = boot();
     const rounds: number[] = [];
     let report: AttributionReport | null = null;

@@ -11,9 +11,12 @@ import {
   PROT_READ,
   PROT_WRITE,
   type ProcessHandle,
+  SC,
+  SC_MAGIC,
   SHM_RDONLY,
   SIG,
   SIG_IGN,
+  SIGCONTEXT_BYTES,
   SYS,
   sigmask,
   USRDATA,
@@ -307,6 +310,30 @@ describe("kill and signals", () => {
       expect(h.sigreturn(0x20000000)).toBe(-Errno.EFAULT);
       expect(h.sigreturn(h.heapBase + 2)).toBe(-Errno.EFAULT);
       expect(h.sigreturn(-5)).toBe(-Errno.EFAULT);
+    });
+  });
+
+  it("sendsig copies out a context with the magic word; sigreturn refuses one without it (EINVAL) and changes nothing", () => {
+    inProcess(function* (h) {
+      let saved: number[] = [];
+      let scpSeen = 0;
+      h.signal(SIG.USR1, (_s, _c, scp, self) => {
+        scpSeen = scp;
+        saved = [self.cpu.load32(scp + SC.REGS), self.cpu.load32(scp + SC.REGS + 16 * 4)];
+      });
+      h.cpu.setReg(16, 0x1234);
+      h.kill(h.pid, SIG.USR1);
+      expect(scpSeen).not.toBe(0);
+      expect(saved).toEqual([SC_MAGIC, 0x1234]);
+      // A context built by hand (a copy of a real one without the magic word) is refused.
+      const ctx = page(h);
+      for (let i = 0; i < SIGCONTEXT_BYTES; i += 4) h.cpu.store32(ctx + i, 0);
+      h.cpu.store32(ctx + SC.MASK, sigmask(SIG.USR2));
+      h.cpu.store32(ctx + SC.PC, 0x400000);
+      const mask = h.sigblock(0);
+      expect(h.sigreturn(ctx)).toBe(-Errno.EINVAL);
+      expect(h.sigblock(0)).toBe(mask);
+      expect(h.cpu.reg(16)).toBe(0x1234);
     });
   });
 
