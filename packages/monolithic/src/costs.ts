@@ -197,9 +197,94 @@ export const COSTS = defineCosts({
       "kern_prot.c getpid(): *retval = p->p_pid; retval[1] = p->p_pptr->p_pid ([lw curproc] [lw p_pid] [sw r_val1] [lw p_ppid] [sw r_val2], charged); move v0,zero; jr ra; nop",
   },
   "sys.mprotect": {
-    instructions: 18,
+    instructions: 52,
+    loads: 10,
+    stores: 7,
     source:
-      "mprotect(): prologue/epilogue 6, page-align test 3, length round-up 3, end overflow test 2, prot decode 4",
+      "vm_mmap.c 8.1 mprotect(): prologue/epilogue (2 sw, 2 lw) 8; addr & PAGE_MASK (andi, bnez, nop) 3; len < 0 (bltz, nop) 2; prot &= VM_PROT_ALL 1; &p->p_vmspace->vm_map (lw, addiu) 2; call vm_map_protect (4 moves, jal, nop) 6; vm_map.c 8.1 vm_map_protect(): prologue/epilogue (5 sw, 5 lw) 14, VM_MAP_RANGE_CHECK (lw min_offset, lw max_offset, 4 compares and branches) 8, lookup-entry call and clip branch 4; mprotect's switch on the result 4",
+  },
+  "vm.map.lock": {
+    instructions: 28,
+    loads: 7,
+    stores: 3,
+    source:
+      "vm_map_lock (vm_map.h 8.1) = lock_write (kern_lock.c 8.1): &map->lock 2; call, prologue/epilogue (2 sw, 2 lw) 6; recursive-owner test (lw l->thread, lw current, beq, nop) 4; want_write wait loop test (lw, bnez, nop) 3; want_write = TRUE (li, sw) 2; read_count/want_upgrade test (lw, lw, or, bnez, nop) 5; return 2; map->timestamp++ ([lw] [sw] charged, addiu) 1; +3 lui/addiu for the globals (the reference's map lock: 60 with the unlock)",
+  },
+  "vm.map.unlock": {
+    instructions: 30,
+    loads: 5,
+    stores: 4,
+    source:
+      "vm_map_unlock = lock_done (kern_lock.c 8.1): &map->lock 2; call, prologue/epilogue (2 sw, 2 lw) 6; read_count test (lw, beqz, nop) 3; want_upgrade test (lw, beqz, nop) 3; want_write = FALSE (sw) 1; thread = -1 (li, sw) 2; waiting test for thread_wakeup (lw, beqz, nop) 3; recursion depth test (lw, bnez, nop) 3; return 2; +5 branch delay nops and address set-up",
+  },
+  "vm.map.lookup": {
+    instructions: 16,
+    loads: 1,
+    stores: 3,
+    source:
+      "vm_map.c 8.1 vm_map_lookup_entry(): call, prologue/epilogue (2 sw, 2 lw... counted 1 load) 8; cur = map->hint ([lw] charged); cur == &map->header test 3; address >= cur->start ([lw] charged, sltu, beqz, nop) 3; *entry = cur (sw) 1; return TRUE (li) 1; the walk from the head or the hint: vm.map.walk per entry",
+  },
+  "vm.map.walk": {
+    instructions: 5,
+    source:
+      "vm_map_lookup_entry's loop, per entry visited: [lw end] (charged), sltu, bnez, nop; [lw next] (charged); j, nop... (5 with the branch)",
+  },
+  "vm.map.check": {
+    instructions: 10,
+    loads: 2,
+    source:
+      "vm_map_protect's first pass, per entry: is_sub_map (lw, andi, bnez, nop) 4; (new_prot & max_protection) != new_prot (lw, and, bne, nop) 4; [lw end/next] (charged); sltu, bnez 2",
+  },
+  "vm.map.clip": {
+    instructions: 80,
+    loads: 27,
+    stores: 25,
+    source:
+      "vm_map.c 8.1 _vm_map_clip_start/_end, one side (the reference: about 90 with the malloc'd entry): call, prologue/epilogue (2 sw, 2 lw) 8; vm_map_simplify_entry first 12 (4 loads); vm_map_entry_create = malloc(M_VMMAPENT) with kmemstats 36 (10 loads, 8 stores); *new_entry = *entry: 13 words, 4 of them here charged ([lw]/[sw] start, end, prot, next), the other 9 (object, offset, flags, max_protection, inheritance, wired_count, prev...) 9 loads + 9 stores 18; new_entry->end / entry->start and offset += (lw, addu, sw) 3 (1/1); vm_map_entry_link: nentries++ ([lw] [sw] charged), prev/next links (3 sw hidden, 1 charged) 3; vm_object_reference (lw, lw, addiu, sw ... ) 0 here: an anonymous entry has its object reference counted in the 36 above",
+  },
+  "vm.map.setprot": {
+    instructions: 20,
+    loads: 3,
+    source:
+      "vm_map_protect's second pass, per entry: vm_map_clip_end test ([lw end] charged, sltu, beqz, nop) 3; old_prot ([lw] charged); set_max test (beqz, nop) 2; current->protection = new_prot ([sw] charged); changed test (beq, nop) 2; is_a_map test (lw, andi, bnez, nop) 4; MASK(copy_on_write) (lw, andi, li, ...) 4; pmap_protect(map->pmap, start, end, prot) (lw pmap, [lw start] [lw end] charged, move, jal, nop) 4; current = current->next 1",
+  },
+  "vm.map.simplify": {
+    instructions: 16,
+    loads: 6,
+    source:
+      "vm_map_simplify_entry (vm_map.c 8.1), per neighbour pair compared: [lw next], [lw start], [lw prot] x2 (charged); end == start, object, offset + size, inheritance, wired_count, max_protection, copy_on_write/needs_copy compared (6 lw hidden, 10 compares and branches)",
+  },
+  "vm.map.merge": {
+    instructions: 50,
+    loads: 12,
+    stores: 10,
+    source:
+      "vm_map_simplify_entry merging two entries: prev->end = entry->end ([lw] [sw] charged); vm_map_entry_unlink (nentries-- [lw] [sw] charged, prev/next links 3 sw hidden, next charged) 4; vm_object_deallocate of the merged entry's object reference (call, tests) 12 (4 loads, 2 stores); vm_map_entry_dispose = free(M_VMMAPENT) with kmemstats 30 (8 loads, 5 stores); hint fix-up (lw, bne, sw) 4",
+  },
+  "vm.map.faultcheck": {
+    instructions: 12,
+    loads: 2,
+    source:
+      "vm_map.c 8.1 vm_map_lookup() after the entry is found: is_sub_map / is_a_map tests (lw, andi, bnez, nop) x2 8 (2 loads); prot = entry->protection ([lw] charged); (fault_type & prot) != fault_type (and, bne, nop) 3; the hint ([sw] charged) 1",
+  },
+  "pmap.protect": {
+    instructions: 26,
+    loads: 4,
+    stores: 4,
+    source:
+      "pmap.c 8.1 pmap_protect() (called once per changed entry): call, prologue/epilogue (4 sw, 4 lw) 12; pmap == NULL 2; prot & READ / WRITE tests (andi, beqz, andi, bnez) 4; p = PG_RO or PG_RW 2; kernel-pmap test 3; loop set-up 3",
+  },
+  "pmap.protect.page": {
+    instructions: 20,
+    loads: 4,
+    source:
+      "pmap.c 8.1 pmap_protect() per page (the reference: about 22 C): pte address through the segment table (lw segtab, srl, sll, addu, lw, sll, addu, ...) 8 (2 loads); [lw pte] (charged); PG_V test 2; new entry (and ~(PG_M|PG_RO), or p) 3; [sw pte] (charged); pm_tlbgen == tlbpid_gen (lw, lw, bne) 3 (2 loads); MachTLBUpdate(va | pid, entry) call (sll, or, jal, nop) 4",
+  },
+  "tlb.update": {
+    instructions: 15,
+    category: L,
+    source:
+      "locore.s 8.1 MachTLBUpdate (the reference: 17 with tlbp and the write): mfc0 v1,SR; mtc0 zero,SR; mfc0 t0,TLB_HI; mtc0 a0,TLB_HI; mtc0 a1,TLB_LOW; nop; [tlbp]; mfc0 v0,TLB_INDEX; nop; bltz v0; nop; [tlbwi, or tlbwr when the page was not in the TLB]; mtc0 t0,TLB_HI; j ra; mtc0 v1,SR",
   },
   "mprotect.segment": {
     instructions: 4,
@@ -273,7 +358,14 @@ export const COSTS = defineCosts({
   "vm.fault": {
     instructions: 12,
     source:
-      "pagein()/vm_fault entry: vpn 1, user-space bound 2, pte address 3, [lw pte], allocated test 3, protection test 3",
+      "the pmap side of the fault (the model's linear page table): vpn 1, user-space bound 2, pte address 3, [lw pte], allocated test 3, protection test 3",
+  },
+  "vm.fault.entry": {
+    instructions: 32,
+    loads: 10,
+    stores: 10,
+    source:
+      "vm_fault.c 8.1 vm_fault(): prologue/epilogue (addiu sp, sw/lw ra s0-s8: 10 stores, 9 loads + jr, nop) 22; cnt.v_faults++ (lui, lw, addiu, sw) 4 (1 load); RetryFault: vm_map_lookup(&map, vaddr, fault_type, &entry, ...) call (6 argument set-ups, jal) 6; then vm_map_lookup: vm.map.lock (read), vm.map.lookup, vm.map.faultcheck, vm.map.unlock",
   },
   "vm.segcheck": {
     instructions: 6,

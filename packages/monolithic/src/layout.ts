@@ -93,6 +93,17 @@ export const PCB_REGS: readonly number[] = Object.freeze([
   16, 17, 18, 19, 20, 21, 22, 23, 29, 30, 31,
 ]);
 
+/**
+ * The process's vm_map (vm/map.ts), at the bottom of its kernel-stack page (the stack grows
+ * down from the top and never comes near: a trap frame, a sigcontext and a few C frames): a
+ * header, then entries 1..MAP_ENTRIES of 20 bytes (2,560 bytes in all). Links are entry
+ * indices (0 = none).
+ */
+export const MAP = { OFFSET: 0, FIRST: 0, NENTRIES: 4, HINT: 8, TIMESTAMP: 12 } as const;
+export const ME = { START: 0, END: 4, PROT: 8, NEXT: 12, PREV: 16 } as const;
+export const ME_BYTES = 20;
+export const MAP_ENTRIES = 127;
+
 /** Exception frame on the kernel stack: regs 0..33 (HI 32, LO 33), then coprocessor 0. */
 export const EF = {
   SR: 34 * 4,

@@ -87,6 +87,8 @@ export class Proc {
   faultPc = -1;
   faultVa = -1;
   faultRepeats = 0;
+  /** Free entry slots of the process's vm_map (vm/map.ts; the host side of its malloc). */
+  mapFree: number[] = [];
   /** exec labels this process added to the accounting (bounded by policy.maxLabelsPerProcess). */
   labelsAdded = 0;
 

@@ -127,7 +127,13 @@ export function sendsig(
   cpu.store32(ksc + SC.CAUSE, cpu.load32(frame + EF.CAUSE));
   cpu.store32(ksc + SC.BADVADDR, cpu.load32(frame + EF.BADVADDR));
   cpu.store32(ksc + SC.BADPADDR, 0);
-  if (!copyUser(k, scp, ksc, SIGCONTEXT_BYTES)) return -1;
+  // ksc is a local of sendsig's C frame: a fault taken during the copyout (a user stack page
+  // filled on demand) pushes its exception frame below it.
+  const sp0 = k.kernelSp;
+  k.kernelSp = ksc;
+  const copied = copyUser(k, scp, ksc, SIGCONTEXT_BYTES);
+  k.kernelSp = sp0;
+  if (!copied) return -1;
   cpu.store32(frame + efReg(Reg.a0), sig);
   cpu.store32(frame + efReg(Reg.a1), code);
   cpu.store32(frame + efReg(Reg.a2), scp);

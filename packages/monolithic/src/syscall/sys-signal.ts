@@ -91,7 +91,12 @@ export function sysSigreturn(k: MonolithicKernel, p: Proc, a: SysArgs, frame: nu
   const scp = a[0]!;
   if ((scp & 3) !== 0 || !useracc(k, p, scp, SIGCONTEXT_BYTES, false)) return -Errno.EFAULT;
   const ksc = kscAddress(frame);
-  if (!copyUser(k, ksc, scp, SIGCONTEXT_BYTES)) return -Errno.EFAULT;
+  // ksc is a local of sigreturn's C frame: a fault during the copyin nests below it.
+  const sp0 = k.kernelSp;
+  k.kernelSp = ksc;
+  const copied = copyUser(k, ksc, scp, SIGCONTEXT_BYTES);
+  k.kernelSp = sp0;
+  if (!copied) return -Errno.EFAULT;
   if (cpu.load32(ksc + SC.REGS) !== SC_MAGIC) return -Errno.EINVAL;
   cpu.load32(ksc + SC.ONSTACK);
   cpu.store32(p.procVa + P.SIGMASK, (cpu.load32(ksc + SC.MASK) & ~CANTMASK) >>> 0);
