@@ -493,15 +493,123 @@ export const COSTS = defineCosts({
     source:
       "read()/write(): uio and iovec set-up 12, len<0 test 2, fo_rw dispatch 3, residual to rval 3",
   },
-  "pipe.read": {
-    instructions: 20,
+  // ---- pipes: a socket pair (uipc_socket.c, uipc_socket2.c, uipc_usrreq.c, sys_socket.c,
+  // kern_malloc.c 8.1, mbuf.h 8.1) ----------------------------------------------------------
+  "soo.rw": {
+    instructions: 15,
+    loads: 3,
+    stores: 2,
     source:
-      "pipe receive: [lw count] empty test 2, EOF test on [lw writers] 2, min 3, ring wrap 4, copy call 3, [sw rpos] [sw count] 4, [lw state] WANTW test 2",
+      "sys_socket.c 8.1 soo_read/soo_write: call, prologue/epilogue (2 sw, 2 lw) 8; so = fp->f_data (lw) 1; soreceive/sosend(so, 0, uio, 0, 0, 0) argument set-up and call 6",
   },
-  "pipe.write": {
-    instructions: 22,
+  sosend: {
+    instructions: 78,
+    loads: 22,
+    stores: 12,
     source:
-      "pipe send: [lw readers] test 2, [lw count] space 3, atomicity test 3, ring wrap 4, copy call 3, [sw wpos] [sw count] 4, [lw state] WANTR test 2, loop 1",
+      "uipc_socket.c 8.1 sosend(), once per call: prologue/epilogue (addiu, 9 sw, 9 lw, jr, nop) 22; resid = uio->uio_resid (lw) 1; atomic = sosendallatonce(so) || top (lw so_proto, lw pr_flags, andi, ...) 5; ru_msgsnd++ (lw, lw, addiu, sw) 4; restart: sblock(&so->so_snd) (lw sb_flags, andi SB_LOCK, bnez, or, sw) 5; so_state tests SS_CANTSENDMORE, so_error, SS_ISCONNECTED (3 lw) 9; sbspace(&so->so_snd) (4 lw, 2 subu, slt, movn) 8; MSG_OOB 2; atomic and hiwat tests 4; space < resid test 6; release: sbunlock(&so->so_snd) (lw, and, sw, lw SB_WANT, bnez) 6; m_freem(top) test 2; return 4 (splnet/splx: spl.call)",
+  },
+  "sosend.mbuf": {
+    instructions: 30,
+    loads: 6,
+    stores: 4,
+    source:
+      "uipc_socket.c 8.1 sosend(), per mbuf sent: [lw so_state] SS_CANTSENDMORE recheck (charged: the readers count) 2; MGET (mbuf.get); resid >= MINCLSIZE and space >= MCLBYTES tests 4; len = min(min(mlen, resid), space) 6; MH_ALIGN test 3; space -= len 1; uiomove call (uiomove); resid = uio->uio_resid (lw) 1; m->m_len = len ([sw] charged); *mp = m, top->m_pkthdr.len += len, mp = &m->m_next (lw, addu, 3 sw) 5; resid <= 0 test 2; (*so->so_proto->pr_usrreq)(so, PRU_SEND, top, addr, control) (lw so_proto, lw pr_usrreq, 5 argument set-ups, jalr, nop) 9 (the loads: 2 + 4 above)",
+  },
+  "mbuf.get": {
+    instructions: 61,
+    loads: 13,
+    stores: 8,
+    source:
+      "mbuf.h 8.1 MGET = MALLOC(m, struct mbuf *, MSIZE, mbtypes[type], M_WAIT) → kern_malloc.c 8.1 malloc(): call, prologue/epilogue (3 sw, 3 lw) 10; indx = BUCKETINDX(size) 6; s = splimp() (spl.call); kbp = &bucket[indx], ksp = &kmemstats[type] 4; ks_memuse >= ks_limit test (2 lw) 4; ks_size |= 1 << indx (lw, or, sw) 3; kbp->kb_next == NULL test (lw) 3; va = kbp->kb_next; kbp->kb_next = *(caddr_t *)va ([lw] [lw] [sw] charged: the pool's free list) 2; kup = btokup(va), kup->ku_indx test 5 (1 lw); kb_totalfree-- (lw, addiu, sw) 3; ks_memuse += size, ks_inuse++, ks_calls++ (3 lw, 3 addu, 3 sw) 9; ks_inuse > ks_maxused test 3; splx(s) (spl.call); return va 2; then MGET: m_type = type ([sw] charged); MBUFLOCK(mbstat.m_mtypes[type]++) (splimp/splx: spl.call x2; lw, addiu, sw) 3; m_next = 0, m_nextpkt = 0, m_data = m_dat ([sw] x3 charged); m_flags = 0 (sw) 1; NULL test 2; + address set-ups 4",
+  },
+  "mbuf.free": {
+    instructions: 52,
+    loads: 14,
+    stores: 7,
+    source:
+      "mbuf.h 8.1 MFREE(m, nn): MBUFLOCK(mbstat.m_mtypes[m->m_type]--) (splimp/splx: spl.call x2; lw type, lw, addiu, sw) 4; M_EXT test (lw, andi, beqz, nop) 4; nn = m->m_next ([lw] charged); FREE(m, mbtypes[type]) → kern_malloc.c 8.1 free(): call, prologue/epilogue (3 sw, 3 lw) 10; kup = btokup(addr), size = 1 << kup->ku_indx (lw, sllv...) 6; kbp = &bucket[ku_indx] 3; s = splimp() (spl.call); ksp = &kmemstats[type] 3; size > MAXALLOCSAVE test 3; freep->type = type (sw) 1; kb_totalfree++ and ks_memuse -= size, ks_inuse-- (3 lw, 3 addu, 3 sw) 9; ks_memuse + size >= ks_limit test (lw) 3; kbp->kb_next = addr, *(caddr_t *)addr = old head ([lw] [sw] [sw] charged: the pool's free list) 1; splx(s) (spl.call); return 2; + address set-ups 6",
+  },
+  "mbuf.poolinit": {
+    instructions: 2,
+    source:
+      "setting up a pipe's mbuf pool, per mbuf: the free-list link ([sw] charged), addiu, bne (4.4BSD's malloc buckets are filled by kmem_malloc; this model gives each pipe its own two frames)",
+  },
+  uiomove: {
+    instructions: 35,
+    loads: 10,
+    stores: 7,
+    source:
+      "kern_subr.c 8.1 uiomove(): call, prologue/epilogue (3 sw, 3 lw) 10; while (n > 0 && uio->uio_resid) (lw, blez) 3; iov = uio->uio_iov, cnt = iov->iov_len (2 lw), cnt == 0 test, cnt > n 5; switch (uio_segflg) (lw, bnez) 2; uio_rw == UIO_READ test (lw, beqz) 2; copyout/copyin call (args, jal, nop: the copy itself is copy.call) 4; iov_base += cnt, iov_len -= cnt, uio_resid -= cnt, uio_offset += cnt (4 lw, 4 addu, 4 sw... 2 lw among the above) 8; cp += cnt, n -= cnt 1",
+  },
+  "uipc.send": {
+    instructions: 70,
+    loads: 22,
+    stores: 9,
+    source:
+      "uipc_usrreq.c 8.1 uipc_usrreq(PRU_SEND) on a SOCK_STREAM: call, prologue/epilogue (5 sw, 5 lw) 14; unp = sotounpcb(so) (lw) 1; PRU_CONTROL and rights tests 6; switch (req) jump table (lw) 6; control test 2; switch (so->so_type) (lw) 4; SS_CANTSENDMORE test (lw) 3; unp->unp_conn == 0 test (lw) 3; so2 = unp->unp_conn->unp_socket (2 lw) 2; sbappend(rcv, m) call 3 (sbappend); snd->sb_mbmax -= rcv->sb_mbcnt - unp_conn->unp_mbcnt (4 lw, 2 subu, sw) 7; unp_conn->unp_mbcnt = rcv->sb_mbcnt (2 lw, sw) 3; snd->sb_hiwat -= rcv->sb_cc - unp_conn->unp_cc 7; unp_conn->unp_cc = rcv->sb_cc 3; sorwakeup(so2) call 3 (sowakeup); m = 0, release: control/m tests 6",
+  },
+  sbappend: {
+    instructions: 20,
+    loads: 3,
+    stores: 2,
+    source:
+      "uipc_socket2.c 8.1 sbappend(): call, prologue/epilogue (2 sw, 2 lw) 8; m == 0 test 2; n = sb->sb_mb ([lw] charged), null test 2; while (n->m_nextpkt) (lw) 3; the walk to the last mbuf (sbappend.walk); sbcompress(sb, m, n) call 5",
+  },
+  "sbappend.walk": {
+    instructions: 6,
+    loads: 1,
+    source:
+      "sbappend's do { M_EOR test (lw m_flags, andi, bnez) } while (n->m_next && (n = n->m_next)) ([lw m_next] charged, beqz, move, b) per mbuf of the chain",
+  },
+  sbcompress: {
+    instructions: 40,
+    loads: 8,
+    stores: 5,
+    source:
+      "uipc_socket2.c 8.1 sbcompress(): call, prologue/epilogue (3 sw, 3 lw) 10; eor |= m_flags & M_EOR (lw) 3; m_len == 0 test ([lw m_len] charged) 3; n && !M_EOR && M_TRAILINGSPACE(n) >= m_len && same type ([lw] n's m_len and m_data charged; lw m_flags, lw m_type x2, compares) 10; either bcopy into n (kcopy), n->m_len += ([sw] charged), sb_cc += ([lw] [sw] charged), m = m_free(m) (mbuf.free), or: n->m_next = m / sb->sb_mb = m ([sw] charged), sballoc: sb_cc += m_len, sb_mbcnt += MSIZE ([lw] [sw] x2 charged), M_EXT test (lw) 3, n = m, m_flags &= ~M_EOR (lw, and, sw) 3, m = m->m_next (lw), n->m_next = 0 (sw) 4; loop and eor tests 4",
+  },
+  sowakeup: {
+    instructions: 22,
+    loads: 4,
+    stores: 3,
+    source:
+      "uipc_socket2.c 8.1 sowakeup(so, sb) (sorwakeup/sowwakeup): call, prologue/epilogue (2 sw, 2 lw) 8; selwakeup(&sb->sb_sel) call 3 (selwakeup); sb_flags &= ~SB_SEL (lw, and, sw: the flags word [lw] charged) 3; SB_WAIT test (andi, beqz, nop) 3, then sb_flags &= ~SB_WAIT ([sw] charged) and wakeup(&sb->sb_cc) (wakeup); so_state & SS_ASYNC test (lw, andi, beqz) 3; sb_flags & SB_ASYNC... 2",
+  },
+  selwakeup: {
+    instructions: 12,
+    loads: 2,
+    stores: 1,
+    source:
+      "sys_generic.c 8.1 selwakeup(sip): call, prologue/epilogue 6; sip->si_pid == 0 test (lw, beqz, nop) 3; si_flags & SI_COLL test 2 (lw); return 1",
+  },
+  sbwait: {
+    instructions: 14,
+    loads: 2,
+    stores: 2,
+    source:
+      "uipc_socket2.c 8.1 sbwait(): call, prologue/epilogue (1 sw, 1 lw) 6; sb_flags |= SB_WAIT ([lw] [sw] charged, or) 1; tsleep((caddr_t)&sb->sb_cc, SB_NOINTR test (lw, andi) → PSOCK | PCATCH, netio, sb_timeo (lw)) 7 (sleep: the sleep itself)",
+  },
+  soreceive: {
+    instructions: 118,
+    loads: 34,
+    stores: 13,
+    source:
+      "uipc_socket.c 8.1 soreceive(), once per call: prologue/epilogue (addiu, 9 sw, 9 lw, jr, nop) 22; paddr/controlp/flagsp/MSG_OOB/mp tests 10; SS_ISCONFIRMING test (lw) 4; restart: sblock(&so->so_rcv) (lw, andi, bnez, or, sw) 5; m = so_rcv.sb_mb ([lw] charged); the wait test: m == 0 or sb_cc < resid and sb_cc < sb_lowat ... m_nextpkt, PR_ATOMIC (4 lw) 12; ru_msgrcv++ (3 lw, addiu, sw) 5; nextrecord = m->m_nextpkt (lw) 1; PR_ADDR test (2 lw) 4; MT_CONTROL loop test (lw) 4; m_nextpkt = nextrecord, type = m_type, MT_OOBDATA (lw, sw) 6; moff = offset = 0 2; after the loop: MSG_PEEK test, sb_mb = nextrecord (sw) 4; PR_WANTRCVD && so_pcb test (2 lw) 4; (*pr->pr_usrreq)(so, PRU_RCVD, ...) (lw, lw, 5 argument set-ups, jalr, nop) 9 (uipc.rcvd); orig_resid test (lw so_state) 6; *flagsp (sw) 2; release: sbunlock(&so->so_rcv) (lw, and, sw, lw, bnez) 6; return 2 (splnet x2 / splx x2: spl.call)",
+  },
+  "soreceive.mbuf": {
+    instructions: 30,
+    loads: 8,
+    stores: 3,
+    source:
+      "uipc_socket.c 8.1 soreceive(), per mbuf read: loop test m && resid > 0 && !error (lw resid) 4; m_type tests (lw) 4; so_state &= ~SS_RCVATMARK (lw, and, sw) 3; len = uio_resid (lw); so_oobmark test (lw) 3; len > m_len - moff ([lw m_len] [lw m_data] charged) 3; splx, uiomove, splnet (spl.call, uiomove); len == m_len - moff test 2; M_EOR test (lw) 3; MSG_PEEK test 2; nextrecord = m_nextpkt (lw) 1; sbfree(&so->so_rcv, m): sb_cc -= m_len, sb_mbcnt -= MSIZE ([lw] [sw] x2 charged), M_EXT test (lw) 3; MFREE(m, so_rcv.sb_mb) (mbuf.free; [sw] sb_mb charged); m = sb_mb; m->m_nextpkt = nextrecord (sw) 2; (a partial mbuf instead: m_data += len, m_len -= len, sb_cc -= len, charged); so_oobmark and MSG_EOR tests 4",
+  },
+  "uipc.rcvd": {
+    instructions: 50,
+    loads: 18,
+    stores: 8,
+    source:
+      "uipc_usrreq.c 8.1 uipc_usrreq(PRU_RCVD) on a SOCK_STREAM: call, prologue/epilogue (5 sw, 5 lw) 14; unp = sotounpcb(so) (lw) 1; control tests 4; switch (req) (lw) 6; switch (so->so_type) (lw) 4; unp->unp_conn == 0 test (lw) 2; so2 = unp->unp_conn->unp_socket (2 lw) 2; snd->sb_mbmax += unp->unp_mbcnt - rcv->sb_mbcnt (3 lw, 2 addu, sw) 6; unp->unp_mbcnt = rcv->sb_mbcnt (lw, sw) 2; snd->sb_hiwat += unp->unp_cc - rcv->sb_cc 6; unp->unp_cc = rcv->sb_cc 2; sowwakeup(so2) call (sowakeup) 1",
   },
   "sys.pipe": { instructions: 30, source: "pipe(): falloc x2, pipe header init, u_ofile, copyout" },
   "falloc.scan": { instructions: 4, source: "per slot examined: [lw], test, addiu, bne" },

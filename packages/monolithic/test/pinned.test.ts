@@ -525,25 +525,25 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
     });
     k.run();
     console.log("PINPART pipe rounds", rounds.join(" "));
-    if (!RECORD) expect(rounds.slice(1)).toEqual([1820, 1820, 1820]);
+    if (!RECORD) expect(rounds.slice(1)).toEqual([3798, 3798, 3798]);
     expect(k.stats().liveProcesses).toBe(0);
     const r = report! as AttributionReport;
     expect(r.labels.find((l) => l.label === "swtch.pick")!.calls).toBe(2);
     pin(
       "pipe round trip",
       { cycles: rounds[3]!, report: r },
-      1820,
+      3798,
       {
         user: 40,
-        kernel: 960,
+        kernel: 2904,
         trapEntry: 164,
         trapExit: 66,
         regSave: 146,
         regRestore: 146,
-        memory: 270,
+        memory: 304,
         tlb: 28,
       },
-      { kernel: 1778, application: 42 },
+      { kernel: 3756, application: 42 },
       null,
     );
     rows.push(["pipe one way (round trip/2)", rounds[3]! / 2, 199]);
