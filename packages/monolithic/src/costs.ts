@@ -429,30 +429,42 @@ export const COSTS = defineCosts({
   },
   // ---- scheduler -------------------------------------------------------------------------
   sleep: {
-    instructions: 16,
+    instructions: 50,
+    loads: 10,
+    stores: 7,
     source:
-      "sleep(): splhigh 3, [sw p_wchan], p_pri 1, hash 3, [lw slpque] [sw p_link] [sw slpque], [sw p_stat], p_slptime 1, PCATCH issig test 4, call swtch 2, spl 2",
+      "kern_synch.c 8.1 tsleep() up to mi_switch: call, prologue/epilogue (5 sw, 5 lw) 14; s = splhigh() (spl.call); panicstr test (lw) 3; p_wchan = chan ([sw] charged), p_wmesg, p_slptime = 0, p_priority = pri & PRIMASK (3 sw) 4; qp = &slpque[LOOKUP(chan)] (srl, andi, sll, addu) 4; sq_head == 0 test and the tail insert ([lw] [sw] [sw] charged; lw sq_tailp, sw) 6; timo test 2; catch: p_flag |= P_SINTR (lw, or, sw) 3, CURSIG(p) (lw p_sig, beqz) 3, p_wchan == 0 test (lw) 2; p_stat = SSLEEP ([sw] charged); ru_nvcsw++ (lw, lw, addiu, sw) 4; mi_switch() call 2; + address set-ups 3",
   },
   "sleep.resume": {
-    instructions: 8,
-    source: "sleep() after swtch returns: splx 2, PCATCH issig on [p_sig] [p_sigmask] 3, return 3",
+    instructions: 24,
+    loads: 6,
+    stores: 2,
+    source:
+      "kern_synch.c 8.1 tsleep() after mi_switch returns: curpriority = p->p_usrpri (lbu, sb) 3; splx(s) (spl.call); p_flag &= ~P_SINTR (lw, and, sw) 3; P_TIMEOUT test (lw) 3; timo / untimeout test 2; catch && CURSIG(p) ([lw p_sig] [lw p_sigmask] charged) 4; SA_RESTART test for ERESTART (lw) 3; return 0 1; epilogue (5 lw, jr, nop, addiu) counted in sleep... 5",
   },
   wakeup: {
-    instructions: 10,
-    source: "wakeup(): splhigh 3, hash 3, [lw slpque], loop set-up 2, splx 2",
+    instructions: 14,
+    loads: 1,
+    source:
+      "kern_synch.c 8.1 wakeup(): call, prologue/epilogue 6; s = splhigh() (spl.call); qp = &slpque[LOOKUP(ident)] (srl, andi, sll, addu) 4; restart: q = &qp->sq_head ([lw] charged) 2; splx(s) (spl.call)",
   },
   "wakeup.scan": {
     instructions: 4,
     source: "per sleeping proc in the bucket: [lw p_wchan], bne, [lw p_link], next",
   },
   "wakeup.match": {
-    instructions: 8,
+    instructions: 16,
+    loads: 2,
+    stores: 3,
     source:
-      "match: unlink [sw], [sw p_wchan=0], p_slptime, [sw p_stat=SRUN], setrq call 2, p_pri<curpri test 3",
+      "kern_synch.c 8.1 wakeup(), a match: p_back / p_stat sanity test (lw) 3; p_wchan = 0 ([sw] charged); *q = p->p_forw ([sw] charged); sq_tailp fix-up (lw, bne, sw) 3; p_stat == SSLEEP test 2; p_slptime > 1 test (lw), p_slptime = 0 (sw) 3; p_stat = SRUN ([sw] charged); P_INMEM test (lw) 2, setrunqueue(p) call 2 (setrq); need_resched(): want_resched = 1 ([sw] charged), astpending = 1 (sw) 2; goto restart 1",
   },
   setrq: {
-    instructions: 6,
-    source: "setrq(): queue from p_pri 3, [lw tail] [sw links] [sw tail], whichqs bit 3",
+    instructions: 12,
+    loads: 2,
+    stores: 1,
+    source:
+      "locore.s 8.1 setrunqueue(p): p_back != 0 panic test (lw) 3; lbu p_priority, srl 2 (queue), sll 3 2; la qs 2; whichqs |= bit (lw, li, sllv, or, sw) 3; insque at the tail ([lw] ph_rlink, [sw] p_forw / p_back / ph_rlink charged) 2 (the 4.3BSD single-queue form here: one FIFO)",
   },
   "swtch.pick": {
     instructions: 12,
@@ -466,7 +478,46 @@ export const COSTS = defineCosts({
   "swtch.resume": {
     instructions: 8,
     source:
-      "resume(): mtc0 entryhi (new ASID) 3, PTEBase into Context (sll, or, mtc0) 3, return 2 (PCB loads, mtc0 SR charged)",
+      "cpu_switch's resume part (locore.s 8.1): mtc0 entryhi (new ASID) 3, PTEBase into Context (sll, or, mtc0) 3, return 2 (PCB loads, mtc0 SR charged)",
+  },
+  "swtch.mi": {
+    instructions: 114,
+    loads: 22,
+    stores: 12,
+    source:
+      "kern_synch.c 8.1 mi_switch() (the reference's swtch() C, about 180 with its calls): call, prologue/epilogue (4 sw, 4 lw) 12; microtime(&tv) (kern_clock/clock.c: splhigh/splx (spl.call x2), *tvp = time (2 lw, 2 sw), the clock chip's microsecond counter read and scale 12, tv_usec >= 1000000 normalisation and the lasttime monotonic fix (4 lw, 2 sw) 12) 30; u = p_rtime.tv_usec + (tv.tv_usec - runtime.tv_usec), s = p_rtime.tv_sec + (tv.tv_sec - runtime.tv_sec), the u < 0 / u >= 1000000 carries, p_rtime stored (6 lw, 2 sw) 25; the RLIMIT_CPU test (3 lw) 10; cnt.v_swtch++ (lui, lw, addiu, sw) 4; cpu_switch(p) call 3; microtime(&runtime) after it (spl.call x2) 30",
+  },
+  "swtch.cpu": {
+    instructions: 20,
+    loads: 4,
+    stores: 3,
+    source:
+      "locore.s 8.1 cpu_switch, besides savectx/resume/the wired entries (counted apart; the reference: 81-86 + 4 per run-queue bit): mtc0 zero,SR (interrupts off) 1; sw zero,curproc 2; lw whichqs, beq idle 3 (the scan: swtch.ffs); remque from its queue (lw p_forw, lw p_back, 2 sw, bne empty, clear the whichqs bit: lw, and, sw) 8; sw zero,want_resched 2; lw p_addr, lw p_upte 2; cnt... 2",
+  },
+  "swtch.ffs": {
+    instructions: 4,
+    source:
+      "locore.s 8.1 cpu_switch's run-queue scan, per whichqs bit scanned from bit 0 (srl, andi... addiu, beq): the user-priority queue (PUSER 50 >> 2 = 12) takes 13",
+  },
+  "swtch.asid": {
+    instructions: 18,
+    loads: 3,
+    source:
+      "pmap.c 8.1 pmap_alloc_tlbpid() (the reference: ASID allocation 18-27, the lean path): call, prologue/epilogue 6; pm_tlbgen != tlbpid_gen test (2 lw) 4; id = pmap->pm_tlbpid (lw) 1; ASID into the new process's P_PMAP entry 4; return 3",
+  },
+  "trap.resched": {
+    instructions: 14,
+    loads: 3,
+    stores: 1,
+    source:
+      "trap.c 7.20 trap()'s return with want_resched set: s = splstatclock() (spl.call); setrunqueue(p) call 2 (setrq); p->p_stats->p_ru.ru_nivcsw++ (lw, lw, addiu, sw) 4; mi_switch() call 2 (swtch.mi and swtch.cpu, charged at the switch); splx(s) after it 2; while (i = CURSIG(p)) postsig(i) (lw p_sig, beqz) 4",
+  },
+  "userret.resched": {
+    instructions: 10,
+    loads: 2,
+    stores: 1,
+    source:
+      "trap.c 7.20 trap() after mi_switch returns: splx (its call in trap.resched); CURSIG(p) ([lw p_sig] [lw p_sigmask] charged, beqz, nop) 2; SPROFIL test (lw, andi, beqz, nop) 4; curpriority = p->p_priority (lbu, lui, sb) 3; return pc 1",
   },
   "swtch.idle": {
     instructions: 4,

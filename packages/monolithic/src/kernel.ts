@@ -115,6 +115,7 @@ export class MonolithicKernel {
     signalsDelivered: 0,
     contextSwitches: 0,
     asts: 0,
+    preemptions: 0,
     interrupts: 0,
     clockTicks: 0,
     sleeps: 0,

@@ -25,6 +25,8 @@ export function syscallTrap(k: MonolithicKernel): Resolution {
   if (p === null || (cpu.status & 0x8) === 0)
     k.panic("syscall from kernel mode or with no process");
   k.counts.syscalls++;
+  const canYield = p.canYield;
+  p.canYield = false;
   const frame = trapEnter(k, ExcCode.Sys, true);
   trapC(k);
   cpu.exec(COSTS["syscall.decode"]);
@@ -55,7 +57,7 @@ export function syscallTrap(k: MonolithicKernel): Resolution {
   }
   if (r === SLEEP) return sleepInSyscall(k, p);
   sysReturn(k, p, frame, r);
-  returnToUserOrAbort(k, p, frame);
+  returnToUserOrAbort(k, p, frame, true, canYield);
   return Resolution.Retry;
 }
 
