@@ -75,6 +75,7 @@ export const COSTS = defineCosts({
   },
   "tlb.wired": {
     instructions: 8,
+    loads: 2,
     category: L,
     source:
       "resume: two wired u-area entries, each: lw pte (from proc entry, built: or) + mtc0 index, mtc0 entryhi, mtc0 entrylo; [tlbwi]",
@@ -187,6 +188,8 @@ export const COSTS = defineCosts({
   },
   "trap.onfault": {
     instructions: 7,
+    loads: 1,
+    stores: 2,
     source:
       "4.3BSD trap() on a kernel-mode fault vm_fault could not resolve: lw u.u_pcb.pcb_onfault, beqz (set: no panic), store it as the frame's pc 2; copyerr (locore): li v0,EFAULT, sw zero to pcb_onfault, j ra",
   },
@@ -298,10 +301,14 @@ export const COSTS = defineCosts({
   },
   "sys.sbrk": {
     instructions: 16,
+    loads: 2,
+    stores: 2,
     source: "sbrk(): prologue/epilogue 6, new break 2, limit tests 4, page rounding 4",
   },
   "sys.fork": {
     instructions: 40,
+    loads: 2,
+    stores: 2,
     source:
       "fork1()/newproc(): prologue 6, proc slot search set-up 6, pid 4, proc fields copy 16, setrq call 4, rval 4",
   },
@@ -311,6 +318,8 @@ export const COSTS = defineCosts({
   },
   "sys.exit": {
     instructions: 30,
+    loads: 2,
+    stores: 2,
     source:
       "exit(): prologue 6, signal state reset 6, vrelvm call 4, zombie fields 8, parent wakeup call 6",
   },
@@ -323,13 +332,20 @@ export const COSTS = defineCosts({
     instructions: 6,
     source: "vmfree per page: pte address, [lw pte], test, memfree call, loop",
   },
-  "sys.wait": { instructions: 14, source: "wait1(): prologue/epilogue 6, loop set-up 4, result 4" },
+  "sys.wait": {
+    instructions: 14,
+    loads: 2,
+    stores: 2,
+    source: "wait1(): prologue/epilogue 6, loop set-up 4, result 4",
+  },
   "wait.scan": {
     instructions: 5,
     source: "per proc entry: [lw p_pptr/p_ppid] compare, [lw p_stat] compare, next",
   },
   "sys.kill": {
     instructions: 12,
+    loads: 2,
+    stores: 2,
     source: "kill(): prologue/epilogue 6, signal range 2, pfind call 4",
   },
   "pfind.entry": { instructions: 4, source: "per proc entry: [lw p_pid], compare, bne, next" },
@@ -339,8 +355,9 @@ export const COSTS = defineCosts({
   },
   "copy.call": {
     instructions: 12,
+    stores: 2,
     source:
-      "copyin/copyout/bcopy: call, u_onfault set and clear, alignment tests, loop set-up, return",
+      "copyin/copyout/bcopy: call, pcb_onfault set and clear (2 stores), alignment tests, loop set-up, return",
   },
   "copy.loop": {
     instructions: 2,
@@ -348,6 +365,8 @@ export const COSTS = defineCosts({
   },
   useracc: {
     instructions: 8,
+    loads: 1,
+    stores: 1,
     source: "useracc(): prologue/epilogue 4, range end, overflow test 2, loop set-up 2",
   },
   "useracc.page": {
@@ -377,11 +396,14 @@ export const COSTS = defineCosts({
   },
   "unaligned.fixup": {
     instructions: 40,
+    loads: 1,
     source:
       "Ultrix fixade(): fetch the instruction at EPC (address/lw 3), decode op/rt/base/offset (10), effective address from the saved base (4), per-byte access loop set-up (5), merge bytes (shifts/ors 10), write rt in the frame and EPC+=4 (8)",
   },
   "cpfault.fp": {
     instructions: 8,
+    loads: 1,
+    stores: 1,
     source:
       "Ultrix checkfp on a CpU for cp1: owner test 2, cfc1/ctc1 of the FP csr 2, set CU1 in the saved SR (or) 1, fpowner= 1, return 2 (the 32 FP registers and csr: one store each into the old owner's PCB, one load each from the new one's, charged)",
   },
@@ -416,6 +438,8 @@ export const COSTS = defineCosts({
   },
   "sys.sigaction": {
     instructions: 20,
+    loads: 2,
+    stores: 2,
     source:
       "sigvec(): prologue/epilogue 6, signal range/KILL/STOP tests 4, copyin/out calls 4, setsigvec bit updates 6",
   },
@@ -526,10 +550,14 @@ export const COSTS = defineCosts({
   // ---- clock -------------------------------------------------------------------------------
   "intr.dispatch": {
     instructions: 16,
+    loads: 1,
+    stores: 2,
     source: "interrupt(): prologue 4, cause & SR & IM 3, highest pending line 5, handler table 4",
   },
   hardclock: {
     instructions: 15,
+    loads: 2,
+    stores: 2,
     source:
       "hardclock(): [lw/sw ticks], time update 4, p_cpu++ 3, callout test 4, roundrobin countdown [lw/sw] 4",
   },
@@ -541,6 +569,8 @@ export const COSTS = defineCosts({
   },
   rwuio: {
     instructions: 20,
+    loads: 2,
+    stores: 8,
     source:
       "read()/write(): uio and iovec set-up 12, len<0 test 2, fo_rw dispatch 3, residual to rval 3",
   },
@@ -675,10 +705,14 @@ export const COSTS = defineCosts({
   // ---- shm -------------------------------------------------------------------------------
   "sys.shmget": {
     instructions: 24,
+    loads: 2,
+    stores: 2,
     source: "shmget(): prologue/epilogue 6, key search set-up 4, size tests 6, slot fields 8",
   },
   "sys.shmat": {
     instructions: 26,
+    loads: 2,
+    stores: 2,
     source:
       "shmat(): prologue/epilogue 6, id decode 4, attach slot search 4, address choice 6, mapping set-up 6",
   },
@@ -688,10 +722,14 @@ export const COSTS = defineCosts({
   },
   "sys.shmdt": {
     instructions: 18,
+    loads: 2,
+    stores: 2,
     source: "shmdt(): prologue/epilogue 6, attach search 6, nattch/removal 6",
   },
   "sys.shmctl": {
     instructions: 14,
+    loads: 2,
+    stores: 2,
     source: "shmctl(IPC_RMID): prologue/epilogue 6, id decode 4, flags 4",
   },
   "pt.alloc": {
