@@ -33,6 +33,7 @@ describe("the vm_map and mprotect's pmap work", () => {
 
   it("mprotect clips the map's entry at both ends and merges it back when the range is unprotected", () => {
     const k = boot({ initialDataBytes: 64 * 1024 });
+    let done = 0;
     k.spawn("p", function* (h) {
       const a = page(h);
       expect(mapEntries(k)).toEqual([[0, 0x80000000, RW]]);
@@ -46,12 +47,15 @@ describe("the vm_map and mprotect's pmap work", () => {
       expect(mapEntries(k).map((e) => e[2])).toEqual([RW, PROT_READ, PROT_NONE, RW]);
       expect(h.mprotect(a, 4 * PAGE, RW)).toBe(0);
       expect(mapEntries(k)).toEqual([[0, 0x80000000, RW]]);
+      done++;
     });
     k.run();
+    expect(done).toBe(1);
   });
 
   it("a map with no entry left for the clips refuses mprotect with ENOMEM and changes nothing", () => {
     const k = boot({ initialDataBytes: 1024 * 1024 });
+    let done = 0;
     k.spawn("p", function* (h) {
       const a = page(h);
       // Every other page read-only: each call clips two entries off the big one.
@@ -69,12 +73,15 @@ describe("the vm_map and mprotect's pmap work", () => {
       // back into one entry.
       expect(h.mprotect(a, (2 * n - 1) * PAGE, RW)).toBe(0);
       expect(mapEntries(k)).toEqual([[0, 0x80000000, RW]]);
+      done++;
     });
     k.run();
+    expect(done).toBe(1);
   });
 
   it("mprotect writes each filled page's new translation into the TLB (tlbwr when it was not there)", () => {
-    const k = boot();
+    const k = boot({ initialDataBytes: 64 * 1024 });
+    let checked = 0;
     k.spawn("p", function* (h) {
       const a = page(h);
       for (let i = 0; i < 8; i++) h.cpu.store32(a + i * PAGE, i);
@@ -93,8 +100,10 @@ describe("the vm_map and mprotect's pmap work", () => {
         const slot = tlb.probe((a >>> 12) + i, k.cpu.asid);
         if (slot >= 0) expect(tlb.lo[slot]! & 0x200).toBe(0);
       }
+      checked = 1;
     });
     k.run();
+    expect(checked).toBe(1);
   });
 });
 
