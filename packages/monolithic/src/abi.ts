@@ -123,7 +123,8 @@ export const SA_FLAGS = 8;
 export const SIGACTION_BYTES = 12;
 
 /**
- * struct sigcontext (Ultrix/MIPS): what a handler gets a pointer to and sigreturn restores.
+ * struct sigcontext (Ultrix/MIPS): what a handler gets a pointer to and sigreturn restores
+ * (sc_regs[0] holds SC_MAGIC).
  * sc_fpregs are not written: the FPU state is not modelled (sc_ownedfp = 0).
  */
 export const SC = {
@@ -142,6 +143,11 @@ export const SC = {
   BADPADDR: 296,
 } as const;
 export const SIGCONTEXT_BYTES = 304;
+/**
+ * The word sendsig writes in sc_regs[0] (the zero register's slot) and sigreturn checks
+ * (4.4BSD pmax machdep.c: 0xACEDBADE): a context sendsig did not build is refused (EINVAL).
+ */
+export const SC_MAGIC = 0xacedbade;
 
 /** mprotect protections. */
 export const PROT_NONE = 0;

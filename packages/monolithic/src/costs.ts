@@ -75,15 +75,17 @@ export const COSTS = defineCosts({
   },
   "tlb.wired": {
     instructions: 8,
+    loads: 2,
     category: L,
     source:
       "resume: two wired u-area entries, each: lw pte (from proc entry, built: or) + mtc0 index, mtc0 entryhi, mtc0 entrylo; [tlbwi]",
   },
   // ---- exception entry and exit (Ultrix locore) ----------------------------------------
   "exc.vector": {
-    instructions: 4,
+    instructions: 12,
     category: T,
-    source: "general vector: mfc0 k1,cause; andi k1,EXCMASK; [lw k0,causejmp(k1)]; j k0; nop",
+    source:
+      "locore.s 8.1 MachException: mfc0 k0,SR; mfc0 k1,cause; and k0,KU_PREV; sll k0,3 (user table); and k1,EXC_CODE; or k1,k0; la k0,machExceptionTable (lui, addiu); addu; [lw k0 (the jump-table load, charged)]; nop; j k0; nop (the reference's vector: 13 with the load)",
   },
   "exc.kstack.user": {
     instructions: 3,
@@ -116,63 +118,176 @@ export const COSTS = defineCosts({
     source:
       "label of the hardware side of the AST exception taken at a safepoint: the profile's exceptionEntryCycles (pipeline), charged with cpu.charge, no instructions",
   },
-  "ast.trap": {
-    instructions: 13,
+  "trap.prologue": {
+    instructions: 14,
+    stores: 9,
     category: T,
-    source: "trap() for an AST: prologue 4, decode cause 2, user-mode test 3, switch jump 4",
+    source:
+      "trap.c 7.20 trap() prologue: addiu sp,-frame; sw ra, s0-s7 (9 stores: the second register save, after locore's); move s0-s3 <- statusReg, causeReg, vadr, pc (4)",
+  },
+  "trap.epilogue": {
+    instructions: 12,
+    loads: 9,
+    category: X,
+    source: "trap.c 7.20 trap() epilogue: lw ra, s0-s7 (9 loads); addiu sp; jr ra; nop",
+  },
+  "spl.call": {
+    instructions: 10,
+    source:
+      "an spl call as a real function call (locore.s 8.1 splx/splhigh/spl0...): jal; nop; mfc0 v0,SR; li t0,~mask (lui, ori); and; or; mtc0 SR; j ra; nop",
   },
   // ---- system calls -------------------------------------------------------------------
   "syscall.decode": {
-    instructions: 12,
+    instructions: 20,
+    loads: 2,
+    stores: 1,
     category: Category.Kernel,
     source:
-      "syscall(): prologue 4 (addiu sp, sw ra/s0/s1), u.u_ar0=regs 1, [lw code], bounds 2, &sysent[code] 3, [lw narg], loop set-up 2",
+      "trap.c 7.20 case T_SYSCALL: cnt.v_syscall++ (lui, lw, addiu, sw) 4; locr0 = p->p_md.md_regs (lw) 1; DELAYBRANCH(cause) (bltz, nop) 2; callp = sysent (lui, addiu) 2; [lw code=locr0[V0]] (charged); switch (code) SYS_syscall / SYS___syscall (li, beq, nop) x2 6; code >= numsys (sltiu, beqz, nop) 3; callp += code (sll, addu) 2; [lw i=callp->sy_narg] (charged)",
   },
-  "syscall.arg": {
-    instructions: 4,
-    source: "per argument: [lw regs[A0+i]]; [sw u_arg[i]]; addiu; addiu; bne; nop",
+  "syscall.args": {
+    instructions: 3,
+    source:
+      "trap.c 7.20: args.i[0..3] = locr0[A0..A3] (4 charged lw/sw pairs, copied whatever narg is); if (i > 4) copyin the rest (slti, beqz, nop)",
+  },
+  "syscall.qsave": {
+    instructions: 20,
+    stores: 11,
+    source:
+      "Ultrix/4.3BSD syscall(): if (setjmp(&u.u_qsave)): la a0 (lui, addiu) 2; jal setjmp; nop; setjmp (locore): sw s0-s7, sp, s8, ra (11 stores); move v0,zero; j ra; nop; bnez v0; nop. 4.4BSD's trap.c 7.20 dropped it (tsleep returns EINTR/ERESTART): this kernel is of Ultrix's 4.3BSD lineage",
   },
   "syscall.call": {
-    instructions: 3,
+    instructions: 5,
     source:
-      "[sw u_error=0] [sw r_val1=0] [lw regs[V1]] [sw r_val2]; [lw sy_call]; move a0,uap; jalr; nop",
+      "trap.c 7.20: rval[0] = 0 [sw]; rval[1] = locr0[V1] [lw] [sw]; (here also u_error = 0 [sw], Ultrix's u-area result); i = (*callp->sy_call)(p, &args, rval): [lw sy_call]; move a0,p; addiu a1,args; addiu a2,rval; jalr; nop",
   },
   "syscall.result": {
-    instructions: 3,
+    instructions: 5,
     source:
-      "success (the body's [sw r_val1], then syscall()): [lw u_error] beqz + delay slot 2; [lw r_val1] [sw regs[V0]] [lw r_val2] [sw regs[V1]] [sw regs[A3]=0]; EPC+=4: [lw] addiu [sw] 1",
+      "trap.c 7.20 after the call: switch (i) case 0 (bnez, nop) 2; [lw u_error] (Ultrix); locr0[V0] = rval[0]; locr0[V1] = rval[1]; locr0[A3] = 0 ([lw] [sw] [lw] [sw] [sw]); break (j, nop) 2; locr0[PC] += 4 ([lw] addiu [sw]: trap.c does it before the call) 1",
   },
   "syscall.error": {
-    instructions: 3,
+    instructions: 6,
     source:
-      "error (the body's [sw u_error], then syscall()): [lw u_error] beqz, li t0,1 in its delay slot 2; [sw regs[V0]] [sw regs[A3]]; EPC+=4: [lw] addiu [sw] 1",
+      "trap.c 7.20 after the call: switch (i): not 0, ERESTART, EJUSTRETURN (bnez, li, beq, li, beq) 5; [lw u_error] (Ultrix); locr0[V0] = i [sw]; locr0[A3] = 1 (li 1 in a delay slot) [sw]; EPC += 4 ([lw] addiu [sw]) 1",
   },
   "syscall.nosys": { instructions: 3, source: "nosys(): return ENOSYS" },
   userret: {
     instructions: 17,
+    loads: 3,
+    stores: 3,
     source:
-      "p_pri=p_usrpri 2; ISSIG test on [p_sig] [p_sigmask] 4; [lw runrun] beqz 2; profiling test 2; curpri= 1; epilogue 6 (lw ra/s0/s1, addiu, jr, nop)",
+      "trap.c 7.20 end of trap() for a return to user mode: while (CURSIG(p)) psig: [lw p_sig] [lw p_sigmask] (charged) beqz, nop 2; p->p_pri = p->p_usrpri (lbu, sb) 2; astpending = 0 (lui, sw) 2; if (want_resched) ([lw] charged: runrun) lui, beqz, nop 3; if (p->p_flag & SPROFIL) (lw, andi, beqz, nop) 4; curpri = p->p_pri (lbu, lui, sb) 3; return pc (move v0) 1",
   },
   "trap.decode": {
-    instructions: 13,
+    instructions: 26,
+    loads: 4,
+    stores: 1,
     source:
-      "trap(): prologue 4, type=(cause&EXCMASK)>>2 2, USERMODE(sr) test 3, switch jump table 4",
+      "trap.c 7.20 trap(): cnt.v_trap++ (lui, lw, addiu, sw) 4; type = (cause & EXC_CODE) >> 2 (andi, srl) 2; if (USERMODE(sr)) type |= T_USER (andi, beqz, nop, ori) 4; sticks = p->p_sticks (lui, lw curproc, lw) 3; if (sr & INT_ENA_PREV) (andi, beqz, nop) 3 then splx (spl.call); switch (type) (sltiu, beqz, nop, sll, lui, addu, lw, nop, j, nop) 10",
   },
   "trap.onfault": {
     instructions: 7,
+    loads: 1,
+    stores: 2,
     source:
       "4.3BSD trap() on a kernel-mode fault vm_fault could not resolve: lw u.u_pcb.pcb_onfault, beqz (set: no panic), store it as the frame's pc 2; copyerr (locore): li v0,EFAULT, sw zero to pcb_onfault, j ra",
   },
   // ---- system-call bodies ---------------------------------------------------------------
   "sys.getpid": {
-    instructions: 2,
+    instructions: 3,
     source:
-      "getpid(): [lw curproc] [lw p_pid] [sw r_val1] (the dispatcher's store of the returned value) [lw p_ppid] [sw r_val2]; jr ra; nop",
+      "kern_prot.c getpid(): *retval = p->p_pid; retval[1] = p->p_pptr->p_pid ([lw curproc] [lw p_pid] [sw r_val1] [lw p_ppid] [sw r_val2], charged); move v0,zero; jr ra; nop",
   },
   "sys.mprotect": {
-    instructions: 18,
+    instructions: 52,
+    loads: 10,
+    stores: 7,
     source:
-      "mprotect(): prologue/epilogue 6, page-align test 3, length round-up 3, end overflow test 2, prot decode 4",
+      "vm_mmap.c 8.1 mprotect(): prologue/epilogue (2 sw, 2 lw) 8; addr & PAGE_MASK (andi, bnez, nop) 3; len < 0 (bltz, nop) 2; prot &= VM_PROT_ALL 1; &p->p_vmspace->vm_map (lw, addiu) 2; call vm_map_protect (4 moves, jal, nop) 6; vm_map.c 8.1 vm_map_protect(): prologue/epilogue (5 sw, 5 lw) 14, VM_MAP_RANGE_CHECK (lw min_offset, lw max_offset, 4 compares and branches) 8, lookup-entry call and clip branch 4; mprotect's switch on the result 4",
+  },
+  "vm.map.lock": {
+    instructions: 28,
+    loads: 7,
+    stores: 3,
+    source:
+      "vm_map_lock (vm_map.h 8.1) = lock_write (kern_lock.c 8.1): &map->lock 2; call, prologue/epilogue (2 sw, 2 lw) 6; recursive-owner test (lw l->thread, lw current, beq, nop) 4; want_write wait loop test (lw, bnez, nop) 3; want_write = TRUE (li, sw) 2; read_count/want_upgrade test (lw, lw, or, bnez, nop) 5; return 2; map->timestamp++ ([lw] [sw] charged, addiu) 1; +3 lui/addiu for the globals (the reference's map lock: 60 with the unlock)",
+  },
+  "vm.map.unlock": {
+    instructions: 30,
+    loads: 5,
+    stores: 4,
+    source:
+      "vm_map_unlock = lock_done (kern_lock.c 8.1): &map->lock 2; call, prologue/epilogue (2 sw, 2 lw) 6; read_count test (lw, beqz, nop) 3; want_upgrade test (lw, beqz, nop) 3; want_write = FALSE (sw) 1; thread = -1 (li, sw) 2; waiting test for thread_wakeup (lw, beqz, nop) 3; recursion depth test (lw, bnez, nop) 3; return 2; +5 branch delay nops and address set-up",
+  },
+  "vm.map.lookup": {
+    instructions: 16,
+    loads: 1,
+    stores: 3,
+    source:
+      "vm_map.c 8.1 vm_map_lookup_entry(): call, prologue/epilogue (2 sw, 2 lw... counted 1 load) 8; cur = map->hint ([lw] charged); cur == &map->header test 3; address >= cur->start ([lw] charged, sltu, beqz, nop) 3; *entry = cur (sw) 1; return TRUE (li) 1; the walk from the head or the hint: vm.map.walk per entry",
+  },
+  "vm.map.walk": {
+    instructions: 5,
+    source:
+      "vm_map_lookup_entry's loop, per entry visited: [lw end] (charged), sltu, bnez, nop; [lw next] (charged); j, nop... (5 with the branch)",
+  },
+  "vm.map.check": {
+    instructions: 10,
+    loads: 2,
+    source:
+      "vm_map_protect's first pass, per entry: is_sub_map (lw, andi, bnez, nop) 4; (new_prot & max_protection) != new_prot (lw, and, bne, nop) 4; [lw end/next] (charged); sltu, bnez 2",
+  },
+  "vm.map.clip": {
+    instructions: 80,
+    loads: 27,
+    stores: 25,
+    source:
+      "vm_map.c 8.1 _vm_map_clip_start/_end, one side (the reference: about 90 with the malloc'd entry): call, prologue/epilogue (2 sw, 2 lw) 8; vm_map_simplify_entry first 12 (4 loads); vm_map_entry_create = malloc(M_VMMAPENT) with kmemstats 36 (10 loads, 8 stores); *new_entry = *entry: 13 words, 4 of them here charged ([lw]/[sw] start, end, prot, next), the other 9 (object, offset, flags, max_protection, inheritance, wired_count, prev...) 9 loads + 9 stores 18; new_entry->end / entry->start and offset += (lw, addu, sw) 3 (1/1); vm_map_entry_link: nentries++ ([lw] [sw] charged), prev/next links (3 sw hidden, 1 charged) 3; vm_object_reference (lw, lw, addiu, sw ... ) 0 here: an anonymous entry has its object reference counted in the 36 above",
+  },
+  "vm.map.setprot": {
+    instructions: 20,
+    loads: 3,
+    source:
+      "vm_map_protect's second pass, per entry: vm_map_clip_end test ([lw end] charged, sltu, beqz, nop) 3; old_prot ([lw] charged); set_max test (beqz, nop) 2; current->protection = new_prot ([sw] charged); changed test (beq, nop) 2; is_a_map test (lw, andi, bnez, nop) 4; MASK(copy_on_write) (lw, andi, li, ...) 4; pmap_protect(map->pmap, start, end, prot) (lw pmap, [lw start] [lw end] charged, move, jal, nop) 4; current = current->next 1",
+  },
+  "vm.map.simplify": {
+    instructions: 16,
+    loads: 6,
+    source:
+      "vm_map_simplify_entry (vm_map.c 8.1), per neighbour pair compared: [lw next], [lw start], [lw prot] x2 (charged); end == start, object, offset + size, inheritance, wired_count, max_protection, copy_on_write/needs_copy compared (6 lw hidden, 10 compares and branches)",
+  },
+  "vm.map.merge": {
+    instructions: 50,
+    loads: 12,
+    stores: 10,
+    source:
+      "vm_map_simplify_entry merging two entries: prev->end = entry->end ([lw] [sw] charged); vm_map_entry_unlink (nentries-- [lw] [sw] charged, prev/next links 3 sw hidden, next charged) 4; vm_object_deallocate of the merged entry's object reference (call, tests) 12 (4 loads, 2 stores); vm_map_entry_dispose = free(M_VMMAPENT) with kmemstats 30 (8 loads, 5 stores); hint fix-up (lw, bne, sw) 4",
+  },
+  "vm.map.faultcheck": {
+    instructions: 12,
+    loads: 2,
+    source:
+      "vm_map.c 8.1 vm_map_lookup() after the entry is found: is_sub_map / is_a_map tests (lw, andi, bnez, nop) x2 8 (2 loads); prot = entry->protection ([lw] charged); (fault_type & prot) != fault_type (and, bne, nop) 3; the hint ([sw] charged) 1",
+  },
+  "pmap.protect": {
+    instructions: 26,
+    loads: 4,
+    stores: 4,
+    source:
+      "pmap.c 8.1 pmap_protect() (called once per changed entry): call, prologue/epilogue (4 sw, 4 lw) 12; pmap == NULL 2; prot & READ / WRITE tests (andi, beqz, andi, bnez) 4; p = PG_RO or PG_RW 2; kernel-pmap test 3; loop set-up 3",
+  },
+  "pmap.protect.page": {
+    instructions: 20,
+    loads: 4,
+    source:
+      "pmap.c 8.1 pmap_protect() per page (the reference: about 22 C): pte address through the segment table (lw segtab, srl, sll, addu, lw, sll, addu, ...) 8 (2 loads); [lw pte] (charged); PG_V test 2; new entry (and ~(PG_M|PG_RO), or p) 3; [sw pte] (charged); pm_tlbgen == tlbpid_gen (lw, lw, bne) 3 (2 loads); MachTLBUpdate(va | pid, entry) call (sll, or, jal, nop) 4",
+  },
+  "tlb.update": {
+    instructions: 15,
+    category: L,
+    source:
+      "locore.s 8.1 MachTLBUpdate (the reference: 17 with tlbp and the write): mfc0 v1,SR; mtc0 zero,SR; mfc0 t0,TLB_HI; mtc0 a0,TLB_HI; mtc0 a1,TLB_LOW; nop; [tlbp]; mfc0 v0,TLB_INDEX; nop; bltz v0; nop; [tlbwi, or tlbwr when the page was not in the TLB]; mtc0 t0,TLB_HI; j ra; mtc0 v1,SR",
   },
   "mprotect.segment": {
     instructions: 4,
@@ -186,10 +301,14 @@ export const COSTS = defineCosts({
   },
   "sys.sbrk": {
     instructions: 16,
+    loads: 2,
+    stores: 2,
     source: "sbrk(): prologue/epilogue 6, new break 2, limit tests 4, page rounding 4",
   },
   "sys.fork": {
     instructions: 40,
+    loads: 2,
+    stores: 2,
     source:
       "fork1()/newproc(): prologue 6, proc slot search set-up 6, pid 4, proc fields copy 16, setrq call 4, rval 4",
   },
@@ -199,6 +318,8 @@ export const COSTS = defineCosts({
   },
   "sys.exit": {
     instructions: 30,
+    loads: 2,
+    stores: 2,
     source:
       "exit(): prologue 6, signal state reset 6, vrelvm call 4, zombie fields 8, parent wakeup call 6",
   },
@@ -211,13 +332,20 @@ export const COSTS = defineCosts({
     instructions: 6,
     source: "vmfree per page: pte address, [lw pte], test, memfree call, loop",
   },
-  "sys.wait": { instructions: 14, source: "wait1(): prologue/epilogue 6, loop set-up 4, result 4" },
+  "sys.wait": {
+    instructions: 14,
+    loads: 2,
+    stores: 2,
+    source: "wait1(): prologue/epilogue 6, loop set-up 4, result 4",
+  },
   "wait.scan": {
     instructions: 5,
     source: "per proc entry: [lw p_pptr/p_ppid] compare, [lw p_stat] compare, next",
   },
   "sys.kill": {
     instructions: 12,
+    loads: 2,
+    stores: 2,
     source: "kill(): prologue/epilogue 6, signal range 2, pfind call 4",
   },
   "pfind.entry": { instructions: 4, source: "per proc entry: [lw p_pid], compare, bne, next" },
@@ -227,8 +355,9 @@ export const COSTS = defineCosts({
   },
   "copy.call": {
     instructions: 12,
+    stores: 2,
     source:
-      "copyin/copyout/bcopy: call, u_onfault set and clear, alignment tests, loop set-up, return",
+      "copyin/copyout/bcopy: call, pcb_onfault set and clear (2 stores), alignment tests, loop set-up, return",
   },
   "copy.loop": {
     instructions: 2,
@@ -236,6 +365,8 @@ export const COSTS = defineCosts({
   },
   useracc: {
     instructions: 8,
+    loads: 1,
+    stores: 1,
     source: "useracc(): prologue/epilogue 4, range end, overflow test 2, loop set-up 2",
   },
   "useracc.page": {
@@ -246,7 +377,14 @@ export const COSTS = defineCosts({
   "vm.fault": {
     instructions: 12,
     source:
-      "pagein()/vm_fault entry: vpn 1, user-space bound 2, pte address 3, [lw pte], allocated test 3, protection test 3",
+      "the pmap side of the fault (the model's linear page table): vpn 1, user-space bound 2, pte address 3, [lw pte], allocated test 3, protection test 3",
+  },
+  "vm.fault.entry": {
+    instructions: 32,
+    loads: 10,
+    stores: 10,
+    source:
+      "vm_fault.c 8.1 vm_fault(): prologue/epilogue (addiu sp, sw/lw ra s0-s8: 10 stores, 9 loads + jr, nop) 22; cnt.v_faults++ (lui, lw, addiu, sw) 4 (1 load); RetryFault: vm_map_lookup(&map, vaddr, fault_type, &entry, ...) call (6 argument set-ups, jal) 6; then vm_map_lookup: vm.map.lock (read), vm.map.lookup, vm.map.faultcheck, vm.map.unlock",
   },
   "vm.segcheck": {
     instructions: 6,
@@ -258,11 +396,14 @@ export const COSTS = defineCosts({
   },
   "unaligned.fixup": {
     instructions: 40,
+    loads: 1,
     source:
       "Ultrix fixade(): fetch the instruction at EPC (address/lw 3), decode op/rt/base/offset (10), effective address from the saved base (4), per-byte access loop set-up (5), merge bytes (shifts/ors 10), write rt in the frame and EPC+=4 (8)",
   },
   "cpfault.fp": {
     instructions: 8,
+    loads: 1,
+    stores: 1,
     source:
       "Ultrix checkfp on a CpU for cp1: owner test 2, cfc1/ctc1 of the FP csr 2, set CU1 in the saved SR (or) 1, fpowner= 1, return 2 (the 32 FP registers and csr: one store each into the old owner's PCB, one load each from the new one's, charged)",
   },
@@ -282,27 +423,23 @@ export const COSTS = defineCosts({
       "psig(): ffs of pending 5, mask 3, [lw handler] [lw sa_mask], [sw p_sig] clear 1, handler test 2, SOMASK test 3 (oldmask), [sw p_sigmask] 2, call sendsig 2, default-action test 2",
   },
   sendsig: {
-    instructions: 22,
+    instructions: 51,
+    loads: 12,
+    stores: 5,
     source:
-      "sendsig(): prologue/epilogue 6, scp=(sp-sizeof)&~7 3, fields (onstack, mask, pc, ownedfp, mdhi/lo, cause, badvaddr) 7, frame set-up for the handler (a0..a3, sp, EPC) 6",
-  },
-  "sendsig.reg": {
-    instructions: 3,
-    source:
-      "per register slot 0..31 of the frame into sc_regs (the frame's register area copied whole, sc_regs[0] written 0): [lw frame] [sw user]; addiu; addiu; bne",
+      "machdep.c 8.1 sendsig(): prologue/epilogue (addiu sp, sw/lw ra s0-s3: 5 stores, 5 loads, jr, nop) 13; regs = p->p_md.md_regs (lw) 1; psp = p->p_sigacts (lw) 1; oonstack (lw ss_flags, andi) 2; SAS_ALTSTACK test (lw, andi, beqz, nop) 4; fp = regs[SP] - fsize ([lw] charged, subu) 1; grow() test (lw p_vmspace, lw vm_ssize, sll, lui, subu, sltu, beqz, nop) 8; ksc.sc_onstack/mask/pc/regs[ZERO]=magic ([sw] x4, [lw regs[PC]] charged; lui/ori magic) 2; bcopy call (addiu x2, li, jal, nop) 5; sc_fpused = md_flags & MDP_FPUSED (lw, andi, [sw] charged, beqz, nop) 4; copyout call and test (addiu x2, li, jal, nop, bnez, nop) 7; the handler's arguments ([sw] regs[A0..A3], SP, PC charged; la ra) 3",
   },
   "sys.sigreturn": {
-    instructions: 18,
+    instructions: 39,
+    loads: 6,
+    stores: 4,
     source:
-      "sigreturn(): prologue/epilogue 6, scp alignment 2, mask & ~cantmask 3, pc/hi/lo/mask restore 5, EJUSTRETURN (li; [sw u_error]; syscall()'s [lw u_error] and beq) 2",
-  },
-  "sigreturn.reg": {
-    instructions: 3,
-    source:
-      "per register 1..31 from sc_regs into the frame (k0/k1 slots included: the exit path never reloads them): [lw user] [sw frame]; addiu; addiu; bne",
+      "machdep.c 8.1 sigreturn(): prologue/epilogue (sw/lw ra s0 s1: 3 stores, 3 loads, addiu x2, jr, nop) 10; regs = p->p_md.md_regs (lw) 1; copyin call and test (addiu, li, jal, nop, bnez, nop) 6; ksc.sc_regs[ZERO] != 0xACEDBADE ([lw] charged, lui, ori, bne, nop) 4; onstack ([lw] charged, andi, beqz, lw psp, lw ss_flags, or, sw) 6; p_sigmask = sc_mask & ~sigcantmask ([lw] [sw] charged; lui, ori, and) 3; regs[PC] = sc_pc ([lw] [sw] charged); bcopy call (addiu x2, li, jal, nop) 5; sc_fpused test ([lw] charged, beqz, nop) 2; return EJUSTRETURN (li; [sw u_error]; trap()'s [lw u_error] and beq) 2",
   },
   "sys.sigaction": {
     instructions: 20,
+    loads: 2,
+    stores: 2,
     source:
       "sigvec(): prologue/epilogue 6, signal range/KILL/STOP tests 4, copyin/out calls 4, setsigvec bit updates 6",
   },
@@ -316,30 +453,42 @@ export const COSTS = defineCosts({
   },
   // ---- scheduler -------------------------------------------------------------------------
   sleep: {
-    instructions: 16,
+    instructions: 50,
+    loads: 10,
+    stores: 7,
     source:
-      "sleep(): splhigh 3, [sw p_wchan], p_pri 1, hash 3, [lw slpque] [sw p_link] [sw slpque], [sw p_stat], p_slptime 1, PCATCH issig test 4, call swtch 2, spl 2",
+      "kern_synch.c 8.1 tsleep() up to mi_switch: call, prologue/epilogue (5 sw, 5 lw) 14; s = splhigh() (spl.call); panicstr test (lw) 3; p_wchan = chan ([sw] charged), p_wmesg, p_slptime = 0, p_priority = pri & PRIMASK (3 sw) 4; qp = &slpque[LOOKUP(chan)] (srl, andi, sll, addu) 4; sq_head == 0 test and the tail insert ([lw] [sw] [sw] charged; lw sq_tailp, sw) 6; timo test 2; catch: p_flag |= P_SINTR (lw, or, sw) 3, CURSIG(p) (lw p_sig, beqz) 3, p_wchan == 0 test (lw) 2; p_stat = SSLEEP ([sw] charged); ru_nvcsw++ (lw, lw, addiu, sw) 4; mi_switch() call 2; + address set-ups 3",
   },
   "sleep.resume": {
-    instructions: 8,
-    source: "sleep() after swtch returns: splx 2, PCATCH issig on [p_sig] [p_sigmask] 3, return 3",
+    instructions: 24,
+    loads: 6,
+    stores: 2,
+    source:
+      "kern_synch.c 8.1 tsleep() after mi_switch returns: curpriority = p->p_usrpri (lbu, sb) 3; splx(s) (spl.call); p_flag &= ~P_SINTR (lw, and, sw) 3; P_TIMEOUT test (lw) 3; timo / untimeout test 2; catch && CURSIG(p) ([lw p_sig] [lw p_sigmask] charged) 4; SA_RESTART test for ERESTART (lw) 3; return 0 1; epilogue (5 lw, jr, nop, addiu) counted in sleep... 5",
   },
   wakeup: {
-    instructions: 10,
-    source: "wakeup(): splhigh 3, hash 3, [lw slpque], loop set-up 2, splx 2",
+    instructions: 14,
+    loads: 1,
+    source:
+      "kern_synch.c 8.1 wakeup(): call, prologue/epilogue 6; s = splhigh() (spl.call); qp = &slpque[LOOKUP(ident)] (srl, andi, sll, addu) 4; restart: q = &qp->sq_head ([lw] charged) 2; splx(s) (spl.call)",
   },
   "wakeup.scan": {
     instructions: 4,
     source: "per sleeping proc in the bucket: [lw p_wchan], bne, [lw p_link], next",
   },
   "wakeup.match": {
-    instructions: 8,
+    instructions: 16,
+    loads: 2,
+    stores: 3,
     source:
-      "match: unlink [sw], [sw p_wchan=0], p_slptime, [sw p_stat=SRUN], setrq call 2, p_pri<curpri test 3",
+      "kern_synch.c 8.1 wakeup(), a match: p_back / p_stat sanity test (lw) 3; p_wchan = 0 ([sw] charged); *q = p->p_forw ([sw] charged); sq_tailp fix-up (lw, bne, sw) 3; p_stat == SSLEEP test 2; p_slptime > 1 test (lw), p_slptime = 0 (sw) 3; p_stat = SRUN ([sw] charged); P_INMEM test (lw) 2, setrunqueue(p) call 2 (setrq); need_resched(): want_resched = 1 ([sw] charged), astpending = 1 (sw) 2; goto restart 1",
   },
   setrq: {
-    instructions: 6,
-    source: "setrq(): queue from p_pri 3, [lw tail] [sw links] [sw tail], whichqs bit 3",
+    instructions: 12,
+    loads: 2,
+    stores: 1,
+    source:
+      "locore.s 8.1 setrunqueue(p): p_back != 0 panic test (lw) 3; lbu p_priority, srl 2 (queue), sll 3 2; la qs 2; whichqs |= bit (lw, li, sllv, or, sw) 3; insque at the tail ([lw] ph_rlink, [sw] p_forw / p_back / ph_rlink charged) 2 (the 4.3BSD single-queue form here: one FIFO)",
   },
   "swtch.pick": {
     instructions: 12,
@@ -353,7 +502,46 @@ export const COSTS = defineCosts({
   "swtch.resume": {
     instructions: 8,
     source:
-      "resume(): mtc0 entryhi (new ASID) 3, PTEBase into Context (sll, or, mtc0) 3, return 2 (PCB loads, mtc0 SR charged)",
+      "cpu_switch's resume part (locore.s 8.1): mtc0 entryhi (new ASID) 3, PTEBase into Context (sll, or, mtc0) 3, return 2 (PCB loads, mtc0 SR charged)",
+  },
+  "swtch.mi": {
+    instructions: 114,
+    loads: 22,
+    stores: 12,
+    source:
+      "kern_synch.c 8.1 mi_switch() (the reference's swtch() C, about 180 with its calls): call, prologue/epilogue (4 sw, 4 lw) 12; microtime(&tv) (kern_clock/clock.c: splhigh/splx (spl.call x2), *tvp = time (2 lw, 2 sw), the clock chip's microsecond counter read and scale 12, tv_usec >= 1000000 normalisation and the lasttime monotonic fix (4 lw, 2 sw) 12) 30; u = p_rtime.tv_usec + (tv.tv_usec - runtime.tv_usec), s = p_rtime.tv_sec + (tv.tv_sec - runtime.tv_sec), the u < 0 / u >= 1000000 carries, p_rtime stored (6 lw, 2 sw) 25; the RLIMIT_CPU test (3 lw) 10; cnt.v_swtch++ (lui, lw, addiu, sw) 4; cpu_switch(p) call 3; microtime(&runtime) after it (spl.call x2) 30",
+  },
+  "swtch.cpu": {
+    instructions: 20,
+    loads: 4,
+    stores: 3,
+    source:
+      "locore.s 8.1 cpu_switch, besides savectx/resume/the wired entries (counted apart; the reference: 81-86 + 4 per run-queue bit): mtc0 zero,SR (interrupts off) 1; sw zero,curproc 2; lw whichqs, beq idle 3 (the scan: swtch.ffs); remque from its queue (lw p_forw, lw p_back, 2 sw, bne empty, clear the whichqs bit: lw, and, sw) 8; sw zero,want_resched 2; lw p_addr, lw p_upte 2; cnt... 2",
+  },
+  "swtch.ffs": {
+    instructions: 4,
+    source:
+      "locore.s 8.1 cpu_switch's run-queue scan, per whichqs bit scanned from bit 0 (srl, andi... addiu, beq): the user-priority queue (PUSER 50 >> 2 = 12) takes 13",
+  },
+  "swtch.asid": {
+    instructions: 18,
+    loads: 3,
+    source:
+      "pmap.c 8.1 pmap_alloc_tlbpid() (the reference: ASID allocation 18-27, the lean path): call, prologue/epilogue 6; pm_tlbgen != tlbpid_gen test (2 lw) 4; id = pmap->pm_tlbpid (lw) 1; ASID into the new process's P_PMAP entry 4; return 3",
+  },
+  "trap.resched": {
+    instructions: 14,
+    loads: 3,
+    stores: 1,
+    source:
+      "trap.c 7.20 trap()'s return with want_resched set: s = splstatclock() (spl.call); setrunqueue(p) call 2 (setrq); p->p_stats->p_ru.ru_nivcsw++ (lw, lw, addiu, sw) 4; mi_switch() call 2 (swtch.mi and swtch.cpu, charged at the switch); splx(s) after it 2; while (i = CURSIG(p)) postsig(i) (lw p_sig, beqz) 4",
+  },
+  "userret.resched": {
+    instructions: 10,
+    loads: 2,
+    stores: 1,
+    source:
+      "trap.c 7.20 trap() after mi_switch returns: splx (its call in trap.resched); CURSIG(p) ([lw p_sig] [lw p_sigmask] charged, beqz, nop) 2; SPROFIL test (lw, andi, beqz, nop) 4; curpriority = p->p_priority (lbu, lui, sb) 3; return pc 1",
   },
   "swtch.idle": {
     instructions: 4,
@@ -362,10 +550,14 @@ export const COSTS = defineCosts({
   // ---- clock -------------------------------------------------------------------------------
   "intr.dispatch": {
     instructions: 16,
+    loads: 1,
+    stores: 2,
     source: "interrupt(): prologue 4, cause & SR & IM 3, highest pending line 5, handler table 4",
   },
   hardclock: {
     instructions: 15,
+    loads: 2,
+    stores: 2,
     source:
       "hardclock(): [lw/sw ticks], time update 4, p_cpu++ 3, callout test 4, roundrobin countdown [lw/sw] 4",
   },
@@ -377,18 +569,128 @@ export const COSTS = defineCosts({
   },
   rwuio: {
     instructions: 20,
+    loads: 2,
+    stores: 8,
     source:
       "read()/write(): uio and iovec set-up 12, len<0 test 2, fo_rw dispatch 3, residual to rval 3",
   },
-  "pipe.read": {
-    instructions: 20,
+  // ---- pipes: a socket pair (uipc_socket.c, uipc_socket2.c, uipc_usrreq.c, sys_socket.c,
+  // kern_malloc.c 8.1, mbuf.h 8.1) ----------------------------------------------------------
+  "soo.rw": {
+    instructions: 15,
+    loads: 3,
+    stores: 2,
     source:
-      "pipe receive: [lw count] empty test 2, EOF test on [lw writers] 2, min 3, ring wrap 4, copy call 3, [sw rpos] [sw count] 4, [lw state] WANTW test 2",
+      "sys_socket.c 8.1 soo_read/soo_write: call, prologue/epilogue (2 sw, 2 lw) 8; so = fp->f_data (lw) 1; soreceive/sosend(so, 0, uio, 0, 0, 0) argument set-up and call 6",
   },
-  "pipe.write": {
-    instructions: 22,
+  sosend: {
+    instructions: 78,
+    loads: 22,
+    stores: 12,
     source:
-      "pipe send: [lw readers] test 2, [lw count] space 3, atomicity test 3, ring wrap 4, copy call 3, [sw wpos] [sw count] 4, [lw state] WANTR test 2, loop 1",
+      "uipc_socket.c 8.1 sosend(), once per call: prologue/epilogue (addiu, 9 sw, 9 lw, jr, nop) 22; resid = uio->uio_resid (lw) 1; atomic = sosendallatonce(so) || top (lw so_proto, lw pr_flags, andi, ...) 5; ru_msgsnd++ (lw, lw, addiu, sw) 4; restart: sblock(&so->so_snd) (lw sb_flags, andi SB_LOCK, bnez, or, sw) 5; so_state tests SS_CANTSENDMORE, so_error, SS_ISCONNECTED (3 lw) 9; sbspace(&so->so_snd) (4 lw, 2 subu, slt, movn) 8; MSG_OOB 2; atomic and hiwat tests 4; space < resid test 6; release: sbunlock(&so->so_snd) (lw, and, sw, lw SB_WANT, bnez) 6; m_freem(top) test 2; return 4 (splnet/splx: spl.call)",
+  },
+  "sosend.mbuf": {
+    instructions: 30,
+    loads: 6,
+    stores: 4,
+    source:
+      "uipc_socket.c 8.1 sosend(), per mbuf sent: [lw so_state] SS_CANTSENDMORE recheck (charged: the readers count) 2; MGET (mbuf.get); resid >= MINCLSIZE and space >= MCLBYTES tests 4; len = min(min(mlen, resid), space) 6; MH_ALIGN test 3; space -= len 1; uiomove call (uiomove); resid = uio->uio_resid (lw) 1; m->m_len = len ([sw] charged); *mp = m, top->m_pkthdr.len += len, mp = &m->m_next (lw, addu, 3 sw) 5; resid <= 0 test 2; (*so->so_proto->pr_usrreq)(so, PRU_SEND, top, addr, control) (lw so_proto, lw pr_usrreq, 5 argument set-ups, jalr, nop) 9 (the loads: 2 + 4 above)",
+  },
+  "mbuf.get": {
+    instructions: 61,
+    loads: 13,
+    stores: 8,
+    source:
+      "mbuf.h 8.1 MGET = MALLOC(m, struct mbuf *, MSIZE, mbtypes[type], M_WAIT) → kern_malloc.c 8.1 malloc(): call, prologue/epilogue (3 sw, 3 lw) 10; indx = BUCKETINDX(size) 6; s = splimp() (spl.call); kbp = &bucket[indx], ksp = &kmemstats[type] 4; ks_memuse >= ks_limit test (2 lw) 4; ks_size |= 1 << indx (lw, or, sw) 3; kbp->kb_next == NULL test (lw) 3; va = kbp->kb_next; kbp->kb_next = *(caddr_t *)va ([lw] [lw] [sw] charged: the pool's free list) 2; kup = btokup(va), kup->ku_indx test 5 (1 lw); kb_totalfree-- (lw, addiu, sw) 3; ks_memuse += size, ks_inuse++, ks_calls++ (3 lw, 3 addu, 3 sw) 9; ks_inuse > ks_maxused test 3; splx(s) (spl.call); return va 2; then MGET: m_type = type ([sw] charged); MBUFLOCK(mbstat.m_mtypes[type]++) (splimp/splx: spl.call x2; lw, addiu, sw) 3; m_next = 0, m_nextpkt = 0, m_data = m_dat ([sw] x3 charged); m_flags = 0 (sw) 1; NULL test 2; + address set-ups 4",
+  },
+  "mbuf.free": {
+    instructions: 52,
+    loads: 14,
+    stores: 7,
+    source:
+      "mbuf.h 8.1 MFREE(m, nn): MBUFLOCK(mbstat.m_mtypes[m->m_type]--) (splimp/splx: spl.call x2; lw type, lw, addiu, sw) 4; M_EXT test (lw, andi, beqz, nop) 4; nn = m->m_next ([lw] charged); FREE(m, mbtypes[type]) → kern_malloc.c 8.1 free(): call, prologue/epilogue (3 sw, 3 lw) 10; kup = btokup(addr), size = 1 << kup->ku_indx (lw, sllv...) 6; kbp = &bucket[ku_indx] 3; s = splimp() (spl.call); ksp = &kmemstats[type] 3; size > MAXALLOCSAVE test 3; freep->type = type (sw) 1; kb_totalfree++ and ks_memuse -= size, ks_inuse-- (3 lw, 3 addu, 3 sw) 9; ks_memuse + size >= ks_limit test (lw) 3; kbp->kb_next = addr, *(caddr_t *)addr = old head ([lw] [sw] [sw] charged: the pool's free list) 1; splx(s) (spl.call); return 2; + address set-ups 6",
+  },
+  "mbuf.poolinit": {
+    instructions: 2,
+    source:
+      "setting up a pipe's mbuf pool, per mbuf: the free-list link ([sw] charged), addiu, bne (4.4BSD's malloc buckets are filled by kmem_malloc; this model gives each pipe its own two frames)",
+  },
+  uiomove: {
+    instructions: 35,
+    loads: 10,
+    stores: 7,
+    source:
+      "kern_subr.c 8.1 uiomove(): call, prologue/epilogue (3 sw, 3 lw) 10; while (n > 0 && uio->uio_resid) (lw, blez) 3; iov = uio->uio_iov, cnt = iov->iov_len (2 lw), cnt == 0 test, cnt > n 5; switch (uio_segflg) (lw, bnez) 2; uio_rw == UIO_READ test (lw, beqz) 2; copyout/copyin call (args, jal, nop: the copy itself is copy.call) 4; iov_base += cnt, iov_len -= cnt, uio_resid -= cnt, uio_offset += cnt (4 lw, 4 addu, 4 sw... 2 lw among the above) 8; cp += cnt, n -= cnt 1",
+  },
+  "uipc.send": {
+    instructions: 70,
+    loads: 22,
+    stores: 9,
+    source:
+      "uipc_usrreq.c 8.1 uipc_usrreq(PRU_SEND) on a SOCK_STREAM: call, prologue/epilogue (5 sw, 5 lw) 14; unp = sotounpcb(so) (lw) 1; PRU_CONTROL and rights tests 6; switch (req) jump table (lw) 6; control test 2; switch (so->so_type) (lw) 4; SS_CANTSENDMORE test (lw) 3; unp->unp_conn == 0 test (lw) 3; so2 = unp->unp_conn->unp_socket (2 lw) 2; sbappend(rcv, m) call 3 (sbappend); snd->sb_mbmax -= rcv->sb_mbcnt - unp_conn->unp_mbcnt (4 lw, 2 subu, sw) 7; unp_conn->unp_mbcnt = rcv->sb_mbcnt (2 lw, sw) 3; snd->sb_hiwat -= rcv->sb_cc - unp_conn->unp_cc 7; unp_conn->unp_cc = rcv->sb_cc 3; sorwakeup(so2) call 3 (sowakeup); m = 0, release: control/m tests 6",
+  },
+  sbappend: {
+    instructions: 20,
+    loads: 3,
+    stores: 2,
+    source:
+      "uipc_socket2.c 8.1 sbappend(): call, prologue/epilogue (2 sw, 2 lw) 8; m == 0 test 2; n = sb->sb_mb ([lw] charged), null test 2; while (n->m_nextpkt) (lw) 3; the walk to the last mbuf (sbappend.walk); sbcompress(sb, m, n) call 5",
+  },
+  "sbappend.walk": {
+    instructions: 6,
+    loads: 1,
+    source:
+      "sbappend's do { M_EOR test (lw m_flags, andi, bnez) } while (n->m_next && (n = n->m_next)) ([lw m_next] charged, beqz, move, b) per mbuf of the chain",
+  },
+  sbcompress: {
+    instructions: 40,
+    loads: 8,
+    stores: 5,
+    source:
+      "uipc_socket2.c 8.1 sbcompress(): call, prologue/epilogue (3 sw, 3 lw) 10; eor |= m_flags & M_EOR (lw) 3; m_len == 0 test ([lw m_len] charged) 3; n && !M_EOR && M_TRAILINGSPACE(n) >= m_len && same type ([lw] n's m_len and m_data charged; lw m_flags, lw m_type x2, compares) 10; either bcopy into n (kcopy), n->m_len += ([sw] charged), sb_cc += ([lw] [sw] charged), m = m_free(m) (mbuf.free), or: n->m_next = m / sb->sb_mb = m ([sw] charged), sballoc: sb_cc += m_len, sb_mbcnt += MSIZE ([lw] [sw] x2 charged), M_EXT test (lw) 3, n = m, m_flags &= ~M_EOR (lw, and, sw) 3, m = m->m_next (lw), n->m_next = 0 (sw) 4; loop and eor tests 4",
+  },
+  sowakeup: {
+    instructions: 22,
+    loads: 4,
+    stores: 3,
+    source:
+      "uipc_socket2.c 8.1 sowakeup(so, sb) (sorwakeup/sowwakeup): call, prologue/epilogue (2 sw, 2 lw) 8; selwakeup(&sb->sb_sel) call 3 (selwakeup); sb_flags &= ~SB_SEL (lw, and, sw: the flags word [lw] charged) 3; SB_WAIT test (andi, beqz, nop) 3, then sb_flags &= ~SB_WAIT ([sw] charged) and wakeup(&sb->sb_cc) (wakeup); so_state & SS_ASYNC test (lw, andi, beqz) 3; sb_flags & SB_ASYNC... 2",
+  },
+  selwakeup: {
+    instructions: 12,
+    loads: 2,
+    stores: 1,
+    source:
+      "sys_generic.c 8.1 selwakeup(sip): call, prologue/epilogue 6; sip->si_pid == 0 test (lw, beqz, nop) 3; si_flags & SI_COLL test 2 (lw); return 1",
+  },
+  sbwait: {
+    instructions: 14,
+    loads: 2,
+    stores: 2,
+    source:
+      "uipc_socket2.c 8.1 sbwait(): call, prologue/epilogue (1 sw, 1 lw) 6; sb_flags |= SB_WAIT ([lw] [sw] charged, or) 1; tsleep((caddr_t)&sb->sb_cc, SB_NOINTR test (lw, andi) → PSOCK | PCATCH, netio, sb_timeo (lw)) 7 (sleep: the sleep itself)",
+  },
+  soreceive: {
+    instructions: 118,
+    loads: 34,
+    stores: 13,
+    source:
+      "uipc_socket.c 8.1 soreceive(), once per call: prologue/epilogue (addiu, 9 sw, 9 lw, jr, nop) 22; paddr/controlp/flagsp/MSG_OOB/mp tests 10; SS_ISCONFIRMING test (lw) 4; restart: sblock(&so->so_rcv) (lw, andi, bnez, or, sw) 5; m = so_rcv.sb_mb ([lw] charged); the wait test: m == 0 or sb_cc < resid and sb_cc < sb_lowat ... m_nextpkt, PR_ATOMIC (4 lw) 12; ru_msgrcv++ (3 lw, addiu, sw) 5; nextrecord = m->m_nextpkt (lw) 1; PR_ADDR test (2 lw) 4; MT_CONTROL loop test (lw) 4; m_nextpkt = nextrecord, type = m_type, MT_OOBDATA (lw, sw) 6; moff = offset = 0 2; after the loop: MSG_PEEK test, sb_mb = nextrecord (sw) 4; PR_WANTRCVD && so_pcb test (2 lw) 4; (*pr->pr_usrreq)(so, PRU_RCVD, ...) (lw, lw, 5 argument set-ups, jalr, nop) 9 (uipc.rcvd); orig_resid test (lw so_state) 6; *flagsp (sw) 2; release: sbunlock(&so->so_rcv) (lw, and, sw, lw, bnez) 6; return 2 (splnet x2 / splx x2: spl.call)",
+  },
+  "soreceive.mbuf": {
+    instructions: 30,
+    loads: 8,
+    stores: 3,
+    source:
+      "uipc_socket.c 8.1 soreceive(), per mbuf read: loop test m && resid > 0 && !error (lw resid) 4; m_type tests (lw) 4; so_state &= ~SS_RCVATMARK (lw, and, sw) 3; len = uio_resid (lw); so_oobmark test (lw) 3; len > m_len - moff ([lw m_len] [lw m_data] charged) 3; splx, uiomove, splnet (spl.call, uiomove); len == m_len - moff test 2; M_EOR test (lw) 3; MSG_PEEK test 2; nextrecord = m_nextpkt (lw) 1; sbfree(&so->so_rcv, m): sb_cc -= m_len, sb_mbcnt -= MSIZE ([lw] [sw] x2 charged), M_EXT test (lw) 3; MFREE(m, so_rcv.sb_mb) (mbuf.free; [sw] sb_mb charged); m = sb_mb; m->m_nextpkt = nextrecord (sw) 2; (a partial mbuf instead: m_data += len, m_len -= len, sb_cc -= len, charged); so_oobmark and MSG_EOR tests 4",
+  },
+  "uipc.rcvd": {
+    instructions: 50,
+    loads: 18,
+    stores: 8,
+    source:
+      "uipc_usrreq.c 8.1 uipc_usrreq(PRU_RCVD) on a SOCK_STREAM: call, prologue/epilogue (5 sw, 5 lw) 14; unp = sotounpcb(so) (lw) 1; control tests 4; switch (req) (lw) 6; switch (so->so_type) (lw) 4; unp->unp_conn == 0 test (lw) 2; so2 = unp->unp_conn->unp_socket (2 lw) 2; snd->sb_mbmax += unp->unp_mbcnt - rcv->sb_mbcnt (3 lw, 2 addu, sw) 6; unp->unp_mbcnt = rcv->sb_mbcnt (lw, sw) 2; snd->sb_hiwat += unp->unp_cc - rcv->sb_cc 6; unp->unp_cc = rcv->sb_cc 2; sowwakeup(so2) call (sowakeup) 1",
   },
   "sys.pipe": { instructions: 30, source: "pipe(): falloc x2, pipe header init, u_ofile, copyout" },
   "falloc.scan": { instructions: 4, source: "per slot examined: [lw], test, addiu, bne" },
@@ -403,10 +705,14 @@ export const COSTS = defineCosts({
   // ---- shm -------------------------------------------------------------------------------
   "sys.shmget": {
     instructions: 24,
+    loads: 2,
+    stores: 2,
     source: "shmget(): prologue/epilogue 6, key search set-up 4, size tests 6, slot fields 8",
   },
   "sys.shmat": {
     instructions: 26,
+    loads: 2,
+    stores: 2,
     source:
       "shmat(): prologue/epilogue 6, id decode 4, attach slot search 4, address choice 6, mapping set-up 6",
   },
@@ -416,10 +722,14 @@ export const COSTS = defineCosts({
   },
   "sys.shmdt": {
     instructions: 18,
+    loads: 2,
+    stores: 2,
     source: "shmdt(): prologue/epilogue 6, attach search 6, nattch/removal 6",
   },
   "sys.shmctl": {
     instructions: 14,
+    loads: 2,
+    stores: 2,
     source: "shmctl(IPC_RMID): prologue/epilogue 6, id decode 4, flags 4",
   },
   "pt.alloc": {

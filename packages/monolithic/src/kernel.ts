@@ -95,6 +95,8 @@ export class MonolithicKernel {
   readonly shmFrames: (number[] | null)[] = [];
   /** Pipe buffer frames by pipe index (host mirror of the header's FRAME word). */
   readonly pipeFrames: number[] = [];
+  /** The second mbuf frame of each pipe (layout.ts: a pipe's mbufs come from two frames). */
+  readonly pipeFrames2: number[] = [];
   /** The JS function a fork() passes for the child (the child's "text"), read by sys_fork. */
   pendingForkBody: UserMain | null = null;
   /** The access the user-mode stub is executing (the "instruction at EPC" for fixade). */
@@ -113,6 +115,7 @@ export class MonolithicKernel {
     signalsDelivered: 0,
     contextSwitches: 0,
     asts: 0,
+    preemptions: 0,
     interrupts: 0,
     clockTicks: 0,
     sleeps: 0,

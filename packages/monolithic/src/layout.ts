@@ -93,6 +93,17 @@ export const PCB_REGS: readonly number[] = Object.freeze([
   16, 17, 18, 19, 20, 21, 22, 23, 29, 30, 31,
 ]);
 
+/**
+ * The process's vm_map (vm/map.ts), at the bottom of its kernel-stack page (the stack grows
+ * down from the top and never comes near: a trap frame, a sigcontext and a few C frames): a
+ * header, then entries 1..MAP_ENTRIES of 20 bytes (2,560 bytes in all). Links are entry
+ * indices (0 = none).
+ */
+export const MAP = { OFFSET: 0, FIRST: 0, NENTRIES: 4, HINT: 8, TIMESTAMP: 12 } as const;
+export const ME = { START: 0, END: 4, PROT: 8, NEXT: 12, PREV: 16 } as const;
+export const ME_BYTES = 20;
+export const MAP_ENTRIES = 127;
+
 /** Exception frame on the kernel stack: regs 0..33 (HI 32, LO 33), then coprocessor 0. */
 export const EF = {
   SR: 34 * 4,
@@ -137,19 +148,37 @@ export const FTYPE_PIPE = 1;
 export const FREAD = 1;
 export const FWRITE = 2;
 
-/** Pipe headers (32 bytes): count, read offset, write offset, readers, writers, flags, buffer frame. */
+/**
+ * Pipe headers (32 bytes): a socket pair reduced to what a pipe uses — the reading socket's
+ * receive buffer (sb_cc, the head of its mbuf chain sb_mb, sb_mbcnt), reader and writer
+ * counts (SS_CANTRCVMORE / SS_CANTSENDMORE), the SB_WAIT flags of the receive buffer
+ * (PIPE_WANTR) and of the writer's send buffer (PIPE_WANTW), and the pipe's two mbuf frames.
+ */
 export const PIPE_BYTES = 32;
 export const PI = {
-  COUNT: 0,
-  RPOS: 4,
-  WPOS: 8,
+  COUNT: 0, // so_rcv.sb_cc
+  MB: 4, // so_rcv.sb_mb: first mbuf (index; 0 = none)
+  MBCNT: 8, // so_rcv.sb_mbcnt
   READERS: 12,
   WRITERS: 16,
   STATE: 20,
   FRAME: 24,
+  FRAME2: 28,
 } as const;
 export const PIPE_WANTR = 1;
 export const PIPE_WANTW = 2;
+/**
+ * mbufs (4.4BSD mbuf.h: MSIZE 128, a 20-byte header, MLEN 108 bytes of data). A pipe's mbufs
+ * come from its two frames (its sb_mbmax: 8 KiB, twice the high-water mark, as sbreserve
+ * gives): mbuf i (1..63) is at frame i >> 5, slot i & 31; slot 0 of the first frame holds the
+ * free list's head (M_FREE).
+ */
+export const MSIZE = 128;
+export const MLEN = 108;
+export const M = { NEXT: 0, LEN: 4, DATA: 8, TYPE: 12, NEXTPKT: 16, DAT: 20 } as const;
+export const MBUFS_PER_PIPE = 63;
+export const M_FREE = 0;
+export const MT_DATA = 1;
 
 /** shm table entries (32 bytes): key, size, pages, first frame, nattch, flags (allocated, removed). */
 export const SHM_BYTES = 32;

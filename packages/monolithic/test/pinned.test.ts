@@ -23,21 +23,11 @@ import { boot, measure } from "./helpers.js";
  * prints each path's label table in COSTS.md's format.
  */
 const RW = PROT_READ | PROT_WRITE;
+/** MONO_PIN_RECORD=1 prints every measured path as a PINNED entry instead of checking it. */
+const RECORD = process.env.MONO_PIN_RECORD === "1";
 /** The summary printed after the tests: path, cycles, the paper's Ultrix µs. */
 const rows: [string, number, number | null][] = [];
 const tables: [string, number, AttributionReport][] = [];
-
-/** The attribution of one mprotect over 100 pages (either way): 17 cycles per page past the first. */
-const PER_100 = {
-  user: 10,
-  kernel: 780,
-  trapEntry: 19,
-  trapExit: 4,
-  regSave: 31,
-  regRestore: 31,
-  memory: 236,
-  tlb: 800,
-};
 
 interface Pinned {
   readonly cycles: number;
@@ -60,165 +50,190 @@ const PINNED: Readonly<Record<string, Pinned>> = {
     paperMicros: 0.28,
   },
   getpid: {
-    cycles: 160,
+    cycles: 274,
     byCategory: {
       user: 7,
-      kernel: 38,
-      trapEntry: 19,
-      trapExit: 4,
-      regSave: 31,
-      regRestore: 31,
-      memory: 30,
-    },
-    byOwnerKind: { kernel: 153, application: 7 },
-    paperMicros: 21.3,
-  },
-  prot1: {
-    cycles: 228,
-    byCategory: {
-      user: 10,
-      kernel: 87,
-      trapEntry: 19,
-      trapExit: 4,
+      kernel: 110,
+      trapEntry: 41,
+      trapExit: 16,
       regSave: 31,
       regRestore: 31,
       memory: 38,
-      tlb: 8,
     },
-    byOwnerKind: { kernel: 218, application: 10 },
+    byOwnerKind: { kernel: 267, application: 7 },
+    paperMicros: 21.3,
+  },
+  prot1: {
+    cycles: 759,
+    byCategory: {
+      user: 10,
+      kernel: 520,
+      trapEntry: 41,
+      trapExit: 16,
+      regSave: 31,
+      regRestore: 31,
+      memory: 90,
+      tlb: 20,
+    },
+    byOwnerKind: { kernel: 749, application: 10 },
     paperMicros: 32,
   },
   prot100: {
-    cycles: 1911,
-    byCategory: PER_100,
-    byOwnerKind: { kernel: 1901, application: 10 },
+    cycles: 3870,
+    byCategory: {
+      user: 10,
+      kernel: 2500,
+      trapEntry: 41,
+      trapExit: 16,
+      regSave: 31,
+      regRestore: 31,
+      memory: 288,
+      tlb: 953,
+    },
+    byOwnerKind: { kernel: 3860, application: 10 },
     paperMicros: 102,
   },
   unprot100: {
-    cycles: 1911,
-    byCategory: PER_100,
-    byOwnerKind: { kernel: 1901, application: 10 },
+    cycles: 4963,
+    byCategory: {
+      user: 10,
+      kernel: 2440,
+      trapEntry: 50,
+      trapExit: 19,
+      regSave: 31,
+      regRestore: 31,
+      memory: 286,
+      tlb: 2096,
+    },
+    byOwnerKind: { kernel: 4953, application: 10 },
     paperMicros: 102,
   },
   trap: {
-    cycles: 1029,
+    cycles: 2090,
     byCategory: {
       user: 14,
-      kernel: 469,
-      trapEntry: 63,
-      trapExit: 14,
+      kernel: 1070,
+      trapEntry: 126,
+      trapExit: 49,
       regSave: 93,
       regRestore: 93,
-      memory: 254,
+      memory: 616,
       tlb: 29,
     },
-    byOwnerKind: { kernel: 1014, application: 15 },
+    byOwnerKind: { kernel: 2075, application: 15 },
     paperMicros: 161,
   },
   "prot store (SIGSEGV, skip)": {
-    cycles: 771,
+    cycles: 1394,
     byCategory: {
       user: 4,
-      kernel: 382,
-      trapEntry: 38,
-      trapExit: 8,
+      kernel: 615,
+      trapEntry: 82,
+      trapExit: 32,
       regSave: 62,
       regRestore: 62,
-      memory: 215,
+      memory: 537,
     },
-    byOwnerKind: { kernel: 765, application: 6 },
+    byOwnerKind: { kernel: 1388, application: 6 },
     paperMicros: null,
   },
   "overflow (SIGFPE)": {
-    cycles: 759,
+    cycles: 1244,
     byCategory: {
       user: 5,
-      kernel: 370,
-      trapEntry: 38,
-      trapExit: 8,
+      kernel: 475,
+      trapEntry: 82,
+      trapExit: 32,
       regSave: 62,
       regRestore: 62,
-      memory: 214,
+      memory: 526,
     },
-    byOwnerKind: { kernel: 752, application: 7 },
+    byOwnerKind: { kernel: 1237, application: 7 },
     paperMicros: 130,
   },
   "bus error (SIGBUS)": {
-    cycles: 758,
+    cycles: 1243,
     byCategory: {
       user: 4,
-      kernel: 370,
-      trapEntry: 38,
-      trapExit: 8,
+      kernel: 475,
+      trapEntry: 82,
+      trapExit: 32,
       regSave: 62,
       regRestore: 62,
-      memory: 214,
+      memory: 526,
     },
-    byOwnerKind: { kernel: 752, application: 6 },
+    byOwnerKind: { kernel: 1237, application: 6 },
     paperMicros: null,
   },
   "breakpoint (SIGTRAP)": {
-    cycles: 758,
+    cycles: 1243,
     byCategory: {
       user: 4,
-      kernel: 370,
-      trapEntry: 38,
-      trapExit: 8,
+      kernel: 475,
+      trapEntry: 82,
+      trapExit: 32,
       regSave: 62,
       regRestore: 62,
-      memory: 214,
+      memory: 526,
     },
-    byOwnerKind: { kernel: 752, application: 6 },
+    byOwnerKind: { kernel: 1237, application: 6 },
     paperMicros: null,
   },
   "unaligned load (fix-up)": {
-    cycles: 184,
-    byCategory: { kernel: 77, trapEntry: 19, trapExit: 4, regSave: 31, regRestore: 31, memory: 22 },
-    byOwnerKind: { kernel: 184 },
+    cycles: 241,
+    byCategory: {
+      kernel: 100,
+      trapEntry: 41,
+      trapExit: 16,
+      regSave: 31,
+      regRestore: 31,
+      memory: 22,
+    },
+    byOwnerKind: { kernel: 241 },
     paperMicros: null,
   },
   "coprocessor unusable (FPU)": {
-    cycles: 170,
+    cycles: 227,
     byCategory: {
       user: 1,
-      kernel: 39,
-      trapEntry: 19,
-      trapExit: 4,
+      kernel: 62,
+      trapEntry: 41,
+      trapExit: 16,
       regSave: 31,
       regRestore: 31,
       memory: 45,
     },
-    byOwnerKind: { kernel: 169, application: 1 },
+    byOwnerKind: { kernel: 226, application: 1 },
     paperMicros: null,
   },
   "shm round trip (signals)": {
-    cycles: 2245,
+    cycles: 4159,
     byCategory: {
       user: 42,
-      kernel: 1030,
-      trapEntry: 114,
-      trapExit: 26,
+      kernel: 2096,
+      trapEntry: 246,
+      trapExit: 98,
       regSave: 208,
       regRestore: 208,
-      memory: 589,
+      memory: 1233,
       tlb: 28,
     },
-    byOwnerKind: { kernel: 2199, application: 46 },
+    byOwnerKind: { kernel: 4113, application: 46 },
     paperMicros: null,
   },
   "pipe round trip": {
-    cycles: 1440,
+    cycles: 4196,
     byCategory: {
       user: 40,
-      kernel: 724,
-      trapEntry: 76,
-      trapExit: 18,
+      kernel: 3317,
+      trapEntry: 164,
+      trapExit: 66,
       regSave: 146,
       regRestore: 146,
-      memory: 262,
+      memory: 289,
       tlb: 28,
     },
-    byOwnerKind: { kernel: 1398, application: 42 },
+    byOwnerKind: { kernel: 4154, application: 42 },
     paperMicros: null,
   },
 };
@@ -338,8 +353,6 @@ const RUNS: [title: string, run: () => void][] = [
         pin("prot1", m1);
         pin("prot100", m100);
         pin("unprot100", u100);
-        // Per page beyond the first: 7 + 6 instructions, a PTE load and store, tlbp.
-        expect((m100.cycles - m1.cycles) / 99).toBeCloseTo(17, 5);
       });
       k.run();
     },
@@ -372,8 +385,7 @@ const RUNS: [title: string, run: () => void][] = [
         const back = t0 + m.cycles - tOut;
         pin("trap", m);
         // Fault to the handler's first instruction, and from its last back to the retried load.
-        expect(dispatch).toBe(434);
-        expect(back).toBe(364);
+        if (!RECORD) expect([dispatch, back]).toEqual([783, 616]);
         rows.push(["prot fault: dispatch+return", dispatch + back, 154]);
       });
       k.run();
@@ -526,7 +538,7 @@ const RUNS: [title: string, run: () => void][] = [
         yield* h.wait(0);
       });
       k.run();
-      expect(rounds.slice(1)).toEqual([2245, 2245, 2245]);
+      if (!RECORD) expect(rounds.slice(1)).toEqual([4159, 4159, 4159]);
       const r = report! as AttributionReport;
       expect(r.labels.find((l) => l.label === "swtch.pick")!.calls).toBe(2);
       pin("shm round trip (signals)", { cycles: rounds[3]!, report: r });
@@ -571,10 +583,14 @@ const RUNS: [title: string, run: () => void][] = [
         yield* h.wait(0);
       });
       k.run();
-      expect(rounds.slice(1)).toEqual([1440, 1440, 1440]);
+      if (!RECORD) expect(rounds.slice(1)).toEqual([4196, 4196, 4196]);
       expect(k.stats().liveProcesses).toBe(0);
       const r = report! as AttributionReport;
       expect(r.labels.find((l) => l.label === "swtch.pick")!.calls).toBe(2);
+      // The writer that wakes the sleeping reader is preempted on its way out of write()
+      // (wakeup's need_resched): one preemption and one sleep per round trip.
+      expect(r.labels.find((l) => l.label === "trap.resched")?.calls).toBe(1);
+      expect(r.labels.find((l) => l.label === "sleep")?.calls).toBe(1);
       pin("pipe round trip", { cycles: rounds[3]!, report: r });
       rows.push(["pipe one way (round trip/2)", rounds[3]! / 2, 199]);
     },
@@ -591,7 +607,8 @@ describe("pinned cycle paths (dec5000_125, warm)", () => {
         console.log("PIN", name, m.cycles, JSON.stringify(cats(m.report)));
         tables.push([name, m.cycles, m.report]);
         rows.push([name, m.cycles, PINNED[name]?.paperMicros ?? null]);
-        expect({ name, ...figures(name, m) }).toEqual({ name, ...PINNED[name] });
+        if (RECORD) console.log(`  ${JSON.stringify(name)}: ${JSON.stringify(figures(name, m))},`);
+        else expect({ name, ...figures(name, m) }).toEqual({ name, ...PINNED[name] });
       }
     });
   }

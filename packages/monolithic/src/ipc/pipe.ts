@@ -8,6 +8,12 @@ import {
   FTYPE_PIPE,
   FWRITE,
   kseg0,
+  M,
+  M_FREE,
+  MBUFS_PER_PIPE,
+  MLEN,
+  MSIZE,
+  MT_DATA,
   PI,
   PIPE_BYTES,
   PIPE_WANTR,
@@ -17,19 +23,29 @@ import {
 import type { Proc } from "../proc/proc.js";
 import { sleep, wakeup } from "../sched/sleep.js";
 import { psignal } from "../signal/psignal.js";
-import { copyUser, useracc } from "../vm/useracc.js";
+import { copyUser, kcopy, useracc } from "../vm/useracc.js";
 import { fileVa, findFreeFds, findFreeFiles } from "./file.js";
 
 /**
- * Pipes: a kernel ring buffer of `policy.pipeBufferBytes` in its own frame, with a 32-byte
- * header (count, read and write offsets, reader and writer counts, WANTR/WANTW) in kernel
- * memory. Data is copied in from the writer's buffer and out to the reader's, with charged
- * word copies. Readers of an empty pipe and writers to a full one sleep on the header; an
- * atomic write (n <= buffer size) waits until all of it fits, as PIPE_BUF requires.
- * (4.3BSD builds pipes from socket pairs and mbufs; see COSTS.md for what that difference means.)
+ * Pipes as 4.3/4.4BSD build them: a pair of connected UNIX-domain stream sockets. A write goes
+ * write → soo_write → sosend: an mbuf from the pipe's pool (MGET: malloc with its statistics),
+ * uiomove (copyin) into it, PRU_SEND → sbappend/sbcompress onto the reading socket's receive
+ * buffer (into the last mbuf when it has room), the send buffer's back-pressure marks, and
+ * sorwakeup (selwakeup, and wakeup of a reader waiting in sbwait). A read goes soo_read →
+ * soreceive: uiomove (copyout) from the chain's mbufs, sbfree and MFREE of each one emptied,
+ * PRU_RCVD and sowwakeup. spl calls are real calls. The header (layout.ts PI) holds the receive
+ * buffer (sb_cc, sb_mb, sb_mbcnt); every mbuf field is read and written with charged accesses.
+ * Readers of an empty pipe and writers to a full one sleep in sbwait; an atomic write
+ * (n <= the high-water mark, policy.pipeBufferBytes) waits until all of it fits (PIPE_BUF).
  */
 export function pipeVa(pi: number): number {
   return kseg0(FRAME_PIPES, pi * PIPE_BYTES);
+}
+
+/** The kernel address of mbuf `m` (1..MBUFS_PER_PIPE) of pipe `pi` (mtod's pointer). */
+function mbufVa(k: MonolithicKernel, pi: number, m: number): number {
+  const f = m >>> 5 === 0 ? k.pipeFrames[pi]! : k.pipeFrames2[pi]!;
+  return kseg0(f, (m & 31) * MSIZE);
 }
 
 export function sysPipe(k: MonolithicKernel, p: Proc, fdsVa: number): number {
@@ -49,18 +65,28 @@ export function sysPipe(k: MonolithicKernel, p: Proc, fdsVa: number): number {
     }
   }
   if (pi < 0) return -Errno.ENFILE;
-  if (k.frames.freeCount < 1) return -Errno.ENOMEM;
+  if (k.frames.freeCount < 2) return -Errno.ENOMEM;
   cpu.exec(COSTS["vm.memall"]);
   const buf = k.frames.alloc();
+  cpu.exec(COSTS["vm.memall"]);
+  const buf2 = k.frames.alloc();
   k.pipeFrames[pi] = buf;
+  k.pipeFrames2[pi] = buf2;
   const h = pipeVa(pi);
   cpu.store32(h + PI.COUNT, 0);
-  cpu.store32(h + PI.RPOS, 0);
-  cpu.store32(h + PI.WPOS, 0);
+  cpu.store32(h + PI.MB, 0);
+  cpu.store32(h + PI.MBCNT, 0);
   cpu.store32(h + PI.READERS, 1);
   cpu.store32(h + PI.WRITERS, 1);
   cpu.store32(h + PI.STATE, 0);
   cpu.store32(h + PI.FRAME, buf);
+  cpu.store32(h + PI.FRAME2, buf2);
+  // The mbuf free list: 1 -> 2 -> ... -> MBUFS_PER_PIPE.
+  cpu.exec(COSTS["mbuf.poolinit"], MBUFS_PER_PIPE);
+  for (let m = 1; m <= MBUFS_PER_PIPE; m++) {
+    cpu.store32(mbufVa(k, pi, m) + M.NEXT, m < MBUFS_PER_PIPE ? m + 1 : 0);
+  }
+  cpu.store32(kseg0(buf, M_FREE), 1);
   const modes = [FREAD, FWRITE];
   for (let i = 0; i < 2; i++) {
     const fv = fileVa(files[i]!);
@@ -75,7 +101,58 @@ export function sysPipe(k: MonolithicKernel, p: Proc, fdsVa: number): number {
   return 0;
 }
 
-/** One pass of a pipe read: copies out what is there, or sleeps on an empty pipe. */
+/** MGET: an mbuf off the pool's free list (malloc of MSIZE with its statistics), or 0. */
+function mget(k: MonolithicKernel, pi: number): number {
+  const cpu = k.cpu;
+  cpu.exec(COSTS["mbuf.get"]);
+  cpu.exec(COSTS["spl.call"], 4);
+  const head = kseg0(k.pipeFrames[pi]!, M_FREE);
+  const m = cpu.load32(head);
+  if (m === 0) return 0;
+  const mv = mbufVa(k, pi, m);
+  cpu.store32(head, cpu.load32(mv + M.NEXT));
+  cpu.store32(mv + M.NEXT, 0);
+  cpu.store32(mv + M.NEXTPKT, 0);
+  cpu.store32(mv + M.DATA, M.DAT);
+  cpu.store32(mv + M.TYPE, MT_DATA);
+  return m;
+}
+
+/** MFREE: the mbuf back on the pool's free list (free() with its statistics); returns m_next. */
+function mfree(k: MonolithicKernel, pi: number, m: number): number {
+  const cpu = k.cpu;
+  cpu.exec(COSTS["mbuf.free"]);
+  cpu.exec(COSTS["spl.call"], 4);
+  const mv = mbufVa(k, pi, m);
+  const next = cpu.load32(mv + M.NEXT);
+  const head = kseg0(k.pipeFrames[pi]!, M_FREE);
+  cpu.store32(mv + M.NEXT, cpu.load32(head));
+  cpu.store32(head, m);
+  return next;
+}
+
+/** sowakeup (selwakeup, then a sleeper in sbwait on `chan` woken if its SB_WAIT flag is set). */
+function sowakeup(k: MonolithicKernel, h: number, flag: number, chan: number): void {
+  const cpu = k.cpu;
+  cpu.exec(COSTS.sowakeup);
+  cpu.exec(COSTS.selwakeup);
+  const state = cpu.load32(h + PI.STATE);
+  if ((state & flag) !== 0) {
+    cpu.store32(h + PI.STATE, state & ~flag);
+    wakeup(k, chan);
+  }
+}
+
+/** sbwait: the SB_WAIT flag set and tsleep on the buffer (the caller unlocked it). */
+function sbwait(k: MonolithicKernel, p: Proc, h: number, flag: number, chan: number): number {
+  const cpu = k.cpu;
+  cpu.exec(COSTS.sbwait);
+  cpu.exec(COSTS["spl.call"]);
+  cpu.store32(h + PI.STATE, cpu.load32(h + PI.STATE) | flag);
+  return sleep(k, p, chan);
+}
+
+/** One pass of a pipe read (soo_read → soreceive): copies out what is there, or sleeps. */
 export function pipeReadStep(
   k: MonolithicKernel,
   p: Proc,
@@ -84,33 +161,89 @@ export function pipeReadStep(
   n: number,
 ): number {
   const cpu = k.cpu;
-  cpu.exec(COSTS["pipe.read"]);
+  cpu.exec(COSTS["soo.rw"]);
+  cpu.exec(COSTS.soreceive);
+  cpu.exec(COSTS["spl.call"]);
   const h = pipeVa(pi);
-  const count = cpu.load32(h + PI.COUNT);
-  if (count === 0) {
+  let m = cpu.load32(h + PI.MB);
+  if (m === 0) {
+    cpu.exec(COSTS["spl.call"]);
     if (cpu.load32(h + PI.WRITERS) === 0) return 0;
-    cpu.store32(h + PI.STATE, cpu.load32(h + PI.STATE) | PIPE_WANTR);
-    return sleep(k, p, h);
+    return sbwait(k, p, h, PIPE_WANTR, h);
   }
-  const size = k.policy.pipeBufferBytes;
-  const m = Math.min(n, count);
-  const rpos = cpu.load32(h + PI.RPOS);
-  const frame = cpu.load32(h + PI.FRAME);
-  const first = Math.min(m, size - rpos);
-  // copyout: a page that cannot be filled fails the read (EFAULT), the pipe untouched.
-  if (!copyUser(k, buf, kseg0(frame, rpos), first)) return -Errno.EFAULT;
-  if (m > first && !copyUser(k, buf + first, kseg0(frame, 0), m - first)) return -Errno.EFAULT;
-  cpu.store32(h + PI.RPOS, (rpos + m) % size);
-  cpu.store32(h + PI.COUNT, count - m);
-  const state = cpu.load32(h + PI.STATE);
-  if ((state & PIPE_WANTW) !== 0) {
-    cpu.store32(h + PI.STATE, state & ~PIPE_WANTW);
-    wakeup(k, h + 4);
+  let done = 0;
+  while (m !== 0 && done < n) {
+    cpu.exec(COSTS["soreceive.mbuf"]);
+    const mv = mbufVa(k, pi, m);
+    const mlen = cpu.load32(mv + M.LEN);
+    const off = cpu.load32(mv + M.DATA);
+    const len = Math.min(n - done, mlen);
+    // splx; uiomove (copyout; a page that cannot be filled ends the read); splnet
+    cpu.exec(COSTS["spl.call"], 2);
+    cpu.exec(COSTS.uiomove);
+    if (!copyUser(k, buf + done, mv + off, len)) {
+      cpu.exec(COSTS["spl.call"]);
+      return done > 0 ? done : -Errno.EFAULT;
+    }
+    done += len;
+    const cc = cpu.load32(h + PI.COUNT);
+    cpu.store32(h + PI.COUNT, cc - len);
+    if (len === mlen) {
+      // sbfree, MFREE(m, so_rcv.sb_mb)
+      cpu.store32(h + PI.MBCNT, cpu.load32(h + PI.MBCNT) - MSIZE);
+      m = mfree(k, pi, m);
+      cpu.store32(h + PI.MB, m);
+    } else {
+      cpu.store32(mv + M.DATA, off + len);
+      cpu.store32(mv + M.LEN, mlen - len);
+    }
   }
-  return m;
+  // PRU_RCVD: the writer's back-pressure marks, sowwakeup.
+  cpu.exec(COSTS["uipc.rcvd"]);
+  sowakeup(k, h, PIPE_WANTW, h + 4);
+  cpu.exec(COSTS["spl.call"]);
+  return done;
 }
 
-/** A pipe write as a resumable loop: `done` bytes survive a sleep in the closure. */
+/**
+ * sbappend + sbcompress of one mbuf on the receive buffer: walks the chain to its last mbuf;
+ * when that one has room for the data (M_TRAILINGSPACE), the data is copied into it and the
+ * new mbuf freed, else the mbuf is linked at the end (sballoc: sb_cc, sb_mbcnt).
+ */
+function sbappend(k: MonolithicKernel, pi: number, h: number, m: number, len: number): void {
+  const cpu = k.cpu;
+  cpu.exec(COSTS.sbappend);
+  let last = cpu.load32(h + PI.MB);
+  if (last !== 0) {
+    for (;;) {
+      cpu.exec(COSTS["sbappend.walk"]);
+      const next = cpu.load32(mbufVa(k, pi, last) + M.NEXT);
+      if (next === 0) break;
+      last = next;
+    }
+  }
+  cpu.exec(COSTS.sbcompress);
+  const cc = cpu.load32(h + PI.COUNT);
+  if (last !== 0) {
+    const lv = mbufVa(k, pi, last);
+    const llen = cpu.load32(lv + M.LEN);
+    const loff = cpu.load32(lv + M.DATA);
+    if (loff + llen + len <= MSIZE) {
+      kcopy(k, lv + loff + llen, mbufVa(k, pi, m) + M.DAT, len);
+      cpu.store32(lv + M.LEN, llen + len);
+      cpu.store32(h + PI.COUNT, cc + len);
+      mfree(k, pi, m);
+      return;
+    }
+    cpu.store32(lv + M.NEXT, m);
+  } else {
+    cpu.store32(h + PI.MB, m);
+  }
+  cpu.store32(h + PI.COUNT, cc + len);
+  cpu.store32(h + PI.MBCNT, cpu.load32(h + PI.MBCNT) + MSIZE);
+}
+
+/** A pipe write as a resumable loop (soo_write → sosend): `done` bytes survive a sleep. */
 export function pipeWriter(
   k: MonolithicKernel,
   p: Proc,
@@ -119,43 +252,50 @@ export function pipeWriter(
   n: number,
 ): () => number {
   let done = 0;
-  const size = k.policy.pipeBufferBytes;
+  const hiwat = k.policy.pipeBufferBytes;
   return () => {
     const cpu = k.cpu;
     const h = pipeVa(pi);
+    cpu.exec(COSTS["soo.rw"]);
+    cpu.exec(COSTS.sosend);
+    cpu.exec(COSTS["spl.call"]);
     for (;;) {
-      cpu.exec(COSTS["pipe.write"]);
+      cpu.exec(COSTS["sosend.mbuf"]);
       if (cpu.load32(h + PI.READERS) === 0) {
+        cpu.exec(COSTS["spl.call"]);
         psignal(k, p, SIG.PIPE);
         return done > 0 ? done : -Errno.EPIPE;
       }
-      const count = cpu.load32(h + PI.COUNT);
-      const space = size - count;
+      const space = hiwat - cpu.load32(h + PI.COUNT);
       const need = n - done;
-      if (space === 0 || (n <= size && space < need)) {
-        cpu.store32(h + PI.STATE, cpu.load32(h + PI.STATE) | PIPE_WANTW);
-        return sleep(k, p, h + 4);
+      if (space <= 0 || (n <= hiwat && space < need)) {
+        cpu.exec(COSTS["spl.call"]);
+        return sbwait(k, p, h, PIPE_WANTW, h + 4);
       }
-      const m = Math.min(space, need);
-      const wpos = cpu.load32(h + PI.WPOS);
-      const frame = cpu.load32(h + PI.FRAME);
-      const first = Math.min(m, size - wpos);
+      const m = mget(k, pi);
+      if (m === 0) {
+        cpu.exec(COSTS["spl.call"]);
+        return sbwait(k, p, h, PIPE_WANTW, h + 4);
+      }
+      const mv = mbufVa(k, pi, m);
+      const len = Math.min(MLEN, need, space);
+      cpu.exec(COSTS.uiomove);
       // copyin: a page that cannot be filled ends the write (EFAULT, or what was written).
-      if (
-        !copyUser(k, kseg0(frame, wpos), buf + done, first) ||
-        (m > first && !copyUser(k, kseg0(frame, 0), buf + done + first, m - first))
-      ) {
+      if (!copyUser(k, mv + M.DAT, buf + done, len)) {
+        mfree(k, pi, m);
+        cpu.exec(COSTS["spl.call"]);
         return done > 0 ? done : -Errno.EFAULT;
       }
-      cpu.store32(h + PI.WPOS, (wpos + m) % size);
-      cpu.store32(h + PI.COUNT, count + m);
-      const state = cpu.load32(h + PI.STATE);
-      if ((state & PIPE_WANTR) !== 0) {
-        cpu.store32(h + PI.STATE, state & ~PIPE_WANTR);
-        wakeup(k, h);
+      cpu.store32(mv + M.LEN, len);
+      // PRU_SEND: sbappend on the reader's receive buffer, back-pressure, sorwakeup.
+      cpu.exec(COSTS["uipc.send"]);
+      sbappend(k, pi, h, m, len);
+      sowakeup(k, h, PIPE_WANTR, h);
+      done += len;
+      if (done === n) {
+        cpu.exec(COSTS["spl.call"]);
+        return n;
       }
-      done += m;
-      if (done === n) return n;
     }
   };
 }
@@ -178,7 +318,11 @@ export function pipeClose(k: MonolithicKernel, pi: number, mode: number): void {
   if (cpu.load32(h + PI.READERS) === 0 && cpu.load32(h + PI.WRITERS) === 0) {
     cpu.exec(COSTS["vm.memall"]);
     k.frames.free(cpu.load32(h + PI.FRAME));
+    cpu.exec(COSTS["vm.memall"]);
+    k.frames.free(cpu.load32(h + PI.FRAME2));
     cpu.store32(h + PI.FRAME, 0);
+    cpu.store32(h + PI.FRAME2, 0);
     k.pipeFrames[pi] = 0;
+    k.pipeFrames2[pi] = 0;
   }
 }

@@ -81,6 +81,7 @@ export function sysFork(k: MonolithicKernel, p: Proc): number {
   c.stackLow = p.stackLow;
   c.stackTop = p.stackTop;
   c.handlers.push(...p.handlers);
+  c.mapFree = p.mapFree.slice(); // the map itself came with the kernel-stack page
   c.shm = p.shm.map((a) => (a === null ? null : { ...a }));
   // address space
   for (const r of p.ptFrames.keys()) ensurePt(k, c, r * 0x400000, (r + 1) * 0x400000);

@@ -87,6 +87,16 @@ export class Proc {
   faultPc = -1;
   faultVa = -1;
   faultRepeats = 0;
+  /**
+   * Set by the blocking libc stubs (read, write, wait, sigpause, syscall) around their trap:
+   * the stub yields right after it, so the kernel may switch the process out on its way back
+   * to user mode (trap()'s want_resched); read and cleared at the system call's entry.
+   */
+  canYield = false;
+  /** Switched out on its way back to user mode (want_resched); its return finishes at switch-in. */
+  preempted = false;
+  /** Free entry slots of the process's vm_map (vm/map.ts; the host side of its malloc). */
+  mapFree: number[] = [];
   /** exec labels this process added to the accounting (bounded by policy.maxLabelsPerProcess). */
   labelsAdded = 0;
 

@@ -7,6 +7,7 @@ import { EF, EF_BYTES, efReg, kseg0, P, PAGE, SRUN, U } from "../layout.js";
 import { setrq } from "../sched/runq.js";
 import { IN_KERNEL_BITS } from "../trap/frame.js";
 import { ProcessHandle } from "../user/handle.js";
+import { mapInit } from "../vm/map.js";
 import { ensurePt, ptPagesNeeded, zeroFrame } from "../vm/pagetable.js";
 import { Proc } from "./proc.js";
 
@@ -61,6 +62,7 @@ export function spawnProcess(k: MonolithicKernel, name: string, main: UserMain):
   const owner = k.registerProcessOwner(pid, name);
   const p = new Proc(idx, pid, 0, owner, name, uframe, kframe);
   k.procs[idx] = p;
+  mapInit(k, p);
   const pv = p.procVa;
   for (let off = 0; off < 128; off += 4) cpu.store32(pv + off, 0);
   cpu.store32(pv + P.PID, pid);

@@ -1,6 +1,6 @@
 import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
-import { FRAME_QUEUES, kseg0, P, Q_SLPQUE, SQSIZE, SRUN, SSLEEP } from "../layout.js";
+import { FRAME_QUEUES, kseg0, P, Q_RUNRUN, Q_SLPQUE, SQSIZE, SRUN, SSLEEP } from "../layout.js";
 import type { Proc } from "../proc/proc.js";
 import { setrq } from "./runq.js";
 
@@ -20,6 +20,7 @@ export function sleep(k: MonolithicKernel, p: Proc, chan: number): number {
   const cpu = k.cpu;
   k.counts.sleeps++;
   cpu.exec(COSTS.sleep);
+  cpu.exec(COSTS["spl.call"]);
   cpu.store32(p.procVa + P.WCHAN, chan);
   const b = bucketVa(chan);
   cpu.store32(p.procVa + P.LINK, cpu.load32(b));
@@ -33,6 +34,7 @@ export function sleep(k: MonolithicKernel, p: Proc, chan: number): number {
 export function wakeup(k: MonolithicKernel, chan: number): void {
   const cpu = k.cpu;
   cpu.exec(COSTS.wakeup);
+  cpu.exec(COSTS["spl.call"], 2);
   const b = bucketVa(chan);
   let prevLink = b;
   let cur = cpu.load32(b);
@@ -49,6 +51,10 @@ export function wakeup(k: MonolithicKernel, chan: number): void {
       cpu.store32(q.procVa + P.STAT, SRUN);
       q.stat = SRUN;
       setrq(k, q);
+      // need_resched(): want_resched = 1 (and astpending): the running process is switched
+      // out on its way back to user mode (kern_synch.c 8.1: always, as curpriority is a user
+      // priority and a sleeper's is a kernel one).
+      cpu.store32(kseg0(FRAME_QUEUES, Q_RUNRUN), 1);
     } else {
       prevLink = q.procVa + P.LINK;
     }

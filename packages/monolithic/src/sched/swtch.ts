@@ -27,13 +27,15 @@ import { reap, terminate } from "../proc/exit.js";
 import type { DeathCause, Proc } from "../proc/proc.js";
 import { sigpendingCheck } from "../signal/pending.js";
 import { sysReturn } from "../syscall/dispatch.js";
-import { astHardwareEntry, trapEnter } from "../trap/frame.js";
+import { astHardwareEntry, trapC, trapEnter } from "../trap/frame.js";
 import { returnToUser } from "../trap/return.js";
 import { mapWired } from "../vm/wired.js";
 import { remrqHead, setrq } from "./runq.js";
 import { SLEEP } from "./sleep.js";
 
 const PCB_SR = 44;
+/** The run queue of a process at user priority PUSER (50): whichqs bit 50 >> 2 = 12. */
+const USER_QUEUE = 12;
 
 /**
  * swtch(): the scheduler, run by the dispatcher at every switch point. Every process that
@@ -66,7 +68,7 @@ export function swtch(k: MonolithicKernel): ExecutionContext | null {
     k.counts.asts++;
     astHardwareEntry(k);
     trapEnter(k, ExcCode.Int, true);
-    cpu.exec(COSTS["ast.trap"]);
+    trapC(k);
     setrq(k, prev);
   } else {
     cpu.status = k.inKernelStatus();
@@ -95,8 +97,21 @@ function finishInKernel(k: MonolithicKernel, p: Proc): ExecutionContext | null {
   k.kernelSp = frame;
   const kernelStatus = cpu.status;
   try {
+    if (p.preempted) {
+      // Switched out by want_resched on its way back to user mode: mi_switch returns into
+      // trap(), which finishes the return.
+      p.preempted = false;
+      p.syscallPending = false;
+      if (!returnToUser(k, p, frame, true, false, true)) {
+        abortContext(p.ctx, "killed by a signal");
+        return null;
+      }
+      p.ctx.status = cpu.status;
+      return p.ctx;
+    }
     if (p.syscallPending) {
       cpu.exec(COSTS["sleep.resume"]);
+      cpu.exec(COSTS["spl.call"]);
       let r: number;
       if (sigpendingCheck(k, p)) r = -Errno.EINTR;
       else r = p.cont!();
@@ -158,6 +173,14 @@ function savectx(k: MonolithicKernel, p: Proc): void {
 function resume(k: MonolithicKernel, p: Proc): void {
   const cpu = k.cpu;
   k.counts.contextSwitches++;
+  // mi_switch (kern_synch.c 8.1): run-time accounting between two microtime() calls (each
+  // under splhigh/splx), the CPU limit, cnt.v_swtch; then cpu_switch (locore.s 8.1): the
+  // run-queue scan (whichqs from bit 0 to the user priorities' queue), remrq, the ASID.
+  cpu.exec(COSTS["swtch.mi"]);
+  cpu.exec(COSTS["spl.call"], 4);
+  cpu.exec(COSTS["swtch.cpu"]);
+  cpu.exec(COSTS["swtch.ffs"], USER_QUEUE + 1);
+  cpu.exec(COSTS["swtch.asid"]);
   cpu.exec(COSTS["swtch.resume"]);
   cpu.exec(COSTS["tlb.wired"]);
   const uf = cpu.load32(p.procVa + P.UFRAME);

@@ -5,6 +5,7 @@ import {
   DEFAULT_IGNORED,
   HANDLER_TEXT_BASE,
   SC,
+  SC_MAGIC,
   SIG,
   SIG_DFL,
   SIG_IGN,
@@ -18,7 +19,7 @@ import type { MonolithicKernel } from "../kernel.js";
 import { EF, efReg, P, SRUN, U } from "../layout.js";
 import { exitProc, waitStatusSignal } from "../proc/exit.js";
 import type { Proc, SignalHandler } from "../proc/proc.js";
-import { useracc } from "../vm/useracc.js";
+import { copyUser, kcopy, useracc } from "../vm/useracc.js";
 
 /** P_FLAG bit: sigpause saved the mask in u_oldmask (4.3BSD SOMASK). */
 export const SOMASK = 0x200;
@@ -92,10 +93,12 @@ export function postsig(
 }
 
 /**
- * sendsig(): builds a struct sigcontext on the user stack from the exception frame (charged
- * stores into user memory) and rewrites the frame so that the return to user mode enters
- * the signal trampoline with (sig, code, scp, handler) in a0..a3 and sp = scp.
- * Returns scp, or -1 when the stack is not writable (the process then gets SIGILL, as 4.3BSD).
+ * sendsig() (4.4BSD pmax machdep.c 8.1): builds the whole struct sigcontext in a `ksc` on the
+ * kernel stack — onstack, mask, pc, the magic word in sc_regs[0], the frame's registers 1..31
+ * and HI/LO bcopied in (33 words), sc_ownedfp — then copies it out to the user stack in one
+ * copyout (the whole struct), and rewrites the frame so that the return to user mode enters
+ * the signal trampoline with (sig, code, scp, handler) in a0..a3 and sp = scp. Returns scp,
+ * or -1 when the stack is not writable (the process then gets SIGILL, as 4.3BSD).
  */
 export function sendsig(
   k: MonolithicKernel,
@@ -111,21 +114,26 @@ export function sendsig(
   const sp = cpu.load32(frame + efReg(Reg.sp));
   const scp = ((sp - SIGCONTEXT_BYTES) & ~7) >>> 0;
   if (!useracc(k, p, scp, SIGCONTEXT_BYTES, true)) return -1;
-  cpu.store32(scp + SC.ONSTACK, 0);
-  cpu.store32(scp + SC.MASK, returnMask);
-  cpu.store32(scp + SC.PC, cpu.load32(frame + EF.EPC));
-  // The frame's whole register area (slots 0..31) into sc_regs; sc_regs[0] is the zero register.
-  cpu.exec(COSTS["sendsig.reg"], 32);
-  for (let r = 0; r < 32; r++) {
-    const v = cpu.load32(frame + efReg(r));
-    cpu.store32(scp + SC.REGS + r * 4, r === 0 ? 0 : v);
-  }
-  cpu.store32(scp + SC.OWNEDFP, 0);
-  cpu.store32(scp + SC.MDHI, cpu.load32(frame + efReg(32)));
-  cpu.store32(scp + SC.MDLO, cpu.load32(frame + efReg(33)));
-  cpu.store32(scp + SC.CAUSE, cpu.load32(frame + EF.CAUSE));
-  cpu.store32(scp + SC.BADVADDR, cpu.load32(frame + EF.BADVADDR));
-  cpu.store32(scp + SC.BADPADDR, 0);
+  const ksc = kscAddress(frame);
+  cpu.store32(ksc + SC.ONSTACK, 0);
+  cpu.store32(ksc + SC.MASK, returnMask);
+  cpu.store32(ksc + SC.PC, cpu.load32(frame + EF.EPC));
+  cpu.store32(ksc + SC.REGS, SC_MAGIC);
+  // bcopy(&regs[1], &ksc.sc_regs[1], ...): registers 1..31 and HI/LO, 33 words.
+  kcopy(k, ksc + SC.REGS + 4, frame + efReg(1), 31 * 4);
+  cpu.store32(ksc + SC.MDHI, cpu.load32(frame + efReg(32)));
+  cpu.store32(ksc + SC.MDLO, cpu.load32(frame + efReg(33)));
+  cpu.store32(ksc + SC.OWNEDFP, 0);
+  cpu.store32(ksc + SC.CAUSE, cpu.load32(frame + EF.CAUSE));
+  cpu.store32(ksc + SC.BADVADDR, cpu.load32(frame + EF.BADVADDR));
+  cpu.store32(ksc + SC.BADPADDR, 0);
+  // ksc is a local of sendsig's C frame: a fault taken during the copyout (a user stack page
+  // filled on demand) pushes its exception frame below it.
+  const sp0 = k.kernelSp;
+  k.kernelSp = ksc;
+  const copied = copyUser(k, scp, ksc, SIGCONTEXT_BYTES);
+  k.kernelSp = sp0;
+  if (!copied) return -1;
   cpu.store32(frame + efReg(Reg.a0), sig);
   cpu.store32(frame + efReg(Reg.a1), code);
   cpu.store32(frame + efReg(Reg.a2), scp);
@@ -134,6 +142,15 @@ export function sendsig(
   cpu.store32(frame + EF.EPC, SIGTRAMP_VA);
   return scp;
 }
+
+/**
+ * Where sendsig and sigreturn keep their `struct sigcontext ksc`: a local of the C function,
+ * on the kernel stack below the trap frame and the C frames of trap(), psig() and sendsig().
+ */
+export function kscAddress(frame: number): number {
+  return frame - KSC_BELOW_FRAME_BYTES - SIGCONTEXT_BYTES;
+}
+const KSC_BELOW_FRAME_BYTES = 96;
 
 /** The unwinding of a process whose handler threw, or which had no stack for one (frozen: shared). */
 const HANDLER_THREW = Object.freeze(new ContextAbort("signal handler threw"));

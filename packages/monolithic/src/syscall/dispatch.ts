@@ -6,7 +6,7 @@ import type { MonolithicKernel } from "../kernel.js";
 import { EF, efReg, FRAME_JUMPTABLE, kseg0, U } from "../layout.js";
 import type { Proc } from "../proc/proc.js";
 import { SLEEP } from "../sched/sleep.js";
-import { trapEnter } from "../trap/frame.js";
+import { trapC, trapEnter } from "../trap/frame.js";
 import { returnToUserOrAbort } from "../trap/return.js";
 import { EJUSTRETURN, JUSTRETURN } from "./justreturn.js";
 import { SYSENT, SYSENT_BYTES, SYSENT_OFFSET } from "./table.js";
@@ -26,7 +26,10 @@ export function syscallTrap(k: MonolithicKernel): Resolution {
   if (p === null || (cpu.status & 0x8) === 0)
     k.panic("syscall from kernel mode or with no process");
   k.counts.syscalls++;
+  const canYield = p.canYield;
+  p.canYield = false;
   const frame = trapEnter(k, ExcCode.Sys, true);
+  trapC(k);
   cpu.exec(COSTS["syscall.decode"]);
   const code = cpu.load32(frame + efReg(Reg.v0));
   const slot = code < SYSCALL_SLOTS ? code : 0;
@@ -38,12 +41,14 @@ export function syscallTrap(k: MonolithicKernel): Resolution {
     cpu.exec(COSTS["syscall.nosys"]);
     r = -Errno.ENOSYS;
   } else {
-    for (let i = 0; i < ent.narg; i++) {
-      cpu.exec(COSTS["syscall.arg"]);
+    // trap.c copies a0..a3 whatever the call's narg (none here takes more than four).
+    cpu.exec(COSTS["syscall.args"]);
+    for (let i = 0; i < 4; i++) {
       const v = cpu.load32(frame + efReg(Reg.a0 + i));
       cpu.store32(u + U.ARG + i * 4, v);
       args[i] = v;
     }
+    cpu.exec(COSTS["syscall.qsave"]);
     cpu.exec(COSTS["syscall.call"]);
     cpu.store32(u + U.ERROR, 0);
     cpu.store32(u + U.RVAL1, 0);
@@ -53,7 +58,7 @@ export function syscallTrap(k: MonolithicKernel): Resolution {
   }
   if (r === SLEEP) return sleepInSyscall(k, p);
   sysReturn(k, p, frame, r);
-  returnToUserOrAbort(k, p, frame);
+  returnToUserOrAbort(k, p, frame, true, canYield);
   return Resolution.Retry;
 }
 

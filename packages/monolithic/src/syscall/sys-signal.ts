@@ -4,6 +4,7 @@ import {
   Errno,
   NSIG,
   SC,
+  SC_MAGIC,
   SIG,
   SIG_DFL,
   SIG_IGN,
@@ -16,8 +17,8 @@ import type { MonolithicKernel } from "../kernel.js";
 import { EF, efReg, P, U } from "../layout.js";
 import type { Proc } from "../proc/proc.js";
 import { SLEEP, sleep } from "../sched/sleep.js";
-import { SOMASK } from "../signal/deliver.js";
-import { useracc } from "../vm/useracc.js";
+import { kscAddress, SOMASK } from "../signal/deliver.js";
+import { copyUser, kcopy, useracc } from "../vm/useracc.js";
 import { JUSTRETURN } from "./justreturn.js";
 import type { SysArgs } from "./table.js";
 
@@ -79,24 +80,36 @@ export function sysSigaction(k: MonolithicKernel, p: Proc, a: SysArgs): number {
 }
 
 /**
- * sigreturn(scp): restores the context saved by sendsig (all general registers, HI/LO, pc)
- * and the signal mask. EFAULT if scp is unaligned or not readable. Never touches the status
- * register (a handler cannot give itself kernel mode).
+ * sigreturn(scp) (4.4BSD pmax machdep.c 8.1): copies the whole sigcontext in from the user
+ * stack to a `ksc` on the kernel stack (one copyin), checks its magic word, then restores the
+ * mask, pc and the 33 words of registers 1..31 and HI/LO into the frame. EFAULT if scp is
+ * unaligned or not readable, EINVAL if the context is not one sendsig built (no magic). Never
+ * touches the status register (a handler cannot give itself kernel mode).
  */
 export function sysSigreturn(k: MonolithicKernel, p: Proc, a: SysArgs, frame: number): number {
   const cpu = k.cpu;
   cpu.exec(COSTS["sys.sigreturn"]);
   const scp = a[0]!;
   if ((scp & 3) !== 0 || !useracc(k, p, scp, SIGCONTEXT_BYTES, false)) return -Errno.EFAULT;
-  cpu.store32(p.procVa + P.SIGMASK, (cpu.load32(scp + SC.MASK) & ~CANTMASK) >>> 0);
-  const pc = cpu.load32(scp + SC.PC);
+  const ksc = kscAddress(frame);
+  // ksc is a local of sigreturn's C frame: a fault during the copyin nests below it.
+  const sp0 = k.kernelSp;
+  k.kernelSp = ksc;
+  const copied = copyUser(k, ksc, scp, SIGCONTEXT_BYTES);
+  k.kernelSp = sp0;
+  if (!copied) return -Errno.EFAULT;
+  if (cpu.load32(ksc + SC.REGS) !== SC_MAGIC) return -Errno.EINVAL;
+  cpu.load32(ksc + SC.ONSTACK);
+  cpu.store32(p.procVa + P.SIGMASK, (cpu.load32(ksc + SC.MASK) & ~CANTMASK) >>> 0);
+  const pc = cpu.load32(ksc + SC.PC);
   cpu.store32(frame + EF.EPC, pc);
   k.sigreturnPc = pc;
-  // sc_regs[1..31] back into the frame (the k0/k1 slots too: the exception exit never reloads them).
-  cpu.exec(COSTS["sigreturn.reg"], 31);
-  for (let r = 1; r < 32; r++) cpu.store32(frame + efReg(r), cpu.load32(scp + SC.REGS + r * 4));
-  cpu.store32(frame + efReg(32), cpu.load32(scp + SC.MDHI));
-  cpu.store32(frame + efReg(33), cpu.load32(scp + SC.MDLO));
+  // bcopy(&ksc.sc_regs[1], &regs[1], ...): registers 1..31 (the k0/k1 slots too: the exception
+  // exit never reloads them) and HI/LO, 33 words.
+  kcopy(k, frame + efReg(1), ksc + SC.REGS + 4, 31 * 4);
+  cpu.store32(frame + efReg(32), cpu.load32(ksc + SC.MDHI));
+  cpu.store32(frame + efReg(33), cpu.load32(ksc + SC.MDLO));
+  cpu.load32(ksc + SC.OWNEDFP);
   return JUSTRETURN;
 }
 

@@ -15,15 +15,17 @@ import {
 } from "../layout.js";
 import { freeRange, roundPage } from "../proc/exit.js";
 import type { Proc } from "../proc/proc.js";
+import { mapProtect } from "../vm/map.js";
 import { ensurePt, ptPagesNeeded } from "../vm/pagetable.js";
-import { tlbUnmap } from "../vm/tlbops.js";
+import { tlbUnmap, tlbUpdate } from "../vm/tlbops.js";
 import { loadBounds } from "../vm/useracc.js";
 import type { SysArgs } from "./table.js";
 
 /**
- * mprotect(addr, len, prot): changes the protection of every page of the range with one
- * pass over the linear page table (load, rewrite, store each PTE) and drops each page's TLB
- * entry (tlbp, tlbwi when present) so the next access refills the new PTE.
+ * mprotect(addr, len, prot) (vm_mmap.c 8.1 → vm_map_protect): locks the process's map,
+ * clips its entries at the range's ends, sets their protection and, for each entry changed,
+ * pmap_protect rewrites every page's PTE and writes its translation into the TLB (tlbp, then
+ * tlbwi or tlbwr); unlocks. ENOMEM also when the map has no entry left for the clips.
  * EINVAL: addr not page aligned, unknown prot bits, or a range past the user space.
  * ENOMEM: part of the range is not mapped (outside the data, stack and shm segments).
  * EACCES: write permission asked for a segment attached SHM_RDONLY.
@@ -56,21 +58,49 @@ export function sysMprotect(k: MonolithicKernel, p: Proc, a: SysArgs): number {
       : (prot & PROT_WRITE) === 0
         ? PG_NOWRITE
         : 0;
-  const pages = (end - addr) / PAGE;
-  cpu.exec(COSTS["mprotect.page"], pages);
+  const ok = mapProtect(k, p, addr, end, mapProt(prot), (from, to) => {
+    // pmap_protect over the part of the entry inside the range.
+    const lo = Math.max(from, addr);
+    const hi = Math.min(to, end);
+    if (hi > lo) pmapProtect(k, p, lo, hi, soft);
+  });
+  return ok ? 0 : -Errno.ENOMEM;
+}
+
+/** The map's protection for an mprotect prot (write implies read on the R3000). */
+function mapProt(prot: number): number {
+  if ((prot & PROT_WRITE) !== 0) return PROT_READ | PROT_WRITE;
+  return prot & PROT_READ;
+}
+
+/**
+ * pmap_protect (pmap.c 8.1) over [from, to): each page's PTE rewritten with the new
+ * protection, and its translation written into the TLB (MachTLBUpdate: tlbp, then tlbwi when
+ * the page is there, tlbwr when it is not — so mprotect fills the TLB with the range's pages).
+ * A page not yet filled has no translation (PG_V clear in 4.4BSD's pmap): its PTE keeps the
+ * protection bits and nothing goes to the TLB. A PROT_NONE page is removed from the TLB
+ * (pmap_remove: MachTLBFlushAddr, tlbp then an invalid tlbwi when present).
+ */
+function pmapProtect(k: MonolithicKernel, p: Proc, from: number, to: number, soft: number): void {
+  const cpu = k.cpu;
+  cpu.exec(COSTS["pmap.protect"]);
+  const pages = (to - from) / PAGE;
+  cpu.exec(COSTS["pmap.protect.page"], pages);
   for (let i = 0; i < pages; i++) {
-    const vpn = (addr >>> 12) + i;
+    const vpn = (from >>> 12) + i;
     const ptva = pteVa(p.index, vpn);
     const pte = cpu.load32(ptva);
     let npte = (pte & ~(PG_NOREAD | PG_NOWRITE | PG_V | PG_D)) | soft;
-    if ((pte & PG_ALLOC) !== 0) {
+    const filled = (pte & PG_ALLOC) !== 0;
+    if (filled) {
       if ((soft & PG_NOREAD) === 0) npte |= PG_V;
       if (soft === 0) npte |= PG_D;
     }
     cpu.store32(ptva, npte >>> 0);
-    tlbUnmap(k, vpn, p.asid);
+    if (!filled) continue;
+    if ((soft & PG_NOREAD) !== 0) tlbUnmap(k, vpn, p.asid);
+    else tlbUpdate(k, vpn, p.asid, npte >>> 0);
   }
-  return 0;
 }
 
 const NO_SEGMENT = 0;

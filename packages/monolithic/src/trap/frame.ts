@@ -67,6 +67,25 @@ export function restoreFrame(k: MonolithicKernel, frame: number): void {
   cpu.rfe();
 }
 
+/**
+ * trap()'s entry (trap.c 7.20): its prologue (the second register save: ra and s0-s7), the
+ * decode of the cause (counters, type, user mode, p_sticks, the switch), and the splx that
+ * re-enables interrupts (they were enabled in user mode: always taken from user mode; from
+ * kernel mode only when IEp was set). The matching epilogue is charged on the way out
+ * (`trapExit`).
+ */
+export function trapC(k: MonolithicKernel, fromUser = true): void {
+  const cpu = k.cpu;
+  cpu.exec(COSTS["trap.prologue"]);
+  cpu.exec(COSTS["trap.decode"]);
+  if (fromUser || (cpu.status & SR_IEP) !== 0) cpu.exec(COSTS["spl.call"]);
+}
+
+/** trap()'s epilogue: ra and s0-s7 reloaded, return to locore's exception exit. */
+export function trapExit(k: MonolithicKernel): void {
+  k.cpu.exec(COSTS["trap.epilogue"]);
+}
+
 /** Pushes the KU/IE stack as an exception does (for the AST entry the kernel takes at a safepoint). */
 export function pushStatus(status: number): number {
   return ((status & ~0x3f) | ((status << 2) & 0x3c)) >>> 0;

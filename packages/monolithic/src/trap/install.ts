@@ -11,7 +11,7 @@ import { syscallTrap } from "../syscall/dispatch.js";
 import { FAULT_NOMEM, FAULT_OK, vmFault } from "../vm/fault.js";
 import { kseg2Miss, makeRefillHandler } from "../vm/refill.js";
 import { ONFAULT } from "../vm/useracc.js";
-import { restoreFrame, trapEnter } from "./frame.js";
+import { restoreFrame, trapC, trapEnter, trapExit } from "./frame.js";
 import { interruptTrap } from "./interrupt.js";
 import { returnToUserOrAbort } from "./return.js";
 import { fixade } from "./unaligned.js";
@@ -62,11 +62,12 @@ function tlbTrap(k: MonolithicKernel, cpu: Cpu, code: number, store: boolean): R
   const block = k.lastAccess.block;
   k.counts.tlbFaults++;
   const frame = trapEnter(k, code, fromUser);
-  cpu.exec(COSTS["trap.decode"]);
+  trapC(k, fromUser);
   const r = vmFault(k, p, va, store);
   if (r !== FAULT_OK) k.counts.protectionFaults++;
   if (!fromUser) {
     if (r !== FAULT_OK) kernelFaultFailed(k, p, frame, r);
+    trapExit(k);
     restoreFrame(k, frame);
     return Resolution.Retry;
   }
@@ -138,7 +139,7 @@ function addressTrap(k: MonolithicKernel, cpu: Cpu, code: number): Resolution {
   const epc = cpu.epc;
   const block = k.lastAccess.block;
   const frame = trapEnter(k, code, true);
-  cpu.exec(COSTS["trap.decode"]);
+  trapC(k);
   if (va >= KSEG0) {
     deliverFault(k, p, SIG.BUS, va, epc, va);
     returnToUserOrAbort(k, p, frame);
@@ -169,7 +170,7 @@ function signalTrap(k: MonolithicKernel, code: number, sig: number, sigcode: num
   const va = cpu.badVaddr;
   const operand = k.lastAccess.value;
   const frame = trapEnter(k, code, true);
-  cpu.exec(COSTS["trap.decode"]);
+  trapC(k);
   k.sigreturnPc = -1;
   deliverFault(k, p, sig, sigcode, epc, code === ExcCode.DBE ? va : -2);
   returnToUserOrAbort(k, p, frame);
@@ -204,7 +205,7 @@ function coprocessorTrap(k: MonolithicKernel): Resolution {
   const cpu = k.cpu;
   const p = userProc(k, cpu, "coprocessor unusable");
   const frame = trapEnter(k, ExcCode.CpU, true);
-  cpu.exec(COSTS["trap.decode"]);
+  trapC(k);
   const prev = k.fpOwner;
   if (prev !== p) {
     k.counts.fpuHandovers++;

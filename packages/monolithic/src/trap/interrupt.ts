@@ -26,7 +26,7 @@ export function interruptTrap(k: MonolithicKernel): Resolution {
     k.machine.timer.acknowledge();
     hardclock(k);
   }
-  if (fromUser) returnToUserOrAbort(k, k.cur!, frame);
+  if (fromUser) returnToUserOrAbort(k, k.cur!, frame, false);
   else restoreFrame(k, frame);
   return Resolution.Retry;
 }

@@ -103,7 +103,9 @@ export class ProcessHandle {
     if (this.#p.handlerDepth > 0) {
       throw new HandlerBlockError("a signal handler cannot make a blocking call");
     }
+    this.#p.canYield = true;
     this.#trap(num, nargs, a0, a1, a2);
+    this.#p.canYield = false;
     while (this.#p.syscallPending) yield;
     return this.#result();
   }

@@ -2,6 +2,7 @@ import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { PG_ALLOC, PG_D, PG_NOREAD, PG_NOWRITE, PG_V, pteVa } from "../layout.js";
 import type { Proc } from "../proc/proc.js";
+import { mapFaultLookup } from "./map.js";
 import { zeroFrame } from "./pagetable.js";
 import { tlbDropin } from "./tlbops.js";
 import { inSegment, loadBounds } from "./useracc.js";
@@ -20,6 +21,8 @@ export const FAULT_NOMEM = 2;
  */
 export function vmFault(k: MonolithicKernel, p: Proc, va: number, store: boolean): number {
   const cpu = k.cpu;
+  cpu.exec(COSTS["vm.fault.entry"]);
+  mapFaultLookup(k, p, va);
   cpu.exec(COSTS["vm.fault"]);
   const vpn = va >>> 12;
   const ptva = pteVa(p.index, vpn);

@@ -12,6 +12,19 @@ export function tlbDropin(k: MonolithicKernel, vpn: number, asid: number, pte: n
   else cpu.tlbWriteRandom(entryHi(vpn, asid), pte);
 }
 
+/**
+ * MachTLBUpdate (locore.s 8.1) as pmap_protect uses it: the new translation of (vpn, asid)
+ * written over the entry that maps it (tlbp, tlbwi) or, when the TLB holds none, into a
+ * random slot (tlbwr).
+ */
+export function tlbUpdate(k: MonolithicKernel, vpn: number, asid: number, pte: number): void {
+  const cpu = k.cpu;
+  cpu.exec(COSTS["tlb.update"]);
+  const i = cpu.tlbProbe(vpn, asid);
+  if (i >= 0) cpu.tlbWriteIndexed(i, entryHi(vpn, asid), pte);
+  else cpu.tlbWriteRandom(entryHi(vpn, asid), pte);
+}
+
 /** unmaptlb: drops the entry for (vpn, asid) if the TLB holds one (tlbp, then tlbwi). */
 export function tlbUnmap(k: MonolithicKernel, vpn: number, asid: number): void {
   k.cpu.exec(COSTS["tlb.unmap"]);

@@ -34,6 +34,9 @@ export function frameProblems(k: MonolithicKernel): string[] {
   k.pipeFrames.forEach((f, i) => {
     if (f > 0) own(f, 2, `pipe ${i}`);
   });
+  k.pipeFrames2.forEach((f, i) => {
+    if (f > 0) own(f, 2, `pipe ${i} (second mbuf frame)`);
+  });
   for (const p of k.procs) {
     if (p === null) continue;
     const who = 3 + p.index;
