@@ -209,7 +209,7 @@ describe("the KU/IE stack and rfe", () => {
     expect(() => m.cpu.load32(0x4000)).toThrow(KernelContractError);
   });
 
-  // Regression test (was a bug, fixed): raise() (cpu.ts) detects a missing rfe only by comparing KUc/IEc before and
+  // Regression test (was a bug, fixed): raise() (cpu/traps.ts) detects a missing rfe only by comparing KUc/IEc before and
   // after the handler. An exception taken in kernel mode with interrupts off pushes (0, 0)
   // over (0, 0), so a handler that forgets rfe passes the check and leaves the stack pushed.
   it("a forgotten rfe is caught also for an exception taken in kernel mode with IEc = 0", () => {

@@ -140,7 +140,7 @@ describe("every exception sets the registers the R3000 sets", () => {
     ]);
   });
 
-  // Regression test (was a bug, fixed): raise() puts the whole 20-bit VPN into Context (cpu.ts, raise:
+  // Regression test (was a bug, fixed): raise() puts the whole 20-bit VPN into Context (cpu/traps.ts, raise:
   // `(badVaddr >>> 12) << 2`), so a kseg2 address (VPN >= 0xc0000) sets bit 21 and corrupts
   // PTEBase. The R3000's BadVPN field (bits 20..2) holds VA bits 30..12 only.
   it("a kseg2 fault sets Context.BadVPN from VA bits 30..12 and keeps PTEBase", () => {
@@ -232,7 +232,7 @@ describe("every exception sets the registers the R3000 sets", () => {
   });
 
   // Regression test (was a bug, fixed): coprocessor1() sets Cause.CE after the handler has returned, so the handler
-  // cannot tell which coprocessor was unusable (cpu.ts, coprocessor1).
+  // cannot tell which coprocessor was unusable (cpu/exec.ts, coprocessor1).
   it("CpU: the handler sees Cause.CE = 1 (coprocessor 1)", () => {
     const { cpu, seen } = recorder();
     cpu.cause = 0;
@@ -241,7 +241,7 @@ describe("every exception sets the registers the R3000 sets", () => {
   });
 
   // Regression test (was a bug, fixed): coprocessor1() ignores the handler's Resolution. The classic lazy-FPU handler
-  // sets CU1 and returns Retry: the instruction must then execute (cpu.ts, coprocessor1).
+  // sets CU1 and returns Retry: the instruction must then execute (cpu/exec.ts, coprocessor1).
   it("CpU: a handler that enables CU1 and returns Retry gets the instruction executed", () => {
     const m = new Machine({ memoryBytes: 1 << 20 });
     m.setExceptionHandler(ExcCode.CpU, (cpu) => {

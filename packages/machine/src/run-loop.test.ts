@@ -165,7 +165,7 @@ describe("run loop", () => {
     expect(() => m.resume(v)).toThrow(KernelContractError);
   });
 
-  // Regression test (was a bug, fixed): raise() (cpu.ts) increments exceptionDepth and switches the owner to the kernel
+  // Regression test (was a bug, fixed): raise() (cpu/traps.ts) increments exceptionDepth and switches the owner to the kernel
   // without try/finally, so a ContextAbort thrown by a handler leaves exceptionDepth at 1 for
   // ever after (Machine.resume's catch does not reset it).
   it("after a ContextAbort from a handler no exception is left 'in progress'", () => {

@@ -181,7 +181,7 @@ describe("tracing observes and never changes the simulation", () => {
     expect(run(true)).toEqual(run(false));
   });
 
-  // Regression test (was a bug, fixed): with a tracer, #chargeAccess (cpu.ts) goes through charge(), which splits a
+  // Regression test (was a bug, fixed): with a tracer, chargeAccess (cpu/clock.ts) goes through charge(), which splits a
   // multi-cycle access at an event and takes the interrupt mid-access; without a tracer it
   // takes it after the access. Handlers then see different cycles with and without a trace.
   it("uncached (multi-cycle) accesses: interrupts at the same cycles with and without a trace", () => {

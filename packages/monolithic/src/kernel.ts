@@ -166,7 +166,7 @@ export class MonolithicKernel {
     this.dispatcher = new KernelDispatcher(this);
     this.cyclesPerTick = Math.round(1e9 / this.machine.profile.cycleNs / this.policy.clockHz);
     this.withKernel(() => bootKernel(this));
-    // A host error that unwinds an exception frame (machine/cpu.ts raise) is the death of the
+    // A host error that unwinds an exception frame (machine/src/cpu/traps.ts raise) is the death of the
     // process the kernel was running: doomed here with plain stores only (the stack may be
     // exhausted), carried out at the next boundary. The pending flag covers a hook that
     // could not run.
