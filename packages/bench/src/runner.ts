@@ -9,7 +9,7 @@ import {
   type SystemOptions,
 } from "./adapters/adapter.js";
 import { Meter } from "./meter.js";
-import { paperFigure } from "./paper.js";
+import { type PaperSystem, paperFigure } from "./paper.js";
 import { type BenchResult, paramsText } from "./result.js";
 import type { Workload } from "./workload.js";
 
@@ -152,7 +152,7 @@ export function runBenchmark(
     benchmark: w.id,
     system: adapter.id,
     unit: w.unit,
-    paperMicros: paperMicros(w, adapter.id, options.profile),
+    paperMicros: paperMicros(w, adapter.paper, options.profile),
     baselineBenchmark: w.baselineBenchmark ?? w.id,
     iterations: { warmup: w.iterations.warmup, measured: w.iterations.measured },
   };
@@ -196,8 +196,8 @@ export function runBenchmark(
 }
 
 /** The paper's figure in microseconds per operation (Table 9's seconds converted). */
-function paperMicros(w: Workload, system: string, profile: string): number | null {
-  const f = paperFigure(w.id, system, profile);
+function paperMicros(w: Workload, column: PaperSystem | null, profile: string): number | null {
+  const f = paperFigure(w.id, column, profile);
   if (f === null || w.unit === "share") return null;
   return w.unit === "s/op" ? f * 1e6 : f;
 }

@@ -1,5 +1,5 @@
 import { getProfile } from "@exolab/machine/privileged";
-import type { SystemAdapter, SystemId } from "./adapters/adapter.js";
+import type { SystemAdapter } from "./adapters/adapter.js";
 import { buildMeta } from "./meta.js";
 import type { BenchReport, BenchResult, ReportMeta } from "./result.js";
 import { SCHEMA_VERSION } from "./result.js";
@@ -60,7 +60,7 @@ export function runSuite(o: SuiteOptions): BenchReport {
 function assembleReport(o: SuiteOptions, results: BenchResult[]): BenchReport {
   fillRatios(results);
   const policies: Record<string, unknown> = {};
-  for (const a of o.adapters) policies[a.id as SystemId] = a.policies(o.profile);
+  for (const a of o.adapters) policies[a.id] = a.policies(o.profile);
   const meta: ReportMeta = buildMeta({
     tool: o.tool,
     systems: o.adapters.map((a) => a.id),

@@ -3,7 +3,9 @@ import {
   DEFAULT_POLICY,
   IPC_PRIVATE,
   IPC_RMID,
+  COSTS as MONOLITHIC_COSTS,
   MonolithicKernel,
+  type Policy as MonolithicPolicy,
   PROT_NONE,
   PROT_READ,
   PROT_WRITE,
@@ -24,7 +26,7 @@ import type {
   VmPort,
 } from "../ports.js";
 import type { Workload } from "../workload.js";
-import type { SystemAdapter, SystemInstance, SystemOptions } from "./adapter.js";
+import { defineSystem, type SystemInstance, type SystemOptions } from "./adapter.js";
 
 const REASONS: Partial<Record<PortId, string>> = {
   "syscall-stack": "Aegis's second system-call path; Ultrix has one trap path (getpid row)",
@@ -39,9 +41,11 @@ const REASONS: Partial<Record<PortId, string>> = {
 };
 
 /** The `monolithic` system: the Ultrix-style kernel, one process per workload thread. */
-export const monolithicAdapter: SystemAdapter = {
+export const monolithicAdapter = defineSystem({
   id: "monolithic",
   title: "Ultrix-style monolithic kernel",
+  paper: "ultrix",
+  costs: { "@exolab/monolithic": MONOLITHIC_COSTS },
   unsupported(port, benchmark) {
     if (benchmark === "dirty")
       return "Ultrix cannot tell an application whether a page is dirty (as in the paper)";
@@ -53,7 +57,7 @@ export const monolithicAdapter: SystemAdapter = {
   },
   create: (o) => new MonolithicInstance(o),
   policies: () => ({ ...DEFAULT_POLICY }),
-};
+});
 
 class MonolithicInstance implements SystemInstance {
   readonly kernel: MonolithicKernel;
@@ -63,6 +67,7 @@ class MonolithicInstance implements SystemInstance {
   constructor(o: SystemOptions) {
     this.kernel = new MonolithicKernel({
       machine: { profile: o.profile, seed: o.seed, trace: o.trace === true },
+      ...(o.policy === undefined ? {} : { policy: o.policy as Partial<MonolithicPolicy> }),
       onDeath: (death, ...thrown: unknown[]) => {
         if (death.cause === "threw" && this.#failure === null) this.#failure = { value: thrown[0] };
       },
