@@ -131,13 +131,16 @@ export function selectWorkloads(suite: string, selection: readonly string[] | un
 }
 
 /**
- * The adapters of a selection, in report order; with none, every registered system but the
- * examples (the kit's template libOS runs only when named).
+ * The adapters of a selection, in report order. With none, a run measures every registered
+ * system but the examples (the kit's template libOS runs only when named); a listing shows
+ * them all (`all`).
  */
-export function selectAdapters(selection: readonly string[] | undefined): SystemAdapter[] {
-  return selection === undefined
-    ? [...DEFAULT_ADAPTERS]
-    : ADAPTERS.filter((a) => selection.includes(a.id));
+export function selectAdapters(
+  selection: readonly string[] | undefined,
+  all = false,
+): SystemAdapter[] {
+  if (selection !== undefined) return ADAPTERS.filter((a) => selection.includes(a.id));
+  return [...(all ? ADAPTERS : DEFAULT_ADAPTERS)];
 }
 
 export function workloadNamed(id: string): Workload {

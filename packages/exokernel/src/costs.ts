@@ -269,20 +269,6 @@ export const COSTS = Object.freeze({
 
 export type CostName = keyof typeof COSTS;
 
-/**
- * The example libOS's own code (src/example/minimal.ts), counted in MIPS instructions; it is
- * user code, listed here because each package keeps every label in one costs.ts.
- */
-export const EXAMPLE_LIBOS_COSTS = Object.freeze({
-  walk: cost(
-    "minimal.refill.walk",
-    6,
-    "counted: compute the page-table index (subtract, shift, scale, add: 4) + range check (2)",
-  ),
-  prot: cost("minimal.prot.handler", 4, "counted: compute the page-table index (4)"),
-  ret: cost("minimal.handler.return", 1, "counted: the jr back to EPC"),
-} as const);
-
 // =============================================================================================
 // The network engines (src/net/): dynamic packet filters (DPF) and application-specific safe
 // handlers (ASHs). Kept in their own table so that the kernel paths above stay as they are.

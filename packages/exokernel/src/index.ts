@@ -17,7 +17,6 @@ for (const table of [Category, ExcCode, IRQ, OwnerKind, Reg, Resolution, safepoi
 
 /** The o32 callee-saved registers (s0..s7, gp, sp, fp, ra), named here for libOSes. */
 export { CALLEE_SAVED } from "@exolab/machine";
-export { EXAMPLE_LIBOS_COSTS } from "./costs.js";
 export type { EnvHandle, RevokeRequest, Transfer } from "./env/handle-types.js";
 export { DeadEnvironmentError, NotRunningError } from "./errors.js";
 export { LIBOS_TEMPLATE, type LibOS } from "./libos.js";
