@@ -93,9 +93,7 @@ describe("the shared base of libOSes on Aegis", () => {
 
   it("the check finds a system named in the base (it can fail)", () => {
     expect(systemsNamed('if (id === "exos") return;')).toEqual(["exos"]);
-    expect(systemsNamed('import { x } from "@exolab/libos-exos";')).toEqual([
-      "@exolab/libos-exos",
-    ]);
+    expect(systemsNamed('import { x } from "@exolab/libos-exos";')).toEqual(["@exolab/libos-exos"]);
     expect(systemsNamed("// a comment on the monolithic kernel")).toEqual(["monolithic"]);
     expect(systemsNamed("the libOS-exos-like one; exosphere; monolithically")).toEqual([]);
   });
