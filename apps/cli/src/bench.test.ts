@@ -1,5 +1,5 @@
 import { ReportSchema } from "@exolab/bench";
-import { BROWSER_REQUIRED, layoutInChromium, SKIP_BROWSER } from "@exolab/bench/testing";
+import { BROWSER_REQUIRED, layoutInChromium, SKIP_BROWSER } from "@exolab/bench/node";
 import { parseHTML } from "linkedom";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./cli.js";

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ADAPTERS, adapterFor } from "./adapters/index.js";
 import { traceBenchmark } from "./inspect.js";
+import { benchmarkJsTimer } from "./node/host.js";
 import type { BenchReport, BenchResult } from "./result.js";
 import { runBenchmark } from "./runner.js";
 import { runSuite } from "./suite.js";
@@ -149,10 +150,22 @@ describe("host time (--host-time, --quick)", () => {
   it("measured, it gives the simulator's speed and changes no simulated figure; --quick only shortens it", () => {
     const plain = hostFields(runBenchmark(w, a, { profile: "dec5000_125", seed: 1 }));
     const quick = hostFields(
-      runBenchmark(w, a, { profile: "dec5000_125", seed: 1, hostTime: true, quick: true }),
+      runBenchmark(w, a, {
+        profile: "dec5000_125",
+        seed: 1,
+        hostTime: true,
+        hostTimer: benchmarkJsTimer,
+        quick: true,
+      }),
     );
     const full = hostFields(
-      runBenchmark(w, a, { profile: "dec5000_125", seed: 1, hostTime: true, quick: false }),
+      runBenchmark(w, a, {
+        profile: "dec5000_125",
+        seed: 1,
+        hostTime: true,
+        hostTimer: benchmarkJsTimer,
+        quick: false,
+      }),
     );
     for (const h of [quick.host, full.host]) {
       expect(h.hostNsPerOp).toBeGreaterThan(0);

@@ -1,3 +1,9 @@
+/**
+ * `@exolab/bench`: runs in Node and in a browser alike (its module graph reaches no Node
+ * built-in; a test bundles it for the browser to keep it so). What needs Node — the host's
+ * facts from git and the OS, host time with benchmark.js, the HTML report drawn with
+ * linkedom, headless-Chromium helpers — is in `@exolab/bench/node`.
+ */
 export { DEFAULT_PROFILE, PROFILE_NAMES } from "@exolab/machine";
 export { getProfile, type MachineProfile, PROFILES } from "@exolab/machine/privileged";
 export type {
@@ -15,6 +21,13 @@ export { REGISTRY, type Registration } from "./adapters/registry.js";
 export { COST_TABLES, costLabels } from "./cost-tables.js";
 export { ALL_COSTS, BARE_COSTS, COSTS, GLUE_COSTS } from "./costs.js";
 export {
+  BARE_HOST,
+  type HostDescription,
+  type HostEnvironment,
+  type HostTimer,
+  HostTimeUnavailableError,
+} from "./host.js";
+export {
   DEFAULT_MAX_SPANS,
   type Explanation,
   explainBenchmark,
@@ -30,7 +43,7 @@ export {
   traceBenchmark,
   writeTrace,
 } from "./inspect.js";
-export { benchVersion, buildMeta, type MetaInput, sourceCommit } from "./meta.js";
+export { buildMeta, type MetaInput } from "./meta.js";
 export { Meter } from "./meter.js";
 export {
   PAPER_PROFILE,
@@ -39,6 +52,15 @@ export {
   paperFigure,
   paperRow,
 } from "./paper.js";
+export {
+  checkPolicy,
+  overridablePolicy,
+  PolicyError,
+  type PolicyOverride,
+  type PolicyOverrides,
+  policyInForce,
+  policyProblem,
+} from "./policy.js";
 export type { PortId, PortMap } from "./ports.js";
 export {
   type Comparison,
@@ -48,11 +70,35 @@ export {
   renderComparison,
   type SharedRow,
 } from "./report/compare.js";
-export { renderHtml } from "./report/html.js";
+export {
+  CHART_STYLE,
+  type ChartSection,
+  COLORS,
+  drawChartSections,
+  GROUPS,
+  renderHtmlWith,
+} from "./report/html.js";
 export { renderJson } from "./report/json.js";
 export { renderMarkdown } from "./report/markdown.js";
+export {
+  buildRows,
+  type Cell,
+  type Direction,
+  directionLine,
+  directions,
+  displayValue,
+  fmt,
+  type MetricTable,
+  metricLabel,
+  metricTables,
+  type Row,
+  type Standalone,
+  standaloneLine,
+  standalones,
+  valueText,
+} from "./report/model.js";
 export { reportJsonSchema } from "./report/schema.js";
-export { renderTable } from "./report/table.js";
+export { renderTable, unitText } from "./report/table.js";
 export {
   type BenchReport,
   type BenchResult,
@@ -65,7 +111,8 @@ export {
   SCHEMA_VERSION,
   withoutMeta,
 } from "./result.js";
-export { fillRatios, runBenchmark, simulate } from "./runner.js";
+export { fillRatios, type RunOptions, runBenchmark, simulate } from "./runner.js";
 export { runSuite, type SuiteOptions, suiteSteps } from "./suite.js";
+export { BENCH_VERSION } from "./version.js";
 export type { Workload } from "./workload.js";
 export { PAPER_SUITE, SUITES } from "./workloads/index.js";

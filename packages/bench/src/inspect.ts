@@ -1,6 +1,6 @@
 import { CATEGORY_NAMES, OWNER_KIND_NAMES, type OwnerInfo } from "@exolab/machine";
 import { type ChromeTrace, getProfile, type Machine, Tracer } from "@exolab/machine/privileged";
-import type { SystemAdapter, SystemInstance } from "./adapters/adapter.js";
+import type { SystemAdapter, SystemInstance, SystemOptions } from "./adapters/adapter.js";
 import { Meter } from "./meter.js";
 import { simulateOn } from "./runner.js";
 import type { Workload } from "./workload.js";
@@ -8,6 +8,36 @@ import type { Workload } from "./workload.js";
 export interface InspectOptions {
   readonly profile: string;
   readonly seed: number;
+  /** Policy overrides of the system (SystemOptions.policy). */
+  readonly policy?: SystemOptions["policy"];
+}
+
+/** The system options of an inspected run. */
+function systemOptions(o: InspectOptions, trace: boolean): SystemOptions {
+  return {
+    profile: o.profile,
+    seed: o.seed,
+    ...(trace ? { trace: true } : {}),
+    ...(o.policy === undefined ? {} : { policy: o.policy }),
+  };
+}
+
+/** Bytes of a text in UTF-8 (what a trace file holds), without encoding it. */
+export function utf8Bytes(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d < 0xe000) {
+        bytes += 4; // a surrogate pair: one code point past the BMP
+        i++;
+      } else bytes += 3; // a lone surrogate is written as U+FFFD
+    } else bytes += 3;
+  }
+  return bytes;
 }
 
 type TraceWrite = Parameters<Tracer["streamChromeTrace"]>[0];
@@ -29,7 +59,7 @@ export function traceBenchmark(
   o: InspectOptions,
 ): ChromeTrace & { hash: string } {
   assertRuns(w, adapter);
-  const sys = adapter.create({ profile: o.profile, seed: o.seed, trace: true });
+  const sys = adapter.create(systemOptions(o, true));
   simulateOn(sys, w, adapter);
   const tracer = sys.machine.tracer!;
   const trace = tracer.toChromeTrace(getProfile(o.profile).cycleNs, sys.machine.accounting.owners);
@@ -92,6 +122,8 @@ export interface TracePlan {
   readonly system: string;
   readonly profile: string;
   readonly seed: number;
+  /** The system's policy overrides, as requested. */
+  readonly policy?: SystemOptions["policy"];
   readonly survey: RunSurvey;
   readonly fromCycle: number;
   readonly toCycle: number;
@@ -154,7 +186,7 @@ class WatchedMeter extends Meter {
 /** Runs the pair untraced and reads where its measured part lies. */
 export function surveyRun(w: Workload, adapter: SystemAdapter, o: InspectOptions): RunSurvey {
   assertRuns(w, adapter);
-  const sys = adapter.create({ profile: o.profile, seed: o.seed });
+  const sys = adapter.create(systemOptions(o, false));
   const meter = new WatchedMeter(sys);
   const run = simulateOn(sys, w, adapter, meter);
   return {
@@ -255,6 +287,7 @@ function tracedRun(
   plan: {
     readonly profile: string;
     readonly seed: number;
+    readonly policy?: SystemOptions["policy"];
     readonly survey: RunSurvey;
     readonly fromCycle: number;
     readonly toCycle: number;
@@ -265,7 +298,7 @@ function tracedRun(
   write: TraceWrite,
   stopWhenFull: boolean,
 ): TracedRun {
-  const sys = adapter.create({ profile: plan.profile, seed: plan.seed, trace: true });
+  const sys = adapter.create(systemOptions(plan, true));
   const tracer = sys.machine.tracer!;
   const owner = ownerFilter(plan.survey, plan.owners)?.(sys.machine);
   const categories = categoryIndices(plan.categories);
@@ -332,7 +365,7 @@ export function planTrace(
       owners: req.owners,
     },
     (chunk, reached) => {
-      lastChunkBytes = Buffer.byteLength(chunk);
+      lastChunkBytes = utf8Bytes(chunk);
       bytes += lastChunkBytes;
       onProgress(Math.min(1, (reached - fromCycle) / length));
     },
@@ -345,6 +378,7 @@ export function planTrace(
     system: adapter.id,
     profile: req.profile,
     seed: req.seed,
+    ...(req.policy === undefined ? {} : { policy: req.policy }),
     survey,
     fromCycle,
     maxSpans,
@@ -405,9 +439,9 @@ function trailerBytes(cycleNs: number, data: Record<string, unknown>): number {
     },
     { cycleNs },
   );
-  const header = Buffer.byteLength(text);
+  const header = utf8Bytes(text);
   empty.endChromeTrace([], data);
-  return Buffer.byteLength(text) - header;
+  return utf8Bytes(text) - header;
 }
 
 /** What a trace file says of itself (otherData, besides droppedSpans and hash). */
@@ -446,7 +480,7 @@ export function writeTrace(
     adapter,
     plan,
     (chunk, reached) => {
-      bytes += Buffer.byteLength(chunk);
+      bytes += utf8Bytes(chunk);
       write(chunk, reached);
     },
     false,
@@ -492,7 +526,7 @@ export function explainBenchmark(
   o: InspectOptions,
 ): Explanation {
   assertRuns(w, adapter);
-  const sys = adapter.create({ profile: o.profile, seed: o.seed });
+  const sys = adapter.create(systemOptions(o, false));
   const run = simulateOn(sys, w, adapter);
   const per = (v: number) => v / run.ops;
   const labels = run.labels.map((l) => ({

@@ -1,43 +1,6 @@
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { arch, availableParallelism, platform } from "node:os";
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { BARE_HOST, type HostDescription } from "./host.js";
 import type { ReportMeta } from "./result.js";
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-
-/** This package's version (from its package.json, beside src/ and dist/ alike). */
-export function benchVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
-    return typeof pkg.version === "string" ? pkg.version : "unknown";
-  } catch {
-    return "unknown";
-  }
-}
-
-/** Runs git in this package's folder; undefined when git or the checkout is missing. */
-function git(args: readonly string[]): string | undefined {
-  try {
-    return execFileSync("git", [...args], {
-      cwd: HERE,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-      timeout: 5_000,
-    }).trim();
-  } catch {
-    return undefined;
-  }
-}
-
-/** The commit of the sources and whether tracked files differ from it; nulls without git. */
-export function sourceCommit(): { commit: string | null; dirty: boolean | null } {
-  const commit = git(["rev-parse", "HEAD"]);
-  if (commit === undefined || !/^[0-9a-f]{40}$/.test(commit)) return { commit: null, dirty: null };
-  const status = git(["status", "--porcelain", "--untracked-files=no"]);
-  return { commit, dirty: status === undefined ? null : status.length > 0 };
-}
+import { BENCH_VERSION } from "./version.js";
 
 export interface MetaInput {
   readonly tool?: { readonly name: string; readonly version: string };
@@ -49,15 +12,19 @@ export interface MetaInput {
   readonly date?: Date;
 }
 
-/** The meta record of a report: tool, commit, date, Node, host and the run's options. */
-export function buildMeta(o: MetaInput): ReportMeta {
+/**
+ * The meta record of a report: tool, commit, date, runtime, host and the run's options. What
+ * is known of the host comes from the caller (`nodeHost().describe()` in Node).
+ */
+export function buildMeta(o: MetaInput, host: HostDescription = BARE_HOST.describe()): ReportMeta {
   return {
     tool: o.tool?.name ?? "@exolab/bench",
-    version: o.tool?.version ?? benchVersion(),
-    ...sourceCommit(),
+    version: o.tool?.version ?? BENCH_VERSION,
+    commit: host.commit,
+    dirty: host.dirty,
     date: (o.date ?? new Date()).toISOString(),
-    node: process.version,
-    host: { platform: platform(), arch: arch(), cpus: availableParallelism() },
+    node: host.runtime,
+    host: { platform: host.platform, arch: host.arch, cpus: host.cpus },
     options: {
       systems: [...o.systems],
       benchmarks: [...o.benchmarks],

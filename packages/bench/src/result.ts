@@ -78,7 +78,10 @@ export const MetaSchema = z.strictObject({
   dirty: z.boolean().nullable(),
   /** When the report was made, ISO 8601 (UTC). */
   date: z.string(),
-  /** The Node.js version that ran it. */
+  /**
+   * The Node.js version that ran it; a web page that ran it says `none (web browser: …)`, and a
+   * caller that gave no host, `unknown`.
+   */
   node: z.string(),
   /** The host: platform, architecture and cores (host-time figures depend on it). */
   host: z.strictObject({ platform: z.string(), arch: z.string(), cpus: z.number().int() }),

@@ -1,13 +1,12 @@
-import { createRequire } from "node:module";
 import { CATEGORY_NAMES, OWNER_KIND_NAMES } from "@exolab/machine";
 import { attributionBetween, getProfile } from "@exolab/machine/privileged";
-import type BenchmarkJs from "benchmark";
 import {
   BASELINE,
   type SystemAdapter,
   type SystemInstance,
   type SystemOptions,
 } from "./adapters/adapter.js";
+import { type HostTimer, HostTimeUnavailableError } from "./host.js";
 import { Meter } from "./meter.js";
 import { type PaperSystem, paperFigure } from "./paper.js";
 import { type BenchResult, paramsText } from "./result.js";
@@ -17,12 +16,16 @@ export interface RunOptions {
   readonly profile: string;
   readonly seed: number;
   /**
-   * Measure host time with benchmark.js (`--host-time`): hostNsPerOp and the simulator's
-   * speed. Off by default: the simulated figures never need it.
+   * Measure host time (`--host-time`): hostNsPerOp and the simulator's speed, with
+   * `hostTimer`. Off by default: the simulated figures never need it.
    */
   readonly hostTime?: boolean;
+  /** What measures host time (benchmark.js in Node: `nodeHost().timer`); needed by hostTime. */
+  readonly hostTimer?: HostTimer;
   /** Shortens the host-time measurement (when measured); simulated figures are the same. */
   readonly quick?: boolean;
+  /** Policy overrides of the system (see SystemOptions.policy); the defaults otherwise. */
+  readonly policy?: SystemOptions["policy"];
 }
 
 export interface SimulatedRun {
@@ -108,31 +111,20 @@ const NOT_MEASURED: HostFigures = {
 };
 
 /**
- * Host time, measured by benchmark.js over whole runs of the pair (fresh machine, boot,
- * set-up and the measured part): per simulated operation, and as the simulator's speed
- * (simulated cycles of the whole run per host second), which is faster than real time when
- * it exceeds the profile's clock rate. It never feeds a simulated figure.
+ * Host time, measured by the host's timer (benchmark.js in Node) over whole runs of the pair
+ * (fresh machine, boot, set-up and the measured part): per simulated operation, and as the
+ * simulator's speed (simulated cycles of the whole run per host second), which is faster
+ * than real time when it exceeds the profile's clock rate. It never feeds a simulated figure.
  */
-/** benchmark.js, loaded only when host time is measured (it is not needed otherwise). */
-function benchmarkJs(): typeof BenchmarkJs {
-  return createRequire(import.meta.url)("benchmark") as typeof BenchmarkJs;
-}
-
 function measureHost(
   w: Workload,
   adapter: SystemAdapter,
   options: SystemOptions,
   run: SimulatedRun,
+  timer: HostTimer,
   quick: boolean,
 ): HostFigures {
-  const Benchmark = benchmarkJs();
-  const bench = new Benchmark(`${w.id}@${adapter.id}`, () => simulate(w, adapter, options), {
-    maxTime: quick ? 0.02 : 0.25,
-    minSamples: quick ? 1 : 3,
-    initCount: 1,
-  });
-  bench.run({ async: false });
-  const hostSeconds = bench.stats.mean;
+  const hostSeconds = timer(`${w.id}@${adapter.id}`, () => simulate(w, adapter, options), quick);
   const simCyclesPerHostSecond = run.runCycles / hostSeconds;
   const clockHz = 1e9 / getProfile(options.profile).cycleNs;
   return {
@@ -156,6 +148,8 @@ export function runBenchmark(
     baselineBenchmark: w.baselineBenchmark ?? w.id,
     iterations: { warmup: w.iterations.warmup, measured: w.iterations.measured },
   };
+  const timer = options.hostTime === true ? options.hostTimer : undefined;
+  if (options.hostTime === true && timer === undefined) throw new HostTimeUnavailableError();
   const reason = adapter.unsupported(w.port, w.id);
   if (reason !== undefined) {
     return {
@@ -173,7 +167,11 @@ export function runBenchmark(
     };
   }
   const profile = getProfile(options.profile);
-  const sysOptions: SystemOptions = { profile: options.profile, seed: options.seed };
+  const sysOptions: SystemOptions = {
+    profile: options.profile,
+    seed: options.seed,
+    ...(options.policy === undefined ? {} : { policy: options.policy }),
+  };
   const run = simulate(w, adapter, sysOptions);
   const cyclesPerOp = run.cycles / run.ops;
   const micros = (cyclesPerOp * profile.cycleNs) / 1000;
@@ -187,9 +185,9 @@ export function runBenchmark(
     attributionByOwner: perOp(run.attributionByOwner, run.ops),
     counts: perOp(run.counts, run.ops),
     labels: run.labels,
-    ...(options.hostTime === true
-      ? measureHost(w, adapter, sysOptions, run, options.quick === true)
-      : NOT_MEASURED),
+    ...(timer === undefined
+      ? NOT_MEASURED
+      : measureHost(w, adapter, sysOptions, run, timer, options.quick === true)),
   };
   if (Object.keys(run.observed).length > 0) result.observed = run.observed;
   return result;

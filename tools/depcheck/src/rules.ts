@@ -6,7 +6,7 @@
  *   monolithic   -> machine
  *   libos-*      -> exokernel (its unprivileged entry only)
  *   bench        -> everything
- *   apps/*       -> bench
+ *   apps/*       -> bench (its browser-safe entry, or `@exolab/bench/node` in Node)
  *
  * A libOS's tests play the kernel's part (they create the machine and the environments), so
  * test files may also use the privileged entries; the libOS's own code may not.
@@ -72,7 +72,7 @@ export const RULES: readonly RuleEntry[] = [
   {
     match: { dirPrefix: "apps/" },
     deps: ["@exolab/bench"],
-    imports: ["@exolab/bench"],
+    imports: ["@exolab/bench", "@exolab/bench/node"],
     testImports: ANY,
     browserSafe: false,
   },

@@ -1,11 +1,11 @@
 import {
   type BenchReport,
-  renderHtml,
   renderJson,
   renderMarkdown,
   renderTable,
   suiteSteps,
 } from "@exolab/bench";
+import { nodeHost, renderHtml } from "@exolab/bench/node";
 import { selectAdapters, selectWorkloads } from "../choices.js";
 import type { Io } from "../io.js";
 import { Outputs } from "../outputs.js";
@@ -54,6 +54,7 @@ export async function benchCommand(flags: BenchFlags, io: Io): Promise<number> {
       hostTime,
       quick: flags.quick === true,
       tool: TOOL,
+      host: nodeHost(),
     });
     bar.start(workloads.length * adapters.length, { last: "" });
     let report: BenchReport | undefined;

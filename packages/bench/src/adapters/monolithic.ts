@@ -67,7 +67,7 @@ class MonolithicInstance implements SystemInstance {
   constructor(o: SystemOptions) {
     this.kernel = new MonolithicKernel({
       machine: { profile: o.profile, seed: o.seed, trace: o.trace === true },
-      ...(o.policy === undefined ? {} : { policy: o.policy as Partial<MonolithicPolicy> }),
+      policy: o.policy as Partial<MonolithicPolicy> | undefined,
       onDeath: (death, ...thrown: unknown[]) => {
         if (death.cause === "threw" && this.#failure === null) this.#failure = { value: thrown[0] };
       },

@@ -70,7 +70,7 @@ interface SvgElement {
 }
 interface Drawing {
   readonly Plot: PlotModule;
-  /** linkedom's document, which Plot draws into. */
+  /** The document Plot draws into (linkedom's in Node, a browser's own). */
   readonly document: unknown;
   readonly systems: readonly string[];
 }
@@ -450,6 +450,17 @@ function hostSpeedHtml(report: BenchReport, systems: readonly string[]): string 
   return `<section><h2>Simulator speed on this host</h2><div class="table-wrap"><table><thead><tr><th>benchmark</th><th>system</th><th>host µs/op</th><th>simulated cycles per host second</th><th>faster than real time</th></tr></thead><tbody>${rows.join("")}</tbody></table></div></section>`;
 }
 
+/** What the charts need to look right in a page: figure, legend, variants (exported for pages that show them). */
+export const CHART_STYLE = `figure.chart{margin:1em 0;max-width:100%}
+figure.chart svg{display:block;max-width:100%;height:auto}
+figcaption{font-size:.85em;color:#555}
+.variant.narrow{display:none}
+ul.legend{display:flex;flex-wrap:wrap;gap:.2em 1.2em;list-style:none;padding:0;margin:.4em 0;font-size:13px}
+ul.legend li{display:inline-flex;align-items:center;gap:.4em}
+.swatch{display:inline-block;width:12px;height:12px;border:1px solid #777}
+.swatch.ours-key{background:#777}.swatch.paper-key{background:rgba(119,119,119,.3)}
+@media (max-width:700px){.variant.wide{display:none}.variant.narrow{display:block}}`;
+
 const STYLE = `*{box-sizing:border-box}
 body{font-family:system-ui,sans-serif;margin:0 auto;padding:1em;max-width:1200px;line-height:1.4;color:#222;overflow-wrap:anywhere}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}
@@ -459,40 +470,92 @@ table{border-collapse:collapse;margin:.6em 0;font-size:14px}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;white-space:nowrap}
 td:first-child,th:first-child{text-align:left}
 .na{color:#999}.disagrees{color:#b00}
-figure.chart{margin:1em 0;max-width:100%}
-figure.chart svg{display:block;max-width:100%;height:auto}
-figcaption{font-size:.85em;color:#555}
-.variant.narrow{display:none}
-ul.legend{display:flex;flex-wrap:wrap;gap:.2em 1.2em;list-style:none;padding:0;margin:.4em 0;font-size:13px}
-ul.legend li{display:inline-flex;align-items:center;gap:.4em}
-.swatch{display:inline-block;width:12px;height:12px;border:1px solid #777}
-.swatch.ours-key{background:#777}.swatch.paper-key{background:rgba(119,119,119,.3)}
+${CHART_STYLE}
 pre{background:#f6f6f6;padding:1em;overflow-x:auto;white-space:pre-wrap;overflow-wrap:anywhere}
-@media (max-width:700px){body{padding:.5em}.variant.wide{display:none}.variant.narrow{display:block}table{font-size:12px}}`;
+@media (max-width:700px){body{padding:.5em}table{font-size:12px}}`;
 
 /**
- * One self-contained page: the tables, a chart per table drawn with Observable Plot (SVG,
- * rendered here with linkedom's DOM), no script and no external resource. Each chart is
- * drawn at two widths and CSS shows the one that fits the window (phones to wide screens).
+ * Draws with Plot into `document` (linkedom's in Node, the page's own in a browser), keeping
+ * Plot's warnings (console.warn) instead of printing them.
  */
-export async function renderHtml(report: BenchReport, systems: readonly string[]): Promise<string> {
-  const [Plot, { parseHTML }] = await Promise.all([
-    import("@observablehq/plot"),
-    import("linkedom"),
-  ]);
-  const { document } = parseHTML("<!doctype html><html><body></body></html>");
+async function drawing<T>(
+  document: unknown,
+  systems: readonly string[],
+  draw: (d: Drawing, warnings: string[]) => T,
+): Promise<T> {
+  const Plot = await import("@observablehq/plot");
   const d: Drawing = { Plot, document, systems };
-  // Plot reports doubtful charts with console.warn: kept in the page, never on the terminal.
   const warnings: string[] = [];
   const warn = console.warn;
   console.warn = (...args: unknown[]) => {
     warnings.push(args.map(String).join(" "));
   };
   try {
-    return page(report, systems, d, warnings);
+    return draw(d, warnings);
   } finally {
     console.warn = warn;
   }
+}
+
+/**
+ * One self-contained page: the tables, a chart per table drawn with Observable Plot (SVG,
+ * drawn with `document`'s DOM: linkedom's in Node — see `renderHtml` in
+ * `@exolab/bench/node` — or a browser's), no script and no external resource. Each chart is
+ * drawn at two widths and CSS shows the one that fits the window (phones to wide screens).
+ */
+export async function renderHtmlWith(
+  report: BenchReport,
+  systems: readonly string[],
+  document: unknown,
+): Promise<string> {
+  return drawing(document, systems, (d, warnings) => page(report, systems, d, warnings));
+}
+
+/** The report's timed rows in the paper's groups (GROUPS), then any other rows. */
+function groupedRows(
+  report: BenchReport,
+  systems: readonly string[],
+): { title: string; rows: Row[] }[] {
+  const rows = buildRows(report, systems);
+  const grouped = GROUPS.map((g) => ({
+    title: g.title,
+    rows: rows.filter((r) => g.benchmarks.includes(r.benchmark)),
+  }));
+  const other = rows.filter((r) => !GROUPS.some((g) => g.benchmarks.includes(r.benchmark)));
+  if (other.length > 0) grouped.push({ title: "Other benchmarks", rows: other });
+  return grouped.filter((g) => g.rows.length > 0);
+}
+
+/** A section of charts: the report's group (or metric benchmark) and its figures' HTML. */
+export interface ChartSection {
+  readonly title: string;
+  /** The benchmarks of the section's rows. */
+  readonly benchmarks: readonly string[];
+  /** `<figure class="chart">` elements (style them with CHART_STYLE). */
+  readonly html: string;
+}
+
+/**
+ * The report's charts, section by section, exactly as the HTML report draws them (for a page
+ * that shows its own tables): drawn with `document`'s DOM.
+ */
+export async function drawChartSections(
+  report: BenchReport,
+  systems: readonly string[],
+  document: unknown,
+): Promise<ChartSection[]> {
+  return drawing(document, systems, (d) => [
+    ...groupedRows(report, systems).map((g) => ({
+      title: g.title,
+      benchmarks: [...new Set(g.rows.map((r) => r.benchmark))],
+      html: rowCharts(d, g.rows, report, g.title),
+    })),
+    ...metricTables(report, systems).map((t) => ({
+      title: t.benchmark,
+      benchmarks: [t.benchmark],
+      html: metricCharts(d, t),
+    })),
+  ]);
 }
 
 function page(
@@ -501,19 +564,10 @@ function page(
   d: Drawing,
   warnings: string[],
 ): string {
-  const rows = buildRows(report, systems);
-  const grouped = GROUPS.map((g) => ({
-    title: g.title,
-    rows: rows.filter((r) => g.benchmarks.includes(r.benchmark)),
-  }));
-  const other = rows.filter((r) => !GROUPS.some((g) => g.benchmarks.includes(r.benchmark)));
-  if (other.length > 0) grouped.push({ title: "Other benchmarks", rows: other });
-  const sections = grouped
-    .filter((g) => g.rows.length > 0)
-    .map(
-      (g) =>
-        `<section><h2>${esc(g.title)}</h2>${table(g.rows, systems)}${rowCharts(d, g.rows, report, g.title)}</section>`,
-    );
+  const sections = groupedRows(report, systems).map(
+    (g) =>
+      `<section><h2>${esc(g.title)}</h2>${table(g.rows, systems)}${rowCharts(d, g.rows, report, g.title)}</section>`,
+  );
   for (const t of metricTables(report, systems))
     sections.push(
       `<section><h2>${esc(t.benchmark)}</h2>${metricTableHtml(t)}${metricCharts(d, t)}</section>`,

@@ -3,12 +3,13 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { parseHTML } from "linkedom";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_ADAPTERS } from "../adapters/index.js";
+import { BROWSER_REQUIRED, CHROMIUM, layoutInChromium, SKIP_BROWSER } from "../node/chromium.js";
+import { nodeHost } from "../node/host.js";
+import { renderHtml } from "../node/html.js";
 import { type BenchReport, ReportSchema, withoutMeta } from "../result.js";
 import { runSuite } from "../suite.js";
 import { PAPER_SUITE } from "../workloads/index.js";
-import { BROWSER_REQUIRED, CHROMIUM, layoutInChromium, SKIP_BROWSER } from "./browser.js";
 import { compareReports, parseReport, ReportFileError, renderComparison } from "./compare.js";
-import { renderHtml } from "./html.js";
 import { renderJson } from "./json.js";
 import { renderMarkdown } from "./markdown.js";
 import { buildRows, directions, standalones } from "./model.js";
@@ -31,6 +32,7 @@ beforeAll(() => {
     profile: "dec5000_125",
     seed: 1,
     tool: { name: "test", version: "0" },
+    host: nodeHost(),
   });
 }, 120_000);
 

@@ -2,11 +2,13 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { BrowserContext } from "playwright-core";
 
 /**
- * Opening a report in a real browser, for tests: Debian's headless Chromium driven by
- * playwright-core (which downloads no browser). Exported as `@exolab/bench/testing`, not
- * from the package's main entry: only tests need a browser.
+ * Opening a page in a real browser, for tests: Debian's headless Chromium driven by
+ * playwright-core (which downloads no browser). Exported from `@exolab/bench/node` (and, for
+ * the tests that imported it there first, `@exolab/bench/testing`), never from the main
+ * entry: only tests need a browser.
  */
 
 /** Debian's Chromium, where it is installed; undefined elsewhere. */
@@ -37,6 +39,40 @@ export const CHROMIUM_FLAGS: readonly string[] = Object.freeze([
   "--no-first-run",
   "--disable-quic",
 ]);
+
+/** Chromium running headless with a fresh profile, and a scratch folder beside it. */
+export interface OpenChromium {
+  readonly context: BrowserContext;
+  /** A new empty folder (the profile lives below it); removed by close. */
+  readonly dir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Launches Debian's Chromium (CHROMIUM_FLAGS, a fresh --user-data-dir in a new temporary
+ * folder). Throws when Chromium is missing: callers skip first where SKIP_BROWSER allows.
+ */
+export async function openChromium(): Promise<OpenChromium> {
+  if (CHROMIUM === undefined)
+    throw new Error(
+      "headless Chromium is required here but missing (install Debian's chromium: apt-get install chromium)",
+    );
+  const { chromium } = await import("playwright-core");
+  const dir = mkdtempSync(join(tmpdir(), "exolab-chromium-"));
+  const context = await chromium.launchPersistentContext(join(dir, "profile"), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...CHROMIUM_FLAGS],
+  });
+  return {
+    context,
+    dir,
+    async close() {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 /** A drawn mark (bar or dot) of a chart, as laid out. */
 export interface DrawnMark {
@@ -80,19 +116,10 @@ export async function layoutInChromium(
   widths: readonly number[],
   screenshotPrefix?: string,
 ): Promise<PageLayout[]> {
-  if (CHROMIUM === undefined)
-    throw new Error(
-      "headless Chromium is required here but missing (install Debian's chromium: apt-get install chromium)",
-    );
-  const { chromium } = await import("playwright-core");
-  const dir = mkdtempSync(join(tmpdir(), "exolab-html-"));
+  const browser = await openChromium();
+  const { context, dir } = browser;
   const file = join(dir, "report.html");
   writeFileSync(file, html);
-  const context = await chromium.launchPersistentContext(join(dir, "profile"), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [...CHROMIUM_FLAGS],
-  });
   try {
     const out: PageLayout[] = [];
     for (const width of widths) {
@@ -114,8 +141,7 @@ export async function layoutInChromium(
     }
     return out;
   } finally {
-    await context.close();
-    rmSync(dir, { recursive: true, force: true });
+    await browser.close();
   }
 }
 
