@@ -27,6 +27,7 @@ function defineCosts<K extends string>(
   return Object.freeze(out);
 }
 
+// #region refill-costs
 export const COSTS = defineCosts({
   // ---- the refill handler (vm/vm.ts) ----
   "template.refill.entry": {
@@ -49,6 +50,7 @@ export const COSTS = defineCosts({
     source:
       "back to the faulting instruction: jr EPC + delay slot (the 7 restores are charged loads)",
   },
+  // #endregion refill-costs
   // ---- map and unmap (vm/vm.ts) ----
   "template.vm.range": {
     instructions: 17,

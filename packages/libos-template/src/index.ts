@@ -44,6 +44,7 @@ export class BootError extends Error {
   }
 }
 
+// #region boot
 function boot(env: EnvHandle, options: LibOsOptions = {}): LibOsApi {
   const policy = resolvePolicy(options.policy);
   const check = (step: string, r: number) => {
@@ -58,3 +59,4 @@ function boot(env: EnvHandle, options: LibOsOptions = {}): LibOsApi {
 
 /** The library OS: `{ name, boot }`, the shape every library OS has. */
 export const libos: LibOS<LibOsOptions, LibOsApi> = Object.freeze({ name: "template", boot });
+// #endregion boot

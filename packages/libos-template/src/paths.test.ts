@@ -90,6 +90,7 @@ describe("pinned paths (dec5000_125)", () => {
     });
   });
 
+  // #region call-path
   it("a call round trip to another environment", () => {
     const [p] = measure(function* (os, server, span) {
       const s0 = span.start();
@@ -103,6 +104,7 @@ describe("pinned paths (dec5000_125)", () => {
       labels: { "template.call.client": 4, "template.call.server": 6 },
     });
   });
+  // #endregion call-path
 
   it("a thread switch (yieldThread) and back", () => {
     const paths = measure(function* (os, _server, span) {

@@ -32,8 +32,12 @@ const FENCE = /^```/;
 export function findBlocks(file: string, markdown: string, problems: string[]): Block[] {
   const lines = markdown.split("\n");
   const out: Block[] = [];
+  let inFence = false;
   for (let i = 0; i < lines.length; i++) {
-    const m = MARKER.exec(lines[i]!.trim());
+    const line = lines[i]!.trim();
+    // A marker shown inside a code block (as in this package's README) is an example.
+    if (FENCE.test(line)) inFence = !inFence;
+    const m = inFence ? null : MARKER.exec(line);
     if (m === null) continue;
     let open = i + 1;
     while (open < lines.length && lines[open]!.trim() === "") open++;
@@ -60,9 +64,11 @@ export function findBlocks(file: string, markdown: string, problems: string[]): 
 export function extractRegion(source: string, region: string | null): string | null {
   let lines = source.replace(/\n$/, "").split("\n");
   if (region !== null) {
-    const start = lines.findIndex((l) => new RegExp(`#region ${escape(region)}\\s*$`).test(l));
+    const start = lines.findIndex((l) =>
+      new RegExp(`#region ${escapeRegExp(region)}\\s*$`).test(l),
+    );
     const end = lines.findIndex(
-      (l, i) => i > start && new RegExp(`#endregion ${escape(region)}\\s*$`).test(l),
+      (l, i) => i > start && new RegExp(`#endregion ${escapeRegExp(region)}\\s*$`).test(l),
     );
     if (start < 0 || end < 0) return null;
     lines = lines.slice(start + 1, end);
@@ -73,7 +79,7 @@ export function extractRegion(source: string, region: string | null): string | n
   return lines.map((l) => l.slice(cut)).join("\n");
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 export interface BlockState {
   readonly block: Block;

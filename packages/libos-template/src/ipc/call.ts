@@ -18,17 +18,20 @@ export class Calls {
 
   constructor(private readonly env: EnvHandle) {}
 
+  // #region serve
   /** Exports `proc` on this environment's synchronous entry. */
   serve(proc: Procedure): number {
     if (typeof proc !== "function") return Result.Invalid;
     return this.env.setEntry("sync", (caller) => this.#entry(caller, proc));
   }
+  // #endregion serve
 
   /** Stops serving: later calls are refused by the kernel. */
   stop(): number {
     return this.env.setEntry("sync", null);
   }
 
+  // #region call
   /** Calls `server`'s procedure with `arg`; returns its result (see `lastError`). */
   *call(server: number, arg: number): Generator<unknown, number, unknown> {
     const cpu = this.env.cpu;
@@ -50,4 +53,5 @@ export class Calls {
     cpu.setReg(Reg.a0, proc(cpu.reg(Reg.a0)));
     yield* this.env.pct(caller, "sync");
   }
+  // #endregion call
 }

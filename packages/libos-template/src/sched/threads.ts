@@ -81,6 +81,7 @@ export class Threads {
     return this.#current;
   }
 
+  // #region safepoint
   /** The thread's preemption point: gives the CPU up when the kernel asked for it. */
   *safepoint(): Generator<unknown, void, unknown> {
     if (!this.env.cpu.switchPending) return;
@@ -90,6 +91,7 @@ export class Threads {
     }
     yield SWITCH_SLICE;
   }
+  // #endregion safepoint
 
   /** Gives the CPU to the next thread of this environment now (within the slice). */
   *yieldThread(): Generator<unknown, void, unknown> {
@@ -99,6 +101,7 @@ export class Threads {
 
   // ---- the slice loop -----------------------------------------------------------------
 
+  // #region slice-loop
   *#loop(): Thread {
     let last = -1;
     for (;;) {
@@ -142,6 +145,7 @@ export class Threads {
       }
     }
   }
+  // #endregion slice-loop
 
   /** Round robin: the next live thread after `from`, or -1. */
   #next(from: number): number {
@@ -154,6 +158,7 @@ export class Threads {
     return -1;
   }
 
+  // #region switch
   /** Loads thread `t`'s registers and makes it the running thread. */
   #enter(t: number): void {
     const cpu = this.env.cpu;
@@ -173,4 +178,5 @@ export class Threads {
     cpu.store32(CURRENT_THREAD_VA, -1);
     this.#current = -1;
   }
+  // #endregion switch
 }

@@ -28,6 +28,7 @@ export class Vm {
     this.#pt = new PageTable(env.cpu, policy.pages);
   }
 
+  // #region boot
   /** Guarantees the library's globals and page-table pages; installs the refill handler. */
   boot(): number {
     let r = this.guarantee(GLOBALS_VA, 1);
@@ -50,7 +51,9 @@ export class Vm {
     }
     return Result.Ok;
   }
+  // #endregion boot
 
+  // #region map
   /** Maps `pages` demand-zero pages from `va`: Invalid outside the region, Busy over a mapped page. */
   map(va: number, pages: number): number {
     const first = this.#range(va, pages);
@@ -66,6 +69,7 @@ export class Vm {
     }
     return Result.Ok;
   }
+  // #endregion map
 
   /** Unmaps `pages` pages from `va`, freeing their frames (the kernel removes their mappings). */
   unmap(va: number, pages: number): number {
@@ -95,6 +99,7 @@ export class Vm {
     return first;
   }
 
+  // #region refill
   /**
    * The refill handler. It runs on the interrupted code, which must see every register as
    * it left it: the kernel saved t0..t2 in the save area (and put EPC, BadVAddr and Cause in
@@ -124,8 +129,10 @@ export class Vm {
     charge(cpu, COSTS["template.refill.return"]);
     return Resume.Retry;
   }
+  // #endregion refill
 }
 
+// #region save-restore
 /** Stores v0 and a0..a2 after the kernel's t0..t2 (charged stores): the registers a system call's stub loads. */
 export function saveCallRegisters(env: EnvHandle, area: number): void {
   const cpu = env.cpu;
@@ -146,3 +153,4 @@ export function restoreRegisters(env: EnvHandle, area: number): void {
   cpu.setReg(Reg.a1, cpu.load32(area + 20));
   cpu.setReg(Reg.a2, cpu.load32(area + 24));
 }
+// #endregion save-restore
