@@ -27,7 +27,7 @@ export const COST_TABLES: CostTables = Object.freeze(
 export function costLabels(): Map<string, string> {
   const m = new Map<string, string>();
   for (const [pkg, table] of Object.entries(COST_TABLES)) {
-    for (const [key, row] of Object.entries(table)) m.set(row.label ?? key, pkg);
+    for (const label of Object.keys(table)) m.set(label, pkg);
   }
   return m;
 }

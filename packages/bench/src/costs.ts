@@ -1,52 +1,41 @@
+import { type Cost, defineCosts } from "@exolab/machine";
+
 /**
  * Instruction counts of the workloads' own user-level code (the application side, identical
  * on every system). Each is counted from the MIPS code a C compiler emits for it.
  */
-export interface Cost {
-  readonly label: string;
-  readonly instructions: number;
-  readonly source: string;
-}
-
-export const COSTS = {
-  loop: {
-    label: "app.loop",
+export const COSTS = defineCosts({
+  "app.loop": {
     instructions: 2,
     source: "benchmark loop: addiu i,i,1; bne i,n,top (branch-delay slot filled by the body)",
   },
-  procCall: {
-    label: "app.proc-call",
+  "app.proc-call": {
     instructions: 4,
     source: "null procedure call: jal f; nop (delay slot); f: jr ra; nop (delay slot)",
   },
-  check: {
-    label: "app.check",
+  "app.check": {
     instructions: 2,
     source: "compare the value received with the one expected: bne v0,t0,fail; nop",
   },
-  increment: {
-    label: "app.increment",
+  "app.increment": {
     instructions: 1,
     source: "addiu v0,v0,1 on the counter received",
   },
-  matmulInner: {
-    label: "app.matmul.inner",
+  "app.matmul.inner": {
     instructions: 6,
     source:
       "inner product step after the two loads: mult; mflo; addu sum; addiu pa,4; addiu pb,600; bne (delay slot filled) — the multiplier's extra latency is charged by the profile's multiply cost",
   },
-  matmulRow: {
-    label: "app.matmul.row",
+  "app.matmul.row": {
     instructions: 6,
     source: "per (i,j): reset sum, compute row/column pointers (2 addu, 2 sll), loop test",
   },
-  signalSkip: {
-    label: "app.signal-skip",
+  "app.signal-skip": {
     instructions: 2,
     source:
       "the monolithic system's user handler for an exception (a signal handler) that resumes after the faulting instruction by stepping the saved pc: lw t0,SC_PC(a2); addiu t0,t0,4; jr ra; sw t0,SC_PC(a2) (delay slot) — the lw and sw are its charged accesses; saving and restoring the registers is sendsig's and sigreturn's",
   },
-} as const satisfies Record<string, Cost>;
+});
 
 export const ALL_COSTS: readonly Cost[] = Object.values(COSTS);
 
@@ -54,40 +43,35 @@ export const ALL_COSTS: readonly Cost[] = Object.values(COSTS);
  * The bare environment's own code (the `exokernel` system: raw kernel primitives from an
  * environment with no libOS). Counted from the MIPS a hand-written handler needs.
  */
-export const BARE_COSTS = {
-  handler: {
-    label: "bare.exc-handler",
+export const BARE_COSTS = defineCosts({
+  "bare.exc-handler": {
     instructions: 3,
     source:
       "user-level exception handler that resumes after the faulting instruction: addiu (EPC + 4 into a scratch register), lui (the save area's base), jr (resume); the three scratch-register restores are its charged loads, the last one in jr's delay slot",
   },
-  callee: {
-    label: "bare.pct-callee",
+  "bare.pct-callee": {
     instructions: 2,
     source:
       "the callee of a protected control transfer: addiu v0,v0,1 (the counter); the branch back to the caller",
   },
-} as const satisfies Record<string, Cost>;
+});
 
 /**
  * Application glue the adapters add on top of a system's own API, identical in kind on every
  * system: the loop that waits for its turn on a shared flag.
  */
-export const GLUE_COSTS = {
-  turnPoll: {
-    label: "app.turn.poll",
+export const GLUE_COSTS = defineCosts({
+  "app.turn.poll": {
     instructions: 2,
     source: "compare the shared turn word with mine and branch: bne t0,t1,wait; nop",
   },
-  strideWork: {
-    label: "app.stride.work",
+  "app.stride.work": {
     instructions: 100,
     source:
       "the body of each stride member's counting loop: a fixed 100 instructions of work per increment, so that a run of many slices stays short on the host (the shares do not depend on it)",
   },
-  strideCheck: {
-    label: "app.stride.check",
+  "app.stride.check": {
     instructions: 4,
     source: "the stride run's observer: read the cycle counter, subtract, compare, branch",
   },
-} as const satisfies Record<string, Cost>;
+});

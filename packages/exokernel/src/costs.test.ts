@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import { type AttributionReport, attributionBetween } from "@exolab/machine/privileged";
 import { describe, expect, it } from "vitest";
 import { ExcCode, Reg, Resume, type Thread } from "./index.js";
 import { Aegis, COSTS } from "./kernel.js";
+import { TEST_COSTS } from "./test-costs.js";
 import { hostedEnv } from "./test-util.js";
 
 /**
@@ -78,7 +78,7 @@ describe("pinned cycle paths (dec5000_125)", () => {
         h.cpu.setReg(Reg.t0, h.cpu.load32(SAVE_VA));
         h.cpu.setReg(Reg.t1, h.cpu.load32(SAVE_VA + 4));
         h.cpu.setReg(Reg.t2, h.cpu.load32(SAVE_VA + 8));
-        h.cpu.exec(1, "test.handler.jr");
+        h.cpu.exec(TEST_COSTS["test.handler.jr"], 1);
         h.cpu.setReg(Reg.v0, 7);
         return Resume.Emulated;
       },
@@ -162,12 +162,12 @@ describe("pinned cycle paths (dec5000_125)", () => {
       "refill",
       (h) => {
         const bad = h.cpu.reg(Reg.t1);
-        h.cpu.exec(10, "test.pagetable.walk");
+        h.cpu.exec(TEST_COSTS["test.pagetable.walk"], 10);
         h.tlbWrite(bad & ~0xfff, data, 1);
         h.cpu.setReg(Reg.t0, h.cpu.load32(SAVE_VA));
         h.cpu.setReg(Reg.t1, h.cpu.load32(SAVE_VA + 4));
         h.cpu.setReg(Reg.t2, h.cpu.load32(SAVE_VA + 8));
-        h.cpu.exec(1, "test.handler.jr");
+        h.cpu.exec(TEST_COSTS["test.handler.jr"], 1);
         return Resume.Retry;
       },
       SAVE_VA,
@@ -232,20 +232,16 @@ describe("pinned cycle paths (dec5000_125)", () => {
 
   it("report", () => {
     console.log(report.join("\n"));
-    expect(COSTS.pctSync.instructions + 1).toBe(30);
+    expect(COSTS["aegis.pct.sync"].instructions + 1).toBe(30);
   });
 });
 
-describe("every label of costs.ts is documented", () => {
-  it("has a source and a row in COSTS.md", () => {
-    const md = readFileSync(new URL("../COSTS.md", import.meta.url), "utf8");
+// (COSTS.md's label tables are generated from costs.ts: tools/costs-md checks them.)
+describe("every label of costs.ts", () => {
+  it("is the kernel's (aegis.*), with a positive count", () => {
     for (const e of Object.values(COSTS)) {
-      expect(e.source.length, e.label).toBeGreaterThan(8);
-      expect(Number.isInteger(e.instructions) && e.instructions > 0, e.label).toBe(true);
-      expect(
-        md.includes(`\`${e.label}\``) || md.includes(`/ \`${e.label.split(".").pop()}\``),
-        e.label,
-      ).toBe(true);
+      expect(e.label.startsWith("aegis."), e.label).toBe(true);
+      expect(e.instructions, e.label).toBeGreaterThan(0);
     }
   });
 });

@@ -17,6 +17,9 @@
 import { describe, expect, it } from "vitest";
 import {
   ArgumentError,
+  type Cost,
+  type CostSpec,
+  defineCosts,
   type EnvHandle,
   ExcCode,
   KSEG0,
@@ -29,6 +32,7 @@ import {
   type Thread,
 } from "./index.js";
 import { Aegis, type AegisOptions, type Death, HOST_ERROR_REASON } from "./kernel.js";
+import { TEST_COSTS } from "./test-costs.js";
 
 const SAVE_VA = 0x7ff01000;
 const DATA_VA = 0x00100000;
@@ -36,6 +40,13 @@ const SECRET = 0x5ec2e7 | 0;
 const SENTINEL = 0x0bad0bad | 0;
 
 /** A kernel with a death log (the host hook receives the thrown value uninspected). */
+/** 1024 fresh labels `l<i>` … `l<i+1023>`, a libOS's own costs table. */
+function labelBatch(first: number): readonly Cost[] {
+  const spec: Record<string, CostSpec> = {};
+  for (let j = 0; j < 1024; j++) spec[`l${first + j}`] = { instructions: 1, source: "test" };
+  return Object.values(defineCosts(spec));
+}
+
 function kernel(options: AegisOptions = {}) {
   const deaths: { death: Death; thrown: unknown; hasThrown: boolean }[] = [];
   const aegis = new Aegis({
@@ -65,7 +76,7 @@ function bootVictim(aegis: Aegis) {
           for (let i = 0; i < 16; i++) {
             if (env.cpu.load32(DATA_VA + i * 4) !== SECRET + i) state.corrupted++;
           }
-          env.cpu.exec(500, "victim.work");
+          env.cpu.exec(TEST_COSTS["victim.work"], 500);
           state.steps++;
           yield* env.safepoint();
         }
@@ -292,14 +303,14 @@ describe("hole 1b: a stack dive through plain work while the slice clock ticks",
               dive();
             } catch {}
             try {
-              env.cpu.exec(2100, "diver.work");
+              env.cpu.exec(TEST_COSTS["diver.work"], 2100);
             } catch {
               refused++;
             }
           };
           dive();
           for (;;) {
-            env.cpu.exec(100, "diver.spin");
+            env.cpu.exec(TEST_COSTS["diver.spin"], 100);
             yield* env.safepoint();
           }
         });
@@ -379,7 +390,7 @@ describe("hole 2: the kernel never inspects a thrown value", () => {
               if (where === "thread") throw value;
               if (where === "handler") env.cpu.addTrapping(0x7fffffff, 1);
               for (;;) {
-                env.cpu.exec(1000, "thrower.work");
+                env.cpu.exec(TEST_COSTS["thrower.work"], 1000);
                 yield* env.safepoint();
               }
             });
@@ -539,7 +550,7 @@ describe("hole 3: a synchronous PCT runs the other side next, registers intact",
           };
           env.onStartOfSlice(function* (): Thread {
             for (let n = 0; n < calls; n++) {
-              env.cpu.exec(1 + ((rnd() >>> 8) % 300), "client.work");
+              env.cpu.exec(TEST_COSTS["client.work"], 1 + ((rnd() >>> 8) % 300));
               const msg = MSG.map(() => rnd());
               sent.push(msg);
               for (let i = 0; i < MSG.length; i++) env.cpu.setReg(MSG[i]!, msg[i]!);
@@ -552,7 +563,7 @@ describe("hole 3: a synchronous PCT runs the other side next, registers intact",
               done++;
             }
             for (;;) {
-              env.cpu.exec(1000, "client.idle");
+              env.cpu.exec(TEST_COSTS["client.idle"], 1000);
               yield* env.safepoint();
             }
           });
@@ -571,7 +582,7 @@ describe("hole 3: a synchronous PCT runs the other side next, registers intact",
             env.onStartOfSlice(function* (): Thread {
               for (let x = k; ; x++) {
                 for (const r of MSG) env.cpu.setReg(r, 0x7777 + x);
-                env.cpu.exec(50 + (x % 200), "scribble");
+                env.cpu.exec(TEST_COSTS.scribble, 50 + (x % 200));
                 yield* env.safepoint();
               }
             });
@@ -609,7 +620,7 @@ describe("hole 4: a libOS gets nothing outside its slices through host callbacks
           for (let i = 0; i < 64; i++) results.push(env.allocFrame());
           results.push(env.allocSlice(), env.nullSyscall(), env.exit(0));
           try {
-            env.cpu.exec(1_000_000, "schemer.work");
+            env.cpu.exec(TEST_COSTS["schemer.work"], 1_000_000);
             results.push("exec ran");
           } catch (e) {
             results.push(e instanceof NotRunningError);
@@ -670,7 +681,7 @@ describe("hole 5: capabilities arrive within a quota, and freeing a frame reclai
           for (const c of caps) env.freeFrame(c);
           flood.freed = true;
           for (;;) {
-            env.cpu.exec(1000, "flooder.idle");
+            env.cpu.exec(TEST_COSTS["flooder.idle"], 1000);
             yield* env.safepoint();
           }
         });
@@ -748,7 +759,7 @@ describe("hole 6: a resource given back under a revocation request cannot be tak
       setup: (c) => {
         c.onStartOfSlice(function* (): Thread {
           for (;;) {
-            c.cpu.exec(1000, "clock.tick");
+            c.cpu.exec(TEST_COSTS["clock.tick"], 1000);
             yield* c.safepoint();
           }
         });
@@ -777,8 +788,11 @@ describe("hole 7: per-environment quotas bound frames, slices, grants and labels
         name: "labeller",
         boot(e) {
           e.onStartOfSlice(function* (): Thread {
+            let batch: readonly Cost[] = [];
             for (let i = 0; i < n; i++) {
-              e.cpu.exec(1, `l${i}`);
+              // The libOS's own tables, 1024 fresh labels at a time (each record is dropped).
+              if ((i & 1023) === 0) batch = labelBatch(i);
+              e.cpu.exec(batch[i & 1023]!);
               if ((i & 1023) === 0) yield* e.safepoint();
             }
             done = true;
@@ -805,11 +819,17 @@ describe("hole 7: per-environment quotas bound frames, slices, grants and labels
     aegis.destroy(env.id);
     expect(aegis.inspect(env.id).labels).toBe(0);
     expect(userLabels() - before).toBeLessThanOrEqual(q + 1);
-    // Labels that are too long are misuse of the host API.
+  });
+
+  it("a label longer than the policy allows is misuse of the host API, and charges nothing", () => {
+    const { aegis } = kernel({ policy: { maxLabelLength: 16 } });
     const other = aegis.createEnvironment();
-    expect(() =>
-      aegis.actAs(other, () => other.cpu.exec(1, "x".repeat(aegis.policy.maxLabelLength + 1))),
-    ).toThrow(ArgumentError);
+    const long = defineCosts({ "libos.a.label.of.twenty": { instructions: 1, source: "test" } });
+    const t = aegis.machine.now;
+    expect(() => aegis.actAs(other, () => other.cpu.exec(long["libos.a.label.of.twenty"]))).toThrow(
+      ArgumentError,
+    );
+    expect(aegis.machine.now).toBe(t);
   });
 
   it("one environment can take neither every frame nor every slice", () => {
@@ -896,7 +916,7 @@ describe("intrinsics: a libOS that patches them gains nothing", () => {
           }
           result.ran = true;
           for (;;) {
-            env.cpu.exec(1000, "patcher.idle");
+            env.cpu.exec(TEST_COSTS["patcher.idle"], 1000);
             yield* env.safepoint();
           }
         });

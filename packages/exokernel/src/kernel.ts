@@ -12,7 +12,7 @@ export {
 } from "./aegis.js";
 export type { Death, DeathHook, KernelStats } from "./core.js";
 export { HOST_ERROR_REASON } from "./core.js";
-export { COSTS, type CostEntry, type CostName, NET_COSTS, type NetCostName } from "./costs.js";
+export { COSTS, type CostLabel, NET_COSTS, type NetCostLabel } from "./costs.js";
 export * from "./index.js";
 // The network engines (DPF, ASHs), ahead of their kernel binding.
 export * from "./net/index.js";

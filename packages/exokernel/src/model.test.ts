@@ -39,6 +39,7 @@ import {
   type Thread,
 } from "./index.js";
 import { Aegis } from "./kernel.js";
+import { TEST_COSTS } from "./test-costs.js";
 import { type Hosted, hostedEnv, hostileValues } from "./test-util.js";
 
 const FRAMES = 64;
@@ -397,7 +398,7 @@ function setup(): World {
       me.slices.add(i);
       env.onStartOfSlice(function* (): Thread {
         for (;;) {
-          env.cpu.exec(300, "model.work");
+          env.cpu.exec(TEST_COSTS["model.work"], 300);
           w.work[i]!++;
           for (const probe of w.probes[i]!.splice(0)) probe();
           yield* env.safepoint();
@@ -739,7 +740,7 @@ function step(w: World, c: Cmd): void {
     case "spin": {
       // A start-of-slice thread that never reaches a safepoint.
       got = env.onStartOfSlice(function* (): Thread {
-        for (;;) env.cpu.exec(500, "model.spin");
+        for (;;) env.cpu.exec(TEST_COSTS["model.spin"], 500);
       });
       onOk = () => {
         e.spins = true;

@@ -1,4 +1,4 @@
-import type { CpuView } from "@exolab/exokernel";
+import { defineCosts } from "@exolab/exokernel";
 
 /**
  * Every `exec` label ExOS charges, with its instruction count and where the count comes
@@ -6,18 +6,15 @@ import type { CpuView } from "@exolab/exokernel";
  * page table, save areas, rings and contexts live in simulated memory). Kernel paths
  * (system calls, exception dispatch, protected control transfer) are charged by the
  * exokernel, not here. COSTS.md walks through each count step by step; none was chosen to
- * approach a paper figure.
+ * approach a paper figure. A step is charged with `cpu.exec(COSTS[label])`, a loop of n
+ * steps with `cpu.exec(COSTS[label], n)` (one charge); COSTS.md's label table is generated
+ * from this file.
  *
  * MIPS conventions used in the counts: a taken or untaken branch and a jump each have a
  * delay slot that is counted as an instruction (a nop when nothing useful fits); a 32-bit
  * constant takes two instructions (lui, ori).
  */
-export interface Cost {
-  readonly instructions: number;
-  readonly source: string;
-}
-
-export const COSTS = {
+export const COSTS = defineCosts({
   // ---- procedure linkage ----
   "exos.call": {
     instructions: 4,
@@ -140,16 +137,16 @@ export const COSTS = {
   "exos.sched.yieldSlice": {
     instructions: 2,
     source:
-      "slice yield wrapper (after a refused directed yield): save-area address (lui, addiu); 12 callee-saved sw/lw charged",
+      "slice yield wrapper, the fallback after a refused directed yield: save-area address (lui, addiu); 12 callee-saved sw/lw charged",
   },
   "exos.yield.check": {
     instructions: 2,
-    source: "a directed yield's result in v0 (pipes, stride): bltz v0 + delay slot",
+    source: "a directed yield's result (pipes, pipe', stride): bltz v0 + delay slot",
   },
   "exos.yield.refused": {
     instructions: 3,
     source:
-      "a refused directed yield: is the target gone? (li NoEnv, beq + slot); if not, a pipe gives the slice up instead, a stride donor keeps it",
+      "a refused directed yield: is the target gone? (li NoEnv, beq + slot); if not (it is parked in a transfer), a pipe gives the slice up instead and a stride donor keeps it",
   },
   "exos.sched.endOfSlice": {
     instructions: 5,
@@ -162,7 +159,7 @@ export const COSTS = {
   "exos.stride.enter": {
     instructions: 8,
     source:
-      "slice start: group address (lui, ori), chosen == me (xor, bnez + slot), member count bounded to the page (sltiu, bnez + slot)",
+      "slice start: group address (lui, ori), chosen == me (xor, bnez + slot), member count bounded to the page (sltiu, bnez + slot): the page is shared, a member may scribble it",
   },
   "exos.stride.scan": {
     instructions: 8,
@@ -248,16 +245,6 @@ export const COSTS = {
     source:
       "per entry: PRESENT, FOREIGN and MAXWRITE test (andi, xor, bnez + slot), or COW, page address (and), loop (addiu, bne + slot)",
   },
-} as const satisfies Record<string, Cost>;
+});
 
 export type CostLabel = keyof typeof COSTS;
-
-/** Charges the straight-line instructions of `label` once. */
-export function run(cpu: CpuView, label: CostLabel): void {
-  cpu.exec(COSTS[label].instructions, label);
-}
-
-/** Charges `label` `times` times in one exec (a loop whose body has no loads or stores to count). */
-export function runN(cpu: CpuView, label: CostLabel, times: number): void {
-  if (times > 0) cpu.exec(COSTS[label].instructions * times, label);
-}

@@ -1,7 +1,7 @@
 import { PAGE_BYTES, Reg, Result } from "@exolab/exokernel";
 import { describe, expect, it } from "vitest";
 import { FaultAction, type InlinePipe, PipeEnd } from "./index.js";
-import { world } from "./test/world.js";
+import { TEST_COSTS, world } from "./test/world.js";
 
 const DATA = 0x00100000;
 const SECRET = 0x5ec2e7;
@@ -25,7 +25,7 @@ describe("a hostile second environment", () => {
     victim.sched.spawn(function* () {
       vcpu.store32(DATA, SECRET);
       for (;;) {
-        vcpu.exec(200, "test.work");
+        vcpu.exec(TEST_COSTS["test.work"], 200);
         vcpu.store32(DATA + PAGE_BYTES, vcpu.load32(DATA + PAGE_BYTES) + 1);
         expect(vcpu.load32(DATA)).toBe(SECRET);
         progress++;
@@ -133,7 +133,7 @@ describe("a hostile second environment", () => {
     let progress = 0;
     victim.sched.spawn(function* () {
       for (;;) {
-        victim.env.cpu.exec(200, "test.work");
+        victim.env.cpu.exec(TEST_COSTS["test.work"], 200);
         progress++;
         yield* victim.sched.safepoint();
       }
@@ -141,7 +141,7 @@ describe("a hostile second environment", () => {
     hostile.sched.spawn(function* () {
       for (;;) {
         hostile.env.cpu.store32(hg, 0x7fffffff); // member count
-        hostile.env.cpu.exec(200, "test.work");
+        hostile.env.cpu.exec(TEST_COSTS["test.work"], 200);
         yield* hostile.sched.safepoint();
       }
     });

@@ -23,7 +23,7 @@ import { StrideMember } from "./sched/stride.js";
 import { Scheduler } from "./sched/threads.js";
 import { Vm } from "./vm/vm.js";
 
-export { COSTS, type Cost, type CostLabel } from "./costs.js";
+export { COSTS, type CostLabel } from "./costs.js";
 export { Errno, FdKind } from "./ipc/fd.js";
 export type { LrpcProcedure } from "./ipc/lrpc.js";
 export { InlinePipe, PipeEnd } from "./ipc/pipe.js";

@@ -7,25 +7,11 @@
  * count step by step; none was chosen to approach a figure.
  *
  * MIPS conventions in the counts: a branch or jump has a delay slot, counted (a `nop` when
- * nothing useful fits); a 32-bit constant takes two instructions (`lui`, `ori`).
+ * nothing useful fits); a 32-bit constant takes two instructions (`lui`, `ori`). A step is
+ * charged with `cpu.exec(COSTS[label])`, a loop of n steps with `cpu.exec(COSTS[label], n)`;
+ * COSTS.md's label table is generated from this file (`pnpm costs:md`).
  */
-import type { CpuView } from "@exolab/exokernel";
-
-export interface Cost {
-  readonly label: string;
-  readonly instructions: number;
-  readonly source: string;
-}
-
-/** The table: each entry keyed by its label. */
-function defineCosts<K extends string>(
-  table: Record<K, { readonly instructions: number; readonly source: string }>,
-): Readonly<Record<K, Cost>> {
-  const out = {} as Record<K, Cost>;
-  for (const label of Object.keys(table) as K[])
-    out[label] = Object.freeze({ label, ...table[label] });
-  return Object.freeze(out);
-}
+import { defineCosts } from "@exolab/exokernel";
 
 // #region refill-costs
 export const COSTS = defineCosts({
@@ -101,8 +87,3 @@ export const COSTS = defineCosts({
 });
 
 export type CostLabel = keyof typeof COSTS;
-
-/** Charges `cost`'s instructions `times` times in one charge (a loop with nothing else to count). */
-export function charge(cpu: CpuView, cost: Cost, times = 1): void {
-  if (times > 0) cpu.exec(cost.instructions * times, cost.label);
-}

@@ -10,7 +10,7 @@ import { type LibOsPolicy, resolvePolicy } from "./policy.js";
 import { Threads } from "./sched/threads.js";
 import { Vm } from "./vm/vm.js";
 
-export { COSTS, type Cost, type CostLabel } from "./costs.js";
+export { COSTS, type CostLabel } from "./costs.js";
 export type { Procedure } from "./ipc/call.js";
 export * as layout from "./layout.js";
 export { DEFAULT_POLICY, type LibOsPolicy, PolicyError, resolvePolicy } from "./policy.js";

@@ -14,6 +14,7 @@ import {
   CALLEE_SAVED,
   Category,
   type Cpu,
+  defineCosts,
   ExcCode,
   type ExecutionContext,
   entryHi,
@@ -60,14 +61,28 @@ export interface WorkloadResult {
 }
 
 /** Demo kernel path lengths (instructions), counted from the steps each handler does. */
-const DEMO_COSTS = {
-  refill: 8, // compute PTE address (4), branch on empty (1), build EntryHi/Lo (3)
-  allocate: 6, // bump the free-frame pointer and build the PTE
-  mod: 10, // PTE address (4), set D (2), probe/rewrite set-up (4)
-  syscall: 12, // decode, dispatch, return value
-  tick: 5, // acknowledge and set the switch flag
-  dispatch: 18, // pick the next context and switch ASID
-};
+const DEMO_COSTS = defineCosts({
+  "demo.refill": {
+    instructions: 8,
+    source: "compute the PTE address (4), branch on empty (1), build EntryHi/Lo (3)",
+  },
+  "demo.allocate": { instructions: 6, source: "bump the free-frame pointer and build the PTE" },
+  "demo.mod": {
+    instructions: 10,
+    source: "PTE address (4), set D (2), probe/rewrite set-up (4)",
+  },
+  "demo.syscall": { instructions: 12, source: "decode, dispatch, return value" },
+  "demo.tick": { instructions: 5, source: "acknowledge and set the switch flag" },
+  "demo.dispatch": {
+    instructions: 18,
+    category: Category.Kernel,
+    source: "pick the next context and switch ASID",
+  },
+  "demo.compute": {
+    instructions: 1,
+    source: "one instruction of the application's work: 3 to 7 per step (the seeded generator)",
+  },
+});
 
 const PT_BASE = 0x10000; // physical: page tables, 64 KiB per address space (16 Ki PTEs)
 const PT_BYTES_PER_SPACE = 0x10000;
@@ -105,10 +120,10 @@ export function runWorkload(opts: WorkloadOptions = {}): WorkloadResult {
     r.refills++;
     const vpn = cpu.badVaddr >>> 12;
     const pa = pteVa(cpu.asid, vpn);
-    cpu.exec(DEMO_COSTS.refill, "demo.refill");
+    cpu.exec(DEMO_COSTS["demo.refill"]);
     let pte = cpu.load32(pa);
     if (pte === 0) {
-      cpu.exec(DEMO_COSTS.allocate, "demo.allocate");
+      cpu.exec(DEMO_COSTS["demo.allocate"]);
       pte = entryLo(nextFrame++, TLB_V);
       r.framesAllocated++;
       cpu.store32(pa, pte);
@@ -122,7 +137,7 @@ export function runWorkload(opts: WorkloadOptions = {}): WorkloadResult {
     r.mods++;
     const vpn = cpu.badVaddr >>> 12;
     const pa = pteVa(cpu.asid, vpn);
-    cpu.exec(DEMO_COSTS.mod, "demo.mod");
+    cpu.exec(DEMO_COSTS["demo.mod"]);
     const pte = (cpu.load32(pa) | TLB_D) >>> 0;
     cpu.store32(pa, pte);
     const i = cpu.tlbProbe(vpn, cpu.asid);
@@ -132,7 +147,7 @@ export function runWorkload(opts: WorkloadOptions = {}): WorkloadResult {
   });
   m.setExceptionHandler(ExcCode.Sys, (cpu: Cpu) => {
     r.syscalls++;
-    cpu.exec(DEMO_COSTS.syscall, "demo.syscall");
+    cpu.exec(DEMO_COSTS["demo.syscall"]);
     cpu.setReg(2, cpu.reg(4) + 1); // v0 = a0 + 1
     cpu.rfe();
     return Resolution.Retry;
@@ -140,7 +155,7 @@ export function runWorkload(opts: WorkloadOptions = {}): WorkloadResult {
   m.setExceptionHandler(ExcCode.Int, (cpu: Cpu) => {
     r.interrupts++;
     m.timer.acknowledge();
-    cpu.exec(DEMO_COSTS.tick, "demo.tick");
+    cpu.exec(DEMO_COSTS["demo.tick"]);
     m.requestSwitch();
     cpu.rfe();
     return Resolution.Retry;
@@ -164,7 +179,7 @@ export function runWorkload(opts: WorkloadOptions = {}): WorkloadResult {
           throw new Error(`context ${index} read ${v} at ${va}, wrote ${expected}`);
         r.checksum = (r.checksum + v) >>> 0;
       }
-      cpu.exec(3 + rng.below(5), "demo.compute");
+      cpu.exec(DEMO_COSTS["demo.compute"], 3 + rng.below(5));
       if (i % 97 === 0) {
         cpu.setReg(4, i);
         cpu.syscall();
@@ -195,7 +210,7 @@ export function runWorkload(opts: WorkloadOptions = {}): WorkloadResult {
       const cpu = m.cpu;
       cpu.status = SR_KERNEL_IE;
       const prevOwner = cpu.setOwner(0);
-      cpu.exec(DEMO_COSTS.dispatch, "demo.dispatch", Category.Kernel);
+      cpu.exec(DEMO_COSTS["demo.dispatch"]);
       if (last !== null && !last.finished) {
         const area = KSEG0 + SAVE_BASE + (last.tag as number) * 256;
         for (const reg of CALLEE_SAVED) cpu.storeReg(area + reg * 4, reg);

@@ -9,6 +9,7 @@ import {
   Machine,
   Resolution,
 } from "./privileged.js";
+import { TEST_COSTS } from "./test-costs.js";
 
 const sum = (xs: Iterable<number>) => {
   let s = 0;
@@ -44,20 +45,20 @@ describe("attribution: every cycle in exactly one (owner, category)", () => {
     const m = new Machine({ memoryBytes: 1 << 20 });
     const app = m.registerOwner(2, 1, "app");
     m.setExceptionHandler(ExcCode.Sys, (cpu) => {
-      cpu.exec(20, "test.sys");
+      cpu.exec(TEST_COSTS["test.sys"], 20);
       cpu.rfe();
       return Resolution.Retry;
     });
-    m.cpu.exec(100, "test.before");
+    m.cpu.exec(TEST_COSTS["test.before"], 100);
     const before = m.snapshot();
     const t0 = m.now;
     m.cpu.setOwner(app);
-    m.cpu.exec(50, "test.user");
+    m.cpu.exec(TEST_COSTS["test.user"], 50);
     m.cpu.syscall();
-    m.cpu.exec(7, "test.user");
+    m.cpu.exec(TEST_COSTS["test.user"], 7);
     const libos = m.registerOwner(1, 1, "libos"); // registered mid-window
     m.cpu.setOwner(libos);
-    m.cpu.exec(11, "test.libos");
+    m.cpu.exec(TEST_COSTS["test.libos"], 11);
     m.cpu.setOwner(0);
     const after = m.snapshot();
     const rep = attributionBetween(m.accounting, before, after);
@@ -86,7 +87,7 @@ describe("attribution: every cycle in exactly one (owner, category)", () => {
     const r = runWorkload({ seed: 2, accesses: 600 });
     const m = r.machine;
     const s0 = m.snapshot();
-    m.cpu.exec(123, "test.tail");
+    m.cpu.exec(TEST_COSTS["test.tail"], 123);
     const s1 = m.snapshot();
     m.idleUntil(m.now + 1000);
     const s2 = m.snapshot();

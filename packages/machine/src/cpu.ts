@@ -1,4 +1,5 @@
 import { type Accounting, CATEGORY_COUNT, Category, KERNEL_OWNER } from "./accounting.js";
+import { type Cost, isCost } from "./cost.js";
 import { COSTS } from "./costs.js";
 import {
   CAUSE_IP_SHIFT,
@@ -316,31 +317,62 @@ export class Cpu {
   }
 
   /**
-   * Straight-line work: `instructions` MIPS instructions (loads and stores are not counted
-   * here: they are charged by the accesses themselves). `label` names the path in the
-   * package's costs.ts. Category defaults to User in user mode and Kernel in kernel mode.
-   * An event due inside the work is taken at its exact cycle, with the PC at the
-   * instruction reached.
+   * Straight-line work: the counted path `cost` (a record of a package's costs table, made by
+   * `defineCosts`), `times` times in one charge: `cost.instructions × times` MIPS instructions
+   * (loads and stores are not counted in them: the accesses charge themselves), reported under
+   * `cost.label`. Category: the record's, else User in user mode and Kernel in kernel mode. An
+   * event due inside the work is taken at its exact cycle, with the PC at the instruction
+   * reached. `times` 0 charges nothing and notes nothing. A value that is not a registered
+   * record (a literal, a copy, a Proxy) is an ArgumentError, found without running any of it.
    */
-  exec(instructions: number, label: string, cat?: Category): void {
+  exec(cost: Cost, times = 1): void {
     this.#guard();
-    this.#exec(instructions, label, cat);
+    if (cost !== this.#lastCost) this.#admitCost(cost);
+    this.#exec(this.#instructions(cost.instructions, times), cost.label, cost.category);
+  }
+
+  /**
+   * `exec` for a kernel's CPU view, which decides how user work is reported: the same charge,
+   * under `label` and `category` (the env's label past its quota goes under the kernel's
+   * overflow label; user work in a host window is user work whatever the mode). `category`
+   * undefined: the mode's, as `exec`.
+   */
+  execUnder(cost: Cost, times: number, label: string, category: Category | undefined): void {
+    this.#guard();
+    if (cost !== this.#lastCost) this.#admitCost(cost);
+    this.#exec(this.#instructions(cost.instructions, times), label, category);
+  }
+
+  /** The last record admitted (a registered record stays registered while referenced). */
+  #lastCost: Cost = COSTS["cp1.op"];
+
+  #admitCost(cost: unknown): void {
+    if (!isCost(cost)) {
+      throw new ArgumentError(
+        "exec: the cost must be a record of a costs table (defineCosts), not a number or an object of its own",
+      );
+    }
+    this.#lastCost = cost;
+  }
+
+  /** `instructions × times`, checked: `times` a non-negative integer, the product within the limit. */
+  #instructions(instructions: number, times: number): number {
+    if (typeof times !== "number" || !isInteger(times) || times < 0) {
+      throw new ArgumentError(
+        `exec: times must be a non-negative integer, got ${typeof times === "number" ? times : typeof times}`,
+      );
+    }
+    const n = instructions * times;
+    if (n > MAX_EXEC_INSTRUCTIONS) {
+      throw new ArgumentError(
+        `exec: instructions × times must be at most ${MAX_EXEC_INSTRUCTIONS}, got ${n}`,
+      );
+    }
+    return n;
   }
 
   #exec(instructions: number, label: string, cat: Category | undefined): void {
-    if (
-      typeof instructions !== "number" ||
-      !isInteger(instructions) ||
-      instructions < 0 ||
-      instructions > MAX_EXEC_INSTRUCTIONS
-    ) {
-      throw new ArgumentError(
-        `exec: instructions must be an integer in [0, ${MAX_EXEC_INSTRUCTIONS}], got ${String(instructions)}`,
-      );
-    }
-    if (typeof label !== "string" || label.length === 0) {
-      throw new ArgumentError("exec: label must be a non-empty string naming an entry of costs.ts");
-    }
+    if (instructions === 0) return;
     const c = cat ?? ((this.status & SR_KUC) !== 0 ? Category.User : Category.Kernel);
     this.accounting.noteLabel(label, instructions, instructions * this.#cpi);
     this.#sync();
@@ -830,7 +862,8 @@ export class Cpu {
     this.#guard();
     for (let tries = 0; ; tries++) {
       if ((this.status & SR_CU1) !== 0) {
-        this.#exec(COSTS.cp1Op.instructions, COSTS.cp1Op.label, undefined);
+        const op = COSTS["cp1.op"];
+        this.#exec(op.instructions, op.label, op.category);
         return true;
       }
       if (this.#raise(ExcCode.CpU, 0, false, 1) === Resolution.Emulated) {

@@ -17,6 +17,7 @@ import {
   TLB_D,
   TLB_V,
 } from "./privileged.js";
+import { TEST_COSTS } from "./test-costs.js";
 
 interface Seen {
   code: number;
@@ -256,7 +257,7 @@ describe("every exception sets the registers the R3000 sets", () => {
     cpu.status = SR_USER;
     m.timer.start(100, true);
     cpu.pc = PC;
-    cpu.exec(200, "test.work");
+    cpu.exec(TEST_COSTS["test.work"], 200);
     expect(seen.length).toBe(1);
     const s = seen[0]!;
     expect(s.code).toBe(ExcCode.Int);

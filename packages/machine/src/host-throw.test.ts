@@ -12,6 +12,7 @@ import {
   TLB_D,
   TLB_V,
 } from "./privileged.js";
+import { TEST_COSTS } from "./test-costs.js";
 
 /**
  * The exception entry is transactional with respect to host errors: whatever the host throws
@@ -86,7 +87,7 @@ describe("a host throw inside an exception handler", () => {
     // A kernel whose syscall path does some work (a charged store through kseg0, an exec).
     m.setExceptionHandler(ExcCode.Sys, (c) => {
       c.store32(0x80001000, 7);
-      c.exec(5, "machine.test.work");
+      c.exec(TEST_COSTS["machine.test.work"], 5);
       c.rfe();
       return Resolution.Retry;
     });
@@ -136,7 +137,7 @@ describe("the stack reserve: user-mode entries either have room for the kernel o
       const before = cpu.now;
       try {
         // Every exec crosses at least one timer expiry: event service runs under it.
-        cpu.exec(1500, "machine.test.work");
+        cpu.exec(TEST_COSTS["machine.test.work"], 1500);
       } catch {
         refused++;
         // Refused with nothing done: no cycle charged, nothing taken off the queue.
@@ -149,7 +150,7 @@ describe("the stack reserve: user-mode entries either have room for the kernel o
     expect(cpu.userMode).toBe(true);
     expect(cpu.owner).toBe(user);
     // The clock still ticks at its exact cycles: one expiry per period so far, none lost.
-    cpu.exec(10 * PERIOD, "machine.test.work");
+    cpu.exec(TEST_COSTS["machine.test.work"], 10 * PERIOD);
     expect(m.timer.expiries).toBe(Math.floor(cpu.now / PERIOD));
     expect(interrupts).toBe(m.timer.expiries);
   });
@@ -163,7 +164,7 @@ describe("the stack reserve: user-mode entries either have room for the kernel o
         dive();
       } catch {}
       try {
-        m.cpu.exec(1, "machine.test.work");
+        m.cpu.exec(TEST_COSTS["machine.test.work"], 1);
         reached++;
       } catch {}
     };

@@ -15,6 +15,17 @@ export {
 } from "./accounting.js";
 export type { Thread } from "./context.js";
 export {
+  COST_LABEL_PATTERN,
+  type Cost,
+  type CostSpec,
+  type CostTable,
+  CostTableError,
+  defineCosts,
+  isCost,
+  MAX_COST_INSTRUCTIONS,
+  MAX_COST_LABEL_LENGTH,
+} from "./cost.js";
+export {
   CALLEE_SAVED,
   EXC_NAMES,
   ExcCode,

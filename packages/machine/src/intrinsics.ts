@@ -58,3 +58,12 @@ export function definePush<T>(list: T[], value: T): void {
     configurable: true,
   });
 }
+
+export const weakSetHas = uncurryThis(WeakSet.prototype.has) as (
+  s: WeakSet<object>,
+  v: object,
+) => boolean;
+export const weakSetAdd = uncurryThis(WeakSet.prototype.add) as (
+  s: WeakSet<object>,
+  v: object,
+) => void;

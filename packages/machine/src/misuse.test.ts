@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  type Cost,
   ArgumentError as PublicArgumentError,
   MachineError as PublicMachineError,
 } from "./index.js";
@@ -17,6 +18,7 @@ import {
   TLB_V,
   validateProfile,
 } from "./privileged.js";
+import { TEST_COSTS } from "./test-costs.js";
 
 const MiB = 1 << 20;
 
@@ -133,28 +135,59 @@ describe("host API misuse gets a typed error with a clear message, before anythi
     }
   });
 
-  it("bad exec arguments: NaN, fractional, negative, string, huge, empty label", () => {
+  it("bad exec arguments: a count, a copy or Proxy of a record, bad times; nothing changes", () => {
     const m = new Machine({ memoryBytes: MiB });
-    m.cpu.exec(5, "test.ok");
+    const ok = TEST_COSTS["test.ok"];
+    m.cpu.exec(ok, 5);
     const before = state(m);
-    const bad: unknown[] = [
-      Number.NaN,
-      1.5,
-      -1,
-      "10",
-      Number.POSITIVE_INFINITY,
-      2e9,
+    let trapped = 0;
+    const proxy = new Proxy(TEST_COSTS["test.bad"], {
+      get: (t, k) => {
+        trapped++;
+        return Reflect.get(t, k);
+      },
+      getPrototypeOf: () => {
+        trapped++;
+        return null;
+      },
+    });
+    const notCosts: unknown[] = [
+      5,
+      "test.bad",
       null,
       undefined,
+      { ...TEST_COSTS["test.bad"] }, // a copy: same fields, never registered
+      Object.freeze({ label: "test.bad", instructions: 1, loads: 0, stores: 0, source: "x" }),
+      proxy,
     ];
-    for (const n of bad) {
-      expect(() => m.cpu.exec(n as number, "test.bad"), String(n)).toThrow(ArgumentError);
-      expect(() => m.cpu.exec(n as number, "test.bad")).toThrow(/instructions must be an integer/);
+    for (const [i, c] of notCosts.entries()) {
+      expect(() => m.cpu.exec(c as Cost), `case ${i}`).toThrow(ArgumentError);
+      expect(() => m.cpu.exec(c as Cost)).toThrow(/record of a costs table/);
     }
-    expect(() => m.cpu.exec(1, "")).toThrow(/label must be a non-empty string/);
-    expect(() => m.cpu.exec(1, 7 as unknown as string)).toThrow(ArgumentError);
+    expect(trapped).toBe(0);
+    for (const n of [Number.NaN, 1.5, -1, "10", Number.POSITIVE_INFINITY, null]) {
+      expect(() => m.cpu.exec(TEST_COSTS["test.bad"], n as number), String(n)).toThrow(
+        /times must be a non-negative integer/,
+      );
+    }
+    expect(() => m.cpu.exec(TEST_COSTS["test.bad"], 2e9)).toThrow(/at most 1000000000/);
     expect(state(m)).toEqual(before);
     expect(m.accounting.labels.has("test.bad")).toBe(false);
+    // Zero times charges nothing and notes nothing.
+    m.cpu.exec(TEST_COSTS["test.bad"], 0);
+    expect(state(m)).toEqual(before);
+    expect(m.accounting.labels.has("test.bad")).toBe(false);
+  });
+
+  it("a literal count or an inline object is a type error (checked by tsc on this file)", () => {
+    const m = new Machine({ memoryBytes: MiB });
+    const attempts = [
+      // @ts-expect-error: a count is not a cost record
+      () => m.cpu.exec(5, "x"),
+      // @ts-expect-error: an inline object lacks the brand
+      () => m.cpu.exec({ label: "x", instructions: 5, loads: 0, stores: 0, source: "s" }),
+    ];
+    for (const a of attempts) expect(a).toThrow(ArgumentError);
   });
 
   it("bad block lengths", () => {

@@ -18,6 +18,7 @@ import {
   TLB_V,
   Tracer,
 } from "./privileged.js";
+import { TEST_COSTS } from "./test-costs.js";
 
 /** Regression tests for bugs found in review (each failed before its fix). */
 
@@ -114,7 +115,7 @@ describe("deferred fast-path accounting is exact wherever it is read", () => {
     const extra: number[] = [];
     for (let i = 0; i < 20; i++) extra.push(m.accounting.registerOwner(OwnerKind.LibOS, i, "x"));
     m.cpu.setOwner(extra[19]!);
-    m.cpu.exec(7, "t.work");
+    m.cpu.exec(TEST_COSTS["t.work"], 7);
     for (let i = 0; i < 5; i++) m.cpu.load32(0x4000);
     const t = m.snapshot().table;
     let sum = 0;
@@ -182,7 +183,7 @@ describe("the host TLB map under random churn (property)", () => {
     const handler = (cpu: Machine["cpu"]) => {
       log.push((cpu.cause >>> 2) & 31, cpu.badVaddr, cpu.entryHi, cpu.context, cpu.epc);
       cpu.emulatedValue = 0x5a5a;
-      cpu.exec(2, "t.h");
+      cpu.exec(TEST_COSTS["t.h"], 2);
       cpu.rfe();
       return Resolution.Emulated;
     };
@@ -335,7 +336,7 @@ describe("exec on a profile with several cycles per instruction", () => {
     m.timer.start(7, true);
     const t0 = m.cpu.now;
     const pc0 = m.cpu.pc;
-    m.cpu.exec(10, "t.work");
+    m.cpu.exec(TEST_COSTS["t.work"], 10);
     expect(seen).toEqual([t0 + 8, pc0 + 16]);
     expect(m.cpu.pc).toBe(pc0 + 40);
   });
@@ -351,9 +352,9 @@ describe("execution-model contract after an abort from nested handlers", () => {
     const a = m.registerOwner(OwnerKind.Application, 1, "a");
     const b = m.registerOwner(OwnerKind.Application, 2, "b");
     m.setExceptionHandler(ExcCode.Sys, (cpu) => {
-      cpu.exec(5, "t.sys");
+      cpu.exec(TEST_COSTS["t.sys"], 5);
       cpu.setStatus(cpu.status | 1); // interrupts on inside the handler: the timer nests
-      cpu.exec(1000, "t.sys");
+      cpu.exec(TEST_COSTS["t.sys"], 1000);
       cpu.rfe();
       return Resolution.Retry;
     });
@@ -364,13 +365,13 @@ describe("execution-model contract after an abort from nested handlers", () => {
     const seen: number[] = [];
     // biome-ignore lint/correctness/useYield: runs to its end
     function* victim(): Generator<unknown, void, unknown> {
-      m.cpu.exec(10, "t.user");
+      m.cpu.exec(TEST_COSTS["t.user"], 10);
       m.cpu.syscall();
     }
     // biome-ignore lint/correctness/useYield: runs to its end
     function* next(): Generator<unknown, void, unknown> {
       seen.push(m.cpu.owner, m.cpu.status, m.cpu.pc, m.cpu.exceptionDepth);
-      m.cpu.exec(7, "t.user");
+      m.cpu.exec(TEST_COSTS["t.user"], 7);
     }
     const v = m.createContext("v", a, victim());
     const n = m.createContext("n", b, next(), { pc: 0x00500000 });

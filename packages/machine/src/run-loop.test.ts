@@ -11,6 +11,7 @@ import {
   safepoint,
   type Thread,
 } from "./privileged.js";
+import { TEST_COSTS } from "./test-costs.js";
 
 function machineWithTimerHandler(onTick: (m: Machine) => void = () => {}) {
   const m = new Machine({ memoryBytes: 1 << 20 });
@@ -31,7 +32,7 @@ describe("run loop", () => {
     function* body(name: string, steps: number): Thread {
       for (let i = 0; i < steps; i++) {
         log.push(`${name}${i}`);
-        m.cpu.exec(10, "test.step");
+        m.cpu.exec(TEST_COSTS["test.step"], 10);
         yield;
       }
     }
@@ -56,7 +57,7 @@ describe("run loop", () => {
     const seen: number[] = [];
     function* body(): Thread {
       seen.push(m.cpu.pc, m.cpu.status);
-      m.cpu.exec(5, "test.step");
+      m.cpu.exec(TEST_COSTS["test.step"], 5);
       yield;
       seen.push(m.cpu.pc, m.cpu.status);
     }
@@ -85,7 +86,7 @@ describe("run loop", () => {
     const app = m.registerOwner(2, 1, "app");
     // biome-ignore lint/correctness/useYield: a context body may run to its end without yielding
     function* body(): Thread {
-      m.cpu.exec(100, "test.work");
+      m.cpu.exec(TEST_COSTS["test.work"], 100);
     }
     const ctx = m.createContext("a", app, body());
     m.timer.start(5000, true);
@@ -115,7 +116,7 @@ describe("run loop", () => {
     expect(m.cpu.now).toBe(1234);
     function* forever(): Thread {
       for (;;) {
-        m.cpu.exec(1, "test.step");
+        m.cpu.exec(TEST_COSTS["test.step"], 1);
         yield;
       }
     }
@@ -134,14 +135,14 @@ describe("run loop", () => {
     });
     const after: string[] = [];
     function* victim(): Thread {
-      m.cpu.exec(10, "test.step");
+      m.cpu.exec(TEST_COSTS["test.step"], 10);
       yield;
       m.cpu.syscall();
       after.push("must not run");
     }
     // biome-ignore lint/correctness/useYield: a context body may run to its end without yielding
     function* other(): Thread {
-      m.cpu.exec(10, "test.step");
+      m.cpu.exec(TEST_COSTS["test.step"], 10);
     }
     const v = m.createContext("victim", app, victim());
     const o = m.createContext("other", app, other());
@@ -208,7 +209,7 @@ describe("run loop", () => {
     let safepoints = 0;
     function* loop(): Thread {
       for (let i = 0; i < 100; i++) {
-        m.cpu.exec(50, "test.step");
+        m.cpu.exec(TEST_COSTS["test.step"], 50);
         const pending = m.cpu.switchPending;
         safepoints++;
         yield* safepoint(m.cpu);
@@ -231,11 +232,11 @@ describe("run loop", () => {
   it("maxStretchCycles records the longest run between resumptions", () => {
     const m = new Machine({ memoryBytes: 1 << 20 });
     function* body(): Thread {
-      m.cpu.exec(500, "test.step");
+      m.cpu.exec(TEST_COSTS["test.step"], 500);
       yield;
-      m.cpu.exec(2000, "test.step");
+      m.cpu.exec(TEST_COSTS["test.step"], 2000);
       yield;
-      m.cpu.exec(100, "test.step");
+      m.cpu.exec(TEST_COSTS["test.step"], 100);
     }
     const c = m.createContext("c", 0, body());
     expect(c.maxStretchCycles).toBe(0);
@@ -276,11 +277,11 @@ describe("run loop", () => {
     const m = machineWithTimerHandler((mm) => taken.push(mm.cpu.now));
     // biome-ignore lint/correctness/useYield: a context body may run to its end without yielding
     function* masked(): Thread {
-      m.cpu.exec(300, "test.masked"); // the expiry at +100 stays pending (IEc = 0)
+      m.cpu.exec(TEST_COSTS["test.masked"], 300); // the expiry at +100 stays pending (IEc = 0)
     }
     // biome-ignore lint/correctness/useYield: a context body may run to its end without yielding
     function* user(): Thread {
-      m.cpu.exec(10_000, "test.user");
+      m.cpu.exec(TEST_COSTS["test.user"], 10_000);
     }
     const k = m.createContext("k", 0, masked(), { status: SR_KERNEL_IE & ~1 });
     const u = m.createContext("u", 0, user());

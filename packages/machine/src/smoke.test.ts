@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import {
-  Category,
   ExcCode,
   entryHi,
   entryLo,
@@ -10,6 +9,7 @@ import {
   TLB_D,
   TLB_V,
 } from "./privileged.js";
+import { TEST_COSTS } from "./test-costs.js";
 
 describe("smoke: a tiny kernel maps on refill and a user thread runs", () => {
   it("refills, charges, and finishes deterministically", () => {
@@ -19,7 +19,7 @@ describe("smoke: a tiny kernel maps on refill and a user thread runs", () => {
       m.setRefillHandler((cpu) => {
         refills++;
         const vpn = cpu.badVaddr >>> 12;
-        cpu.exec(10, "test.refill", Category.Kernel);
+        cpu.exec(TEST_COSTS["test.refill"], 10);
         cpu.tlbWriteRandom(entryHi(vpn, cpu.asid), entryLo(100 + (vpn & 0xff), TLB_V | TLB_D));
         cpu.rfe();
         return Resolution.Retry;
@@ -29,7 +29,7 @@ describe("smoke: a tiny kernel maps on refill and a user thread runs", () => {
         const cpu = m.cpu;
         for (let i = 0; i < 100; i++) {
           cpu.store32(0x1000 + i * 4096, i);
-          cpu.exec(2, "test.loop");
+          cpu.exec(TEST_COSTS["test.loop"], 2);
           if (i % 10 === 0) yield;
         }
         let sum = 0;

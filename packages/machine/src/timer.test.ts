@@ -10,6 +10,7 @@ import {
   SR_KERNEL_IE,
   SR_USER,
 } from "./privileged.js";
+import { TEST_COSTS } from "./test-costs.js";
 
 /** A machine whose Int handler records the cycle it starts at, acknowledges and returns. */
 function timed(opts: { trace?: boolean } = {}) {
@@ -32,7 +33,7 @@ describe("interval timer: interrupts at their exact cycles", () => {
     const period = 1000;
     m.timer.start(period);
     const start = cpu.now;
-    cpu.exec(10_500, "test.work");
+    cpu.exec(TEST_COSTS["test.work"], 10_500);
     const handlerCycles = p.exceptionEntryCycles + p.uncachedAccessCycles + p.cp0OpCycles;
     expect(at).toEqual(
       Array.from({ length: 10 }, (_, k) => start + (k + 1) * period + p.exceptionEntryCycles),
@@ -48,7 +49,7 @@ describe("interval timer: interrupts at their exact cycles", () => {
     cpu.status = SR_USER;
     m.timer.start(300, true);
     const start = cpu.now;
-    cpu.exec(1000, "test.long");
+    cpu.exec(TEST_COSTS["test.long"], 1000);
     expect(at).toEqual([start + 300 + m.profile.exceptionEntryCycles]);
     const tr = m.tracer!;
     const spans = tr.starts
@@ -65,7 +66,7 @@ describe("interval timer: interrupts at their exact cycles", () => {
     cpu.status = SR_USER & ~SR_IEC;
     m.timer.start(100, true);
     const fire = cpu.now + 100;
-    cpu.exec(500, "test.masked");
+    cpu.exec(TEST_COSTS["test.masked"], 500);
     expect(at).toEqual([]);
     expect(cpu.cause & (1 << (8 + IRQ.Timer))).not.toBe(0);
     const before = cpu.now;
@@ -80,7 +81,7 @@ describe("interval timer: interrupts at their exact cycles", () => {
     const order: string[] = [];
     m.setExceptionHandler(ExcCode.Sys, (c) => {
       order.push("sys");
-      c.exec(400, "test.syscall.body"); // crosses the expiry with IEc = 0
+      c.exec(TEST_COSTS["test.syscall.body"], 400); // crosses the expiry with IEc = 0
       order.push(`sys-done:${at.length}`);
       c.rfe();
       order.push(`after-rfe:${at.length}`);
@@ -96,7 +97,7 @@ describe("interval timer: interrupts at their exact cycles", () => {
     const { m, cpu, at } = timed();
     cpu.status = SR_USER & ~(1 << (8 + IRQ.Timer));
     m.timer.start(50, true);
-    cpu.exec(200, "test.work");
+    cpu.exec(TEST_COSTS["test.work"], 200);
     expect(at).toEqual([]);
     cpu.setStatus(SR_USER);
     expect(at.length).toBe(1);
@@ -133,12 +134,12 @@ describe("interval timer: interrupts at their exact cycles", () => {
     const { m, cpu, at } = timed();
     cpu.status = SR_USER;
     m.timer.start(100);
-    cpu.exec(150, "test.work");
+    cpu.exec(TEST_COSTS["test.work"], 150);
     expect(at.length).toBe(1);
     m.timer.stop();
     expect(m.timer.running).toBe(false);
     expect(m.timer.nextExpiry).toBe(-1);
-    cpu.exec(1000, "test.work");
+    cpu.exec(TEST_COSTS["test.work"], 1000);
     expect(at.length).toBe(1);
     expect(cpu.cause & 0xff00).toBe(0);
   });
@@ -161,7 +162,7 @@ describe("tracing observes and never changes the simulation", () => {
     m.timer.start(37);
     for (let i = 0; i < 200; i++) {
       cpu.load32(KSEG1 + 4 * i); // 15-cycle uncached accesses straddle the expiries
-      cpu.exec(3, "test.step");
+      cpu.exec(TEST_COSTS["test.step"], 3);
     }
     return { now: cpu.now, at };
   }
@@ -173,7 +174,7 @@ describe("tracing observes and never changes the simulation", () => {
       m.timer.start(37);
       for (let i = 0; i < 200; i++) {
         cpu.load32(KSEG0 + 4 * i);
-        cpu.exec(7, "test.step");
+        cpu.exec(TEST_COSTS["test.step"], 7);
       }
       return { now: cpu.now, at };
     };

@@ -1,4 +1,4 @@
-import type { Category } from "./accounting.js";
+import type { Cost } from "./cost.js";
 
 /** What `safepoint` needs: whether a switch has been requested. */
 export interface SwitchSignal {
@@ -20,7 +20,11 @@ export interface CpuView extends SwitchSignal {
   store32(va: number, value: number): void;
   copy(dstVa: number, srcVa: number, bytes: number): void;
   zero(dstVa: number, bytes: number): void;
-  exec(instructions: number, label: string, cat?: Category): void;
+  /**
+   * Straight-line work: the counted path `cost` (a record of a costs table, `defineCosts`),
+   * `times` times (default 1). A literal count is a type error: counts live in costs.ts.
+   */
+  exec(cost: Cost, times?: number): void;
   reg(i: number): number;
   setReg(i: number, value: number): void;
   /** `mult`/`mflo`: the low word of a signed product, at the multiplier's latency. */

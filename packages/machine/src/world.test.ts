@@ -15,6 +15,7 @@ import {
   World,
   WorldError,
 } from "./privileged.js";
+import { TEST_COSTS } from "./test-costs.js";
 
 const RX_BASE = 0x10000;
 const RX_STRIDE = 2048;
@@ -78,7 +79,7 @@ function station(
   const ctxs: ExecutionContext[] = [];
   if (opts.start) {
     function* kick(): Thread {
-      m.cpu.exec(opts.kickInstructions ?? 1000, "test.kick");
+      m.cpu.exec(TEST_COSTS["test.kick"], opts.kickInstructions ?? 1000);
       yield;
       m.memory.write32(TX, 0);
       m.net.transmit(TX, opts.frameBytes ?? 100);
@@ -89,7 +90,7 @@ function station(
   }
   function* work(): Thread {
     for (let i = 0; i < opts.work; i++) {
-      m.cpu.exec(opts.chunk, "test.work");
+      m.cpu.exec(TEST_COSTS["test.work"], opts.chunk);
       yield;
     }
   }

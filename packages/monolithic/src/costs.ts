@@ -1,5 +1,4 @@
-import { Category } from "@exolab/machine";
-import type { Cpu } from "@exolab/machine/privileged";
+import { Category, defineCosts } from "@exolab/machine";
 
 /**
  * Every `exec` label of the monolithic kernel with its instruction count and where the count
@@ -14,122 +13,118 @@ import type { Cpu } from "@exolab/machine/privileged";
  * resume). Counts are of the code path this package executes, one line of C taken as the
  * MIPS instructions it compiles to (a load/store plus its address arithmetic, a compare and
  * branch with its delay slot). None is fitted to a measured figure.
+ *
+ * A step is charged with `cpu.exec(COSTS[label])` (or `cpu.exec(COSTS[label], times)` for a
+ * per-item step, in one call); its category, when given, is the record's (absent: the mode's,
+ * kernel — or user in user mode). COSTS.md's label table is generated from this file.
  */
-export interface Cost {
-  /** Instructions of the step other than its loads and stores (charged by the accesses). */
-  readonly instructions: number;
-  /** Category the step is charged to; absent: the mode's default (kernel, or user in user mode). */
-  readonly cat?: Category;
-  readonly source: string;
-}
-
 const T = Category.TrapEntry;
 const X = Category.TrapExit;
 const L = Category.Tlb;
 const U = Category.User;
 
-export const COSTS = {
+export const COSTS = defineCosts({
   // ---- user level ------------------------------------------------------------------------
   "user.nullcall": {
     instructions: 4,
-    cat: U,
+    category: U,
     source: "jal f; nop (delay slot); f: jr ra; nop (delay slot)",
   },
   "libc.stub": {
     instructions: 7,
-    cat: U,
+    category: U,
     source:
       "jal stub; nop; li v0,SYS_n; [syscall]; bnez a3,cerror; nop; jr ra; nop (Ultrix libc syscall stub)",
   },
-  "libc.arg": { instructions: 1, cat: U, source: "one move/li into a0..a3 per argument" },
+  "libc.arg": { instructions: 1, category: U, source: "one move/li into a0..a3 per argument" },
   "libc.sigtramp": {
     instructions: 4,
-    cat: U,
+    category: U,
     source:
       "sigtramp: jalr handler; nop; [handler]; addiu a0,sp,SCOFF; li v0,SYS_sigreturn; [syscall]",
   },
   // ---- TLB ---------------------------------------------------------------------------------
   "utlb.refill": {
     instructions: 6,
-    cat: L,
+    category: L,
     source:
       "Ultrix utlbmiss: mfc0 k0,context; mfc0 k1,epc; [lw k0,0(k0)]; nop; mtc0 k0,entrylo; nop; [tlbwr]; j k1; [rfe]",
   },
   "ktlb.miss": {
     instructions: 29,
-    cat: L,
+    category: L,
     source:
       "general vector (mfc0 cause, andi, j, nop: 4) + kseg2 miss: mfc0 badvaddr 1, kseg2 window test 3, window index 2, proc entry address 3, root index address 4, present test 2, build EntryLo 3, mtc0 entrylo 1, restore the interrupted UTLB miss's EntryHi from BadVAddr (and, srl, or ASID, mtc0) 4, mfc0 epc 1, j 1",
   },
   "tlb.dropin": {
     instructions: 8,
-    cat: L,
+    category: L,
     source:
       "tlbdropin: build EntryHi (sll, or) + mtc0 entryhi; [tlbp]; mfc0 index; bltz; mtc0 entrylo; [tlbwi|tlbwr]; mtc0 entryhi (restore ASID)",
   },
   "tlb.unmap": {
     instructions: 6,
-    cat: L,
+    category: L,
     source:
       "unmaptlb: build EntryHi (sll, or), mtc0 entryhi; [tlbp]; mfc0 index; bltz; nop; [tlbwi invalid]",
   },
   "tlb.flushpid.entry": {
     instructions: 5,
-    cat: L,
+    category: L,
     source: "flush of one ASID, per TLB entry: mtc0 index; tlbr; mfc0 entryhi; andi asid; bne",
   },
   "tlb.wired": {
     instructions: 8,
-    cat: L,
+    category: L,
     source:
       "resume: two wired u-area entries, each: lw pte (from proc entry, built: or) + mtc0 index, mtc0 entryhi, mtc0 entrylo; [tlbwi]",
   },
   // ---- exception entry and exit (Ultrix locore) ----------------------------------------
   "exc.vector": {
     instructions: 4,
-    cat: T,
+    category: T,
     source: "general vector: mfc0 k1,cause; andi k1,EXCMASK; [lw k0,causejmp(k1)]; j k0; nop",
   },
   "exc.kstack.user": {
     instructions: 3,
-    cat: T,
+    category: T,
     source: "from user mode: move k1,sp; lui/addiu sp to KERNELSTACK-EF_SIZE",
   },
   "exc.kstack.kernel": {
     instructions: 2,
-    cat: T,
+    category: T,
     source: "from kernel mode: move k1,sp; addiu sp,-EF_SIZE",
   },
   "exc.save.special": {
     instructions: 6,
-    cat: T,
+    category: T,
     source: "mfhi, mflo, mfc0 SR, mfc0 EPC, mfc0 CAUSE, mfc0 BADVADDR (their stores charged)",
   },
   "exc.callc": {
     instructions: 3,
-    cat: T,
+    category: T,
     source: "move a0,sp (frame); jal trap|syscall|interrupt; nop",
   },
   "exc.restore.special": {
     instructions: 3,
-    cat: X,
+    category: X,
     source: "mthi, mtlo, j k0 (lw SR + mtc0 SR, lw EPC and rfe charged by their ops)",
   },
   "ast.entry": {
     instructions: 0,
-    cat: T,
+    category: T,
     source:
       "label of the hardware side of the AST exception taken at a safepoint: the profile's exceptionEntryCycles (pipeline), charged with cpu.charge, no instructions",
   },
   "ast.trap": {
     instructions: 13,
-    cat: T,
+    category: T,
     source: "trap() for an AST: prologue 4, decode cause 2, user-mode test 3, switch jump 4",
   },
   // ---- system calls -------------------------------------------------------------------
   "syscall.decode": {
     instructions: 12,
-    cat: Category.Kernel,
+    category: Category.Kernel,
     source:
       "syscall(): prologue 4 (addiu sp, sw ra/s0/s1), u.u_ar0=regs 1, [lw code], bounds 2, &sysent[code] 3, [lw narg], loop set-up 2",
   },
@@ -432,19 +427,6 @@ export const COSTS = {
     source:
       "page-table page allocation: root entry build 3, [sw root], kseg2 invalidation call 3, loop 4",
   },
-} as const satisfies Record<string, Cost>;
+});
 
 export type CostLabel = keyof typeof COSTS;
-
-/** Charges the instructions of one step. */
-export function x(cpu: Cpu, label: CostLabel): void {
-  const c: Cost = COSTS[label];
-  cpu.exec(c.instructions, label, c.cat);
-}
-
-/** Charges `times` repetitions of a per-item step (one exec call). */
-export function xn(cpu: Cpu, label: CostLabel, times: number): void {
-  if (times <= 0) return;
-  const c: Cost = COSTS[label];
-  cpu.exec(c.instructions * times, label, c.cat);
-}

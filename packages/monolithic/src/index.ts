@@ -4,7 +4,7 @@
  * and COSTS.md (instruction counts).
  */
 export * from "./abi.js";
-export { COSTS, type Cost, type CostLabel } from "./costs.js";
+export { COSTS, type CostLabel } from "./costs.js";
 export { HandlerBlockError, KernelPanic, NotRunningError, SpawnError } from "./errors.js";
 export {
   type KernelOptions,

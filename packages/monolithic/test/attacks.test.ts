@@ -1,4 +1,4 @@
-import { ArgumentError } from "@exolab/machine";
+import { ArgumentError, Category, type Cost } from "@exolab/machine";
 import { describe, expect, it } from "vitest";
 import {
   Errno,
@@ -10,6 +10,7 @@ import {
   type ProcessHandle,
   SIG,
 } from "../src/index.js";
+import { FORGED_COST, HOSTILE_COSTS, TEST_COSTS, withCategory } from "./costs.js";
 import { boot } from "./helpers.js";
 
 /**
@@ -136,9 +137,8 @@ describe("hole 8: the CPU view checks every argument before anything happens", (
         (v) => h.cpu.copy(own + 8, own, v),
         (v) => h.cpu.zero(v, 4),
         (v) => h.cpu.zero(own, v),
-        (v) => h.cpu.exec(v, "app.work"),
-        (v) => h.cpu.exec(1, v),
-        (v) => h.cpu.exec(1, "app.work", v),
+        (v) => h.cpu.exec(v as Cost),
+        (v) => h.cpu.exec(TEST_COSTS["app.work"], v as number),
         (v) => h.cpu.reg(v),
         (v) => h.cpu.setReg(v, 1),
         (v) => h.cpu.setReg(8, v),
@@ -181,49 +181,55 @@ describe("hole 8: the CPU view checks every argument before anything happens", (
     expect(w.deaths.map((d) => d.death.cause)).toEqual(["exit", "exit"]);
     expectClean(w);
   });
-  it("exec refuses labels that are not short strings, the kernel's labels, kernel categories, and labels past the quota", () => {
+  it("exec refuses what is not a record, the kernel's labels, kernel categories, and labels past the quota", () => {
     const w = world({ maxLabelsPerProcess: 3 });
     const { k } = w;
     const refused: unknown[] = [];
     k.spawn("p", function* (h) {
-      h.cpu.exec(1, "app.a");
-      for (const label of [null, undefined, "", "x".repeat(65), "libc.stub", "sys.getpid", 7]) {
+      h.cpu.exec(TEST_COSTS["app.a"]);
+      const notRecords = [null, undefined, 7, "app.a", FORGED_COST];
+      for (const [i, c] of notRecords.entries()) {
         try {
-          h.cpu.exec(1, label);
+          h.cpu.exec(c as Cost);
         } catch (e) {
-          if (e instanceof ArgumentError) refused.push(label);
+          if (e instanceof ArgumentError) refused.push(`not a record ${i}`);
         }
       }
-      for (const cat of [1, 2, 9, "0", 10]) {
+      for (const c of [HOSTILE_COSTS["libc.stub"], HOSTILE_COSTS["sys.getpid"]]) {
         try {
-          h.cpu.exec(1, "app.a", cat);
+          h.cpu.exec(c);
+        } catch (e) {
+          if (e instanceof ArgumentError) refused.push(c.label);
+        }
+      }
+      for (const cat of [Category.Kernel, Category.TrapEntry, Category.Idle]) {
+        try {
+          h.cpu.exec(withCategory("app.a", cat));
         } catch (e) {
           if (e instanceof ArgumentError) refused.push(cat);
         }
       }
-      h.cpu.exec(1, "app.b");
-      h.cpu.exec(1, "app.c", 0);
+      h.cpu.exec(TEST_COSTS["app.b"]);
+      h.cpu.exec(TEST_COSTS["app.c"]); // category user
       try {
-        h.cpu.exec(1, "app.d");
+        h.cpu.exec(TEST_COSTS["app.d"]);
       } catch (e) {
         if (e instanceof ArgumentError) refused.push("app.d");
       }
-      h.cpu.exec(1, "app.a", 6);
+      h.cpu.exec(withCategory("app.a", Category.Memory));
     });
     k.run();
     expect(refused).toEqual([
-      null,
-      undefined,
-      "",
-      "x".repeat(65),
+      "not a record 0",
+      "not a record 1",
+      "not a record 2",
+      "not a record 3",
+      "not a record 4",
       "libc.stub",
       "sys.getpid",
-      7,
-      1,
-      2,
-      9,
-      "0",
-      10,
+      Category.Kernel,
+      Category.TrapEntry,
+      Category.Idle,
       "app.d",
     ]);
     expect(k.machine.accounting.labels.has("app.d")).toBe(false);
@@ -647,7 +653,7 @@ describe("host callbacks a process scheduled cannot act for it after run", () =>
           ["load", () => h.cpu.load32(own)],
           ["fork", () => h.fork(function* () {})],
           ["kill", () => h.kill(1, SIG.KILL)],
-          ["exec", () => h.cpu.exec(1_000_000, "app.spin")],
+          ["exec", () => h.cpu.exec(TEST_COSTS["app.spin"], 1_000_000)],
           ["sbrk", () => h.sbrk(65536)],
         ] as const) {
           try {

@@ -1,4 +1,4 @@
-import { type AttributionReport, CATEGORY_NAMES } from "@exolab/machine";
+import type { AttributionReport } from "@exolab/machine";
 import { attributionBetween, cyclesToMicros } from "@exolab/machine/privileged";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -92,24 +92,6 @@ afterAll(() => {
   console.log(`monolithic pinned paths on dec5000_125\n${lines.join("\n")}`);
   if (process.env.MONO_COSTS_MD === "1") {
     console.log(tables.map(([n, c, r]) => markdown(n, c, r)).join("\n\n"));
-    const all = Object.entries(COSTS).map(([label, c]) => {
-      const cat = "cat" in c && c.cat !== undefined ? CATEGORY_NAMES[c.cat]! : "(mode)";
-      return [label, String(c.instructions), cat, c.source];
-    });
-    const w = [0, 1, 2, 3].map((i) =>
-      Math.max(
-        ["label", "instructions", "category", "source"][i]!.length,
-        ...all.map((r) => r[i]!.length),
-      ),
-    );
-    const row = (r: string[]) => `| ${r.map((v, i) => v.padEnd(w[i]!)).join(" | ")} |`;
-    console.log(
-      [
-        row(["label", "instructions", "category", "source"]),
-        `| ${w.map((n) => "-".repeat(n)).join(" | ")} |`,
-        ...all.map(row),
-      ].join("\n"),
-    );
   }
 });
 

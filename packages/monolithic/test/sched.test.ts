@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MonolithicKernel, type ProcessHandle } from "../src/index.js";
+import { TEST_COSTS } from "./costs.js";
 import { boot, failOnThrow, measure } from "./helpers.js";
 
 const page = (h: ProcessHandle) => Math.ceil(h.heapBase / 4096) * 4096;
@@ -12,7 +13,7 @@ function cpuBound(k: MonolithicKernel, log: { pid: number; at: number }[], itera
         log.push({ pid: h.pid, at: k.machine.now });
         last = h.pid;
       }
-      h.cpu.exec(10_000, "test.work");
+      h.cpu.exec(TEST_COSTS["test.work"], 10_000);
       const before = k.machine.now;
       yield* h.safepoint();
       if (k.machine.now !== before) last = -1;
@@ -53,7 +54,7 @@ describe("scheduler", () => {
         c.close(r2!);
         for (;;) {
           if ((yield* c.read(r1!, fds + 64, 4)) <= 0) break;
-          c.cpu.exec(5_000, "test.work");
+          c.cpu.exec(TEST_COSTS["test.work"], 5_000);
           yield* c.write(w2!, fds + 64, 4);
         }
       });

@@ -76,6 +76,14 @@ export const RULES: readonly RuleEntry[] = [
     testImports: ANY,
     browserSafe: false,
   },
+  // The COSTS.md generator reads cost tables (their records' categories are the machine's).
+  {
+    match: { name: "@exolab/costs-md" },
+    deps: NONE,
+    imports: NONE,
+    testImports: ["@exolab/machine"],
+    browserSafe: false,
+  },
   // Repository tools (this checker among them) sit outside the layering: their package.json
   // is checked, their sources are not (see OUTSIDE_LAYERING).
   {

@@ -68,7 +68,7 @@ class ExokernelInstance extends AegisInstance {
           check(
             p.setEntry("sync", function* (caller: number): Thread {
               p.cpu.setReg(Reg.v0, p.cpu.reg(Reg.v0) + 1);
-              p.cpu.exec(BARE_COSTS.callee.instructions, BARE_COSTS.callee.label);
+              p.cpu.exec(BARE_COSTS["bare.pct-callee"]);
               yield* p.pct(caller, "sync");
             }),
             "setEntry",
@@ -132,7 +132,7 @@ function bareEnvironment(
   const handler = (e: EnvHandle): number => {
     handled++;
     const cpu = e.cpu;
-    cpu.exec(BARE_COSTS.handler.instructions, BARE_COSTS.handler.label);
+    cpu.exec(BARE_COSTS["bare.exc-handler"]);
     cpu.setReg(Reg.t0, cpu.load32(SAVE_VA));
     cpu.setReg(Reg.t1, cpu.load32(SAVE_VA + 4));
     cpu.setReg(Reg.t2, cpu.load32(SAVE_VA + 8));

@@ -167,7 +167,7 @@ function formStrideGroup(run: Run, tickets: readonly number[]): StrideGroup {
       const cpu = p.env.cpu;
       p.sched.spawn(function* () {
         for (;;) {
-          cpu.exec(GLUE_COSTS.strideWork.instructions, GLUE_COSTS.strideWork.label);
+          cpu.exec(GLUE_COSTS["app.stride.work"]);
           cpu.store32(counterVa, (cpu.load32(counterVa) + 1) | 0);
           yield* p.sched.safepoint();
         }
@@ -187,7 +187,7 @@ function stridePort(g: StrideGroup, b0: BasePort): StridePort {
       const sliceCycles = aegis.policy.sliceCycles;
       const start = b0.cpu.now;
       while (b0.cpu.now - start < slices * sliceCycles) {
-        b0.cpu.exec(GLUE_COSTS.strideCheck.instructions, GLUE_COSTS.strideCheck.label);
+        b0.cpu.exec(GLUE_COSTS["app.stride.check"]);
         yield* g.members[0]!.sched.yieldThread();
       }
       return g.members.map((p) => {

@@ -169,7 +169,7 @@ function exceptionPort(h: ProcessHandle, b: BasePort): ExceptionPort {
   const skip = (_sig: number, _code: number, scp: number, self: ProcessHandle) => {
     handled++;
     const pc = self.cpu.load32(scp + SC.PC);
-    self.cpu.exec(COSTS.signalSkip.instructions, COSTS.signalSkip.label);
+    self.cpu.exec(COSTS["app.signal-skip"]);
     self.cpu.store32(scp + SC.PC, pc + 4);
   };
   return {

@@ -30,13 +30,13 @@ export const matmul = defineWorkload({
       const cpu = p.cpu;
       for (let i = 0; i < N; i++) {
         for (let j = 0; j < N; j++) {
-          cpu.exec(COSTS.matmulRow.instructions, COSTS.matmulRow.label);
+          cpu.exec(COSTS["app.matmul.row"]);
           let sum = 0;
           for (let k = 0; k < N; k++) {
             const x = cpu.load32(a + (i * N + k) * 4);
             const y = cpu.load32(b + (k * N + j) * 4);
             sum = (sum + cpu.multiply(x, y)) | 0;
-            cpu.exec(COSTS.matmulInner.instructions, COSTS.matmulInner.label);
+            cpu.exec(COSTS["app.matmul.inner"]);
           }
           cpu.store32(c + (i * N + j) * 4, sum);
           yield* p.safepoint();

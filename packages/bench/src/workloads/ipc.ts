@@ -22,14 +22,14 @@ function channelWorkload(id: "pipe" | "pipe-inline" | "shm", title: string) {
         const roundTrip = function* (i: number) {
           yield* p.send(i);
           const v = yield* p.receive();
-          p.cpu.exec(COSTS.check.instructions, COSTS.check.label);
+          p.cpu.exec(COSTS["app.check"]);
           if (v !== i + 1) throw new Error(`${id}: sent ${i}, got ${v} back`);
         };
         for (let i = 0; i < WARMUP; i++) yield* roundTrip(i);
         m.start();
         for (let i = 0; i < MEASURED; i++) {
           yield* roundTrip(WARMUP + i);
-          p.cpu.exec(COSTS.loop.instructions, COSTS.loop.label);
+          p.cpu.exec(COSTS["app.loop"]);
           yield* p.safepoint();
         }
         m.stop();
@@ -38,7 +38,7 @@ function channelWorkload(id: "pipe" | "pipe-inline" | "shm", title: string) {
       function* (p: ChannelPort) {
         for (let i = 0; i < WARMUP + MEASURED; i++) {
           const v = yield* p.receive();
-          p.cpu.exec(COSTS.increment.instructions, COSTS.increment.label);
+          p.cpu.exec(COSTS["app.increment"]);
           yield* p.send(v + 1);
         }
       },
@@ -64,9 +64,9 @@ function rpcWorkload(id: "lrpc" | "tlrpc", title: string) {
         m.start();
         for (let i = 0; i < MEASURED; i++) {
           const v = yield* p.call(i);
-          p.cpu.exec(COSTS.check.instructions, COSTS.check.label);
+          p.cpu.exec(COSTS["app.check"]);
           if (v !== WARMUP + i + 1) throw new Error(`${id}: call ${i} returned ${v}`);
-          p.cpu.exec(COSTS.loop.instructions, COSTS.loop.label);
+          p.cpu.exec(COSTS["app.loop"]);
           yield* p.safepoint();
         }
         m.stop();

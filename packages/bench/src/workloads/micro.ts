@@ -2,7 +2,7 @@ import { COSTS } from "../costs.js";
 import type { ExceptionKind, ExceptionPort } from "../ports.js";
 import { defineWorkload } from "../workload.js";
 
-const loop = COSTS.loop;
+const loop = COSTS["app.loop"];
 /** Iterations, fixed here for every system and profile; the thread bodies read only these. */
 const CALLS = { warmup: 10, measured: 1000 } as const;
 const EXCEPTIONS = { warmup: 10, measured: 200 } as const;
@@ -20,8 +20,8 @@ export const procCall = defineWorkload({
     function* (p, m) {
       const run = function* (n: number) {
         for (let i = 0; i < n; i++) {
-          p.cpu.exec(COSTS.procCall.instructions, COSTS.procCall.label);
-          p.cpu.exec(loop.instructions, loop.label);
+          p.cpu.exec(COSTS["app.proc-call"]);
+          p.cpu.exec(loop);
           yield* p.safepoint();
         }
       };
@@ -50,7 +50,7 @@ function callWorkload(id: string, port: "syscall" | "syscall-stack" | "lib-call"
         m.start();
         for (let i = 0; i < CALLS.measured; i++) {
           p.call();
-          p.cpu.exec(loop.instructions, loop.label);
+          p.cpu.exec(loop);
           yield* p.safepoint();
         }
         m.stop();
@@ -84,7 +84,7 @@ function exceptionWorkload(kind: ExceptionKind) {
         m.start();
         for (let i = 0; i < EXCEPTIONS.measured; i++) {
           p.trigger(kind);
-          p.cpu.exec(loop.instructions, loop.label);
+          p.cpu.exec(loop);
           yield* p.safepoint();
         }
         m.stop();
@@ -116,7 +116,7 @@ export const pct = defineWorkload({
       m.start();
       for (let i = 0; i < TRANSFERS.measured; i++) {
         yield* p.roundTrip();
-        p.cpu.exec(loop.instructions, loop.label);
+        p.cpu.exec(loop);
         yield* p.safepoint();
       }
       m.stop();

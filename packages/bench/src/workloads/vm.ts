@@ -31,7 +31,7 @@ export const dirty = defineWorkload({
       for (let i = 0; i < DIRTY.measured; i++) {
         if (!p.dirty(base + (i % PAGES) * PAGE_BYTES))
           throw new Error("dirty: a written page reads as clean");
-        p.cpu.exec(COSTS.loop.instructions, COSTS.loop.label);
+        p.cpu.exec(COSTS["app.loop"]);
         yield* p.safepoint();
       }
       m.stop();
@@ -58,7 +58,7 @@ export const prot1 = defineWorkload({
         m.start();
         for (let i = 0; i < PAGES; i++) {
           p.protect(base + i * PAGE_BYTES, 1);
-          p.cpu.exec(COSTS.loop.instructions, COSTS.loop.label);
+          p.cpu.exec(COSTS["app.loop"]);
           yield* p.safepoint();
         }
         m.stop();
@@ -178,7 +178,7 @@ export const appel1 = defineWorkload({
       m.start();
       for (let i = 0; i < PAGES - 1; i++) {
         p.cpu.load32(base + i * PAGE_BYTES);
-        p.cpu.exec(COSTS.loop.instructions, COSTS.loop.label);
+        p.cpu.exec(COSTS["app.loop"]);
         yield* p.safepoint();
       }
       m.stop();
@@ -216,7 +216,7 @@ export const appel2 = defineWorkload({
         }
         for (const i of order) {
           p.cpu.load32(base + i * PAGE_BYTES);
-          p.cpu.exec(COSTS.loop.instructions, COSTS.loop.label);
+          p.cpu.exec(COSTS["app.loop"]);
           yield* p.safepoint();
         }
       }

@@ -21,16 +21,16 @@ import { insertCap, releaseCap } from "./copies.js";
 
 export function allocFrame(k: Kernel, env: Env, frame: number): number {
   const cpu = k.cpu;
-  cpu.exec(COSTS.allocFrame.instructions, COSTS.allocFrame.label);
+  cpu.exec(COSTS["aegis.sys.allocFrame"]);
   const frames = k.frames;
-  cpu.exec(COSTS.quotaCheck.instructions, COSTS.quotaCheck.label);
-  cpu.exec(COSTS.withheldCheck.instructions, COSTS.withheldCheck.label);
+  cpu.exec(COSTS["aegis.quota.check"]);
+  cpu.exec(COSTS["aegis.revoke.withheld"]);
   const now = cpu.now;
   let f = frame;
   if (f === -1) {
     f = frames.findFree(env.id, now);
     if (frames.skipped > 0) {
-      cpu.exec(COSTS.withheldCheck.instructions * frames.skipped, COSTS.withheldCheck.label);
+      cpu.exec(COSTS["aegis.revoke.withheld"], frames.skipped);
     }
     if (f < 0) return Result.NoMemory;
   } else {
@@ -49,20 +49,20 @@ export function allocFrame(k: Kernel, env: Env, frame: number): number {
 }
 
 export function frameOf(k: Kernel, env: Env, cap: number): number {
-  k.cpu.exec(COSTS.capLookup.instructions, COSTS.capLookup.label);
+  k.cpu.exec(COSTS["aegis.cap.lookup"]);
   const slot = env.caps.resolve(cap, k.frames.gen);
   if (slot < 0) return slot;
-  k.cpu.exec(COSTS.frameOf.instructions, COSTS.frameOf.label);
+  k.cpu.exec(COSTS["aegis.sys.frameOf"]);
   return env.caps.frame[slot]!;
 }
 
 export function freeFrame(k: Kernel, env: Env, cap: number): number {
   const cpu = k.cpu;
-  cpu.exec(COSTS.capLookup.instructions, COSTS.capLookup.label);
+  cpu.exec(COSTS["aegis.cap.lookup"]);
   const slot = env.caps.resolve(cap, k.frames.gen);
   if (slot < 0) return slot;
   if ((env.caps.rights[slot]! & Rights.Own) === 0) return Result.Rights;
-  cpu.exec(COSTS.freeFrame.instructions, COSTS.freeFrame.label);
+  cpu.exec(COSTS["aegis.sys.freeFrame"]);
   const f = env.caps.frame[slot]!;
   releaseCap(k, env, slot);
   // Then every other copy, in every list (caps/copies.ts).
@@ -72,18 +72,18 @@ export function freeFrame(k: Kernel, env: Env, cap: number): number {
 
 export function grant(k: Kernel, env: Env, cap: number, target: number, rights: number): number {
   const cpu = k.cpu;
-  cpu.exec(COSTS.capLookup.instructions, COSTS.capLookup.label);
+  cpu.exec(COSTS["aegis.cap.lookup"]);
   if (rights < 1 || rights > ALL_RIGHTS) return Result.Invalid;
   const slot = env.caps.resolve(cap, k.frames.gen);
   if (slot < 0) return slot;
-  cpu.exec(COSTS.grant.instructions, COSTS.grant.label);
+  cpu.exec(COSTS["aegis.sys.grant"]);
   if ((rights & ~env.caps.rights[slot]!) !== 0) return Result.Rights;
   const t = k.lookupEnv(target);
   if (t === null) return Result.NoEnv;
   // A copy into another env's list counts against that env's grant quota.
   const foreign = t !== env;
   if (foreign) {
-    cpu.exec(COSTS.quotaCheck.instructions, COSTS.quotaCheck.label);
+    cpu.exec(COSTS["aegis.quota.check"]);
     if (t.caps.grantedCount >= k.policy.grantQuota) return Result.NoSlot;
   }
   if (t.caps.peekFree() < 0) return Result.NoSlot;
@@ -93,7 +93,7 @@ export function grant(k: Kernel, env: Env, cap: number, target: number, rights: 
 /** Releases a slot (even one whose frame is gone); mappings made through it are removed. */
 export function dropCap(k: Kernel, env: Env, cap: number): number {
   const cpu = k.cpu;
-  cpu.exec(COSTS.capLookup.instructions, COSTS.capLookup.label);
+  cpu.exec(COSTS["aegis.cap.lookup"]);
   if (cap < 0) return Result.Invalid;
   const s = cap & CAP_SLOT_MASK;
   const g = cap >>> 12;
@@ -101,7 +101,7 @@ export function dropCap(k: Kernel, env: Env, cap: number): number {
   if (env.caps.used[s] === 0)
     return env.caps.gen[s] === 0 && g === 0 ? Result.BadCap : Result.Stale;
   if (env.caps.gen[s] !== g) return Result.Stale;
-  cpu.exec(COSTS.dropCap.instructions, COSTS.dropCap.label);
+  cpu.exec(COSTS["aegis.sys.dropCap"]);
   const bindings = mapValuesList(env.bindings);
   for (let i = 0; i < bindings.length; i++) {
     const b = bindings[i]!;

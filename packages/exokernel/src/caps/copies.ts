@@ -27,7 +27,7 @@ export function insertCap(
   rights: number,
   granted: boolean,
 ): number {
-  k.cpu.exec(COSTS.copyLink.instructions, COSTS.copyLink.label);
+  k.cpu.exec(COSTS["aegis.cap.copyLink"]);
   const caps = env.caps;
   const s = caps.insert(frame, frameGen, rights, granted);
   const me = (env.asid << 12) | s;
@@ -42,7 +42,7 @@ export function insertCap(
 export function releaseCap(k: Kernel, env: Env, s: number): void {
   const caps = env.caps;
   if (caps.used[s] === 0) return;
-  k.cpu.exec(COSTS.copyUnlink.instructions, COSTS.copyUnlink.label);
+  k.cpu.exec(COSTS["aegis.cap.copyUnlink"]);
   const frame = caps.frame[s]!;
   const prev = caps.copyPrev[s]!;
   const next = caps.copyNext[s]!;
@@ -59,7 +59,7 @@ export function releaseCap(k: Kernel, env: Env, s: number): void {
 export function reclaimCopies(k: Kernel, frame: number): void {
   for (let copy = k.frames.copyHead[frame]!; copy !== NONE; copy = k.frames.copyHead[frame]!) {
     const env = k.asids[copy >>> 12] as Env;
-    k.cpu.exec(COSTS.reclaimCopy.instructions, COSTS.reclaimCopy.label);
+    k.cpu.exec(COSTS["aegis.cap.reclaim"]);
     releaseCap(k, env, copy & 0xfff);
   }
 }

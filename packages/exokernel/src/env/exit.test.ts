@@ -10,6 +10,7 @@ import {
   type Thread,
 } from "../index.js";
 import { Aegis } from "../kernel.js";
+import { TEST_COSTS } from "../test-costs.js";
 import { envWithSaveArea, hostedEnv, hostileValues, SAVE_VA } from "../test-util.js";
 
 /** An environment holding a mapped frame, a frame granted to `peer`, and a slice. */
@@ -40,7 +41,7 @@ describe("env.exit: an environment ends itself", () => {
     });
     peer.onStartOfSlice(function* (): Thread {
       for (;;) {
-        peer.cpu.exec(1000, "test.peer");
+        peer.cpu.exec(TEST_COSTS["test.peer"], 1000);
         peerSteps++;
         yield* peer.safepoint();
       }
@@ -100,7 +101,7 @@ describe("env.exit: an environment ends itself", () => {
     const server = hostedEnv(aegis, "server");
     const client = hostedEnv(aegis, "client");
     server.setEntry("sync", function* (): Thread {
-      server.cpu.exec(10, "test.serve");
+      server.cpu.exec(TEST_COSTS["test.serve"], 10);
       server.exit(1);
     });
     let got: number | undefined;

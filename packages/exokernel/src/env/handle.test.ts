@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  type Cost,
   DeadEnvironmentError,
   ExcCode,
   NotRunningError,
@@ -8,6 +9,7 @@ import {
   type Thread,
 } from "../index.js";
 import { Aegis } from "../kernel.js";
+import { TEST_COSTS } from "../test-costs.js";
 import { envWithSaveArea, hostedEnv, hostileValues, SAVE_VA } from "../test-util.js";
 
 /** Machine state a refused call must leave unchanged. */
@@ -112,7 +114,7 @@ describe("every numeric call refuses ill-typed arguments without reading them tw
     expect(reads()).toBe(0);
   });
 
-  it("CPU-view calls throw ArgumentError on non-numbers, without coercing", () => {
+  it("CPU-view calls throw ArgumentError on non-numbers (and exec on non-records), without coercing", () => {
     const aegis = new Aegis();
     const env = hostedEnv(aegis);
     const { values, reads } = hostileValues();
@@ -121,7 +123,11 @@ describe("every numeric call refuses ill-typed arguments without reading them tw
       expect(() => env.cpu.load32(v as number)).toThrow(/must be a finite number/);
       expect(() => env.cpu.store32(0, v as number)).toThrow(/must be a finite number/);
       expect(() => env.cpu.reg(v as number)).toThrow(/register index/);
-      expect(() => env.cpu.exec(v as number, "x")).toThrow();
+      // (undefined is no argument: times defaults to 1)
+      if (v !== undefined) {
+        expect(() => env.cpu.exec(TEST_COSTS.x, v as number)).toThrow(/times must be/);
+      }
+      expect(() => env.cpu.exec(v as unknown as Cost)).toThrow(/record of a costs table/);
     }
     expect(reads()).toBe(0);
   });

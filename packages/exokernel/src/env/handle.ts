@@ -2,6 +2,7 @@ import {
   ArgumentError,
   Category,
   type CpuView,
+  isCost,
   Reg,
   type Thread,
 } from "@exolab/machine/privileged";
@@ -81,7 +82,8 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
     a2: number,
     fn: unknown = undefined,
   ): number {
-    cpu.exec(COSTS.stub.instructions + nargs, COSTS.stub.label);
+    cpu.exec(COSTS["aegis.abi.stub"]);
+    cpu.exec(COSTS["aegis.abi.arg"], nargs);
     const regs = cpu.regs;
     regs[Reg.v0] = call;
     if (nargs > 0) regs[Reg.a0] = a0;
@@ -123,7 +125,8 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
     if (cpu.hostThrowPending && ctx !== null) k.noteHostThrow(ctx.tag as Env);
     if (!env.alive) return Result.Dead;
     if (ctx === null || ctx.tag !== env) return Result.Refused;
-    cpu.exec(COSTS.stub.instructions + 1, COSTS.stub.label);
+    cpu.exec(COSTS["aegis.abi.stub"]);
+    cpu.exec(COSTS["aegis.abi.arg"]);
     cpu.regs[Reg.v0] = call;
     cpu.regs[Reg.v1] = target;
     k.pendingFn = undefined;
@@ -249,9 +252,12 @@ function freezeFunction(f: unknown): void {
  * code is the code on the CPU (its context, or a host window opened for it); otherwise
  * NotRunningError (DeadEnvironmentError once destroyed), before anything is charged.
  * Arguments are type-checked before use (ArgumentError), so no hostile object is ever
- * coerced. Exec labels: at most `policy.maxLabelLength` characters (else ArgumentError) and
- * at most `policy.labelQuota` distinct ones per env; past the quota, work is charged under
- * LABEL_OVERFLOW, so a libOS cannot grow host memory by inventing labels.
+ * coerced. `exec` takes only a record of a costs table (`defineCosts`; anything else, a copy
+ * or a Proxy included, is an ArgumentError found without running any of it), whose label is
+ * at most `policy.maxLabelLength` characters and not the kernel's (`aegis.*`) and whose
+ * category is one user code may charge; at most `policy.labelQuota` distinct labels per env:
+ * past the quota, work is charged under LABEL_OVERFLOW, so a libOS cannot grow host memory by
+ * inventing labels.
  */
 function makeView(k: Kernel, env: Env): CpuView {
   const cpu = k.cpu;
@@ -359,24 +365,31 @@ function makeView(k: Kernel, env: Env): CpuView {
       check();
       block(() => cpu.zero(d, n));
     },
-    exec: (instructions: unknown, label: unknown, cat?: unknown) => {
-      const n = num("instructions", instructions);
+    exec: (cost: unknown, times: unknown = 1) => {
+      // A record of a costs table (defineCosts): frozen plain data, so each field is read once
+      // and answers the same; asked of the machine's registry, which runs no code of the value.
+      if (!isCost(cost)) {
+        throw new ArgumentError("exec takes a record of a costs table (defineCosts)");
+      }
+      const label = cost.label;
+      const cat = cost.category;
       if (
-        typeof label !== "string" ||
-        label.length === 0 ||
         label.length > k.policy.maxLabelLength ||
         StringPrototypeStartsWith(label, KERNEL_LABEL)
       ) {
         // User work is never reported under the kernel's labels (costs.ts: "aegis.*").
         throw new ArgumentError(
-          `exec label must be a string of 1 to ${k.policy.maxLabelLength} characters outside "aegis.*"`,
+          `exec label must be at most ${k.policy.maxLabelLength} characters and outside "aegis.*"`,
         );
       }
       if (cat !== undefined && !userCategory(cat)) {
         throw new ArgumentError("user code may charge only user, memory, regSave or regRestore");
       }
+      if (typeof times !== "number" || !NumberIsInteger(times) || times < 0) {
+        throw new ArgumentError("exec times must be a non-negative integer");
+      }
       check();
-      cpu.exec(n, quotaLabel(label), (cat as Category | undefined) ?? Category.User);
+      cpu.execUnder(cost, times, quotaLabel(label), cat ?? Category.User);
     },
     reg: (i: unknown) => {
       const r = regIndex(i);

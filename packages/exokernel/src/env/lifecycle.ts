@@ -51,7 +51,7 @@ function liveCount(k: Kernel): number {
  * this throws. It never returns: nothing is left to return to.
  */
 export function exitEnv(k: Kernel, env: Env, status: number): never {
-  k.cpu.exec(COSTS.exit.instructions, COSTS.exit.label);
+  k.cpu.exec(COSTS["aegis.sys.exit"]);
   const reason = `exit(${status})`;
   env.exitStatus = status;
   destroyEnv(k, env, reason);
@@ -97,7 +97,7 @@ export function destroyEnv(
 
 function reclaim(k: Kernel, env: Env): void {
   const cpu = k.cpu;
-  cpu.exec(COSTS.destroy.instructions, COSTS.destroy.label);
+  cpu.exec(COSTS["aegis.env.destroy"]);
   // Nothing of its code runs again: entries, handlers and contexts go first.
   env.sliceCtx = null;
   env.syncCtx = null;
@@ -158,14 +158,14 @@ function reclaim(k: Kernel, env: Env): void {
 function scrubAsid(k: Kernel, asid: number): void {
   const cpu = k.cpu;
   const tlb = k.machine.tlb;
-  cpu.exec(COSTS.scrubTlb.instructions * tlb.size, COSTS.scrubTlb.label);
+  cpu.exec(COSTS["aegis.env.scrubTlb"], tlb.size);
   for (let i = 0; i < tlb.size; i++) {
     if (((tlb.hi[i]! >>> 6) & 63) === asid && (tlb.lo[i]! & TLB_V) !== 0) {
       cpu.tlbWriteIndexed(i, entryHi(0x80000 + i, 0), 0);
     }
   }
   const stlb = k.stlb;
-  cpu.exec(COSTS.scrubStlb.instructions * stlb.entries, COSTS.scrubStlb.label);
+  cpu.exec(COSTS["aegis.env.scrubStlb"], stlb.entries);
   for (let i = 0; i < stlb.entries; i++) {
     const va = stlb.entryVa(i);
     const tag = cpu.load32(va);

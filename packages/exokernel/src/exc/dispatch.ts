@@ -1,4 +1,5 @@
 import {
+  type Cost,
   type Cpu,
   EXC_NAMES,
   ExcCode,
@@ -8,7 +9,7 @@ import {
   Resolution,
 } from "@exolab/machine/privileged";
 import type { Kernel } from "../core.js";
-import { COSTS, type CostEntry } from "../costs.js";
+import { COSTS } from "../costs.js";
 import { type Env, REFILL_INDEX } from "../env/env.js";
 import type { EnvHandle } from "../env/handle-types.js";
 import { MathMax, MathMin, Uint8ArrayCtor } from "../intrinsics.js";
@@ -30,7 +31,7 @@ export function dispatchToUser(
   cpu: Cpu,
   code: number,
   index: number,
-  path: CostEntry,
+  path: Cost,
 ): Resolution {
   const env = k.activeEnv();
   if (env === null) {
@@ -44,11 +45,11 @@ export function dispatchToUser(
   const epc = cpu.epc;
   const bad = cpu.badVaddr;
   if (cpu.exceptionDepth - k.baseDepth > k.policy.maxExceptionDepth) {
-    cpu.exec(COSTS.excUnhandled.instructions, COSTS.excUnhandled.label);
+    cpu.exec(COSTS["aegis.exc.unhandled"]);
     throw killActive(k, env, `exception nesting above ${k.policy.maxExceptionDepth}`);
   }
   if (!noteProgress(k, env, cpu.exceptionDepth - k.baseDepth, epc, bad)) {
-    cpu.exec(COSTS.excUnhandled.instructions, COSTS.excUnhandled.label);
+    cpu.exec(COSTS["aegis.exc.unhandled"]);
     throw killActive(
       k,
       env,
@@ -58,14 +59,14 @@ export function dispatchToUser(
   const handler = env.handlers[index];
   const pa = env.saveAreaPa[index]!;
   if (handler === undefined || pa < 0 || !saveAreaLive(k, env, index)) {
-    cpu.exec(COSTS.excUnhandled.instructions, COSTS.excUnhandled.label);
+    cpu.exec(COSTS["aegis.exc.unhandled"]);
     throw killActive(k, env, `unhandled exception ${EXC_NAMES[code] ?? code}`);
   }
   const base = (KSEG0 + pa) >>> 0;
   cpu.storeReg(base, Reg.t0);
   cpu.storeReg(base + 4, Reg.t1);
   cpu.storeReg(base + 8, Reg.t2);
-  cpu.exec(path.instructions, path.label);
+  cpu.exec(path);
   cpu.setReg(Reg.t0, epc | 0);
   cpu.setReg(Reg.t1, bad | 0);
   cpu.setReg(Reg.t2, cpu.cause | 0);
@@ -151,7 +152,7 @@ export function installDispatch(k: Kernel): void {
   for (let i = 0; i < DISPATCHED_LIST.length; i++) {
     const code = DISPATCHED_LIST[i]!;
     k.machine.setExceptionHandler(code, (cpu) =>
-      dispatchToUser(k, cpu, code, code, COSTS.excDispatch),
+      dispatchToUser(k, cpu, code, code, COSTS["aegis.exc.dispatch"]),
     );
   }
 }

@@ -24,9 +24,9 @@ export function refill(k: Kernel, cpu: Cpu): Resolution {
   if (env !== null && !env.alive) throw k.abortActive(env.deathReason);
   const vpn = cpu.badVaddr >>> 12;
   const asid = cpu.asid;
-  cpu.exec(COSTS.stlbProbe.instructions, COSTS.stlbProbe.label);
+  cpu.exec(COSTS["aegis.refill.stlbProbe"]);
   if (k.stlb.probeTag(cpu, vpn, asid)) {
-    cpu.exec(COSTS.stlbHit.instructions, COSTS.stlbHit.label);
+    cpu.exec(COSTS["aegis.refill.stlbHit"]);
     const lo = k.stlb.loadLo(cpu, vpn, asid);
     cpu.tlbWriteRandom(entryHi(vpn, asid), lo);
     k.stats.stlbHits++;
@@ -34,7 +34,7 @@ export function refill(k: Kernel, cpu: Cpu): Resolution {
     return Resolution.Retry;
   }
   k.stats.stlbMisses++;
-  cpu.exec(COSTS.guaranteedProbe.instructions, COSTS.guaranteedProbe.label);
+  cpu.exec(COSTS["aegis.refill.guaranteedProbe"]);
   const b = env?.bindings.get(vpn);
   if (b?.guaranteed === true && env !== null && b.asid === asid) {
     const lo = entryLo(b.frame, TLB_V | (b.writable ? TLB_D : 0));
@@ -51,7 +51,7 @@ export function refill(k: Kernel, cpu: Cpu): Resolution {
     cpu,
     code === ExcCode.TLBS ? ExcCode.TLBS : ExcCode.TLBL,
     REFILL_INDEX,
-    COSTS.refillUpcall,
+    COSTS["aegis.refill.upcall"],
   );
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type EnvHandle, ExcCode, Reg, Result, Resume, type Thread } from "../index.js";
 import { Aegis } from "../kernel.js";
+import { TEST_COSTS } from "../test-costs.js";
 import { envWithSaveArea, hostedEnv, SAVE_VA } from "../test-util.js";
 
 /** An honest env that counts work in its slices (to show others are unaffected). */
@@ -9,7 +10,7 @@ function honest(aegis: Aegis): { env: EnvHandle; count: { n: number } } {
   const count = { n: 0 };
   env.onStartOfSlice(function* (): Thread {
     for (;;) {
-      env.cpu.exec(1000, "test.work");
+      env.cpu.exec(TEST_COSTS["test.work"], 1000);
       count.n++;
       yield* env.safepoint();
     }
@@ -172,11 +173,11 @@ describe("exceptions under the threat model", () => {
     const bad = hostedEnv(aegis, "bad");
     bad.allocFrame();
     bad.onRevoke(() => {
-      for (;;) bad.cpu.exec(10_000, "test.spin");
+      for (;;) bad.cpu.exec(TEST_COSTS["test.spin"], 10_000);
     });
     bad.onStartOfSlice(function* (): Thread {
       for (;;) {
-        bad.cpu.exec(1000, "w");
+        bad.cpu.exec(TEST_COSTS.w, 1000);
         yield* bad.safepoint();
       }
     });

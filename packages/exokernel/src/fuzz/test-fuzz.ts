@@ -25,6 +25,9 @@
  * kernel has it, so the same fuzz runs against an older kernel (where it finds breaches).
  */
 import {
+  type Cost,
+  type CostSpec,
+  defineCosts,
   type EnvHandle,
   ExcCode,
   KSEG0,
@@ -37,6 +40,7 @@ import {
   type Thread,
 } from "../index.js";
 import { Aegis, type Policy } from "../kernel.js";
+import { TEST_COSTS } from "../test-costs.js";
 
 export interface FuzzOptions {
   seed: number;
@@ -97,6 +101,14 @@ const SECRET_TAG = 0xa5000000 | 0;
 const MESSAGE_TAG = 0x5a000000 | 0;
 const HOSTILE_POOL = 3;
 const LABEL_UNIVERSE = 2048;
+/** The label flood's records: LABEL_UNIVERSE distinct labels of a hostile libOS's own table. */
+const FLOOD_COSTS: readonly Cost[] = (() => {
+  const spec: Record<string, CostSpec> = {};
+  for (let i = 0; i < LABEL_UNIVERSE; i++) spec[`flood.${i}`] = { instructions: 1, source: "fuzz" };
+  return Object.values(defineCosts(spec));
+})();
+/** A look-alike of a record that no costs table made (the view refuses it). */
+const FORGED_COST = Object.freeze({ ...TEST_COSTS["hostile.work"] }) as Cost;
 /** The message registers of a PCT: a0..a3, t0..t9, s0..s7. */
 const MSG = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 16, 17, 18, 19, 20, 21, 22, 23];
 
@@ -248,7 +260,7 @@ function bootMemory(w: World, name: string, seed: number): { env: EnvHandle; sha
           }
           write(vas[rng.below(vas.length)]!);
           write(vas[rng.below(vas.length)]!);
-          env.cpu.exec(200, "honest.work");
+          env.cpu.exec(TEST_COSTS["honest.work"], 200);
           w.checks++;
           yield* env.safepoint();
         }
@@ -282,7 +294,7 @@ function bootReader(w: World, owner: EnvHandle, ownerShared: number): EnvHandle 
             const want = expected.get(SHARED_VA + i * 4);
             if ((env.cpu.load32(SHARED_VA + i * 4) | 0) !== want) breach(w, "honest-data");
           }
-          env.cpu.exec(150, "reader.work");
+          env.cpu.exec(TEST_COSTS["reader.work"], 150);
           w.checks++;
           yield* env.safepoint();
         }
@@ -332,7 +344,7 @@ function bootPctPair(w: World, seed: number): void {
       boot(env) {
         env.onStartOfSlice(function* (): Thread {
           for (;;) {
-            env.cpu.exec(10 + rng.below(400), "client.work");
+            env.cpu.exec(TEST_COSTS["client.work"], 10 + rng.below(400));
             const msg = MSG.map(() => MESSAGE_TAG | (rng.nextU32() & 0x00ffffff));
             sent = msg;
             for (let i = 0; i < MSG.length; i++) env.cpu.setReg(MSG[i]!, msg[i]!);
@@ -414,18 +426,18 @@ function bootHostile(w: World, index: number): Hostile {
       });
       env.onRevoke((req) => revocationGame(w, h, req));
       env.setEntry("sync", function* (caller: number): Thread {
-        env.cpu.exec(10 + rng.below(100), "hostile.serve");
+        env.cpu.exec(TEST_COSTS["hostile.serve"], 10 + rng.below(100));
         if (rng.below(3) !== 0) yield* env.pct(caller, "sync");
       });
       // biome-ignore lint/correctness/useYield: an entry that runs to its end
       env.setEntry("async", function* (): Thread {
-        env.cpu.exec(10 + rng.below(100), "hostile.async");
+        env.cpu.exec(TEST_COSTS["hostile.async"], 10 + rng.below(100));
       });
       env.onStartOfSlice(function* (): Thread {
         for (;;) {
           const burst = 1 + rng.below(10);
           for (let i = 0; i < burst; i++) yield* attack(w, h);
-          env.cpu.exec(20 + rng.below(200), "hostile.work");
+          env.cpu.exec(TEST_COSTS["hostile.work"], 20 + rng.below(200));
           if (rng.below(5) === 0) yield;
           else yield* env.safepoint();
         }
@@ -590,10 +602,10 @@ function* attack(w: World, h: Hostile): Generator<unknown, void, unknown> {
   } else if (pick < 52) {
     count(w, "labels");
     try {
-      if (rng.below(20) === 0) env.cpu.exec(1, "x".repeat(200));
-      else env.cpu.exec(1, `flood.${rng.below(LABEL_UNIVERSE)}`);
+      if (rng.below(20) === 0) env.cpu.exec(FORGED_COST);
+      else env.cpu.exec(FLOOD_COSTS[rng.below(LABEL_UNIVERSE)]!);
     } catch {
-      // the over-long label is refused
+      // the forged record is refused
     }
   } else if (pick < 58) {
     count(w, "cross");
@@ -640,7 +652,7 @@ function* attack(w: World, h: Hostile): Generator<unknown, void, unknown> {
     const k = rng.below(200);
     if (k === 0) throw w.args.values[rng.below(w.args.values.length)];
     if (k === 1) env.exit(rng.below(100));
-    if (k === 2) for (;;) env.cpu.exec(50_000, "hostile.spin");
+    if (k === 2) for (;;) env.cpu.exec(TEST_COSTS["hostile.spin"], 50_000);
     env.nullSyscall();
   } else {
     count(w, "frees");
@@ -685,7 +697,7 @@ function hostCallback(w: World, env: EnvHandle): void {
     const results = [env.allocFrame(), env.nullSyscall(), env.allocSlice()];
     for (const r of results) if (r !== Result.Refused && r !== Result.Dead) breach(w, "callback");
     try {
-      env.cpu.exec(100_000, "callback.work");
+      env.cpu.exec(TEST_COSTS["callback.work"], 100_000);
       breach(w, "callback");
     } catch {
       // NotRunningError / DeadEnvironmentError

@@ -27,7 +27,7 @@ export function decodePageVa(va: number): number {
 /** Checks a (cap, writable) pair for a mapping; returns the slot or a Result. Changes nothing. */
 export function checkMapping(k: Kernel, env: Env, cap: number, writable: number): number {
   if (writable !== 0 && writable !== 1) return Result.Invalid;
-  k.cpu.exec(COSTS.capLookup.instructions, COSTS.capLookup.label);
+  k.cpu.exec(COSTS["aegis.cap.lookup"]);
   const slot = env.caps.resolve(cap, k.frames.gen);
   if (slot < 0) return slot;
   const rights = env.caps.rights[slot]!;
@@ -94,7 +94,7 @@ function forget(k: Kernel, env: Env, b: Binding): void {
  * per-handler table is host-side, its test counted in `aegis.mem.saveAreas`.
  */
 function retargetSaveAreas(k: Kernel, env: Env, vpn: number, frame: number): void {
-  k.cpu.exec(COSTS.saveAreas.instructions, COSTS.saveAreas.label);
+  k.cpu.exec(COSTS["aegis.mem.saveAreas"]);
   const vas = env.saveAreaVa;
   for (let i = 0; i < vas.length; i++) {
     const va = vas[i]!;
@@ -114,7 +114,7 @@ function retargetSaveAreas(k: Kernel, env: Env, vpn: number, frame: number): voi
  */
 export function unbind(k: Kernel, env: Env, b: Binding): void {
   const cpu = k.cpu;
-  cpu.exec(COSTS.unbind.instructions, COSTS.unbind.label);
+  cpu.exec(COSTS["aegis.mem.unbind"]);
   cpu.tlbInvalidate(b.vpn, b.asid);
   k.stlb.invalidate(cpu, b.vpn, b.asid);
   forget(k, env, b);
@@ -145,8 +145,7 @@ export function releaseFrame(k: Kernel, frame: number): void {
   if (frames.owner[frame] !== FRAME_FREE) {
     const now = k.cpu.now;
     const deadline = ownerEnv?.revokeWanted.get(frame);
-    if (ownerEnv !== undefined)
-      k.cpu.exec(COSTS.quotaRelease.instructions, COSTS.quotaRelease.label);
+    if (ownerEnv !== undefined) k.cpu.exec(COSTS["aegis.quota.release"]);
     // The frame table and the owner's count change together (no call in between).
     frames.owner[frame] = FRAME_FREE;
     frames.gen[frame] = (frames.gen[frame]! + 1) | 0;
@@ -163,7 +162,7 @@ export function releaseFrame(k: Kernel, frame: number): void {
 // ---- the calls ------------------------------------------------------------------------------
 
 export function tlbWrite(k: Kernel, env: Env, va: number, cap: number, writable: number): number {
-  k.cpu.exec(COSTS.tlbWrite.instructions, COSTS.tlbWrite.label);
+  k.cpu.exec(COSTS["aegis.sys.tlbWrite"]);
   const vpn = decodePageVa(va);
   if (vpn < 0) return Result.Invalid;
   const slot = checkMapping(k, env, cap, writable);
@@ -175,7 +174,7 @@ export function tlbWrite(k: Kernel, env: Env, va: number, cap: number, writable:
 }
 
 export function guarantee(k: Kernel, env: Env, va: number, cap: number, writable: number): number {
-  k.cpu.exec(COSTS.guarantee.instructions, COSTS.guarantee.label);
+  k.cpu.exec(COSTS["aegis.sys.guarantee"]);
   const vpn = decodePageVa(va);
   if (vpn < 0) return Result.Invalid;
   const slot = checkMapping(k, env, cap, writable);
@@ -189,7 +188,7 @@ export function guarantee(k: Kernel, env: Env, va: number, cap: number, writable
 }
 
 export function tlbDelete(k: Kernel, env: Env, va: number): number {
-  k.cpu.exec(COSTS.tlbDelete.instructions, COSTS.tlbDelete.label);
+  k.cpu.exec(COSTS["aegis.sys.tlbDelete"]);
   const vpn = decodePageVa(va);
   if (vpn < 0) return Result.Invalid;
   const b = env.bindings.get(vpn);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ExcCode, Reg, Result, Resume, type Thread } from "../index.js";
 import { Aegis } from "../kernel.js";
+import { TEST_COSTS } from "../test-costs.js";
 import { envWithSaveArea, hostedEnv, SAVE_VA } from "../test-util.js";
 
 describe("protected control transfer", () => {
@@ -101,7 +102,7 @@ describe("protected control transfer", () => {
     a.onStartOfSlice(function* (): Thread {
       a.cpu.addTrapping(0x7fffffff, 1);
       for (;;) {
-        a.cpu.exec(1000, "w");
+        a.cpu.exec(TEST_COSTS.w, 1000);
         yield* a.safepoint();
       }
     });
@@ -118,7 +119,7 @@ describe("protected control transfer", () => {
     const a = hostedEnv(aegis, "a");
     const b = hostedEnv(aegis, "b");
     b.setEntry("sync", function* (): Thread {
-      for (;;) b.cpu.exec(10_000, "spin"); // never replies, never yields
+      for (;;) b.cpu.exec(TEST_COSTS.spin, 10_000); // never replies, never yields
     });
     let r = 0;
     a.onStartOfSlice(function* (): Thread {
@@ -135,7 +136,7 @@ describe("protected control transfer", () => {
     const a = hostedEnv(aegis, "a");
     const b = hostedEnv(aegis, "b");
     b.setEntry("sync", function* (): Thread {
-      b.cpu.exec(5, "w");
+      b.cpu.exec(TEST_COSTS.w, 5);
     });
     let r = 0;
     a.onStartOfSlice(function* (): Thread {
@@ -172,7 +173,7 @@ describe("protected control transfer", () => {
     let bWork = 0;
     b.setEntry("sync", function* (caller: number): Thread {
       for (let i = 0; i < 3000; i++) {
-        b.cpu.exec(1000, "w");
+        b.cpu.exec(TEST_COSTS.w, 1000);
         bWork++;
         yield* b.safepoint();
       }

@@ -24,8 +24,8 @@ export const PCT_ASYNC = 1;
  */
 export function transfer(k: Kernel, caller: Env, targetId: number, kind: number): number {
   const cpu = k.cpu;
-  const path = kind === PCT_SYNC ? COSTS.pctSync : COSTS.pctAsync;
-  cpu.exec(path.instructions, path.label);
+  const path = kind === PCT_SYNC ? COSTS["aegis.pct.sync"] : COSTS["aegis.pct.async"];
+  cpu.exec(path);
   const ctx = k.machine.current;
   if (ctx === null || cpu.exceptionDepth - k.baseDepth > 1) return Result.Refused;
   if (kind !== PCT_SYNC && kind !== PCT_ASYNC) return Result.Invalid;
@@ -76,7 +76,7 @@ export function transfer(k: Kernel, caller: Env, targetId: number, kind: number)
 /** Directed yield (the PCT path): the rest of the slice goes to `targetId`'s contexts. */
 export function yieldTo(k: Kernel, caller: Env, targetId: number): number {
   const cpu = k.cpu;
-  cpu.exec(COSTS.yieldTo.instructions, COSTS.yieldTo.label);
+  cpu.exec(COSTS["aegis.sched.yieldTo"]);
   const ctx = k.machine.current;
   if (ctx === null || cpu.exceptionDepth - k.baseDepth > 1) return Result.Refused;
   const target = k.lookupEnv(targetId);
@@ -90,7 +90,7 @@ export function yieldTo(k: Kernel, caller: Env, targetId: number): number {
 
 export function yieldSlice(k: Kernel): number {
   const cpu = k.cpu;
-  cpu.exec(COSTS.yieldSlice.instructions, COSTS.yieldSlice.label);
+  cpu.exec(COSTS["aegis.sched.yieldSlice"]);
   const ctx = k.machine.current;
   if (ctx === null || cpu.exceptionDepth - k.baseDepth > 1) return Result.Refused;
   k.sched.endSlice();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Result, type RevokeRequest, type Thread } from "../index.js";
 import { Aegis } from "../kernel.js";
+import { TEST_COSTS } from "../test-costs.js";
 import { hostedEnv } from "../test-util.js";
 
 describe("visible revocation and the abort protocol", () => {
@@ -44,7 +45,7 @@ describe("visible revocation and the abort protocol", () => {
     a.onStartOfSlice(function* (): Thread {
       for (;;) {
         if (seen.some((r) => r.kind === "repossessed")) afterLoss = a.tlbWrite(0x10000, cap, 1);
-        a.cpu.exec(1000, "w");
+        a.cpu.exec(TEST_COSTS.w, 1000);
         yield* a.safepoint();
       }
     });
@@ -70,7 +71,7 @@ describe("visible revocation and the abort protocol", () => {
     const p = a.allocSlice();
     a.onStartOfSlice(function* (): Thread {
       for (;;) {
-        a.cpu.exec(1000, "w");
+        a.cpu.exec(TEST_COSTS.w, 1000);
         yield* a.safepoint();
       }
     });

@@ -22,7 +22,7 @@ import { releaseFrame } from "../mem/bindings.js";
  * the machine is not running, else by the dispatcher just before the env's context resumes.
  */
 export function requestFrames(k: Kernel, env: Env, frames: readonly number[]): RevokeRequest {
-  k.cpu.exec(COSTS.revokeRequest.instructions, COSTS.revokeRequest.label);
+  k.cpu.exec(COSTS["aegis.revoke.request"]);
   const deadlineCycles = k.cpu.now + k.policy.revokeDeadlineCycles;
   for (let i = 0; i < frames.length; i++) {
     const f = frames[i]!;
@@ -40,7 +40,7 @@ export function requestFrames(k: Kernel, env: Env, frames: readonly number[]): R
 }
 
 export function requestSlice(k: Kernel, env: Env, position: number): RevokeRequest {
-  k.cpu.exec(COSTS.revokeRequest.instructions, COSTS.revokeRequest.label);
+  k.cpu.exec(COSTS["aegis.revoke.request"]);
   const deadlineCycles = k.cpu.now + k.policy.revokeDeadlineCycles;
   if (!env.slicesWanted.has(position)) k.pendingRevocations++;
   env.slicesWanted.set(position, deadlineCycles);
@@ -114,7 +114,7 @@ export function enforceDeadlines(k: Kernel): void {
         continue;
       }
       if (now < frameDeadlines[i]!) continue;
-      k.cpu.exec(COSTS.repossessFrame.instructions, COSTS.repossessFrame.label);
+      k.cpu.exec(COSTS["aegis.revoke.repossess"]);
       releaseFrame(k, f); // also removes it from revokeWanted
       listPush(env.repossessed, f);
       k.stats.framesRepossessed++;

@@ -26,7 +26,7 @@ export function messageAreaPa(k: Kernel, asid: number): number {
 
 export function saveMessage(k: Kernel, env: Env, ctx: ExecutionContext): void {
   const cpu = k.cpu;
-  cpu.exec(COSTS.messageSave.instructions, COSTS.messageSave.label);
+  cpu.exec(COSTS["aegis.pct.messageSave"]);
   const base = (KSEG0 + messageAreaPa(k, env.asid)) >>> 0;
   for (let r = 1; r < REGISTER_COUNT; r++) cpu.storeReg(base + (r - 1) * 4, r);
   env.savedMessageFor = ctx;
@@ -34,7 +34,7 @@ export function saveMessage(k: Kernel, env: Env, ctx: ExecutionContext): void {
 
 export function restoreMessage(k: Kernel, env: Env): void {
   const cpu = k.cpu;
-  cpu.exec(COSTS.messageRestore.instructions, COSTS.messageRestore.label);
+  cpu.exec(COSTS["aegis.pct.messageRestore"]);
   const base = (KSEG0 + messageAreaPa(k, env.asid)) >>> 0;
   for (let r = 1; r < REGISTER_COUNT; r++) cpu.loadReg(base + (r - 1) * 4, r);
   env.savedMessageFor = null;

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Category, type EnvHandle, type Thread } from "../index.js";
 import { Aegis } from "../kernel.js";
+import { TEST_COSTS } from "../test-costs.js";
 import { hostedEnv } from "../test-util.js";
 
 /**
@@ -32,13 +33,13 @@ function pingPong(echoes: number, work: number, tail: number, sliceCycles?: numb
   let finished = false;
   a.onStartOfSlice(function* (): Thread {
     for (let i = 0; i < echoes; i++) {
-      a.cpu.exec(work, "test.send");
+      a.cpu.exec(TEST_COSTS["test.send"], work);
       word = 2 * i + 1;
       while (word !== 2 * i + 2) yield* a.yieldTo(b.id);
       yield* a.safepoint();
     }
     for (let i = 0; i < tail; i++) {
-      a.cpu.exec(work, "test.alone");
+      a.cpu.exec(TEST_COSTS["test.alone"], work);
       yield* a.safepoint();
     }
     finished = true;
@@ -47,7 +48,7 @@ function pingPong(echoes: number, work: number, tail: number, sliceCycles?: numb
   b.onStartOfSlice(function* (): Thread {
     for (let i = 0; i < echoes; i++) {
       while (word !== 2 * i + 1) yield* b.yieldTo(a.id);
-      b.cpu.exec(work, "test.echo");
+      b.cpu.exec(TEST_COSTS["test.echo"], work);
       word = 2 * i + 2;
       yield* b.safepoint();
     }

@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { EnvHandle, Thread } from "../index.js";
 import { Aegis } from "../kernel.js";
+import { TEST_COSTS } from "../test-costs.js";
 import { hostedEnv } from "../test-util.js";
 
 /** A thread that works in steps of `step` instructions, reaching a safepoint after each. */
 function worker(env: EnvHandle, counter: { n: number }, step = 1000): () => Thread {
   return function* () {
     for (;;) {
-      env.cpu.exec(step, "test.work");
+      env.cpu.exec(TEST_COSTS["test.work"], step);
       counter.n++;
       yield* env.safepoint();
     }
@@ -65,13 +66,13 @@ describe("slices, round robin, end-of-slice", () => {
       const n = { n: 0 };
       a.onStartOfSlice(worker(a, n, 777));
       b.setEntry("sync", function* (caller: number): Thread {
-        b.cpu.exec(50, "test.serve");
+        b.cpu.exec(TEST_COSTS["test.serve"], 50);
         yield* b.pct(caller, "sync");
       });
       b.onStartOfSlice(function* (): Thread {
         for (;;) {
           yield* b.pct(a.id, "async");
-          b.cpu.exec(3000, "test.b");
+          b.cpu.exec(TEST_COSTS["test.b"], 3000);
           yield* b.safepoint();
         }
       });
@@ -100,7 +101,7 @@ describe("slices, round robin, end-of-slice", () => {
     a.onStartOfSlice(function* (): Thread {
       starts++;
       at.push(a.cpu.now);
-      a.cpu.exec(100, "test.short");
+      a.cpu.exec(TEST_COSTS["test.short"], 100);
     });
     a.allocSlice();
     aegis.run({ untilCycle: 5 * slice + 1000 });
@@ -116,7 +117,7 @@ describe("slices, round robin, end-of-slice", () => {
     const a = hostedEnv(aegis);
     let done = false;
     a.onStartOfSlice(function* (): Thread {
-      a.cpu.exec(10, "x");
+      a.cpu.exec(TEST_COSTS.x, 10);
       done = true;
       a.onStartOfSlice(null);
     });
@@ -182,7 +183,7 @@ describe("excess time", () => {
     const honest = hostedEnv(aegis, "honest");
     const ch = { n: 0 };
     hog.onStartOfSlice(function* (): Thread {
-      for (;;) hog.cpu.exec(5000, "test.spin"); // never yields
+      for (;;) hog.cpu.exec(TEST_COSTS["test.spin"], 5000); // never yields
     });
     honest.onStartOfSlice(worker(honest, ch));
     hog.allocSlice();
@@ -208,7 +209,10 @@ describe("excess time", () => {
       for (;;) {
         lateSlices++;
         // Overruns by 1.5 slices once, then behaves.
-        late.cpu.exec(lateSlices === 1 ? Math.floor(2.5 * slice) : 100_000, "test.work");
+        late.cpu.exec(
+          TEST_COSTS["test.work"],
+          lateSlices === 1 ? Math.floor(2.5 * slice) : 100_000,
+        );
         yield* late.safepoint();
       }
     });
@@ -227,7 +231,7 @@ describe("excess time", () => {
     const a = hostedEnv(aegis, "a");
     a.onStartOfSlice(worker(a, { n: 0 }));
     a.onEndOfSlice(() => {
-      for (;;) a.cpu.exec(10_000, "test.spin");
+      for (;;) a.cpu.exec(TEST_COSTS["test.spin"], 10_000);
     });
     a.allocSlice();
     aegis.run({ untilCycle: 20 * aegis.policy.sliceCycles });

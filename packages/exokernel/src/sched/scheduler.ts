@@ -102,7 +102,7 @@ export class Scheduler implements Dispatcher {
       return Resolution.Retry;
     }
     k.machine.timer.acknowledge();
-    cpu.exec(COSTS.interrupt.instructions, COSTS.interrupt.label);
+    cpu.exec(COSTS["aegis.int.timer"]);
     k.stats.ticks++;
     this.#sliceOver = true;
     if (k.pendingRevocations > 0) enforceDeadlines(k);
@@ -131,7 +131,7 @@ export class Scheduler implements Dispatcher {
       cpu.rfe();
       return Resolution.Retry;
     }
-    cpu.exec(COSTS.endOfSlice.instructions, COSTS.endOfSlice.label);
+    cpu.exec(COSTS["aegis.int.endOfSlice"]);
     const h = env.handle as EnvHandle;
     upcall(k, cpu, env, "an end-of-slice handler", () => handler(h));
     return Resolution.Retry;
@@ -213,7 +213,7 @@ export class Scheduler implements Dispatcher {
             if (!env.alive) continue;
           }
           if (ctx === lastCtx && !switched) {
-            k.cpu.exec(COSTS.plainYield.instructions, COSTS.plainYield.label);
+            k.cpu.exec(COSTS["aegis.sched.plainYield"]);
           }
           return this.#resumeCtx(env, ctx);
         }
@@ -264,7 +264,7 @@ export class Scheduler implements Dispatcher {
     if (ownerId === 0 || ownerId === holder.id) return null;
     const owner = this.k.envs.get(ownerId);
     if (owner === undefined || !owner.alive) return null;
-    this.k.cpu.exec(COSTS.sliceReturn.instructions, COSTS.sliceReturn.label);
+    this.k.cpu.exec(COSTS["aegis.sched.sliceReturn"]);
     this.#holder = owner;
     return this.#runnable(owner);
   }
@@ -293,7 +293,7 @@ export class Scheduler implements Dispatcher {
   #advance(newSlice: boolean): boolean {
     const k = this.k;
     const n = this.vector.length;
-    k.cpu.exec(COSTS.sliceSwitch.instructions, COSTS.sliceSwitch.label);
+    k.cpu.exec(COSTS["aegis.sched.sliceSwitch"]);
     if (newSlice) {
       this.#tick++;
       this.#deferred = false;
@@ -344,8 +344,8 @@ export class Scheduler implements Dispatcher {
   allocSlice(env: Env, position: number): number {
     const k = this.k;
     const v = this.vector;
-    k.cpu.exec(COSTS.quotaCheck.instructions, COSTS.quotaCheck.label);
-    k.cpu.exec(COSTS.withheldCheck.instructions, COSTS.withheldCheck.label);
+    k.cpu.exec(COSTS["aegis.quota.check"]);
+    k.cpu.exec(COSTS["aegis.revoke.withheld"]);
     const now = k.cpu.now;
     let p = position;
     if (p === -1) {
@@ -353,7 +353,7 @@ export class Scheduler implements Dispatcher {
       for (let q = 0; q < v.length; q++) {
         if (v[q] !== 0) continue;
         if (this.#withheld(q, env, now)) {
-          k.cpu.exec(COSTS.withheldCheck.instructions, COSTS.withheldCheck.label);
+          k.cpu.exec(COSTS["aegis.revoke.withheld"]);
           continue;
         }
         p = q;
@@ -380,7 +380,7 @@ export class Scheduler implements Dispatcher {
     const k = this.k;
     if (position < 0 || position >= this.vector.length) return Result.Invalid;
     if (this.vector[position] !== env.id) return Result.NotOwner;
-    k.cpu.exec(COSTS.quotaRelease.instructions, COSTS.quotaRelease.label);
+    k.cpu.exec(COSTS["aegis.quota.release"]);
     const now = k.cpu.now;
     const deadline = env.slicesWanted.get(position);
     env.slices.delete(position);

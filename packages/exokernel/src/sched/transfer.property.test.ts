@@ -13,6 +13,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type EnvHandle, Reg, Result, type Thread } from "../index.js";
 import { Aegis } from "../kernel.js";
+import { TEST_COSTS } from "../test-costs.js";
 import { hostedEnv } from "../test-util.js";
 
 type Act =
@@ -93,11 +94,11 @@ function runScenario(s: Scenario): void {
     const env = envs[i]!;
     switch (a.t) {
       case "work":
-        env.cpu.exec(a.n, "test.work");
+        env.cpu.exec(TEST_COSTS["test.work"], a.n);
         yield* env.safepoint();
         return;
       case "spin":
-        for (;;) env.cpu.exec(50_000, "test.spin");
+        for (;;) env.cpu.exec(TEST_COSTS["test.spin"], 50_000);
       case "pct": {
         // Honest envs make synchronous calls only to honest envs (they trust the callee).
         if (!hostile(i) && a.kind === "sync" && !HONEST.includes(a.target)) return;
@@ -146,7 +147,7 @@ function runScenario(s: Scenario): void {
       for (const a of s.scripts[i]) yield* perform(i, a);
       done[i] = true;
       for (;;) {
-        env.cpu.exec(1000, "test.idle");
+        env.cpu.exec(TEST_COSTS["test.idle"], 1000);
         yield* env.safepoint();
       }
     });
@@ -157,7 +158,7 @@ function runScenario(s: Scenario): void {
         const ci = ids.indexOf(caller);
         check(ci >= 0 && envs[ci]!.alive, "entry with a dead or unknown caller");
         check(aegis.inspect(envs[ci]!.id).parkedOn === env.id, "caller not parked on the callee");
-        env.cpu.exec(500, "test.serve");
+        env.cpu.exec(TEST_COSTS["test.serve"], 500);
         yield* env.safepoint();
         if (hostile(i) && !s.hostileReplies[i - 2]) {
           endedWithoutReply.add(env.id);
@@ -170,7 +171,7 @@ function runScenario(s: Scenario): void {
       env.setEntry("async", function* (caller: number): Thread {
         check(aegis.machine.cpu.asid === env.asid, "async entry under the wrong ASID");
         check(ids.includes(caller), "async entry with an unknown caller");
-        env.cpu.exec(300, "test.async");
+        env.cpu.exec(TEST_COSTS["test.async"], 300);
       });
     }
   }

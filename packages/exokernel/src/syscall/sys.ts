@@ -28,23 +28,23 @@ export function sys(k: Kernel, cpu: Cpu): Resolution {
   const env = k.activeEnv();
   let r: number;
   if (env === null || !env.alive) {
-    cpu.exec(COSTS.crossing.instructions, COSTS.crossing.label);
+    cpu.exec(COSTS["aegis.sys.crossing"]);
     r = Result.Refused;
   } else if (call === Call.Null) {
-    cpu.exec(COSTS.crossing.instructions, COSTS.crossing.label);
+    cpu.exec(COSTS["aegis.sys.crossing"]);
     r = Result.Ok;
   } else if (call === Call.PctSync || call === Call.PctAsync) {
     r = transfer(k, env, regs[Reg.v1]!, call === Call.PctSync ? PCT_SYNC : PCT_ASYNC);
   } else if (call === Call.YieldTo) {
     r = yieldTo(k, env, regs[Reg.v1]!);
   } else {
-    cpu.exec(COSTS.crossing.instructions, COSTS.crossing.label);
+    cpu.exec(COSTS["aegis.sys.crossing"]);
     const sp = (KSEG0 + k.kernelStackTopPa) >>> 0;
     cpu.storeReg(sp, Reg.sp);
     cpu.storeReg(sp + 4, Reg.ra);
     cpu.storeReg(sp + 8, Reg.gp);
     cpu.storeReg(sp + 12, Reg.fp);
-    cpu.exec(COSTS.stackPath.instructions, COSTS.stackPath.label);
+    cpu.exec(COSTS["aegis.sys.stack"]);
     r = body(k, env, call, regs[Reg.a0]!, regs[Reg.a1]!, regs[Reg.a2]!, fn);
     cpu.loadReg(sp, Reg.sp);
     cpu.loadReg(sp + 4, Reg.ra);
@@ -92,13 +92,13 @@ function body(
     case Call.SetEntry:
       return setUpcall(k, env, call, a0, fn);
     case Call.AllocSlice:
-      k.cpu.exec(COSTS.allocSlice.instructions, COSTS.allocSlice.label);
+      k.cpu.exec(COSTS["aegis.sys.allocSlice"]);
       return k.sched.allocSlice(env, a0);
     case Call.FreeSlice:
-      k.cpu.exec(COSTS.freeSlice.instructions, COSTS.freeSlice.label);
+      k.cpu.exec(COSTS["aegis.sys.freeSlice"]);
       return k.sched.freeSlice(env, a0);
     case Call.Repossessed:
-      k.cpu.exec(COSTS.repossessed.instructions, COSTS.repossessed.label);
+      k.cpu.exec(COSTS["aegis.sys.repossessed"]);
       return env.repossessed.length;
     case Call.YieldSlice:
       return yieldSlice(k);
@@ -119,7 +119,7 @@ function isHandler(fn: unknown): boolean {
  * kernel records its physical address and stores t0..t2 there through kseg0.
  */
 function setHandler(k: Kernel, env: Env, code: number, va: number, fn: unknown): number {
-  k.cpu.exec(COSTS.setHandler.instructions, COSTS.setHandler.label);
+  k.cpu.exec(COSTS["aegis.sys.setHandler"]);
   const index = code === REFILL_CODE ? REFILL_INDEX : code;
   if (index !== REFILL_INDEX && !isDispatched(code)) return Result.Invalid;
   if (!isHandler(fn)) return Result.Invalid;
@@ -140,7 +140,7 @@ function setHandler(k: Kernel, env: Env, code: number, va: number, fn: unknown):
 }
 
 function setUpcall(k: Kernel, env: Env, call: number, a0: number, fn: unknown): number {
-  k.cpu.exec(COSTS.setUpcall.instructions, COSTS.setUpcall.label);
+  k.cpu.exec(COSTS["aegis.sys.setUpcall"]);
   if (!isHandler(fn)) return Result.Invalid;
   const f = fn === null ? undefined : (fn as never);
   switch (call) {

@@ -1,5 +1,5 @@
 import type { CpuView } from "@exolab/exokernel";
-import { run } from "../costs.js";
+import { COSTS } from "../costs.js";
 import { FD_BYTES, FD_COUNT, G_FDS, GLOBALS_VA } from "../layout.js";
 
 /** ExOS error codes, beyond the kernel's Result codes (all negative). */
@@ -36,7 +36,7 @@ export class FdTable {
 
   /** Address of entry `fd` if it is open with kind `kind`, else 0 (charged: 1 load). */
   lookup(fd: number, kind: FdKind): number {
-    run(this.cpu, "exos.fd.lookup");
+    this.cpu.exec(COSTS["exos.fd.lookup"]);
     if (!Number.isInteger(fd) || fd < 0 || fd >= FD_COUNT) return 0;
     const e = GLOBALS_VA + G_FDS + fd * FD_BYTES;
     return this.cpu.load32(e + FD_KIND) === kind ? e : 0;
@@ -51,7 +51,7 @@ export class FdTable {
   /** The lowest free descriptor, or TooManyFiles. */
   free(): number {
     for (let fd = 0; fd < FD_COUNT; fd++) {
-      run(this.cpu, "exos.fd.scan");
+      this.cpu.exec(COSTS["exos.fd.scan"]);
       if (this.cpu.load32(GLOBALS_VA + G_FDS + fd * FD_BYTES + FD_KIND) === FdKind.Free) return fd;
     }
     return Errno.TooManyFiles;

@@ -1,7 +1,7 @@
 import { CALLEE_SAVED, Category, PAGE_BYTES, Reg, Result } from "@exolab/exokernel";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { world } from "../test/world.js";
+import { TEST_COSTS, world } from "../test/world.js";
 import { Errno } from "./fd.js";
 import { InlinePipe, PipeEnd } from "./pipe.js";
 
@@ -318,7 +318,7 @@ describe("pipes whose peer is parked in a protected control transfer", () => {
     expect(
       s.env.setEntry("sync", function* (caller: number) {
         for (let i = 0; i < 6; i++) {
-          s.env.cpu.exec(SLICE / 2, "test.work");
+          s.env.cpu.exec(TEST_COSTS["test.work"], SLICE / 2);
           yield* s.env.safepoint();
         }
         yield* s.env.pct(caller, "sync");

@@ -1,5 +1,5 @@
 import { CALLEE_SAVED, type EnvHandle, Reg, Result, type Thread } from "@exolab/exokernel";
-import { run } from "../costs.js";
+import { COSTS } from "../costs.js";
 import { G_LRPC_SAVE, G_TLRPC_SAVE, GLOBALS_VA } from "../layout.js";
 
 /** The procedure a server exports: argument in, result out (it charges its own work). */
@@ -41,7 +41,7 @@ export class Lrpc {
 
   *#entry(caller: number, proc: LrpcProcedure, saves: readonly number[]): Thread {
     const cpu = this.env.cpu;
-    run(cpu, "exos.lrpc.server");
+    cpu.exec(COSTS["exos.lrpc.server"]);
     const area = GLOBALS_VA + G_TLRPC_SAVE;
     for (const r of saves) cpu.store32(area + r * 4, cpu.reg(r));
     const result = proc(cpu.reg(Reg.a0));
@@ -58,7 +58,7 @@ export class Lrpc {
    */
   *call(server: number, arg: number): Gen<number> {
     const cpu = this.env.cpu;
-    run(cpu, "exos.lrpc.client");
+    cpu.exec(COSTS["exos.lrpc.client"]);
     const area = GLOBALS_VA + G_LRPC_SAVE;
     for (const r of CALLEE_SAVED) cpu.store32(area + r * 4, cpu.reg(r));
     cpu.setReg(Reg.a0, arg);
@@ -70,7 +70,7 @@ export class Lrpc {
   /** Trusted LRPC: no saves on the client side (the server preserves what it uses). */
   *callTrusted(server: number, arg: number): Gen<number> {
     const cpu = this.env.cpu;
-    run(cpu, "exos.lrpc.client");
+    cpu.exec(COSTS["exos.lrpc.client"]);
     cpu.setReg(Reg.a0, arg);
     this.lastError = yield* this.env.pct(server, "sync");
     return cpu.reg(Reg.a0);

@@ -1,5 +1,5 @@
 import { type EnvHandle, Result } from "@exolab/exokernel";
-import { run, runN } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { ExosPolicy } from "../policy.js";
 import type { Scheduler } from "../sched/threads.js";
 import { Errno, FD_PEER, FD_PEERCAP, FD_SIZE, FD_VA, FdKind, type FdTable } from "./fd.js";
@@ -86,10 +86,10 @@ export class Pipes {
   /** Writes `bytes` from `src` (blocking while the ring is full). Returns bytes written. */
   *write(fd: number, src: number, bytes: number): Gen<number> {
     const cpu = this.env.cpu;
-    run(cpu, "exos.call");
+    cpu.exec(COSTS["exos.call"]);
     const e = this.fds.lookup(fd, FdKind.PipeWrite);
     if (e === 0) return Errno.BadFd;
-    run(cpu, "exos.pipe.args");
+    cpu.exec(COSTS["exos.pipe.args"]);
     if (!Number.isInteger(bytes) || bytes < 0) return Result.Invalid;
     if (bytes === 0) return 0;
     const ring = cpu.load32(e + FD_VA) >>> 0;
@@ -97,7 +97,7 @@ export class Pipes {
     const size = cpu.load32(e + FD_SIZE);
     let done = 0;
     while (done < bytes) {
-      run(cpu, "exos.pipe.write.step");
+      cpu.exec(COSTS["exos.pipe.write.step"]);
       if (cpu.load32(ring + R_RCLOSED) !== 0) return done > 0 ? done : Errno.BrokenPipe;
       const head = cpu.load32(ring + R_HEAD) >>> 0;
       const used = (head - (cpu.load32(ring + R_TAIL) >>> 0)) >>> 0;
@@ -117,17 +117,17 @@ export class Pipes {
   /** Reads up to `bytes` into `dst` (blocking while the ring is empty). 0 means end of file. */
   *read(fd: number, dst: number, bytes: number): Gen<number> {
     const cpu = this.env.cpu;
-    run(cpu, "exos.call");
+    cpu.exec(COSTS["exos.call"]);
     const e = this.fds.lookup(fd, FdKind.PipeRead);
     if (e === 0) return Errno.BadFd;
-    run(cpu, "exos.pipe.args");
+    cpu.exec(COSTS["exos.pipe.args"]);
     if (!Number.isInteger(bytes) || bytes < 0) return Result.Invalid;
     if (bytes === 0) return 0;
     const ring = cpu.load32(e + FD_VA) >>> 0;
     const peer = cpu.load32(e + FD_PEER);
     const size = cpu.load32(e + FD_SIZE);
     for (;;) {
-      run(cpu, "exos.pipe.read.step");
+      cpu.exec(COSTS["exos.pipe.read.step"]);
       const tail = cpu.load32(ring + R_TAIL) >>> 0;
       const avail = ((cpu.load32(ring + R_HEAD) >>> 0) - tail) >>> 0;
       if (avail > 0) {
@@ -174,9 +174,9 @@ export class Pipes {
   /** bcopy: the loads and stores are charged by the copy; the loop overhead here. */
   #copy(dst: number, src: number, n: number): void {
     const cpu = this.env.cpu;
-    run(cpu, "exos.bcopy.setup");
+    cpu.exec(COSTS["exos.bcopy.setup"]);
     cpu.copy(dst, src, n);
-    runN(cpu, "exos.bcopy.word", Math.ceil(n / 4));
+    cpu.exec(COSTS["exos.bcopy.word"], Math.ceil(n / 4));
   }
 }
 
@@ -203,7 +203,7 @@ export class InlinePipe {
     const cpu = this.env.cpu;
     const ring = this.ring;
     for (;;) {
-      run(cpu, "exos.pipe1.put");
+      cpu.exec(COSTS["exos.pipe1.put"]);
       if (cpu.load32(ring + R_RCLOSED) !== 0) return Errno.BrokenPipe;
       const head = cpu.load32(ring + R_HEAD) >>> 0;
       const size = this.size;
@@ -221,7 +221,7 @@ export class InlinePipe {
     const cpu = this.env.cpu;
     const ring = this.ring;
     for (;;) {
-      run(cpu, "exos.pipe1.get");
+      cpu.exec(COSTS["exos.pipe1.get"]);
       const tail = cpu.load32(ring + R_TAIL) >>> 0;
       if (cpu.load32(ring + R_HEAD) >>> 0 !== tail) {
         const v = cpu.load32(ring + R_DATA + (tail & (this.size - 1) & ~3));

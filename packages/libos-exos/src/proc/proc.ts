@@ -1,5 +1,5 @@
 import { type EnvHandle, PAGE_BYTES, Result, Rights } from "@exolab/exokernel";
-import { run } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { Windows } from "../ipc/window.js";
 import {
   APP_BASE,
@@ -49,14 +49,14 @@ export class Processes {
   /** getpid, answered in the library: a procedure call and one load. */
   getpid(): number {
     const cpu = this.env.cpu;
-    run(cpu, "exos.call");
+    cpu.exec(COSTS["exos.call"]);
     return cpu.load32(GLOBALS_VA + G_PID);
   }
 
   /** getppid (0 when the process was not forked). */
   getppid(): number {
     const cpu = this.env.cpu;
-    run(cpu, "exos.call");
+    cpu.exec(COSTS["exos.call"]);
     return cpu.load32(GLOBALS_VA + G_PPID);
   }
 
@@ -77,7 +77,7 @@ export class Processes {
     // An alias shares its source's frame; copy-on-write would split them (frames are not
     // reference-counted), so a process holding one cannot fork. Checked before any change.
     for (let i = 0; i < n; i++) {
-      run(cpu, "exos.fork.check");
+      cpu.exec(COSTS["exos.fork.check"]);
       if ((pt.word0(i) & F.ALIAS) !== 0) return Result.Busy;
     }
     const pages = Math.max(1, Math.ceil(n / ENTRIES_PER_PAGE));
@@ -96,7 +96,7 @@ export class Processes {
       cpu.store32(header[0] + H_CAPS + p * 4, w[1]);
     }
     for (let i = 0; i < n; i++) {
-      run(cpu, "exos.fork.entry");
+      cpu.exec(COSTS["exos.fork.entry"]);
       const w0 = pt.word0(i);
       const slot = image[1 + Math.floor(i / ENTRIES_PER_PAGE)]! + (i % ENTRIES_PER_PAGE) * 8;
       let cap = 0;
@@ -111,7 +111,7 @@ export class Processes {
     }
     // Now the parent's own writable frames become copy-on-write.
     for (let i = 0; i < n; i++) {
-      run(cpu, "exos.fork.cow");
+      cpu.exec(COSTS["exos.fork.cow"]);
       const w0 = pt.word0(i);
       if ((w0 & (F.PRESENT | F.FOREIGN | F.MAXWRITE)) !== (F.PRESENT | F.MAXWRITE)) continue;
       pt.setWord0(i, w0 | F.COW);
@@ -199,7 +199,7 @@ export class Processes {
     if (env.guarantee(SCRATCH_SRC_VA, cap, 0) < 0) return -1;
     let prev = last;
     for (let j = 0; j < k; j++) {
-      run(env.cpu, "exos.fork.accept.check");
+      env.cpu.exec(COSTS["exos.fork.accept.check"]);
       const vpn = env.cpu.load32(SCRATCH_SRC_VA + j * PT_ENTRY_BYTES) >>> 12;
       if (vpn <= prev || vpn >= APP_LIMIT >>> 12) {
         prev = -1;
@@ -217,7 +217,7 @@ export class Processes {
    * `unmap` never frees a frame through a name the image chose).
    */
   #sanitise(w0: number): number {
-    run(this.env.cpu, "exos.fork.accept.flags");
+    this.env.cpu.exec(COSTS["exos.fork.accept.flags"]);
     let f = w0 & (F.READ | F.WRITE | F.MAXWRITE | F.ZERO | F.PRESENT);
     if ((f & F.PRESENT) !== 0)
       f = (f & ~F.ZERO) | F.FOREIGN | F.CAPRO | ((f & F.MAXWRITE) !== 0 ? F.COW : 0);

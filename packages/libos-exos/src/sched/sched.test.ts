@@ -1,7 +1,7 @@
 import { CALLEE_SAVED, Result } from "@exolab/exokernel";
 import { describe, expect, it } from "vitest";
 import type { ExosApi } from "../index.js";
-import { world } from "../test/world.js";
+import { TEST_COSTS, world } from "../test/world.js";
 import type { StrideMember } from "./stride.js";
 
 const COUNTERS = 0x00100000;
@@ -13,7 +13,7 @@ function counter(os: ExosApi, va: number, work = 200) {
   return function* () {
     const cpu = os.env.cpu;
     for (;;) {
-      cpu.exec(work, "test.work");
+      cpu.exec(TEST_COSTS["test.work"], work);
       cpu.store32(va, cpu.load32(va) + 1);
       yield* os.sched.safepoint();
     }
@@ -32,7 +32,7 @@ describe("threads inside an environment", () => {
         const cpu = os.env.cpu;
         for (const r of CALLEE_SAVED) cpu.setReg(r, t * 1000 + r);
         for (;;) {
-          cpu.exec(150, "test.work");
+          cpu.exec(TEST_COSTS["test.work"], 150);
           for (const r of CALLEE_SAVED) if (cpu.reg(r) !== t * 1000 + r) bad++;
           cpu.store32(COUNTERS + 4 * t, cpu.load32(COUNTERS + 4 * t) + 1);
           yield* os.sched.safepoint();
@@ -44,7 +44,7 @@ describe("threads inside an environment", () => {
       const cpu = other.env.cpu;
       for (;;) {
         for (let r = 1; r < 34; r++) cpu.setReg(r, 0x5a5a5a5a);
-        cpu.exec(150, "test.scribble");
+        cpu.exec(TEST_COSTS["test.scribble"], 150);
         yield* other.sched.safepoint();
       }
     });
@@ -101,7 +101,7 @@ describe("critical sections", () => {
       for (;;) {
         os.sched.enterCritical();
         for (let i = 0; i < 10; i++) {
-          cpu.exec(200, "test.work");
+          cpu.exec(TEST_COSTS["test.work"], 200);
           yield* os.sched.safepoint(); // deferred while inside
         }
         yield* os.sched.exitCritical();
@@ -128,7 +128,7 @@ describe("critical sections", () => {
     os.sched.spawn(function* () {
       os.sched.enterCritical();
       for (;;) {
-        os.env.cpu.exec(200, "test.work");
+        os.env.cpu.exec(TEST_COSTS["test.work"], 200);
         yield* os.sched.safepoint();
       }
     });
@@ -189,7 +189,7 @@ describe("stride with a member parked in a protected control transfer", () => {
     expect(
       srv.env.setEntry("sync", function* (caller: number) {
         for (let i = 0; i < 12; i++) {
-          srv.env.cpu.exec(SLICE / 2, "test.work");
+          srv.env.cpu.exec(TEST_COSTS["test.work"], SLICE / 2);
           yield* srv.env.safepoint();
         }
         yield* srv.env.pct(caller, "sync");
@@ -211,7 +211,7 @@ describe("stride with a member parked in a protected control transfer", () => {
     c.sched.spawn(function* () {
       const cpu = c.env.cpu;
       for (let i = 0; i < 20; i++) {
-        cpu.exec(100, "test.work");
+        cpu.exec(TEST_COSTS["test.work"], 100);
         yield* c.sched.safepoint();
       }
       expect(yield* c.env.pct(srv.env.id, "sync")).toBe(Result.Ok);

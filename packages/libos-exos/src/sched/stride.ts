@@ -1,5 +1,5 @@
 import { type EnvHandle, Result } from "@exolab/exokernel";
-import { run } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { Scheduler } from "./threads.js";
 
 /**
@@ -45,7 +45,7 @@ export class StrideMember {
     let least = 0;
     for (let i = 0; i < n; i++) {
       const o = this.groupVa + G_MEMBERS + i * M_BYTES;
-      run(cpu, "exos.stride.scan");
+      cpu.exec(COSTS["exos.stride.scan"]);
       if ((cpu.load32(o) | 0) < 0) continue;
       const pass = cpu.load32(o + 12) >>> 0;
       if (least === 0 || pass < least) least = pass;
@@ -66,7 +66,7 @@ export class StrideMember {
     const cpu = this.env.cpu;
     const g = this.groupVa;
     for (;;) {
-      run(cpu, "exos.stride.enter");
+      cpu.exec(COSTS["exos.stride.enter"]);
       const chosen = cpu.load32(g + G_CHOSEN) | 0;
       if (chosen === this.env.id) {
         cpu.store32(g + G_CHOSEN, -1);
@@ -78,7 +78,7 @@ export class StrideMember {
       let bestPass = 0;
       for (let i = 0; i < n; i++) {
         const m = g + G_MEMBERS + i * M_BYTES;
-        run(cpu, "exos.stride.scan");
+        cpu.exec(COSTS["exos.stride.scan"]);
         if ((cpu.load32(m) | 0) < 0) continue;
         const pass = cpu.load32(m + 12) >>> 0;
         if (best < 0 || pass < bestPass) {
@@ -97,9 +97,9 @@ export class StrideMember {
       cpu.store32(g + G_CHOSEN, target);
       this.donated++;
       const r = yield* this.sched.yieldTo(target);
-      run(cpu, "exos.yield.check");
+      cpu.exec(COSTS["exos.yield.check"]);
       if (r < 0) {
-        run(cpu, "exos.yield.refused");
+        cpu.exec(COSTS["exos.yield.refused"]);
         cpu.store32(g + G_CHOSEN, -1);
         if (r === Result.NoEnv) {
           cpu.store32(m, -1); // the member is gone: drop it

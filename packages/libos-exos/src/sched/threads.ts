@@ -1,5 +1,5 @@
 import { CALLEE_SAVED, type EnvHandle, Result, type Thread } from "@exolab/exokernel";
-import { run } from "../costs.js";
+import { COSTS } from "../costs.js";
 import {
   G_CRIT_DEPTH,
   G_CRIT_SINCE,
@@ -111,7 +111,7 @@ export class Scheduler {
   *safepoint(): Generator<unknown, void, unknown> {
     const cpu = this.env.cpu;
     if (!cpu.switchPending) return;
-    run(cpu, "exos.sched.safepoint");
+    cpu.exec(COSTS["exos.sched.safepoint"]);
     if (cpu.load32(GLOBALS_VA + G_CRIT_DEPTH) > 0) {
       const since = cpu.load32(GLOBALS_VA + G_CRIT_SINCE) >>> 0;
       if (((cpu.now >>> 0) - since) >>> 0 < this.policy.criticalMaxCycles) {
@@ -135,7 +135,7 @@ export class Scheduler {
   /** Enters a critical section: end-of-slice handling is deferred until it ends. */
   enterCritical(): void {
     const cpu = this.env.cpu;
-    run(cpu, "exos.sched.critical");
+    cpu.exec(COSTS["exos.sched.critical"]);
     const d = cpu.load32(GLOBALS_VA + G_CRIT_DEPTH);
     if (d === 0) cpu.store32(GLOBALS_VA + G_CRIT_SINCE, cpu.now >>> 0);
     cpu.store32(GLOBALS_VA + G_CRIT_DEPTH, d + 1);
@@ -144,7 +144,7 @@ export class Scheduler {
   /** Leaves a critical section; honours an end of slice that arrived inside it. */
   *exitCritical(): Generator<unknown, void, unknown> {
     const cpu = this.env.cpu;
-    run(cpu, "exos.sched.critical");
+    cpu.exec(COSTS["exos.sched.critical"]);
     const d = cpu.load32(GLOBALS_VA + G_CRIT_DEPTH);
     if (d === 0) return;
     cpu.store32(GLOBALS_VA + G_CRIT_DEPTH, d - 1);
@@ -158,7 +158,7 @@ export class Scheduler {
    */
   *yieldTo(target: number): Generator<unknown, number, unknown> {
     const cpu = this.env.cpu;
-    run(cpu, "exos.sched.yieldTo");
+    cpu.exec(COSTS["exos.sched.yieldTo"]);
     // Outside any thread (the slice hook) no thread's registers are live: nothing to save.
     if (this.#current < 0) return yield* this.env.yieldTo(target);
     const area = THREAD_CTX_VA + this.#current * THREAD_CTX_BYTES;
@@ -175,7 +175,7 @@ export class Scheduler {
    */
   *yieldSlice(): Generator<unknown, number, unknown> {
     const cpu = this.env.cpu;
-    run(cpu, "exos.sched.yieldSlice");
+    cpu.exec(COSTS["exos.sched.yieldSlice"]);
     if (this.#current < 0) return yield* this.env.yieldSlice();
     const area = THREAD_CTX_VA + this.#current * THREAD_CTX_BYTES;
     for (const r of CALLEE_SAVED) cpu.store32(area + r * 4, cpu.reg(r));
@@ -193,9 +193,9 @@ export class Scheduler {
   *waitFor(peer: number): Generator<unknown, boolean, unknown> {
     const cpu = this.env.cpu;
     const r = yield* this.yieldTo(peer);
-    run(cpu, "exos.yield.check");
+    cpu.exec(COSTS["exos.yield.check"]);
     if (r >= 0) return true;
-    run(cpu, "exos.yield.refused");
+    cpu.exec(COSTS["exos.yield.refused"]);
     if (r === Result.NoEnv) return false;
     return (yield* this.yieldSlice()) >= 0;
   }
@@ -204,7 +204,7 @@ export class Scheduler {
 
   #onEndOfSlice(): void {
     const cpu = this.env.cpu;
-    run(cpu, "exos.sched.endOfSlice");
+    cpu.exec(COSTS["exos.sched.endOfSlice"]);
     cpu.store32(GLOBALS_VA + G_EOS_PENDING, 1);
     if (cpu.load32(GLOBALS_VA + G_CRIT_DEPTH) === 0) return;
     // Inside a critical section the deferral budget starts now.
@@ -214,7 +214,7 @@ export class Scheduler {
   /** Round robin: the next live thread after `from`, or -1. */
   #next(from: number): number {
     const n = this.#bodies.length;
-    run(this.env.cpu, "exos.sched.pick");
+    this.env.cpu.exec(COSTS["exos.sched.pick"]);
     for (let k = 1; k <= n; k++) {
       const t = (from + k + n) % n;
       if (this.#bodies[t] !== null) return t;

@@ -9,7 +9,7 @@
  * own threads no window is needed, and `actAs` just runs the call). The library itself, and
  * the threads a test spawns, run on the real API.
  */
-import type { EnvHandle } from "@exolab/exokernel";
+import { defineCosts, type EnvHandle } from "@exolab/exokernel";
 import { Aegis, type AegisOptions } from "@exolab/exokernel/kernel";
 import { type ExosApi, type ExosOptions, exos } from "../index.js";
 
@@ -34,6 +34,13 @@ export function world(opts: AegisOptions = {}): World {
     },
   };
 }
+
+/** The labels tests charge from their threads: one instruction each, charged `exec(cost, n)`. */
+export const TEST_COSTS = defineCosts({
+  "test.work": { instructions: 1, source: "test code: one instruction, charged `times` times" },
+  "test.scribble": { instructions: 1, source: "test code: one instruction, charged `times` times" },
+  "test.other": { instructions: 1, source: "test code: one instruction, charged `times` times" },
+});
 
 /** Microseconds of `cycles` on the DEC5000/125 (40 ns per cycle). */
 export const micros = (cycles: number): number => (cycles * 40) / 1000;

@@ -1,5 +1,5 @@
 import type { CpuView } from "@exolab/exokernel";
-import { run, runN } from "../costs.js";
+import { COSTS } from "../costs.js";
 import { G_PT_COUNT, GLOBALS_VA, PT_ENTRY_BYTES, PT_VA } from "../layout.js";
 
 /**
@@ -50,13 +50,13 @@ export class PageTable {
   /** Index of `vpn`, or -(insertion point) - 1. One charged load per probe. */
   find(vpn: number): number {
     const cpu = this.cpu;
-    run(cpu, "exos.pt.search.setup");
+    cpu.exec(COSTS["exos.pt.search.setup"]);
     let lo = 0;
     let hi = cpu.load32(GLOBALS_VA + G_PT_COUNT);
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const v = cpu.load32(PT_VA + mid * PT_ENTRY_BYTES) >>> 12;
-      run(cpu, "exos.pt.search.step");
+      cpu.exec(COSTS["exos.pt.search.step"]);
       if (v === vpn) return mid;
       if (v < vpn) lo = mid + 1;
       else hi = mid;
@@ -90,16 +90,16 @@ export class PageTable {
     const cpu = this.cpu;
     const n = this.count();
     if (n + k > this.capacity) return false;
-    run(cpu, "exos.pt.insert");
+    cpu.exec(COSTS["exos.pt.insert"]);
     // Move entries [at, n) up by k, from the end, one entry per copy (overlap-safe).
     for (let j = n - 1; j >= at; j--) {
       cpu.copy(PT_VA + (j + k) * PT_ENTRY_BYTES, PT_VA + j * PT_ENTRY_BYTES, PT_ENTRY_BYTES);
-      run(cpu, "exos.pt.move.step");
+      cpu.exec(COSTS["exos.pt.move.step"]);
     }
     for (let j = 0; j < k; j++) {
       cpu.store32(PT_VA + (at + j) * PT_ENTRY_BYTES, (((vpn0 + j) << 12) | flags) >>> 0);
       cpu.store32(PT_VA + (at + j) * PT_ENTRY_BYTES + 4, cap);
-      run(cpu, "exos.pt.fill.step");
+      cpu.exec(COSTS["exos.pt.fill.step"]);
     }
     cpu.store32(GLOBALS_VA + G_PT_COUNT, n + k);
     return true;
@@ -114,16 +114,16 @@ export class PageTable {
     const cpu = this.cpu;
     const n = this.count();
     if (n + k > this.capacity) return false;
-    run(cpu, "exos.pt.insert");
+    cpu.exec(COSTS["exos.pt.insert"]);
     for (let j = n - 1; j >= at; j--) {
       cpu.copy(PT_VA + (j + k) * PT_ENTRY_BYTES, PT_VA + j * PT_ENTRY_BYTES, PT_ENTRY_BYTES);
-      run(cpu, "exos.pt.move.step");
+      cpu.exec(COSTS["exos.pt.move.step"]);
     }
     for (let j = 0; j < k; j++) {
       const e = PT_VA + (at + j) * PT_ENTRY_BYTES;
       cpu.store32(e, flags(cpu.load32(src + j * PT_ENTRY_BYTES) >>> 0));
       cpu.store32(e + 4, cpu.load32(src + j * PT_ENTRY_BYTES + 4));
-      run(cpu, "exos.pt.move.step");
+      cpu.exec(COSTS["exos.pt.move.step"]);
     }
     cpu.store32(GLOBALS_VA + G_PT_COUNT, n + k);
     return true;
@@ -133,11 +133,11 @@ export class PageTable {
   removeRun(i: number, k: number): void {
     const cpu = this.cpu;
     const n = this.count();
-    run(cpu, "exos.pt.remove");
+    cpu.exec(COSTS["exos.pt.remove"]);
     const tail = n - i - k;
     if (tail > 0) {
       cpu.copy(PT_VA + i * PT_ENTRY_BYTES, PT_VA + (i + k) * PT_ENTRY_BYTES, tail * PT_ENTRY_BYTES);
-      runN(cpu, "exos.pt.move.step", tail);
+      cpu.exec(COSTS["exos.pt.move.step"], tail);
     }
     cpu.store32(GLOBALS_VA + G_PT_COUNT, n - k);
   }

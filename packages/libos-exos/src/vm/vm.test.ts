@@ -2,7 +2,7 @@ import { ExcCode, PAGE_BYTES, Reg, Result } from "@exolab/exokernel";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ExosApi } from "../index.js";
-import { world } from "../test/world.js";
+import { TEST_COSTS, world } from "../test/world.js";
 import { FaultAction, FaultExit, FaultKind, Prot } from "./vm.js";
 
 const BASE = 0x00100000;
@@ -125,7 +125,7 @@ describe("segmentation faults", () => {
       });
       other.sched.spawn(function* () {
         for (;;) {
-          other.env.cpu.exec(1000, "test.other");
+          other.env.cpu.exec(TEST_COSTS["test.other"], 1000);
           otherSteps++;
           yield* other.sched.safepoint();
         }

@@ -7,7 +7,7 @@ import {
   Resume,
   Rights,
 } from "@exolab/exokernel";
-import { run } from "../costs.js";
+import { COSTS } from "../costs.js";
 import {
   APP_BASE,
   APP_LIMIT,
@@ -172,7 +172,7 @@ export class Vm {
    */
   #isLibraryCap(cap: number): boolean {
     for (const c of this.#libraryCaps) {
-      run(this.env.cpu, "exos.vm.libcap");
+      this.env.cpu.exec(COSTS["exos.vm.libcap"]);
       if (c === cap) return true;
     }
     return false;
@@ -200,14 +200,14 @@ export class Vm {
     if (!this.#userRange(va, pages)) return Result.Invalid;
     const i = this.#mappedRun(va >>> 12, pages);
     if (i < 0) return i;
-    run(this.env.cpu, "exos.vm.unmap");
+    this.env.cpu.exec(COSTS["exos.vm.unmap"]);
     for (let j = 0; j < pages; j++) {
       const w0 = this.pt.word0(i + j);
       if ((w0 & F.PRESENT) !== 0) {
         this.env.tlbDelete(va + j * PAGE_BYTES);
         if ((w0 & (F.FOREIGN | F.COW)) === 0) this.env.freeFrame(this.pt.cap(i + j));
       }
-      run(this.env.cpu, "exos.vm.unmap.step");
+      this.env.cpu.exec(COSTS["exos.vm.unmap.step"]);
     }
     this.pt.removeRun(i, pages);
     return Result.Ok;
@@ -268,10 +268,10 @@ export class Vm {
   /** Appel–Li `dirty`: 1 if the page was written, 0 if not (a page-table lookup only). */
   dirty(va: number): number {
     const cpu = this.env.cpu;
-    run(cpu, "exos.call");
+    cpu.exec(COSTS["exos.call"]);
     const i = this.pt.find(va >>> 12);
     if (i < 0) return Result.Invalid;
-    run(cpu, "exos.vm.dirty");
+    cpu.exec(COSTS["exos.vm.dirty"]);
     return (this.pt.word0(i) & F.DIRTY) !== 0 ? 1 : 0;
   }
 
@@ -308,7 +308,7 @@ export class Vm {
    */
   mprotect(va: number, pages: number, prot: Prot | typeof UNPROTECT): number {
     const cpu = this.env.cpu;
-    run(cpu, "exos.call");
+    cpu.exec(COSTS["exos.call"]);
     if (!this.#userRange(va, pages)) return Result.Invalid;
     if (prot !== UNPROTECT && !isProt(prot)) return Result.Invalid;
     const i = this.#mappedRun(va >>> 12, pages);
@@ -317,12 +317,12 @@ export class Vm {
       for (let j = 0; j < pages; j++)
         if ((this.pt.word0(i + j) & F.MAXWRITE) === 0) return Result.Rights;
     }
-    run(cpu, "exos.vm.protect.setup");
+    cpu.exec(COSTS["exos.vm.protect.setup"]);
     for (let j = 0; j < pages; j++) {
       const w = this.pt.word0(i + j);
       const want = prot === UNPROTECT ? F.READ | (w & F.MAXWRITE ? F.WRITE : 0) : protFlags(prot);
       const nw = (w & ~(F.READ | F.WRITE)) | want;
-      run(cpu, "exos.vm.protect.step");
+      cpu.exec(COSTS["exos.vm.protect.step"]);
       if (nw === w) continue;
       this.pt.setWord0(i + j, nw);
       if ((nw & F.PRESENT) === 0) continue;
@@ -355,7 +355,7 @@ export class Vm {
   #onTlbFault(save: number): Resume {
     const env = this.env;
     const cpu = env.cpu;
-    run(cpu, "exos.fault.decode");
+    cpu.exec(COSTS["exos.fault.decode"]);
     this.#saveLive(save);
     const va = cpu.reg(Reg.t1) >>> 0;
     const code = (cpu.reg(Reg.t2) >>> 2) & 31;
@@ -366,7 +366,7 @@ export class Vm {
     const i = this.pt.find(va >>> 12);
     if (i < 0) return this.#deliver(save, va, write, FaultKind.Segv);
     let w = this.pt.word0(i);
-    run(cpu, "exos.fault.check");
+    cpu.exec(COSTS["exos.fault.check"]);
     if ((w & (write ? F.WRITE : F.READ)) === 0) {
       this.stats.protectionFaults++;
       return this.#deliver(save, va, write, FaultKind.Protection);
@@ -388,7 +388,7 @@ export class Vm {
       this.pt.setWord0(i, w);
       if (write) this.stats.dirtyFaults++;
     }
-    run(cpu, "exos.fault.install");
+    cpu.exec(COSTS["exos.fault.install"]);
     if (env.tlbWrite(page, this.pt.cap(i), this.#writable(w)) < 0)
       return this.#deliver(save, va, write, FaultKind.Segv);
     return this.#restore(save, Resume.Retry);
@@ -397,7 +397,7 @@ export class Vm {
   /** Unaligned or kernel-segment access: a segmentation fault for the application. */
   #onAddressError(save: number): Resume {
     const cpu = this.env.cpu;
-    run(cpu, "exos.fault.decode");
+    cpu.exec(COSTS["exos.fault.decode"]);
     this.#saveLive(save);
     const code = (cpu.reg(Reg.t2) >>> 2) & 31;
     return this.#deliver(save, cpu.reg(Reg.t1) >>> 0, code === ExcCode.AdES, FaultKind.Segv);
@@ -435,7 +435,7 @@ export class Vm {
     cpu.setReg(Reg.a0, cpu.load32(save + 16));
     cpu.setReg(Reg.a1, cpu.load32(save + 20));
     cpu.setReg(Reg.a2, cpu.load32(save + 24));
-    run(cpu, "exos.fault.return");
+    cpu.exec(COSTS["exos.fault.return"]);
     return how;
   }
 
@@ -472,7 +472,7 @@ export class Vm {
     const frame = GLOBALS_VA + G_FRAMES + depth * SAVE_SLOT_BYTES;
     cpu.copy(frame, save, SAVE_LIVE_BYTES);
     cpu.store32(GLOBALS_VA + G_EXC_DEPTH, depth + 1);
-    run(cpu, "exos.fault.upcall");
+    cpu.exec(COSTS["exos.fault.upcall"]);
     const action = call();
     cpu.store32(GLOBALS_VA + G_EXC_DEPTH, depth);
     if (action !== FaultAction.Emulate) return this.#restore(frame, Resume.Retry);
@@ -504,7 +504,7 @@ export class Vm {
 
   #onTrap(save: number, code: number, fn: TrapHandler): Resume {
     const cpu = this.env.cpu;
-    run(cpu, "exos.trap.decode");
+    cpu.exec(COSTS["exos.trap.decode"]);
     this.#saveLive(save);
     const epc = cpu.reg(Reg.t0) >>> 0;
     const bad = cpu.reg(Reg.t1) >>> 0;
@@ -521,7 +521,7 @@ export class Vm {
     const env = this.env;
     const cap = env.allocFrame();
     if (cap < 0) return cap;
-    run(env.cpu, "exos.vm.zerofill");
+    env.cpu.exec(COSTS["exos.vm.zerofill"]);
     this.pt.setCap(i, cap);
     this.pt.setWord0(i, (w & ~F.ZERO) | F.PRESENT);
     this.stats.zeroFills++;
@@ -549,7 +549,7 @@ export class Vm {
     env.cpu.copy(SCRATCH_VA, SCRATCH_SRC_VA, PAGE_BYTES);
     env.tlbDelete(SCRATCH_VA);
     env.tlbDelete(SCRATCH_SRC_VA);
-    run(env.cpu, "exos.vm.cow");
+    env.cpu.exec(COSTS["exos.vm.cow"]);
     const nw = (w & ~(F.COW | F.FOREIGN | F.CAPRO)) | (dirty ? F.DIRTY : 0);
     this.pt.setCap(i, cap);
     this.pt.setWord0(i, nw);

@@ -1,5 +1,5 @@
 import { CALLEE_SAVED, type EnvHandle, Reg, Result, type Thread } from "@exolab/exokernel";
-import { COSTS, charge } from "../costs.js";
+import { COSTS } from "../costs.js";
 import { CALL_SAVE_VA } from "../layout.js";
 
 /** A procedure another environment may call: argument in, result out (it charges its own work). */
@@ -35,7 +35,7 @@ export class Calls {
   /** Calls `server`'s procedure with `arg`; returns its result (see `lastError`). */
   *call(server: number, arg: number): Generator<unknown, number, unknown> {
     const cpu = this.env.cpu;
-    charge(cpu, COSTS["template.call.client"]);
+    cpu.exec(COSTS["template.call.client"]);
     for (const r of CALLEE_SAVED) cpu.store32(CALL_SAVE_VA + r * 4, cpu.reg(r));
     cpu.setReg(Reg.a0, arg);
     this.lastError = yield* this.env.pct(server, "sync");
@@ -49,7 +49,7 @@ export class Calls {
    */
   *#entry(caller: number, proc: Procedure): Thread {
     const cpu = this.env.cpu;
-    charge(cpu, COSTS["template.call.server"]);
+    cpu.exec(COSTS["template.call.server"]);
     cpu.setReg(Reg.a0, proc(cpu.reg(Reg.a0)));
     yield* this.env.pct(caller, "sync");
   }

@@ -1,6 +1,6 @@
 import { Reg, Result } from "@exolab/exokernel";
 import { describe, expect, it } from "vitest";
-import { world } from "../test/world.js";
+import { TEST_COSTS, world } from "../test/world.js";
 
 describe("round-robin threads", () => {
   it("threads share the slices in turn and each keeps its own registers", () => {
@@ -16,7 +16,7 @@ describe("round-robin threads", () => {
           cpu.setReg(Reg.a0, -id);
           order.push(id);
           // A slice's worth of work, then the preemption point.
-          cpu.exec(6000, "test.work");
+          cpu.exec(TEST_COSTS["test.work"], 6000);
           yield* os.sched.safepoint();
           kept.push(cpu.reg(Reg.s0) === id * 1000 + i && cpu.reg(Reg.a0) === -id);
         }

@@ -1,5 +1,5 @@
 import { type EnvHandle, Result, type Thread } from "@exolab/exokernel";
-import { COSTS, charge } from "../costs.js";
+import { COSTS } from "../costs.js";
 import { CURRENT_THREAD_VA, pagesFor, THREAD_CTX_BYTES, THREAD_CTX_VA } from "../layout.js";
 import type { LibOsPolicy } from "../policy.js";
 import type { Vm } from "../vm/vm.js";
@@ -151,7 +151,7 @@ export class Threads {
   #next(from: number): number {
     const n = this.#bodies.length;
     for (let k = 1; k <= n; k++) {
-      charge(this.env.cpu, COSTS["template.sched.pick"]);
+      this.env.cpu.exec(COSTS["template.sched.pick"]);
       const t = (from + k + n) % n;
       if (this.#bodies[t] !== null) return t;
     }
@@ -162,7 +162,7 @@ export class Threads {
   /** Loads thread `t`'s registers and makes it the running thread. */
   #enter(t: number): void {
     const cpu = this.env.cpu;
-    charge(cpu, COSTS["template.sched.switch"]);
+    cpu.exec(COSTS["template.sched.switch"]);
     const area = THREAD_CTX_VA + t * THREAD_CTX_BYTES;
     for (let r = 1; r <= CONTEXT_REGS; r++) cpu.setReg(r, cpu.load32(area + r * 4));
     cpu.store32(CURRENT_THREAD_VA, t);
@@ -172,7 +172,7 @@ export class Threads {
   /** Saves thread `t`'s registers; no thread runs until the next `#enter`. */
   #leave(t: number): void {
     const cpu = this.env.cpu;
-    charge(cpu, COSTS["template.sched.switch"]);
+    cpu.exec(COSTS["template.sched.switch"]);
     const area = THREAD_CTX_VA + t * THREAD_CTX_BYTES;
     for (let r = 1; r <= CONTEXT_REGS; r++) cpu.store32(area + r * 4, cpu.reg(r));
     cpu.store32(CURRENT_THREAD_VA, -1);

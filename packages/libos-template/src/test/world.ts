@@ -9,7 +9,7 @@
  * needed, and `actAs` just runs the call). The library itself, and the threads a test
  * spawns, run on the real API.
  */
-import type { EnvHandle } from "@exolab/exokernel";
+import { defineCosts, type EnvHandle } from "@exolab/exokernel";
 import { Aegis, type AegisOptions } from "@exolab/exokernel/kernel";
 import { type LibOsApi, type LibOsOptions, libos } from "../index.js";
 
@@ -20,6 +20,11 @@ export interface World {
   /** Runs until `done()` or the cycle budget; returns the outcome. */
   runUntil(done: () => boolean, maxCycles?: number): string;
 }
+
+/** The labels tests charge from their threads: one instruction each, charged `exec(cost, n)`. */
+export const TEST_COSTS = defineCosts({
+  "test.work": { instructions: 1, source: "test code: one instruction, charged `times` times" },
+});
 
 export function world(opts: AegisOptions = {}): World {
   const aegis = new Aegis(opts);

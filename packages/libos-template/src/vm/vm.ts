@@ -1,5 +1,5 @@
 import { type EnvHandle, PAGE_BYTES, Reg, Result, Resume } from "@exolab/exokernel";
-import { COSTS, charge } from "../costs.js";
+import { COSTS } from "../costs.js";
 import { GLOBALS_VA, PT_ENTRY_BYTES, PT_VA, pagesFor, REFILL_SAVE_VA } from "../layout.js";
 import type { LibOsPolicy } from "../policy.js";
 import { capOf, DEMAND, frameEntry, NONE, PageTable } from "./pagetable.js";
@@ -60,11 +60,11 @@ export class Vm {
     if (first < 0) return first;
     const cpu = this.env.cpu;
     for (let i = first; i < first + pages; i++) {
-      charge(cpu, COSTS["template.vm.scan.step"]);
+      cpu.exec(COSTS["template.vm.scan.step"]);
       if (this.#pt.read(i) !== NONE) return Result.Busy;
     }
     for (let i = first; i < first + pages; i++) {
-      charge(cpu, COSTS["template.vm.fill.step"]);
+      cpu.exec(COSTS["template.vm.fill.step"]);
       this.#pt.write(i, DEMAND);
     }
     return Result.Ok;
@@ -77,10 +77,10 @@ export class Vm {
     if (first < 0) return first;
     const cpu = this.env.cpu;
     for (let i = first; i < first + pages; i++) {
-      charge(cpu, COSTS["template.vm.unmap.step"]);
+      cpu.exec(COSTS["template.vm.unmap.step"]);
       const cap = capOf(this.#pt.read(i));
       if (cap >= 0) {
-        charge(cpu, COSTS["template.vm.unmap.free"]);
+        cpu.exec(COSTS["template.vm.unmap.free"]);
         const r = this.env.freeFrame(cap);
         if (r < 0) return r;
       }
@@ -91,7 +91,7 @@ export class Vm {
 
   /** The first entry index of [va, va + pages pages), or Invalid (checked before anything changes). */
   #range(va: number, pages: number): number {
-    charge(this.env.cpu, COSTS["template.vm.range"]);
+    this.env.cpu.exec(COSTS["template.vm.range"]);
     if (!Number.isInteger(va) || !Number.isInteger(pages) || pages < 1) return Result.Invalid;
     if ((va & PAGE_MASK) !== 0) return Result.Invalid;
     const first = this.#pt.index(va);
@@ -108,7 +108,7 @@ export class Vm {
    */
   #onRefill(): number {
     const cpu = this.env.cpu;
-    charge(cpu, COSTS["template.refill.entry"]);
+    cpu.exec(COSTS["template.refill.entry"]);
     this.stats.refills++;
     saveCallRegisters(this.env, REFILL_SAVE_VA);
     const va = cpu.reg(Reg.t1) >>> 0;
@@ -117,16 +117,16 @@ export class Vm {
     if (entry === NONE) return this.env.exit(FaultExit.Segv);
     let cap = capOf(entry);
     if (entry === DEMAND) {
-      charge(cpu, COSTS["template.refill.zero"]);
+      cpu.exec(COSTS["template.refill.zero"]);
       cap = this.env.allocFrame();
       if (cap < 0) return this.env.exit(FaultExit.NoMemory);
       this.#pt.write(i, frameEntry(cap));
       this.stats.zeroFills++;
     }
-    charge(cpu, COSTS["template.refill.install"]);
+    cpu.exec(COSTS["template.refill.install"]);
     if (this.env.tlbWrite(va & ~PAGE_MASK, cap, 1) < 0) return this.env.exit(FaultExit.Segv);
     restoreRegisters(this.env, REFILL_SAVE_VA);
-    charge(cpu, COSTS["template.refill.return"]);
+    cpu.exec(COSTS["template.refill.return"]);
     return Resume.Retry;
   }
   // #endregion refill

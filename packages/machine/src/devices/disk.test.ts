@@ -17,6 +17,7 @@ import {
   type Thread,
   transferTimeNs,
 } from "../privileged.js";
+import { TEST_COSTS } from "../test-costs.js";
 
 const PA = 0x40000;
 const BLOCK = 100 * 54 + 10; // track 100, sector 10 of the RZ56 geometry
@@ -58,7 +59,7 @@ describe("disk timing model", () => {
     m.disk.preload(BLOCK, pattern(1024, 1));
     let issued = -1;
     runBody(() => {
-      m.cpu.exec(1000, "test.work");
+      m.cpu.exec(TEST_COSTS["test.work"], 1000);
       m.disk.read(BLOCK, 2, PA);
       issued = m.now;
     });
@@ -148,7 +149,7 @@ describe("disk timing model", () => {
     runThread(function* () {
       m.disk.read(BLOCK, 1, PA);
       while (m.disk.busy) {
-        m.cpu.exec(50, "test.poll");
+        m.cpu.exec(TEST_COSTS["test.poll"], 50);
         yield;
       }
       second = m.disk.estimate(BLOCK + 20, 1, (m.now + 60) * 40);
@@ -170,7 +171,7 @@ describe("disk DMA and interrupt", () => {
     const done = m.disk.estimate(BLOCK, 2, (1000 + 60) * 40).completionCycle;
     const deviceBefore = m.snapshot().table[Category.Device]!;
     runBody(() => {
-      m.cpu.exec(1000, "test.work");
+      m.cpu.exec(TEST_COSTS["test.work"], 1000);
       m.disk.read(BLOCK, 2, PA);
     }, done - 1);
     expect(m.now).toBe(done - 1);

@@ -15,6 +15,7 @@ import {
   SR_KERNEL_IE,
   type Thread,
 } from "../privileged.js";
+import { TEST_COSTS } from "../test-costs.js";
 
 const RX_BASE = 0x10000;
 const RX_STRIDE = 2048;
@@ -155,7 +156,7 @@ describe("network transmit", () => {
     let t0 = -1;
     let t1 = -1;
     runBody(() => {
-      m.cpu.exec(1000, "test.work");
+      m.cpu.exec(TEST_COSTS["test.work"], 1000);
       m.net.transmit(TX, 100);
       t0 = m.nowNs;
       m.memory.writeBytes(TX, frame(30, 8)); // the card copied the first frame already

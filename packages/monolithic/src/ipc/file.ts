@@ -1,5 +1,5 @@
 import { Errno } from "../abi.js";
-import { x } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { F, FILE_BYTES, FRAME_FILES, FREAD, FWRITE, kseg0, U } from "../layout.js";
 import type { Proc } from "../proc/proc.js";
@@ -15,7 +15,7 @@ export function fileVa(i: number): number {
  */
 export function getf(k: MonolithicKernel, p: Proc, fd: number, mode: number): number {
   const cpu = k.cpu;
-  x(cpu, "getf");
+  cpu.exec(COSTS.getf);
   if (fd < 0 || fd >= k.policy.maxOpenFiles) return -Errno.EBADF;
   const slot = cpu.load32(k.uva(p) + U.OFILE + fd * 4);
   if (slot === 0) return -Errno.EBADF;
@@ -31,7 +31,7 @@ export function findFreeFds(k: MonolithicKernel, p: Proc, n: number): number[] |
   const out: number[] = [];
   const u = k.uva(p);
   for (let fd = 0; fd < k.policy.maxOpenFiles && out.length < n; fd++) {
-    x(cpu, "fd.scan");
+    cpu.exec(COSTS["fd.scan"]);
     if (cpu.load32(u + U.OFILE + fd * 4) === 0) out.push(fd);
   }
   return out.length === n ? out : null;
@@ -42,7 +42,7 @@ export function findFreeFiles(k: MonolithicKernel, n: number): number[] | null {
   const cpu = k.cpu;
   const out: number[] = [];
   for (let i = 0; i < k.policy.maxFiles && out.length < n; i++) {
-    x(cpu, "falloc.scan");
+    cpu.exec(COSTS["falloc.scan"]);
     if (cpu.load32(fileVa(i) + F.COUNT) === 0) out.push(i);
   }
   return out.length === n ? out : null;
@@ -67,7 +67,7 @@ export function closeAll(k: MonolithicKernel, p: Proc): void {
   const cpu = k.cpu;
   const u = k.uva(p);
   for (let fd = 0; fd < k.policy.maxOpenFiles; fd++) {
-    x(cpu, "fd.scan");
+    cpu.exec(COSTS["fd.scan"]);
     const slot = cpu.load32(u + U.OFILE + fd * 4);
     if (slot === 0) continue;
     cpu.store32(u + U.OFILE + fd * 4, 0);
@@ -80,7 +80,7 @@ export function dupAll(k: MonolithicKernel, child: Proc): void {
   const cpu = k.cpu;
   const u = k.uva(child);
   for (let fd = 0; fd < k.policy.maxOpenFiles; fd++) {
-    x(cpu, "fd.scan");
+    cpu.exec(COSTS["fd.scan"]);
     const slot = cpu.load32(u + U.OFILE + fd * 4);
     if (slot === 0) continue;
     const va = fileVa(slot - 1) + F.COUNT;

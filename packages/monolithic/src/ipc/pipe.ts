@@ -1,5 +1,5 @@
 import { Errno, SIG } from "../abi.js";
-import { x } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import {
   F,
@@ -34,7 +34,7 @@ export function pipeVa(pi: number): number {
 
 export function sysPipe(k: MonolithicKernel, p: Proc, fdsVa: number): number {
   const cpu = k.cpu;
-  x(cpu, "sys.pipe");
+  cpu.exec(COSTS["sys.pipe"]);
   if (!useracc(k, p, fdsVa, 8, true)) return -Errno.EFAULT;
   const fds = findFreeFds(k, p, 2);
   if (fds === null) return -Errno.EMFILE;
@@ -42,7 +42,7 @@ export function sysPipe(k: MonolithicKernel, p: Proc, fdsVa: number): number {
   if (files === null) return -Errno.ENFILE;
   let pi = -1;
   for (let i = 0; i < k.policy.maxPipes; i++) {
-    x(cpu, "falloc.scan");
+    cpu.exec(COSTS["falloc.scan"]);
     if (cpu.load32(pipeVa(i) + PI.FRAME) === 0) {
       pi = i;
       break;
@@ -50,7 +50,7 @@ export function sysPipe(k: MonolithicKernel, p: Proc, fdsVa: number): number {
   }
   if (pi < 0) return -Errno.ENFILE;
   if (k.frames.freeCount < 1) return -Errno.ENOMEM;
-  x(cpu, "vm.memall");
+  cpu.exec(COSTS["vm.memall"]);
   const buf = k.frames.alloc();
   k.pipeFrames[pi] = buf;
   const h = pipeVa(pi);
@@ -84,7 +84,7 @@ export function pipeReadStep(
   n: number,
 ): number {
   const cpu = k.cpu;
-  x(cpu, "pipe.read");
+  cpu.exec(COSTS["pipe.read"]);
   const h = pipeVa(pi);
   const count = cpu.load32(h + PI.COUNT);
   if (count === 0) {
@@ -124,7 +124,7 @@ export function pipeWriter(
     const cpu = k.cpu;
     const h = pipeVa(pi);
     for (;;) {
-      x(cpu, "pipe.write");
+      cpu.exec(COSTS["pipe.write"]);
       if (cpu.load32(h + PI.READERS) === 0) {
         psignal(k, p, SIG.PIPE);
         return done > 0 ? done : -Errno.EPIPE;
@@ -163,7 +163,7 @@ export function pipeWriter(
 /** The last close of one end: the other side is woken (EOF or EPIPE); the last end frees it. */
 export function pipeClose(k: MonolithicKernel, pi: number, mode: number): void {
   const cpu = k.cpu;
-  x(cpu, "pipe.close");
+  cpu.exec(COSTS["pipe.close"]);
   const h = pipeVa(pi);
   if ((mode & FREAD) !== 0) {
     const r = cpu.load32(h + PI.READERS) - 1;
@@ -176,7 +176,7 @@ export function pipeClose(k: MonolithicKernel, pi: number, mode: number): void {
     if (w === 0) wakeup(k, h);
   }
   if (cpu.load32(h + PI.READERS) === 0 && cpu.load32(h + PI.WRITERS) === 0) {
-    x(cpu, "vm.memall");
+    cpu.exec(COSTS["vm.memall"]);
     k.frames.free(cpu.load32(h + PI.FRAME));
     cpu.store32(h + PI.FRAME, 0);
     k.pipeFrames[pi] = 0;

@@ -1,6 +1,6 @@
 import { KUSEG_END } from "@exolab/machine";
 import { Errno, IPC_CREAT, IPC_EXCL, IPC_PRIVATE, IPC_RMID, SHM_BASE, SHM_RDONLY } from "../abi.js";
-import { x } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import {
   FRAME_SHM,
@@ -60,10 +60,10 @@ export function sysShmget(
   flg: number,
 ): number {
   const cpu = k.cpu;
-  x(cpu, "sys.shmget");
+  cpu.exec(COSTS["sys.shmget"]);
   let free = -1;
   for (let s = 0; s < k.policy.shmMaxSegments; s++) {
-    x(cpu, "falloc.scan");
+    cpu.exec(COSTS["falloc.scan"]);
     const va = shmVa(s);
     const flags = cpu.load32(va + SH.FLAGS);
     if ((flags & SHM_ALLOC) === 0) {
@@ -81,11 +81,11 @@ export function sysShmget(
   if (free < 0) return -Errno.ENOSPC;
   const pages = Math.ceil(size / PAGE);
   if (k.frames.freeCount < pages + 1) return -Errno.ENOMEM;
-  x(cpu, "vm.memall");
+  cpu.exec(COSTS["vm.memall"]);
   const list = k.frames.alloc();
   const frames: number[] = [];
   for (let i = 0; i < pages; i++) {
-    x(cpu, "vm.memall");
+    cpu.exec(COSTS["vm.memall"]);
     const f = k.frames.alloc();
     zeroFrame(k, f);
     cpu.store32(kseg0(list, i * 4), f);
@@ -121,14 +121,14 @@ export function sysShmat(
   flg: number,
 ): number {
   const cpu = k.cpu;
-  x(cpu, "sys.shmat");
+  cpu.exec(COSTS["sys.shmat"]);
   const slot = decodeId(k, id);
   if (slot < 0) return -Errno.EINVAL;
   const va = shmVa(slot);
   const pages = cpu.load32(va + SH.PAGES);
   let at = -1;
   for (let i = 0; i < k.policy.shmPerProcess; i++) {
-    x(cpu, "fd.scan");
+    cpu.exec(COSTS["fd.scan"]);
     if (cpu.load32(k.uva(p) + U.SHM + i * 12) === 0) {
       at = i;
       break;
@@ -154,7 +154,7 @@ export function sysShmat(
   const rdonly = (flg & SHM_RDONLY) !== 0;
   const list = cpu.load32(va + SH.FRAMES);
   for (let i = 0; i < pages; i++) {
-    x(cpu, "shm.page");
+    cpu.exec(COSTS["shm.page"]);
     const f = cpu.load32(kseg0(list, i * 4));
     const pte = (f << 12) | PG_ALLOC | PG_SHM | PG_V | (rdonly ? PG_NOWRITE : PG_D);
     const vpn = (base >>> 12) + i;
@@ -175,7 +175,7 @@ export function detach(k: MonolithicKernel, p: Proc, at: number): void {
   const cpu = k.cpu;
   const a = p.shm[at]!;
   for (let i = 0; i < a.pages; i++) {
-    x(cpu, "shm.page");
+    cpu.exec(COSTS["shm.page"]);
     const vpn = (a.addr >>> 12) + i;
     cpu.store32(pteVa(p.index, vpn), 0);
     tlbUnmap(k, vpn, p.asid);
@@ -191,7 +191,7 @@ export function detach(k: MonolithicKernel, p: Proc, at: number): void {
 function freeSegment(k: MonolithicKernel, slot: number): void {
   const cpu = k.cpu;
   for (const f of k.shmFrames[slot]!) {
-    x(cpu, "vm.memall");
+    cpu.exec(COSTS["vm.memall"]);
     k.frames.free(f);
   }
   k.shmFrames[slot] = null;
@@ -201,9 +201,9 @@ function freeSegment(k: MonolithicKernel, slot: number): void {
 
 export function sysShmdt(k: MonolithicKernel, p: Proc, addr: number): number {
   const cpu = k.cpu;
-  x(cpu, "sys.shmdt");
+  cpu.exec(COSTS["sys.shmdt"]);
   for (let i = 0; i < k.policy.shmPerProcess; i++) {
-    x(cpu, "fd.scan");
+    cpu.exec(COSTS["fd.scan"]);
     if (cpu.load32(k.uva(p) + U.SHM + i * 12) === addr && addr !== 0 && p.shm[i] != null) {
       detach(k, p, i);
       return 0;
@@ -214,7 +214,7 @@ export function sysShmdt(k: MonolithicKernel, p: Proc, addr: number): number {
 
 export function sysShmctl(k: MonolithicKernel, _p: Proc, id: number, cmd: number): number {
   const cpu = k.cpu;
-  x(cpu, "sys.shmctl");
+  cpu.exec(COSTS["sys.shmctl"]);
   if (cmd !== IPC_RMID) return -Errno.EINVAL;
   const slot = decodeId(k, id);
   if (slot < 0) return -Errno.EINVAL;

@@ -1,6 +1,6 @@
 import { SIG } from "../abi.js";
 import { mapWired } from "../boot.js";
-import { x } from "../costs.js";
+import { COSTS } from "../costs.js";
 import { closeAll } from "../ipc/file.js";
 import { detachAll } from "../ipc/shm.js";
 import type { MonolithicKernel } from "../kernel.js";
@@ -33,11 +33,11 @@ export function freeRange(
 ): void {
   const cpu = k.cpu;
   for (let va = start; va < end; va += PAGE) {
-    x(cpu, "exit.page");
+    cpu.exec(COSTS["exit.page"]);
     const ptva = pteVa(p.index, va >>> 12);
     const pte = cpu.load32(ptva);
     if ((pte & PG_ALLOC) !== 0 && (pte & PG_SHM) === 0) {
-      x(cpu, "vm.memall");
+      cpu.exec(COSTS["vm.memall"]);
       k.frames.free(ptePfn(pte));
       p.residentPages--;
     }
@@ -62,7 +62,7 @@ export function exitProc(
   const cpu = k.cpu;
   k.counts.exits++;
   k.noteDeath(p, status, cause);
-  x(cpu, "sys.exit");
+  cpu.exec(COSTS["sys.exit"]);
   closeAll(k, p);
   detachAll(k, p);
   freeRange(k, p, p.dataStart, roundPage(p.brk), false);
@@ -108,14 +108,14 @@ export function terminate(k: MonolithicKernel, p: Proc, cause: DeathCause): void
 export function reap(k: MonolithicKernel, p: Proc): void {
   const cpu = k.cpu;
   if (k.wired === p) {
-    x(cpu, "tlb.wired");
+    cpu.exec(COSTS["tlb.wired"]);
     mapWired(k, k.proc0UFrame, k.proc0KFrame);
     k.wired = null;
     k.kernelSp = KSTACK_VA + PAGE;
   }
-  x(cpu, "vm.memall");
+  cpu.exec(COSTS["vm.memall"]);
   k.frames.free(p.uframe);
-  x(cpu, "vm.memall");
+  cpu.exec(COSTS["vm.memall"]);
   k.frames.free(p.kframe);
   cpu.store32(p.procVa + P.STAT, 0);
   cpu.store32(p.procVa + P.PID, 0);

@@ -1,6 +1,6 @@
 import { Reg } from "@exolab/machine";
 import { Errno } from "../abi.js";
-import { x } from "../costs.js";
+import { COSTS } from "../costs.js";
 import { dupAll } from "../ipc/file.js";
 import { shmVa } from "../ipc/shm.js";
 import type { MonolithicKernel } from "../kernel.js";
@@ -37,7 +37,7 @@ import { freeSlot, processBody } from "./spawn.js";
  */
 export function sysFork(k: MonolithicKernel, p: Proc): number {
   const cpu = k.cpu;
-  x(cpu, "sys.fork");
+  cpu.exec(COSTS["sys.fork"]);
   const main = k.pendingForkBody;
   k.pendingForkBody = null;
   if (main === null) return -Errno.EINVAL;
@@ -113,13 +113,13 @@ export function sysFork(k: MonolithicKernel, p: Proc): number {
 function copyRange(k: MonolithicKernel, p: Proc, c: Proc, start: number, end: number): void {
   const cpu = k.cpu;
   for (let va = start; va < end; va += PAGE) {
-    x(cpu, "fork.page");
+    cpu.exec(COSTS["fork.page"]);
     const vpn = va >>> 12;
     const pte = cpu.load32(pteVa(p.index, vpn));
     if (pte === 0) continue;
     let npte = pte;
     if ((pte & PG_ALLOC) !== 0 && (pte & PG_SHM) === 0) {
-      x(cpu, "vm.memall");
+      cpu.exec(COSTS["vm.memall"]);
       const f = k.frames.alloc();
       kcopy(k, kseg0(f), kseg0((pte & PG_PFN) >>> 12), PAGE);
       npte = ((pte & ~PG_PFN) | (f << 12)) >>> 0;

@@ -1,5 +1,5 @@
 import { Errno } from "../abi.js";
-import { x } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { P, SZOMB } from "../layout.js";
 import { SLEEP, sleep } from "../sched/sleep.js";
@@ -12,7 +12,7 @@ import type { Proc } from "./proc.js";
  * that is not 0), ECHILD when the process has no children, else sleeps until one exits.
  */
 export function sysWait(k: MonolithicKernel, p: Proc, statusVa: number): number {
-  x(k.cpu, "sys.wait");
+  k.cpu.exec(COSTS["sys.wait"]);
   if (statusVa !== 0 && ((statusVa & 3) !== 0 || !useracc(k, p, statusVa, 4, true)))
     return -Errno.EFAULT;
   const step = (): number => waitStep(k, p, statusVa);
@@ -26,7 +26,7 @@ function waitStep(k: MonolithicKernel, p: Proc, statusVa: number): number {
   let children = 0;
   for (const c of k.procs) {
     if (c === null) continue;
-    x(cpu, "wait.scan");
+    cpu.exec(COSTS["wait.scan"]);
     if (cpu.load32(c.procVa + P.PPID) !== p.pid) continue;
     children++;
     if (cpu.load32(c.procVa + P.STAT) !== SZOMB) continue;

@@ -1,4 +1,4 @@
-import { x } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { FRAME_QUEUES, kseg0, Q_RUNRUN, Q_SLICE_LEFT, Q_TICKS } from "../layout.js";
 
@@ -10,7 +10,7 @@ import { FRAME_QUEUES, kseg0, Q_RUNRUN, Q_SLICE_LEFT, Q_TICKS } from "../layout.
 export function hardclock(k: MonolithicKernel): void {
   const cpu = k.cpu;
   k.counts.clockTicks++;
-  x(cpu, "hardclock");
+  cpu.exec(COSTS.hardclock);
   const t = kseg0(FRAME_QUEUES, Q_TICKS);
   cpu.store32(t, (cpu.load32(t) + 1) >>> 0);
   const s = kseg0(FRAME_QUEUES, Q_SLICE_LEFT);

@@ -1,4 +1,4 @@
-import { x } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { FRAME_QUEUES, kseg0, P, Q_RUNHEAD, Q_RUNRUN, Q_RUNTAIL } from "../layout.js";
 import type { Proc } from "../proc/proc.js";
@@ -10,7 +10,7 @@ import type { Proc } from "../proc/proc.js";
  */
 export function setrq(k: MonolithicKernel, p: Proc): void {
   const cpu = k.cpu;
-  x(cpu, "setrq");
+  cpu.exec(COSTS.setrq);
   const link = p.index + 1;
   const tail = cpu.load32(kseg0(FRAME_QUEUES, Q_RUNTAIL));
   if (tail === 0) cpu.store32(kseg0(FRAME_QUEUES, Q_RUNHEAD), link);
@@ -22,7 +22,7 @@ export function setrq(k: MonolithicKernel, p: Proc): void {
 /** swtch()'s choice: takes the head of the run queue (or null) and clears runrun. */
 export function remrqHead(k: MonolithicKernel): Proc | null {
   const cpu = k.cpu;
-  x(cpu, "swtch.pick");
+  cpu.exec(COSTS["swtch.pick"]);
   const head = cpu.load32(kseg0(FRAME_QUEUES, Q_RUNHEAD));
   if (head === 0) return null;
   const p = k.procs[head - 1]!;

@@ -1,4 +1,4 @@
-import { x } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { FRAME_QUEUES, kseg0, P, Q_SLPQUE, SQSIZE, SRUN, SSLEEP } from "../layout.js";
 import type { Proc } from "../proc/proc.js";
@@ -19,7 +19,7 @@ function bucketVa(chan: number): number {
 export function sleep(k: MonolithicKernel, p: Proc, chan: number): number {
   const cpu = k.cpu;
   k.counts.sleeps++;
-  x(cpu, "sleep");
+  cpu.exec(COSTS.sleep);
   cpu.store32(p.procVa + P.WCHAN, chan);
   const b = bucketVa(chan);
   cpu.store32(p.procVa + P.LINK, cpu.load32(b));
@@ -32,17 +32,17 @@ export function sleep(k: MonolithicKernel, p: Proc, chan: number): number {
 /** wakeup(chan): every process sleeping on `chan` becomes runnable (walks the hash bucket). */
 export function wakeup(k: MonolithicKernel, chan: number): void {
   const cpu = k.cpu;
-  x(cpu, "wakeup");
+  cpu.exec(COSTS.wakeup);
   const b = bucketVa(chan);
   let prevLink = b;
   let cur = cpu.load32(b);
   while (cur !== 0) {
-    x(cpu, "wakeup.scan");
+    cpu.exec(COSTS["wakeup.scan"]);
     const q = k.procs[cur - 1]!;
     const w = cpu.load32(q.procVa + P.WCHAN);
     const next = cpu.load32(q.procVa + P.LINK);
     if (w === chan) {
-      x(cpu, "wakeup.match");
+      cpu.exec(COSTS["wakeup.match"]);
       k.counts.wakeups++;
       cpu.store32(prevLink, next);
       cpu.store32(q.procVa + P.WCHAN, 0);
@@ -73,7 +73,7 @@ export function unsleep(k: MonolithicKernel, q: Proc): void {
   let prevLink = b;
   let cur = cpu.load32(b);
   while (cur !== 0) {
-    x(cpu, "wakeup.scan");
+    cpu.exec(COSTS["wakeup.scan"]);
     const r = k.procs[cur - 1]!;
     const next = cpu.load32(r.procVa + P.LINK);
     if (r === q) {

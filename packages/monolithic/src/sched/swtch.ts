@@ -7,7 +7,7 @@ import {
 } from "@exolab/machine/privileged";
 import { Errno } from "../abi.js";
 import { mapWired } from "../boot.js";
-import { x } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import {
   EF_BYTES,
@@ -66,7 +66,7 @@ export function swtch(k: MonolithicKernel): ExecutionContext | null {
     k.counts.asts++;
     astHardwareEntry(k);
     trapEnter(k, ExcCode.Int, true);
-    x(cpu, "ast.trap");
+    cpu.exec(COSTS["ast.trap"]);
     setrq(k, prev);
   } else {
     cpu.status = k.inKernelStatus();
@@ -96,7 +96,7 @@ function finishInKernel(k: MonolithicKernel, p: Proc): ExecutionContext | null {
   const kernelStatus = cpu.status;
   try {
     if (p.syscallPending) {
-      x(cpu, "sleep.resume");
+      cpu.exec(COSTS["sleep.resume"]);
       let r: number;
       if (sigpendingCheck(k, p)) r = -Errno.EINTR;
       else r = p.cont!();
@@ -145,7 +145,7 @@ function kill(k: MonolithicKernel, p: Proc, cause: DeathCause): void {
 /** savectx: the kernel context of the outgoing process into its PCB. */
 function savectx(k: MonolithicKernel, p: Proc): void {
   const cpu = k.cpu;
-  x(cpu, "swtch.save");
+  cpu.exec(COSTS["swtch.save"]);
   const pcb = (p === k.wired ? UADDR : p.uVa) + U.PCB;
   for (let i = 0; i < PCB_REGS.length; i++) cpu.storeReg(pcb + i * 4, PCB_REGS[i]!);
   cpu.store32(pcb + PCB_SR, cpu.status);
@@ -158,8 +158,8 @@ function savectx(k: MonolithicKernel, p: Proc): void {
 function resume(k: MonolithicKernel, p: Proc): void {
   const cpu = k.cpu;
   k.counts.contextSwitches++;
-  x(cpu, "swtch.resume");
-  x(cpu, "tlb.wired");
+  cpu.exec(COSTS["swtch.resume"]);
+  cpu.exec(COSTS["tlb.wired"]);
   const uf = cpu.load32(p.procVa + P.UFRAME);
   const kf = cpu.load32(p.procVa + P.KFRAME);
   mapWired(k, uf, kf);
@@ -176,7 +176,7 @@ function resume(k: MonolithicKernel, p: Proc): void {
 /** Nothing to run: the idle loop (the run loop idles the CPU to the next event). */
 function idle(k: MonolithicKernel): null {
   const cpu = k.cpu;
-  x(cpu, "swtch.idle");
+  cpu.exec(COSTS["swtch.idle"]);
   k.cur = null;
   cpu.status = SR_IM_MASK >>> 0;
   return null;

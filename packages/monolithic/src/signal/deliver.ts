@@ -13,7 +13,7 @@ import {
   SYS,
   sigmask,
 } from "../abi.js";
-import { x, xn } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { EF, efReg, P, SRUN, U } from "../layout.js";
 import { exitProc, waitStatusSignal } from "../proc/exit.js";
@@ -49,7 +49,7 @@ export function postsig(
   let word = sigword;
   let pend = pending;
   while (pend !== 0) {
-    x(cpu, "psig");
+    cpu.exec(COSTS.psig);
     const sig = 31 - Math.clz32(pend & -pend) + 1;
     const bit = sigmask(sig);
     const u = k.uva(p);
@@ -107,7 +107,7 @@ export function sendsig(
   returnMask: number,
 ): number {
   const cpu = k.cpu;
-  x(cpu, "sendsig");
+  cpu.exec(COSTS.sendsig);
   const sp = cpu.load32(frame + efReg(Reg.sp));
   const scp = ((sp - SIGCONTEXT_BYTES) & ~7) >>> 0;
   if (!useracc(k, p, scp, SIGCONTEXT_BYTES, true)) return -1;
@@ -115,7 +115,7 @@ export function sendsig(
   cpu.store32(scp + SC.MASK, returnMask);
   cpu.store32(scp + SC.PC, cpu.load32(frame + EF.EPC));
   // The frame's whole register area (slots 0..31) into sc_regs; sc_regs[0] is the zero register.
-  xn(cpu, "sendsig.reg", 32);
+  cpu.exec(COSTS["sendsig.reg"], 32);
   for (let r = 0; r < 32; r++) {
     const v = cpu.load32(frame + efReg(r));
     cpu.store32(scp + SC.REGS + r * 4, r === 0 ? 0 : v);
@@ -161,7 +161,7 @@ export function runHandler(k: MonolithicKernel, p: Proc, d: Delivery): void {
   const cpu = k.cpu;
   k.counts.signalsDelivered++;
   const prevOwner = cpu.setOwner(p.owner);
-  x(cpu, "libc.sigtramp");
+  cpu.exec(COSTS["libc.sigtramp"]);
   const at = k.lastAccess;
   const size = at.size;
   const store = at.store;

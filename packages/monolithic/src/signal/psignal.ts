@@ -1,5 +1,5 @@
 import { CANTMASK, DEFAULT_IGNORED, SIG, sigmask } from "../abi.js";
-import { x } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { P, SSLEEP, U } from "../layout.js";
 import { exitProc, waitStatusSignal } from "../proc/exit.js";
@@ -13,7 +13,7 @@ import { setrun } from "../sched/sleep.js";
  */
 export function psignal(k: MonolithicKernel, q: Proc, sig: number): void {
   const cpu = k.cpu;
-  x(cpu, "psignal");
+  cpu.exec(COSTS.psignal);
   const bit = sigmask(sig);
   const ignored = cpu.load32(q.procVa + P.SIGIGNORE);
   if ((ignored & bit) !== 0 && sig !== SIG.KILL) return;
@@ -25,7 +25,7 @@ export function psignal(k: MonolithicKernel, q: Proc, sig: number): void {
   k.counts.signalsPosted++;
   const stat = cpu.load32(q.procVa + P.STAT);
   if (stat === SSLEEP && !held) {
-    x(cpu, "psignal.setrun");
+    cpu.exec(COSTS["psignal.setrun"]);
     setrun(k, q);
   }
 }

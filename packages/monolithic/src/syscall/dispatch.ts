@@ -1,7 +1,7 @@
 import { Reg, Resolution } from "@exolab/machine";
 import { ExcCode } from "@exolab/machine/privileged";
 import { Errno, SYSCALL_SLOTS } from "../abi.js";
-import { x } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { EF, efReg, FRAME_JUMPTABLE, kseg0, U } from "../layout.js";
 import type { Proc } from "../proc/proc.js";
@@ -26,7 +26,7 @@ export function syscallTrap(k: MonolithicKernel): Resolution {
     k.panic("syscall from kernel mode or with no process");
   k.counts.syscalls++;
   const frame = trapEnter(k, ExcCode.Sys, true);
-  x(cpu, "syscall.decode");
+  cpu.exec(COSTS["syscall.decode"]);
   const code = cpu.load32(frame + efReg(Reg.v0));
   const slot = code < SYSCALL_SLOTS ? code : 0;
   const ent = code < SYSCALL_SLOTS ? SYSENT[code] : undefined;
@@ -34,16 +34,16 @@ export function syscallTrap(k: MonolithicKernel): Resolution {
   const u = k.uva(p);
   let r: number;
   if (ent === undefined) {
-    x(cpu, "syscall.nosys");
+    cpu.exec(COSTS["syscall.nosys"]);
     r = -Errno.ENOSYS;
   } else {
     for (let i = 0; i < ent.narg; i++) {
-      x(cpu, "syscall.arg");
+      cpu.exec(COSTS["syscall.arg"]);
       const v = cpu.load32(frame + efReg(Reg.a0 + i));
       cpu.store32(u + U.ARG + i * 4, v);
       args[i] = v;
     }
-    x(cpu, "syscall.call");
+    cpu.exec(COSTS["syscall.call"]);
     cpu.store32(u + U.ERROR, 0);
     cpu.store32(u + U.RVAL1, 0);
     cpu.store32(u + U.RVAL2, cpu.load32(frame + efReg(Reg.v1)));
@@ -71,11 +71,11 @@ export function sysReturn(k: MonolithicKernel, p: Proc, frame: number, r: number
   const error = cpu.load32(u + U.ERROR);
   if (error === EJUSTRETURN) return;
   if (error !== 0) {
-    x(cpu, "syscall.error");
+    cpu.exec(COSTS["syscall.error"]);
     cpu.store32(frame + efReg(Reg.v0), error);
     cpu.store32(frame + efReg(Reg.a3), 1);
   } else {
-    x(cpu, "syscall.result");
+    cpu.exec(COSTS["syscall.result"]);
     cpu.store32(frame + efReg(Reg.v0), cpu.load32(u + U.RVAL1));
     cpu.store32(frame + efReg(Reg.v1), cpu.load32(u + U.RVAL2));
     cpu.store32(frame + efReg(Reg.a3), 0);

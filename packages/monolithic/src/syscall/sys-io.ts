@@ -1,5 +1,5 @@
 import { Errno } from "../abi.js";
-import { x } from "../costs.js";
+import { COSTS } from "../costs.js";
 import { closef, fileVa, getf } from "../ipc/file.js";
 import { pipeReadStep, pipeWriter, sysPipe } from "../ipc/pipe.js";
 import type { MonolithicKernel } from "../kernel.js";
@@ -20,7 +20,7 @@ export function sysPipeCall(k: MonolithicKernel, p: Proc, a: SysArgs): number {
  * accessible), then the transfer, which may sleep.
  */
 export function sysRead(k: MonolithicKernel, p: Proc, a: SysArgs): number {
-  x(k.cpu, "rwuio");
+  k.cpu.exec(COSTS.rwuio);
   const f = getf(k, p, a[0]! | 0, FREAD);
   if (f < 0) return f;
   const buf = a[1]!;
@@ -36,7 +36,7 @@ export function sysRead(k: MonolithicKernel, p: Proc, a: SysArgs): number {
 }
 
 export function sysWrite(k: MonolithicKernel, p: Proc, a: SysArgs): number {
-  x(k.cpu, "rwuio");
+  k.cpu.exec(COSTS.rwuio);
   const f = getf(k, p, a[0]! | 0, FWRITE);
   if (f < 0) return f;
   const buf = a[1]!;
@@ -52,7 +52,7 @@ export function sysWrite(k: MonolithicKernel, p: Proc, a: SysArgs): number {
 }
 
 export function sysClose(k: MonolithicKernel, p: Proc, a: SysArgs): number {
-  x(k.cpu, "sys.close");
+  k.cpu.exec(COSTS["sys.close"]);
   const fd = a[0]! | 0;
   const f = getf(k, p, fd, 0);
   if (f < 0) return f;

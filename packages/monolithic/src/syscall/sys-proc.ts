@@ -1,6 +1,6 @@
 import { ContextAbort } from "@exolab/machine/privileged";
 import { Errno, NSIG } from "../abi.js";
-import { x, xn } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { FRAME_QUEUES, kseg0, P, Q_CURPROC, SZOMB, U } from "../layout.js";
 import { exitProc, waitStatusExit } from "../proc/exit.js";
@@ -16,7 +16,7 @@ import type { SysArgs } from "./table.js";
  */
 export function sysGetpid(k: MonolithicKernel, p: Proc): number {
   const cpu = k.cpu;
-  x(cpu, "sys.getpid");
+  cpu.exec(COSTS["sys.getpid"]);
   const pv = cpu.load32(kseg0(FRAME_QUEUES, Q_CURPROC));
   const pid = cpu.load32(pv + P.PID);
   cpu.store32(k.uva(p) + U.RVAL2, cpu.load32(pv + P.PPID));
@@ -43,7 +43,7 @@ export function sysWaitCall(k: MonolithicKernel, p: Proc, a: SysArgs): number {
  */
 export function sysKill(k: MonolithicKernel, _p: Proc, a: SysArgs): number {
   const cpu = k.cpu;
-  x(cpu, "sys.kill");
+  cpu.exec(COSTS["sys.kill"]);
   const pid = a[0]! | 0;
   const sig = a[1]!;
   if (sig >= NSIG) return -Errno.EINVAL;
@@ -58,7 +58,7 @@ export function sysKill(k: MonolithicKernel, _p: Proc, a: SysArgs): number {
       break;
     }
   }
-  xn(cpu, "pfind.entry", scanned);
+  cpu.exec(COSTS["pfind.entry"], scanned);
   if (target === null || cpu.load32(target.procVa + P.STAT) === SZOMB) return -Errno.ESRCH;
   if (sig === 0) return 0;
   psignal(k, target, sig);

@@ -11,7 +11,7 @@ import {
   SIGCONTEXT_BYTES,
   sigmask,
 } from "../abi.js";
-import { x, xn } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { EF, efReg, P, U } from "../layout.js";
 import type { Proc } from "../proc/proc.js";
@@ -27,7 +27,7 @@ import { JUSTRETURN, type SysArgs } from "./table.js";
  */
 export function sysSigaction(k: MonolithicKernel, p: Proc, a: SysArgs): number {
   const cpu = k.cpu;
-  x(cpu, "sys.sigaction");
+  cpu.exec(COSTS["sys.sigaction"]);
   const sig = a[0]!;
   const act = a[1]!;
   const oact = a[2]!;
@@ -84,7 +84,7 @@ export function sysSigaction(k: MonolithicKernel, p: Proc, a: SysArgs): number {
  */
 export function sysSigreturn(k: MonolithicKernel, p: Proc, a: SysArgs, frame: number): number {
   const cpu = k.cpu;
-  x(cpu, "sys.sigreturn");
+  cpu.exec(COSTS["sys.sigreturn"]);
   const scp = a[0]!;
   if ((scp & 3) !== 0 || !useracc(k, p, scp, SIGCONTEXT_BYTES, false)) return -Errno.EFAULT;
   cpu.store32(p.procVa + P.SIGMASK, (cpu.load32(scp + SC.MASK) & ~CANTMASK) >>> 0);
@@ -92,7 +92,7 @@ export function sysSigreturn(k: MonolithicKernel, p: Proc, a: SysArgs, frame: nu
   cpu.store32(frame + EF.EPC, pc);
   k.sigreturnPc = pc;
   // sc_regs[1..31] back into the frame (the k0/k1 slots too: the exception exit never reloads them).
-  xn(cpu, "sigreturn.reg", 31);
+  cpu.exec(COSTS["sigreturn.reg"], 31);
   for (let r = 1; r < 32; r++) cpu.store32(frame + efReg(r), cpu.load32(scp + SC.REGS + r * 4));
   cpu.store32(frame + efReg(32), cpu.load32(scp + SC.MDHI));
   cpu.store32(frame + efReg(33), cpu.load32(scp + SC.MDLO));
@@ -101,7 +101,7 @@ export function sysSigreturn(k: MonolithicKernel, p: Proc, a: SysArgs, frame: nu
 
 export function sysSigblock(k: MonolithicKernel, p: Proc, a: SysArgs): number {
   const cpu = k.cpu;
-  x(cpu, "sys.sigmask");
+  cpu.exec(COSTS["sys.sigmask"]);
   const old = cpu.load32(p.procVa + P.SIGMASK);
   cpu.store32(p.procVa + P.SIGMASK, (old | (a[0]! & ~CANTMASK)) >>> 0);
   return old;
@@ -109,7 +109,7 @@ export function sysSigblock(k: MonolithicKernel, p: Proc, a: SysArgs): number {
 
 export function sysSigsetmask(k: MonolithicKernel, p: Proc, a: SysArgs): number {
   const cpu = k.cpu;
-  x(cpu, "sys.sigmask");
+  cpu.exec(COSTS["sys.sigmask"]);
   const old = cpu.load32(p.procVa + P.SIGMASK);
   cpu.store32(p.procVa + P.SIGMASK, (a[0]! & ~CANTMASK) >>> 0);
   return old;
@@ -121,7 +121,7 @@ export function sysSigsetmask(k: MonolithicKernel, p: Proc, a: SysArgs): number 
  */
 export function sysSigpause(k: MonolithicKernel, p: Proc, a: SysArgs): number {
   const cpu = k.cpu;
-  x(cpu, "sys.sigpause");
+  cpu.exec(COSTS["sys.sigpause"]);
   const pv = p.procVa;
   cpu.store32(k.uva(p) + U.OLDMASK, cpu.load32(pv + P.SIGMASK));
   cpu.store32(pv + P.FLAG, cpu.load32(pv + P.FLAG) | SOMASK);

@@ -1,6 +1,6 @@
 import { KUSEG_END } from "@exolab/machine";
 import { Errno, PROT_EXEC, PROT_READ, PROT_WRITE } from "../abi.js";
-import { x, xn } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import {
   PAGE,
@@ -32,7 +32,7 @@ import type { SysArgs } from "./table.js";
  */
 export function sysMprotect(k: MonolithicKernel, p: Proc, a: SysArgs): number {
   const cpu = k.cpu;
-  x(cpu, "sys.mprotect");
+  cpu.exec(COSTS["sys.mprotect"]);
   const addr = a[0]!;
   const len = a[1]!;
   const prot = a[2]!;
@@ -42,7 +42,7 @@ export function sysMprotect(k: MonolithicKernel, p: Proc, a: SysArgs): number {
   const end = addr + roundPage(len);
   if (addr >= KUSEG_END || end > KUSEG_END) return -Errno.EINVAL;
   const b = loadBounds(k, p);
-  xn(cpu, "mprotect.segment", 2);
+  cpu.exec(COSTS["mprotect.segment"], 2);
   const inData = addr >= b.dataStart && end <= roundPage(b.brk);
   const inStack = addr >= b.stackLow && end <= b.stackTop;
   if (!inData && !inStack) {
@@ -57,7 +57,7 @@ export function sysMprotect(k: MonolithicKernel, p: Proc, a: SysArgs): number {
         ? PG_NOWRITE
         : 0;
   const pages = (end - addr) / PAGE;
-  xn(cpu, "mprotect.page", pages);
+  cpu.exec(COSTS["mprotect.page"], pages);
   for (let i = 0; i < pages; i++) {
     const vpn = (addr >>> 12) + i;
     const ptva = pteVa(p.index, vpn);
@@ -85,10 +85,10 @@ function shmSegmentOf(k: MonolithicKernel, p: Proc, addr: number, end: number): 
   const cpu = k.cpu;
   const table = k.uva(p) + U.SHM;
   for (let i = 0; i < k.policy.shmPerProcess; i++) {
-    x(cpu, "fd.scan");
+    cpu.exec(COSTS["fd.scan"]);
     const at = cpu.load32(table + i * 12);
     if (at === 0) continue;
-    x(cpu, "mprotect.segment");
+    cpu.exec(COSTS["mprotect.segment"]);
     const pages = cpu.load32(table + i * 12 + 4);
     if (addr < at || end > at + pages * PAGE) continue;
     const rdonly = (cpu.load32(table + i * 12 + 8) & USHM_RDONLY) !== 0;
@@ -102,10 +102,10 @@ function shmOverlaps(k: MonolithicKernel, p: Proc, start: number, end: number): 
   const cpu = k.cpu;
   const table = k.uva(p) + U.SHM;
   for (let i = 0; i < k.policy.shmPerProcess; i++) {
-    x(cpu, "fd.scan");
+    cpu.exec(COSTS["fd.scan"]);
     const at = cpu.load32(table + i * 12);
     if (at === 0) continue;
-    x(cpu, "mprotect.segment");
+    cpu.exec(COSTS["mprotect.segment"]);
     if (at < end && at + cpu.load32(table + i * 12 + 4) * PAGE > start) return true;
   }
   return false;
@@ -119,7 +119,7 @@ function shmOverlaps(k: MonolithicKernel, p: Proc, start: number, end: number): 
  */
 export function sysSbrk(k: MonolithicKernel, p: Proc, a: SysArgs): number {
   const cpu = k.cpu;
-  x(cpu, "sys.sbrk");
+  cpu.exec(COSTS["sys.sbrk"]);
   const incr = a[0]! | 0;
   const u = k.uva(p);
   const old = cpu.load32(u + U.BRK);

@@ -1,6 +1,6 @@
 import { Category } from "@exolab/machine";
 import { SR_IEP, SR_KUP } from "@exolab/machine/privileged";
-import { type CostLabel, x } from "../costs.js";
+import { COSTS, type CostLabel } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import {
   EF,
@@ -22,28 +22,28 @@ import {
  */
 export function trapEnter(k: MonolithicKernel, code: number, fromUser: boolean): number {
   const cpu = k.cpu;
-  x(cpu, "exc.vector");
+  cpu.exec(COSTS["exc.vector"]);
   cpu.load32(kseg0(FRAME_JUMPTABLE, code * 4));
   let frame: number;
   if (fromUser) {
-    x(cpu, "exc.kstack.user");
+    cpu.exec(COSTS["exc.kstack.user"]);
     frame = KSTACK_VA + PAGE - EF_BYTES;
   } else {
-    x(cpu, "exc.kstack.kernel");
+    cpu.exec(COSTS["exc.kstack.kernel"]);
     frame = k.kernelSp - EF_BYTES;
   }
   for (let i = 0; i < SAVED_REGS.length; i++) {
     const r = SAVED_REGS[i]!;
     cpu.storeReg(frame + r * 4, r);
   }
-  x(cpu, "exc.save.special");
+  cpu.exec(COSTS["exc.save.special"]);
   cpu.storeReg(frame + efReg(32), 32);
   cpu.storeReg(frame + efReg(33), 33);
   cpu.store32(frame + EF.SR, cpu.status);
   cpu.store32(frame + EF.EPC, cpu.epc);
   cpu.store32(frame + EF.CAUSE, cpu.cause);
   cpu.store32(frame + EF.BADVADDR, cpu.badVaddr);
-  x(cpu, "exc.callc");
+  cpu.exec(COSTS["exc.callc"]);
   k.kernelSp = frame;
   return frame;
 }
@@ -54,7 +54,7 @@ export function trapEnter(k: MonolithicKernel, code: number, fromUser: boolean):
  */
 export function restoreFrame(k: MonolithicKernel, frame: number): void {
   const cpu = k.cpu;
-  x(cpu, "exc.restore.special");
+  cpu.exec(COSTS["exc.restore.special"]);
   cpu.loadReg(frame + efReg(32), 32);
   cpu.loadReg(frame + efReg(33), 33);
   for (let i = 0; i < SAVED_REGS.length; i++) {

@@ -1,7 +1,7 @@
 import { KSEG0, Resolution } from "@exolab/machine";
 import { ContextAbort, type Cpu, ExcCode, SR_CU1, SR_KUP } from "@exolab/machine/privileged";
 import { FPE_INTOVF_TRAP, SIG } from "../abi.js";
-import { x } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { EF, KSEG2_BASE, U } from "../layout.js";
 import { exitProc, waitStatusSignal } from "../proc/exit.js";
@@ -62,7 +62,7 @@ function tlbTrap(k: MonolithicKernel, cpu: Cpu, code: number, store: boolean): R
   const block = k.lastAccess.block;
   k.counts.tlbFaults++;
   const frame = trapEnter(k, code, fromUser);
-  x(cpu, "trap.decode");
+  cpu.exec(COSTS["trap.decode"]);
   const r = vmFault(k, p, va, store);
   if (r !== FAULT_OK) k.counts.protectionFaults++;
   if (!fromUser) {
@@ -90,7 +90,7 @@ function tlbTrap(k: MonolithicKernel, cpu: Cpu, code: number, store: boolean): R
 function kernelFaultFailed(k: MonolithicKernel, p: Proc, frame: number, r: number): never {
   if (k.onfault) {
     restoreFrame(k, frame);
-    x(k.cpu, "trap.onfault");
+    k.cpu.exec(COSTS["trap.onfault"]);
     throw ONFAULT;
   }
   const sig = r === FAULT_NOMEM ? SIG.KILL : SIG.SEGV;
@@ -138,7 +138,7 @@ function addressTrap(k: MonolithicKernel, cpu: Cpu, code: number): Resolution {
   const epc = cpu.epc;
   const block = k.lastAccess.block;
   const frame = trapEnter(k, code, true);
-  x(cpu, "trap.decode");
+  cpu.exec(COSTS["trap.decode"]);
   if (va >= KSEG0) {
     deliverFault(k, p, SIG.BUS, va, epc, va);
     returnToUserOrAbort(k, p, frame);
@@ -169,7 +169,7 @@ function signalTrap(k: MonolithicKernel, code: number, sig: number, sigcode: num
   const va = cpu.badVaddr;
   const operand = k.lastAccess.value;
   const frame = trapEnter(k, code, true);
-  x(cpu, "trap.decode");
+  cpu.exec(COSTS["trap.decode"]);
   k.sigreturnPc = -1;
   deliverFault(k, p, sig, sigcode, epc, code === ExcCode.DBE ? va : -2);
   returnToUserOrAbort(k, p, frame);
@@ -204,11 +204,11 @@ function coprocessorTrap(k: MonolithicKernel): Resolution {
   const cpu = k.cpu;
   const p = userProc(k, cpu, "coprocessor unusable");
   const frame = trapEnter(k, ExcCode.CpU, true);
-  x(cpu, "trap.decode");
+  cpu.exec(COSTS["trap.decode"]);
   const prev = k.fpOwner;
   if (prev !== p) {
     k.counts.fpuHandovers++;
-    x(cpu, "cpfault.fp");
+    cpu.exec(COSTS["cpfault.fp"]);
     if (prev !== null && prev.stat !== 0) {
       // swc1 x 32 and the csr into the old owner's PCB; it loses CU1 in its saved SR.
       const save = k.uva(prev) + U.FPREGS;

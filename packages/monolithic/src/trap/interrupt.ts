@@ -1,6 +1,6 @@
 import { IRQ, Resolution } from "@exolab/machine";
 import { ExcCode, SR_KUP } from "@exolab/machine/privileged";
-import { x } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { EF } from "../layout.js";
 import { hardclock } from "../sched/clock.js";
@@ -20,7 +20,7 @@ export function interruptTrap(k: MonolithicKernel): Resolution {
   const fromUser = (cpu.status & SR_KUP) !== 0 && k.cur !== null && !k.cur.syscallPending;
   k.counts.interrupts++;
   const frame = trapEnter(k, ExcCode.Int, fromUser);
-  x(cpu, "intr.dispatch");
+  cpu.exec(COSTS["intr.dispatch"]);
   const cause = cpu.load32(frame + EF.CAUSE);
   if ((cause & (1 << (8 + IRQ.Timer))) !== 0) {
     k.machine.timer.acknowledge();

@@ -1,5 +1,5 @@
 import { ContextAbort } from "@exolab/machine/privileged";
-import { x } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { FRAME_QUEUES, kseg0, P, Q_RUNRUN } from "../layout.js";
 import type { Proc } from "../proc/proc.js";
@@ -15,7 +15,7 @@ import { restoreFrame } from "./frame.js";
  */
 export function returnToUser(k: MonolithicKernel, p: Proc, frame: number): boolean {
   const cpu = k.cpu;
-  x(cpu, "userret");
+  cpu.exec(COSTS.userret);
   const sig = cpu.load32(p.procVa + P.SIG);
   const mask = cpu.load32(p.procVa + P.SIGMASK);
   const pending = (sig & ~mask) >>> 0;

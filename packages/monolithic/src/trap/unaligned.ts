@@ -1,5 +1,5 @@
 import { KUSEG_END } from "@exolab/machine";
-import { x } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { EF, PG_ALLOC, PG_NOREAD, PG_NOWRITE, pteVa } from "../layout.js";
 import type { Proc } from "../proc/proc.js";
@@ -14,7 +14,7 @@ import { inSegment, loadBounds } from "../vm/useracc.js";
  */
 export function fixade(k: MonolithicKernel, p: Proc, va: number, frame: number): boolean {
   const cpu = k.cpu;
-  x(cpu, "unaligned.fixup");
+  cpu.exec(COSTS["unaligned.fixup"]);
   cpu.load32(frame + EF.EPC);
   const { size, store, value } = k.lastAccess;
   if (va + size > KUSEG_END) return false;

@@ -1,4 +1,4 @@
-import { ArgumentError, Category, type CpuView } from "@exolab/machine";
+import { ArgumentError, Category, type Cost, type CpuView, isCost } from "@exolab/machine";
 import type { Cpu } from "@exolab/machine/privileged";
 import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
@@ -149,35 +149,39 @@ export class UserCpu implements CpuView {
     cpu.zero(d, n);
   }
   /**
-   * Straight-line user work. The label names the application's path: a non-empty string of
-   * at most MAX_LABEL_LENGTH characters, none of the kernel's (costs.ts); a label new to the
-   * accounting counts against policy.maxLabelsPerProcess and maxUserLabels. The category, if
-   * given, is one user code may charge: user, memory, regSave or regRestore.
+   * Straight-line user work: the counted path `cost`, a record of a costs table
+   * (`defineCosts`; anything else — a number, a copy, a Proxy — is refused without running any
+   * of it), `times` times. Its label names the application's path: at most MAX_LABEL_LENGTH
+   * characters, none of the kernel's (costs.ts); a label new to the accounting counts against
+   * policy.maxLabelsPerProcess and maxUserLabels. Its category, if any, is one user code may
+   * charge: user, memory, regSave or regRestore. Each field is read once (the record is frozen
+   * plain data).
    */
-  exec(instructions: unknown, label: unknown, cat?: unknown): void {
+  exec(cost: Cost, times = 1): void {
     const cpu = this.#enter();
-    const n = count("instructions", instructions, MAX_EXEC_INSTRUCTIONS);
+    // Typed for callers; checked as the unknown value untrusted code may pass.
+    if (!isCost(cost as unknown)) {
+      throw new ArgumentError("exec takes a record of a costs table (defineCosts)");
+    }
+    const n = count("times", times as unknown, MAX_EXEC_INSTRUCTIONS);
+    const label = cost.label;
+    const cat = cost.category;
     // The two labels last admitted need no new check (a loop alternates a few labels).
     if (label !== this.#label0 && label !== this.#label1) this.#admit(label);
     if (cat !== undefined && !USER_CATEGORIES.has(cat)) {
       throw new ArgumentError("user code may charge only user, memory, regSave or regRestore");
     }
-    cpu.exec(n, label as string, cat as Category | undefined);
+    cpu.execUnder(cost, n, label, cat);
   }
 
   /** The labels last admitted (NO_LABEL: none yet; no caller can pass it). */
   #label0: unknown = NO_LABEL;
   #label1: unknown = NO_LABEL;
 
-  #admit(label: unknown): void {
-    if (
-      typeof label !== "string" ||
-      label.length === 0 ||
-      label.length > MAX_LABEL_LENGTH ||
-      Object.hasOwn(COSTS, label)
-    ) {
+  #admit(label: string): void {
+    if (label.length > MAX_LABEL_LENGTH || Object.hasOwn(COSTS, label)) {
       throw new ArgumentError(
-        `exec label must be a string of 1 to ${MAX_LABEL_LENGTH} characters, not a kernel label`,
+        `exec label must be at most ${MAX_LABEL_LENGTH} characters, not a kernel label`,
       );
     }
     if (!this.#k.admitLabel(this.#p, label)) {

@@ -10,7 +10,7 @@ import {
   USRDATA,
   USRSTACK,
 } from "../abi.js";
-import { x, xn } from "../costs.js";
+import { COSTS } from "../costs.js";
 import { HandlerBlockError } from "../errors.js";
 import type { MonolithicKernel, UserMain } from "../kernel.js";
 import type { Proc, SignalHandler } from "../proc/proc.js";
@@ -77,8 +77,8 @@ export class ProcessHandle {
 
   #trap(num: number, nargs: number, a0 = 0, a1 = 0, a2 = 0): void {
     const cpu = this.#k.cpu;
-    x(cpu, "libc.stub");
-    xn(cpu, "libc.arg", nargs);
+    cpu.exec(COSTS["libc.stub"]);
+    cpu.exec(COSTS["libc.arg"], nargs);
     cpu.setReg(Reg.v0, num);
     cpu.setReg(Reg.a0, a0 | 0);
     cpu.setReg(Reg.a1, a1 | 0);
@@ -133,7 +133,7 @@ export class ProcessHandle {
   /** A null procedure call: jal to a function that returns at once. */
   nullCall(): void {
     this.#check();
-    x(this.#k.cpu, "user.nullcall");
+    this.#k.cpu.exec(COSTS["user.nullcall"]);
   }
 
   getpid(): number {

@@ -1,4 +1,4 @@
-import { x } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { PG_ALLOC, PG_D, PG_NOREAD, PG_NOWRITE, PG_V, pteVa } from "../layout.js";
 import type { Proc } from "../proc/proc.js";
@@ -20,7 +20,7 @@ export const FAULT_NOMEM = 2;
  */
 export function vmFault(k: MonolithicKernel, p: Proc, va: number, store: boolean): number {
   const cpu = k.cpu;
-  x(cpu, "vm.fault");
+  cpu.exec(COSTS["vm.fault"]);
   const vpn = va >>> 12;
   const ptva = pteVa(p.index, vpn);
   const pte = cpu.load32(ptva);
@@ -32,7 +32,7 @@ export function vmFault(k: MonolithicKernel, p: Proc, va: number, store: boolean
   }
   const b = loadBounds(k, p);
   if (!inSegment(b, va) || (pte & deny) !== 0) return FAULT_SEGV;
-  x(cpu, "vm.memall");
+  cpu.exec(COSTS["vm.memall"]);
   const f = k.frames.alloc();
   if (f < 0) return FAULT_NOMEM;
   p.residentPages++;
@@ -46,7 +46,7 @@ export function vmFault(k: MonolithicKernel, p: Proc, va: number, store: boolean
       ((soft & PG_NOREAD) === 0 ? PG_V : 0) |
       ((soft & (PG_NOWRITE | PG_NOREAD)) === 0 ? PG_D : 0)) >>>
     0;
-  x(cpu, "vm.fill");
+  cpu.exec(COSTS["vm.fill"]);
   cpu.store32(ptva, npte);
   tlbDropin(k, vpn, p.asid, npte);
   return FAULT_OK;

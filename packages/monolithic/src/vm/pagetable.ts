@@ -1,4 +1,4 @@
-import { x, xn } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { kseg0, PAGE, PG_PFN, ptBase, U } from "../layout.js";
 import type { Proc } from "../proc/proc.js";
@@ -20,8 +20,8 @@ export function ptPagesNeeded(p: Proc, startVa: number, endVa: number): number {
 /** Zeroes a frame through kseg0 (bzero: one store per word plus the loop). */
 export function zeroFrame(k: MonolithicKernel, frame: number): void {
   const cpu = k.cpu;
-  x(cpu, "copy.call");
-  xn(cpu, "copy.loop", PAGE / 16);
+  cpu.exec(COSTS["copy.call"]);
+  cpu.exec(COSTS["copy.loop"], PAGE / 16);
   cpu.zero(kseg0(frame), PAGE);
 }
 
@@ -36,11 +36,11 @@ export function ensurePt(k: MonolithicKernel, p: Proc, startVa: number, endVa: n
   const cpu = k.cpu;
   for (let r = startVa >>> ROOT_SHIFT; r <= (endVa - 1) >>> ROOT_SHIFT; r++) {
     if (p.ptFrames.has(r)) continue;
-    x(cpu, "vm.memall");
+    cpu.exec(COSTS["vm.memall"]);
     const f = k.frames.alloc();
     if (f < 0) k.panic("ensurePt: no frame (caller must check)");
     zeroFrame(k, f);
-    x(cpu, "pt.alloc");
+    cpu.exec(COSTS["pt.alloc"]);
     cpu.store32(k.uva(p) + U.ROOT + r * 4, ((f << 12) | 1) >>> 0);
     tlbUnmap(k, (ptBase(p.index) >>> 12) + r, 0);
     p.ptFrames.set(r, f);
@@ -51,10 +51,10 @@ export function ensurePt(k: MonolithicKernel, p: Proc, startVa: number, endVa: n
 export function freePt(k: MonolithicKernel, p: Proc): void {
   const cpu = k.cpu;
   for (const [r, f] of p.ptFrames) {
-    x(cpu, "pt.alloc");
+    cpu.exec(COSTS["pt.alloc"]);
     cpu.store32(k.uva(p) + U.ROOT + r * 4, 0);
     tlbUnmap(k, (ptBase(p.index) >>> 12) + r, 0);
-    x(cpu, "vm.memall");
+    cpu.exec(COSTS["vm.memall"]);
     k.frames.free(f);
   }
   p.ptFrames.clear();

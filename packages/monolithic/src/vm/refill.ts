@@ -1,5 +1,5 @@
 import { type Cpu, entryHi, Resolution } from "@exolab/machine/privileged";
-import { x } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import {
   FRAME_NULLPT,
@@ -27,7 +27,7 @@ export function makeRefillHandler(k: MonolithicKernel): (cpu: Cpu) => Resolution
   const counts = k.counts;
   return (cpu) => {
     counts.utlbRefills++;
-    x(cpu, "utlb.refill");
+    cpu.exec(COSTS["utlb.refill"]);
     const pte = cpu.load32(cpu.context);
     cpu.tlbWriteRandom(cpu.entryHi, pte);
     cpu.rfe();
@@ -45,7 +45,7 @@ export function makeRefillHandler(k: MonolithicKernel): (cpu: Cpu) => Resolution
 export function kseg2Miss(k: MonolithicKernel, va: number): Resolution {
   const cpu = k.cpu;
   k.counts.kseg2Misses++;
-  x(cpu, "ktlb.miss");
+  cpu.exec(COSTS["ktlb.miss"]);
   const off = (va - PT_BASE) >>> 0;
   const index = Math.floor(off / PT_WINDOW_BYTES);
   if (index >= k.policy.maxProcesses || k.procs[index] === null) {

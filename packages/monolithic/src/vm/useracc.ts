@@ -1,6 +1,6 @@
 import { KUSEG_END } from "@exolab/machine";
 import { ContextAbort } from "@exolab/machine/privileged";
-import { x, xn } from "../costs.js";
+import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { PG_ALLOC, PG_NOREAD, PG_NOWRITE, pteVa, U } from "../layout.js";
 import type { Proc } from "../proc/proc.js";
@@ -18,7 +18,7 @@ const scratch: Bounds = { dataStart: 0, brk: 0, stackLow: 0, stackTop: 0 };
 export function loadBounds(k: MonolithicKernel, p: Proc): Bounds {
   const cpu = k.cpu;
   const u = k.uva(p);
-  x(cpu, "vm.segcheck");
+  cpu.exec(COSTS["vm.segcheck"]);
   scratch.dataStart = cpu.load32(u + U.DATASTART);
   scratch.brk = cpu.load32(u + U.BRK);
   scratch.stackLow = cpu.load32(u + U.STACKLOW);
@@ -44,14 +44,14 @@ export function useracc(
   write: boolean,
 ): boolean {
   const cpu = k.cpu;
-  x(cpu, "useracc");
+  cpu.exec(COSTS.useracc);
   if (len === 0) return true;
   if (va >= KUSEG_END || len > KUSEG_END - va) return false;
   const b = loadBounds(k, p);
   const deny = write ? PG_NOWRITE | PG_NOREAD : PG_NOREAD;
   const first = va >>> 12;
   const last = (va + len - 1) >>> 12;
-  xn(cpu, "useracc.page", last - first + 1);
+  cpu.exec(COSTS["useracc.page"], last - first + 1);
   for (let vpn = first; vpn <= last; vpn++) {
     const pte = cpu.load32(pteVa(p.index, vpn));
     if ((pte & deny) !== 0) return false;
@@ -64,8 +64,8 @@ export function useracc(
 export function kcopy(k: MonolithicKernel, dst: number, src: number, bytes: number): void {
   if (bytes <= 0) return;
   const cpu = k.cpu;
-  x(cpu, "copy.call");
-  xn(cpu, "copy.loop", Math.ceil(bytes / 16));
+  cpu.exec(COSTS["copy.call"]);
+  cpu.exec(COSTS["copy.loop"], Math.ceil(bytes / 16));
   cpu.copy(dst, src, bytes);
 }
 

@@ -1,4 +1,5 @@
 import { Errno, type ProcessHandle, SIG, type UserMain } from "../../src/index.js";
+import { TEST_COSTS } from "../costs.js";
 import { MAGIC, pageOf, type SeededRandom, type Tally } from "./values.js";
 
 /** What an honest process gets from the fuzz: counters, and registration of its pids and ids. */
@@ -114,7 +115,7 @@ export function memoryChecker(env: HonestEnv, rng: SeededRandom, steps: number):
         h.cpu.store32(addr(i), model[i]!);
       }
       setRegs(s);
-      h.cpu.exec(200 + rng.below(800), "honest.work");
+      h.cpu.exec(TEST_COSTS["honest.work"], 200 + rng.below(800));
       yield* h.safepoint();
     }
   };

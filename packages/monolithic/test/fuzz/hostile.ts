@@ -1,3 +1,4 @@
+import { Category, type Cost, defineCosts } from "@exolab/machine";
 import { ContextAbort } from "@exolab/machine/privileged";
 import {
   IPC_CREAT,
@@ -10,6 +11,7 @@ import {
   type SignalHandler,
   type UserMain,
 } from "../../src/index.js";
+import { APP_LABELS, FORGED_COST, HOSTILE_COSTS, TEST_COSTS, withCategory } from "../costs.js";
 import {
   hostileAddress,
   hostileLength,
@@ -22,6 +24,29 @@ import {
   shiftyArgument,
   type Tally,
 } from "./values.js";
+
+/**
+ * The record a hostile exec charges: an unknown label ("" or "x": no table can define them)
+ * is a forged look-alike; a category user code may not use (1, 2, 9; 99 is none) comes from a
+ * record of the process's own table that carries it.
+ */
+function hostileCost(label: string | Cost, cat: number | undefined): Cost {
+  if (label === "" || label === "x") return FORGED_COST;
+  const base =
+    typeof label !== "string"
+      ? label
+      : label === "libc.stub"
+        ? HOSTILE_COSTS["libc.stub"]
+        : TEST_COSTS["app.work"];
+  if (cat === undefined) return base;
+  return withCategory(base.label, (cat === 99 ? Category.Idle : cat) as Category);
+}
+
+/** A fresh label of the process's own (never kept: the flood's records are garbage at once). */
+function floodCost(pid: number, i: number): Cost {
+  const label = `app.flood.${pid}.${i}`;
+  return defineCosts({ [label]: { instructions: 1, source: "fuzz: label flood" } })[label]!;
+}
 
 /**
  * What a hostile process gets from the fuzz besides its handle: counters to report to, the
@@ -301,11 +326,13 @@ function cpuOp(env: HostileEnv, h: ProcessHandle, rng: SeededRandom): void {
       cpu.zero(A(), rng.below(2) === 0 ? rng.below(512) : hostileLength(rng));
       return;
     case 6:
-      cpu.exec(
-        rng.below(5000),
-        pick(rng, ["app.work", "libc.stub", "", "x".repeat(80), `app.l${rng.below(200)}`]),
-        pick(rng, [undefined, 0, 1, 2, 6, 9, 99]),
-      );
+      {
+        // (The draws are those of the days of exec(count, label, category).)
+        const times = rng.below(5000);
+        const label = pick(rng, ["app.work", "libc.stub", "", "x", APP_LABELS[rng.below(200)]!]);
+        const cat = pick(rng, [undefined, 0, 1, 2, 6, 9, 99]);
+        cpu.exec(hostileCost(label, cat), times);
+      }
       return;
     case 7:
       for (let r = 0; r < 34; r++) seen(env, cpu.reg(r));
@@ -346,9 +373,9 @@ function shiftyOp(env: HostileEnv, h: ProcessHandle, rng: SeededRandom): void {
     () => cpu.copy(own, v, 4),
     () => cpu.copy(own, own + 8, v),
     () => cpu.zero(v, 4),
-    () => cpu.exec(v, "app.work"),
-    () => cpu.exec(1, v),
-    () => cpu.exec(1, "app.work", v),
+    () => cpu.exec(v as Cost),
+    () => cpu.exec(TEST_COSTS["app.work"], v as number),
+    () => cpu.exec(withCategory("app.work", Category.Kernel)),
     () => cpu.reg(v),
     () => cpu.setReg(v, 1),
     () => cpu.setReg(8, v),
@@ -393,7 +420,7 @@ function dive(env: HostileEnv, h: ProcessHandle, rng: SeededRandom): void {
     () => h.cpu.copy(own + 128, own, 64),
     () => h.kill(target, SIG.USR2),
     () => h.shmget(IPC_PRIVATE, 8192, 0),
-    () => h.cpu.exec(100, "app.dive"),
+    () => h.cpu.exec(TEST_COSTS["app.dive"], 100),
     () => h.read(0, own, 4).next(),
   ];
   // Two kinds of call at every level (each level's calls are many thousands of calls).
@@ -420,7 +447,7 @@ function callbacks(env: HostileEnv, h: ProcessHandle, rng: SeededRandom): void {
     () => h.cpu.load32(own),
     () => h.fork(function* () {}),
     () => h.kill(h.pid + 1, SIG.KILL),
-    () => h.cpu.exec(100_000, "app.cb"),
+    () => h.cpu.exec(TEST_COSTS["app.cb"], 100_000),
     () => h.sbrk(4096),
     () => h.cpu.switchPending,
   ];
@@ -492,7 +519,7 @@ function* oneOp(
       if (kind === 1 && h.shmget(IPC_PRIVATE, pick(rng, [4096, 65536, 131072]), 0) < 0) break;
       if (kind === 2 && h.fork(env.child(rng.fork(i), depth + 1)) < 0) break;
       if (kind === 3) h.signal(pick(rng, CATCHABLE), () => {});
-      if (kind === 4) h.cpu.exec(1, `app.flood.${h.pid}.${i}`);
+      if (kind === 4) h.cpu.exec(floodCost(h.pid, i));
       if (kind === 5) {
         const brk = h.sbrk(65536);
         if (brk < 0) break;

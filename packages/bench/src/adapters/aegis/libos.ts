@@ -282,7 +282,7 @@ function shmPorts<Api extends { readonly env: EnvHandle }>(
     *receive() {
       for (;;) {
         const turn = bp.cpu.load32(va + 4);
-        bp.cpu.exec(GLUE_COSTS.turnPoll.instructions, GLUE_COSTS.turnPoll.label);
+        bp.cpu.exec(GLUE_COSTS["app.turn.poll"]);
         if (turn === me) break;
         yield* shm.yieldTo(api, peer);
       }

@@ -150,7 +150,7 @@ function body(ash: VerifiedAsh, pc: number): string {
 export function compileAsh(ash: VerifiedAsh): CompiledAsh {
   const lines: string[] = [
     '"use strict";',
-    `let pc = 0, c = ${lit(C.ashEntry.instructions)}, n = 0, k = 0, v = 0, e = 0, f = 0, val = 0;`,
+    `let pc = 0, c = ${lit(C["aegis.ash.entry"].instructions)}, n = 0, k = 0, v = 0, e = 0, f = 0, val = 0;`,
     "run: for (;;) {",
     "  switch (pc) {",
   ];

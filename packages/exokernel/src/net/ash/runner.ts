@@ -10,7 +10,7 @@
  * A run starts with every register 0. It ends at `ret` (status Ok, `value` = the register),
  * at the end of the program (Ok, value 0), or at a failed run-time check (status Fault,
  * `fault` says which; the sends it queued are dropped). `instructions` is the simulated MIPS
- * count (NET_COSTS.ashEntry + each executed instruction's cost), for the kernel to charge to
+ * count (NET_COSTS["aegis.ash.entry"] + each executed instruction's cost), for the kernel to charge to
  * the owner; `steps` the instructions executed, never more than the verifier's step bound.
  * Nothing is allocated per run.
  */
@@ -45,7 +45,7 @@ export const S_VALUE = 2;
 export const S_FAULT = 3;
 export const S_SENDS = 4;
 
-const ENTRY = C.ashEntry.instructions;
+const ENTRY = C["aegis.ash.entry"].instructions;
 const W = WORDS_PER_INSTRUCTION;
 
 export class AshRunner {

@@ -362,42 +362,48 @@ function fits(v: number, lo: number, hi: number): boolean {
 function costOf(op: number, imm: number, checks: number): number {
   switch (op) {
     case Op.li:
-      return fits(imm, -32768, 65535) ? C.ashLi.instructions : C.ashLiWide.instructions;
+      return fits(imm, -32768, 65535)
+        ? C["aegis.ash.li"].instructions
+        : C["aegis.ash.li.wide"].instructions;
     case Op.addi:
-      return fits(imm, -32768, 32767) ? C.ashAlu.instructions : C.ashAluWide.instructions;
+      return fits(imm, -32768, 32767)
+        ? C["aegis.ash.alu"].instructions
+        : C["aegis.ash.alu.wide"].instructions;
     case Op.andi:
     case Op.ori:
     case Op.xori:
-      return fits(imm, 0, 65535) ? C.ashAlu.instructions : C.ashAluWide.instructions;
+      return fits(imm, 0, 65535)
+        ? C["aegis.ash.alu"].instructions
+        : C["aegis.ash.alu.wide"].instructions;
     case Op.len:
-      return C.ashLen.instructions;
+      return C["aegis.ash.len"].instructions;
     case Op.beq:
     case Op.bne:
-      return C.ashBranch.instructions;
+      return C["aegis.ash.branch"].instructions;
     case Op.blt:
     case Op.bge:
     case Op.bltu:
     case Op.bgeu:
-      return C.ashBranchCompare.instructions;
+      return C["aegis.ash.branch.compare"].instructions;
     case Op.jmp:
-      return C.ashJump.instructions;
+      return C["aegis.ash.jump"].instructions;
     case Op.loop:
-      return C.ashLoop.instructions;
+      return C["aegis.ash.loop"].instructions;
     case Op.next:
-      return C.ashNext.instructions;
+      return C["aegis.ash.next"].instructions;
     case Op.send:
-      return C.ashSend.instructions;
+      return C["aegis.ash.send"].instructions;
     case Op.ret:
-      return C.ashRet.instructions;
+      return C["aegis.ash.ret"].instructions;
     default:
       if (accessWidth(op) > 0) {
         return (
-          C.ashMem.instructions +
-          (checks & CHECK_BOUNDS ? C.ashMemCheck.instructions : 0) +
-          (checks & CHECK_ALIGN ? C.ashAlignCheck.instructions : 0)
+          C["aegis.ash.mem"].instructions +
+          (checks & CHECK_BOUNDS ? C["aegis.ash.memCheck"].instructions : 0) +
+          (checks & CHECK_ALIGN ? C["aegis.ash.alignCheck"].instructions : 0)
         );
       }
-      return C.ashAlu.instructions; // mov, register ALU ops, immediate shifts
+      return C["aegis.ash.alu"].instructions; // mov, register ALU ops, immediate shifts
   }
 }
 
@@ -497,7 +503,7 @@ function finish(decoded: Decoded, cfg: Config): VerifyResult {
     code: Result.Invalid,
     reason: at >= 0 ? `instruction ${at}: ${reason}` : reason,
     at,
-    verifyInstructions: Math.max(1, count) * C.ashVerify.instructions,
+    verifyInstructions: Math.max(1, count) * C["aegis.ash.verify"].instructions,
   });
   if ("reason" in decoded) return refuse(decoded.reason, decoded.at, decoded.at + 1);
   const { code, count } = decoded;
@@ -515,7 +521,11 @@ function finish(decoded: Decoded, cfg: Config): VerifyResult {
     stepBound: s.stepBound,
     maxSends: cfg.maxSends,
   });
-  return { ok: true, ash, verifyInstructions: Math.max(1, count) * C.ashVerify.instructions };
+  return {
+    ok: true,
+    ash,
+    verifyInstructions: Math.max(1, count) * C["aegis.ash.verify"].instructions,
+  };
 }
 
 /** Verifies an untrusted program (an array of `[op, ...operands]` tuples). Never throws on it. */

@@ -86,7 +86,7 @@ function maskedExpr(base: string, g: Group): string {
 class Generator {
   readonly lines: string[] = [];
   readonly slots: number[] = [];
-  code = C.dpfEntry.instructions + C.dpfReject.instructions;
+  code = C["aegis.dpf.entry"].instructions + C["aegis.dpf.reject"].instructions;
 
   emit(depth: number, s: string): void {
     this.lines.push(`${"  ".repeat(depth)}${s}`);
@@ -97,10 +97,10 @@ class Generator {
     if (n.accepts.length > 0) {
       n.acceptSlot = this.slots.length;
       this.slots.push(n.accepts[0]!);
-      this.code += C.dpfAccept.instructions;
+      this.code += C["aegis.dpf.accept"].instructions;
       this.emit(
         depth,
-        `c += ${lit(C.dpfAccept.instructions)}; r = ${lit(n.acceptSlot)}; break out;`,
+        `c += ${lit(C["aegis.dpf.accept"].instructions)}; r = ${lit(n.acceptSlot)}; break out;`,
       );
     } else {
       n.acceptSlot = -1;
@@ -114,7 +114,7 @@ class Generator {
   }
 
   group(g: Group, base: string, shiftDepth: number, align: number, depth: number): void {
-    const bounds = C.dpfBounds.instructions;
+    const bounds = C["aegis.dpf.bounds"].instructions;
     const guard = `if (${base} + ${lit(g.end)} <= e) {`;
     if (g.kind !== GROUP_TEST) {
       const cost = compiledShift(g.width, g.mask);
@@ -163,8 +163,8 @@ class Generator {
       this.emit(depth + 1, "}");
     } else {
       // A long disjunction: one hash probe (+2 words per table entry in the code's size).
-      this.code += C.dpfProbe.instructions + 2 * g.children.size;
-      this.emit(depth + 1, `c += ${lit(loadMask + C.dpfProbe.instructions)}; h++;`);
+      this.code += C["aegis.dpf.probe"].instructions + 2 * g.children.size;
+      this.emit(depth + 1, `c += ${lit(loadMask + C["aegis.dpf.probe"].instructions)}; h++;`);
       this.emit(depth + 1, `switch (${maskedExpr(base, g)}) {`);
       for (const [value, child] of g.children) {
         this.emit(depth + 2, `case ${key(value)}: {`);
@@ -181,10 +181,10 @@ class Generator {
 export function compileTrie(root: TrieNode): CompiledTrie {
   const g = new Generator();
   g.emit(0, '"use strict";');
-  g.emit(0, `let c = ${lit(C.dpfEntry.instructions)}, t = 0, h = 0, x = 0, r = -1;`);
+  g.emit(0, `let c = ${lit(C["aegis.dpf.entry"].instructions)}, t = 0, h = 0, x = 0, r = -1;`);
   g.emit(0, "out: {");
   g.node(root, "s", 0, 4, 1);
-  g.emit(1, `c += ${lit(C.dpfReject.instructions)};`);
+  g.emit(1, `c += ${lit(C["aegis.dpf.reject"].instructions)};`);
   g.emit(0, "}");
   g.emit(0, "w[0] = c; w[1] = t; w[2] = h; w[3] = x;");
   g.emit(0, "return r;");

@@ -48,22 +48,26 @@ interface LoadShape {
 }
 
 function compiledLoad(width: number, aligned: boolean): LoadShape {
-  if (width === 1) return { instructions: C.dpfLoadAligned.instructions, hostOrder: false };
-  if (aligned) return { instructions: C.dpfLoadAligned.instructions, hostOrder: true };
-  if (width === 2) return { instructions: C.dpfLoadUnalignedHalf.instructions, hostOrder: false };
-  return { instructions: C.dpfLoadUnalignedWord.instructions, hostOrder: true };
+  if (width === 1)
+    return { instructions: C["aegis.dpf.load.aligned"].instructions, hostOrder: false };
+  if (aligned) return { instructions: C["aegis.dpf.load.aligned"].instructions, hostOrder: true };
+  if (width === 2)
+    return { instructions: C["aegis.dpf.load.unalignedHalf"].instructions, hostOrder: false };
+  return { instructions: C["aegis.dpf.load.unalignedWord"].instructions, hostOrder: true };
 }
 
 function maskCost(width: number, mask: number, hostOrder: boolean): number {
   if (mask === fullMask(width)) return 0;
   const m = hostOrder ? swap(width, mask) : mask;
-  return m <= 0xffff ? C.dpfMask.instructions : C.dpfMaskWide.instructions;
+  return m <= 0xffff ? C["aegis.dpf.mask"].instructions : C["aegis.dpf.mask.wide"].instructions;
 }
 
 function compareCost(width: number, value: number, hostOrder: boolean): number {
   const v = hostOrder ? swap(width, value) : value;
-  if (v === 0) return C.dpfCompareZero.instructions;
-  return v <= 0xffff ? C.dpfCompare.instructions : C.dpfCompareWide.instructions;
+  if (v === 0) return C["aegis.dpf.compare.zero"].instructions;
+  return v <= 0xffff
+    ? C["aegis.dpf.compare"].instructions
+    : C["aegis.dpf.compare.wide"].instructions;
 }
 
 /** Compiled: the instructions of a test's load and mask (after its bounds check). */
@@ -92,18 +96,18 @@ export function compiledCompare(
 export function compiledShift(width: number, mask: number): number {
   const load =
     width === 1
-      ? C.dpfLoadAligned.instructions
+      ? C["aegis.dpf.load.aligned"].instructions
       : width === 2
-        ? C.dpfLoadUnalignedHalf.instructions
-        : C.dpfLoadWordBytes.instructions;
-  return load + maskCost(width, mask, false) + C.dpfShift.instructions;
+        ? C["aegis.dpf.load.unalignedHalf"].instructions
+        : C["aegis.dpf.load.wordBytes"].instructions;
+  return load + maskCost(width, mask, false) + C["aegis.dpf.shift"].instructions;
 }
 
 /** Interpreted: reading a field of `width` bytes in network order. */
 export function interpLoad(width: number): number {
   return width === 1
-    ? C.dpfInterpLoad1.instructions
+    ? C["aegis.dpf.interp.load1"].instructions
     : width === 2
-      ? C.dpfInterpLoad2.instructions
-      : C.dpfInterpLoad4.instructions;
+      ? C["aegis.dpf.interp.load2"].instructions
+      : C["aegis.dpf.interp.load4"].instructions;
 }

@@ -19,7 +19,7 @@
  */
 import type { ByteConstraints, CanonicalFilter, Shift } from "./atoms.js";
 
-/** Counted work of a disjointness check (see NET_COSTS.dpfDisjointByte). */
+/** Counted work of a disjointness check (see NET_COSTS["aegis.dpf.insert.byte"]). */
 export interface DisjointWork {
   /** Steps of the merge of two sorted byte-constraint lists. */
   bytes: number;

@@ -176,7 +176,7 @@ export class PacketFilterEngine {
   delete(owner: number, id: unknown): number {
     checkOwner(owner);
     const work = this.#resetInsertWork();
-    work.instructions = C.dpfDelete.instructions;
+    work.instructions = C["aegis.dpf.delete"].instructions;
     if (!isIntIn(id, 0, MAX_OWNER))
       return this.#refuse(Result.Invalid, "a filter id is a non-negative integer");
     const e = this.#entries.get(id);
@@ -194,7 +194,8 @@ export class PacketFilterEngine {
     work.trieSteps = tw.steps;
     work.codeInstructions = this.#compiled.codeInstructions;
     work.instructions +=
-      tw.steps * C.dpfTrieStep.instructions + work.codeInstructions * C.dpfCodegen.instructions;
+      tw.steps * C["aegis.dpf.insert.trieStep"].instructions +
+      work.codeInstructions * C["aegis.dpf.codegen"].instructions;
     this.lastRefusal = "";
     return Result.Ok;
   }
@@ -215,9 +216,9 @@ export class PacketFilterEngine {
     work.trieSteps = tw.steps;
     work.codeInstructions = removed > 0 ? this.#compiled.codeInstructions : 0;
     work.instructions =
-      removed * C.dpfDelete.instructions +
-      tw.steps * C.dpfTrieStep.instructions +
-      work.codeInstructions * C.dpfCodegen.instructions;
+      removed * C["aegis.dpf.delete"].instructions +
+      tw.steps * C["aegis.dpf.insert.trieStep"].instructions +
+      work.codeInstructions * C["aegis.dpf.codegen"].instructions;
     this.lastRefusal = "";
     return removed;
   }
@@ -226,11 +227,12 @@ export class PacketFilterEngine {
     const work = this.#resetInsertWork();
     work.atoms = parsed.atomsRead;
     work.instructions =
-      C.dpfInsert.instructions + parsed.atomsRead * C.dpfValidateAtom.instructions;
+      C["aegis.dpf.insert"].instructions +
+      parsed.atomsRead * C["aegis.dpf.insert.validate"].instructions;
     if (!parsed.ok) return this.#refuse(parsed.code, parsed.reason);
     const f = parsed.filter;
     work.sortComparisons = f.sortComparisons;
-    work.instructions += f.sortComparisons * C.dpfSortStep.instructions;
+    work.instructions += f.sortComparisons * C["aegis.dpf.insert.sort"].instructions;
     if (this.#entries.size >= this.maxFilters) {
       return this.#refuse(Result.NoSlot, `the engine holds ${this.maxFilters} filters already`);
     }
@@ -247,7 +249,8 @@ export class PacketFilterEngine {
     }
     work.bytes = dw.bytes;
     work.instructions +=
-      work.pairs * C.dpfDisjointPair.instructions + dw.bytes * C.dpfDisjointByte.instructions;
+      work.pairs * C["aegis.dpf.insert.pair"].instructions +
+      dw.bytes * C["aegis.dpf.insert.byte"].instructions;
     if (clash !== null) {
       return this.#refuse(
         Result.Busy,
@@ -273,9 +276,9 @@ export class PacketFilterEngine {
     work.created = tw.created;
     work.codeInstructions = this.#compiled.codeInstructions;
     work.instructions +=
-      tw.steps * C.dpfTrieStep.instructions +
-      tw.created * C.dpfTrieNode.instructions +
-      work.codeInstructions * C.dpfCodegen.instructions;
+      tw.steps * C["aegis.dpf.insert.trieStep"].instructions +
+      tw.created * C["aegis.dpf.insert.node"].instructions +
+      work.codeInstructions * C["aegis.dpf.codegen"].instructions;
     this.lastRefusal = "";
     return id;
   }

@@ -11,17 +11,17 @@ import { GROUP_TEST, type Group, type TrieNode } from "./trie.js";
 
 // Costs and kinds copied into module constants: the hot loop reads no imported binding (a
 // transpiled import can be a getter call per read).
-const ENTRY = C.dpfInterpEntry.instructions;
-const RETURN = C.dpfInterpReturn.instructions;
-const NEXT = C.dpfInterpNext.instructions;
-const ACCEPT = C.dpfInterpAccept.instructions;
-const GROUP = C.dpfInterpGroup.instructions + C.dpfBounds.instructions;
-const MASK = C.dpfInterpMask.instructions;
-const COMPARE = C.dpfInterpCompare.instructions;
-const PROBE = C.dpfProbe.instructions;
-const SHIFT = C.dpfInterpShift.instructions;
-const DESCEND = C.dpfInterpDescend.instructions;
-const BACKTRACK = C.dpfInterpBacktrack.instructions;
+const ENTRY = C["aegis.dpf.interp.entry"].instructions;
+const RETURN = C["aegis.dpf.interp.return"].instructions;
+const NEXT = C["aegis.dpf.interp.next"].instructions;
+const ACCEPT = C["aegis.dpf.interp.accept"].instructions;
+const GROUP = C["aegis.dpf.interp.group"].instructions + C["aegis.dpf.bounds"].instructions;
+const MASK = C["aegis.dpf.interp.mask"].instructions;
+const COMPARE = C["aegis.dpf.interp.compare"].instructions;
+const PROBE = C["aegis.dpf.probe"].instructions;
+const SHIFT = C["aegis.dpf.interp.shift"].instructions;
+const DESCEND = C["aegis.dpf.interp.descend"].instructions;
+const BACKTRACK = C["aegis.dpf.interp.backtrack"].instructions;
 const LOAD1 = interpLoad(1);
 const LOAD2 = interpLoad(2);
 const LOAD4 = interpLoad(4);

@@ -10,13 +10,13 @@ import { ATOM_EQ, type CanonicalFilter } from "./atoms.js";
 import { interpLoad } from "./cost-model.js";
 
 // Module constants: the hot loop reads no imported binding (see interpret.ts).
-const ENTRY = C.dpfInterpEntry.instructions;
-const RETURN = C.dpfInterpReturn.instructions;
-const FILTER = C.dpfLinearFilter.instructions;
-const ATOM = C.dpfInterpGroup.instructions + C.dpfBounds.instructions;
-const MASK = C.dpfInterpMask.instructions;
-const COMPARE = C.dpfInterpCompare.instructions;
-const SHIFT = C.dpfInterpShift.instructions;
+const ENTRY = C["aegis.dpf.interp.entry"].instructions;
+const RETURN = C["aegis.dpf.interp.return"].instructions;
+const FILTER = C["aegis.dpf.linear.filter"].instructions;
+const ATOM = C["aegis.dpf.interp.group"].instructions + C["aegis.dpf.bounds"].instructions;
+const MASK = C["aegis.dpf.interp.mask"].instructions;
+const COMPARE = C["aegis.dpf.interp.compare"].instructions;
+const SHIFT = C["aegis.dpf.interp.shift"].instructions;
 const LOAD1 = interpLoad(1);
 const LOAD2 = interpLoad(2);
 const LOAD4 = interpLoad(4);

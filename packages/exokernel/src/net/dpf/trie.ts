@@ -68,7 +68,7 @@ export class Group {
   }
 }
 
-/** Counted work of a trie walk (see NET_COSTS.dpfTrieStep and dpfTrieNode). */
+/** Counted work of a trie walk (see NET_COSTS["aegis.dpf.insert.trieStep"] and dpfTrieNode). */
 export interface TrieWork {
   /** Groups compared with a step while walking. */
   steps: number;
