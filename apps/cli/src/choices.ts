@@ -132,7 +132,7 @@ export function selectWorkloads(suite: string, selection: readonly string[] | un
 
 /**
  * The adapters of a selection, in report order. With none, a run measures every registered
- * system but the examples (the kit's template libOS runs only when named); a listing shows
+ * system but those registered `onlyWhenNamed` (the kit's template, a new libOS); a listing shows
  * them all (`all`).
  */
 export function selectAdapters(

@@ -110,7 +110,7 @@ describe("exolab new-libos NAME", () => {
     expect(adapter).toMatch(/id: "my-rt2"/);
     const registry = read("packages/bench/src/adapters/registry.ts");
     expect(registry).toMatch(/import \{ myRt2Adapter \} from "\.\/my-rt2\.js";/);
-    expect(registry).toMatch(/\{ adapter: myRt2Adapter \},\n\];/);
+    expect(registry).toMatch(/\{ adapter: myRt2Adapter, onlyWhenNamed: true \},\n\];/);
     const bench = JSON.parse(read("packages/bench/package.json"));
     expect(bench.dependencies["@exolab/libos-my-rt2"]).toBe("workspace:*");
     expect(Object.keys(bench.dependencies)).toEqual(Object.keys(bench.dependencies).sort());
@@ -259,7 +259,7 @@ describe("the renaming", () => {
       'import { labAdapter } from "./lab.js";',
       'import { monolithicAdapter } from "./monolithic.js";',
     ]);
-    expect(out.slice(-3)).toEqual(["  { adapter: labAdapter },", "];", ""]);
+    expect(out.slice(-3)).toEqual(["  { adapter: labAdapter, onlyWhenNamed: true },", "];", ""]);
     expect(registerIn(registry, "zz").split("\n")[3]).toBe('import { zzAdapter } from "./zz.js";');
   });
 });

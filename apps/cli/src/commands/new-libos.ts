@@ -39,7 +39,7 @@ export function newLibOsCommand(name: string, io: Io): number {
   io.out(
     [
       `created packages/libos-${name} (${pkg}, system id "${name}"), ${plan.files.size} files from packages/libos-template`,
-      `registered it in the bench: ${bench}`,
+      `registered it in the bench (measured when a run names it): ${bench}`,
       "next:",
       "  pnpm install --offline   # links the new package into the workspace",
       `  pnpm --filter ${pkg} test`,

@@ -7,9 +7,9 @@ export const ADAPTERS: readonly SystemAdapter[] = Object.freeze(REGISTRY.map((r)
 /** Their ids. */
 export const SYSTEM_IDS: readonly SystemId[] = Object.freeze(ADAPTERS.map((a) => a.id));
 
-/** The systems a run that names none measures: every registered one but the examples. */
+/** The systems a run that names none measures: every registered one but those `onlyWhenNamed`. */
 export const DEFAULT_ADAPTERS: readonly SystemAdapter[] = Object.freeze(
-  REGISTRY.filter((r) => r.example !== true).map((r) => r.adapter),
+  REGISTRY.filter((r) => r.onlyWhenNamed !== true).map((r) => r.adapter),
 );
 
 export function adapterFor(id: string): SystemAdapter | undefined {

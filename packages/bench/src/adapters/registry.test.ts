@@ -53,9 +53,9 @@ describe("the registry", () => {
     expect(files.map((f) => f.slice(0, -3)).sort()).toEqual([...SYSTEM_IDS].sort());
   });
 
-  it("examples run only when named: the default selection is every other system", () => {
+  it("a system onlyWhenNamed runs only when named: the default selection is every other system", () => {
     expect(DEFAULT_ADAPTERS.map((a) => a.id)).toEqual(
-      REGISTRY.filter((r) => r.example !== true).map((r) => r.adapter.id),
+      REGISTRY.filter((r) => r.onlyWhenNamed !== true).map((r) => r.adapter.id),
     );
     expect(DEFAULT_ADAPTERS.map((a) => a.id)).not.toContain("template");
     expect(ADAPTERS.map((a) => a.id)).toContain("template");

@@ -4,10 +4,14 @@ import { exosAdapter } from "./exos.js";
 import { monolithicAdapter } from "./monolithic.js";
 import { templateAdapter } from "./template.js";
 
-/** A registered system; an `example` is measured only when named (`--system`). */
+/**
+ * A registered system. One `onlyWhenNamed` is measured only when a run names it
+ * (`--system`): the kit's template, and every libOS `new-libos` adds until its author drops
+ * the flag to have `pnpm bench` (and the web lab) measure it beside the paper's systems.
+ */
 export interface Registration {
   readonly adapter: SystemAdapter;
-  readonly example?: boolean;
+  readonly onlyWhenNamed?: boolean;
 }
 
 /**
@@ -19,5 +23,5 @@ export const REGISTRY: readonly Registration[] = [
   { adapter: monolithicAdapter },
   { adapter: exokernelAdapter },
   { adapter: exosAdapter },
-  { adapter: templateAdapter, example: true },
+  { adapter: templateAdapter, onlyWhenNamed: true },
 ];
