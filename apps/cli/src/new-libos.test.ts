@@ -9,6 +9,7 @@ import {
   readFileSync,
   statSync,
   symlinkSync,
+  writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -69,6 +70,9 @@ async function newLibOs(cwd: string, ...args: string[]) {
 describe("exolab new-libos NAME", () => {
   it("creates packages/libos-NAME from the template, renamed, and registers it in the bench", async () => {
     const ws = workspaceCopy();
+    // Build output in the template (turbo's logs when `pnpm test` ran it first) is not copied.
+    mkdirSync(join(ws, "packages/libos-template/.turbo"), { recursive: true });
+    writeFileSync(join(ws, "packages/libos-template/.turbo/turbo-test.log"), "a log\n");
     const before = tree(ws);
     const r = await newLibOs(ws, "my-rt2");
     expect(r.err).toBe("");
@@ -84,9 +88,12 @@ describe("exolab new-libos NAME", () => {
     const after = tree(ws);
     const created = Object.keys(after).filter((f) => !(f in before));
     const changed = Object.keys(before).filter((f) => after[f] !== before[f]);
-    const templateFiles = Object.keys(before).filter((f) =>
-      f.startsWith("packages/libos-template/"),
+    const templateFiles = Object.keys(before).filter(
+      (f) =>
+        f.startsWith("packages/libos-template/") &&
+        !/\/(node_modules|dist|\.turbo|coverage)\//.test(f),
     );
+    expect(templateFiles.length).toBeGreaterThan(20);
     expect(created.sort()).toEqual(
       [
         ...templateFiles.map((f) => f.replace("libos-template", "libos-my-rt2")),
