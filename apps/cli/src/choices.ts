@@ -1,6 +1,7 @@
 import {
   ADAPTERS,
   adapterFor,
+  DEFAULT_ADAPTERS,
   PROFILE_NAMES,
   SUITES,
   type SystemAdapter,
@@ -10,7 +11,7 @@ import {
 import { InvalidArgumentError } from "commander";
 import { UsageError } from "./io.js";
 
-/** The systems, in report order (the adapters' list: a registry may replace it). */
+/** Every registered system, in report order. */
 export const SYSTEM_NAMES = (): string[] => ADAPTERS.map((a) => a.id);
 
 /** Every benchmark of every suite, in suite order, each once. */
@@ -129,9 +130,17 @@ export function selectWorkloads(suite: string, selection: readonly string[] | un
   return all.filter((w) => selection.includes(w.id));
 }
 
-/** The adapters of a selection, in report order. */
-export function selectAdapters(selection: readonly string[] | undefined): SystemAdapter[] {
-  return selection === undefined ? [...ADAPTERS] : ADAPTERS.filter((a) => selection.includes(a.id));
+/**
+ * The adapters of a selection, in report order. With none, a run measures every registered
+ * system but those registered `onlyWhenNamed` (the kit's template, a new libOS); a listing shows
+ * them all (`all`).
+ */
+export function selectAdapters(
+  selection: readonly string[] | undefined,
+  all = false,
+): SystemAdapter[] {
+  if (selection !== undefined) return ADAPTERS.filter((a) => selection.includes(a.id));
+  return [...(all ? ADAPTERS : DEFAULT_ADAPTERS)];
 }
 
 export function workloadNamed(id: string): Workload {

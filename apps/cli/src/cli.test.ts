@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { SYSTEM_IDS } from "@exolab/bench";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./cli.js";
 import { captureIo as capture } from "./test-io.js";
@@ -77,6 +78,19 @@ describe("exolab argument handling", () => {
 
   it("a wrong system names the valid ones", async () => {
     await oneLineError(["bench", "--system", "windows"], 2, "windows", "valid systems");
+  });
+
+  it("--system accepts every registered system, the examples too, and names each when missing", async () => {
+    expect(SYSTEM_IDS).toEqual(
+      expect.arrayContaining(["monolithic", "exokernel", "exos", "template"]),
+    );
+    for (const id of SYSTEM_IDS) {
+      const c = capture();
+      expect(await runCli(["bench", "--system", id, "--benchmark", "proc-call"], c.io), id).toBe(0);
+      expect(c.outText(), id).toMatch(new RegExp(`\\s${id} \\(paper\\)`));
+      expect(c.errText(), id).toBe("");
+    }
+    await oneLineError(["bench", "--system"], 2, `valid systems: ${SYSTEM_IDS.join(", ")}`);
   });
 
   it("an empty selection is refused with the valid choices, not run as an empty table", async () => {

@@ -30,6 +30,7 @@ import {
   type TraceFlags,
   traceCommand,
 } from "./commands/inspect.js";
+import { newLibOsCommand } from "./commands/new-libos.js";
 import { type Io, RunError, UsageError } from "./io.js";
 import { VERSION } from "./version.js";
 
@@ -184,6 +185,14 @@ function buildProgram(io: Io, status: { run: Promise<number> | null }): Command 
       )
       .action((flags: ListFlags) => run(listCommand(flags, io))),
   );
+  oneLine(
+    program
+      .command("new-libos <name>")
+      .description(
+        "create packages/libos-<name> from the libOS kit's template and register it in the bench",
+      )
+      .action((name: string) => run(newLibOsCommand(name, io))),
+  );
   return program;
 }
 
@@ -225,6 +234,8 @@ function withChoices(cmd: Command, line: string): string {
     return `${line}; valid commands: ${cmd.commands.map((c) => c.name()).join(", ")}`;
   if (/missing required argument 'benchmarks?'/.test(line))
     return `${line}; valid benchmarks: ${BENCHMARK_NAMES().join(", ")}`;
+  if (/missing required argument 'name'/.test(line))
+    return `${line}: the new libOS's name (a lowercase letter, then lowercase letters, digits and single hyphens)`;
   const option = /option '(--[a-z-]+)/.exec(line)?.[1];
   if (option !== undefined && !/ is invalid\./.test(line)) {
     const choices = optionChoices(option);

@@ -44,7 +44,7 @@ describe("Ctrl-C on a terminal", () => {
   it("during bench: exit 130, the cursor shown again, one line, no partial report", async () => {
     const r = await interruptOnTerminal(
       ["bench", "--json", "r.json", "--html", "r.html"],
-      / 3\/69 /,
+      / 3\/\d+ /,
     );
     expect(r.typed, r.screen).toBe(true);
     expect(r.status).toBe(130);

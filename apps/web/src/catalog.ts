@@ -1,5 +1,5 @@
 import {
-  ADAPTERS,
+  DEFAULT_ADAPTERS as ADAPTERS,
   BASELINE,
   DEFAULT_PROFILE,
   GROUPS,
@@ -17,7 +17,8 @@ export const DEFAULT_SUITE = "paper";
 /**
  * What the page offers, read from the bench (worker side: it imports the simulator): the
  * suites and their benchmarks with the systems that run each, the systems, the profiles,
- * and per profile the policy fields each system lets an override set.
+ * and per profile the policy fields each system lets an override set. The systems are those
+ * `pnpm bench` runs: every registered one but those `onlyWhenNamed` (the libOS kit's template).
  */
 export function buildCatalog(): Catalog {
   return {

@@ -1,21 +1,27 @@
-import { EXAMPLE_LIBOS_COSTS, COSTS as EXOKERNEL_COSTS } from "@exolab/exokernel/kernel";
-import { COSTS as EXOS_COSTS } from "@exolab/libos-exos";
-import type { Cost } from "@exolab/machine";
 import { MACHINE_COSTS } from "@exolab/machine/privileged";
-import { COSTS as MONOLITHIC_COSTS } from "@exolab/monolithic";
-import { BARE_COSTS, COSTS as BENCH_COSTS, GLUE_COSTS } from "./costs.js";
+import type { CostRow, CostTables } from "./adapters/adapter.js";
+import { ADAPTERS } from "./adapters/index.js";
+import { COSTS as BENCH_COSTS, GLUE_COSTS } from "./costs.js";
+
+export type { CostRow };
 
 /**
- * Every package's costs.ts, by package: the only places an `exec` label may come from. Each
- * table is made by `defineCosts` (keyed by label, each record carrying its label).
+ * Every cost table an `exec` label may come from, by package: the machine's, the bench's own
+ * (the workloads' code and the adapters' glue), and those each registered system carries.
  */
-export const COST_TABLES: Readonly<Record<string, Readonly<Record<string, Cost>>>> = Object.freeze({
-  "@exolab/machine": MACHINE_COSTS,
-  "@exolab/exokernel": { ...EXOKERNEL_COSTS, ...EXAMPLE_LIBOS_COSTS },
-  "@exolab/monolithic": MONOLITHIC_COSTS,
-  "@exolab/libos-exos": EXOS_COSTS,
-  "@exolab/bench": { ...BENCH_COSTS, ...BARE_COSTS, ...GLUE_COSTS },
-});
+export const COST_TABLES: CostTables = Object.freeze(
+  ADAPTERS.reduce<Record<string, Readonly<Record<string, CostRow>>>>(
+    (tables, a) => {
+      for (const [pkg, table] of Object.entries(a.costs))
+        tables[pkg] = { ...(tables[pkg] ?? {}), ...table };
+      return tables;
+    },
+    {
+      "@exolab/machine": MACHINE_COSTS,
+      "@exolab/bench": { ...BENCH_COSTS, ...GLUE_COSTS },
+    },
+  ),
+);
 
 /** label -> the package whose costs.ts defines it. */
 export function costLabels(): Map<string, string> {

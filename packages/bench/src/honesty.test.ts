@@ -180,8 +180,7 @@ function idlingWorkload(idleMeasured?: string): { w: Workload<"user">; adapter: 
   const base = adapterFor("monolithic")!;
   let machine: Machine | undefined;
   const adapter: SystemAdapter = {
-    id: base.id,
-    title: base.title,
+    ...base,
     unsupported: (port, benchmark) => base.unsupported(port, benchmark),
     policies: (profile) => base.policies(profile),
     create: (options) => {

@@ -6,9 +6,19 @@
  */
 export { DEFAULT_PROFILE, PROFILE_NAMES } from "@exolab/machine";
 export { getProfile, type MachineProfile, PROFILES } from "@exolab/machine/privileged";
-export type { SystemAdapter, SystemId, SystemInstance, SystemOptions } from "./adapters/adapter.js";
-export { BASELINE, SYSTEM_IDS } from "./adapters/adapter.js";
-export { ADAPTERS, adapterFor } from "./adapters/index.js";
+export type {
+  CostRow,
+  CostTables,
+  SystemAdapter,
+  SystemId,
+  SystemInstance,
+  SystemOptions,
+} from "./adapters/adapter.js";
+export { BASELINE, defineSystem, SYSTEM_ID_PATTERN } from "./adapters/adapter.js";
+export { defineLibOsSystem, type LibOsRun, type LibOsSpec } from "./adapters/aegis/libos.js";
+export { ADAPTERS, adapterFor, DEFAULT_ADAPTERS, SYSTEM_IDS } from "./adapters/index.js";
+export { REGISTRY, type Registration } from "./adapters/registry.js";
+export { COST_TABLES, costLabels } from "./cost-tables.js";
 export { ALL_COSTS, BARE_COSTS, COSTS, GLUE_COSTS } from "./costs.js";
 export {
   BARE_HOST,
@@ -35,7 +45,13 @@ export {
 } from "./inspect.js";
 export { buildMeta, type MetaInput } from "./meta.js";
 export { Meter } from "./meter.js";
-export { PAPER_PROFILE, PAPER_STRIDE_RATIOS, paperFigure, paperRow } from "./paper.js";
+export {
+  PAPER_PROFILE,
+  PAPER_STRIDE_RATIOS,
+  type PaperSystem,
+  paperFigure,
+  paperRow,
+} from "./paper.js";
 export {
   checkPolicy,
   overridablePolicy,

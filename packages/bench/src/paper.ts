@@ -5,6 +5,10 @@
  * else: no simulated figure ever reads them (a test replaces them with random numbers and
  * checks that every simulated figure stays the same).
  */
+/**
+ * The systems the paper measured: Ultrix 4.2 (the baseline), Aegis's own primitives, and
+ * ExOS on Aegis. A system of ours names the one it is set against (its adapter's `paper`).
+ */
 export type PaperSystem = "ultrix" | "aegis" | "exos";
 
 export interface PaperRow {
@@ -87,15 +91,21 @@ export function paperRow(benchmark: string): PaperRow | undefined {
   return Object.hasOwn(table, benchmark) ? table[benchmark] : undefined;
 }
 
-/** The paper's figure for a benchmark on a system of ours, on the paper's machine only. */
-export function paperFigure(benchmark: string, system: string, profile: string): number | null {
-  if (profile !== PAPER_PROFILE) return null;
+/**
+ * The paper's figure for a benchmark on a system of ours, on the paper's machine only:
+ * `column` is the paper's system that one is set against (its adapter's `paper`), null for
+ * a system the paper did not measure.
+ */
+export function paperFigure(
+  benchmark: string,
+  column: PaperSystem | null,
+  profile: string,
+): number | null {
+  if (column === null || profile !== PAPER_PROFILE) return null;
   const row = paperRow(benchmark);
   if (row === undefined) return null;
-  if (system === "monolithic") return row.ultrix;
-  if (system === "exokernel") return row.exoSystem === "aegis" ? row.exo : null;
-  if (system === "exos") return row.exoSystem === "exos" ? row.exo : null;
-  return null;
+  if (column === "ultrix") return row.ultrix;
+  return row.exoSystem === column ? row.exo : null;
 }
 
 /** Stride scheduling, Section 7.3: 3:2:1 tickets observed as about 1 : 2.06 : 3.19. */

@@ -8,7 +8,7 @@ import {
 } from "./adapters/adapter.js";
 import { type HostTimer, HostTimeUnavailableError } from "./host.js";
 import { Meter } from "./meter.js";
-import { paperFigure } from "./paper.js";
+import { type PaperSystem, paperFigure } from "./paper.js";
 import { type BenchResult, type IdleInWindow, paramsText } from "./result.js";
 import type { Workload } from "./workload.js";
 
@@ -144,7 +144,7 @@ export function runBenchmark(
     benchmark: w.id,
     system: adapter.id,
     unit: w.unit,
-    paperMicros: paperMicros(w, adapter.id, options.profile),
+    paperMicros: paperMicros(w, adapter.paper, options.profile),
     baselineBenchmark: w.baselineBenchmark ?? w.id,
     iterations: { warmup: w.iterations.warmup, measured: w.iterations.measured },
   };
@@ -206,8 +206,8 @@ export function idleInWindow(w: Workload, run: SimulatedRun): IdleInWindow | nul
 }
 
 /** The paper's figure in microseconds per operation (Table 9's seconds converted). */
-function paperMicros(w: Workload, system: string, profile: string): number | null {
-  const f = paperFigure(w.id, system, profile);
+function paperMicros(w: Workload, column: PaperSystem | null, profile: string): number | null {
+  const f = paperFigure(w.id, column, profile);
   if (f === null || w.unit === "share") return null;
   return w.unit === "s/op" ? f * 1e6 : f;
 }

@@ -342,19 +342,6 @@ export const COSTS = defineCosts({
 
 export type CostLabel = keyof typeof COSTS;
 
-/**
- * The example libOS's own code (src/example/minimal.ts), counted in MIPS instructions; it is
- * user code, listed here because each package keeps every label in one costs.ts.
- */
-export const EXAMPLE_LIBOS_COSTS = defineCosts({
-  "minimal.refill.walk": {
-    instructions: 6,
-    source: "counted: page-table index (subtract, shift, scale, add: 4) + range check (2)",
-  },
-  "minimal.prot.handler": { instructions: 4, source: "counted: page-table index (4)" },
-  "minimal.handler.return": { instructions: 1, source: "counted: the `jr` back to EPC" },
-});
-
 // =============================================================================================
 // The network engines (src/net/): dynamic packet filters (DPF) and application-specific safe
 // handlers (ASHs). Kept in their own table so that the kernel paths above stay as they are.

@@ -50,7 +50,6 @@ export {
   safepoint,
   type Thread,
 } from "@exolab/machine";
-export { EXAMPLE_LIBOS_COSTS } from "./costs.js";
 export type { EnvHandle, RevokeRequest, Transfer } from "./env/handle-types.js";
 export { DeadEnvironmentError } from "./errors.js";
 export { LIBOS_TEMPLATE, type LibOS } from "./libos.js";

@@ -5,8 +5,7 @@
  * iterator's `next` or a global constructor gains nothing: no kernel decision and no kernel
  * table ever goes through a property lookup that untrusted code can change.
  *
- * Rules for kernel code (src/ except tests, the fuzz and the example libOS; a test greps for
- * them):
+ * Rules for kernel code (src/ except tests and the fuzz; a test greps for them):
  * - collections are `SafeMap`/`SafeSet`/`SafeWeakMap` (their methods are own, frozen
  *   properties of their prototypes, copied from the originals here), iterated with their
  *   captured `forEach` — never `for…of`, spread or destructuring of an iterable, which run

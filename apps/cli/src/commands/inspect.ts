@@ -215,7 +215,7 @@ export interface ListFlags {
 
 /** `exolab list`: the benchmarks of each suite and which systems run them (a selection of them). */
 export function listCommand(flags: ListFlags, io: Io): number {
-  const adapters = selectAdapters(flags.system);
+  const adapters = selectAdapters(flags.system, true);
   for (const [suite, workloads] of Object.entries(SUITES)) {
     const shown = workloads.filter(
       (w) => flags.benchmark === undefined || flags.benchmark.includes(w.id),

@@ -1,6 +1,4 @@
 import { type EnvHandle, ExcCode, PAGE_BYTES, Reg, Resume, type Thread } from "@exolab/exokernel";
-import { defaultPolicy } from "@exolab/exokernel/kernel";
-import { getProfile } from "@exolab/machine/privileged";
 import { BARE_COSTS } from "../costs.js";
 import type { Meter } from "../meter.js";
 import type {
@@ -12,8 +10,8 @@ import type {
   TransferPort,
 } from "../ports.js";
 import type { Workload } from "../workload.js";
-import type { SystemAdapter } from "./adapter.js";
-import { AegisInstance } from "./aegis-instance.js";
+import { defineSystem } from "./adapter.js";
+import { AEGIS_COSTS, AegisInstance, aegisPolicies } from "./aegis/instance.js";
 
 /** Where the bare environment keeps its exception save area and its workload memory. */
 const SAVE_VA = 0x7ff00000;
@@ -37,9 +35,11 @@ const CODE: Record<ExceptionKind, ExcCode> = {
  * the exception handler is the minimal one of the paper's measurement; the peer of a
  * protected control transfer transfers straight back.
  */
-export const exokernelAdapter: SystemAdapter = {
+export const exokernelAdapter = defineSystem({
   id: "exokernel",
   title: "Aegis, raw primitives from a bare environment",
+  paper: "aegis",
+  costs: { ...AEGIS_COSTS, "@exolab/bench": BARE_COSTS },
   unsupported(port, benchmark) {
     if (!SERVED.includes(port))
       return "the bare exokernel offers no such abstraction; a libOS (exos) builds it";
@@ -48,8 +48,8 @@ export const exokernelAdapter: SystemAdapter = {
     return undefined;
   },
   create: (o) => new ExokernelInstance(o),
-  policies: (profile) => ({ ...defaultPolicy(getProfile(profile)) }),
-};
+  policies: (profile) => aegisPolicies(profile),
+});
 
 class ExokernelInstance extends AegisInstance {
   execute(w: Workload, meter: Meter): void {

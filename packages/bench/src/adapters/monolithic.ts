@@ -3,6 +3,7 @@ import {
   DEFAULT_POLICY,
   IPC_PRIVATE,
   IPC_RMID,
+  COSTS as MONOLITHIC_COSTS,
   MonolithicKernel,
   type Policy as MonolithicPolicy,
   PROT_NONE,
@@ -25,7 +26,7 @@ import type {
   VmPort,
 } from "../ports.js";
 import type { Workload } from "../workload.js";
-import type { SystemAdapter, SystemInstance, SystemOptions } from "./adapter.js";
+import { defineSystem, type SystemInstance, type SystemOptions } from "./adapter.js";
 
 const REASONS: Partial<Record<PortId, string>> = {
   "syscall-stack": "Aegis's second system-call path; Ultrix has one trap path (getpid row)",
@@ -40,9 +41,11 @@ const REASONS: Partial<Record<PortId, string>> = {
 };
 
 /** The `monolithic` system: the Ultrix-style kernel, one process per workload thread. */
-export const monolithicAdapter: SystemAdapter = {
+export const monolithicAdapter = defineSystem({
   id: "monolithic",
   title: "Ultrix-style monolithic kernel",
+  paper: "ultrix",
+  costs: { "@exolab/monolithic": MONOLITHIC_COSTS },
   unsupported(port, benchmark) {
     if (benchmark === "dirty")
       return "Ultrix cannot tell an application whether a page is dirty (as in the paper)";
@@ -54,7 +57,7 @@ export const monolithicAdapter: SystemAdapter = {
   },
   create: (o) => new MonolithicInstance(o),
   policies: () => ({ ...DEFAULT_POLICY }),
-};
+});
 
 class MonolithicInstance implements SystemInstance {
   readonly kernel: MonolithicKernel;

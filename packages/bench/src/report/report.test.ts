@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { parseHTML } from "linkedom";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ADAPTERS } from "../adapters/index.js";
+import { DEFAULT_ADAPTERS } from "../adapters/index.js";
 import { BROWSER_REQUIRED, CHROMIUM, layoutInChromium, SKIP_BROWSER } from "../node/chromium.js";
 import { nodeHost } from "../node/host.js";
 import { renderHtml } from "../node/html.js";
@@ -22,13 +22,13 @@ const SCHEMA_FILE = new URL("../../schema/report.schema.json", import.meta.url);
 /** Where CI keeps what it shows (.ci/run creates it; screenshots go there). */
 const CI_OUT = new URL("../../../../.ci/out/", import.meta.url).pathname;
 
-/** A real run: the whole paper suite on every system (the page a user gets). */
+/** A real run: the whole paper suite on the default systems (the page a user gets). */
 let real: BenchReport;
 beforeAll(() => {
   real = runSuite({
     suite: "paper",
     workloads: PAPER_SUITE,
-    adapters: ADAPTERS,
+    adapters: DEFAULT_ADAPTERS,
     profile: "dec5000_125",
     seed: 1,
     tool: { name: "test", version: "0" },
