@@ -28,13 +28,18 @@ const CI_OUT = new URL("../../../.ci/out/", import.meta.url).pathname;
 const SYSTEMS = ADAPTERS.map((a) => a.id);
 const DEFAULT_QUERY = `?profile=dec5000_125&systems=${SYSTEMS.join(",")}&seed=1`;
 /**
- * Longest task the page's main thread may run while the worker runs (Long Tasks API). A
- * main-thread task is the page's own work, so a machine loaded by other processes does not
- * lengthen it the way it delays a timer (CI runs this beside other test runs on 2 cores: a
- * 10 ms timer there once waited 1.9 s with the page idle). The suite run on the main thread
- * would show as tasks of seconds (one matmul pair alone is longer than this bound).
+ * Longest task the page's main thread may run while the worker runs (Long Tasks API), in
+ * two measures, either of which passes: 500 ms, or 20 yardsticks. A yardstick is a fixed
+ * loop the probe runs on the main thread every 200 ms during the run (about 3 ms on an idle
+ * machine; its first three runs, the JIT's warm-up, are not counted); its longest run is how much the machine's load stretched the page's work at
+ * that time. CI runs this beside other test runs on 2 cores, where a task of 57 ms on an
+ * idle machine was once seen to take 663 ms (and a 10 ms timer to wait 1.9 s): a bound in
+ * milliseconds alone fails there for no fault of the page. The suite run on the main thread
+ * would be seconds of work: hundreds of yardsticks, and far over 500 ms (one matmul pair
+ * alone is longer than that).
  */
 const MAX_MAIN_TASK_MS = 500;
+const MAX_MAIN_TASK_YARDSTICKS = 20;
 
 let dir: string;
 let server: StaticServer;
@@ -150,7 +155,15 @@ describe.skipIf(SKIP_BROWSER)("the browser lab in Chromium", () => {
     // The main thread's long tasks (over 50 ms) while the worker runs, and, for the log, the
     // longest gap between ticks of a 10 ms timer (which a loaded machine also lengthens).
     await page.evaluate(() => {
-      const probe = { maxGapMs: 0, ticks: 0, stop: false, longestTaskMs: 0, longTasks: 0 };
+      const probe = {
+        maxGapMs: 0,
+        ticks: 0,
+        stop: false,
+        longestTaskMs: 0,
+        longTasks: 0,
+        yardstickMaxMs: 0,
+        yardsticks: 0,
+      };
       (window as unknown as { probe: typeof probe }).probe = probe;
       new PerformanceObserver((list) => {
         if (probe.stop) return;
@@ -168,6 +181,21 @@ describe.skipIf(SKIP_BROWSER)("the browser lab in Chromium", () => {
         if (!probe.stop) setTimeout(tick, 10);
       };
       setTimeout(tick, 10);
+      // The yardstick: the same fixed work each time (the result kept, so it is not elided).
+      let sink = 0;
+      const yardstick = () => {
+        if (probe.stop) return;
+        const t0 = performance.now();
+        let x = sink | 1;
+        for (let i = 0; i < 1_000_000; i++) x = Math.imul(x, 1_103_515_245) + i;
+        sink = x;
+        // The first runs are the JIT's warm-up, not the machine's load: not counted.
+        if (++probe.yardsticks > 3) {
+          probe.yardstickMaxMs = Math.max(probe.yardstickMaxMs, performance.now() - t0);
+        }
+        setTimeout(yardstick, 200);
+      };
+      setTimeout(yardstick, 0);
     });
     await page.click("#run");
     await page.waitForSelector("td.ours[data-system]");
@@ -192,6 +220,8 @@ describe.skipIf(SKIP_BROWSER)("the browser lab in Chromium", () => {
         stop: boolean;
         longestTaskMs: number;
         longTasks: number;
+        yardstickMaxMs: number;
+        yardsticks: number;
       };
       const p = (window as unknown as { probe: Probe }).probe;
       p.stop = true;
@@ -199,13 +229,16 @@ describe.skipIf(SKIP_BROWSER)("the browser lab in Chromium", () => {
     });
     const status = await page.textContent("#status");
     console.log(
-      `default suite in Chromium: ${status}; while it ran, the main thread ran ${probe.longTasks} task(s) over 50 ms, the longest ${probe.longestTaskMs.toFixed(0)} ms; the longest timer gap was ${probe.maxGapMs.toFixed(0)} ms (${probe.ticks} ticks); and a row's click was answered in ${click.ms.toFixed(0)} ms`,
+      `default suite in Chromium: ${status}; while it ran, the main thread ran ${probe.longTasks} task(s) over 50 ms, the longest ${probe.longestTaskMs.toFixed(0)} ms (${(probe.longestTaskMs / probe.yardstickMaxMs).toFixed(1)} yardsticks of at most ${probe.yardstickMaxMs.toFixed(1)} ms, ${probe.yardsticks} run); the longest timer gap was ${probe.maxGapMs.toFixed(0)} ms (${probe.ticks} ticks); and a row's click was answered in ${click.ms.toFixed(0)} ms`,
     );
     expect(click.running).toBe(true);
     // Answered before the suite ended: the main thread was not waiting on the simulation.
     expect(click.stillRunning).toBe(true);
     expect(probe.ticks).toBeGreaterThan(0);
-    expect(probe.longestTaskMs).toBeLessThan(MAX_MAIN_TASK_MS);
+    expect(probe.yardsticks).toBeGreaterThan(3);
+    expect(probe.longestTaskMs).toBeLessThan(
+      Math.max(MAX_MAIN_TASK_MS, MAX_MAIN_TASK_YARDSTICKS * probe.yardstickMaxMs),
+    );
     expect(status).toMatch(new RegExp(`^Done: ${node.results.length} pairs in `));
 
     // Every figure and ratio shown is the one Node's run gives, as the report model shows it.
