@@ -30,9 +30,9 @@ const DEFAULT_QUERY = `?profile=dec5000_125&systems=${SYSTEMS.join(",")}&seed=1`
 /**
  * Longest task the page's main thread may run while the worker runs (Long Tasks API), in
  * two measures, either of which passes: 500 ms, or 20 yardsticks. A yardstick is a fixed
- * loop the probe runs on the main thread every 200 ms during the run (about 3 ms on an idle
- * machine; its first three runs, the JIT's warm-up, are not counted); its longest run is how much the machine's load stretched the page's work at
- * that time. CI runs this beside other test runs on 2 cores, where a task of 57 ms on an
+ * loop the probe runs on the main thread every 200 ms during the run (a few ms on an idle
+ * machine; its first three runs, the JIT's warm-up, are not counted); its longest run says
+ * how much the machine's load stretched the page's own work at the time. CI runs this beside other test runs on 2 cores, where a task of 57 ms on an
  * idle machine was once seen to take 663 ms (and a 10 ms timer to wait 1.9 s): a bound in
  * milliseconds alone fails there for no fault of the page. The suite run on the main thread
  * would be seconds of work: hundreds of yardsticks, and far over 500 ms (one matmul pair
