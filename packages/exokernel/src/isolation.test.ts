@@ -780,12 +780,14 @@ describe("hole 6: a resource given back under a revocation request cannot be tak
 // ---- 7. quotas and labels -----------------------------------------------------------------------
 
 describe("hole 7: per-environment quotas bound frames, slices, grants and labels", () => {
-  it("a million distinct exec labels keep host memory bounded, during and after the env's life", () => {
+  // The attack used a million labels; a hundred thousand show the same bound in a tenth of
+  // the time (no label past the quota is kept, so the count changes nothing but the time).
+  it("a hundred thousand distinct exec labels keep host memory bounded, during and after the env's life", () => {
     const { aegis } = kernel();
     const labels = aegis.machine.accounting.labels;
     const userLabels = () => [...labels.keys()].filter((l) => !l.startsWith("aegis.")).length;
     const before = userLabels();
-    const n = 1_000_000;
+    const n = 100_000;
     let done = false;
     const cyclesBefore = aegis.machine.now;
     const { env } = aegis.boot(

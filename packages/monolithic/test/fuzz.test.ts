@@ -9,8 +9,8 @@ import { runFuzz } from "./fuzz/fuzz.js";
  * twice in one process. The long run is `pnpm --filter @exolab/monolithic fuzz` (README).
  */
 describe("seeded hostile fuzz (short run)", () => {
-  it("8,000 calls: 0 breaches, 0 host throws, same seed same digest", async () => {
-    const a = await runFuzz({ calls: 8_000, seed: 20261207 });
+  it("4,000 calls: 0 breaches, 0 host throws, same seed same digest", async () => {
+    const a = await runFuzz({ calls: 4_000, seed: 20261207 });
     expect(a.problems).toEqual([]);
     expect(a.breaches).toEqual(Object.fromEntries(Object.keys(a.breaches).map((k) => [k, 0])));
     expect(a.totalBreaches).toBe(0);
@@ -22,11 +22,11 @@ describe("seeded hostile fuzz (short run)", () => {
     expect(a.deaths.stack).toBeGreaterThan(0);
     expect(a.deaths["fault-storm"]).toBeGreaterThan(0);
     expect(a.deaths.threw).toBeGreaterThan(0);
-    expect(a.tally.honestChecks).toBeGreaterThan(2_000);
-    const b = await runFuzz({ calls: 8_000, seed: 20261207 });
+    expect(a.tally.honestChecks).toBeGreaterThan(1_000);
+    const b = await runFuzz({ calls: 4_000, seed: 20261207 });
     expect(b.digest).toBe(a.digest);
     expect(b.deaths).toEqual(a.deaths);
-    const c = await runFuzz({ calls: 2_000, seed: 7 });
+    const c = await runFuzz({ calls: 1_000, seed: 7 });
     expect(c.digest).not.toBe(a.digest);
     expect(c.totalBreaches).toBe(0);
   });
