@@ -371,17 +371,19 @@ describe("traces of real runs", () => {
     expect(plan.events / all.summary.events).toBeLessThan(2);
   });
 
-  it("the default trace of a long run is cut to the bound, exactly: matmul on exos", () => {
-    const { plan, summary, text } = written("matmul", "exos", { maxSpans: 20_000 });
+  // (Once matmul with a 20,000-span bound: the same cut, but two passes of matmul took half a
+  // minute of CI's CPU.)
+  it("the default trace of a run longer than the bound is cut to it, exactly: pipe on exos", () => {
+    const { plan, summary, text } = written("pipe", "exos", { maxSpans: 5_000 });
     expect(plan.shortened).toBe(true);
     expect(plan.exact).toBe(true);
     expect(plan.fromCycle).toBe(plan.survey.measuredFromCycle);
     expect(plan.toCycle).toBeLessThan(plan.survey.measuredToCycle);
-    expect(summary.spans).toBe(20_000);
+    expect(summary.spans).toBe(5_000);
     expect(summary.droppedSpans).toBe(0);
     expect(plan.events).toBe(summary.events);
     expect(plan.bytes).toBe(Buffer.byteLength(text));
-    expect(Buffer.byteLength(text)).toBeLessThan(20_000 * 200);
+    expect(Buffer.byteLength(text)).toBeLessThan(5_000 * 200);
   });
 
   it("a window outside the run is refused with one line", () => {
