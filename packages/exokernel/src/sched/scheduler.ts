@@ -194,6 +194,7 @@ export class Scheduler implements Dispatcher {
         last = this.#nextBoundary;
         this.#nextBoundary += slice;
       }
+      k.stats.lastSliceBoundaryCycle = last;
       if (this.fixed) {
         cpu.exec(COSTS["aegis.sched.fixedSlot"]);
         this.#slot = MathFloor(last / slice);
