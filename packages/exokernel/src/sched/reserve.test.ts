@@ -200,4 +200,63 @@ describe("slice reservations", () => {
     const slots = new Set(starts.map((c) => Math.floor(c / SLICE) % N));
     expect(slots.size).toBeGreaterThan(2);
   });
+
+  it("a reservation made while running moves the next boundary to a multiple of the slice", () => {
+    const aegis = kernel();
+    const a = hostedEnv(aegis, "a");
+    const ha = a.handle;
+    const starts: number[] = [];
+    let reserved = false;
+    a.onStartOfSlice(function* (): Thread {
+      for (;;) {
+        if (!reserved) {
+          // Mid-run, off the grid (the timer started when the run did).
+          ha.cpu.exec(TEST_COSTS["test.work"], 3_333);
+          expect(ha.reserveSlices([3])).toBeGreaterThanOrEqual(0);
+          reserved = true;
+        }
+        starts.push(ha.readCycles());
+        ha.cpu.exec(TEST_COSTS["test.work"], 500);
+        yield* ha.yieldSlice();
+      }
+    });
+    a.allocSlice(0);
+    const b = hostedEnv(aegis, "b");
+    b.onStartOfSlice(worker(b.handle, { n: 0 }));
+    b.allocSlice(5);
+    // Start the run off the grid: without the move, boundaries would stay 4 321+ cycles in.
+    a.cpu.exec(TEST_COSTS["test.work"], 4_321);
+    aegis.run({ untilCycle: 5 * N * SLICE });
+    // After the first, a's starts are in slot 3 of the fixed grid (position 0 is plain now:
+    // best effort), so at least one a period, each early in its slot.
+    const fixed = starts.slice(1).filter((c) => Math.floor(c / SLICE) % N === 3);
+    expect(fixed.length).toBeGreaterThanOrEqual(4);
+    for (const c of fixed) expect(c % SLICE).toBeLessThan(1_500);
+  });
+
+  it("a destroyed env's reservations and alarm go with it; calls from elsewhere are refused", () => {
+    const aegis = kernel();
+    const a = hostedEnv(aegis, "a");
+    const b = hostedEnv(aegis, "b");
+    const cap = a.reserveSlices([2, 4]);
+    expect(cap).toBeGreaterThanOrEqual(0);
+    a.setAlarm(1_000_000);
+    // b's code calling a's handle: Refused, nothing charged or changed.
+    const before = aegis.machine.now;
+    expect(aegis.actAs(b.handle, () => a.handle.reserveSlices([5]))).toBe(Result.Refused);
+    expect(aegis.actAs(b.handle, () => a.handle.releaseSlices(cap))).toBe(Result.Refused);
+    expect(aegis.actAs(b.handle, () => a.handle.setAlarm(5))).toBe(Result.Refused);
+    expect(aegis.actAs(b.handle, () => a.handle.cancelAlarm())).toBe(Result.Refused);
+    expect(aegis.actAs(b.handle, () => a.handle.readCycles())).toBe(Result.Refused);
+    expect(aegis.machine.now).toBe(before);
+    // A host callback (nothing running): Refused.
+    expect(a.handle.readCycles()).toBe(Result.Refused);
+    expect(aegis.inspect(a.id).reservedSlices).toEqual([2, 4]);
+    aegis.destroy(a.handle);
+    expect(a.handle.reserveSlices([1])).toBe(Result.Dead);
+    expect(a.handle.readCycles()).toBe(Result.Dead);
+    expect(a.handle.setAlarm(5)).toBe(Result.Dead);
+    expect(b.reserveSlices([2, 4])).toBeGreaterThanOrEqual(0);
+    expect(aegis.inspect(b.id).alarmAtCycle).toBe(-1);
+  });
 });
