@@ -88,27 +88,32 @@ describe("alarms", () => {
     const aegis = new Aegis({ policy: { sliceCycles: SLICE } });
     const log: Delivery[] = [];
     const a = busyEnv(aegis, "a", log);
+    // a's thread notes, each time it goes on after a yield, the cycle and the deliveries so far.
+    const ha = a.handle;
+    const steps: { now: number; seen: number }[] = [];
+    a.onStartOfSlice(function* (): Thread {
+      for (;;) {
+        steps.push({ now: ha.cpu.now, seen: log.length });
+        ha.cpu.exec(TEST_COSTS["test.work"], 500);
+        yield* ha.safepoint();
+      }
+    });
     const bWork = { n: 0 };
-    const b = busyEnv(aegis, "b", [], bWork);
+    busyEnv(aegis, "b", [], bWork);
     // Slices: a, b, a, … from the run's start. Arm a's alarm in the middle of b's first slice.
     const start = a.cpu.now;
     const at = start + SLICE + SLICE / 2;
     a.setAlarm(at);
-    let resumedWithAlarm = -1;
-    // a's thread notes, each time it resumes, how many alarms it has seen.
-    aegis.run({
-      untilCycle: start + 2 * SLICE + 5_000,
-      stopWhen: () => {
-        if (log.length > 0 && resumedWithAlarm < 0) resumedWithAlarm = log.length;
-        return false;
-      },
-    });
+    aegis.run({ untilCycle: start + 2 * SLICE + 5_000 });
     expect(log.length).toBe(1);
     const d = log[0]!;
     expect(d.t1).toBe(at);
     // Delivered at a's next slice (after b's), never early, before a's code went on.
     expect(d.now).toBeGreaterThanOrEqual(start + 2 * SLICE);
     expect(d.now).toBeLessThan(start + 2 * SLICE + 1_000);
+    const firstAfter = steps.find((x) => x.now > at)!;
+    expect(firstAfter.now).toBeGreaterThanOrEqual(d.now);
+    expect(firstAfter.seen).toBe(1);
     expect(bWork.n).toBeGreaterThan(0);
     expect(aegis.stats.alarmsExpired).toBe(1);
   });
