@@ -32,7 +32,15 @@ export function createEnv(k: Kernel, name: string): Env | null {
   if (asid < 0 || liveCount(k) >= k.policy.maxEnvironments) return null;
   const id = k.nextEnvId++;
   const owner = k.machine.registerOwner(OwnerKind.LibOS, id, name);
-  const env = new Env(id, name, asid, owner, k.policy.capSlots, k.policy.maxExceptionDepth);
+  const env = new Env(
+    id,
+    name,
+    asid,
+    owner,
+    k.policy.capSlots,
+    k.policy.maxExceptionDepth,
+    k.policy.sliceQuota,
+  );
   k.asids[asid] = env;
   k.envs.set(id, env);
   return env;
@@ -105,6 +113,14 @@ function reclaim(k: Kernel, env: Env): void {
   for (let i = 0; i < env.handlers.length; i++) env.handlers[i] = undefined;
   env.endOfSlice = undefined;
   env.startOfSlice = undefined;
+  env.alarmHandler = undefined;
+  env.alarmPendingCycle = -1;
+  if (env.alarmAtCycle >= 0) {
+    // Disarmed (as sched/alarm.ts `disarm`), and the timer reprogrammed without it.
+    env.alarmAtCycle = -1;
+    k.alarmsArmed--;
+    k.sched.program();
+  }
   env.syncEntry = undefined;
   env.asyncEntry = undefined;
   env.revokeHandler = undefined;
