@@ -188,9 +188,9 @@ describe("EDF and RM", () => {
             });
             for (const rec of r.records) expect(rec.misses, rec.name).toBe(0);
             if (policy === "rm")
-              r.records.forEach((rec, i) =>
-                expect(rec.worstResponseCycles).toBeLessThanOrEqual(a.responseBoundCycles[i]!),
-              );
+              r.records.forEach((rec, i) => {
+                expect(rec.worstResponseCycles).toBeLessThanOrEqual(a.responseBoundCycles[i]!);
+              });
           },
         ),
         { seed: 13, numRuns: 150 },

@@ -91,7 +91,7 @@ export function checkTask(spec: unknown): Checked<Task> {
     return refuse(`task "${name}": pages must be an integer in [0, ${MAX_TASK_PAGES}]`);
   const t = {
     name,
-    kind: s.kind,
+    kind: s.kind as TaskKind,
     periodCycles: period as number,
     wcetCycles: s.wcetCycles as number,
     deadlineCycles: deadline as number,
