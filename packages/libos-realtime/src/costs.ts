@@ -73,6 +73,76 @@ export const COSTS = defineCosts({
     source:
       "a thread's context address: index * 256 (sll 8), the area's base (lui), addu; the 33 register loads or stores and the running-thread store are charged",
   },
+  // ---- pinned memory (vm/pinned.ts) ----
+  "realtime.pin.page": {
+    instructions: 9,
+    source:
+      "per page pinned at admission: its address (sll page 12, addu task base), allocFrame's and guarantee's result tests (bltz + slot, twice), the record (sw cap: stores 1), loop (bne + slot counted 1)",
+    stores: 1,
+  },
+  "realtime.pin.migrate": {
+    instructions: 14,
+    source:
+      "a wanted frame that holds a task's page: pop a reserve cap (lw, addiu, sw: loads 1, stores 1), scratch address (lui), the three calls' arguments (move x3) and result tests (bltz + slot x2), the record (sw: stores 1), next (b + slot); the copy's 1024 loads and stores are charged",
+    loads: 1,
+    stores: 2,
+  },
+  // ---- the real-time dispatcher (sched/dispatcher.ts) ----
+  "realtime.rt.release.entry": {
+    instructions: 8,
+    source:
+      "alarm handler entry: jal + slot, the clock's value to a register (move), next-earliest = max (lui, ori), loop index and bound (move, lw n counted: loads 1)",
+    loads: 1,
+  },
+  "realtime.rt.release.step": {
+    instructions: 9,
+    source:
+      "per task: its next release (2 lw: loads 2), due test (sltu, beqz + slot), earliest so far (sltu, movn as beqz + move), loop (addiu, bne + slot, counted 1 with the slot)",
+    loads: 2,
+  },
+  "realtime.rt.release.job": {
+    instructions: 16,
+    source:
+      "per job released: its release and deadline (lw period, lw deadline: loads 2; addu x2; sw x2: stores 2), next release += period (addu, sw: stores 1), ready-list link (lw head, sw next, sw head: loads 1, stores 2), release latency (subu), jobs released (addiu)",
+    loads: 3,
+    stores: 5,
+  },
+  "realtime.rt.release.arm": {
+    instructions: 4,
+    source:
+      "re-arm the alarm at the earliest next release: the argument (move), the call's result test (bltz + slot), return (jr ra)",
+  },
+  "realtime.rt.release.preempt": {
+    instructions: 7,
+    source:
+      "is the new job before the running one: load both keys (2 lw: loads 2), compare (sltu), branch + slot, set the preempt flag (li, sw: stores 1)",
+    loads: 2,
+    stores: 1,
+  },
+  "realtime.rt.pick.step": {
+    instructions: 7,
+    source:
+      "per ready job: its key (lw: loads 1), compare with the best (sltu, beqz + slot), best = it (move), next (lw next: loads 1), loop (bnez + slot counted 1)",
+    loads: 2,
+  },
+  "realtime.rt.job.start": {
+    instructions: 6,
+    source:
+      "dispatch the picked job: running = job (sw: stores 1), its context address (sll, addu), call its body (jal + slot)",
+    stores: 1,
+  },
+  "realtime.rt.job.done": {
+    instructions: 9,
+    source:
+      "a job finished: unlink from the ready list (lw prev, lw next, sw: loads 2, stores 1), running = none (sw: stores 1), jobs done (addiu), back to the pick (b + slot), return from the body (jr ra)",
+    loads: 2,
+    stores: 2,
+  },
+  "realtime.rt.idle.spin": {
+    instructions: 3,
+    source: "idle loop, per iteration: the ready-list head (lw: loads 1), bnez + slot",
+    loads: 1,
+  },
   // ---- calls by protected control transfer (ipc/call.ts) ----
   "realtime.call.client": {
     instructions: 4,

@@ -39,3 +39,15 @@ export const THREAD_CTX_BYTES = 256;
 
 /** Pages needed to hold `bytes`. */
 export const pagesFor = (bytes: number): number => Math.ceil(bytes / PAGE_BYTES);
+
+/**
+ * The alarm handler's save area (the kernel stores t0..t2 at +0..+8; the handler keeps v0
+ * and a0..a2 at +12..+24 around its system calls): in the globals page (guaranteed).
+ */
+export const RT_SAVE_VA = GLOBALS_VA + 0x200;
+/** Real-time task contexts: r1..r31, HI, LO at `register * 4`, RT_CTX_BYTES apart (guaranteed). */
+export const RT_CTX_VA = 0x7ffb0000;
+export const RT_CTX_BYTES = 256;
+/** Task data pages, pinned at admission (guaranteed): TASK_DATA_STRIDE bytes of address space per task. */
+export const TASK_DATA_VA = 0x10000000;
+export const TASK_DATA_STRIDE = 0x00100000;

@@ -12,12 +12,21 @@ export interface LibOsPolicy {
   readonly maxThreads: number;
   /** Positions the environment takes in the kernel's slice vector at boot. Default 1. */
   readonly slices: number;
+  /**
+   * Frames held in reserve, allocated and mapped nowhere, to answer the kernel's revocation
+   * requests for a real-time task's frames without breaking its pinned memory. Default 2.
+   */
+  readonly reserveFrames: number;
+  /** Most real-time tasks (256 bytes of context each). Default 16: one page of contexts. */
+  readonly maxTasks: number;
 }
 
 export const DEFAULT_POLICY: LibOsPolicy = Object.freeze({
   pages: 1024,
   maxThreads: 16,
   slices: 1,
+  reserveFrames: 2,
+  maxTasks: 16,
 });
 
 /** Each field's range: the page table fits 32 pages, the contexts 4, the slices the kernel's quota. */
@@ -25,6 +34,8 @@ const RANGES: Readonly<Record<keyof LibOsPolicy, readonly [number, number]>> = {
   pages: [16, 32768],
   maxThreads: [1, 64],
   slices: [0, 32],
+  reserveFrames: [0, 64],
+  maxTasks: [1, 64],
 };
 
 /** A policy override that does not fit (an unknown field, a value out of range). */

@@ -10,8 +10,25 @@
  * spawns, run on the real API.
  */
 import { defineCosts, type EnvHandle } from "@exolab/exokernel";
-import { Aegis, type AegisOptions } from "@exolab/exokernel/kernel";
-import { type LibOsApi, type LibOsOptions, libos } from "../index.js";
+import { Aegis, type AegisOptions, COSTS as KERNEL_COSTS } from "@exolab/exokernel/kernel";
+import {
+  kernelCostsFrom,
+  type LibOsApi,
+  type LibOsOptions,
+  libos,
+  type RealTimeSetup,
+} from "../index.js";
+
+/** What admission needs, from the kernel's cost table, its policy and the machine's profile. */
+export function realtimeSetup(aegis: Aegis): RealTimeSetup {
+  const profile = aegis.machine.profile;
+  return {
+    kernelCosts: kernelCostsFrom(KERNEL_COSTS, profile),
+    profile,
+    sliceCycles: aegis.policy.sliceCycles,
+    vectorLength: aegis.policy.sliceVectorLength,
+  };
+}
 
 export interface World {
   aegis: Aegis;
@@ -31,7 +48,7 @@ export function world(opts: AegisOptions = {}): World {
   return {
     aegis,
     spawn(options: LibOsOptions = {}) {
-      return hosted(aegis, aegis.boot(libos, options).api);
+      return hosted(aegis, aegis.boot(libos, { realtime: realtimeSetup(aegis), ...options }).api);
     },
     runUntil(done, maxCycles = 50_000_000) {
       const start = aegis.machine.now;

@@ -1,0 +1,305 @@
+/**
+ * The real-time dispatcher on the machine: the admitted task set scheduled by `pick` (EDF or
+ * RM) inside the library's reserved slices, jobs released by the alarm.
+ *
+ * - Release: the alarm handler (synchronous, on whatever thread it interrupts) reads the
+ *   cycle counter, makes a job of every task whose release time has come (recording its
+ *   release latency), re-arms the alarm at the earliest next release, and when a new job
+ *   comes before the running one under the policy, asks for a preemption: the running job
+ *   gives the CPU up at its next `safepoint()`.
+ * - Dispatch: the library's start-of-slice entry is one long-lived loop: pick the job to
+ *   run, load its task's registers (33, charged), step its body; at a preemption or at the
+ *   slice's end save them (charged) and pick again (or yield to the kernel). With nothing
+ *   ready it spins on its ready list (charged), in its own reserved time.
+ * - A job that finishes after its deadline is a miss; it is not aborted (the overload
+ *   policy: late jobs run to completion, their lateness recorded).
+ *
+ * The job table, ready list and release times are kept host-side and charged as loads and
+ * stores of the records in costs.ts (a table the model keeps host-side); the task contexts
+ * live in simulated memory (guaranteed pages). Per-task records (stats.ts) are not charged.
+ *
+ * Invariants: at most one job's registers are live in the CPU while the loop steps it; a
+ * preempted job's context holds its registers; the alarm is armed at the earliest next
+ * release of the running set whenever the set is started.
+ */
+import { type EnvHandle, PAGE_BYTES, type Thread } from "@exolab/exokernel";
+import { COSTS } from "../costs.js";
+import type { KernelApi } from "../kernel-api.js";
+import { RT_CTX_BYTES, RT_CTX_VA, RT_SAVE_VA } from "../layout.js";
+import { restoreRegisters, saveCallRegisters } from "../vm/vm.js";
+import { rmOrder, type SchedPolicy } from "./admission.js";
+import { IDLE_SPIN } from "./overheads.js";
+import { before, type ReadyJob } from "./pick.js";
+import { newRecord, type TaskRecord } from "./stats.js";
+import type { Task } from "./task.js";
+
+/** Registers a context holds: r1..r31, HI, LO. */
+const CONTEXT_REGS = 33;
+/** What a job's body yields to give the CPU back to the loop (never seen by the kernel). */
+const PREEMPT: unique symbol = Symbol("rt.preempt");
+
+/** A job's body: the task's work for one job (loads, stores, calls), with safepoints in its loops. */
+export type JobBody = (job: JobInfo) => Thread;
+
+export interface JobInfo {
+  readonly task: number;
+  readonly index: number;
+  readonly releaseCycle: number;
+  readonly deadlineCycle: number;
+}
+
+interface Job extends ReadyJob {
+  readonly index: number;
+  body: Thread | null;
+  started: boolean;
+}
+
+export class Dispatcher {
+  #tasks: readonly Task[] = [];
+  #bodies: readonly JobBody[] = [];
+  #policy: SchedPolicy = "edf";
+  #rank: number[] = [];
+  #next: number[] = [];
+  #jobIndex: number[] = [];
+  #ready: Job[] = [];
+  #running: Job | null = null;
+  #preempt = false;
+  #active = false;
+  /** Per-task records (host-side, not charged). */
+  records: TaskRecord[] = [];
+
+  constructor(
+    private readonly env: EnvHandle,
+    private readonly kapi: KernelApi,
+  ) {}
+
+  /** Installs the alarm handler (its save area in the globals page). */
+  boot(): number {
+    return this.kapi.setAlarmHandler(() => this.#onAlarm(), RT_SAVE_VA);
+  }
+
+  get active(): boolean {
+    return this.#active;
+  }
+
+  /** Jobs ready or running (released, not finished). */
+  get backlog(): number {
+    return this.#ready.length;
+  }
+
+  /**
+   * Starts an admitted set: first releases at `startCycle + offset`, the loop installed as
+   * the start-of-slice entry, the alarm armed.
+   */
+  start(
+    policy: SchedPolicy,
+    tasks: readonly Task[],
+    bodies: readonly JobBody[],
+    startCycle: number,
+  ): number {
+    this.#policy = policy;
+    this.#tasks = tasks;
+    this.#bodies = bodies;
+    this.#rank = new Array(tasks.length).fill(0);
+    rmOrder(tasks).forEach((t, r) => {
+      this.#rank[t] = r;
+    });
+    this.#next = tasks.map((t) => startCycle + t.offsetCycles);
+    this.#jobIndex = tasks.map(() => 0);
+    this.#ready = [];
+    this.#running = null;
+    this.records = tasks.map((t) => newRecord(t.name));
+    const r = this.env.onStartOfSlice(() => this.#loop());
+    if (r < 0) return r;
+    this.#active = true;
+    return this.kapi.setAlarm(Math.min(...this.#next));
+  }
+
+  /** Stops releasing jobs; the jobs not finished are dropped (recorded). */
+  stop(): number {
+    this.#active = false;
+    this.kapi.cancelAlarm();
+    for (const j of this.#ready) this.records[j.task]!.dropped++;
+    this.#ready = [];
+    return this.env.onStartOfSlice(null);
+  }
+
+  /** Drops every job of the tasks not in `keep` and stops releasing them (revocation). */
+  retain(keep: readonly boolean[]): void {
+    for (let i = 0; i < this.#tasks.length; i++)
+      if (keep[i] !== true) this.#next[i] = Number.POSITIVE_INFINITY;
+    this.#ready = this.#ready.filter((j) => {
+      if (keep[j.task] === true || j === this.#running) return true;
+      this.records[j.task]!.dropped++;
+      return false;
+    });
+  }
+
+  /** A job's preemption point: gives the CPU back when a release preempts it or the slice ends. */
+  *safepoint(): Generator<unknown, void, unknown> {
+    this.kapi.poll();
+    if (this.#preempt || this.env.cpu.switchPending) yield PREEMPT;
+  }
+
+  // ---- release (the alarm handler) -----------------------------------------------------
+
+  #onAlarm(): void {
+    if (!this.#active) {
+      restoreRegisters(this.env, RT_SAVE_VA);
+      return;
+    }
+    const cpu = this.env.cpu;
+    cpu.exec(COSTS["realtime.rt.release.entry"]);
+    saveCallRegisters(this.env, RT_SAVE_VA);
+    const now = this.kapi.readCycles();
+    const nowHost = cpu.now;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < this.#tasks.length; i++) {
+      cpu.exec(COSTS["realtime.rt.release.step"]);
+      while (this.#next[i]! <= now) this.#release(i, nowHost);
+      if (this.#next[i]! < earliest) earliest = this.#next[i]!;
+    }
+    cpu.exec(COSTS["realtime.rt.release.arm"]);
+    if (earliest !== Number.POSITIVE_INFINITY) this.kapi.setAlarm(earliest);
+    restoreRegisters(this.env, RT_SAVE_VA);
+  }
+
+  #release(i: number, nowHost: number): void {
+    const cpu = this.env.cpu;
+    cpu.exec(COSTS["realtime.rt.release.job"]);
+    const t = this.#tasks[i]!;
+    const at = this.#next[i]!;
+    const job: Job = {
+      task: i,
+      index: this.#jobIndex[i]!,
+      releaseCycle: at,
+      deadlineCycle: at + t.deadlineCycles,
+      rank: this.#rank[i]!,
+      body: null,
+      started: false,
+    };
+    this.#jobIndex[i] = job.index + 1;
+    this.#next[i] = at + t.periodCycles;
+    this.#ready.push(job);
+    const rec = this.records[i]!;
+    rec.released++;
+    const latency = nowHost - at;
+    if (latency < rec.minReleaseLatencyCycles) rec.minReleaseLatencyCycles = latency;
+    if (latency > rec.maxReleaseLatencyCycles) rec.maxReleaseLatencyCycles = latency;
+    const running = this.#running;
+    if (running !== null) {
+      cpu.exec(COSTS["realtime.rt.release.preempt"]);
+      if (before(this.#policy, job, running)) this.#preempt = true;
+    }
+  }
+
+  /** Sporadic release from an event (another handler, a message): the job is released now. */
+  releaseNow(task: number): number {
+    const t = this.#tasks[task];
+    if (t === undefined || t.kind !== "sporadic" || !this.#active) return -1;
+    const now = this.kapi.readCycles();
+    if (now < this.#next[task]!) return -9; // Refused: earlier than the minimum inter-arrival
+    this.#next[task] = now;
+    this.#release(task, this.env.cpu.now);
+    this.#next[task] = now + t.periodCycles;
+    return 0;
+  }
+
+  // ---- dispatch (the start-of-slice loop) ----------------------------------------------
+
+  *#loop(): Thread {
+    const cpu = this.env.cpu;
+    for (;;) {
+      this.kapi.poll();
+      const j = this.#pick();
+      if (j === null) {
+        cpu.exec(COSTS["realtime.rt.idle.spin"], IDLE_SPIN);
+        yield* this.env.safepoint();
+        continue;
+      }
+      yield* this.#run(j);
+      if (cpu.switchPending) yield* this.env.safepoint();
+    }
+  }
+
+  #pick(): Job | null {
+    const cpu = this.env.cpu;
+    const ready = this.#ready;
+    cpu.exec(COSTS["realtime.rt.pick.step"], ready.length);
+    let best: Job | null = null;
+    for (const j of ready) if (best === null || before(this.#policy, j, best)) best = j;
+    return best;
+  }
+
+  /** Runs job `j` until it finishes, is preempted or the slice ends. */
+  *#run(j: Job): Generator<unknown, void, unknown> {
+    const cpu = this.env.cpu;
+    cpu.exec(COSTS["realtime.rt.job.start"]);
+    this.#running = j;
+    this.#preempt = false;
+    this.#enter(j.task);
+    if (!j.started) {
+      j.started = true;
+      j.body = this.#bodies[j.task]!({
+        task: j.task,
+        index: j.index,
+        releaseCycle: j.releaseCycle,
+        deadlineCycle: j.deadlineCycle,
+      });
+    }
+    for (;;) {
+      const step = j.body!.next();
+      if (step.done === true) {
+        this.#finish(j);
+        return;
+      }
+      if (step.value === PREEMPT) {
+        this.#leave(j.task);
+        this.#running = null;
+        return;
+      }
+      // A yield out of a kernel call (a transfer): passed up; the job continues after it.
+      yield step.value;
+    }
+  }
+
+  #finish(j: Job): void {
+    const cpu = this.env.cpu;
+    cpu.exec(COSTS["realtime.rt.job.done"]);
+    const at = cpu.now;
+    this.#running = null;
+    const k = this.#ready.indexOf(j);
+    if (k >= 0) this.#ready.splice(k, 1);
+    const rec = this.records[j.task]!;
+    rec.completed++;
+    const response = at - j.releaseCycle;
+    rec.sumResponseCycles += response;
+    if (response > rec.worstResponseCycles) rec.worstResponseCycles = response;
+    if (at > j.deadlineCycle) rec.misses++;
+  }
+
+  /** Misses of jobs still unfinished past their deadline at `now` (for a run's end). */
+  pendingMisses(now: number): number {
+    let n = 0;
+    for (const j of this.#ready) if (j.deadlineCycle < now) n++;
+    return n;
+  }
+
+  #enter(task: number): void {
+    const cpu = this.env.cpu;
+    cpu.exec(COSTS["realtime.sched.switch"]);
+    const area = RT_CTX_VA + task * RT_CTX_BYTES;
+    for (let r = 1; r <= CONTEXT_REGS; r++) cpu.setReg(r, cpu.load32(area + r * 4));
+  }
+
+  #leave(task: number): void {
+    const cpu = this.env.cpu;
+    cpu.exec(COSTS["realtime.sched.switch"]);
+    const area = RT_CTX_VA + task * RT_CTX_BYTES;
+    for (let r = 1; r <= CONTEXT_REGS; r++) cpu.store32(area + r * 4, cpu.reg(r));
+  }
+}
+
+/** Pages of task contexts for `maxTasks` tasks. */
+export const contextPages = (maxTasks: number): number =>
+  Math.ceil((maxTasks * RT_CTX_BYTES) / PAGE_BYTES);
