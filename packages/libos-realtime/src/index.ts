@@ -100,7 +100,14 @@ function boot(env: EnvHandle, options: LibOsOptions = {}): LibOsApi {
     "revoke",
     env.onRevoke((request) => rt.onRevoke(request)),
   );
-  return Object.freeze({ env, policy, vm, sched, calls: new Calls(env), rt });
+  return Object.freeze({
+    env,
+    policy,
+    vm,
+    sched,
+    calls: new Calls(env, () => rt.dispatcher.active),
+    rt,
+  });
 }
 
 /** The library OS: `{ name, boot }`, the shape every library OS has. */

@@ -16,12 +16,20 @@ export class Calls {
   /** The last call's transfer result: Ok, or why it failed (the value returned is then meaningless). */
   lastError: number = Result.Ok;
 
-  constructor(private readonly env: EnvHandle) {}
+  /**
+   * `closed()` says when the library takes no calls (a real-time task set is running: its
+   * entries are withdrawn, so a transfer to it is refused by the kernel, at the caller's cost).
+   */
+  constructor(
+    private readonly env: EnvHandle,
+    private readonly closed: () => boolean = () => false,
+  ) {}
 
   // #region serve
   /** Exports `proc` on this environment's synchronous entry. */
   serve(proc: Procedure): number {
     if (typeof proc !== "function") return Result.Invalid;
+    if (this.closed()) return Result.Refused;
     return this.env.setEntry("sync", (caller) => this.#entry(caller, proc));
   }
   // #endregion serve

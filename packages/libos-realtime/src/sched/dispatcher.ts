@@ -109,7 +109,11 @@ export class Dispatcher {
     this.#ready = [];
     this.#running = null;
     this.records = tasks.map((t) => newRecord(t.name));
-    const r = this.env.onStartOfSlice(() => this.#loop());
+    // No transfer into the library while the set runs: a caller would run its entry in the
+    // library's reserved time (the kernel resumes a live entry context before the loop).
+    let r = this.env.setEntry("sync", null);
+    if (r >= 0) r = this.env.setEntry("async", null);
+    if (r >= 0) r = this.env.onStartOfSlice(() => this.#loop());
     if (r < 0) return r;
     this.#active = true;
     return this.kapi.setAlarm(Math.min(...this.#next));

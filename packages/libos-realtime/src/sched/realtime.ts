@@ -139,6 +139,7 @@ export class RealTime {
     const memory = this.pinned.admit(
       tasks.map((t) => t.pages),
       this.reserveFrames,
+      tasks.map((t) => t.name),
     );
     if (memory !== null) {
       this.kapi.releaseSlices(cap);

@@ -13,7 +13,7 @@
  * Invariant: `pages[i]` holds the capability guaranteed at `vaOf(i)`; `reserve` holds
  * capabilities of frames mapped nowhere.
  */
-import { type EnvHandle, PAGE_BYTES, Result } from "@exolab/exokernel";
+import { type EnvHandle, PAGE_BYTES, Result, resultName } from "@exolab/exokernel";
 import { COSTS } from "../costs.js";
 import { TASK_DATA_STRIDE, TASK_DATA_VA } from "../layout.js";
 
@@ -39,7 +39,11 @@ export class Pinned {
    * Pins `pagesPerTask[i]` pages for each task and holds `reserveFrames` frames: all or
    * nothing. Returns null, or the reason of the refusal.
    */
-  admit(pagesPerTask: readonly number[], reserveFrames: number): string | null {
+  admit(
+    pagesPerTask: readonly number[],
+    reserveFrames: number,
+    names: readonly string[] = [],
+  ): string | null {
     this.release();
     const env = this.env;
     for (let i = 0; i < reserveFrames; i++) {
@@ -59,9 +63,10 @@ export class Pinned {
         if (r < 0) {
           if (cap >= 0) env.freeFrame(cap);
           this.release();
+          const who = `task "${names[t] ?? t}"`;
           return r === Result.NoSlot
-            ? `task ${t}'s page ${p} cannot be guaranteed (NoSlot: the kernel's guaranteed mappings are all used)`
-            : `task ${t}'s page ${p} cannot be pinned (result ${r}): the reserve would be broken`;
+            ? `${who}'s page ${p} cannot be guaranteed (NoSlot: the kernel's guaranteed mappings are all used)`
+            : `${who}'s page ${p} cannot be pinned: no frame left beside the reserve of ${reserveFrames} (${resultName(r)})`;
         }
         this.pages.push({ va, cap });
       }
