@@ -58,6 +58,10 @@ export interface KernelStats {
   reaped: number;
   /** Exec charges made under the overflow label (an env past its label quota). */
   labelOverflows: number;
+  /** Alarms that expired (sched/alarm.ts), were delivered to a handler, were dropped (none). */
+  alarmsExpired: number;
+  alarmsDelivered: number;
+  alarmsDropped: number;
 }
 
 interface Notice {
@@ -106,6 +110,9 @@ export class Kernel {
     hostThrows: 0,
     reaped: 0,
     labelOverflows: 0,
+    alarmsExpired: 0,
+    alarmsDelivered: 0,
+    alarmsDropped: 0,
   };
   /** Physical address of the top of the kernel stack (the syscall path with a stack). */
   readonly kernelStackTopPa: number;
@@ -128,6 +135,8 @@ export class Kernel {
   readonly transferResult: SafeWeakMap<ExecutionContext, number> = new SafeWeakMap();
   /** True while a CPU-view block copy/zero runs (its faults cannot be emulated). */
   blockAccess = false;
+  /** Live environments with an armed alarm (sched/alarm.ts). */
+  alarmsArmed = 0;
   /** Outstanding revocations (to skip the deadline scan when there are none). */
   pendingRevocations = 0;
   /** The CPU scheduler (slice vector, dispatcher, timer interrupt); set by Aegis. */

@@ -235,6 +235,103 @@ export const COSTS = defineCosts({
       "counted: load the position's owner 2, compare with the holder + branch 2, store holder 1, ASID 2 (a donated slice whose holder has nothing to run goes back to its owner)",
   },
 
+  // ---- time: the cycle counter, alarms, slice reservations ------------------------------
+  /**
+   * `readCycles`, kernel side, on the no-stack path (after the 17-instruction crossing):
+   * `lui` the counter's device base (1), the counter load itself is the uncached device
+   * access the timer charges; combine with the kernel's high word kept in a register-resident
+   * kernel variable: `lw` high word (1), `sltu` wrap test (1), `addu` (1), `move v0`/`move v1`
+   * (2). 6 instructions.
+   */
+  "aegis.sys.readCycles": {
+    instructions: 6,
+    source:
+      "counted: `lui` device base, `lw` kernel high word, `sltu` wrap test, `addu`, `move v0`, `move v1` (+ the counter read: one uncached device access)",
+  },
+  /** `setInterruptHandler`: device decode (2), then as setHandler: save-area checks and stores. */
+  "aegis.sys.setInterruptHandler": {
+    instructions: 12,
+    source:
+      "counted: device decode 2, save-area bounds and alignment 4, binding lookup 3, store handler and save area 3",
+  },
+  /**
+   * `setAlarm`/`cancelAlarm`: decode the two words of the cycle (3), unlink the env's old
+   * alarm from the kernel's sorted alarm list (4), store (2); the walk of the list to insert
+   * is `aegis.alarm.walk` per alarm passed; reprogramming the timer is its register access.
+   */
+  "aegis.sys.setAlarm": {
+    instructions: 9,
+    source:
+      "counted: combine the cycle's two words 3, unlink the old alarm 4, store cycle and link 2 (+ `aegis.alarm.walk` per earlier alarm; + the timer register write when the head changes)",
+  },
+  /** One step of the sorted alarm list walk: load next (1), load its cycle (1), compare and branch (2). */
+  "aegis.alarm.walk": {
+    instructions: 4,
+    source: "counted: `lw` next, `lw` its cycle, `sltu`, `bne` (per armed alarm passed over)",
+  },
+  /**
+   * The timer interrupt when alarms are multiplexed on it: load the list head's cycle and
+   * the next slice boundary (2), compare both with now (4), branch (2); then per expired
+   * alarm `aegis.alarm.expire`, and the timer reprogrammed for the earlier of the next
+   * alarm and the next boundary (its register access).
+   */
+  "aegis.int.alarmCheck": {
+    instructions: 8,
+    source:
+      "counted: `lw` list head cycle and next boundary 2, compare with now 4, branches 2 (+ the timer register write)",
+  },
+  /** An expired alarm: unlink the head (3), mark the owner's pending word (2), owner running? (2). */
+  "aegis.alarm.expire": {
+    instructions: 7,
+    source:
+      "counted: unlink the head 3, store the owner's pending cycle 2, compare the owner with the running env and branch 2",
+  },
+  /**
+   * A pending alarm posted to its owner when the dispatcher resumes it: test the pending
+   * word (2), `mfc0` Cause, `or` IP0, `mtc0` Cause (3): the software interrupt is taken as
+   * the owner's code resumes.
+   */
+  "aegis.int.alarmPost": {
+    instructions: 5,
+    source: "counted: `lw`+`beqz` pending word, `mfc0` Cause, `ori` IP0, `mtc0` Cause",
+  },
+  /**
+   * Alarm delivery: the exception dispatch path (the paper's 18 = 3 `sw` + 14 + `rfe`), plus
+   * clearing the software interrupt (`mfc0`, `and`, `mtc0` = 3) and loading the alarm's cycle
+   * into t1 (1).
+   */
+  "aegis.int.alarmDispatch": {
+    instructions: 18,
+    source:
+      "paper §5: dispatch 18 = 3 `sw` + 14 + `rfe`; + clear IP0 (`mfc0`, `and`, `mtc0`) 3 + load the alarm cycle 1",
+  },
+  /** `reserveSlices`/`releaseSlices`: find a reservation entry (3), store its name (2), return (1). */
+  "aegis.sys.reserveSlices": {
+    instructions: 6,
+    source: "counted: find a free reservation entry 3, build and store the name 2, return 1",
+  },
+  /** Per position checked: bound (2), duplicate mark (3), owner word (2), withheld word (3). */
+  "aegis.reserve.check": {
+    instructions: 10,
+    source:
+      "counted per position: bound 2, duplicate mark load/test/store 3, owner word load/test 2, withheld-from load/compare/branch 3",
+  },
+  /** Per position taken or given back: store owner and reservation word (2), clear the mark (1). */
+  "aegis.reserve.take": {
+    instructions: 3,
+    source: "counted per position: store owner, store reservation word, clear duplicate mark",
+  },
+  /**
+   * Fixed timing: at a slice boundary, the slot's position is `boundary / sliceCycles mod
+   * vectorLength` (a shift and a mask with power-of-two settings, else `divu`/`mfhi`: 4),
+   * load its reservation word and owner (2), branch (1).
+   */
+  "aegis.sched.fixedSlot": {
+    instructions: 7,
+    source:
+      "counted: slot = boundary / slice mod vector length (`divu`, `mflo`, `divu`, `mfhi` 4), load reservation word and owner 2, branch 1",
+  },
+
   // ---- revocation and destruction ---------------------------------------------------------------
   "aegis.revoke.request": {
     instructions: 12,

@@ -53,6 +53,7 @@ export {
 export type { EnvHandle, RevokeRequest, Transfer } from "./env/handle-types.js";
 export { DeadEnvironmentError } from "./errors.js";
 export { LIBOS_TEMPLATE, type LibOS } from "./libos.js";
+export type { Policy } from "./policy.js";
 export {
   ALL_RIGHTS,
   BATCH_ENTRY_STRIDE,
@@ -69,3 +70,4 @@ export {
   Rights,
   resultName,
 } from "./result.js";
+export { sliceStartCycle } from "./sched/timing.js";

@@ -49,6 +49,7 @@ export const NumberIsFinite = Number.isFinite;
 export const MathMax = Math.max;
 export const MathMin = Math.min;
 export const MathRound = Math.round;
+export const MathFloor = Math.floor;
 export const StringPrototypeStartsWith = uncurryThis(String.prototype.startsWith);
 export const ArrayOf = Array.of;
 export const ArrayIsArray = Array.isArray;

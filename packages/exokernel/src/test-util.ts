@@ -93,6 +93,12 @@ const HANDLE_CALLS = [
   "exit",
   "nullSyscall",
   "nullSyscallStack",
+  "readCycles",
+  "setInterruptHandler",
+  "setAlarm",
+  "cancelAlarm",
+  "reserveSlices",
+  "releaseSlices",
 ] as const;
 const PASS_THROUGH = ["pct", "yieldTo", "yieldSlice", "safepoint"] as const;
 const VIEW_CALLS = [
@@ -141,6 +147,7 @@ export function hosted(aegis: Aegis, handle: EnvHandle): Hosted {
     asid: { get: () => handle.asid },
     alive: { get: () => handle.alive },
     cpu: { value: Object.freeze(view as unknown as CpuView) },
+    policy: { value: handle.policy },
     handle: { value: handle },
   });
   return Object.freeze(out) as unknown as Hosted;

@@ -6,12 +6,17 @@ import {
   SafeMap,
   SafeSet,
   TypedArrayPrototypeFill,
+  Uint8ArrayCtor,
 } from "../intrinsics.js";
 import type { Binding } from "../mem/frames.js";
 import type { EnvHandle, RevokeRequest } from "./handle-types.js";
 
 /** Index of the refill handler in an environment's handler table (exception codes are 0..15). */
 export const REFILL_INDEX = 16;
+/** Index of the alarm interrupt handler's save area (after the exception handlers'). */
+export const ALARM_INDEX = 17;
+/** Save areas per environment: 16 exception codes, refill, the alarm. */
+export const SAVE_AREAS = ALARM_INDEX + 1;
 
 /** A user-level exception handler as the libOS installs it. */
 export type UserHandler = (env: EnvHandle) => number;
@@ -45,18 +50,24 @@ export class Env {
   // Exception context: handler and save-area physical address per exception code.
   readonly handlers: (UserHandler | undefined)[] = newList();
   /** Virtual address of each handler's save area (-1: none), as given to setHandler. */
-  readonly saveAreaVa = new Int32ArrayCtor(REFILL_INDEX + 1);
+  readonly saveAreaVa = new Int32ArrayCtor(SAVE_AREAS);
   /**
    * Physical address of each handler's save area, and the frame + generation it lives in.
    * Invariant: `saveAreaPa[i] >= 0` iff `saveAreaVa[i]` lies in a writable guaranteed
    * mapping of this env, and then it is that mapping's translation (kept by mem/bindings).
    */
-  readonly saveAreaPa = new Int32ArrayCtor(REFILL_INDEX + 1);
-  readonly saveFrameGen = new Int32ArrayCtor(REFILL_INDEX + 1);
+  readonly saveAreaPa = new Int32ArrayCtor(SAVE_AREAS);
+  readonly saveFrameGen = new Int32ArrayCtor(SAVE_AREAS);
 
   // Interrupt context.
   endOfSlice: ((env: EnvHandle) => void) | undefined = undefined;
   startOfSlice: (() => Thread) | undefined = undefined;
+  /** The alarm's interrupt handler (its save area is `saveAreaPa[ALARM_INDEX]`). */
+  alarmHandler: ((env: EnvHandle) => void) | undefined = undefined;
+  /** The cycle the env's one alarm is armed for, or -1 (sched/alarm.ts). */
+  alarmAtCycle = -1;
+  /** The cycle of an expired alarm not yet delivered (the owner was not running), or -1. */
+  alarmPendingCycle = -1;
 
   // Protected entry context.
   syncEntry: ((caller: number) => Thread) | undefined = undefined;
@@ -91,6 +102,16 @@ export class Env {
   preemptLatencyMaxCycles = 0;
   /** Longest run of one of its contexts between two resumptions (the safepoint bound). */
   maxStretchCycles = 0;
+
+  /**
+   * Slice reservations (sched/reserve.ts), one entry per reservation capability: whether
+   * the entry is in use, the generation of its name, the positions it holds. At most
+   * `policy.sliceQuota` entries (a reservation holds at least one position).
+   */
+  readonly reservationUsed: Uint8Array;
+  readonly reservationGen: Int32Array;
+  /** Positions held by reservation r: `reservationPositions[r]` (a list, kernel-owned). */
+  readonly reservationPositions: number[][] = newList();
 
   // Quotas (policy.frameQuota, sliceQuota; grants received are counted by the cap list).
   /** Frames this env allocated and still holds. */
@@ -127,7 +148,11 @@ export class Env {
     readonly owner: number,
     capSlots: number,
     maxExceptionDepth: number,
+    sliceQuota: number,
   ) {
+    this.reservationUsed = new Uint8ArrayCtor(sliceQuota);
+    this.reservationGen = new Int32ArrayCtor(sliceQuota);
+    for (let r = 0; r < sliceQuota; r++) this.reservationPositions[r] = newList<number>();
     this.caps = new CapList(capSlots);
     for (let i = 0; i <= REFILL_INDEX; i++) this.handlers[i] = undefined;
     TypedArrayPrototypeFill(this.saveAreaVa, -1);

@@ -1,4 +1,5 @@
 import type { CpuView, ExcCode, Thread } from "@exolab/machine";
+import type { Policy } from "../policy.js";
 
 /** What the kernel asks back (delivered to the env's `onRevoke` handler). */
 export type RevokeRequest =
@@ -32,6 +33,12 @@ export interface EnvHandle {
   readonly alive: boolean;
   /** Translated accesses, exec and registers under this environment's ASID. */
   readonly cpu: CpuView;
+  /**
+   * The kernel's policy (frozen): `sliceCycles` and `sliceVectorLength` give a libOS its
+   * schedule (with a reservation, position p runs in `[c, c + sliceCycles)` for every
+   * `c = (m · sliceVectorLength + p) · sliceCycles`: `sliceStartCycle`), and the quotas.
+   */
+  readonly policy: Policy;
 
   // Memory.
   allocFrame(frame?: number): number;
@@ -60,6 +67,36 @@ export interface EnvHandle {
   ): number;
 
   // Interrupt context.
+  /**
+   * A synchronous handler for this env's device interrupts ("alarm" now): the same rules as
+   * an exception handler — its save area (12 bytes, word aligned) must lie in a writable
+   * guaranteed mapping (else Fault), t0..t2 are stored there and it gets t0 = EPC, t1 = the
+   * alarm's cycle (low word), t2 = Cause, and restores them; non-blocking calls only (a
+   * transfer or yield is Refused); nesting past `maxExceptionDepth`, a throw, or a save area
+   * gone when it is due destroy the env. Null removes it (a due alarm is then dropped).
+   * Invalid for another device.
+   */
+  setInterruptHandler(
+    device: "alarm",
+    handler: ((env: EnvHandle) => void) | null,
+    saveAreaVa: number,
+  ): number;
+  /**
+   * Arms this env's one alarm at an absolute cycle (a non-negative integer; re-arming
+   * replaces it; at or before now, it is due at once: taken as this call returns). Invalid
+   * for NaN, a non-integer or a negative cycle. If the env is on the CPU at that cycle its
+   * handler runs then, on the interrupted thread; otherwise when one of its contexts next
+   * resumes, before its code goes on.
+   */
+  setAlarm(atCycle: number): number;
+  /** Disarms the alarm (and drops one that expired and was not yet delivered). */
+  cancelAlarm(): number;
+  /**
+   * The cycle counter (the machine's free-running counter register), read through a fast
+   * kernel call (the null syscall's path plus the register: see COSTS.md); charged to the
+   * caller. Clobbers v0 and v1 (the counter's two words). Monotonic.
+   */
+  readCycles(): number;
   onEndOfSlice(handler: ((env: EnvHandle) => void) | null): number;
   onStartOfSlice(entry: (() => Thread) | null): number;
 
@@ -69,7 +106,21 @@ export interface EnvHandle {
 
   // CPU.
   allocSlice(position?: number): number;
+  /** Gives back a position (a reserved one leaves its reservation). */
   freeSlice(position: number): number;
+  /**
+   * Reserves every given position at once, or none: returns a capability naming the
+   * reservation, or a Result — `batchEntryResult(i, code)` for entry i out of range or named
+   * twice (Invalid), held (Busy) or withheld from this env under a revocation (Refused);
+   * NoSlot past `policy.sliceQuota` (reservations count with allocated positions); Invalid
+   * for an empty vector or one longer than the slice vector. While any position is
+   * reserved, the vector runs on a fixed period: position p's slices start at
+   * `(m · sliceVectorLength + p) · sliceCycles`, whatever other environments allocate or
+   * free. Revocable as frames (`onRevoke` gets `{kind: "slice", position}`).
+   */
+  reserveSlices(positions: readonly number[]): number;
+  /** Gives back every position of a reservation (its name then goes Stale). */
+  releaseSlices(cap: number): number;
   yieldTo(targetEnvId: number): Transfer;
   yieldSlice(): Transfer;
   safepoint(): Generator<unknown, void, unknown>;

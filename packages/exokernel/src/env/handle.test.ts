@@ -23,16 +23,19 @@ function state(aegis: Aegis, ...envs: { id: number }[]) {
 }
 
 describe("handle shape", () => {
-  it("is frozen and exposes only numbers, functions and the frozen CPU view", () => {
+  it("is frozen and exposes only numbers, functions, the frozen CPU view and the frozen policy", () => {
     const aegis = new Aegis();
     const env = aegis.createEnvironment({ name: "a" });
     expect(Object.isFrozen(env)).toBe(true);
     expect(Object.isFrozen(env.cpu)).toBe(true);
     for (const key of Object.getOwnPropertyNames(env)) {
       const v = (env as unknown as Record<string, unknown>)[key];
-      if (key === "cpu") continue;
+      if (key === "cpu" || key === "policy") continue;
       expect(["number", "boolean", "function"]).toContain(typeof v);
     }
+    expect(Object.isFrozen(env.policy)).toBe(true);
+    for (const v of Object.values(env.policy)) expect(typeof v).toBe("number");
+    expect(env.policy).toBe(aegis.policy);
     for (const key of Object.getOwnPropertyNames(env.cpu)) {
       const v = (env.cpu as unknown as Record<string, unknown>)[key];
       expect(["number", "boolean", "function"]).toContain(typeof v);

@@ -3,7 +3,7 @@ import type { Kernel } from "../core.js";
 import { frozenArray, listPush, newList, ObjectFreeze } from "../intrinsics.js";
 import { PCT_ASYNC, PCT_SYNC } from "../pct/pct.js";
 import { Result } from "../result.js";
-import { Call, REFILL_CODE } from "../syscall/abi.js";
+import { Call, DEVICE_ALARM, REFILL_CODE } from "../syscall/abi.js";
 import type { Env } from "./env.js";
 import { freezeAll } from "./freeze.js";
 import type { EnvHandle, RevokeRequest, Transfer } from "./handle-types.js";
@@ -20,7 +20,7 @@ const EMPTY: readonly number[] = ObjectFreeze(newList<number>());
  * (`transfer.ts`), or the CPU view (`view.ts`).
  */
 export function makeHandle(k: Kernel, env: Env): EnvHandle {
-  const { call0, call1, call3, callFn, callVector } = makeStubs(k, env);
+  const { call0, call1, call3, callFn, callVector, callCycle, callReadCycle } = makeStubs(k, env);
   const { transfer, yieldSlice, safepoint } = makeTransfers(k, env);
   const handle: EnvHandle = {
     get id() {
@@ -33,6 +33,7 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
       return env.alive;
     },
     cpu: makeView(k, env),
+    policy: k.policy,
     allocFrame: (frame: unknown = -1) => call1(Call.AllocFrame, frame),
     frameOf: (cap: unknown) => call1(Call.FrameOf, cap),
     freeFrame: (cap: unknown) => call1(Call.FreeFrame, cap),
@@ -65,6 +66,17 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
     },
     allocSlice: (position: unknown = -1) => call1(Call.AllocSlice, position),
     freeSlice: (position: unknown) => call1(Call.FreeSlice, position),
+    // a0 = the position count (the vector travels beside the registers, as bindBatch's).
+    reserveSlices: (positions: unknown) =>
+      callVector(Call.ReserveSlices, positions, 1, k.policy.sliceVectorLength),
+    releaseSlices: (cap: unknown) => call1(Call.ReleaseSlices, cap),
+    readCycles: () => callReadCycle(Call.ReadCycles),
+    setInterruptHandler: (device: unknown, handler: unknown, saveAreaVa: unknown) => {
+      if (device !== "alarm") return env.alive ? Result.Invalid : Result.Dead;
+      return callFn(Call.SetInterruptHandler, DEVICE_ALARM, saveAreaVa, handler, 2);
+    },
+    setAlarm: (atCycle: unknown) => callCycle(Call.SetAlarm, atCycle),
+    cancelAlarm: () => call0(Call.CancelAlarm),
     yieldTo: (target: unknown) => transfer(Call.YieldTo, target),
     yieldSlice,
     safepoint,

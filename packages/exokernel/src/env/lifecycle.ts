@@ -5,6 +5,7 @@ import { COSTS } from "../costs.js";
 import { listPush, mapValuesList, ObjectFreeze } from "../intrinsics.js";
 import { releaseFrame, unbind } from "../mem/bindings.js";
 import { Result } from "../result.js";
+import { disarm } from "../sched/alarm.js";
 import { Env } from "./env.js";
 
 /**
@@ -32,7 +33,15 @@ export function createEnv(k: Kernel, name: string): Env | null {
   if (asid < 0 || liveCount(k) >= k.policy.maxEnvironments) return null;
   const id = k.nextEnvId++;
   const owner = k.machine.registerOwner(OwnerKind.LibOS, id, name);
-  const env = new Env(id, name, asid, owner, k.policy.capSlots, k.policy.maxExceptionDepth);
+  const env = new Env(
+    id,
+    name,
+    asid,
+    owner,
+    k.policy.capSlots,
+    k.policy.maxExceptionDepth,
+    k.policy.sliceQuota,
+  );
   k.asids[asid] = env;
   k.envs.set(id, env);
   return env;
@@ -105,6 +114,12 @@ function reclaim(k: Kernel, env: Env): void {
   for (let i = 0; i < env.handlers.length; i++) env.handlers[i] = undefined;
   env.endOfSlice = undefined;
   env.startOfSlice = undefined;
+  env.alarmHandler = undefined;
+  env.alarmPendingCycle = -1;
+  if (env.alarmAtCycle >= 0) {
+    disarm(k, env);
+    k.sched.program();
+  }
   env.syncEntry = undefined;
   env.asyncEntry = undefined;
   env.revokeHandler = undefined;

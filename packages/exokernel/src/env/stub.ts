@@ -2,7 +2,7 @@ import { Reg } from "@exolab/machine/privileged";
 import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
 import { Result } from "../result.js";
-import { isWord } from "../syscall/abi.js";
+import { isCycle, isWord, WORD_SPAN } from "../syscall/abi.js";
 import { readVector } from "../syscall/vector.js";
 import type { Env } from "./env.js";
 
@@ -18,6 +18,10 @@ export interface Stubs {
    * count, the words copied once beside the registers.
    */
   callVector(call: number, entries: unknown, width: number, maxEntries: number): number;
+  /** A call taking a cycle number (a non-negative integer below 2^53): a0 low word, a1 high. */
+  callCycle(call: number, cycle: unknown): number;
+  /** A call answering a cycle number in v0 (low word) and v1 (high word; -1: v0 is a Result). */
+  callReadCycle(call: number): number;
 }
 
 /**
@@ -61,6 +65,18 @@ export function makeStubs(k: Kernel, env: Env): Stubs {
         if (!env.alive) return Result.Dead;
         if (typeof v === "number") return v;
         return trapNow(k, call, 2, v.count, 0, 0, undefined, v.words);
+      }),
+    callCycle: (call, cycle) => {
+      if (!env.alive) return Result.Dead;
+      if (!isCycle(cycle)) return Result.Invalid;
+      const hi = (cycle - (cycle % WORD_SPAN)) / WORD_SPAN;
+      return enter(() => trap(call, 2, (cycle % WORD_SPAN) | 0, hi, 0));
+    },
+    callReadCycle: (call) =>
+      enter(() => {
+        const lo = trap(call, 0, 0, 0, 0);
+        const hi = k.cpu.regs[Reg.v1]!;
+        return hi < 0 ? lo : hi * WORD_SPAN + (lo >>> 0);
       }),
   };
 }

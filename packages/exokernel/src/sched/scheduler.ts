@@ -12,11 +12,13 @@ import type { Env } from "../env/env.js";
 import type { EnvHandle } from "../env/handle-types.js";
 import { boundary } from "../env/lifecycle.js";
 import { killActive, upcall } from "../exc/upcall.js";
-import { Float64ArrayCtor, Int32ArrayCtor } from "../intrinsics.js";
+import { Float64ArrayCtor, Int32ArrayCtor, MathFloor, Uint8ArrayCtor } from "../intrinsics.js";
 import { Result } from "../result.js";
 import { deliverUpcalls, enforceDeadlines } from "../revoke/revoke.js";
+import { alarmInterrupt, earliestAlarm, expireAlarms, postPending, SOFT_ALARM } from "./alarm.js";
 import { entryContext, live } from "./contexts.js";
 import { restoreMessage, saveMessage } from "./message.js";
+import { dropPosition } from "./reserve.js";
 
 /**
  * The CPU: a vector of time slices scheduled round robin over allocated positions, driven
@@ -37,6 +39,15 @@ import { restoreMessage, saveMessage } from "./message.js";
  *   start-of-slice context; a finished start-of-slice entry is started afresh at most once
  *   per slice.
  *
+ * - Alarms (sched/alarm.ts) share the timer: it is programmed for the earlier of the next
+ *   slice boundary and the earliest alarm, always at absolute cycles, so boundaries stay
+ *   `start + k * sliceCycles`. With no alarm armed it runs periodically as it always did.
+ * - Fixed timing (sched/reserve.ts): while any position is reserved, slice boundaries are the
+ *   multiples of `sliceCycles` and the slot `[j * sliceCycles, (j + 1) * sliceCycles)`
+ *   belongs to position `j mod sliceVectorLength`. A reserved position's slot goes to its
+ *   reserver; every other slot — and the rest of a reserved slot its reserver yields or
+ *   cannot use — runs the best-effort round robin over the allocated, unreserved positions.
+ *
  * Invariants: `vector[p]` is 0 or the id of a live env holding position p (in its `slices`);
  * the parked chain has no cycle (a transfer to a parked env is refused), so following it
  * ends within the number of envs.
@@ -56,11 +67,37 @@ export class Scheduler implements Dispatcher {
   #deferred = false;
   readonly #withheldFrom: Int32Array;
   readonly #withheldUntil: Float64Array;
+  /** Per position: 0, or r + 1 when it is reserved by its holder's reservation entry r. */
+  readonly reservedBy: Int32Array;
+  /** Reserved positions, over all envs: fixed timing is on while it is above 0. */
+  reservedCount = 0;
+  /** reserveSlices' scratch: positions named so far in the vector being checked. */
+  readonly reserveMark: Uint8Array;
+  /** The cycle of the next slice boundary (valid while the timer runs). */
+  #nextBoundary = 0;
+  /** Fixed timing: the slot (boundary / sliceCycles) the last boundary began. */
+  #slot = 0;
+  /** A boundary passed and its slot has not been given out yet (fixed timing). */
+  #slotFresh = false;
+  /** The best-effort round robin's position (fixed timing). */
+  #bePos = -1;
 
   constructor(private readonly k: Kernel) {
     this.vector = new Int32ArrayCtor(k.policy.sliceVectorLength);
     this.#withheldFrom = new Int32ArrayCtor(k.policy.sliceVectorLength);
     this.#withheldUntil = new Float64ArrayCtor(k.policy.sliceVectorLength);
+    this.reservedBy = new Int32ArrayCtor(k.policy.sliceVectorLength);
+    this.reserveMark = new Uint8ArrayCtor(k.policy.sliceVectorLength);
+  }
+
+  /** Whether the vector runs on a fixed period (some position is reserved). */
+  get fixed(): boolean {
+    return this.reservedCount > 0;
+  }
+
+  /** The cycle of the next slice boundary, or -1 while the timer is stopped. */
+  get nextBoundaryCycle(): number {
+    return this.#timerOn ? this.#nextBoundary : -1;
   }
 
   get tick(): number {
@@ -80,9 +117,45 @@ export class Scheduler implements Dispatcher {
 
   startTimer(): void {
     if (this.#timerOn) return;
-    this.k.machine.timer.start(this.k.policy.sliceCycles);
+    const timer = this.k.machine.timer;
+    const slice = this.k.policy.sliceCycles;
+    if (this.fixed) {
+      // Fixed timing: boundaries are the multiples of the slice, whenever the timer starts.
+      this.#nextBoundary = this.#nextMultiple(this.k.cpu.now);
+      timer.startAt(this.#nextBoundary, slice);
+      this.#slotFresh = true;
+      this.#slot = this.#nextBoundary / slice - 1;
+    } else {
+      timer.start(slice);
+      this.#nextBoundary = timer.nextExpiry;
+    }
     this.#timerOn = true;
     this.#sliceOver = true;
+    if (this.k.alarmsArmed > 0) this.program();
+  }
+
+  /** The first multiple of the slice after `cycle`. */
+  #nextMultiple(cycle: number): number {
+    const slice = this.k.policy.sliceCycles;
+    return (MathFloor(cycle / slice) + 1) * slice;
+  }
+
+  /**
+   * Programs the timer for the earlier of the next slice boundary and the earliest armed
+   * alarm, at absolute cycles (the register write is charged by the timer). With no alarm
+   * before the boundary it runs periodically from the boundary, as without alarms.
+   */
+  program(): void {
+    if (!this.#timerOn) return;
+    const timer = this.k.machine.timer;
+    const at = earliestAlarm(this.k);
+    const b = this.#nextBoundary;
+    if (at >= 0 && at < b) {
+      if (timer.periodic || timer.nextExpiry !== at)
+        timer.startAt(at, this.k.policy.sliceCycles, true);
+    } else if (!timer.periodic || timer.nextExpiry !== b) {
+      timer.startAt(b, this.k.policy.sliceCycles);
+    }
   }
 
   stopTimer(): void {
@@ -91,11 +164,15 @@ export class Scheduler implements Dispatcher {
     this.#timerOn = false;
   }
 
-  /** The Int handler: timer ticks end slices; other lines are not exported yet (cleared). */
+  /**
+   * The Int handler: the timer (slice boundaries and alarms), IP0 (a pending alarm's
+   * delivery, sched/alarm.ts); other lines are not exported yet (cleared).
+   */
   interrupt(cpu: Cpu): Resolution {
     const k = this.k;
     const cause = cpu.cause;
     if ((cause & (1 << (8 + IRQ.Timer))) === 0) {
+      if ((cause & SOFT_ALARM) !== 0) return alarmInterrupt(k, cpu);
       for (let line = 2; line < 8; line++) cpu.clearIrq(line);
       k.stats.spuriousInterrupts++;
       cpu.rfe();
@@ -103,6 +180,32 @@ export class Scheduler implements Dispatcher {
     }
     k.machine.timer.acknowledge();
     cpu.exec(COSTS["aegis.int.timer"]);
+    const now = cpu.now;
+    const multiplexed = k.alarmsArmed > 0 || !k.machine.timer.periodic;
+    if (multiplexed) {
+      cpu.exec(COSTS["aegis.int.alarmCheck"]);
+      expireAlarms(k, cpu);
+    }
+    const tick = now >= this.#nextBoundary;
+    if (tick) {
+      const slice = k.policy.sliceCycles;
+      let last = this.#nextBoundary;
+      while (this.#nextBoundary <= now) {
+        last = this.#nextBoundary;
+        this.#nextBoundary += slice;
+      }
+      if (this.fixed) {
+        cpu.exec(COSTS["aegis.sched.fixedSlot"]);
+        this.#slot = MathFloor(last / slice);
+        this.#slotFresh = true;
+      }
+    }
+    if (multiplexed) this.program();
+    if (!tick) {
+      // An alarm only: the slice goes on (IP0, if posted, is taken at this rfe).
+      cpu.rfe();
+      return Resolution.Retry;
+    }
     k.stats.ticks++;
     this.#sliceOver = true;
     if (k.pendingRevocations > 0) enforceDeadlines(k);
@@ -197,6 +300,7 @@ export class Scheduler implements Dispatcher {
     }
     const n = this.vector.length;
     const firstPos = this.#pos;
+    let firstBe = -1;
     for (let tries = 0; tries <= n + 1; tries++) {
       const holder = this.#holder;
       if (holder !== null) {
@@ -219,7 +323,8 @@ export class Scheduler implements Dispatcher {
         }
       }
       switched = true;
-      if (!this.#advance(false) || this.#pos === firstPos) break;
+      if (!this.#advance(false) || this.#pos === firstPos || this.#pos === firstBe) break;
+      if (firstBe < 0 && this.fixed) firstBe = this.#pos;
     }
     return this.#nothing();
   }
@@ -232,6 +337,8 @@ export class Scheduler implements Dispatcher {
     env.eosPendingSince = -1;
     this.#lastEnv = env;
     this.#lastCtx = ctx;
+    // Last: an alarm that expired while it was off the CPU is taken as its code resumes.
+    postPending(k, env);
     return ctx;
   }
 
@@ -299,6 +406,7 @@ export class Scheduler implements Dispatcher {
       this.#deferred = false;
     }
     k.stats.sliceSwitches++;
+    if (this.fixed) return this.#advanceFixed(newSlice);
     for (let i = 1; i <= 2 * n; i++) {
       const p = (this.#pos + i) % n;
       const id = this.vector[p]!;
@@ -309,6 +417,49 @@ export class Scheduler implements Dispatcher {
         env.forfeitSlices--;
         continue;
       }
+      this.#pos = p;
+      this.#holder = env;
+      return true;
+    }
+    this.#holder = null;
+    return false;
+  }
+
+  /**
+   * Fixed timing: a fresh slot goes to its position's reserver (one with no forfeit
+   * pending); anything else is best-effort time, round robin over the allocated unreserved
+   * positions.
+   */
+  #advanceFixed(newSlice: boolean): boolean {
+    const k = this.k;
+    const n = this.vector.length;
+    if (newSlice && this.#slotFresh) {
+      this.#slotFresh = false;
+      const p = this.#slot % n;
+      const id = this.vector[p]!;
+      if (id !== 0 && this.reservedBy[p] !== 0) {
+        const env = k.envs.get(id);
+        if (env?.alive === true) {
+          if (env.forfeitSlices > 0) env.forfeitSlices--;
+          else {
+            this.#pos = p;
+            this.#holder = env;
+            return true;
+          }
+        }
+      }
+    }
+    for (let i = 1; i <= 2 * n; i++) {
+      const p = (this.#bePos + i + n) % n;
+      const id = this.vector[p]!;
+      if (id === 0 || this.reservedBy[p] !== 0) continue;
+      const env = k.envs.get(id);
+      if (env === undefined || !env.alive) continue;
+      if (env.forfeitSlices > 0) {
+        env.forfeitSlices--;
+        continue;
+      }
+      this.#bePos = p;
       this.#pos = p;
       this.#holder = env;
       return true;
@@ -366,14 +517,45 @@ export class Scheduler implements Dispatcher {
       if (this.#withheld(p, env, now)) return Result.Refused;
     }
     if (env.slices.size >= k.policy.sliceQuota) return Result.NoSlot;
-    env.slices.add(p);
-    this.#withheldFrom[p] = 0;
-    v[p] = env.id;
+    this.take(env, p, 0);
     return p;
   }
 
   #withheld(p: number, env: Env, now: number): boolean {
     return this.#withheldFrom[p] === env.id && now < this.#withheldUntil[p]!;
+  }
+
+  /** Whether position p is withheld from `env` (surrendered under a revocation) at `now`. */
+  withheldFrom(p: number, env: Env, now: number): boolean {
+    return this.#withheld(p, env, now);
+  }
+
+  /**
+   * Gives free position p to `env` (checked by the caller), reserved by its entry
+   * `reservedBy - 1` (0: a plain allocation). The first reservation turns fixed timing on:
+   * the next boundary moves to the next multiple of the slice.
+   */
+  take(env: Env, p: number, reservedBy: number): void {
+    env.slices.add(p);
+    this.#withheldFrom[p] = 0;
+    this.vector[p] = env.id;
+    if (reservedBy === 0) return;
+    this.reservedBy[p] = reservedBy;
+    this.reservedCount++;
+    if (this.reservedCount === 1 && this.#timerOn) {
+      this.#nextBoundary = this.#nextMultiple(this.k.cpu.now);
+      this.#slot = this.#nextBoundary / this.k.policy.sliceCycles - 1;
+      this.program();
+    }
+  }
+
+  /** Position p is no longer reserved (freed, repossessed, its holder destroyed). */
+  #unreserve(env: Env, p: number): void {
+    const r = this.reservedBy[p]!;
+    if (r === 0) return;
+    this.reservedBy[p] = 0;
+    this.reservedCount--;
+    dropPosition(env, r - 1, p);
   }
 
   freeSlice(env: Env, position: number): number {
@@ -385,6 +567,7 @@ export class Scheduler implements Dispatcher {
     const deadline = env.slicesWanted.get(position);
     env.slices.delete(position);
     this.vector[position] = 0;
+    this.#unreserve(env, position);
     if (deadline !== undefined && now < deadline) {
       // Surrendered under a revocation request: not the env's again before the deadline.
       this.#withheldFrom[position] = env.id;
@@ -397,7 +580,11 @@ export class Scheduler implements Dispatcher {
   /** Frees every position of `env` (destroy): the vector itself is scanned. */
   releaseSlices(env: Env): void {
     const v = this.vector;
-    for (let p = 0; p < v.length; p++) if (v[p] === env.id) v[p] = 0;
+    for (let p = 0; p < v.length; p++) {
+      if (v[p] !== env.id) continue;
+      v[p] = 0;
+      this.#unreserve(env, p);
+    }
     env.slices.clear();
   }
 

@@ -35,11 +35,31 @@ export const Call = {
   YieldSlice: 21,
   Exit: 22,
   BindBatch: 23,
+  ReadCycles: 24,
+  SetInterruptHandler: 25,
+  SetAlarm: 26,
+  CancelAlarm: 27,
+  ReserveSlices: 28,
+  ReleaseSlices: 29,
 } as const;
 export type Call = (typeof Call)[keyof typeof Call];
 
 /** Index used for the refill handler in `setHandler` (exception codes use 0..15). */
 export const REFILL_CODE = 16;
+
+/** Index of the alarm in `setInterruptHandler` (the device's number; "disk" and "net" later). */
+export const DEVICE_ALARM = 0;
+
+/** 2^32, to split a cycle number into the two registers that carry it. */
+export const WORD_SPAN = 4294967296;
+
+/**
+ * True for a JS value that is a cycle number two registers can carry: a non-negative integer
+ * below 2^53 (a 64-bit counter as JS can hold it exactly).
+ */
+export function isCycle(x: unknown): x is number {
+  return typeof x === "number" && NumberIsInteger(x) && x >= 0 && x <= 9007199254740991;
+}
 
 /** True for a JS value that may go into a register as is: an integer in [-2^31, 2^32). */
 export function isWord(x: unknown): x is number {

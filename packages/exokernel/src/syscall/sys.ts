@@ -10,7 +10,9 @@ import { bindBatch } from "../mem/batch.js";
 import { guarantee, tlbDelete, tlbWrite } from "../mem/bindings.js";
 import { PCT_ASYNC, PCT_SYNC, transfer, yieldSlice, yieldTo } from "../pct/pct.js";
 import { Result } from "../result.js";
-import { Call, REFILL_CODE } from "./abi.js";
+import { cancelAlarm, setAlarm, setInterruptHandler } from "../sched/alarm.js";
+import { releaseSlices, reserveSlices } from "../sched/reserve.js";
+import { Call, REFILL_CODE, WORD_SPAN } from "./abi.js";
 
 /**
  * The Sys exception handler: decode v0 (call number) and a0..a3, validate, invoke, put the
@@ -33,10 +35,18 @@ export function sys(k: Kernel, cpu: Cpu): Resolution {
   let r: number;
   if (env === null || !env.alive) {
     cpu.exec(COSTS["aegis.sys.crossing"]);
+    if (call === Call.ReadCycles) regs[Reg.v1] = -1;
     r = Result.Refused;
   } else if (call === Call.Null) {
     cpu.exec(COSTS["aegis.sys.crossing"]);
     r = Result.Ok;
+  } else if (call === Call.ReadCycles) {
+    // The no-stack path: the counter register, the kernel's high word, v0/v1.
+    cpu.exec(COSTS["aegis.sys.crossing"]);
+    const c = k.machine.timer.readCounter();
+    cpu.exec(COSTS["aegis.sys.readCycles"]);
+    regs[Reg.v1] = (c - (c % WORD_SPAN)) / WORD_SPAN;
+    r = (c % WORD_SPAN) | 0;
   } else if (call === Call.PctSync || call === Call.PctAsync) {
     r = transfer(k, env, regs[Reg.v1]!, call === Call.PctSync ? PCT_SYNC : PCT_ASYNC);
   } else if (call === Call.YieldTo) {
@@ -111,6 +121,16 @@ function body(
       return yieldSlice(k);
     case Call.Exit:
       return exitEnv(k, env, a0);
+    case Call.SetInterruptHandler:
+      return setInterruptHandler(k, env, a0, a1, fn);
+    case Call.SetAlarm:
+      return setAlarm(k, env, a0, a1);
+    case Call.CancelAlarm:
+      return cancelAlarm(k, env);
+    case Call.ReserveSlices:
+      return reserveSlices(k, env, a0, vector ?? EMPTY_VECTOR);
+    case Call.ReleaseSlices:
+      return releaseSlices(k, env, a0);
     default:
       return Result.Invalid;
   }

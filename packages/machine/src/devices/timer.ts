@@ -47,6 +47,41 @@ export class IntervalTimer {
     this.#arm(this.cpu.now + periodCycles);
   }
 
+  /**
+   * Starts the timer with its first expiry at the absolute cycle `firstExpiryCycle` (a
+   * compare register: a kernel that multiplexes several deadlines on the one timer keeps its
+   * period boundaries exact by programming absolute cycles), then every `periodCycles`
+   * unless `oneShot`. A first expiry at or before now fires at once (at the next instruction
+   * boundary). One register access, as `start`.
+   */
+  startAt(firstExpiryCycle: number, periodCycles: number, oneShot = false): void {
+    if (!isInteger(periodCycles) || periodCycles <= 0 || !isInteger(firstExpiryCycle)) {
+      throw new ArgumentError(
+        `timer: expiry ${String(firstExpiryCycle)} and period ${String(periodCycles)} must be integers (period > 0)`,
+      );
+    }
+    this.#registerAccess();
+    this.stopQuietly();
+    this.#periodCycles = periodCycles;
+    this.#periodic = !oneShot;
+    this.#arm(firstExpiryCycle > this.cpu.now ? firstExpiryCycle : this.cpu.now);
+  }
+
+  /** Whether the timer re-arms itself after each expiry (false: one-shot, or stopped). */
+  get periodic(): boolean {
+    return this.#event !== null && this.#periodic;
+  }
+
+  /**
+   * Reads the free-running counter (the IOASIC's counter register on the 5000/1xx, ticking
+   * at the clock the profile's cycles count): the cycle number now. One uncached register
+   * access, charged to Device like every timer register access.
+   */
+  readCounter(): number {
+    this.#registerAccess();
+    return this.cpu.now;
+  }
+
   stop(): void {
     this.#registerAccess();
     this.stopQuietly();
