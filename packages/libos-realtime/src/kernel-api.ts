@@ -31,6 +31,8 @@ export interface KernelApi {
   poll(): void;
   reserveSlices(positions: readonly number[]): number;
   releaseSlices(cap: number): number;
+  /** Gives one position of reservation `cap` back (the reservation shrinks). */
+  giveBackSlice(cap: number, position: number): number;
 }
 
 /** The calls of an Aegis that has them (feat/rtk), typed here so this module needs nothing else. */
@@ -73,6 +75,7 @@ function native(env: EnvHandle & RtHandle): KernelApi {
     poll: () => {},
     reserveSlices: (positions) => env.reserveSlices(positions),
     releaseSlices: (cap) => env.releaseSlices(cap),
+    giveBackSlice: (_cap, position) => env.freeSlice(position),
   };
 }
 
@@ -130,6 +133,12 @@ function polled(env: EnvHandle): KernelApi {
       for (const p of held) env.freeSlice(p);
       reservations[cap] = null;
       return Result.Ok;
+    },
+    giveBackSlice(cap, position) {
+      const held = reservations[cap];
+      if (held === undefined || held === null || !held.includes(position)) return Result.BadCap;
+      reservations[cap] = Object.freeze(held.filter((p) => p !== position));
+      return env.freeSlice(position);
     },
   };
 }

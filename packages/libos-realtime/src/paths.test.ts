@@ -69,17 +69,20 @@ describe("pinned paths (dec5000_125)", () => {
       span.stop(s0);
     });
     expect(p).toEqual({
-      cycles: 1257,
-      byOwner: { kernel: 1210, libos: 47 },
+      // 21 cycles fewer than the template's 1257: the page-table page is still in the TLB
+      // (this library's boot guarantees one more page, so the seeded random replacement chose
+      // other victims): no software-TLB refill for the entry's load (see COSTS.md).
+      cycles: 1236,
+      byOwner: { kernel: 1189, libos: 47 },
       byCategory: {
         user: 33,
-        kernel: 138,
-        trapEntry: 12,
-        trapExit: 4,
+        kernel: 126,
+        trapEntry: 9,
+        trapExit: 3,
         regSave: 11,
         regRestore: 8,
-        memory: 1043,
-        tlb: 8,
+        memory: 1041,
+        tlb: 5,
       },
       labels: {
         "realtime.refill.entry": 12,

@@ -36,35 +36,55 @@ const count = (t: CountTable, label: string): number => {
 };
 
 /**
- * The kernel's paths from its cost table. Each is trap entry + the labels on the path + the
- * `rfe`; the interval timer's acknowledge is one uncached access. The alarm is the timer's
- * interrupt path (`aegis.int.timer`) and an exception-style dispatch to the handler
- * (`aegis.exc.dispatch`, its 3 save-area stores); an Aegis with its own alarm labels has them
- * used instead (see `alarmLabels`).
+ * The kernel's paths from its cost table (the labels of its alarm, its cycle counter and its
+ * slice switch) and the machine's profile (trap entry, `rfe`, the uncached timer registers).
+ *
+ * - The alarm: the timer interrupt (trap, `aegis.int.alarmCheck`, `aegis.alarm.expire`, the
+ *   timer reprogrammed: one uncached access, `rfe`), then the software interrupt that
+ *   delivers it (trap, `aegis.int.alarmPost` when the owner was not running,
+ *   `aegis.int.alarmDispatch` with its 3 save-area stores, `rfe` after the handler).
+ * - A system call of the handler: `readCycles` (`aegis.sys.readCycles` and the counter's
+ *   uncached read) or `setAlarm` (`aegis.sys.setAlarm`, the walk past every other armed
+ *   alarm — at most one per other environment, `maxEnvironments` — and the timer register
+ *   write), each with the stub, the crossing, trap and `rfe`: the larger of the two.
+ * - The slice switch: the timer interrupt, the end-of-slice upcall, the switch.
  */
 export function kernelCostsFrom(
   t: CountTable,
   p: ProfileCosts,
-  alarmLabels: readonly string[] = ["aegis.int.timer", "aegis.exc.dispatch"],
+  maxEnvironments: number,
 ): KernelCosts {
   const trapAndReturn = p.exceptionEntryCycles + 1; // trap entry, rfe (a cp0 op, 1 cycle)
   const alarm =
-    trapAndReturn +
+    2 * trapAndReturn +
+    count(t, "aegis.int.alarmCheck") +
+    count(t, "aegis.alarm.expire") +
     p.uncachedAccessCycles +
-    3 * p.cachedAccessCycles +
-    alarmLabels.reduce((n, l) => n + count(t, l), 0);
-  const syscall =
+    count(t, "aegis.int.alarmPost") +
+    count(t, "aegis.int.alarmDispatch") +
+    3 * p.cachedAccessCycles;
+  const call =
     trapAndReturn +
     count(t, "aegis.abi.stub") +
-    count(t, "aegis.abi.arg") +
+    2 * count(t, "aegis.abi.arg") +
     count(t, "aegis.sys.crossing");
+  const readCycles = call + count(t, "aegis.sys.readCycles") + p.uncachedAccessCycles;
+  const setAlarm =
+    call +
+    count(t, "aegis.sys.setAlarm") +
+    maxEnvironments * count(t, "aegis.alarm.walk") +
+    p.uncachedAccessCycles;
   const slice =
     trapAndReturn +
     p.uncachedAccessCycles +
     count(t, "aegis.int.timer") +
     count(t, "aegis.int.endOfSlice") +
     count(t, "aegis.sched.sliceSwitch");
-  return Object.freeze({ alarmCycles: alarm, syscallCycles: syscall, sliceSwitchCycles: slice });
+  return Object.freeze({
+    alarmCycles: alarm,
+    syscallCycles: Math.max(readCycles, setAlarm),
+    sliceSwitchCycles: slice,
+  });
 }
 
 /** Registers a context holds (a switch loads or stores each). */

@@ -207,9 +207,9 @@ export class RealTime {
   #loseSlice(position: number): void {
     const rest = this.#positions.filter((p) => p !== position);
     if (rest.length === this.#positions.length) return;
-    // Give the position back: the reservation is replaced by one without it.
-    if (this.#reservation >= 0) this.kapi.releaseSlices(this.#reservation);
-    this.#reservation = rest.length > 0 ? this.kapi.reserveSlices(rest) : -1;
+    // Give the position back at once: the reservation shrinks.
+    if (this.#reservation >= 0) this.kapi.giveBackSlice(this.#reservation, position);
+    if (rest.length === 0) this.#reservation = -1;
     this.#positions = rest;
     // Admit again, dropping tasks from the end of the set until the rest fits.
     const keep = [...this.#kept];

@@ -23,7 +23,7 @@ import {
 export function realtimeSetup(aegis: Aegis): RealTimeSetup {
   const profile = aegis.machine.profile;
   return {
-    kernelCosts: kernelCostsFrom(KERNEL_COSTS, profile),
+    kernelCosts: kernelCostsFrom(KERNEL_COSTS, profile, aegis.policy.maxEnvironments),
     profile,
     sliceCycles: aegis.policy.sliceCycles,
     vectorLength: aegis.policy.sliceVectorLength,
