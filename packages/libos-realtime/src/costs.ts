@@ -143,6 +143,39 @@ export const COSTS = defineCosts({
     source: "idle loop, per iteration: the ready-list head (lw: loads 1), bnez + slot",
     loads: 1,
   },
+  // ---- message queues (ipc/queue.ts) ----
+  "realtime.queue.send": {
+    instructions: 10,
+    source:
+      "call entry (jal + slot), running job (lw: loads 1), full test (subu, sltu, beqz + slot), slot address (remu as andi with a power-of-two ring: andi, sll, addu); the head, tail, slot and tail accesses are charged",
+    loads: 1,
+  },
+  "realtime.queue.block": {
+    instructions: 12,
+    source:
+      "holder busy: append to the waiters (lw tail, sw link, sw tail: loads 1, stores 2), inheritance (2 lw keys, sltu, beqz + slot, sw: loads 2, stores 1), block flag (li, sw: stores 1)",
+    loads: 3,
+    stores: 4,
+  },
+  "realtime.queue.handoff": {
+    instructions: 7,
+    source:
+      "holder = me (sw: stores 1), slot address (andi, sll, addu), call the service (jalr + slot); the head and message loads and the head store are charged",
+    stores: 1,
+  },
+  "realtime.queue.leave": {
+    instructions: 10,
+    source:
+      "holder = none (sw: stores 1), waiters test (lw, beqz + slot: loads 1), own keys back (2 lw, 2 sw: loads 2, stores 2), return (jr ra + slot)",
+    loads: 3,
+    stores: 3,
+  },
+  "realtime.queue.pick.step": {
+    instructions: 7,
+    source:
+      "per waiter: its key (lw: loads 1), compare (sltu, beqz + slot), best = it (move), loop (lw next, bnez + slot counted 1: loads 1)",
+    loads: 2,
+  },
   // ---- calls by protected control transfer (ipc/call.ts) ----
   "realtime.call.client": {
     instructions: 4,

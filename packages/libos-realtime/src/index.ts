@@ -17,6 +17,7 @@ import { Vm } from "./vm/vm.js";
 
 export { COSTS, type CostLabel } from "./costs.js";
 export type { Procedure } from "./ipc/call.js";
+export { MessageQueue, type Service } from "./ipc/queue.js";
 export * as layout from "./layout.js";
 export { DEFAULT_POLICY, type LibOsPolicy, PolicyError, resolvePolicy } from "./policy.js";
 export { type Admission, admit, rmOrder, type SchedPolicy } from "./sched/admission.js";
@@ -36,7 +37,13 @@ export type {
   RealTimeSetup,
   RevocationReport,
 } from "./sched/realtime.js";
-export { jitterCycles, type Summary, summarise, type TaskRecord } from "./sched/stats.js";
+export {
+  jitterCycles,
+  percentile,
+  type Summary,
+  summarise,
+  type TaskRecord,
+} from "./sched/stats.js";
 export { Supply } from "./sched/supply.js";
 export { checkTask, checkTaskSet, type Task, type TaskSpec } from "./sched/task.js";
 export { Pinned } from "./vm/pinned.js";

@@ -51,3 +51,6 @@ export const RT_CTX_BYTES = 256;
 /** Task data pages, pinned at admission (guaranteed): TASK_DATA_STRIDE bytes of address space per task. */
 export const TASK_DATA_VA = 0x10000000;
 export const TASK_DATA_STRIDE = 0x00100000;
+/** Message queues (ipc/queue.ts): one guaranteed page each, from QUEUE_VA. */
+export const QUEUE_VA = 0x7ffc0000;
+export const MAX_QUEUES = 16;

@@ -37,6 +37,8 @@ import type { Task } from "./task.js";
 const CONTEXT_REGS = 33;
 /** What a job's body yields to give the CPU back to the loop (never seen by the kernel). */
 const PREEMPT: unique symbol = Symbol("rt.preempt");
+/** What a job's body yields when it blocks on a queue (ipc/queue.ts). */
+const BLOCK: unique symbol = Symbol("rt.block");
 
 /** A job's body: the task's work for one job (loads, stores, calls), with safepoints in its loops. */
 export type JobBody = (job: JobInfo) => Thread;
@@ -48,10 +50,20 @@ export interface JobInfo {
   readonly deadlineCycle: number;
 }
 
-interface Job extends ReadyJob {
+/**
+ * A released job. `deadlineCycle` and `rank` are its effective keys: its own, or a blocked
+ * job's it inherits while it holds a queue (ipc/queue.ts); `base*` are its own.
+ */
+export interface Job extends ReadyJob {
   readonly index: number;
+  readonly baseDeadlineCycle: number;
+  readonly baseRank: number;
+  deadlineCycle: number;
+  rank: number;
   body: Thread | null;
   started: boolean;
+  /** Waiting for a queue held by another job: not ready. */
+  blocked: boolean;
 }
 
 export class Dispatcher {
@@ -67,6 +79,8 @@ export class Dispatcher {
   #active = false;
   /** Per-task records (host-side, not charged). */
   records: TaskRecord[] = [];
+  /** Every release's latency, cycles (host-side, not charged): for percentiles. */
+  latencies: number[] = [];
 
   constructor(
     private readonly env: EnvHandle,
@@ -109,6 +123,7 @@ export class Dispatcher {
     this.#ready = [];
     this.#running = null;
     this.records = tasks.map((t) => newRecord(t.name));
+    this.latencies = [];
     // No transfer into the library while the set runs: a caller would run its entry in the
     // library's reserved time (the kernel resumes a live entry context before the loop).
     let r = this.env.setEntry("sync", null);
@@ -178,9 +193,12 @@ export class Dispatcher {
       index: this.#jobIndex[i]!,
       releaseCycle: at,
       deadlineCycle: at + t.deadlineCycles,
+      baseDeadlineCycle: at + t.deadlineCycles,
       rank: this.#rank[i]!,
+      baseRank: this.#rank[i]!,
       body: null,
       started: false,
+      blocked: false,
     };
     this.#jobIndex[i] = job.index + 1;
     this.#next[i] = at + t.periodCycles;
@@ -188,6 +206,7 @@ export class Dispatcher {
     const rec = this.records[i]!;
     rec.released++;
     const latency = nowHost - at;
+    this.latencies.push(latency);
     if (latency < rec.minReleaseLatencyCycles) rec.minReleaseLatencyCycles = latency;
     if (latency > rec.maxReleaseLatencyCycles) rec.maxReleaseLatencyCycles = latency;
     const running = this.#running;
@@ -231,8 +250,52 @@ export class Dispatcher {
     const ready = this.#ready;
     cpu.exec(COSTS["realtime.rt.pick.step"], ready.length);
     let best: Job | null = null;
-    for (const j of ready) if (best === null || before(this.#policy, j, best)) best = j;
+    for (const j of ready)
+      if (!j.blocked && (best === null || before(this.#policy, j, best))) best = j;
     return best;
+  }
+
+  // ---- blocking and inheritance (used by ipc/queue.ts) ---------------------------------
+
+  /** The running job (null outside jobs). */
+  get running(): Job | null {
+    return this.#running;
+  }
+
+  /** Blocks the running job (it gives the CPU back at once); `wake` makes it ready again. */
+  *block(): Generator<unknown, void, unknown> {
+    const j = this.#running;
+    if (j === null) return;
+    j.blocked = true;
+    yield BLOCK;
+  }
+
+  /** Makes a blocked job ready; asks for a preemption when it comes before the running one. */
+  wake(j: Job): void {
+    j.blocked = false;
+    const r = this.#running;
+    if (r !== null && r !== j && before(this.#policy, j, r)) this.#preempt = true;
+  }
+
+  /** `holder` inherits `from`'s keys when they come first (priority inheritance). */
+  inherit(holder: Job, from: Job): void {
+    if (from.deadlineCycle < holder.deadlineCycle) holder.deadlineCycle = from.deadlineCycle;
+    if (from.rank < holder.rank) holder.rank = from.rank;
+  }
+
+  /** `j` goes back to its own keys; asks for a preemption if a ready job now comes first. */
+  disinherit(j: Job): void {
+    const raised = j.deadlineCycle !== j.baseDeadlineCycle || j.rank !== j.baseRank;
+    j.deadlineCycle = j.baseDeadlineCycle;
+    j.rank = j.baseRank;
+    if (raised && j === this.#running)
+      for (const o of this.#ready)
+        if (!o.blocked && o !== j && before(this.#policy, o, j)) this.#preempt = true;
+  }
+
+  /** Whether `a` comes before `b` under the running policy. */
+  before(a: Job, b: Job): boolean {
+    return before(this.#policy, a, b);
   }
 
   /** Runs job `j` until it finishes, is preempted or the slice ends. */
@@ -257,7 +320,7 @@ export class Dispatcher {
         this.#finish(j);
         return;
       }
-      if (step.value === PREEMPT) {
+      if (step.value === PREEMPT || step.value === BLOCK) {
         this.#leave(j.task);
         this.#running = null;
         return;

@@ -13,8 +13,10 @@
  * set, the application's order of importance — until the rest is admitted. The outcome is
  * kept in `revocations`.
  */
-import type { EnvHandle, RevokeRequest } from "@exolab/exokernel";
+import { type EnvHandle, PAGE_BYTES, Result, type RevokeRequest } from "@exolab/exokernel";
+import { MAX_CAPACITY, MessageQueue, type Service } from "../ipc/queue.js";
 import type { KernelApi } from "../kernel-api.js";
+import { MAX_QUEUES, QUEUE_VA } from "../layout.js";
 import type { Pinned } from "../vm/pinned.js";
 import { type Admission, admit, type SchedPolicy } from "./admission.js";
 import { Dispatcher, type JobBody } from "./dispatcher.js";
@@ -173,6 +175,31 @@ export class RealTime {
       jobOverheadCycles: job,
       sliceOverheadCycles: slice,
     };
+  }
+
+  readonly queues: MessageQueue[] = [];
+
+  /**
+   * A message queue of `capacity` messages whose service runs `service` (see ipc/queue.ts):
+   * its page is allocated and guaranteed now. Invalid for a bad capacity or service, NoSlot
+   * past MAX_QUEUES, or the kernel's refusal.
+   */
+  createQueue(capacity: number, service: Service, inheritance = true): MessageQueue | number {
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY)
+      return Result.Invalid;
+    if (typeof service !== "function" || typeof inheritance !== "boolean") return Result.Invalid;
+    if (this.queues.length >= MAX_QUEUES) return Result.NoSlot;
+    const va = QUEUE_VA + this.queues.length * PAGE_BYTES;
+    const cap = this.env.allocFrame();
+    if (cap < 0) return cap;
+    const r = this.env.guarantee(va, cap, 1);
+    if (r < 0) {
+      this.env.freeFrame(cap);
+      return r;
+    }
+    const q = new MessageQueue(this.env, this.dispatcher, va, capacity, service, inheritance);
+    this.queues.push(q);
+    return q;
   }
 
   /** Starts the admitted set: first releases `delayCycles` from now. */

@@ -58,3 +58,11 @@ export function summarise(records: readonly TaskRecord[]): Summary {
   }
   return { jobs, misses, missRatio: jobs === 0 ? 0 : misses / jobs, worstResponseCycles: worst };
 }
+
+/** The p-th percentile (0..100) of `xs` by the nearest-rank method; 0 for none. */
+export function percentile(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return 0;
+  const sorted = [...xs].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1]!;
+}
