@@ -45,6 +45,11 @@ export interface AdmitRequest {
   readonly bodies: readonly JobBody[];
   /** Positions of the slice vector to reserve. */
   readonly positions: readonly number[];
+  /**
+   * Run the set even when the analysis refuses it (no guarantee: its misses are recorded).
+   * For experiments (the bench's overload points); the result says `admission.ok === false`.
+   */
+  readonly force?: boolean;
 }
 
 export type AdmitResult =
@@ -134,7 +139,7 @@ export class RealTime {
     // Nothing has changed so far. Replace any running set.
     this.#teardown();
     const analysis = this.#analyse(req.policy, tasks, positions);
-    if (!analysis.admission.ok) return no(analysis.admission.reason);
+    if (!analysis.admission.ok && req.force !== true) return no(analysis.admission.reason);
     const cap = this.kapi.reserveSlices(positions);
     if (cap < 0)
       return no(`the kernel refused to reserve positions ${positions.join(", ")} (result ${cap})`);
