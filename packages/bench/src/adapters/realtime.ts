@@ -125,11 +125,14 @@ function realtimePort(run: LibOsRun<LibOsApi>, base: BasePort): RealtimePort {
   const first = sliceStartCycle(policy, positions[0]!, aegis.machine.now);
   run.check(
     aegis.actAs(os.env, () =>
-      os.rt.start(first + Math.floor(policy.sliceCycles / 2) - aegis.machine.now),
+      os.rt.start(
+        first + Math.floor(policy.sliceCycles / 2) - aegis.machine.now,
+        spec.durationCycles,
+      ),
     ),
     "start",
   );
-  const end = aegis.machine.now + spec.durationCycles;
+  const end = first + Math.floor(policy.sliceCycles / 2) + spec.durationCycles;
   return {
     ...base,
     *run(): Generator<unknown, RealtimeOutcome, unknown> {

@@ -77,6 +77,8 @@ export class Dispatcher {
   #running: Job | null = null;
   #preempt = false;
   #active = false;
+  /** No release at or after this cycle. */
+  #end = Number.POSITIVE_INFINITY;
   /** Per-task records (host-side, not charged). */
   records: TaskRecord[] = [];
   /** Every release's latency, cycles (host-side, not charged): for percentiles. */
@@ -110,7 +112,9 @@ export class Dispatcher {
     tasks: readonly Task[],
     bodies: readonly JobBody[],
     startCycle: number,
+    endCycle = Number.POSITIVE_INFINITY,
   ): number {
+    this.#end = endCycle;
     this.#policy = policy;
     this.#tasks = tasks;
     this.#bodies = bodies;
@@ -118,7 +122,11 @@ export class Dispatcher {
     rmOrder(tasks).forEach((t, r) => {
       this.#rank[t] = r;
     });
-    this.#next = tasks.map((t) => startCycle + t.offsetCycles);
+    this.#next = tasks.map((t) =>
+      startCycle + t.offsetCycles < endCycle
+        ? startCycle + t.offsetCycles
+        : Number.POSITIVE_INFINITY,
+    );
     this.#jobIndex = tasks.map(() => 0);
     this.#ready = [];
     this.#running = null;
@@ -201,7 +209,8 @@ export class Dispatcher {
       blocked: false,
     };
     this.#jobIndex[i] = job.index + 1;
-    this.#next[i] = at + t.periodCycles;
+    this.#next[i] =
+      at + t.periodCycles >= this.#end ? Number.POSITIVE_INFINITY : at + t.periodCycles;
     this.#ready.push(job);
     const rec = this.records[i]!;
     rec.released++;

@@ -207,11 +207,21 @@ export class RealTime {
     return q;
   }
 
-  /** Starts the admitted set: first releases `delayCycles` from now. */
-  start(delayCycles = 0): number {
+  /**
+   * Starts the admitted set: first releases `delayCycles` from now; with `durationCycles`,
+   * no job is released past that long after the start.
+   */
+  start(delayCycles = 0, durationCycles = Number.POSITIVE_INFINITY): number {
     if (this.#tasks.length === 0) return -1;
-    const now = this.kapi.readCycles();
-    return this.dispatcher.start(this.#policy, this.#tasks, this.#bodies, now + delayCycles);
+    if (!Number.isInteger(delayCycles) || delayCycles < 0) return Result.Invalid;
+    const start = this.kapi.readCycles() + delayCycles;
+    return this.dispatcher.start(
+      this.#policy,
+      this.#tasks,
+      this.#bodies,
+      start,
+      start + durationCycles,
+    );
   }
 
   stop(): number {
