@@ -49,8 +49,12 @@ export function* periodicTask(
     if (response > rec.worstResponseCycles) rec.worstResponseCycles = response;
     if (response > task.periodCycles) rec.misses++;
   }
-  // Past the end: idle at user level (the set is over; the run stops soon).
-  for (;;) yield* waitStep();
+  // Past the end: spin at user level (the set is over; the run stops soon). Charged: a loop
+  // that charges nothing lets no simulated time pass.
+  for (;;) {
+    cpu.exec(COSTS["app.spin"], 1000);
+    yield* waitStep();
+  }
 }
 
 /**
