@@ -10,10 +10,15 @@ import {
   resolvePolicy,
 } from "@exolab/libos-exos";
 import { GLUE_COSTS } from "../costs.js";
+import {
+  newPeriodicRecord,
+  periodicOutcome,
+  periodicTask,
+  spinner,
+  waitUntil,
+} from "../glue/periodic.js";
 import type { BasePort, ChannelPort, RealtimePort, StridePort, VmPort } from "../ports.js";
 import { defineLibOsSystem, type LibOsRun } from "./aegis/libos.js";
-import { newPeriodicRecord, periodicOutcome, periodicTask } from "./periodic.js";
-import { spinner, waitUntil } from "./realtime.js";
 
 type Run = LibOsRun<ExosApi>;
 

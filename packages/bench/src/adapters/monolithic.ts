@@ -15,6 +15,13 @@ import {
   sigmask,
 } from "@exolab/monolithic";
 import { COSTS } from "../costs.js";
+import {
+  newPeriodicRecord,
+  periodicOutcome,
+  periodicTask,
+  spinner,
+  waitUntil,
+} from "../glue/periodic.js";
 import type { Meter } from "../meter.js";
 import type {
   BasePort,
@@ -28,8 +35,6 @@ import type {
 } from "../ports.js";
 import type { Workload } from "../workload.js";
 import { defineSystem, type SystemInstance, type SystemOptions } from "./adapter.js";
-import { newPeriodicRecord, periodicOutcome, periodicTask } from "./periodic.js";
-import { spinner, waitUntil } from "./realtime.js";
 
 const REASONS: Partial<Record<PortId, string>> = {
   "syscall-stack": "Aegis's second system-call path; Ultrix has one trap path (getpid row)",

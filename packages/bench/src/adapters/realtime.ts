@@ -11,7 +11,7 @@ import {
   Pinned,
   resolvePolicy,
 } from "@exolab/libos-realtime";
-import { COSTS as APP_COSTS } from "../costs.js";
+import { spinner, waitUntil } from "../glue/periodic.js";
 import type { BasePort, RealtimeOutcome, RealtimePort } from "../ports.js";
 import type { LibOsRun } from "./aegis/libos.js";
 import { defineLibOsSystem } from "./aegis/libos.js";
@@ -43,30 +43,6 @@ export const realtimeAdapter = defineLibOsSystem<LibOsApi, object>({
   },
   ports: { realtime: (run, bases) => [realtimePort(run, bases[0]!)] },
 });
-
-/** Spins at user level forever, reaching its safepoint between steps (best-effort load). */
-export function* spinner(
-  cpu: BasePort["cpu"],
-  safepoint: () => Generator<unknown, void, unknown>,
-): Generator<unknown, void, unknown> {
-  for (;;) {
-    cpu.exec(APP_COSTS["app.spin"], 1000);
-    yield* safepoint();
-  }
-}
-
-/** Waits at user level until the clock reaches `end` (the measuring thread's wait). */
-export function* waitUntil(
-  cpu: BasePort["cpu"],
-  end: number,
-  safepoint: () => Generator<unknown, void, unknown>,
-): Generator<unknown, void, unknown> {
-  while (cpu.now < end) {
-    cpu.exec(APP_COSTS["app.rt.wait"]);
-    cpu.exec(APP_COSTS["app.spin"], 1000);
-    yield* safepoint();
-  }
-}
 
 /** Builds the set before the run (host side): the process, its admission, the load. */
 function realtimePort(run: LibOsRun<LibOsApi>, base: BasePort): RealtimePort {

@@ -1,6 +1,6 @@
 import type { CpuView } from "@exolab/machine";
 import { COSTS } from "../costs.js";
-import type { RealtimeOutcome, RealtimeSpec, RealtimeTaskSpec } from "../ports.js";
+import type { BasePort, RealtimeOutcome, RealtimeSpec, RealtimeTaskSpec } from "../ports.js";
 
 /**
  * A periodic task run by a system without a real-time scheduler (a thread of ExOS, a process
@@ -94,4 +94,28 @@ export function periodicOutcome(
     admitted: 0,
     cycleNs,
   };
+}
+
+/** Spins at user level forever, reaching its safepoint between steps (best-effort load). */
+export function* spinner(
+  cpu: BasePort["cpu"],
+  safepoint: () => Generator<unknown, void, unknown>,
+): Generator<unknown, void, unknown> {
+  for (;;) {
+    cpu.exec(COSTS["app.spin"], 1000);
+    yield* safepoint();
+  }
+}
+
+/** Waits at user level until the clock reaches `end` (the measuring thread's wait). */
+export function* waitUntil(
+  cpu: BasePort["cpu"],
+  end: number,
+  safepoint: () => Generator<unknown, void, unknown>,
+): Generator<unknown, void, unknown> {
+  while (cpu.now < end) {
+    cpu.exec(COSTS["app.rt.wait"]);
+    cpu.exec(COSTS["app.spin"], 1000);
+    yield* safepoint();
+  }
 }
