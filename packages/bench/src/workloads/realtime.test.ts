@@ -43,7 +43,7 @@ describe("the realtime suite", () => {
   });
 
   it("release latency on the real-time libOS: the alarm's path, in cycles and µs", () => {
-    const r = runBenchmark(releaseLatency, adapterFor("realtime"), {
+    const r = runBenchmark(releaseLatency, adapterFor("realtime")!, {
       profile: "dec5000_125",
       seed: 1,
     });
