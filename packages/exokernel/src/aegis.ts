@@ -314,6 +314,10 @@ export class Aegis {
     });
     const slices = setValuesList(env.slices);
     sortNumbers(slices);
+    const reserved = newList<number>();
+    for (let i = 0; i < slices.length; i++) {
+      if (k.sched.reservedBy[slices[i]!] !== 0) listPush(reserved, slices[i]!);
+    }
     return {
       id: env.id,
       name: env.name,
@@ -334,6 +338,9 @@ export class Aegis {
       grantedCaps: c.grantedCount,
       labels: env.labels.size,
       labelOverflows: env.labelOverflows,
+      alarmAtCycle: env.alarmAtCycle,
+      alarmPendingCycle: env.alarmPendingCycle,
+      reservedSlices: frozenArray(reserved),
     };
   }
 
@@ -445,6 +452,11 @@ export interface EnvInfo {
   labels: number;
   /** Exec charges made under LABEL_OVERFLOW once past the label quota. */
   labelOverflows: number;
+  /** The cycle its alarm is armed for, or -1; an expired alarm not yet delivered, or -1. */
+  alarmAtCycle: number;
+  alarmPendingCycle: number;
+  /** The positions it holds by reservation (also in `slices`), ascending. */
+  reservedSlices: readonly number[];
 }
 
 /** What `inspect` says of an environment the kernel forgot (its death record). */
@@ -478,6 +490,9 @@ function deadInfo(death: Death, k: Kernel): EnvInfo {
     grantedCaps: 0,
     labels: 0,
     labelOverflows: 0,
+    alarmAtCycle: -1,
+    alarmPendingCycle: -1,
+    reservedSlices: none,
   };
 }
 

@@ -62,6 +62,8 @@ export interface KernelStats {
   alarmsExpired: number;
   alarmsDelivered: number;
   alarmsDropped: number;
+  /** The cycle of the last slice boundary a tick was taken for (a timer expiry, exact). */
+  lastSliceBoundaryCycle: number;
 }
 
 interface Notice {
@@ -113,6 +115,7 @@ export class Kernel {
     alarmsExpired: 0,
     alarmsDelivered: 0,
     alarmsDropped: 0,
+    lastSliceBoundaryCycle: 0,
   };
   /** Physical address of the top of the kernel stack (the syscall path with a stack). */
   readonly kernelStackTopPa: number;

@@ -77,6 +77,10 @@ type Cmd =
   | { op: "load"; a: number; vpn: number }
   | { op: "store"; a: number; vpn: number; value: number }
   | { op: "slice" | "unslice"; a: number; pos: number }
+  /** reserveSlices; `ill` puts a hostile value (HOSTILE.values[ill]) last. */
+  | { op: "reserve"; a: number; positions: number[]; ill: number | null }
+  /** releaseSlices of its i-th reservation name, a wrong generation of it, or a forged word. */
+  | { op: "release"; a: number; k: "own" | "wrongGen" | "forged"; i: number; v: number }
   | { op: "ill"; a: number; call: number; value: number }
   | { op: "revoke"; a: number; count: number }
   | { op: "tick" }
@@ -202,6 +206,34 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc.record({
+      op: fc.constant("reserve" as const),
+      a: actor,
+      positions: fc.array(
+        fc.oneof(
+          { weight: 8, arbitrary: fc.integer({ min: 2, max: SLICES - 1 }) },
+          { weight: 1, arbitrary: fc.constantFrom(-1, 0, SLICES) },
+        ),
+        { minLength: 0, maxLength: 3 },
+      ),
+      ill: fc.oneof(
+        { weight: 7, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: fc.nat(19) },
+      ),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("release" as const),
+      a: actor,
+      k: fc.constantFrom("own" as const, "own" as const, "wrongGen" as const, "forged" as const),
+      i: fc.nat(5),
+      v: fc.integer({ min: -2, max: 40 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
       op: fc.constant("ill" as const),
       a: actor,
       call: fc.nat(9),
@@ -249,6 +281,9 @@ interface MEnv {
   issued: number[];
   maps: Map<number, MMap>;
   slices: Set<number>;
+  /** Its live reservations: name -> positions; and every name it was given. */
+  reservations: Map<number, Set<number>>;
+  reservationNames: number[];
   wanted: Set<number>;
   repossessed: number[];
   /** It installed a start-of-slice thread that never yields. */
@@ -305,6 +340,7 @@ class Model {
     e.caps.clear();
     for (const p of e.slices) this.vector[p] = -1;
     e.slices.clear();
+    e.reservations.clear();
     e.wanted.clear();
     e.alive = false;
   }
@@ -390,6 +426,8 @@ function setup(): World {
       issued: [save],
       maps: new Map([[SAVE_VA >>> 12, { frame, w: true, name: save, g: true }]]),
       slices: new Set(),
+      reservations: new Map(),
+      reservationNames: [],
       wanted: new Set(),
       repossessed: [],
       spins: false,
@@ -771,6 +809,69 @@ function step(w: World, c: Cmd): void {
       onOk = () => {
         m.vector[c.pos] = -1;
         e.slices.delete(c.pos);
+        // A reserved position leaves its reservation; the last one releases it.
+        for (const [name, set] of e.reservations) {
+          if (set.delete(c.pos) && set.size === 0) e.reservations.delete(name);
+        }
+      };
+      break;
+    }
+    case "reserve": {
+      const v: unknown[] = [...c.positions];
+      if (c.ill !== null) v.push(HOSTILE.values[c.ill % HOSTILE.values.length]);
+      const reads = HOSTILE.reads();
+      got = env.reserveSlices(v as number[]);
+      expect(HOSTILE.reads()).toBe(reads);
+      if (v.length === 0) want = [Result.Invalid];
+      else {
+        const seenPos = new Set<number>();
+        for (let i = 0; i < v.length && want.length === 0; i++) {
+          const p = v[i];
+          if (typeof p !== "number" || !Number.isInteger(p) || p < 0 || p >= SLICES) {
+            // Ill-typed elements are refused by the stub before the kernel sees any entry.
+            want = [batchEntryResult(i, Result.Invalid)];
+          } else if (seenPos.has(p)) want = [batchEntryResult(i, Result.Invalid)];
+          else if (m.vector[p] !== -1) want = [batchEntryResult(i, Result.Busy)];
+          seenPos.add(p as number);
+        }
+        // The stub reads every element before the kernel checks any.
+        const illAt = v.findIndex(
+          (x) => typeof x !== "number" || !Number.isInteger(x) || Math.abs(x) >= 2 ** 31,
+        );
+        if (illAt >= 0) want = [batchEntryResult(illAt, Result.Invalid)];
+        if (want.length === 0 && e.slices.size + v.length > 32) want = [Result.NoSlot];
+      }
+      onOk = (name) => {
+        const set = new Set(c.positions);
+        for (const p of set) {
+          m.vector[p] = a;
+          e.slices.add(p);
+        }
+        e.reservations.set(name, set);
+        e.reservationNames.push(name);
+      };
+      break;
+    }
+    case "release": {
+      const names = e.reservationNames;
+      const own = names.length > 0 ? names[c.i % names.length]! : 0;
+      const word = c.k === "own" ? own : c.k === "wrongGen" ? (own + (1 << 12)) | 0 : c.v;
+      got = env.releaseSlices(word);
+      const live = e.reservations.get(word);
+      if (live === undefined) {
+        want =
+          word < 0
+            ? [Result.Invalid]
+            : names.includes(word)
+              ? [Result.Stale]
+              : [Result.BadCap, Result.Stale];
+      }
+      onOk = () => {
+        for (const p of live!) {
+          m.vector[p] = -1;
+          e.slices.delete(p);
+        }
+        e.reservations.delete(word);
       };
       break;
     }
@@ -878,6 +979,8 @@ function check(w: World): void {
     const wantMaps = [...e.maps].map(([vpn, x]) => `${vpn}:${x.frame}:${x.w}:${x.g}`).sort();
     expect(maps).toEqual(wantMaps);
     expect(info.slices).toEqual([...e.slices].sort((x, y) => x - y));
+    const reserved = [...e.reservations.values()].flatMap((x) => [...x]);
+    expect(info.reservedSlices).toEqual(reserved.sort((x, y) => x - y));
     expect([...info.repossessed].sort()).toEqual([...e.repossessed].sort());
     // Every model mapping is backed by a live capability with the needed rights.
     for (const mm of e.maps.values()) {
@@ -996,7 +1099,15 @@ describe("isolation: random hostile command sequences against an ownership model
       for (const r of ["BadCap", "Stale", "Rights", "NoEnv", "Busy", "NotOwner", "Invalid"]) {
         expect(results.has(r), `no call returned ${r}`).toBe(true);
       }
-      for (const k of ["free:Stale", "ill:Invalid", "grant:Rights", "batch:Ok"]) {
+      for (const k of [
+        "free:Stale",
+        "ill:Invalid",
+        "grant:Rights",
+        "batch:Ok",
+        "reserve:Ok",
+        "release:Ok",
+        "release:Stale",
+      ]) {
         expect(seen.get(k) ?? 0, k).toBeGreaterThan(0);
       }
       // A mapping through a name that lacks the right (wrong-right) was refused.

@@ -26,6 +26,42 @@ function timed(opts: { trace?: boolean } = {}) {
 }
 
 describe("interval timer: interrupts at their exact cycles", () => {
+  it("startAt: the first expiry at an absolute cycle, then periodic or once; readCounter", () => {
+    const { m, cpu, at } = timed();
+    const p = m.profile;
+    cpu.status = SR_USER;
+    const t0 = cpu.now;
+    m.timer.startAt(t0 + 777, 1000);
+    expect(cpu.now).toBe(t0 + p.uncachedAccessCycles); // one register write
+    expect(m.timer.periodic).toBe(true);
+    cpu.exec(TEST_COSTS["test.work"], 3000);
+    expect(at.slice(0, 3)).toEqual(
+      [0, 1, 2].map((k) => t0 + 777 + k * 1000 + p.exceptionEntryCycles),
+    );
+    // One-shot at an absolute cycle: once, then stopped.
+    const t1 = cpu.now;
+    at.length = 0;
+    m.timer.startAt(t1 + 500, 1000, true);
+    cpu.exec(TEST_COSTS["test.work"], 3000);
+    expect(at).toEqual([t1 + 500 + p.exceptionEntryCycles]);
+    expect(m.timer.periodic).toBe(false);
+    expect(m.timer.running).toBe(false);
+    // A cycle in the past fires at once.
+    at.length = 0;
+    const t2 = cpu.now;
+    m.timer.startAt(t2 - 50, 1000, true);
+    cpu.exec(TEST_COSTS["test.work"], 10);
+    expect(at.length).toBe(1);
+    expect(at[0]! - t2).toBeLessThanOrEqual(p.uncachedAccessCycles + p.exceptionEntryCycles + 1);
+    // The counter: the clock at the read, one uncached access.
+    const before = cpu.now;
+    const c = m.timer.readCounter();
+    expect(c).toBe(before + p.uncachedAccessCycles);
+    expect(cpu.now).toBe(c);
+    expect(() => m.timer.startAt(1.5, 1000)).toThrow(/integers/);
+    expect(() => m.timer.startAt(10, 0)).toThrow(/integers/);
+  });
+
   it("a periodic timer's handler starts at start + k*period + exception entry, without drift", () => {
     const { m, cpu, at } = timed();
     const p = m.profile;

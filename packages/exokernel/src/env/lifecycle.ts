@@ -5,7 +5,6 @@ import { COSTS } from "../costs.js";
 import { listPush, mapValuesList, ObjectFreeze } from "../intrinsics.js";
 import { releaseFrame, unbind } from "../mem/bindings.js";
 import { Result } from "../result.js";
-import { disarm } from "../sched/alarm.js";
 import { Env } from "./env.js";
 
 /**
@@ -117,7 +116,9 @@ function reclaim(k: Kernel, env: Env): void {
   env.alarmHandler = undefined;
   env.alarmPendingCycle = -1;
   if (env.alarmAtCycle >= 0) {
-    disarm(k, env);
+    // Disarmed (as sched/alarm.ts `disarm`), and the timer reprogrammed without it.
+    env.alarmAtCycle = -1;
+    k.alarmsArmed--;
     k.sched.program();
   }
   env.syncEntry = undefined;

@@ -42,6 +42,8 @@ describe("the seeded hostile fuzz", () => {
       "pct",
       "registers",
       "slices",
+      "time",
+      "alarm-delivered",
     ]) {
       expect(a.attacks[k] ?? 0, k).toBeGreaterThan(0);
     }

@@ -387,6 +387,8 @@ function bootPctPair(w: World, seed: number): void {
 interface Hostile {
   env: EnvHandle;
   caps: number[];
+  /** Reservation names it was given (sched/reserve.ts). */
+  reservations: number[];
   frameOfCap: Map<number, number>;
   saveFrame: number;
 }
@@ -395,6 +397,7 @@ function bootHostile(w: World, index: number): Hostile {
   const h: Hostile = {
     env: null as unknown as EnvHandle,
     caps: [],
+    reservations: [],
     frameOfCap: new Map(),
     saveFrame: -1,
   };
@@ -568,6 +571,9 @@ function* attack(w: World, h: Hostile): Generator<unknown, void, unknown> {
         h.frameOfCap.set(r, env.frameOf(r));
       }
     }
+  } else if (pick < 42 && rng.below(2) === 0 && typeof env.reserveSlices === "function") {
+    count(w, "time");
+    timeAttack(w, h);
   } else if (pick < 42) {
     count(w, "slices");
     if (rng.below(2) === 0) env.allocSlice(rng.below(3) === 0 ? rng.below(20) - 2 : -1);
@@ -662,6 +668,74 @@ function* attack(w: World, h: Hostile): Generator<unknown, void, unknown> {
     const cap = spareCap();
     if (rng.below(2) === 0) env.freeFrame(cap);
     else env.dropCap(cap);
+  }
+}
+
+/**
+ * Hostile use of the real-time calls: reservations over anyone's positions (an honest
+ * environment's must stay its own), bad and ill-typed vectors (a refused one changes nothing),
+ * forged and stale reservation names, alarms at random, past and ill-typed cycles, with
+ * handlers that check they run as their own env and never early, then misbehave (throw,
+ * re-arm, try to transfer); and the cycle counter, which must never go back.
+ */
+function timeAttack(w: World, h: Hostile): void {
+  const env = h.env;
+  const rng = w.rng;
+  const k = rng.below(7);
+  if (k === 0) {
+    const n = 1 + rng.below(4);
+    const v: unknown[] = [];
+    for (let i = 0; i < n; i++) v.push(rng.below(4) === 0 ? rng.below(22) - 3 : rng.below(16));
+    if (rng.below(10) === 0) v.push(w.args.values[rng.below(w.args.values.length)]);
+    const honestHeld = new Set<number>();
+    for (const x of w.honest) for (const p of w.aegis.inspect(x.id).slices) honestHeld.add(p);
+    const before = JSON.stringify(w.aegis.inspect(env.id).slices);
+    const r = env.reserveSlices(v as number[]);
+    if (r < 0 && JSON.stringify(w.aegis.inspect(env.id).slices) !== before) {
+      breach(w, "reserve-partial");
+    }
+    if (r >= 0) {
+      h.reservations.push(r);
+      for (const p of v) if (honestHeld.has(p as number)) breach(w, "reserve-stole");
+    }
+  } else if (k === 1) {
+    const own = h.reservations.length > 0 && rng.below(2) === 0;
+    const name = own ? h.reservations[rng.below(h.reservations.length)]! : rng.nextU32() | 0;
+    env.releaseSlices(rng.below(3) === 0 ? (name + (1 << 12)) | 0 : name);
+  } else if (k === 2) {
+    const va = rng.below(4) === 0 ? HOSTILE_VA + 2 : SAVE_VA + 96;
+    env.setInterruptHandler("alarm", (x) => alarmHandler(w, x), va);
+  } else if (k === 3) {
+    const c = rng.below(3);
+    const now = env.readCycles();
+    const at =
+      c === 0
+        ? now + rng.below(60_000)
+        : c === 1
+          ? rng.below(1000)
+          : (w.args.values[rng.below(w.args.values.length)] as number);
+    env.setAlarm(at);
+  } else if (k === 4) {
+    env.cancelAlarm();
+  } else {
+    const a = env.readCycles();
+    const b = env.readCycles();
+    if (a >= 0 && b >= 0 && !(b > a)) breach(w, "cycles-went-back");
+  }
+}
+
+/** A hostile alarm handler: checks it is its env's and not early, then misbehaves. */
+function alarmHandler(w: World, x: EnvHandle): void {
+  w.attacks.set("alarm-delivered", (w.attacks.get("alarm-delivered") ?? 0) + 1);
+  const t1 = x.cpu.reg(Reg.t1) >>> 0;
+  const now = x.readCycles();
+  if (now === Result.Refused) breach(w, "alarm-foreign");
+  else if (now >= 0 && now % 2 ** 32 < t1 && now < 2 ** 32) breach(w, "alarm-early");
+  const k = w.rng.below(10);
+  if (k === 0) throw w.args.values[w.rng.below(w.args.values.length)];
+  if (k === 1) x.setAlarm(now + 1 + w.rng.below(30_000));
+  if (k === 2 && x.pct(1 + w.rng.below(20), "sync").next().value !== Result.Refused) {
+    breach(w, "handler-transferred");
   }
 }
 

@@ -148,7 +148,12 @@ export class Scheduler implements Dispatcher {
   program(): void {
     if (!this.#timerOn) return;
     const timer = this.k.machine.timer;
-    const at = earliestAlarm(this.k);
+    let at = earliestAlarm(this.k);
+    if (at >= 0 && at <= this.k.cpu.now) {
+      // Passed while the timer was stopped (between runs): pending for their owners now.
+      expireAlarms(this.k, this.k.cpu);
+      at = earliestAlarm(this.k);
+    }
     const b = this.#nextBoundary;
     if (at >= 0 && at < b) {
       if (timer.periodic || timer.nextExpiry !== at)
@@ -194,6 +199,7 @@ export class Scheduler implements Dispatcher {
         last = this.#nextBoundary;
         this.#nextBoundary += slice;
       }
+      k.stats.lastSliceBoundaryCycle = last;
       if (this.fixed) {
         cpu.exec(COSTS["aegis.sched.fixedSlot"]);
         this.#slot = MathFloor(last / slice);
