@@ -39,8 +39,9 @@ const count = (t: CountTable, label: string): number => {
  * The kernel's paths from its cost table (the labels of its alarm, its cycle counter and its
  * slice switch) and the machine's profile (trap entry, `rfe`, the uncached timer registers).
  *
- * - The alarm: the timer interrupt (trap, `aegis.int.alarmCheck`, `aegis.alarm.expire`, the
- *   timer reprogrammed: one uncached access, `rfe`), then the software interrupt that
+ * - The alarm: the timer interrupt (trap, the timer's acknowledge and its reprogramming: two
+ *   uncached accesses, `aegis.int.timer`, `aegis.int.alarmCheck`, `aegis.alarm.expire`,
+ *   `rfe`), then the software interrupt that
  *   delivers it (trap, `aegis.int.alarmPost` when the owner was not running,
  *   `aegis.int.alarmDispatch` with its 3 save-area stores, `rfe` after the handler).
  * - A system call of the handler: `readCycles` (`aegis.sys.readCycles` and the counter's
@@ -57,9 +58,10 @@ export function kernelCostsFrom(
   const trapAndReturn = p.exceptionEntryCycles + 1; // trap entry, rfe (a cp0 op, 1 cycle)
   const alarm =
     2 * trapAndReturn +
+    2 * p.uncachedAccessCycles +
+    count(t, "aegis.int.timer") +
     count(t, "aegis.int.alarmCheck") +
     count(t, "aegis.alarm.expire") +
-    p.uncachedAccessCycles +
     count(t, "aegis.int.alarmPost") +
     count(t, "aegis.int.alarmDispatch") +
     3 * p.cachedAccessCycles;
