@@ -42,6 +42,8 @@ export const realtimeAdapter = defineLibOsSystem<LibOsApi, object>({
     lastError: (os) => os.calls.lastError,
   },
   ports: { realtime: (run, bases) => [realtimePort(run, bases[0]!)] },
+  unsupportedReason:
+    "the real-time libOS offers the kit's services (memory, threads, LRPC) and its real-time API; pipes, shared memory with directed yield, the VM primitives and stride scheduling are ExOS's, not its policy",
 });
 
 /** Builds the set before the run (host side): the process, its admission, the load. */
