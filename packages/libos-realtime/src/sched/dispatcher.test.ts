@@ -61,3 +61,47 @@ describe("interrupt-driven release", () => {
     expect(os.rt.summary().misses).toBe(0);
   });
 });
+
+describe("sporadic tasks", () => {
+  it("are released by an event, never by the alarm, and no sooner than their minimum inter-arrival", () => {
+    const results: number[] = [];
+    const specs = [
+      periodic("sensor", 80_000, 4_000),
+      {
+        name: "actuate",
+        kind: "sporadic",
+        periodCycles: 60_000,
+        wcetCycles: 3_000,
+        deadlineCycles: 40_000,
+        pages: 1,
+      } as const,
+    ];
+    const { w, os, r, bodies } = setUp("edf", specs, [4_000, 3_000]);
+    expect(r.ok, r.ok ? "" : r.reason).toBe(true);
+    // The sensor's job, then the event: the actuator released twice in a row (the second refused).
+    const sensor = bodies[0]!;
+    const withEvent = os.rt.admit({
+      policy: "edf",
+      tasks: specs,
+      bodies: [
+        function* (job) {
+          yield* sensor(job);
+          results.push(os.rt.dispatcher.releaseNow(1), os.rt.dispatcher.releaseNow(1));
+        },
+        bodies[1]!,
+      ],
+      positions: [0, 2],
+    });
+    expect(withEvent.ok).toBe(true);
+    os.rt.start();
+    runFor(w, 640_000);
+    const [s, a] = os.rt.records;
+    expect(s!.released).toBe(9); // at 0, 80 000, …, 640 000
+    // One actuation per sensor job (the last may be cut by the end of the run).
+    expect(a!.released).toBeGreaterThanOrEqual(8);
+    expect(a!.released).toBeLessThanOrEqual(s!.released);
+    expect(a!.misses + s!.misses).toBe(0);
+    expect(results.slice(0, 4)).toEqual([Result.Ok, Result.Refused, Result.Ok, Result.Refused]);
+    expect(os.rt.dispatcher.releaseNow(0)).toBe(Result.Invalid);
+  });
+});

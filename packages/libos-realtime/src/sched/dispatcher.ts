@@ -22,7 +22,7 @@
  * preempted job's context holds its registers; the alarm is armed at the earliest next
  * release of the running set whenever the set is started.
  */
-import { type EnvHandle, PAGE_BYTES, type Thread } from "@exolab/exokernel";
+import { type EnvHandle, PAGE_BYTES, Result, type Thread } from "@exolab/exokernel";
 import { COSTS } from "../costs.js";
 import type { KernelApi } from "../kernel-api.js";
 import { RT_CTX_BYTES, RT_CTX_VA, RT_SAVE_VA } from "../layout.js";
@@ -79,6 +79,8 @@ export class Dispatcher {
   #active = false;
   /** No release at or after this cycle. */
   #end = Number.POSITIVE_INFINITY;
+  /** Sporadic tasks: the earliest cycle of their next release. */
+  #earliest: number[] = [];
   /** Per-task records (host-side, not charged). */
   records: TaskRecord[] = [];
   /** Every release's latency, cycles (host-side, not charged): for percentiles. */
@@ -225,16 +227,22 @@ export class Dispatcher {
     }
   }
 
-  /** Sporadic release from an event (another handler, a message): the job is released now. */
+  /**
+   * Releases sporadic task `task` now (from an event: another handler, a job that received a
+   * message). Invalid for a task that is not sporadic or a set that is not running; Refused
+   * earlier than its minimum inter-arrival after the previous release (the analysis assumed
+   * no more), or past the set's end.
+   */
   releaseNow(task: number): number {
     const t = this.#tasks[task];
-    if (t === undefined || t.kind !== "sporadic" || !this.#active) return -1;
+    if (t === undefined || t.kind !== "sporadic" || !this.#active) return Result.Invalid;
     const now = this.kapi.readCycles();
-    if (now < this.#next[task]!) return -9; // Refused: earlier than the minimum inter-arrival
+    if (now < this.#earliest[task]! || now >= this.#end) return Result.Refused;
     this.#next[task] = now;
     this.#release(task, this.env.cpu.now);
-    this.#next[task] = now + t.periodCycles;
-    return 0;
+    this.#next[task] = Number.POSITIVE_INFINITY;
+    this.#earliest[task] = now + t.periodCycles;
+    return Result.Ok;
   }
 
   // ---- dispatch (the start-of-slice loop) ----------------------------------------------
