@@ -33,18 +33,16 @@ describe("the README's example", () => {
     const work = TEST_COSTS["test.work"];
     // #region realtime
     const aegis = new Aegis({ policy: { sliceCycles: 20_000, sliceVectorLength: 4 } });
+    const { machine, policy } = aegis;
+    const kernelCosts = kernelCostsFrom(KERNEL_COSTS, machine.profile, policy.maxEnvironments);
     const { env, api: os } = aegis.boot(libos, {
       policy: { slices: 0 },
       // What admission needs of the kernel: its costs, the machine's, the slice geometry.
       realtime: {
-        kernelCosts: kernelCostsFrom(
-          KERNEL_COSTS,
-          aegis.machine.profile,
-          aegis.policy.maxEnvironments,
-        ),
-        profile: aegis.machine.profile,
-        sliceCycles: aegis.policy.sliceCycles,
-        vectorLength: aegis.policy.sliceVectorLength,
+        kernelCosts,
+        profile: machine.profile,
+        sliceCycles: policy.sliceCycles,
+        vectorLength: policy.sliceVectorLength,
       },
     });
     const job = (task: number, cycles: number) =>
