@@ -105,3 +105,17 @@ describe("sporadic tasks", () => {
     expect(os.rt.dispatcher.releaseNow(0)).toBe(Result.Invalid);
   });
 });
+
+describe("on an Aegis without the real-time calls (kernel-api.ts's stand-ins)", () => {
+  it("a polled alarm and positions allocated one by one still meet the deadlines of an admitted set", () => {
+    const specs = [periodic("fast", 80_000, 6_000), periodic("slow", 160_000, 12_000)];
+    const { w, os, r } = setUp("edf", specs, [6_000, 12_000], {}, true);
+    expect(r.ok).toBe(true);
+    os.rt.start();
+    runFor(w, 1_280_000);
+    expect(os.rt.records.map((x) => x.misses)).toEqual([0, 0]);
+    expect(os.rt.records[0]!.released).toBeGreaterThanOrEqual(16);
+    expect(w.aegis.inspect(os.env.id).reservedSlices).toEqual([]);
+    expect(w.aegis.inspect(os.env.id).slices).toEqual([0, 2]);
+  });
+});

@@ -43,9 +43,10 @@ export function setUp(
   specs: TaskSpec[],
   works: number[],
   kernel: Record<string, number> = {},
+  polled = false,
 ) {
   const w = world({ machineConfig: { seed: 3 }, policy: { ...KERNEL, ...kernel } });
-  const os = w.spawn({ policy: { slices: 0 } });
+  const os = w.spawn({ policy: { slices: 0 }, polled });
   const be = bestEffort(w);
   const bodies = specs.map((_, i) => body(os, i, works[i]!));
   const r = os.rt.admit({ policy, tasks: specs, bodies, positions: [0, 2] });
