@@ -5,6 +5,24 @@ import { type Cost, defineCosts } from "@exolab/machine";
  * on every system). Each is counted from the MIPS code a C compiler emits for it.
  */
 export const COSTS = defineCosts({
+  "app.rt.work": {
+    instructions: 1,
+    source:
+      "a real-time job's straight-line work: one instruction, charged as many times as the step's cycles less its load and store",
+  },
+  "app.rt.step": {
+    instructions: 3,
+    source: "a job's step loop: subu left, bgtz + delay slot",
+  },
+  "app.rt.wait": {
+    instructions: 4,
+    source:
+      "waiting for a release (threads, processes): read the cycle counter (mfc0-style read, 1), compare with the release (sltu), branch + slot",
+  },
+  "app.spin": {
+    instructions: 1,
+    source: "best-effort load: one instruction of a spin loop, charged in steps",
+  },
   "app.loop": {
     instructions: 2,
     source: "benchmark loop: addiu i,i,1; bne i,n,top (branch-delay slot filled by the body)",

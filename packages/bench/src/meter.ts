@@ -18,6 +18,8 @@ export class Meter {
   #open: { before: AttributionSnapshot; counts: Record<string, number> } | null = null;
   #ops = -1;
   readonly observed: Record<string, number | number[]> = {};
+  /** The row's figures that are not a time per operation (a miss ratio), by name. */
+  readonly metrics: Record<string, number> = {};
 
   constructor(
     private readonly machine: Machine,
@@ -47,6 +49,12 @@ export class Meter {
     if (!Number.isInteger(ops) || ops <= 0)
       throw new Error(`meter: finish() needs a positive operation count, got ${ops}`);
     this.#ops = ops;
+  }
+
+  /** Records a figure of the row (`metrics` in the JSON); units at the end of the name. */
+  metric(name: string, value: number): void {
+    if (!Number.isFinite(value)) throw new Error(`meter: metric ${name} is not a finite number`);
+    this.metrics[name] = value;
   }
 
   observe(key: string, value: number | number[]): void {

@@ -75,6 +75,55 @@ export interface StridePort extends BasePort {
   run(tickets: readonly number[], slices: number): Generator<unknown, number[], unknown>;
 }
 
+/** One periodic task of a real-time set: its period and its work per job, in cycles. */
+export interface RealtimeTaskSpec {
+  readonly periodCycles: number;
+  readonly wcetCycles: number;
+}
+
+/** What a real-time task set is asked to do (the same on every system). */
+export interface RealtimeSpec {
+  readonly tasks: readonly RealtimeTaskSpec[];
+  /** How long the set runs (its jobs released from the start to the end). */
+  readonly durationCycles: number;
+  /** Processes of best-effort load beside the set (each spins at user level). */
+  readonly bestEffort: number;
+  /**
+   * One job's work, the same code on every system: `cycles` of loads, stores and straight-line
+   * work on the task's data page at `dataVa`, reaching `safepoint` between steps.
+   */
+  job(
+    cpu: CpuView,
+    dataVa: number,
+    cycles: number,
+    safepoint: () => Generator<unknown, void, unknown>,
+  ): Generator<unknown, void, unknown>;
+}
+
+/** What became of a set: jobs released, deadlines missed, the worst response, release latencies. */
+export interface RealtimeOutcome {
+  readonly jobs: number;
+  readonly misses: number;
+  readonly worstResponseCycles: number;
+  /** Each job's release latency (cycles from its release time to when it was made ready). */
+  readonly releaseLatencies: readonly number[];
+  /** Whether the system admitted the set with a guarantee (1) or ran it without one (0). */
+  readonly admitted: number;
+  /** The machine's cycle time (its profile), to give latencies in µs. */
+  readonly cycleNs: number;
+}
+
+/**
+ * Periodic real-time tasks beside best-effort load, each job due by the end of its period.
+ * The set is the workload's `config.realtime` (its processes are created before the run
+ * starts, by whoever holds the kernel); each system runs it its own way: in reserved slices
+ * under its own scheduler (a real-time libOS), as threads, or as processes under the
+ * kernel's scheduler. `run` lets the set run for its duration and says what became of it.
+ */
+export interface RealtimePort extends BasePort {
+  run(): Generator<unknown, RealtimeOutcome, unknown>;
+}
+
 export interface PortMap {
   user: BasePort;
   syscall: CallPort;
@@ -89,5 +138,6 @@ export interface PortMap {
   tlrpc: RpcPort;
   vm: VmPort;
   stride: StridePort;
+  realtime: RealtimePort;
 }
 export type PortId = keyof PortMap;

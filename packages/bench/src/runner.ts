@@ -39,6 +39,7 @@ export interface SimulatedRun {
   counts: Record<string, number>;
   labels: BenchResult["labels"];
   observed: Record<string, number | number[]>;
+  metrics: Record<string, number>;
 }
 
 /** Runs one workload once on a fresh seeded system and reads the meter's windows. */
@@ -94,6 +95,7 @@ export function simulateOn(
       .map(([label, s]) => ({ label, ...s }))
       .sort((a, b) => (a.label < b.label ? -1 : 1)),
     observed: meter.observed,
+    metrics: meter.metrics,
   };
 }
 
@@ -147,6 +149,7 @@ export function runBenchmark(
     paperMicros: paperMicros(w, adapter.paper, options.profile),
     baselineBenchmark: w.baselineBenchmark ?? w.id,
     iterations: { warmup: w.iterations.warmup, measured: w.iterations.measured },
+    ...(w.params === undefined ? {} : { params: { ...w.params } }),
   };
   const timer = options.hostTime === true ? options.hostTimer : undefined;
   if (options.hostTime === true && timer === undefined) throw new HostTimeUnavailableError();
@@ -192,6 +195,7 @@ export function runBenchmark(
       : measureHost(w, adapter, sysOptions, run, timer, options.quick === true)),
   };
   if (Object.keys(run.observed).length > 0) result.observed = run.observed;
+  if (Object.keys(run.metrics).length > 0) result.metrics = { ...run.metrics };
   return result;
 }
 

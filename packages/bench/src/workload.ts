@@ -1,6 +1,6 @@
 import type { Thread } from "@exolab/machine";
 import type { Meter } from "./meter.js";
-import type { PortId, PortMap } from "./ports.js";
+import type { PortId, PortMap, RealtimeSpec } from "./ports.js";
 
 export type Unit = "us/op" | "s/op" | "share";
 
@@ -11,7 +11,9 @@ export type Unit = "us/op" | "s/op" | "share";
  */
 export interface Workload<P extends PortId = PortId> {
   readonly id: string;
-  readonly suite: "paper";
+  readonly suite: "paper" | "realtime";
+  /** The parameters of this row (one workload per setting of a sweep); the same on every system. */
+  readonly params?: Readonly<Record<string, number | string | boolean>>;
   readonly title: string;
   readonly port: P;
   readonly unit: Unit;
@@ -29,7 +31,7 @@ export interface Workload<P extends PortId = PortId> {
    * Parameters an adapter needs before the run starts (stride: how many processes to create,
    * since only whoever holds the kernel can create them). The same for every system.
    */
-  readonly config?: { readonly tickets?: readonly number[] };
+  readonly config?: { readonly tickets?: readonly number[]; readonly realtime?: RealtimeSpec };
   /**
    * Why idle cycles belong to this workload's measurement (it times a wait for a device, a
    * wire, a timer). Without it, a measured window that contains idle cycles is a fault of

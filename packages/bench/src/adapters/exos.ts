@@ -10,7 +10,14 @@ import {
   resolvePolicy,
 } from "@exolab/libos-exos";
 import { GLUE_COSTS } from "../costs.js";
-import type { BasePort, ChannelPort, StridePort, VmPort } from "../ports.js";
+import {
+  newPeriodicRecord,
+  periodicOutcome,
+  periodicTask,
+  spinner,
+  waitUntil,
+} from "../glue/periodic.js";
+import type { BasePort, ChannelPort, RealtimePort, StridePort, VmPort } from "../ports.js";
 import { defineLibOsSystem, type LibOsRun } from "./aegis/libos.js";
 
 type Run = LibOsRun<ExosApi>;
@@ -60,6 +67,7 @@ export const exosAdapter = defineLibOsSystem({
     pipe: (run, bases) => pipePorts(run, bases, false),
     "pipe-inline": (run, bases) => pipePorts(run, bases, true),
     stride: (run, [b]) => [stridePort(groups.get(run)!, b!)],
+    realtime: (run, [b]) => [realtimePort(run, b!)],
   },
   prepare(run) {
     const tickets = run.workload.config?.tickets;
@@ -196,6 +204,67 @@ function stridePort(g: StrideGroup, b0: BasePort): StridePort {
         const pa = m.frame * PAGE_BYTES + (g.counterVa & (PAGE_BYTES - 1));
         return aegis.machine.memory.read32(pa);
       });
+    },
+  };
+}
+
+/**
+ * realtime: the same tasks as threads of one ExOS process, which holds every other position
+ * of the slice vector (the share the real-time libOS reserves); a best-effort process holds
+ * the rest. ExOS's threads are round robin: a waiting task gives the CPU to the next thread.
+ */
+function realtimePort(run: Run, base: BasePort): RealtimePort {
+  const spec = run.workload.config?.realtime;
+  if (spec === undefined) throw new Error("exos: the workload gives no task set");
+  const aegis = run.aegis;
+  const n = aegis.policy.sliceVectorLength;
+  const os = run.boot(); // ExOS takes one position at boot (the first free: 1)
+  for (let p = 3; p < n; p += 2)
+    run.check(
+      run.act(os, () => os.env.allocSlice(p)),
+      "allocSlice",
+    );
+  for (let i = 0; i < spec.bestEffort; i++) {
+    const be = run.boot();
+    for (let p = 2; p < n; p += 2) run.act(be, () => be.env.allocSlice(p));
+    run.check(
+      run.act(be, () => be.sched.spawn(() => spinner(be.env.cpu, () => be.sched.safepoint()))),
+      "spawn",
+    );
+  }
+  const recs = spec.tasks.map(() => newPeriodicRecord());
+  const start = aegis.machine.now + aegis.policy.sliceCycles;
+  const end = start + spec.durationCycles;
+  spec.tasks.forEach((t, i) => {
+    const va = 0x20000000 + i * PAGE_BYTES;
+    run.check(
+      run.act(os, () => os.vm.map(va, 1)),
+      "map",
+    );
+    run.check(
+      run.act(os, () =>
+        os.sched.spawn(() =>
+          periodicTask(
+            os.env.cpu,
+            va,
+            t,
+            spec,
+            start,
+            end,
+            recs[i]!,
+            () => os.sched.safepoint(),
+            () => os.sched.yieldThread(),
+          ),
+        ),
+      ),
+      "spawn",
+    );
+  });
+  return {
+    ...base,
+    *run() {
+      yield* waitUntil(base.cpu, end, base.safepoint);
+      return periodicOutcome(spec, start, base.cpu.now, recs, aegis.machine.profile.cycleNs);
     },
   };
 }

@@ -15,6 +15,13 @@ import {
   sigmask,
 } from "@exolab/monolithic";
 import { COSTS } from "../costs.js";
+import {
+  newPeriodicRecord,
+  periodicOutcome,
+  periodicTask,
+  spinner,
+  waitUntil,
+} from "../glue/periodic.js";
 import type { Meter } from "../meter.js";
 import type {
   BasePort,
@@ -23,6 +30,7 @@ import type {
   ExceptionKind,
   ExceptionPort,
   PortId,
+  RealtimePort,
   VmPort,
 } from "../ports.js";
 import type { Workload } from "../workload.js";
@@ -92,8 +100,9 @@ class MonolithicInstance implements SystemInstance {
   execute(w: Workload, meter: Meter): void {
     let done = false;
     const [main, peer] = w.threads;
+    const cycleNs = this.kernel.machine.profile.cycleNs;
     this.kernel.spawn(w.id, function* (h) {
-      const ports = setUp(h, w.port);
+      const ports = setUp(h, w.port, w, cycleNs);
       if (peer !== undefined) {
         const parent = h.pid;
         const child = h.fork(function* (c) {
@@ -138,7 +147,7 @@ function base(h: ProcessHandle): BasePort {
 }
 
 /** Builds the ports in the first process (before the fork, so that the child inherits them). */
-function setUp(h: ProcessHandle, port: PortId): PortSet {
+function setUp(h: ProcessHandle, port: PortId, w: Workload, cycleNs: number): PortSet {
   const b = base(h);
   const set: PortSet = { main: b, peer: (c) => base(c), child: -1 };
   switch (port) {
@@ -157,6 +166,9 @@ function setUp(h: ProcessHandle, port: PortId): PortSet {
       return pipePorts(h, b, set);
     case "shm":
       return shmPorts(h, b, set);
+    case "realtime":
+      set.main = realtimePort(h, b, w, cycleNs);
+      return set;
     default:
       throw new Error(`monolithic does not serve ${port}`);
   }
@@ -265,4 +277,50 @@ function shmPorts(h: ProcessHandle, b: BasePort, set: PortSet): PortSet {
   set.main = end(h, b, 1, () => set.child);
   set.peer = (c, parent) => end(c, base(c), 2, () => parent);
   return set;
+}
+
+/**
+ * realtime: the same tasks as processes (one per task) under Ultrix's scheduler (round robin
+ * of runnable processes, its quantum), beside the best-effort processes; a waiting task spins
+ * at user level (the kernel offers no timed sleep in this model), reaching its safepoint.
+ */
+function realtimePort(h: ProcessHandle, b: BasePort, w: Workload, cycleNs: number): RealtimePort {
+  const spec = w.config?.realtime;
+  if (spec === undefined) throw new Error("monolithic: the workload gives no task set");
+  for (let i = 0; i < spec.bestEffort; i++)
+    check(
+      h.fork(function* (c) {
+        yield* spinner(c.cpu, () => c.safepoint());
+      }),
+      "fork",
+    );
+  const recs = spec.tasks.map(() => newPeriodicRecord());
+  const start = h.cpu.now;
+  const end = start + spec.durationCycles;
+  spec.tasks.forEach((t, i) => {
+    check(
+      h.fork(function* (c) {
+        const va = base(c).memory(PAGE_BYTES);
+        yield* periodicTask(
+          c.cpu,
+          va,
+          t,
+          spec,
+          start,
+          end,
+          recs[i]!,
+          () => c.safepoint(),
+          () => c.safepoint(),
+        );
+      }),
+      "fork",
+    );
+  });
+  return {
+    ...b,
+    *run() {
+      yield* waitUntil(h.cpu, end, () => h.safepoint());
+      return periodicOutcome(spec, start, h.cpu.now, recs, cycleNs);
+    },
+  };
 }

@@ -2,6 +2,7 @@ import type { SystemAdapter } from "./adapter.js";
 import { exokernelAdapter } from "./exokernel.js";
 import { exosAdapter } from "./exos.js";
 import { monolithicAdapter } from "./monolithic.js";
+import { realtimeAdapter } from "./realtime.js";
 import { templateAdapter } from "./template.js";
 
 /**
@@ -24,4 +25,5 @@ export const REGISTRY: readonly Registration[] = [
   { adapter: exokernelAdapter },
   { adapter: exosAdapter },
   { adapter: templateAdapter, onlyWhenNamed: true },
+  { adapter: realtimeAdapter, onlyWhenNamed: true },
 ];

@@ -12,6 +12,7 @@ import {
   pct,
   procCall,
 } from "./micro.js";
+import { REALTIME_SUITE } from "./realtime.js";
 import { stride } from "./sched.js";
 import { appel1, appel2, dirty, prot1, prot100, trap, unprot100 } from "./vm.js";
 
@@ -44,4 +45,5 @@ export const PAPER_SUITE: readonly Workload[] = Object.freeze([
 
 export const SUITES: Readonly<Record<string, readonly Workload[]>> = Object.freeze({
   paper: PAPER_SUITE,
+  realtime: REALTIME_SUITE,
 });
