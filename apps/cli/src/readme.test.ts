@@ -7,13 +7,18 @@ import { captureIo as capture } from "./test-io.js";
 
 /**
  * The READMEs' commands work: every `pnpm exolab …` / `pnpm bench …` line of a `sh` block of
- * the root README, this package's README and the template libOS's runs (in-process, in one temporary folder, in
+ * the root README, this package's README, the template libOS's and the real-time libOS's runs (in-process, in one temporary folder, in
  * order) and succeeds; the root README's sample table has the rows and columns of a real
  * run; and no tracked file links outside the repository.
  */
 
 const ROOT = resolve(new URL("../../../", import.meta.url).pathname);
-const READMES = ["README.md", "apps/cli/README.md", "packages/libos-template/README.md"];
+const READMES = [
+  "README.md",
+  "apps/cli/README.md",
+  "packages/libos-template/README.md",
+  "packages/libos-realtime/README.md",
+];
 
 /** The exolab command lines of a Markdown file's `sh` blocks, as argument lists. */
 export function readmeCommands(markdown: string): { line: string; args: string[] }[] {
