@@ -2,6 +2,7 @@
  * The library's policy config: one object, documented defaults, the same for every
  * benchmark and printed in every report. Nothing here is chosen per benchmark.
  */
+import { MachineError } from "@exolab/exokernel";
 export interface LibOsPolicy {
   /**
    * Application pages the page table covers, from APP_BASE (4 bytes of page table each;
@@ -39,7 +40,7 @@ const RANGES: Readonly<Record<keyof LibOsPolicy, readonly [number, number]>> = {
 };
 
 /** A policy override that does not fit (an unknown field, a value out of range). */
-export class PolicyError extends RangeError {
+export class PolicyError extends MachineError {
   override name = "PolicyError";
 }
 

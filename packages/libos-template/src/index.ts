@@ -4,7 +4,7 @@
  * environments by protected control transfer. `libos.boot(env, options)` sets it up inside
  * the environment and returns its API.
  */
-import type { EnvHandle, LibOS } from "@exolab/exokernel";
+import { type EnvHandle, type LibOS, MachineError } from "@exolab/exokernel";
 import { Calls } from "./ipc/call.js";
 import { type LibOsPolicy, resolvePolicy } from "./policy.js";
 import { Threads } from "./sched/threads.js";
@@ -34,7 +34,7 @@ export interface LibOsApi {
 }
 
 /** Boot failed: a host-side set-up error, thrown before the library is usable. */
-export class BootError extends Error {
+export class BootError extends MachineError {
   override name = "BootError";
   constructor(
     readonly step: string,

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
-import { LIBOS_TEMPLATE } from "@exolab/exokernel";
+import { LIBOS_TEMPLATE, MachineError } from "@exolab/exokernel";
 import { describe, expect, it } from "vitest";
+import * as exports from "./index.js";
 import { libos } from "./index.js";
 
 const root = new URL("../", import.meta.url);
@@ -16,5 +17,13 @@ describe("the shape every library OS has", () => {
     expect(pkg.name).toBe(`@exolab/libos-${libos.name}`);
     expect(typeof libos.boot).toBe("function");
     expect(Object.isFrozen(libos)).toBe(true);
+  });
+
+  it("throws only the simulator's one error base, MachineError (a boot failure, a bad policy)", () => {
+    const errors = Object.entries(exports).filter(([n]) => n.endsWith("Error"));
+    expect(errors.map(([n]) => n)).toEqual(expect.arrayContaining(["BootError", "PolicyError"]));
+    for (const [name, value] of errors) {
+      expect((value as { prototype: unknown }).prototype instanceof MachineError, name).toBe(true);
+    }
   });
 });
