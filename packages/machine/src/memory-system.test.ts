@@ -13,6 +13,7 @@ import {
   type ProfileName,
   TLB_D,
   TLB_V,
+  withMemorySystem,
 } from "./privileged.js";
 
 /**
@@ -62,7 +63,7 @@ function referenceStall(nominal: number[], depth: number, retire: number): numbe
 
 /** A machine in user mode with `pages` pages mapped at VPN 0x100 (frames 16..), TLB slots 8.. */
 function userMachine(profile: ProfileName, pages: number, trace = false) {
-  const m = new Machine({ profile, memoryBytes: 4 << 20, trace });
+  const m = new Machine({ profile: withMemorySystem(profile), memoryBytes: 4 << 20, trace });
   for (let i = 0; i < pages; i++)
     m.cpu.tlbWriteIndexed(8 + i, entryHi(0x100 + i, 0), entryLo(16 + i, TLB_V | TLB_D));
   return m;
@@ -86,7 +87,7 @@ describe("the write buffer", () => {
           expect(stall).toBe(expected - n);
           expect(m.accounting.table[Category.Memory]).toBe(n);
         }
-        const k = new Machine({ profile: name, memoryBytes: 1 << 20 });
+        const k = new Machine({ profile: withMemorySystem(name), memoryBytes: 1 << 20 });
         k.cpu.status = 0;
         const t0 = k.now;
         for (let i = 0; i < n; i++) k.cpu.store32(KSEG0 + 0x1000 + 4 * i, i);
@@ -119,7 +120,7 @@ describe("the write buffer", () => {
 
   it("an uncached (kseg1) reference and an explicit flush drain the buffer first", () => {
     for (const kind of ["kseg1 load", "kseg1 store", "flush"] as const) {
-      const m = new Machine({ profile: "dec5000_125", memoryBytes: 1 << 20 });
+      const m = new Machine({ profile: withMemorySystem("dec5000_125"), memoryBytes: 1 << 20 });
       m.cpu.status = 0;
       for (let i = 0; i < 4; i++) m.cpu.store32(KSEG0 + 0x1000 + 4 * i, i); // cycles 0-3
       expect(m.now).toBe(4);
@@ -137,7 +138,7 @@ describe("the write buffer", () => {
   });
 
   it("a device register access (uncached) drains the buffer too", () => {
-    const m = new Machine({ profile: "dec5000_125", memoryBytes: 1 << 20 });
+    const m = new Machine({ profile: withMemorySystem("dec5000_125"), memoryBytes: 1 << 20 });
     m.cpu.status = 0;
     for (let i = 0; i < 4; i++) m.cpu.store32(KSEG0 + 0x1000 + 4 * i, i);
     m.timer.acknowledge();
@@ -269,7 +270,7 @@ describe("the data cache", () => {
 describe("the instruction cache for counted code", () => {
   it("a path's code misses once per line cold, then hits warm; invalidation makes it cold again", () => {
     for (const name of PROFILE_NAMES) {
-      const m = new Machine({ profile: name, memoryBytes: 1 << 20 });
+      const m = new Machine({ profile: withMemorySystem(name), memoryBytes: 1 << 20 });
       const miss = PROFILES[name].cacheMissCycles;
       const run = () => {
         const t = m.now;
@@ -286,7 +287,7 @@ describe("the instruction cache for counted code", () => {
   });
 
   it("code larger than the cache evicts itself: every fetch misses, every time", () => {
-    const m = new Machine({ profile: "dec5000_125", memoryBytes: 1 << 20 });
+    const m = new Machine({ profile: withMemorySystem("dec5000_125"), memoryBytes: 1 << 20 });
     const miss = m.profile.cacheMissCycles;
     for (let i = 0; i < 2; i++) {
       const t = m.now;
@@ -296,7 +297,7 @@ describe("the instruction cache for counted code", () => {
   });
 
   it("a large working set of code evicts a path; a path repeated alone stays warm", () => {
-    const m = new Machine({ profile: "dec5000_125", memoryBytes: 1 << 20 });
+    const m = new Machine({ profile: withMemorySystem("dec5000_125"), memoryBytes: 1 << 20 });
     m.cpu.exec(T["mem.test.path"]);
     m.cpu.exec(T["mem.test.huge"]); // 20000 words through a 16384-line cache: evicts everything
     const t = m.now;
@@ -308,7 +309,12 @@ describe("the instruction cache for counted code", () => {
 describe("determinism and the fast path", () => {
   it("the same seed gives the same trace; traced (slow path) and untraced (fast path) runs agree", () => {
     const run = (trace: boolean) => {
-      const r = runWorkload({ seed: 7, trace, accesses: 400 });
+      const r = runWorkload({
+        seed: 7,
+        trace,
+        accesses: 400,
+        profile: withMemorySystem("dec5000_125"),
+      });
       return {
         now: r.machine.now,
         table: Array.from(r.machine.snapshot().table),
