@@ -8,6 +8,7 @@ import {
   ExcCode,
   Machine,
   Resolution,
+  withMemorySystem,
 } from "./privileged.js";
 import { HITS_ONLY, TEST_COSTS } from "./test-costs.js";
 
@@ -91,7 +92,7 @@ describe("attribution: every cycle in exactly one (owner, category)", () => {
   });
 
   it("windows of a long run add up: attribution is additive over consecutive snapshots", () => {
-    const r = runWorkload({ seed: 2, accesses: 600 });
+    const r = runWorkload({ seed: 2, accesses: 600, profile: withMemorySystem("dec5000_125") });
     const m = r.machine;
     const s0 = m.snapshot();
     m.cpu.exec(TEST_COSTS["test.tail"], 123);

@@ -66,19 +66,21 @@ export class CpuAccess extends CpuExec {
     const m = this.host;
     if ((a & 0x80000003) === 0) {
       const page = m[a >>> 12]!;
-      let budget = m[Hot.BudgetWord]!;
-      if (page !== 0 && budget !== 0) {
+      const budget = m[Hot.BudgetWord]!;
+      if (page !== 0) {
         const w = (page + (a & 0xfff)) >>> 2;
         const t = Hot.DTag + (w & this.dMask);
-        if (m[t] !== w) {
-          const p = this.missCycles;
-          if (budget <= p) return this.loadSlow(a);
+        // Branch-free hit or miss: d is 0 on a hit; (d | -d) >>> 31 is 1 for any other d
+        // (tags are below 2^28, so -d never overflows). The penalty goes to the miss word
+        // only: the budget word's next value does not wait for the tag's host load.
+        const d = m[t]! ^ w;
+        const miss = m[Hot.MissWord]! + ((d | -d) >>> 31) * this.missCycles;
+        if (budget > miss) {
           m[t] = w;
-          m[Hot.MissWord] += p;
-          budget -= p;
+          m[Hot.MissWord] = miss;
+          m[Hot.BudgetWord] = budget - 1;
+          return m[w]!;
         }
-        m[Hot.BudgetWord] = budget - 1;
-        return m[w]!;
       }
     }
     return this.loadSlow(a);
@@ -90,25 +92,26 @@ export class CpuAccess extends CpuExec {
     const m = this.host;
     if ((a & 0x80000003) === 0) {
       const page = m[a >>> 12]!;
-      let budget = m[Hot.BudgetWord]!;
-      if ((page & Hot.Writable) !== 0 && budget !== 0) {
+      const budget = m[Hot.BudgetWord]!;
+      // The budget net of the misses taken so far: the cycles left, and the store's time.
+      const b = budget - m[Hot.MissWord]!;
+      if ((page & Hot.Writable) !== 0 && b > 0) {
         const s = m[Hot.WbWord]!;
-        const stall = budget + Hot.WbBias - s;
+        let stall = b + Hot.WbBias - s;
         if (stall > 0) {
-          if (stall >= budget) {
+          if (stall >= b) {
             this.storeSlow(a, v);
             return;
           }
           m[Hot.StallWord] += stall;
-          budget -= stall;
-        }
+        } else stall = 0;
         const w = (page + (a & 0xfff)) >>> 2;
         m[w] = v;
         m[Hot.DTag + (w & this.dMask)] = w;
-        m[Hot.BudgetWord] = budget - 1;
-        // The threshold after this store: min(b + (depth-2)·W, S - W), biased.
+        m[Hot.BudgetWord] = budget - stall - 1;
+        // The threshold after this store, issued at b - stall: min(b' + (depth-2)·W, S - W).
         const x = s - this.wbRetire;
-        const y = budget + Hot.WbBias + this.wbK;
+        const y = b - stall + Hot.WbBias + this.wbK;
         m[Hot.WbWord] = x < y ? x : y;
         return;
       }

@@ -53,10 +53,11 @@ const { isInteger, isSafeInteger } = Number;
  * - Every cycle lands in `attr[owner * CATEGORY_COUNT + category]`.
  * - Cycles are only ever added through `chargeCycles`/`chargeWhole` (taking the events due
  *   on the way, at their exact cycle) or in bulk by `sync()` for the fast accesses.
- * - `armedBudget - host[budget word]` cycles of fast accesses have completed and are not
- *   synced yet, of which host[stall word] are write-buffer stalls and host[miss word] are
- *   cache-miss penalties (the rest are one-cycle accesses): everything that reads or changes
- *   the clock, the PC or the owner syncs first.
+ * - `armedBudget - host[budget word]` cycles of fast accesses (one each) and their write-buffer
+ *   stalls (host[stall word] of them), plus host[miss word] cycles of cache-miss penalties,
+ *   have completed and are not synced yet (the misses are kept out of the budget word so that
+ *   its next value never waits for a tag's host load; the cycles left are budget − misses):
+ *   everything that reads or changes the clock, the PC or the owner syncs first.
  * - The write buffer's state is `wbLast`, the cycle its last word is retired to memory, held
  *   in the host's write-buffer word in budget coordinates between arms (see wbPull/wbPush):
  *   `now + armedBudget` is invariant under sync, so the word stays valid until the next arm.
@@ -229,19 +230,22 @@ export class CpuClock {
 
   protected sync(): void {
     const m = this.host;
-    const n = this.armedBudget - m[Hot.BudgetWord]!;
+    const budget = m[Hot.BudgetWord]!;
+    const n = this.armedBudget - budget;
     if (n !== 0) {
       const stall = m[Hot.StallWord]!;
       const miss = m[Hot.MissWord]!;
-      const accesses = n - stall - miss;
-      this.nowCycles += n;
+      const accesses = n - stall;
+      this.nowCycles += n + miss;
       const t = this.attrTable;
       const b = this.attrBase;
       t[b + Category.Memory] += accesses;
       if (stall !== 0) t[b + Category.WriteStall] += stall;
       if (miss !== 0) t[b + Category.CacheMiss] += miss;
       this.pcAddr = (this.pcAddr + 4 * accesses) >>> 0;
-      this.armedBudget -= n;
+      // The misses are folded into the budget: now + armedBudget stays what it was.
+      this.armedBudget = budget - miss;
+      m[Hot.BudgetWord] = budget - miss;
       m[Hot.StallWord] = 0;
       m[Hot.MissWord] = 0;
     }

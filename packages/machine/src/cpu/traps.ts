@@ -80,15 +80,17 @@ export class CpuTraps extends CpuMemory {
       // No calls before the state is restored: with an exhausted stack a call may throw
       // again. (The frames of enter and below have been popped: a leaf call after this fits.)
       const m = this.host;
-      const n = this.armedBudget - m[Hot.BudgetWord]!;
+      const budget = m[Hot.BudgetWord]!;
+      const n = this.armedBudget - budget;
       if (n !== 0) {
         const stall = m[Hot.StallWord]!;
         const miss = m[Hot.MissWord]!;
-        this.nowCycles += n;
-        this.attrTable[this.attrBase + Category.Memory] += n - stall - miss;
+        this.nowCycles += n + miss;
+        this.attrTable[this.attrBase + Category.Memory] += n - stall;
         this.attrTable[this.attrBase + Category.WriteStall] += stall;
         this.attrTable[this.attrBase + Category.CacheMiss] += miss;
-        this.armedBudget -= n;
+        this.armedBudget = budget - miss;
+        m[Hot.BudgetWord] = budget - miss;
         m[Hot.StallWord] = 0;
         m[Hot.MissWord] = 0;
       }
