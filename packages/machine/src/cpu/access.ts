@@ -67,7 +67,13 @@ export class CpuAccess extends CpuExec {
     if ((a & 0x80000003) === 0) {
       const page = m[a >>> 12]!;
       const budget = m[Hot.BudgetWord]!;
-      if (page !== 0) {
+      if (!this.memOn) {
+        // The memory system off: every access a one-cycle hit (no tag to keep).
+        if (page !== 0 && budget !== 0) {
+          m[Hot.BudgetWord] = budget - 1;
+          return m[(page + (a & 0xfff)) >>> 2]!;
+        }
+      } else if (page !== 0) {
         const w = (page + (a & 0xfff)) >>> 2;
         const t = Hot.DTag + (w & this.dMask);
         // Branch-free hit or miss: d is 0 on a hit; (d | -d) >>> 31 is 1 for any other d
@@ -93,6 +99,16 @@ export class CpuAccess extends CpuExec {
     if ((a & 0x80000003) === 0) {
       const page = m[a >>> 12]!;
       const budget = m[Hot.BudgetWord]!;
+      if (!this.memOn) {
+        // The memory system off: every store a one-cycle hit, no write buffer.
+        if ((page & Hot.Writable) !== 0 && budget !== 0) {
+          m[Hot.BudgetWord] = budget - 1;
+          m[(page + (a & 0xfff)) >>> 2] = v;
+          return;
+        }
+        this.storeSlow(a, v);
+        return;
+      }
       // The budget net of the misses taken so far: the cycles left, and the store's time.
       const b = budget - m[Hot.MissWord]!;
       if ((page & Hot.Writable) !== 0 && b > 0) {
