@@ -13,6 +13,7 @@ import {
   type ProfileName,
   TLB_D,
   TLB_V,
+  validateProfile,
   withMemorySystem,
 } from "./privileged.js";
 
@@ -344,5 +345,25 @@ describe("determinism and the fast path", () => {
     for (let i = 0; i < 50; i++) m.cpu.store32(BASE + 4 * i, i);
     m.cpu.exec(T["mem.test.path"]);
     expect(m.now - t0).toBe(150);
+  });
+});
+
+describe("the memory system's profile fields", () => {
+  it("validateProfile refuses bad cache sizes, miss and retire times, depths and a multi-cycle hit", () => {
+    const base = PROFILES.dec5000_125;
+    const bad: [Partial<typeof base>, RegExp][] = [
+      [{ dataCacheBytes: 3000 }, /dataCacheBytes must be a power of two/],
+      [{ instructionCacheBytes: 1 << 17 }, /instructionCacheBytes must be a power of two/],
+      [{ cacheMissCycles: -1 }, /cacheMissCycles/],
+      [{ writeBufferDepth: 0 }, /writeBufferDepth/],
+      [{ writeRetireCycles: 0 }, /writeRetireCycles must be a positive integer/],
+      [{ cachedAccessCycles: 2 }, /a cached access \(a cache hit\) is one cycle/],
+      [{ memorySystem: 1 as unknown as boolean }, /memorySystem must be true or false/],
+    ];
+    for (const [over, re] of bad) expect(() => validateProfile({ ...base, ...over })).toThrow(re);
+    expect(withMemorySystem("dec3100").memorySystem).toBe(true);
+    expect(withMemorySystem("dec3100", false).memorySystem).toBe(false);
+    // The named profiles keep it off until the other packages' figures are re-recorded.
+    for (const name of PROFILE_NAMES) expect(PROFILES[name].memorySystem).toBe(false);
   });
 });
