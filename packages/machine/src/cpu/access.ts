@@ -13,6 +13,8 @@ import { MAP_WRITABLE } from "../tlb.js";
 import { ACCESS_LOAD, ACCESS_STORE, hex } from "./constants.js";
 import { CpuExec } from "./exec.js";
 
+const { min } = Math;
+
 /**
  * The host-buffer constants the hot path uses, as immediates: an imported constant is a
  * module binding that the JIT loads and checks on every access; a const enum is inlined.
@@ -128,7 +130,7 @@ export class CpuAccess extends CpuExec {
         // The threshold after this store, issued at b - stall: min(b' + (depth-2)·W, S - W).
         const x = s - this.wbRetire;
         const y = b - stall + Hot.WbBias + this.wbK;
-        m[Hot.WbWord] = x < y ? x : y;
+        m[Hot.WbWord] = min(x, y);
         return;
       }
     }

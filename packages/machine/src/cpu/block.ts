@@ -5,7 +5,7 @@ import { typedArrayCopyWithin, typedArrayFill } from "../intrinsics.js";
 import { CpuAccess } from "./access.js";
 import { ACCESS_LOAD, ACCESS_STORE, hex } from "./constants.js";
 
-const { min, max } = Math;
+const { min, max, ceil } = Math;
 const { isInteger } = Number;
 
 /**
@@ -90,6 +90,17 @@ export class CpuBlock extends CpuAccess {
     storeCycles: number,
   ): number {
     this.sync();
+    if (!this.memOn) {
+      // Every unit a hit at its pages' reference costs: the stretch in one step, cut at the
+      // unit the next event falls in.
+      const perUnit = (zero ? 0 : loadCycles) + storeCycles;
+      const room = this.nextEventCycle - this.nowCycles;
+      if (room < (n / unit) * perUnit) n = max(unit, ceil(room / perUnit) * unit);
+      this.blockMemory = (n / unit) * perUnit;
+      this.blockStall = 0;
+      this.blockMiss = 0;
+      return n;
+    }
     const start = this.nowCycles;
     const end = this.nextEventCycle;
     const retire = this.wbRetire;
