@@ -18,7 +18,8 @@
  * the median of each figure. Host memory is measured in a fresh child of its own.
  *
  * Env: BENCH_MAX_TIME (seconds per case per process, default 1), BENCH_PROCESSES (default 3),
- * BENCH_JSON (a file to write the figures to, one key per figure).
+ * BENCH_JSON (a file to write the figures to, one key per figure), BENCH_MEMORY_SYSTEM (on by
+ * default; "off": every access a hit, no write buffer).
  */
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -35,6 +36,7 @@ import {
   SeededRandom,
   TLB_D,
   TLB_V,
+  withMemorySystem,
 } from "../src/privileged.js";
 
 const ACCESSES = 1 << 17; // 131,072 per pass
@@ -49,6 +51,13 @@ const INTERRUPTS_PER_OP = 10_000;
 const MiB = 1024 * 1024;
 
 type Figures = Record<string, number>;
+
+/**
+ * The machine measured: dec5000_125 with the memory system on (the caches' tags and the write
+ * buffer on the hot path); BENCH_MEMORY_SYSTEM=off measures it off (hits only, as before).
+ */
+const MEMORY_SYSTEM = process.env.BENCH_MEMORY_SYSTEM !== "off";
+const PROFILE = withMemorySystem("dec5000_125", MEMORY_SYSTEM);
 
 /** The timer case's work between interrupts, charged `times` at a time. */
 const BENCH_COSTS = defineCosts({
@@ -167,7 +176,7 @@ function timerPass(cpu: Cpu): number {
 
 /** A machine whose TLB holds every page of the hit array (identity-mapped: frame = VPN). */
 function hitMachine(): { m: Machine; misses: () => number } {
-  const m = new Machine({ memoryBytes: MEMORY_BYTES, seed: 1 });
+  const m = new Machine({ profile: PROFILE, memoryBytes: MEMORY_BYTES, seed: 1 });
   let misses = 0;
   m.setRefillHandler((cpu) => {
     misses++;
@@ -190,7 +199,7 @@ function hitMachine(): { m: Machine; misses: () => number } {
 
 /** A machine with a tiny refill handler (identity mapping, tlbwr, rfe). */
 function refillMachine(): { m: Machine; refills: () => number } {
-  const m = new Machine({ memoryBytes: MEMORY_BYTES, seed: 1 });
+  const m = new Machine({ profile: PROFILE, memoryBytes: MEMORY_BYTES, seed: 1 });
   let refills = 0;
   m.setRefillHandler((cpu) => {
     refills++;
@@ -203,7 +212,7 @@ function refillMachine(): { m: Machine; refills: () => number } {
 }
 
 function trapMachine(): Machine {
-  const m = new Machine({ memoryBytes: 1 * MiB, seed: 1 });
+  const m = new Machine({ profile: PROFILE, memoryBytes: 1 * MiB, seed: 1 });
   const back = (cpu: Cpu) => {
     cpu.rfe();
     return Resolution.Retry;
@@ -214,7 +223,7 @@ function trapMachine(): Machine {
 }
 
 function timerMachine(): { m: Machine; taken: () => number } {
-  const m = new Machine({ memoryBytes: 1 * MiB, seed: 1 });
+  const m = new Machine({ profile: PROFILE, memoryBytes: 1 * MiB, seed: 1 });
   let taken = 0;
   m.setExceptionHandler(ExcCode.Int, (cpu) => {
     taken++;
@@ -401,7 +410,7 @@ function memoryChild(): Figures {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const before = process.memoryUsage();
-  const m = new Machine({ memoryBytes: 64 * MiB, seed: 1 });
+  const m = new Machine({ profile: PROFILE, memoryBytes: 64 * MiB, seed: 1 });
   const cpu = m.cpu;
   // Touch every page of physical memory through kseg0 (kernel mode) so that RSS is real.
   cpu.status = 0;
@@ -462,7 +471,7 @@ function parent(): void {
   const processes = Math.max(1, Math.floor(Number(process.env.BENCH_PROCESSES ?? 3)));
   console.log(
     `@exolab/machine host benchmark: ${processes} processes x 11 cases, BENCH_MAX_TIME=${maxTime}s, ` +
-      `${ACCESSES} accesses per pass, Node ${process.version}`,
+      `${ACCESSES} accesses per pass, Node ${process.version}, memory system ${MEMORY_SYSTEM ? "on" : "off"}`,
   );
   const mem = runChild("--memory-child", maxTime);
   const runs: Figures[] = [];

@@ -21,6 +21,7 @@ import {
   entryLo,
   KSEG0,
   Machine,
+  type MachineProfile,
   Resolution,
   SeededRandom,
   SR_KERNEL_IE,
@@ -37,6 +38,8 @@ export interface WorkloadOptions {
   workloadSeed?: number;
   trace?: boolean;
   fastTlbIndex?: boolean;
+  /** A profile (name or object); default the default profile. */
+  profile?: string | MachineProfile;
   /** Address spaces, one context each. */
   contexts?: number;
   /** Memory references per context. */
@@ -95,6 +98,7 @@ export function runWorkload(opts: WorkloadOptions = {}): WorkloadResult {
   const accesses = opts.accesses ?? 3000;
   const pages = opts.pagesPerSpace ?? 40;
   const m = new Machine({
+    ...(opts.profile === undefined ? {} : { profile: opts.profile }),
     seed: opts.seed ?? 1,
     trace: opts.trace ?? false,
     fastTlbIndex: opts.fastTlbIndex ?? true,

@@ -28,9 +28,13 @@ export const Category = Object.freeze({
   Device: 8,
   /** The CPU waiting for the next event with nothing to run. */
   Idle: 9,
+  /** The CPU stalled on a full write buffer, or draining it (an uncached reference, a flush). */
+  WriteStall: 10,
+  /** Cache-miss penalties: data loads and instruction fetches served from main memory. */
+  CacheMiss: 11,
 } as const);
 export type Category = (typeof Category)[keyof typeof Category];
-export const CATEGORY_COUNT = 10;
+export const CATEGORY_COUNT = 12;
 export const CATEGORY_NAMES: readonly string[] = Object.freeze([
   "user",
   "kernel",
@@ -42,6 +46,8 @@ export const CATEGORY_NAMES: readonly string[] = Object.freeze([
   "tlb",
   "device",
   "idle",
+  "writeStall",
+  "cacheMiss",
 ]);
 
 /** Who spent a cycle: a kernel, a library OS, or an application (each by environment). */
@@ -65,7 +71,12 @@ export interface OwnerInfo {
 export interface LabelStat {
   calls: number;
   instructions: number;
+  /** Cycles of the instructions (the count times the profile's cycles per instruction). */
   cycles: number;
+  /** Write-buffer stall cycles of the stores the label's record declares. */
+  stallCycles: number;
+  /** Instruction-cache miss cycles of fetching the label's code. */
+  missCycles: number;
 }
 
 /** Owner 0 always exists: the kernel, which also owns idle time. */
@@ -124,12 +135,23 @@ export class Accounting {
   noteLabel(label: string, instructions: number, cycles: number): void {
     let s = mapGet(this.labels, label);
     if (s === undefined) {
-      s = { calls: 0, instructions: 0, cycles: 0 };
+      s = { calls: 0, instructions: 0, cycles: 0, stallCycles: 0, missCycles: 0 };
       mapSet(this.labels, label, s);
     }
     s.calls++;
     s.instructions += instructions;
     s.cycles += cycles;
+  }
+
+  /** Adds a label's memory-system cycles (noted with its instructions, which come first). */
+  noteMemory(label: string, stallCycles: number, missCycles: number): void {
+    let s = mapGet(this.labels, label);
+    if (s === undefined) {
+      s = { calls: 0, instructions: 0, cycles: 0, stallCycles: 0, missCycles: 0 };
+      mapSet(this.labels, label, s);
+    }
+    s.stallCycles += stallCycles;
+    s.missCycles += missCycles;
   }
 
   /** A snapshot, so that a benchmark can subtract the warm-up from the measured part. */
@@ -162,7 +184,14 @@ export interface AttributionReport {
     cycles: number;
     byCategory: Record<string, number>;
   }[];
-  labels: { label: string; calls: number; instructions: number; cycles: number }[];
+  labels: {
+    label: string;
+    calls: number;
+    instructions: number;
+    cycles: number;
+    stallCycles: number;
+    missCycles: number;
+  }[];
 }
 
 export function attributionBetween(
@@ -209,6 +238,8 @@ export function attributionBetween(
       calls,
       instructions: s.instructions - (b?.instructions ?? 0),
       cycles: s.cycles - (b?.cycles ?? 0),
+      stallCycles: s.stallCycles - (b?.stallCycles ?? 0),
+      missCycles: s.missCycles - (b?.missCycles ?? 0),
     });
   }
   labels.sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));

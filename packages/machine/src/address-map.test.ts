@@ -16,10 +16,11 @@ import {
   SR_KUP,
   SR_USER,
 } from "./privileged.js";
+import { HITS_ONLY, hitsOnly } from "./test-costs.js";
 
 describe("address map: kernel segments from user mode", () => {
   function userMachine() {
-    const m = new Machine();
+    const m = new Machine({ profile: HITS_ONLY });
     const log: { code: number; bad: number; status: number }[] = [];
     for (const code of [ExcCode.AdEL, ExcCode.AdES]) {
       m.setExceptionHandler(code, (cpu) => {
@@ -81,7 +82,7 @@ describe("address map: kernel segments from user mode", () => {
 
 describe("address map: kernel kseg0 / kseg1", () => {
   it("kseg0 and kseg1 alias physical memory without the TLB; kseg0 is cached, kseg1 uncached", () => {
-    const m = new Machine();
+    const m = new Machine({ profile: HITS_ONLY });
     m.setRefillHandler(() => {
       throw new Error("unmapped segments never use the TLB");
     });
@@ -105,8 +106,8 @@ describe("address map: kernel kseg0 / kseg1", () => {
   });
 
   it("the profile numbers set the costs (dec3100: uncached 6 cycles)", () => {
-    for (const name of ["dec5000_125", "dec3100", "dec2100"]) {
-      const m = new Machine({ profile: name });
+    for (const name of ["dec5000_125", "dec3100", "dec2100"] as const) {
+      const m = new Machine({ profile: hitsOnly(name) });
       m.cpu.status = 0;
       const t = m.cpu.now;
       m.cpu.load32(KSEG0);
@@ -114,11 +115,11 @@ describe("address map: kernel kseg0 / kseg1", () => {
       expect(m.cpu.now - t).toBe(m.profile.cachedAccessCycles + m.profile.uncachedAccessCycles);
     }
     expect(new Machine({ profile: "dec3100" }).profile.uncachedAccessCycles).toBe(6);
-    expect(new Machine().profile.uncachedAccessCycles).toBe(15);
+    expect(new Machine({ profile: HITS_ONLY }).profile.uncachedAccessCycles).toBe(15);
   });
 
   it("a kernel-mode access to kuseg goes through the TLB (refill vector)", () => {
-    const m = new Machine();
+    const m = new Machine({ profile: HITS_ONLY });
     let refills = 0;
     m.setRefillHandler((cpu) => {
       refills++;
@@ -136,7 +137,7 @@ describe("address map: kernel kseg0 / kseg1", () => {
 
 describe("the KU/IE stack and rfe", () => {
   it("pushes on each exception and pops on each rfe, three levels deep", () => {
-    const m = new Machine();
+    const m = new Machine({ profile: HITS_ONLY });
     const cpu = m.cpu;
     // Bits as (KU, IE) pairs o|p|c; the user thread runs with c = (1, 1), o = p = (0, 0).
     const bits = (o: number, p: number, c: number) => (o << 4) | (p << 2) | c;
@@ -173,7 +174,7 @@ describe("the KU/IE stack and rfe", () => {
   });
 
   it("one push then rfe restores c and p exactly; o is left as it was after the push", () => {
-    const m = new Machine();
+    const m = new Machine({ profile: HITS_ONLY });
     const cpu = m.cpu;
     m.setExceptionHandler(ExcCode.Sys, (c) => {
       expect(c.status & 0x3f).toBe(SR_KUO | SR_KUP | SR_IEP);
@@ -186,7 +187,7 @@ describe("the KU/IE stack and rfe", () => {
   });
 
   it("rfe costs one cp0 operation, charged to TrapExit", () => {
-    const m = new Machine();
+    const m = new Machine({ profile: HITS_ONLY });
     m.setExceptionHandler(ExcCode.Sys, (c) => {
       c.rfe();
       return Resolution.Retry;
@@ -199,7 +200,7 @@ describe("the KU/IE stack and rfe", () => {
   });
 
   it("a handler that forgets rfe gets a KernelContractError naming the missing rfe", () => {
-    const m = new Machine();
+    const m = new Machine({ profile: HITS_ONLY });
     m.setExceptionHandler(ExcCode.Sys, () => Resolution.Retry);
     m.setRefillHandler(() => Resolution.Retry);
     expect(() => m.cpu.syscall()).toThrow(KernelContractError);
@@ -213,14 +214,14 @@ describe("the KU/IE stack and rfe", () => {
   // after the handler. An exception taken in kernel mode with interrupts off pushes (0, 0)
   // over (0, 0), so a handler that forgets rfe passes the check and leaves the stack pushed.
   it("a forgotten rfe is caught also for an exception taken in kernel mode with IEc = 0", () => {
-    const m = new Machine();
+    const m = new Machine({ profile: HITS_ONLY });
     m.setExceptionHandler(ExcCode.Sys, () => Resolution.Retry);
     m.cpu.status = SR_KUP | SR_IEP; // kernel, interrupts off; previous: user, on
     expect(() => m.cpu.syscall()).toThrow(KernelContractError);
   });
 
   it("raising an exception with no handler installed is a KernelContractError", () => {
-    const m = new Machine();
+    const m = new Machine({ profile: HITS_ONLY });
     expect(() => m.cpu.breakpoint()).toThrow(/no handler installed for exception 9/);
     expect(() => m.cpu.load32(0x1000)).toThrow(/UTLB refill/);
     expect(m.cpu.status).toBe(SR_USER); // nothing changed

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { codeWordOf } from "./cost.js";
 import {
   Category,
   type Cost,
@@ -9,6 +10,7 @@ import {
   MachineError,
 } from "./index.js";
 import { Machine } from "./privileged.js";
+import { HITS_ONLY } from "./test-costs.js";
 
 const SRC = "counted: a test";
 
@@ -27,7 +29,12 @@ describe("defineCosts: one shape of cost table", () => {
       stores: 0,
       category: undefined,
       source: SRC,
+      codeWord: codeWordOf("pkg.path.step"),
     });
+    // The code address is a hash of the label (FNV-1a, 28 bits, plus 1): never 0, and the
+    // same on every host whatever the order tables were made in.
+    expect(codeWordOf("pkg.path.step")).toBe(142008739);
+    expect(codeWordOf("")).toBe(1 + (0x811c9dc5 & 0x0fffffff));
     expect(T["app.proc-call"].category).toBe(Category.User);
     expect(T.psignal.stores).toBe(2);
     expect(Object.isFrozen(T)).toBe(true);
@@ -78,7 +85,7 @@ describe("defineCosts: one shape of cost table", () => {
     ["t.loads", { instructions: 2, loads: -1, source: SRC }, /loads must be an integer/],
     ["t.stores", { instructions: 2, stores: 0.5, source: SRC }, /stores must be an integer/],
     ["t.many", { instructions: 2, loads: 2, stores: 1, source: SRC }, /among the counted/],
-    ["t.cat", { instructions: 1, category: 10, source: SRC }, /category must be a Category/],
+    ["t.cat", { instructions: 1, category: 12, source: SRC }, /category must be a Category/],
     ["t.catstr", { instructions: 1, category: "user", source: SRC }, /category must be/],
     ["t.nosrc", { instructions: 1 }, /source must say/],
     ["t.blank", { instructions: 1, source: "   " }, /source must say/],
@@ -166,7 +173,7 @@ describe("Cpu.exec(cost, times)", () => {
       "t.step": { instructions: 3, source: SRC },
       "t.tlb": { instructions: 2, category: Category.Tlb, source: SRC },
     });
-    const m = new Machine({ memoryBytes: 1 << 20 });
+    const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     const before = m.cpu.now;
     m.cpu.exec(T["t.step"]);
     m.cpu.exec(T["t.step"], 5);
@@ -176,13 +183,15 @@ describe("Cpu.exec(cost, times)", () => {
       calls: 2,
       instructions: 18,
       cycles: 18 * m.profile.cyclesPerInstruction,
+      stallCycles: 0,
+      missCycles: 0,
     });
     const tlbCycles = m.accounting.table[Category.Tlb]!;
     expect(tlbCycles).toBe(8 * m.profile.cyclesPerInstruction);
   });
 
   it("a forged record (a cast) is refused at run time", () => {
-    const m = new Machine({ memoryBytes: 1 << 20 });
+    const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     const forged = Object.freeze({
       label: "t.forged",
       instructions: 1,

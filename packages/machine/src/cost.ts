@@ -3,11 +3,13 @@ import { MachineError } from "./errors.js";
 import {
   arrayIsArray,
   defineProperty,
+  imul,
   isInteger,
   newList,
   objectFreeze,
   objectKeys,
   regExpExec,
+  stringCharCodeAt,
   weakSetAdd,
   weakSetHas,
 } from "./intrinsics.js";
@@ -58,6 +60,12 @@ export interface Cost<L extends string = string> {
   readonly stores: number;
   readonly category?: Category;
   readonly source: string;
+  /**
+   * Where the step's code sits, as a word address in a synthetic code space, for the
+   * instruction cache: 1 + a 28-bit FNV-1a hash of the label (never registration order,
+   * which may differ between hosts); its footprint is `instructions` words from there.
+   */
+  readonly codeWord: number;
   readonly [COST_BRAND]: true;
 }
 
@@ -120,6 +128,16 @@ function count(label: string, what: string, v: unknown, fallback: number | undef
   return v;
 }
 
+/** 1 + the FNV-1a hash of `label`'s UTF-16 code units, to 28 bits: a code word address. */
+export function codeWordOf(label: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < label.length; i++) {
+    h ^= stringCharCodeAt(label, i);
+    h = imul(h, 0x01000193);
+  }
+  return 1 + (h & 0x0fffffff);
+}
+
 /** Validates one entry and makes its frozen record (registered by `defineCosts`). */
 function record(label: string, spec: unknown): Cost {
   if (label.length > MAX_COST_LABEL_LENGTH || regExpExec(COST_LABEL_PATTERN, label) === null) {
@@ -161,7 +179,10 @@ function record(label: string, spec: unknown): Cost {
       category < CATEGORY_COUNT
     )
   ) {
-    throw new CostTableError(label, "category must be a Category (0 to 9) or absent");
+    throw new CostTableError(
+      label,
+      `category must be a Category (0 to ${CATEGORY_COUNT - 1}) or absent`,
+    );
   }
   const source = s.source;
   if (typeof source !== "string" || source.trim().length === 0) {
@@ -176,6 +197,7 @@ function record(label: string, spec: unknown): Cost {
     stores,
     category: category as Category | undefined,
     source,
+    codeWord: codeWordOf(label),
   }) as unknown as Cost;
 }
 

@@ -10,6 +10,7 @@ import {
   TLB_G,
   TLB_V,
 } from "./privileged.js";
+import { HITS_ONLY } from "./test-costs.js";
 
 /**
  * The TLB's host map (tlb.ts): one word per kuseg page for the current ASID, in the same host
@@ -18,7 +19,7 @@ import {
  */
 describe("the host map of the current address space", () => {
   function machine(fast = true) {
-    const m = new Machine({ memoryBytes: 1 << 20, fastTlbIndex: fast });
+    const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20, fastTlbIndex: fast });
     const faults: string[] = [];
     m.setRefillHandler((cpu) => {
       faults.push(`refill ${cpu.asid}:${(cpu.badVaddr >>> 12).toString(16)}`);

@@ -36,6 +36,10 @@ export const typedArraySet = uncurryThis(TypedArrayPrototype.set) as (
   offset?: number,
 ) => void;
 
+export const stringCharCodeAt = uncurryThis(String.prototype.charCodeAt) as (
+  s: string,
+  i: number,
+) => number;
 export const mapGet = uncurryThis(Map.prototype.get) as <K, V>(m: Map<K, V>, k: K) => V | undefined;
 export const mapSet = uncurryThis(Map.prototype.set) as <K, V>(m: Map<K, V>, k: K, v: V) => void;
 

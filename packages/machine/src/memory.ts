@@ -7,14 +7,39 @@ export const PAGE_MASK = PAGE_BYTES - 1;
 
 /**
  * The host buffer holds, before simulated memory, the TLB's host map (one word per kuseg
- * VPN, see Tlb) and a page of control words (the CPU's fast-access budget). One typed array
- * then serves a TLB hit whole: map word, budget word, data word. None of it
+ * VPN, see Tlb) and control words (the CPU's fast-access budget, the write buffer's threshold,
+ * the caches' tags). One typed array then serves a TLB hit whole: map word, budget word, tag
+ * word, data word. None of it
  * is addressable by the simulated machine.
  */
 export const HOST_MAP_WORDS = 1 << 19;
-/** Word index of the CPU's budget word (fast accesses left before the next event). */
+/** Word index of the CPU's budget word (cycles of fast accesses left before the next event). */
 export const HOST_BUDGET_WORD = HOST_MAP_WORDS;
-const HOST_CONTROL_WORDS = 1024;
+/**
+ * The write buffer's stall threshold in budget coordinates, biased by HOST_WB_BIAS: a store
+ * issued with budget b stalls `b - threshold` cycles when that is positive (cpu/clock.ts).
+ */
+export const HOST_WB_WORD = HOST_MAP_WORDS + 1;
+/** Cycles of write-buffer stall taken by fast stores, not synced yet. */
+export const HOST_STALL_WORD = HOST_MAP_WORDS + 2;
+/** Cycles of cache-miss penalty taken by fast loads, not synced yet. */
+export const HOST_MISS_WORD = HOST_MAP_WORDS + 3;
+/** Bias of the write-buffer word (the threshold may be a little below zero). */
+export const HOST_WB_BIAS = 1 << 20;
+/** Largest number of lines of either cache (64 KiB of 4-byte lines). */
+export const CACHE_MAX_LINES = 16384;
+/**
+ * The data cache's tags: one word per line, the host word index of the memory word it holds
+ * (0: invalid; no memory word has index 0). Line i of the cache is tag word D_TAG + i.
+ */
+export const HOST_DTAG_WORD = HOST_MAP_WORDS + CACHE_MAX_LINES;
+/** The instruction cache's tags (code addresses, see cpu/memory-system.ts). */
+export const HOST_ITAG_WORD = HOST_MAP_WORDS + 2 * CACHE_MAX_LINES;
+/**
+ * A multiple of CACHE_MAX_LINES, so that a memory word's host index and its physical word
+ * address agree modulo any cache's line count: the caches are physically indexed.
+ */
+const HOST_CONTROL_WORDS = 3 * CACHE_MAX_LINES;
 /** Byte offset of physical address 0 in the host buffer. */
 export const MEMORY_OFFSET_BYTES = (HOST_MAP_WORDS + HOST_CONTROL_WORDS) * 4;
 

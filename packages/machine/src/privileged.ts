@@ -65,6 +65,7 @@ export {
   type NetworkProfile,
   PROFILES,
   validateProfile,
+  withMemorySystem,
 } from "./profiles.js";
 export { checkStackReserve, RESERVE_BYTES } from "./reserve.js";
 export { entryHi, entryLo, TLB_D, TLB_G, TLB_N, TLB_V, Tlb } from "./tlb.js";

@@ -29,9 +29,23 @@ export interface MachineProfile {
   readonly exceptionEntryCycles: number;
   /** `rfe`, `tlbwr`, `tlbwi`, `tlbp`, `tlbr`, `mtc0`/`mfc0`: each one instruction. */
   readonly cp0OpCycles: number;
-  /** Data cache, for documentation and the explain output (accesses are modelled as hits). */
+  /**
+   * The memory system (src/cpu/memory-system.ts): direct-mapped, physically indexed,
+   * write-through data and instruction caches with one-word lines, behind a FIFO write buffer.
+   * `memorySystem` false: every cached access is a one-cycle hit and stores never stall (the
+   * model of the earlier figures, for what-if comparisons).
+   */
+  readonly memorySystem: boolean;
+  /** Data cache size (a power of two, 4 bytes to 64 KiB; one 4-byte line per word). */
   readonly dataCacheBytes: number;
+  /** Instruction cache size (a power of two, 4 bytes to 64 KiB; 4-byte lines). */
   readonly instructionCacheBytes: number;
+  /** Cycles a cache miss adds to the one-cycle hit: one main-memory read of a word. */
+  readonly cacheMissCycles: number;
+  /** Stages of the write buffer (words it holds while they are written to memory). */
+  readonly writeBufferDepth: number;
+  /** Cycles to retire one word from the write buffer to memory (one memory write). */
+  readonly writeRetireCycles: number;
   readonly disk: DiskProfile;
   readonly network: NetworkProfile;
 }
@@ -96,6 +110,27 @@ const LANCE: NetworkProfile = {
   transmitLatencyNs: 2_000,
 };
 
+/*
+ * The memory-system numbers, per profile (README "Profiles" gives the same, with sources):
+ * - Caches: 64 KiB I + 64 KiB D, direct-mapped, write-through, 4-byte lines. Documented for the
+ *   DECstation 3100 (Digital Technical Journal); the 2100 is the same board design with an
+ *   R2000 at 12.5 MHz; the 5000/125's 64 KiB + 64 KiB is DEC's documentation; its one-word line
+ *   (no block refill) is an ASSUMPTION.
+ * - Write buffer: four stages (the 3100's four R2020 chips, documented). The 2100 shares the
+ *   design (documented board family); the 5000/125's four stages are an ASSUMPTION.
+ * - Retiring a word and a miss: ASSUMPTION, derived from the profile's one main-memory
+ *   reference (uncachedAccessCycles, itself an assumption: about 600 ns on the 5000/1xx,
+ *   360–400 ns on the 3100/2100): a write retires in one reference; a miss costs the
+ *   reference instead of the one-cycle hit (cacheMissCycles = reference − 1).
+ */
+
+/**
+ * Whether the named profiles model the memory system. Off until the kernels', libOSes' and
+ * bench's pinned figures are re-recorded with it (issue 12): the model, its tests and the
+ * machine bench run it on through `withMemorySystem`.
+ */
+const MEMORY_SYSTEM_DEFAULT = false;
+
 export const PROFILES: Readonly<Record<ProfileName, MachineProfile>> = Object.freeze({
   dec5000_125: Object.freeze({
     name: "dec5000_125",
@@ -111,8 +146,12 @@ export const PROFILES: Readonly<Record<ProfileName, MachineProfile>> = Object.fr
     multiplyCycles: 12,
     exceptionEntryCycles: 3,
     cp0OpCycles: 1,
+    memorySystem: MEMORY_SYSTEM_DEFAULT,
     dataCacheBytes: 65536,
     instructionCacheBytes: 65536,
+    cacheMissCycles: 15 - 1,
+    writeBufferDepth: 4,
+    writeRetireCycles: 15,
     disk: RZ56,
     network: LANCE,
   }),
@@ -130,8 +169,12 @@ export const PROFILES: Readonly<Record<ProfileName, MachineProfile>> = Object.fr
     multiplyCycles: 12,
     exceptionEntryCycles: 3,
     cp0OpCycles: 1,
+    memorySystem: MEMORY_SYSTEM_DEFAULT,
     dataCacheBytes: 65536,
     instructionCacheBytes: 65536,
+    cacheMissCycles: 6 - 1,
+    writeBufferDepth: 4,
+    writeRetireCycles: 6,
     disk: RZ56,
     network: LANCE,
   }),
@@ -149,8 +192,12 @@ export const PROFILES: Readonly<Record<ProfileName, MachineProfile>> = Object.fr
     multiplyCycles: 12,
     exceptionEntryCycles: 3,
     cp0OpCycles: 1,
+    memorySystem: MEMORY_SYSTEM_DEFAULT,
     dataCacheBytes: 65536,
     instructionCacheBytes: 65536,
+    cacheMissCycles: 5 - 1,
+    writeBufferDepth: 4,
+    writeRetireCycles: 5,
     disk: RZ56,
     network: LANCE,
   }),
@@ -158,6 +205,11 @@ export const PROFILES: Readonly<Record<ProfileName, MachineProfile>> = Object.fr
 
 export const PROFILE_NAMES = Object.freeze(Object.keys(PROFILES) as ProfileName[]);
 export const DEFAULT_PROFILE: ProfileName = "dec5000_125";
+
+/** The named profile with the memory system on (or off): a what-if profile, validated. */
+export function withMemorySystem(name: ProfileName, on = true): MachineProfile {
+  return validateProfile({ ...getProfile(name), memorySystem: on });
+}
 
 /** Looks a profile up by name; a wrong name gets a ConfigError naming the valid ones. */
 export function getProfile(name: string = DEFAULT_PROFILE): MachineProfile {
@@ -176,6 +228,7 @@ export function validateProfile(p: MachineProfile): MachineProfile {
     "uncachedAccessCycles",
     "cp0OpCycles",
     "multiplyCycles",
+    "writeRetireCycles",
   ];
   for (const k of positive) {
     const v = p[k];
@@ -187,6 +240,35 @@ export function validateProfile(p: MachineProfile): MachineProfile {
   }
   if (!Number.isInteger(p.exceptionEntryCycles) || p.exceptionEntryCycles < 0) {
     throw new ConfigError(`profile ${p.name}: exceptionEntryCycles must be a non-negative integer`);
+  }
+  if (p.cachedAccessCycles !== 1) {
+    throw new ConfigError(
+      `profile ${p.name}: a cached access (a cache hit) is one cycle on the R2000/R3000, got ${String(p.cachedAccessCycles)}`,
+    );
+  }
+  if (typeof p.memorySystem !== "boolean") {
+    throw new ConfigError(`profile ${p.name}: memorySystem must be true or false`);
+  }
+  for (const k of ["dataCacheBytes", "instructionCacheBytes"] as const) {
+    const v = p[k];
+    if (!(Number.isInteger(v) && v >= 4 && v <= 65536 && (v & (v - 1)) === 0)) {
+      throw new ConfigError(
+        `profile ${p.name}: ${k} must be a power of two from 4 to 65536, got ${String(v)}`,
+      );
+    }
+  }
+  if (
+    !(Number.isInteger(p.cacheMissCycles) && p.cacheMissCycles >= 0 && p.cacheMissCycles <= 1000)
+  ) {
+    throw new ConfigError(`profile ${p.name}: cacheMissCycles must be an integer in [0, 1000]`);
+  }
+  if (
+    !(Number.isInteger(p.writeBufferDepth) && p.writeBufferDepth >= 1 && p.writeBufferDepth <= 64)
+  ) {
+    throw new ConfigError(`profile ${p.name}: writeBufferDepth must be an integer in [1, 64]`);
+  }
+  if (p.writeRetireCycles > 1000) {
+    throw new ConfigError(`profile ${p.name}: writeRetireCycles must be at most 1000`);
   }
   if (p.tlbEntries !== 64) {
     throw new ConfigError(`profile ${p.name}: the R3000 TLB has 64 entries, got ${p.tlbEntries}`);

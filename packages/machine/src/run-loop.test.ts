@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  CATEGORY_COUNT,
   Category,
   ContextAbort,
   ExcCode,
@@ -11,10 +12,10 @@ import {
   safepoint,
   type Thread,
 } from "./privileged.js";
-import { TEST_COSTS } from "./test-costs.js";
+import { HITS_ONLY, TEST_COSTS } from "./test-costs.js";
 
 function machineWithTimerHandler(onTick: (m: Machine) => void = () => {}) {
-  const m = new Machine({ memoryBytes: 1 << 20 });
+  const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
   m.setExceptionHandler(ExcCode.Int, (cpu) => {
     m.timer.acknowledge();
     onTick(m);
@@ -26,7 +27,7 @@ function machineWithTimerHandler(onTick: (m: Machine) => void = () => {}) {
 
 describe("run loop", () => {
   it("resumes contexts in the order the dispatcher names them, each to its next yield", () => {
-    const m = new Machine({ memoryBytes: 1 << 20 });
+    const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     const app = m.registerOwner(2, 1, "app");
     const log: string[] = [];
     function* body(name: string, steps: number): Thread {
@@ -53,7 +54,7 @@ describe("run loop", () => {
   });
 
   it("each context keeps its own pc and status across switches", () => {
-    const m = new Machine({ memoryBytes: 1 << 20 });
+    const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     const seen: number[] = [];
     function* body(): Thread {
       seen.push(m.cpu.pc, m.cpu.status);
@@ -101,11 +102,11 @@ describe("run loop", () => {
     expect(m.cpu.now).toBe(
       armedAt + 5000 + p.exceptionEntryCycles + p.uncachedAccessCycles + p.cp0OpCycles + 100,
     );
-    expect(m.accounting.table[app * 10 + Category.User]).toBe(100);
+    expect(m.accounting.table[app * CATEGORY_COUNT + Category.User]).toBe(100);
   });
 
   it("untilCycle stops idling exactly there; maxResumes and stopWhen stop at a switch point", () => {
-    const m = new Machine({ memoryBytes: 1 << 20 });
+    const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     m.events.schedule(10_000, "far", () => {});
     m.syncEvents();
     expect(m.run({ pickNext: () => null }, { untilCycle: 1234 })).toEqual({
@@ -128,7 +129,7 @@ describe("run loop", () => {
   });
 
   it("a ContextAbort thrown by a handler unwinds the context: marked aborted, onContextEnd(true)", () => {
-    const m = new Machine({ memoryBytes: 1 << 20 });
+    const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     const app = m.registerOwner(2, 1, "app");
     m.setExceptionHandler(ExcCode.Sys, () => {
       throw new ContextAbort("killed by the test kernel");
@@ -169,7 +170,7 @@ describe("run loop", () => {
   // without try/finally, so a ContextAbort thrown by a handler leaves exceptionDepth at 1 for
   // ever after (Machine.resume's catch does not reset it).
   it("after a ContextAbort from a handler no exception is left 'in progress'", () => {
-    const m = new Machine({ memoryBytes: 1 << 20 });
+    const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     m.setExceptionHandler(ExcCode.Sys, () => {
       throw new ContextAbort("killed");
     });
@@ -184,7 +185,7 @@ describe("run loop", () => {
   });
 
   it("a JS error other than ContextAbort propagates out of run and the machine stays usable", () => {
-    const m = new Machine({ memoryBytes: 1 << 20 });
+    const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     // biome-ignore lint/correctness/useYield: a context body may run to its end without yielding
     function* bad(): Thread {
       throw new RangeError("bug in the kernel under test");
@@ -230,7 +231,7 @@ describe("run loop", () => {
   });
 
   it("maxStretchCycles records the longest run between resumptions", () => {
-    const m = new Machine({ memoryBytes: 1 << 20 });
+    const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     function* body(): Thread {
       m.cpu.exec(TEST_COSTS["test.step"], 500);
       yield;
@@ -245,7 +246,7 @@ describe("run loop", () => {
   });
 
   it("run is not re-entrant and a context cannot resume inside another", () => {
-    const m = new Machine({ memoryBytes: 1 << 20 });
+    const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     const errors: unknown[] = [];
     let inner: ExecutionContext | null = null;
     function* a(): Thread {

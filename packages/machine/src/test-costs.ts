@@ -1,5 +1,6 @@
 import { Category } from "./accounting.js";
 import { defineCosts } from "./cost.js";
+import { type MachineProfile, PROFILES, type ProfileName } from "./profiles.js";
 
 const ONE = "test code: one instruction, charged `times` times";
 
@@ -30,3 +31,14 @@ export const TEST_COSTS = defineCosts({
   "test.user": { instructions: 1, source: ONE },
   "test.work": { instructions: 1, source: ONE },
 });
+
+/**
+ * A profile with the memory system off (every cached access a one-cycle hit, no write-buffer
+ * stall, no instruction fetch): for the tests of other mechanisms (translation, exceptions,
+ * events, attribution), whose cycle arithmetic it keeps readable. The memory system has its
+ * own tests (memory-system.test.ts), on the real profiles.
+ */
+export function hitsOnly(name: ProfileName = "dec5000_125"): MachineProfile {
+  return { ...PROFILES[name], memorySystem: false };
+}
+export const HITS_ONLY = hitsOnly();

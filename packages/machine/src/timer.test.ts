@@ -10,11 +10,11 @@ import {
   SR_KERNEL_IE,
   SR_USER,
 } from "./privileged.js";
-import { TEST_COSTS } from "./test-costs.js";
+import { HITS_ONLY, TEST_COSTS } from "./test-costs.js";
 
 /** A machine whose Int handler records the cycle it starts at, acknowledges and returns. */
 function timed(opts: { trace?: boolean } = {}) {
-  const m = new Machine({ memoryBytes: 1 << 20, trace: opts.trace === true });
+  const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20, trace: opts.trace === true });
   const at: number[] = [];
   m.setExceptionHandler(ExcCode.Int, (cpu) => {
     at.push(cpu.now);

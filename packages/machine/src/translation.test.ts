@@ -12,6 +12,7 @@ import {
   TLB_G,
   TLB_V,
 } from "./privileged.js";
+import { HITS_ONLY } from "./test-costs.js";
 
 /** Frame that the test kernels below map a virtual page number to. */
 const frameOf = (vpn: number) => 64 + (vpn & 0xff);
@@ -45,7 +46,7 @@ function fixEntry(cpu: Cpu, dirty: boolean): Resolution {
 
 describe("translation: kuseg through the TLB", () => {
   it("a miss goes to the UTLB refill vector once, then hits without a fault", () => {
-    const m = new Machine({ seed: 3 });
+    const m = new Machine({ profile: HITS_ONLY, seed: 3 });
     const log = installRefill(m);
     m.setExceptionHandler(ExcCode.TLBL, () => {
       throw new Error("a kuseg miss must use the refill vector, not the general one");
@@ -64,7 +65,7 @@ describe("translation: kuseg through the TLB", () => {
   });
 
   it("a store miss refills with Cause TLBS and the store lands in the mapped frame", () => {
-    const m = new Machine();
+    const m = new Machine({ profile: HITS_ONLY });
     const log = installRefill(m);
     m.cpu.store32(0x7000, 0x01020304);
     expect(log).toEqual([{ va: 0x7000, cause: ExcCode.TLBS }]);
@@ -72,7 +73,7 @@ describe("translation: kuseg through the TLB", () => {
   });
 
   it("an invalid entry raises TLBL / TLBS through the general vector, not the refill vector", () => {
-    const m = new Machine();
+    const m = new Machine({ profile: HITS_ONLY });
     let refills = 0;
     m.setRefillHandler((cpu) => {
       refills++;
@@ -98,7 +99,7 @@ describe("translation: kuseg through the TLB", () => {
   });
 
   it("a store to a clean page (D clear) raises Mod; the kernel sets D and the store retries", () => {
-    const m = new Machine();
+    const m = new Machine({ profile: HITS_ONLY });
     installRefill(m, [], TLB_V); // maps pages clean
     const mods: number[] = [];
     m.setExceptionHandler(ExcCode.Mod, (cpu) => {
@@ -116,7 +117,7 @@ describe("translation: kuseg through the TLB", () => {
   });
 
   it("8/16/32-bit loads and stores are little-endian and zero-extended", () => {
-    const m = new Machine();
+    const m = new Machine({ profile: HITS_ONLY });
     installRefill(m);
     const cpu = m.cpu;
     const pa = frameOf(0x50) * 4096 + 0x100;
@@ -140,7 +141,7 @@ describe("translation: kuseg through the TLB", () => {
   });
 
   it("each access of a TLB hit costs one cached access", () => {
-    const m = new Machine();
+    const m = new Machine({ profile: HITS_ONLY });
     installRefill(m);
     m.cpu.store32(0x60000, 1); // map
     const t = m.cpu.now;
@@ -155,7 +156,7 @@ describe("translation: kuseg through the TLB", () => {
 
 describe("block copy and zero across pages, with faults mid-way", () => {
   it("copy refills each page as it gets there and copies every byte", () => {
-    const m = new Machine();
+    const m = new Machine({ profile: HITS_ONLY });
     const log = installRefill(m);
     const src = 0x10800;
     const dst = 0x20800;
@@ -189,7 +190,7 @@ describe("block copy and zero across pages, with faults mid-way", () => {
   });
 
   it("a clean page in the middle of the destination takes Mod there and the copy completes", () => {
-    const m = new Machine();
+    const m = new Machine({ profile: HITS_ONLY });
     installRefill(m);
     const mods: number[] = [];
     m.setExceptionHandler(ExcCode.Mod, (cpu) => {
@@ -206,7 +207,7 @@ describe("block copy and zero across pages, with faults mid-way", () => {
   });
 
   it("an unaligned copy is done byte by byte (one load and one store per byte)", () => {
-    const m = new Machine();
+    const m = new Machine({ profile: HITS_ONLY });
     installRefill(m);
     m.cpu.store32(0x10000, 0x04030201);
     m.cpu.store32(0x20000, 0);
@@ -219,7 +220,7 @@ describe("block copy and zero across pages, with faults mid-way", () => {
   });
 
   it("zero clears across a page boundary, refilling the second page mid-way", () => {
-    const m = new Machine();
+    const m = new Machine({ profile: HITS_ONLY });
     const log = installRefill(m);
     for (let i = 0; i < 8192; i += 4)
       m.memory.write32(frameOf(0x40 + (i >> 12)) * 4096 + (i & 0xfff), 0xffffffff);
@@ -240,7 +241,7 @@ describe("block copy and zero across pages, with faults mid-way", () => {
 
 describe("bus error", () => {
   it("kseg0 beyond installed memory raises DBE; BadVAddr is not set (R3000)", () => {
-    const m = new Machine({ memoryBytes: 1 << 20 });
+    const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     m.cpu.status = SR_KERNEL_IE;
     m.cpu.badVaddr = 0x1234;
     const seen: { cause: number; epc: number }[] = [];
@@ -260,7 +261,7 @@ describe("bus error", () => {
   });
 
   it("a mapped page whose frame lies beyond memory raises DBE", () => {
-    const m = new Machine({ memoryBytes: 1 << 20 });
+    const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     let dbe = 0;
     m.setExceptionHandler(ExcCode.DBE, (cpu) => {
       dbe++;
@@ -276,7 +277,7 @@ describe("bus error", () => {
 
 describe("ASID isolation", () => {
   function twoSpaces() {
-    const m = new Machine();
+    const m = new Machine({ profile: HITS_ONLY });
     let refills = 0;
     m.setRefillHandler(() => {
       refills++;

@@ -15,7 +15,7 @@ import {
   World,
   WorldError,
 } from "./privileged.js";
-import { TEST_COSTS } from "./test-costs.js";
+import { HITS_ONLY, TEST_COSTS } from "./test-costs.js";
 
 const RX_BASE = 0x10000;
 const RX_STRIDE = 2048;
@@ -103,8 +103,18 @@ function station(
 
 function pingPong(quantumNs: number, reverse: boolean, rounds = 12, traffic = false) {
   const world = new World();
-  const a = world.createMachine({ trace: true, seed: 11, memoryBytes: 1 << 20 });
-  const b = world.createMachine({ trace: true, seed: 22, memoryBytes: 1 << 20 });
+  const a = world.createMachine({
+    profile: HITS_ONLY,
+    trace: true,
+    seed: 11,
+    memoryBytes: 1 << 20,
+  });
+  const b = world.createMachine({
+    profile: HITS_ONLY,
+    trace: true,
+    seed: 22,
+    memoryBytes: 1 << 20,
+  });
   world.link([a, b], { propagationNs: PROPAGATION_NS });
   const sa = station(a, { rounds, work: 300, chunk: 100, start: true });
   const sb = station(b, { rounds, work: 400, chunk: 70 });
@@ -136,8 +146,8 @@ function pingPong(quantumNs: number, reverse: boolean, rounds = 12, traffic = fa
 describe("world: two linked machines", () => {
   it("B's receive interrupt fires at exactly send + latency + wire + propagation + latency", () => {
     const world = new World();
-    const a = world.createMachine({ trace: true, memoryBytes: 1 << 20 });
-    const b = world.createMachine({ trace: true, memoryBytes: 1 << 20 });
+    const a = world.createMachine({ profile: HITS_ONLY, trace: true, memoryBytes: 1 << 20 });
+    const b = world.createMachine({ profile: HITS_ONLY, trace: true, memoryBytes: 1 << 20 });
     expect([a.id, b.id]).toEqual([1, 2]);
     const link = world.link([a, b], { propagationNs: PROPAGATION_NS });
     // 2_000 + (8 + 64) * 800 + 1_000 + 2_000.
@@ -199,8 +209,8 @@ describe("world: two linked machines", () => {
   it("quantum = the bound: a minimum frame sent right at a quantum start lands just after it", () => {
     for (const reverse of [false, true]) {
       const world = new World();
-      const a = world.createMachine({ trace: true, memoryBytes: 1 << 20 });
-      const b = world.createMachine({ trace: true, memoryBytes: 1 << 20 });
+      const a = world.createMachine({ profile: HITS_ONLY, trace: true, memoryBytes: 1 << 20 });
+      const b = world.createMachine({ profile: HITS_ONLY, trace: true, memoryBytes: 1 << 20 });
       world.link([a, b], { propagationNs: PROPAGATION_NS });
       // A's buffer set-up takes 240 cycles; 1325 more reach the first quantum end (1565 cycles
       // = 62_600 ns) exactly, where A yields; its send takes effect 30 cycles into quantum #1.
@@ -228,8 +238,8 @@ describe("world: two linked machines", () => {
   it("same-cycle arrivals are ordered by (origin, sequence), whatever the stepping order", () => {
     for (const reverse of [false, true]) {
       const world = new World();
-      const a = world.createMachine({ memoryBytes: 1 << 20 });
-      const b = world.createMachine({ memoryBytes: 1 << 20 });
+      const a = world.createMachine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
+      const b = world.createMachine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
       world.link([a, b], { propagationNs: PROPAGATION_NS });
       const sa = station(a, { rounds: 0, work: 0, chunk: 1, start: true });
       const sb = station(b, { rounds: 0, work: 0, chunk: 1 });
@@ -250,8 +260,8 @@ describe("world: two linked machines", () => {
 
   it("throws a WorldError naming the quantum and the overshoot when a frame would land in the past", () => {
     const world = new World();
-    const a = world.createMachine({ memoryBytes: 1 << 20 });
-    const b = world.createMachine({ memoryBytes: 1 << 20 });
+    const a = world.createMachine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
+    const b = world.createMachine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     world.link([a, b], { propagationNs: PROPAGATION_NS });
     const sa = station(a, { rounds: 0, work: 0, chunk: 1, start: true });
     const sb = station(b, { rounds: 0, work: 1, chunk: 100_000 });
@@ -279,8 +289,8 @@ describe("world: two linked machines", () => {
 describe("world: configuration is checked", () => {
   const twoLinked = () => {
     const world = new World();
-    const a = world.createMachine({ memoryBytes: 1 << 20 });
-    const b = world.createMachine({ memoryBytes: 1 << 20 });
+    const a = world.createMachine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
+    const b = world.createMachine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     world.link([a, b], { propagationNs: PROPAGATION_NS });
     const idle: Dispatcher = { pickNext: () => null };
     return { world, a, b, drivers: [idle, idle] };
@@ -312,16 +322,18 @@ describe("world: configuration is checked", () => {
     expect(() => world.run(drivers, { untilNs: 1_000, quantumNs: 1_000, order: [a] })).toThrow(
       ConfigError,
     );
-    expect(() => world.createMachine({ id: a.id })).toThrow(/already used/);
+    expect(() => world.createMachine({ profile: HITS_ONLY, id: a.id })).toThrow(/already used/);
     expect(() => world.add(a)).toThrow(ConfigError);
     expect(() => world.link([a, b], { propagationNs: 0 })).toThrow(/already attached/);
-    const c = world.createMachine({ memoryBytes: 1 << 20 });
+    const c = world.createMachine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     expect(c.id).toBe(3);
     expect(() => world.link([c], { propagationNs: 0 })).toThrow(ConfigError);
     expect(() => world.link([c, c], { propagationNs: 0 })).toThrow(ConfigError);
     expect(() => world.link([a, c], { propagationNs: -1 })).toThrow(ArgumentError);
     world.run([...drivers, drivers[0]!], { untilNs: 8_000, quantumNs: 4_000 });
-    expect(() => world.createMachine({ memoryBytes: 1 << 20 })).toThrow(/world is at 8000 ns/);
+    expect(() => world.createMachine({ profile: HITS_ONLY, memoryBytes: 1 << 20 })).toThrow(
+      /world is at 8000 ns/,
+    );
   });
 
   it("a driver that leaves a machine behind with events pending is an error; idle machines advance", () => {

@@ -1,7 +1,14 @@
 import { type Accounting, CATEGORY_COUNT, Category, KERNEL_OWNER } from "../accounting.js";
 import { REGISTER_COUNT, Resolution, SR_IEC, SR_IM_MASK, SR_KUC } from "../cpu-defs.js";
 import { ArgumentError } from "../errors.js";
-import { HOST_BUDGET_WORD, type PhysicalMemory } from "../memory.js";
+import {
+  HOST_BUDGET_WORD,
+  HOST_MISS_WORD,
+  HOST_STALL_WORD,
+  HOST_WB_BIAS,
+  HOST_WB_WORD,
+  type PhysicalMemory,
+} from "../memory.js";
 import type { MachineProfile } from "../profiles.js";
 import type { Tlb } from "../tlb.js";
 import type { Tracer } from "../trace.js";
@@ -14,9 +21,19 @@ import type { ExceptionHandler } from "./constants.js";
  */
 const enum Hot {
   BudgetWord = 0x80000,
+  WbWord = 0x80001,
+  StallWord = 0x80002,
+  MissWord = 0x80003,
+  WbBias = 0x100000,
 }
-if (Hot.BudgetWord !== HOST_BUDGET_WORD) {
-  throw new Error("cpu/clock.ts Hot must match HOST_BUDGET_WORD (memory.ts)");
+if (
+  Hot.BudgetWord !== HOST_BUDGET_WORD ||
+  Hot.WbWord !== HOST_WB_WORD ||
+  Hot.StallWord !== HOST_STALL_WORD ||
+  Hot.MissWord !== HOST_MISS_WORD ||
+  Hot.WbBias !== HOST_WB_BIAS
+) {
+  throw new Error("cpu/clock.ts Hot must match the host control words (memory.ts)");
 }
 /** Budget of fast accesses when no event is pending (re-armed when spent). */
 const UNBOUNDED_BUDGET = 1 << 30;
@@ -36,8 +53,14 @@ const { isInteger, isSafeInteger } = Number;
  * - Every cycle lands in `attr[owner * CATEGORY_COUNT + category]`.
  * - Cycles are only ever added through `chargeCycles`/`chargeWhole` (taking the events due
  *   on the way, at their exact cycle) or in bulk by `sync()` for the fast accesses.
- * - `armedBudget - host[budget word]` fast accesses have completed and are not synced yet:
+ * - `armedBudget - host[budget word]` cycles of fast accesses (one each) and their write-buffer
+ *   stalls (host[stall word] of them), plus host[miss word] cycles of cache-miss penalties,
+ *   have completed and are not synced yet (the misses are kept out of the budget word so that
+ *   its next value never waits for a tag's host load; the cycles left are budget − misses):
  *   everything that reads or changes the clock, the PC or the owner syncs first.
+ * - The write buffer's state is `wbLast`, the cycle its last word is retired to memory, held
+ *   in the host's write-buffer word in budget coordinates between arms (see wbPull/wbPush):
+ *   `now + armedBudget` is invariant under sync, so the word stays valid until the next arm.
  */
 export class CpuClock {
   /** General registers 0..31, then HI (32) and LO (33). r0 reads 0: write it through setReg. */
@@ -108,6 +131,19 @@ export class CpuClock {
   protected readonly cyclesPerInstruction: number;
   protected lastResolution: number = Resolution.Retry;
   protected accessCycles = 0;
+  // The memory system (profile; all zero with memorySystem off: hits and no stalls).
+  protected readonly memOn: boolean;
+  /** Data-cache line index mask (lines - 1). */
+  protected readonly dMask: number;
+  /** Instruction-cache line index mask (lines - 1). */
+  protected readonly iMask: number;
+  /** Cycles a cache miss adds to the hit. */
+  protected readonly missCycles: number;
+  /** Write buffer: stages, cycles to retire a word, (depth-1)·retire, (depth-2)·retire. */
+  protected readonly wbDepth: number;
+  protected readonly wbRetire: number;
+  protected readonly wbSpan: number;
+  protected readonly wbK: number;
 
   constructor(
     readonly profile: MachineProfile,
@@ -123,12 +159,21 @@ export class CpuClock {
     this.cachedCycles = profile.cachedAccessCycles;
     this.uncachedCycles = profile.uncachedAccessCycles;
     this.cyclesPerInstruction = profile.cyclesPerInstruction;
+    this.memOn = profile.memorySystem === true;
+    this.dMask = (profile.dataCacheBytes >>> 2) - 1;
+    this.iMask = (profile.instructionCacheBytes >>> 2) - 1;
+    this.missCycles = this.memOn ? profile.cacheMissCycles : 0;
+    this.wbDepth = profile.writeBufferDepth;
+    this.wbRetire = this.memOn ? profile.writeRetireCycles : 0;
+    this.wbSpan = (this.wbDepth - 1) * this.wbRetire;
+    this.wbK = (this.wbDepth - 2) * this.wbRetire;
     this.attrTable = accounting.attach(
       () => this.sync(),
       (table) => {
         this.attrTable = table;
       },
     );
+    this.wbPush(0);
     this.arm();
   }
 
@@ -184,27 +229,70 @@ export class CpuClock {
   }
 
   protected sync(): void {
-    const n = this.armedBudget - this.host[Hot.BudgetWord]!;
+    const m = this.host;
+    const budget = m[Hot.BudgetWord]!;
+    const n = this.armedBudget - budget;
     if (n !== 0) {
-      const cycles = n * this.cachedCycles;
-      this.nowCycles += cycles;
-      this.attrTable[this.attrBase + Category.Memory] += cycles;
-      this.pcAddr = (this.pcAddr + 4 * n) >>> 0;
-      this.armedBudget -= n;
+      const stall = m[Hot.StallWord]!;
+      const miss = m[Hot.MissWord]!;
+      const accesses = n - stall;
+      this.nowCycles += n + miss;
+      const t = this.attrTable;
+      const b = this.attrBase;
+      t[b + Category.Memory] += accesses;
+      if (stall !== 0) t[b + Category.WriteStall] += stall;
+      if (miss !== 0) t[b + Category.CacheMiss] += miss;
+      this.pcAddr = (this.pcAddr + 4 * accesses) >>> 0;
+      // The misses are folded into the budget: now + armedBudget stays what it was.
+      this.armedBudget = budget - miss;
+      m[Hot.BudgetWord] = budget - miss;
+      m[Hot.StallWord] = 0;
+      m[Hot.MissWord] = 0;
     }
   }
 
-  /** Sets the budget: fast accesses that complete before the next event (none while tracing). */
+  /**
+   * Sets the budget: cycles of fast accesses that complete before the next event (none while
+   * tracing); a fast access is one cycle (a hit: validateProfile requires it) plus its stall.
+   */
   protected arm(): void {
+    const last = this.wbPull();
     let k = 0;
     if (this.tracerRef === null) {
       const room = this.nextEventCycle - this.nowCycles;
       // Capped: the budget word is 32 bits, and an event may be 2^32 cycles or more away.
-      k = min(UNBOUNDED_BUDGET, max(0, ceil(room / this.cachedCycles) - 1));
+      k = min(UNBOUNDED_BUDGET, max(0, ceil(room) - 1));
     }
     this.host[Hot.BudgetWord] = k;
     this.armedBudget = k;
+    this.wbPush(last);
   }
+
+  /**
+   * The cycle at which the write buffer's last word is retired, read from the host word. The
+   * word holds S + bias, S = wbBase - (last - (depth-1)·retire): a store issued with budget b
+   * (at cycle wbBase - b) stalls b - S cycles when that is positive.
+   */
+  protected wbPull(): number {
+    const s = this.host[Hot.WbWord]! - Hot.WbBias;
+    return this.wbBase - s + this.wbSpan;
+  }
+
+  /**
+   * Writes `last` into the host word. A buffer already empty is the same as one that empties
+   * now (its past does not matter), which keeps the word within 32 bits.
+   */
+  protected wbPush(last: number): void {
+    const l = max(last, this.nowCycles);
+    this.wbBase = this.nowCycles + this.armedBudget;
+    this.host[Hot.WbWord] = this.wbBase - (l - this.wbSpan) + Hot.WbBias;
+  }
+
+  /**
+   * `now + armedBudget` when the write-buffer word was written: the cycle that budget 0 stands
+   * for. Sync keeps now + armedBudget; a charge moves now, and arm() then re-bases the word.
+   */
+  protected wbBase = 0;
 
   // ---- modes, owners, registers -------------------------------------------------------
 

@@ -34,11 +34,9 @@ export class CpuExec extends CpuTraps {
   exec(cost: Cost, times = 1): void {
     this.guard();
     if (cost !== this.lastCost) this.admitCost(cost);
-    this.execInstructions(
-      this.checkedInstructions(cost.instructions, times),
-      cost.label,
-      cost.category,
-    );
+    const n = this.checkedInstructions(cost.instructions, times);
+    if (this.memOn && n !== 0) this.execThroughMemory(cost, times, n, cost.label, cost.category);
+    else this.execInstructions(n, cost.label, cost.category);
   }
 
   /**
@@ -50,7 +48,48 @@ export class CpuExec extends CpuTraps {
   execUnder(cost: Cost, times: number, label: string, category: Category | undefined): void {
     this.guard();
     if (cost !== this.lastCost) this.admitCost(cost);
-    this.execInstructions(this.checkedInstructions(cost.instructions, times), label, category);
+    const n = this.checkedInstructions(cost.instructions, times);
+    if (this.memOn && n !== 0) this.execThroughMemory(cost, times, n, label, category);
+    else this.execInstructions(n, label, category);
+  }
+
+  /**
+   * Counted work on the memory system: the code's fetch misses (before it runs), the
+   * instructions, then the stalls of the stores the record declares (spaced through it). The
+   * declared loads hit (see memory-system.ts).
+   */
+  protected execThroughMemory(
+    cost: Cost,
+    times: number,
+    instructions: number,
+    label: string,
+    category: Category | undefined,
+  ): void {
+    const miss = this.fetchMisses(cost, times) * this.missCycles;
+    if (miss > 0) {
+      this.chargeCycles(miss, Category.CacheMiss, label);
+      this.accounting.noteMemory(label, 0, miss);
+    }
+    const stall = this.declaredStoreStall(
+      instructions * this.cyclesPerInstruction,
+      cost.stores * times,
+    );
+    this.execInstructions(instructions, label, category);
+    if (stall > 0) {
+      this.chargeCycles(stall, Category.WriteStall, label);
+      this.accounting.noteMemory(label, stall, 0);
+    }
+  }
+
+  /**
+   * Drains the write buffer (the kernel's wbflush: spin on the coprocessor condition until
+   * the buffer is empty), charging the wait to WriteStall. The spin's instructions are the
+   * caller's to count.
+   */
+  drainWriteBuffer(): void {
+    this.guard();
+    const stall = this.drainStall();
+    if (stall > 0) this.chargeCycles(stall, Category.WriteStall, "");
   }
 
   /** The last record admitted (a registered record stays registered while referenced). */

@@ -2,16 +2,22 @@ import { CATEGORY_COUNT, Category, KERNEL_OWNER } from "../accounting.js";
 import type { Cpu } from "../cpu.js";
 import { CAUSE_IP_SHIFT, ExcCode, Resolution, SR_IEC, SR_IM_MASK, SR_KUC } from "../cpu-defs.js";
 import { ArgumentError, ContextAbort, KernelContractError } from "../errors.js";
-import { HOST_BUDGET_WORD } from "../memory.js";
+import { HOST_BUDGET_WORD, HOST_MISS_WORD, HOST_STALL_WORD } from "../memory.js";
 import { checkStackReserve } from "../reserve.js";
-import { CpuClock } from "./clock.js";
 import { type ExceptionHandler, MAX_EXCEPTION_DEPTH } from "./constants.js";
+import { CpuMemory } from "./memory-system.js";
 
 /** The budget word's index as an immediate (see clock.ts). */
 const enum Hot {
   BudgetWord = 0x80000,
+  StallWord = 0x80002,
+  MissWord = 0x80003,
 }
-if (Hot.BudgetWord !== HOST_BUDGET_WORD) {
+if (
+  Hot.BudgetWord !== HOST_BUDGET_WORD ||
+  Hot.StallWord !== HOST_STALL_WORD ||
+  Hot.MissWord !== HOST_MISS_WORD
+) {
   throw new Error("cpu/traps.ts Hot must match HOST_BUDGET_WORD (memory.ts)");
 }
 const { imul } = Math;
@@ -23,7 +29,7 @@ const { isInteger } = Number;
  * add, the multiplier, interrupts, and the stack-reserve guard of every entry point that
  * user-mode code can reach.
  */
-export class CpuTraps extends CpuClock {
+export class CpuTraps extends CpuMemory {
   // ---- exceptions -------------------------------------------------------------------
 
   /**
@@ -73,11 +79,20 @@ export class CpuTraps extends CpuClock {
     } catch (e) {
       // No calls before the state is restored: with an exhausted stack a call may throw
       // again. (The frames of enter and below have been popped: a leaf call after this fits.)
-      const n = this.armedBudget - this.host[Hot.BudgetWord]!;
+      const m = this.host;
+      const budget = m[Hot.BudgetWord]!;
+      const n = this.armedBudget - budget;
       if (n !== 0) {
-        this.nowCycles += n * this.cachedCycles;
-        this.attrTable[this.attrBase + Category.Memory] += n * this.cachedCycles;
-        this.armedBudget -= n;
+        const stall = m[Hot.StallWord]!;
+        const miss = m[Hot.MissWord]!;
+        this.nowCycles += n + miss;
+        this.attrTable[this.attrBase + Category.Memory] += n - stall;
+        this.attrTable[this.attrBase + Category.WriteStall] += stall;
+        this.attrTable[this.attrBase + Category.CacheMiss] += miss;
+        this.armedBudget = budget - miss;
+        m[Hot.BudgetWord] = budget - miss;
+        m[Hot.StallWord] = 0;
+        m[Hot.MissWord] = 0;
       }
       this.status = statusBefore;
       this.owner = ownerBefore;

@@ -17,14 +17,14 @@ import {
   type Thread,
   transferTimeNs,
 } from "../privileged.js";
-import { TEST_COSTS } from "../test-costs.js";
+import { HITS_ONLY, TEST_COSTS } from "../test-costs.js";
 
 const PA = 0x40000;
 const BLOCK = 100 * 54 + 10; // track 100, sector 10 of the RZ56 geometry
 
 /** A machine whose kernel takes disk interrupts, logs the cycle each was raised, and acks. */
 function diskKernel() {
-  const m = new Machine({ trace: true, memoryBytes: 1 << 20 });
+  const m = new Machine({ profile: HITS_ONLY, trace: true, memoryBytes: 1 << 20 });
   const taken: number[] = [];
   const seenAtInterrupt: number[] = [];
   m.setExceptionHandler(ExcCode.Int, (cpu) => {
@@ -75,7 +75,7 @@ describe("disk timing model", () => {
   });
 
   it("estimate() gives the same breakdown as the hand computation", () => {
-    const m = new Machine();
+    const m = new Machine({ profile: HITS_ONLY });
     const e = m.disk.estimate(BLOCK, 2, 42_400);
     expect(e).toEqual({
       issueNs: 42_400,
@@ -91,7 +91,7 @@ describe("disk timing model", () => {
   });
 
   it("the rotational wait depends only on the time the head arrives (angle = t mod revolution)", () => {
-    const g = new Machine().profile.disk;
+    const g = new Machine({ profile: HITS_ONLY }).profile.disk;
     const revolutionNs = 60e9 / g.rpm; // 16_666_666.67 ns
     expect(rotationalWaitNs(g, 0, 0)).toBe(0);
     // Sector 27 of 54 is half a revolution away: ceil(8_333_333.33).
@@ -105,7 +105,7 @@ describe("disk timing model", () => {
   });
 
   it("property: after the wait the sector start is under the head, within 1 ns (exact BigInt check)", () => {
-    const g = new Machine().profile.disk;
+    const g = new Machine({ profile: HITS_ONLY }).profile.disk;
     const perMinute = 60_000_000_000n;
     const rpm = BigInt(g.rpm);
     const sectors = BigInt(g.blocksPerTrack);
@@ -133,7 +133,7 @@ describe("disk timing model", () => {
   });
 
   it("seek: none on the same track, settle + per track, capped at full stroke", () => {
-    const g = new Machine().profile.disk;
+    const g = new Machine({ profile: HITS_ONLY }).profile.disk;
     expect(seekTimeNs(g, 0)).toBe(0);
     expect(seekTimeNs(g, 1)).toBe(4_001_000);
     expect(seekTimeNs(g, g.tracks - 1)).toBe(4_000_000 + 24_058_000);
@@ -190,7 +190,7 @@ describe("disk DMA and interrupt", () => {
   });
 
   it("the status register shows DONE and the line stays asserted until the kernel acknowledges", () => {
-    const m = new Machine({ memoryBytes: 1 << 20 });
+    const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     m.cpu.status = 0; // kernel mode, interrupts off
     const done = m.disk.estimate(0, 1, 60 * 40);
     m.disk.read(0, 1, PA);
@@ -235,7 +235,7 @@ describe("disk misuse gets typed errors before anything changes", () => {
   });
 
   it("refuses bad block numbers, counts and ranges past the end", () => {
-    const m = new Machine({ memoryBytes: 1 << 20 });
+    const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     const before = state(m);
     for (const b of [-1, 1.5, Number.NaN, 1_299_174, "3" as unknown as number]) {
       expect(() => m.disk.read(b, 1, PA)).toThrow(ArgumentError);
@@ -247,7 +247,7 @@ describe("disk misuse gets typed errors before anything changes", () => {
   });
 
   it("refuses a DMA range outside memory, with nothing changed", () => {
-    const m = new Machine({ memoryBytes: 1 << 20 });
+    const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     m.memory.writeBytes((1 << 20) - 512, pattern(512, 5));
     const before = state(m);
     expect(() => m.disk.read(0, 2, (1 << 20) - 512)).toThrow(PhysicalAddressError);
@@ -258,7 +258,7 @@ describe("disk misuse gets typed errors before anything changes", () => {
   });
 
   it("refuses a command while busy, with nothing changed", () => {
-    const m = new Machine({ memoryBytes: 1 << 20 });
+    const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     m.cpu.status = 0;
     m.disk.read(10, 1, PA);
     const before = state(m);
@@ -268,7 +268,7 @@ describe("disk misuse gets typed errors before anything changes", () => {
   });
 
   it("host helpers check their arguments", () => {
-    const m = new Machine();
+    const m = new Machine({ profile: HITS_ONLY });
     expect(() => m.disk.preload(0, new Uint8Array(100))).toThrow(ArgumentError);
     expect(() => m.disk.preload(1_299_173, new Uint8Array(1024))).toThrow(ArgumentError);
     expect(() => m.disk.inspect(-1)).toThrow(ArgumentError);

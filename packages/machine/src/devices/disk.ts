@@ -256,6 +256,7 @@ export class Disk {
   }
 
   #registerAccess(accesses: number): void {
+    this.cpu.drainWriteBuffer();
     this.cpu.charge(accesses * this.cpu.profile.uncachedAccessCycles, Category.Device);
   }
 }

@@ -15,7 +15,7 @@ import {
   SR_KERNEL_IE,
   type Thread,
 } from "../privileged.js";
-import { TEST_COSTS } from "../test-costs.js";
+import { HITS_ONLY, TEST_COSTS } from "../test-costs.js";
 
 const RX_BASE = 0x10000;
 const RX_STRIDE = 2048;
@@ -32,7 +32,12 @@ interface Received {
  * (re-giving each slot when `regive`), logs what it saw, acknowledges, and returns.
  */
 function netKernel(opts: { slots?: number; regive?: boolean; seed?: number } = {}) {
-  const m = new Machine({ trace: true, memoryBytes: 1 << 20, seed: opts.seed ?? 1 });
+  const m = new Machine({
+    profile: HITS_ONLY,
+    trace: true,
+    memoryBytes: 1 << 20,
+    seed: opts.seed ?? 1,
+  });
   const n = m.profile.network.receiveRingSlots;
   const given = opts.slots ?? n;
   for (let s = 0; s < given; s++) m.net.giveReceiveBuffer(s, RX_BASE + s * RX_STRIDE);
@@ -206,7 +211,7 @@ describe("network misuse gets typed errors before anything changes", () => {
   });
 
   it("transmit: bad length, memory range, full transmit ring", () => {
-    const m = new Machine({ memoryBytes: 1 << 20 });
+    const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     m.cpu.status = 0;
     const before = state(m);
     for (const len of [0, -1, 1519, 2.5])
@@ -221,7 +226,7 @@ describe("network misuse gets typed errors before anything changes", () => {
   });
 
   it("receive ring and scripted traffic: bad slot, buffer outside memory, double give, past arrival", () => {
-    const m = new Machine({ memoryBytes: 1 << 20 });
+    const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     const before = state(m);
     expect(() => m.net.giveReceiveBuffer(16, RX_BASE)).toThrow(ArgumentError);
     expect(() => m.net.giveReceiveBuffer(0, (1 << 20) - 1000)).toThrow(PhysicalAddressError);

@@ -376,6 +376,7 @@ export class NetworkCard {
   }
 
   #registerAccess(accesses: number): void {
+    this.cpu.drainWriteBuffer();
     this.cpu.charge(accesses * this.cpu.profile.uncachedAccessCycles, Category.Device);
   }
 }

@@ -115,6 +115,7 @@ export class IntervalTimer {
   }
 
   #registerAccess(): void {
+    this.cpu.drainWriteBuffer();
     this.cpu.charge(this.cpu.profile.uncachedAccessCycles, Category.Device);
   }
 }
