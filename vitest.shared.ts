@@ -16,10 +16,12 @@ export default defineConfig({
     // keeps per-file isolation (its vitest.config.ts): its stack-reserve tests find where the
     // host stack runs out, which depends on what the worker ran before.
     isolate: false,
-    // Property tests run many simulations; on a loaded 2-core CI machine they can take tens of
-    // seconds. Tests assert behaviour, never time, so the limit only catches hangs.
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    // Property tests run many simulations, and turbo runs every package's tests at once: on a
+    // 2-core machine a suite run that takes 4 s alone was seen to take over 120 s while other
+    // test runs shared the cores. Tests assert behaviour, never time, so the limit only
+    // catches hangs.
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     reporters: jsonDir ? ["default", "json"] : ["default"],
     outputFile: jsonDir ? { json: `${jsonDir}/${pkgName}.json` } : undefined,

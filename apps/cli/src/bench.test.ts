@@ -47,7 +47,7 @@ describe("exolab bench outputs", () => {
       ],
       c.io,
     );
-  }, 120_000);
+  }, 300_000);
 
   it("exits 0, prints the table, writes the three files and nothing else", () => {
     expect(status).toBe(0);

@@ -53,7 +53,7 @@ describe("Ctrl-C on a terminal", () => {
     expect(r.screen).toMatch(/exolab: interrupted \(SIGINT\); no partial output was left\r?\n$/);
     expect(r.screen).not.toMatch(/^\s+at /m);
     expect(r.files).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 
   it("during trace: exit 130, the cursor shown again, no partial trace", async () => {
     const r = await interruptOnTerminal(
@@ -66,5 +66,5 @@ describe("Ctrl-C on a terminal", () => {
     expect(r.status).toBe(130);
     expect(r.screen.lastIndexOf(SHOW_CURSOR)).toBeGreaterThan(r.screen.lastIndexOf(HIDE_CURSOR));
     expect(r.files).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 });

@@ -124,7 +124,7 @@ describe.skipIf(SKIP_BROWSER)("the browser lab in Chromium", () => {
       seed: 1,
     });
     mkdirSync(CI_OUT, { recursive: true });
-  }, 240_000);
+  }, 300_000);
 
   afterAll(async () => {
     await chromium?.close();
@@ -254,7 +254,7 @@ describe.skipIf(SKIP_BROWSER)("the browser lab in Chromium", () => {
     expect(await page.locator(".charts figure.chart").count()).toBeGreaterThanOrEqual(5);
     expect(page.url()).toContain(DEFAULT_QUERY);
     expect(errors).toEqual([]);
-  }, 240_000);
+  }, 300_000);
 
   it("a row's cycles by category and owner, and a timeline of one run whose trace is produced", async () => {
     await page.click('tr[data-row="pipe"] .row-button');
@@ -297,7 +297,7 @@ describe.skipIf(SKIP_BROWSER)("the browser lab in Chromium", () => {
     await page.screenshot({ path: `${CI_OUT}web-390.png`, fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
-  }, 120_000);
+  }, 300_000);
 
   it("a link with a selection runs it; a bad one gets one line on the page and the defaults", async () => {
     const good = await open(
@@ -342,7 +342,7 @@ describe.skipIf(SKIP_BROWSER)("the browser lab in Chromium", () => {
       expect(bad.errors).toEqual([]);
       await bad.page.close();
     }
-  }, 120_000);
+  }, 300_000);
 
   it("Cancel stops a run at once; no row comes after; the next run works", async () => {
     // A long selection (matmul first): Cancel lands well before its end.
@@ -392,5 +392,5 @@ describe.skipIf(SKIP_BROWSER)("the browser lab in Chromium", () => {
     expect(await p.textContent("#status")).toMatch(/^Done: 2 pairs in /);
     expect(e).toEqual([]);
     await p.close();
-  }, 120_000);
+  }, 300_000);
 });

@@ -98,7 +98,7 @@ describe("the README's commands", () => {
     const page = await (await fetch(url)).text();
     expect(page).toContain('<div id="app">');
     expect(page).toContain("./assets/");
-  }, 240_000);
+  }, 300_000);
 
   it("pnpm web: the development server serves the page and its worker", async () => {
     const url = await serverUrl("pnpm web");
@@ -106,14 +106,14 @@ describe("the README's commands", () => {
     const worker = await fetch(new URL("src/worker.ts", url));
     expect(worker.status).toBe(200);
     expect(await worker.text()).toContain("buildCatalog");
-  }, 120_000);
+  }, 300_000);
 
   it.skipIf(SKIP_BROWSER)(
     "pnpm --filter @exolab/web bench: the timing script, one trial",
     async () => {
       const { stdout } = await run("pnpm", ["--filter", "@exolab/web", "bench"], {
         cwd: ROOT,
-        timeout: 240_000,
+        timeout: 300_000,
         env: { ...process.env, FIRST_ROW_TRIALS: "1" },
       });
       expect(stdout).toMatch(/total \d+\.\d KiB gzipped, budget 500 KiB/);

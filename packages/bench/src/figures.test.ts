@@ -44,7 +44,7 @@ beforeAll(() => {
     profile: "dec5000_125",
     seed: 1,
   });
-}, 120_000);
+}, 300_000);
 
 function row(benchmark: string, system: string): BenchResult {
   const r = report.results.find((x) => x.benchmark === benchmark && x.system === system);

@@ -1118,7 +1118,7 @@ describe("isolation: random hostile command sequences against an ownership model
       expect(probes).toBeGreaterThan(0);
     },
     // Budget: the vitest limit is a hang guard only; long mode scales it with the runs.
-    Math.max(120_000, numRuns * 1000),
+    Math.max(300_000, numRuns * 1000),
   );
 
   it("replays bit for bit from the same commands", () => {

@@ -34,7 +34,7 @@ beforeAll(() => {
     tool: { name: "test", version: "0" },
     host: nodeHost(),
   });
-}, 120_000);
+}, 300_000);
 
 describe("JSON, schema version 3", () => {
   it("validates against the schema and round-trips; meta records tool, commit, date, Node, options", () => {
