@@ -176,6 +176,50 @@ export const COSTS = defineCosts({
       "per waiter: its key (lw: loads 1), compare (sltu, beqz + slot), best = it (move), loop (lw next, bnez + slot counted 1: loads 1)",
     loads: 2,
   },
+  // ---- channels between environments (ipc/channel.ts) ----
+  "realtime.chan.send": {
+    instructions: 10,
+    source:
+      "send entry (jal + slot), full test (subu, sltu, beqz + slot), slot address (remu as andi with a power-of-two ring: andi, sll, addu), tail + 1 (addiu); the head, tail and message loads and stores are charged",
+  },
+  "realtime.chan.call": {
+    instructions: 4,
+    source:
+      "one handoff attempt: save-area address (lui, addiu), server id to a1 of the stub (move), loop back (b + slot counted once in chan.result); the 12 callee-saved stores and the transfer are charged",
+  },
+  "realtime.chan.result": {
+    instructions: 8,
+    source:
+      "after the transfer: reply, code, waiter from a0..a2 (3 move), Ok test (bnez + slot), Busy tests (li, bne + slot); the 12 callee-saved loads are charged",
+  },
+  "realtime.chan.entry": {
+    instructions: 6,
+    source:
+      "server entry: caller id (move), table base (lui, addiu), count (lw: loads 1), empty test (beqz + slot counted 1)",
+    loads: 1,
+  },
+  "realtime.chan.lookup.step": {
+    instructions: 5,
+    source:
+      "per accepted client: its id (lw: loads 1), compare (bne + slot), next record (addiu), loop bound (sltu; the loop's bnez shares the slot)",
+    loads: 1,
+  },
+  "realtime.chan.waiting.step": {
+    instructions: 6,
+    source:
+      "per accepted client: its rank against the caller's (lw, sltu, beqz + slot: loads 1), next record (addiu); the waiting word's load, when ranked above, is charged",
+    loads: 1,
+  },
+  "realtime.chan.serve.step": {
+    instructions: 9,
+    source:
+      "per message served: slot address (addu head k, remu as andi, sll, addu base), call the service (jalr + slot, jr ra + slot), head + 1 (addiu); the message load and the reply and head stores are charged",
+  },
+  "realtime.chan.reply": {
+    instructions: 4,
+    source:
+      "reply, code and waiter to a0..a2 (3 move), caller id to the stub (move); the transfer is charged by the kernel",
+  },
   // ---- calls by protected control transfer (ipc/call.ts) ----
   "realtime.call.client": {
     instructions: 4,
