@@ -1,4 +1,4 @@
-import { Result, type Thread } from "@exolab/exokernel";
+import { Reg, Result, type Thread } from "@exolab/exokernel";
 import { describe, expect, it } from "vitest";
 import type { JobBody, LibOsApi } from "../index.js";
 import { periodic, runFor } from "../test/rt-world.js";
@@ -15,12 +15,12 @@ function* work(os: LibOsApi, cycles: number): Generator<unknown, void, unknown> 
   }
 }
 
-/** The server's service: `msg` cycles of work (at most 20 000: messages are data), reply msg + 1. */
-function serverOf(w: ReturnType<typeof world>) {
+/** The server's service: `msg` cycles of work (at most `maxCycles`: messages are data), reply msg + 1. */
+function serverOf(w: ReturnType<typeof world>, maxCycles = 20_000) {
   const server = w.spawn({ passive: true });
   expect(
     server.channels.serve(function* (msg) {
-      yield* work(server, Math.min(msg >>> 0, 20_000));
+      yield* work(server, Math.min(msg >>> 0, maxCycles));
       return msg + 1;
     }),
   ).toBe(Result.Ok);
@@ -224,5 +224,81 @@ describe("channels between environments: priority inheritance on the handoff", (
       b8.response,
       b16.response,
     );
+  });
+});
+
+describe("channels between environments: a hostile client", () => {
+  it("floods transfers, sends bogus messages, scribbles its ring and marks itself waiting: refusals, and no deadline of the real-time set", () => {
+    const w = world({
+      machineConfig: { seed: 7 },
+      policy: { sliceCycles: SLICE, sliceVectorLength: 4 },
+    });
+    const server = serverOf(w, 3_000);
+    const rt = w.spawn({ policy: { slices: 0 } });
+    const hostile = w.spawn({ policy: { slices: 0 } });
+    expect(hostile.env.allocSlice(1)).toBe(1);
+    const stranger = w.spawn({ policy: { slices: 0 } });
+    expect(stranger.env.allocSlice(3)).toBe(3);
+    const ch = connect(server, rt, 0, 4);
+    const hch = connect(server, hostile, 9, 4);
+    const codes = new Map<string, number>();
+    const count = (k: string) => codes.set(k, (codes.get(k) ?? 0) + 1);
+    // The hostile client: its page's header and ring written by hand, raw transfers.
+    hostile.sched.spawn(function* () {
+      const cpu = hostile.env.cpu;
+      for (let i = 0; ; i++) {
+        const head = cpu.load32(hch.va);
+        cpu.store32(hch.va + 8, 1); // "waiting", always
+        if (i % 3 === 0) cpu.store32(hch.va + 4, head + 1000); // scribbled: past the capacity
+        if (i % 3 === 1) {
+          for (let k = 0; k < 4; k++) cpu.store32(hch.va + 16 + ((head + k) % 4) * 8, -1);
+          cpu.store32(hch.va + 4, head + 4); // four bogus messages
+        }
+        yield* hostile.calls.call(server.env.id, 0);
+        count(`hostile ${hostile.calls.lastError}/${cpu.reg(Reg.a1) | 0}`);
+        yield* hostile.sched.safepoint();
+      }
+    });
+    // A stranger the server never accepted floods it with transfers.
+    stranger.sched.spawn(function* () {
+      for (;;) {
+        yield* stranger.calls.call(server.env.id, 0);
+        count(`stranger ${stranger.calls.lastError}/${stranger.env.cpu.reg(Reg.a1) | 0}`);
+        yield* stranger.sched.safepoint();
+      }
+    });
+    const replies: number[] = [];
+    const body = (msg: number): JobBody =>
+      function* (): Thread {
+        replies.push(yield* ch.call(msg));
+      };
+    const r = rt.rt.admit({
+      policy: "edf",
+      tasks: [periodic("a", 160_000, 24_000), periodic("b", 320_000, 24_000)],
+      bodies: [body(2_000), body(3_000)],
+      positions: [0, 2],
+    });
+    expect(r.ok, r.ok ? "" : r.reason).toBe(true);
+    rt.rt.start();
+    runFor(w, 3_200_000);
+    expect(w.aegis.deaths).toEqual([]);
+    const s = rt.rt.summary();
+    expect(s.jobs).toBeGreaterThanOrEqual(28);
+    expect(s.misses).toBe(0);
+    // Every job released has been served (none starved behind the hostile), each in time.
+    for (const rec of rt.rt.records) expect(rec.completed).toBeGreaterThanOrEqual(rec.released - 1);
+    expect(rt.rt.dispatcher.pendingMisses(w.aegis.machine.now)).toBe(0);
+    expect(s.worstResponseCycles).toBeGreaterThan(0);
+    expect(s.worstResponseCycles).toBeLessThan(160_000);
+    expect(ch.stats.donated).toBeGreaterThan(0); // it did find the server in the hostile's section
+    expect(replies.length).toBe(rt.rt.records[0]!.completed + rt.rt.records[1]!.completed);
+    expect(replies.every((x) => x === 2_001 || x === 3_001)).toBe(true);
+    // The hostile got Invalid for its scribbled header, its bogus messages were served on
+    // its own time; the stranger was refused.
+    const st = server.channels.stats;
+    expect(st.scribbled).toBeGreaterThan(0);
+    expect(st.unknown).toBeGreaterThan(0);
+    expect(codes.get(`hostile ${Result.Ok}/${Result.Invalid}`)).toBeGreaterThan(0);
+    expect(codes.get(`stranger ${Result.Ok}/${Result.Refused}`)).toBeGreaterThan(0);
   });
 });
