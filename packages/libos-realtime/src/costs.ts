@@ -183,14 +183,14 @@ export const COSTS = defineCosts({
       "send entry (jal + slot), full test (subu, sltu, beqz + slot), slot address (remu as andi with a power-of-two ring: andi, sll, addu), tail + 1 (addiu); the head, tail and message loads and stores are charged",
   },
   "realtime.chan.call": {
-    instructions: 4,
+    instructions: 5,
     source:
-      "one handoff attempt: save-area address (lui, addiu), server id to a1 of the stub (move), loop back (b + slot counted once in chan.result); the 12 callee-saved stores and the transfer are charged",
+      "one handoff attempt: save-area address (lui, addiu), the server's id for the stub (move), loop back (b + slot); the 12 callee-saved stores and the transfer are charged",
   },
   "realtime.chan.result": {
-    instructions: 8,
+    instructions: 12,
     source:
-      "after the transfer: reply, code, waiter from a0..a2 (3 move), Ok test (bnez + slot), Busy tests (li, bne + slot); the 12 callee-saved loads are charged",
+      "after the transfer: code and waiter from a1, a2 (2 move), the transfer's Busy test (li, bne + slot), the code's test (bnez + slot), the reply's slot address (andi, sll, addu), return (jr ra + slot); the 12 callee-saved loads, the waiting-mark store and the reply load are charged",
   },
   "realtime.chan.entry": {
     instructions: 6,
@@ -210,15 +210,20 @@ export const COSTS = defineCosts({
       "per accepted client: its rank against the caller's (lw, sltu, beqz + slot: loads 1), next record (addiu); the waiting word's load, when ranked above, is charged",
     loads: 1,
   },
+  "realtime.chan.drain": {
+    instructions: 4,
+    source:
+      "a client's ring: pending = tail - head (subu), against the private capacity (sltu, bnez + slot); the head and tail loads are charged",
+  },
   "realtime.chan.serve.step": {
     instructions: 9,
     source:
       "per message served: slot address (addu head k, remu as andi, sll, addu base), call the service (jalr + slot, jr ra + slot), head + 1 (addiu); the message load and the reply and head stores are charged",
   },
   "realtime.chan.reply": {
-    instructions: 4,
+    instructions: 3,
     source:
-      "reply, code and waiter to a0..a2 (3 move), caller id to the stub (move); the transfer is charged by the kernel",
+      "code and waiter to a1, a2 (2 move), the caller's id for the stub (move); the transfer is charged by the kernel",
   },
   // ---- calls by protected control transfer (ipc/call.ts) ----
   "realtime.call.client": {

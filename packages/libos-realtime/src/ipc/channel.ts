@@ -271,6 +271,7 @@ export class Channels {
    */
   *#drain(c: Client, service: ChannelService): Generator<unknown, number, unknown> {
     const cpu = this.env.cpu;
+    cpu.exec(COSTS["realtime.chan.drain"]);
     const head = cpu.load32(c.va + HEAD) >>> 0;
     const n = (cpu.load32(c.va + TAIL) - head) >>> 0;
     if (n > c.capacity) {
