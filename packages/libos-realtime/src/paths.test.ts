@@ -128,10 +128,11 @@ describe("pinned paths (dec5000_125)", () => {
     });
     w.runUntil(() => paths.length === 1);
     expect(reply).toBe(2);
-    // The call's 106-cycle transfer pair (above) plus the ring: send 10, one handoff (call 5,
-    // result 12), the server's entry 6, lookup 5, two scans for waiting clients 2 × 6, drain
-    // 4, one message 9, reply 3; the ring's and header's loads and stores (memory), and one
-    // miss on the shared page the kernel served from the guaranteed mappings (tlb).
+    // The library's 72 user cycles: send 10, one handoff (call 5, result 12), the server's
+    // entry 6, lookup 5, two scans for waiting clients 2 × 6, drain 4, one message 9, reply 3;
+    // memory 38: the 12 callee-saved registers each way, the ring's and header's words; the
+    // kernel's 87: the call and the reply (as in the call round trip above) and a miss on the
+    // server's view of the shared page, served from its guaranteed mappings (tlb 3).
     expect(paths[0]).toEqual({
       cycles: 195,
       byOwner: { kernel: 87, libos: 108 },

@@ -181,7 +181,12 @@ function inversion(inheritance: boolean, length: number) {
   let response = -1;
   const r = rt.rt.admit({
     policy: "rm",
-    tasks: [{ ...periodic("H", 40 * SLICE, 30_000), offsetCycles: 2 * round + 4 * SLICE + 5_000 - w.aegis.machine.now }],
+    tasks: [
+      {
+        ...periodic("H", 40 * SLICE, 30_000),
+        offsetCycles: 2 * round + 4 * SLICE + 5_000 - w.aegis.machine.now,
+      },
+    ],
     bodies: [
       function* (job): Thread {
         highReply = yield* hch.call(2_000);
@@ -216,14 +221,6 @@ describe("channels between environments: priority inheritance on the handoff", (
     // Without: L's section resumes only in L's next slice, after every middle slice.
     expect(b8.response).toBeGreaterThan(3 * SLICE);
     expect(b16.response).toBeGreaterThan(b8.response + 7 * SLICE);
-    console.log(
-      "H's response (cycles), vector 8 and 16: with inheritance",
-      a8.response,
-      a16.response,
-      "without",
-      b8.response,
-      b16.response,
-    );
   });
 });
 

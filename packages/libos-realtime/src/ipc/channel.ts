@@ -41,7 +41,14 @@
  * its reply is stored; a drain serves at most the client's capacity; `#clients` is kept in
  * rank order.
  */
-import { CALLEE_SAVED, type EnvHandle, PAGE_BYTES, Reg, Result, type Thread } from "@exolab/exokernel";
+import {
+  CALLEE_SAVED,
+  type EnvHandle,
+  PAGE_BYTES,
+  Reg,
+  Result,
+  type Thread,
+} from "@exolab/exokernel";
 import { COSTS } from "../costs.js";
 import { CALL_SAVE_VA, CHANNEL_VA, MAX_CHANNELS } from "../layout.js";
 
