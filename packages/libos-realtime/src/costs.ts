@@ -176,6 +176,55 @@ export const COSTS = defineCosts({
       "per waiter: its key (lw: loads 1), compare (sltu, beqz + slot), best = it (move), loop (lw next, bnez + slot counted 1: loads 1)",
     loads: 2,
   },
+  // ---- channels between environments (ipc/channel.ts) ----
+  "realtime.chan.send": {
+    instructions: 10,
+    source:
+      "send entry (jal + slot), full test (subu, sltu, beqz + slot), slot address (remu as andi with a power-of-two ring: andi, sll, addu), tail + 1 (addiu); the head, tail and message loads and stores are charged",
+  },
+  "realtime.chan.call": {
+    instructions: 5,
+    source:
+      "one handoff attempt: save-area address (lui, addiu), the server's id for the stub (move), loop back (b + slot); the 12 callee-saved stores and the transfer are charged",
+  },
+  "realtime.chan.result": {
+    instructions: 12,
+    source:
+      "after the transfer: code and waiter from a1, a2 (2 move), the transfer's Busy test (li, bne + slot), the code's test (bnez + slot), the reply's slot address (andi, sll, addu), return (jr ra + slot); the 12 callee-saved loads, the waiting-mark store and the reply load are charged",
+  },
+  "realtime.chan.entry": {
+    instructions: 6,
+    source:
+      "server entry: caller id (move), table base (lui, addiu), count (lw: loads 1), empty test (beqz + slot counted 1)",
+    loads: 1,
+  },
+  "realtime.chan.lookup.step": {
+    instructions: 5,
+    source:
+      "per accepted client: its id (lw: loads 1), compare (bne + slot), next record (addiu), loop bound (sltu; the loop's bnez shares the slot)",
+    loads: 1,
+  },
+  "realtime.chan.waiting.step": {
+    instructions: 6,
+    source:
+      "per accepted client: its rank against the caller's (lw, sltu, beqz + slot: loads 1), next record (addiu); the waiting word's load, when ranked above, is charged",
+    loads: 1,
+  },
+  "realtime.chan.drain": {
+    instructions: 4,
+    source:
+      "a client's ring: pending = tail - head (subu), against the private capacity (sltu, bnez + slot); the head and tail loads are charged",
+  },
+  "realtime.chan.serve.step": {
+    instructions: 9,
+    source:
+      "per message served: slot address (addu head k, remu as andi, sll, addu base), call the service (jalr + slot, jr ra + slot), head + 1 (addiu); the message load and the reply and head stores are charged",
+  },
+  "realtime.chan.reply": {
+    instructions: 3,
+    source:
+      "code and waiter to a1, a2 (2 move), the caller's id for the stub (move); the transfer is charged by the kernel",
+  },
   // ---- calls by protected control transfer (ipc/call.ts) ----
   "realtime.call.client": {
     instructions: 4,

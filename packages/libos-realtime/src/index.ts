@@ -6,6 +6,7 @@
  */
 import { type EnvHandle, type LibOS, MachineError } from "@exolab/exokernel";
 import { Calls } from "./ipc/call.js";
+import { Channels } from "./ipc/channel.js";
 import { kernelApi } from "./kernel-api.js";
 import { RT_CTX_VA } from "./layout.js";
 import { type LibOsPolicy, resolvePolicy } from "./policy.js";
@@ -17,6 +18,11 @@ import { Vm } from "./vm/vm.js";
 
 export { COSTS, type CostLabel } from "./costs.js";
 export type { Procedure } from "./ipc/call.js";
+export {
+  Channel,
+  type ChannelService,
+  MAX_CHANNEL_CAPACITY,
+} from "./ipc/channel.js";
 export { MessageQueue, type Service } from "./ipc/queue.js";
 export * as layout from "./layout.js";
 export { DEFAULT_POLICY, type LibOsPolicy, PolicyError, resolvePolicy } from "./policy.js";
@@ -48,7 +54,7 @@ export { Supply } from "./sched/supply.js";
 export { checkTask, checkTaskSet, type Task, type TaskSpec } from "./sched/task.js";
 export { Pinned } from "./vm/pinned.js";
 export { FaultExit } from "./vm/vm.js";
-export type { Calls, Threads, Vm };
+export type { Calls, Channels, Threads, Vm };
 
 export interface LibOsOptions {
   /** Overrides of the policy's defaults (checked: a PolicyError names a bad field). */
@@ -68,6 +74,8 @@ export interface LibOsApi {
   readonly vm: Vm;
   readonly sched: Threads;
   readonly calls: Calls;
+  /** Channels to and from other environments (ipc/channel.ts). */
+  readonly channels: Channels;
   readonly rt: RealTime;
 }
 
@@ -113,6 +121,7 @@ function boot(env: EnvHandle, options: LibOsOptions = {}): LibOsApi {
     vm,
     sched,
     calls: new Calls(env, () => rt.dispatcher.active),
+    channels: new Channels(env, () => rt.dispatcher.active),
     rt,
   });
 }

@@ -54,3 +54,6 @@ export const TASK_DATA_STRIDE = 0x00100000;
 /** Message queues (ipc/queue.ts): one guaranteed page each, from QUEUE_VA. */
 export const QUEUE_VA = 0x7ffc0000;
 export const MAX_QUEUES = 16;
+/** Channels between environments (ipc/channel.ts): one guaranteed page each, client or server side, from CHANNEL_VA. */
+export const CHANNEL_VA = 0x7ffd0000;
+export const MAX_CHANNELS = 16;

@@ -7,7 +7,7 @@
 import { PAGE_BYTES } from "@exolab/exokernel";
 import { type AttributionReport, attributionBetween } from "@exolab/machine/privileged";
 import { describe, expect, it } from "vitest";
-import { type LibOsApi, layout } from "./index.js";
+import { type Channel, type LibOsApi, layout } from "./index.js";
 import { world } from "./test/world.js";
 
 interface Path {
@@ -108,6 +108,48 @@ describe("pinned paths (dec5000_125)", () => {
     });
   });
   // #endregion call-path
+
+  it("a channel call round trip to another environment (one message, a service that charges nothing)", () => {
+    const w = world({ machineConfig: { seed: 1 } });
+    const os = w.spawn();
+    const server = w.spawn({ passive: true });
+    // biome-ignore lint/correctness/useYield: a service that never blocks
+    server.channels.serve(function* (msg) {
+      return msg + 1;
+    });
+    const ch = os.channels.connect(server.env.id, 8) as Channel;
+    expect(server.channels.accept(os.env.id, ch.serverCap, 8, 0)).toBe(0);
+    const paths: Path[] = [];
+    let reply = 0;
+    os.sched.spawn(function* () {
+      const s0 = w.aegis.snapshot();
+      reply = yield* ch.call(1);
+      paths.push(path(attributionBetween(w.aegis.machine.accounting, s0, w.aegis.snapshot())));
+    });
+    w.runUntil(() => paths.length === 1);
+    expect(reply).toBe(2);
+    // The library's 72 user cycles: send 10, one handoff (call 5, result 12), the server's
+    // entry 6, lookup 5, two scans for waiting clients 2 × 6, drain 4, one message 9, reply 3;
+    // memory 38: the 12 callee-saved registers each way, the ring's and header's words; the
+    // kernel's 87: the call and the reply (as in the call round trip above) and a miss on the
+    // server's view of the shared page, served from its guaranteed mappings (tlb 3).
+    expect(paths[0]).toEqual({
+      cycles: 195,
+      byOwner: { kernel: 87, libos: 108 },
+      byCategory: { user: 72, kernel: 70, trapEntry: 9, trapExit: 3, memory: 38, tlb: 3 },
+      labels: {
+        "realtime.chan.send": 10,
+        "realtime.chan.call": 5,
+        "realtime.chan.result": 12,
+        "realtime.chan.entry": 6,
+        "realtime.chan.lookup.step": 5,
+        "realtime.chan.waiting.step": 12,
+        "realtime.chan.drain": 4,
+        "realtime.chan.serve.step": 9,
+        "realtime.chan.reply": 3,
+      },
+    });
+  });
 
   it("a thread switch (yieldThread) and back", () => {
     const paths = measure(function* (os, _server, span) {

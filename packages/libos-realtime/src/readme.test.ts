@@ -1,7 +1,7 @@
 import { NotRunningError, Result } from "@exolab/exokernel";
 import { Aegis, COSTS as KERNEL_COSTS } from "@exolab/exokernel/kernel";
 import { describe, expect, it } from "vitest";
-import { kernelCostsFrom, layout, libos, Pinned } from "./index.js";
+import { type Channel, kernelCostsFrom, layout, libos, Pinned } from "./index.js";
 import { TEST_COSTS } from "./test/world.js";
 
 describe("the README's example", () => {
@@ -72,6 +72,35 @@ describe("the README's example", () => {
       ["control", 20, 0],
       ["logging", 10, 0],
     ]);
+    expect(aegis.deaths).toEqual([]);
+  });
+  it("runs the channel example as shown: serve, connect, accept, call", () => {
+    const work = TEST_COSTS["test.work"];
+    let reply = 0;
+    // #region channel
+    const aegis = new Aegis();
+    const { env: senv, api: server } = aegis.boot(libos, { passive: true }); // no slice of its own
+    const { env: cenv, api: client } = aegis.boot(libos, {});
+    aegis.actAs(senv, () =>
+      server.channels.serve(function* (msg) {
+        server.env.cpu.exec(work, 100); // the service's work: on the caller's time
+        yield* server.env.safepoint(); // a long service gives the CPU up at the slice's end
+        return msg + 1;
+      }),
+    );
+    // The client's page, granted to the server; the host ranks the client (0: first).
+    const ch = aegis.actAs(cenv, () => client.channels.connect(senv.id, 8)) as Channel;
+    aegis.actAs(senv, () => server.channels.accept(cenv.id, ch.serverCap, 8, 0));
+    aegis.actAs(cenv, () =>
+      client.sched.spawn(function* () {
+        reply = yield* ch.call(41); // the message in the ring, the handoff by PCT
+      }),
+    );
+    aegis.run({ untilCycle: 1_000_000 });
+    // #endregion channel
+    expect(reply).toBe(42);
+    expect(ch.lastError).toBe(Result.Ok);
+    expect(server.channels.stats.served).toBe(1);
     expect(aegis.deaths).toEqual([]);
   });
 });
