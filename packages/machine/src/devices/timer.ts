@@ -64,6 +64,7 @@ export class IntervalTimer {
     this.stopQuietly();
     this.#periodCycles = periodCycles;
     this.#periodic = !oneShot;
+    // biome-ignore lint/complexity/useMathMinMax: no call to an intrinsic untrusted code could patch (intrinsics.ts)
     this.#arm(firstExpiryCycle > this.cpu.now ? firstExpiryCycle : this.cpu.now);
   }
 
