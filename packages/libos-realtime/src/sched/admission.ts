@@ -10,12 +10,17 @@
  * (`Supply`, sliceOverheadCycles).
  *
  * - EDF: the processor-demand test against the supply bound function: for every absolute
- *   deadline t up to a bound, dbf(t) <= sbf(t). The bound: dbf(t) <= U t + B (B the sum of
- *   U_i (T_i - D_i)) and sbf(t) >= rate (t - delay), so past t* = (B + rate * delay) /
- *   (rate - U) nothing can fail. U >= rate is refused.
+ *   deadline t up to a bound, dbf(t) + b(t) <= sbf(t), where b(t) is the largest blocking
+ *   (`blockingCycles`) of a task due within t: the jobs due by t can be held up by one
+ *   critical section of a less important job (priority inheritance lets no second one in),
+ *   and each task declares the longest such section it can meet. The bound: dbf(t) <= U t +
+ *   B (B the sum of U_i (T_i - D_i)), b(t) <= max b_i, and sbf(t) >= rate (t - delay), so
+ *   past t* = (B + max b_i + rate * delay) / (rate - U) nothing can fail. U >= rate is
+ *   refused.
  * - RM (fixed priorities by period, ties by deadline then position): response-time analysis
- *   in the supply: R_i is the least t with C_i + sum over higher-priority j of
- *   ceil(t / T_j) C_j <= sbf(t); admitted when R_i <= D_i for every task.
+ *   in the supply: R_i is the least t with C_i + B_i + sum over higher-priority j of
+ *   ceil(t / T_j) C_j <= sbf(t) (B_i the task's blocking); admitted when R_i <= D_i for
+ *   every task.
  *
  * A refusal says which test failed, for which task, with the figures.
  */
@@ -93,11 +98,16 @@ function edf(
 ): Admission {
   let b = 0;
   let maxD = 0;
+  let maxBlocking = 0;
   for (const t of tasks) {
     b += ((t.wcetCycles + j) / t.periodCycles) * (t.periodCycles - t.deadlineCycles);
     maxD = Math.max(maxD, t.deadlineCycles);
+    maxBlocking = Math.max(maxBlocking, t.blockingCycles);
   }
-  const horizon = Math.max(maxD, (b + supply.rate * supply.delayCycles) / (supply.rate - u));
+  const horizon = Math.max(
+    maxD,
+    (b + maxBlocking + supply.rate * supply.delayCycles) / (supply.rate - u),
+  );
   let points = 0;
   for (const t of tasks) points += Math.floor((horizon - t.deadlineCycles) / t.periodCycles) + 1;
   if (points > MAX_DEMAND_POINTS)
@@ -111,16 +121,21 @@ function edf(
     for (const d of next) if (d < at) at = d;
     if (at > horizon) break;
     let demand = 0;
+    let blocking = 0;
     for (let i = 0; i < tasks.length; i++) {
       const t = tasks[i]!;
-      if (at >= t.deadlineCycles)
+      if (at >= t.deadlineCycles) {
         demand += (Math.floor((at - t.deadlineCycles) / t.periodCycles) + 1) * (t.wcetCycles + j);
+        if (t.blockingCycles > blocking) blocking = t.blockingCycles;
+      }
       if (next[i] === at) next[i] = at + t.periodCycles;
     }
     const s = supply.sbf(at);
-    if (demand > s)
+    if (demand + blocking > s)
       return no(
-        `EDF: the jobs due within ${at} cycles need ${demand} cycles, the reserved slices supply ${s}`,
+        blocking === 0
+          ? `EDF: the jobs due within ${at} cycles need ${demand} cycles, the reserved slices supply ${s}`
+          : `EDF: the jobs due within ${at} cycles need ${demand} cycles and may be blocked ${blocking}, the reserved slices supply ${s}`,
       );
   }
   return {
@@ -142,7 +157,7 @@ function rm(
   const bounds: number[] = new Array(tasks.length).fill(0);
   for (let k = 0; k < order.length; k++) {
     const t = tasks[order[k]!]!;
-    const c = t.wcetCycles + j;
+    const c = t.wcetCycles + j + t.blockingCycles;
     let r = supply.inverse(c);
     for (;;) {
       if (r > t.deadlineCycles)

@@ -41,6 +41,14 @@ describe("task parameters", () => {
       'task "a": deadline 11 cycles is above its period 10 (deadlines are constrained)',
     ],
     [
+      { name: "a", kind: "periodic", periodCycles: 100, wcetCycles: 40, blockingCycles: 61 },
+      'task "a": WCET 40 plus blocking 61 cycles is above its deadline 100',
+    ],
+    [
+      { name: "a", kind: "periodic", periodCycles: 100, wcetCycles: 40, blockingCycles: -1 },
+      'task "a": blockingCycles must be at least 0, got -1',
+    ],
+    [
       { name: "a", kind: "aperiodic", periodCycles: 10, wcetCycles: 1 },
       'task "a": kind must be "periodic" or "sporadic"',
     ],
@@ -61,6 +69,7 @@ describe("task parameters", () => {
       deadlineCycles: 10,
       offsetCycles: 0,
       pages: 0,
+      blockingCycles: 0,
     });
   });
 });
@@ -140,6 +149,41 @@ describe("EDF and RM", () => {
       ok: true,
       responseBoundCycles: [1160],
     });
+  });
+
+  it("blocking counts: one less important section per job, in EDF's demand and RM's response", () => {
+    const half = new Supply(geometry, [0, 2, 4, 6]);
+    const blocked = (blockingCycles: number) => {
+      const c = checkTask({
+        name: "h",
+        kind: "periodic",
+        periodCycles: 8000,
+        wcetCycles: 100,
+        deadlineCycles: 1200,
+        blockingCycles,
+      });
+      if (!c.ok) throw new Error(c.reason);
+      return c.value;
+    };
+    // RM: the response bound grows by the blocking, until it passes the deadline.
+    expect(admit("rm", [blocked(0)], half, 10)).toMatchObject({
+      ok: true,
+      responseBoundCycles: [1160],
+    });
+    expect(admit("rm", [blocked(30)], half, 10)).toMatchObject({
+      ok: true,
+      responseBoundCycles: [1190],
+    });
+    expect(admit("rm", [blocked(300)], half, 10)).toMatchObject({
+      ok: false,
+      reason: 'RM: task "h" may respond in 1460 cycles, after its deadline 1200',
+    });
+    // EDF: the same task set, admitted without blocking, refused with it, with the reason.
+    const other = task("l", 4000, 1000);
+    expect(admit("edf", [blocked(0), other], half, 10).ok).toBe(true);
+    const r = admit("edf", [blocked(300), other], half, 10);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(/may be blocked 300, the reserved slices supply/);
   });
 
   const taskSet = fc

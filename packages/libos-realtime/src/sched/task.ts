@@ -30,6 +30,13 @@ export interface TaskSpec {
   readonly offsetCycles?: number;
   /** Frames of data the task's body uses, allocated and mapped at admission. Default 0. */
   readonly pages?: number;
+  /**
+   * The longest one job may wait for a resource held by a less important job or client
+   * (one critical section: a queue's service, a channel's lower client's section and, for a
+   * client that may ignore the hand-back, the rest of the slice it was lent). Counted by
+   * admission. Default 0.
+   */
+  readonly blockingCycles?: number;
 }
 
 /** A checked task: every field present. */
@@ -41,6 +48,7 @@ export interface Task {
   readonly deadlineCycles: number;
   readonly offsetCycles: number;
   readonly pages: number;
+  readonly blockingCycles: number;
 }
 
 /** The largest time the model takes: 2^40 cycles (about 12 hours at 25 MHz). */
@@ -89,6 +97,9 @@ export function checkTask(spec: unknown): Checked<Task> {
   const pages = s.pages === undefined ? 0 : s.pages;
   if (typeof pages !== "number" || !Number.isInteger(pages) || pages < 0 || pages > MAX_TASK_PAGES)
     return refuse(`task "${name}": pages must be an integer in [0, ${MAX_TASK_PAGES}]`);
+  const blocking = s.blockingCycles === undefined ? 0 : s.blockingCycles;
+  const e5 = cycles(name, "blockingCycles", blocking, 0);
+  if (e5 !== null) return refuse(e5);
   const t = {
     name,
     kind: s.kind as TaskKind,
@@ -97,10 +108,15 @@ export function checkTask(spec: unknown): Checked<Task> {
     deadlineCycles: deadline as number,
     offsetCycles: offset as number,
     pages,
+    blockingCycles: blocking as number,
   };
   if (t.wcetCycles > t.deadlineCycles)
     return refuse(
       `task "${name}": WCET ${t.wcetCycles} cycles is above its deadline ${t.deadlineCycles}`,
+    );
+  if (t.wcetCycles + t.blockingCycles > t.deadlineCycles)
+    return refuse(
+      `task "${name}": WCET ${t.wcetCycles} plus blocking ${t.blockingCycles} cycles is above its deadline ${t.deadlineCycles}`,
     );
   if (t.deadlineCycles > t.periodCycles)
     return refuse(
