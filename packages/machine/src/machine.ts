@@ -12,6 +12,7 @@ import {
   type RunResult,
   type Thread,
 } from "./context.js";
+import { CpuWithMemory } from "./cpu/memory-access.js";
 import { Cpu, type ExceptionHandler } from "./cpu.js";
 import { SR_IEC, SR_IM_MASK, SR_USER } from "./cpu-defs.js";
 import { Disk } from "./devices/disk.js";
@@ -93,7 +94,12 @@ export class Machine {
       config.fastTlbIndex !== false,
     );
     this.events = new EventQueue(id);
-    this.cpu = new Cpu(this.profile, this.memory, this.tlb, this.accounting);
+    // With the memory system on, a CPU whose fast path keeps the caches and the write buffer;
+    // without it, the plain one (cpu/memory-access.ts says why two classes).
+    this.cpu =
+      this.profile.memorySystem === true
+        ? new CpuWithMemory(this.profile, this.memory, this.tlb, this.accounting)
+        : new Cpu(this.profile, this.memory, this.tlb, this.accounting);
     this.events.onHeadChange = () => this.syncEvents();
     this.cpu.onEventsDue = () => this.serviceEvents();
     this.tracer = config.trace === true ? new Tracer() : null;

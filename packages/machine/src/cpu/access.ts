@@ -1,19 +1,10 @@
 import { Category } from "../accounting.js";
 import { ExcCode, KSEG0, KSEG1, KSEG2, REGISTER_COUNT, Resolution, SR_KUC } from "../cpu-defs.js";
 import { KernelContractError } from "../errors.js";
-import {
-  HOST_BUDGET_WORD,
-  HOST_DTAG_WORD,
-  HOST_MISS_WORD,
-  HOST_STALL_WORD,
-  HOST_WB_BIAS,
-  HOST_WB_WORD,
-} from "../memory.js";
+import { HOST_BUDGET_WORD } from "../memory.js";
 import { MAP_WRITABLE } from "../tlb.js";
 import { ACCESS_LOAD, ACCESS_STORE, hex } from "./constants.js";
 import { CpuExec } from "./exec.js";
-
-const { min } = Math;
 
 /**
  * The host-buffer constants the hot path uses, as immediates: an imported constant is a
@@ -22,24 +13,11 @@ const { min } = Math;
  */
 const enum Hot {
   BudgetWord = 0x80000,
-  WbWord = 0x80001,
-  StallWord = 0x80002,
-  MissWord = 0x80003,
-  WbBias = 0x100000,
-  DTag = 0x84000,
   Writable = 1,
 }
-if (
-  Hot.BudgetWord !== HOST_BUDGET_WORD ||
-  Hot.WbWord !== HOST_WB_WORD ||
-  Hot.StallWord !== HOST_STALL_WORD ||
-  Hot.MissWord !== HOST_MISS_WORD ||
-  Hot.WbBias !== HOST_WB_BIAS ||
-  Hot.DTag !== HOST_DTAG_WORD ||
-  Hot.Writable !== MAP_WRITABLE
-) {
+if (Hot.BudgetWord !== HOST_BUDGET_WORD || Hot.Writable !== MAP_WRITABLE) {
   throw new Error(
-    "cpu/access.ts Hot must match the host control words (memory.ts) and MAP_WRITABLE (tlb.ts)",
+    "cpu/access.ts Hot must match HOST_BUDGET_WORD (memory.ts) and MAP_WRITABLE (tlb.ts)",
   );
 }
 
@@ -51,14 +29,12 @@ if (
 export class CpuAccess extends CpuExec {
   // ---- translated loads and stores ----------------------------------------------------
 
-  // The fast path: an aligned kuseg address whose page the host map holds (a cached page),
-  // with budget left for the access and its stall. A load: its line's tag (one load and a
-  // compare) hits, or misses with the penalty taken from the budget and noted in the miss
-  // word. A store: the write buffer's threshold word says in one compare whether it stalls;
-  // the stall is taken from the budget and noted in the stall word; the line is written and
-  // the threshold moved on (memory-system.ts and clock.ts say why this is the FIFO model).
-  // Anything else (and every access while tracing or with an event due: the budget is then
-  // zero, or smaller than the stall) takes the slow path.
+  // The fast path: an aligned kuseg address whose page the host map holds, with budget left.
+  // Any other access (and every access while tracing or with an event due: the budget is
+  // then zero) takes the slow path. This is the machine without a memory system (every access
+  // a one-cycle hit); with one, the CPU is a CpuWithMemory (cpu/memory-access.ts), whose
+  // load32/store32 keep the caches' tags and the write buffer: a process whose machines have
+  // no memory system runs only this code.
 
   // Every entry point reads each argument once (`| 0`): an object whose valueOf answers
   // differently on each read can never make the checks and the access disagree.
@@ -69,26 +45,9 @@ export class CpuAccess extends CpuExec {
     if ((a & 0x80000003) === 0) {
       const page = m[a >>> 12]!;
       const budget = m[Hot.BudgetWord]!;
-      if (!this.memOn) {
-        // The memory system off: every access a one-cycle hit (no tag to keep).
-        if (page !== 0 && budget !== 0) {
-          m[Hot.BudgetWord] = budget - 1;
-          return m[(page + (a & 0xfff)) >>> 2]!;
-        }
-      } else if (page !== 0) {
-        const w = (page + (a & 0xfff)) >>> 2;
-        const t = Hot.DTag + (w & this.dMask);
-        // Branch-free hit or miss: d is 0 on a hit; (d | -d) >>> 31 is 1 for any other d
-        // (tags are below 2^28, so -d never overflows). The penalty goes to the miss word
-        // only: the budget word's next value does not wait for the tag's host load.
-        const d = m[t]! ^ w;
-        const miss = m[Hot.MissWord]! + ((d | -d) >>> 31) * this.missCycles;
-        if (budget > miss) {
-          m[t] = w;
-          m[Hot.MissWord] = miss;
-          m[Hot.BudgetWord] = budget - 1;
-          return m[w]!;
-        }
+      if (page !== 0 && budget !== 0) {
+        m[Hot.BudgetWord] = budget - 1;
+        return m[(page + (a & 0xfff)) >>> 2]!;
       }
     }
     return this.loadSlow(a);
@@ -101,36 +60,9 @@ export class CpuAccess extends CpuExec {
     if ((a & 0x80000003) === 0) {
       const page = m[a >>> 12]!;
       const budget = m[Hot.BudgetWord]!;
-      if (!this.memOn) {
-        // The memory system off: every store a one-cycle hit, no write buffer.
-        if ((page & Hot.Writable) !== 0 && budget !== 0) {
-          m[Hot.BudgetWord] = budget - 1;
-          m[(page + (a & 0xfff)) >>> 2] = v;
-          return;
-        }
-        this.storeSlow(a, v);
-        return;
-      }
-      // The budget net of the misses taken so far: the cycles left, and the store's time.
-      const b = budget - m[Hot.MissWord]!;
-      if ((page & Hot.Writable) !== 0 && b > 0) {
-        const s = m[Hot.WbWord]!;
-        let stall = b + Hot.WbBias - s;
-        if (stall > 0) {
-          if (stall >= b) {
-            this.storeSlow(a, v);
-            return;
-          }
-          m[Hot.StallWord] += stall;
-        } else stall = 0;
-        const w = (page + (a & 0xfff)) >>> 2;
-        m[w] = v;
-        m[Hot.DTag + (w & this.dMask)] = w;
-        m[Hot.BudgetWord] = budget - stall - 1;
-        // The threshold after this store, issued at b - stall: min(b' + (depth-2)·W, S - W).
-        const x = s - this.wbRetire;
-        const y = b - stall + Hot.WbBias + this.wbK;
-        m[Hot.WbWord] = min(x, y);
+      if ((page & Hot.Writable) !== 0 && budget !== 0) {
+        m[Hot.BudgetWord] = budget - 1;
+        m[(page + (a & 0xfff)) >>> 2] = v;
         return;
       }
     }

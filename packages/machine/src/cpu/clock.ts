@@ -232,23 +232,30 @@ export class CpuClock {
     const m = this.host;
     const budget = m[Hot.BudgetWord]!;
     const n = this.armedBudget - budget;
-    if (n !== 0) {
-      const stall = m[Hot.StallWord]!;
-      const miss = m[Hot.MissWord]!;
-      const accesses = n - stall;
-      this.nowCycles += n + miss;
-      const t = this.attrTable;
-      const b = this.attrBase;
-      t[b + Category.Memory] += accesses;
-      if (stall !== 0) t[b + Category.WriteStall] += stall;
-      if (miss !== 0) t[b + Category.CacheMiss] += miss;
-      this.pcAddr = (this.pcAddr + 4 * accesses) >>> 0;
-      // The misses are folded into the budget: now + armedBudget stays what it was.
-      this.armedBudget = budget - miss;
-      m[Hot.BudgetWord] = budget - miss;
-      m[Hot.StallWord] = 0;
-      m[Hot.MissWord] = 0;
+    if (n === 0) return;
+    if (!this.memOn) {
+      // No memory system: n one-cycle hits, nothing else.
+      this.nowCycles += n;
+      this.attrTable[this.attrBase + Category.Memory] += n;
+      this.pcAddr = (this.pcAddr + 4 * n) >>> 0;
+      this.armedBudget = budget;
+      return;
     }
+    const stall = m[Hot.StallWord]!;
+    const miss = m[Hot.MissWord]!;
+    const accesses = n - stall;
+    this.nowCycles += n + miss;
+    const t = this.attrTable;
+    const b = this.attrBase;
+    t[b + Category.Memory] += accesses;
+    if (stall !== 0) t[b + Category.WriteStall] += stall;
+    if (miss !== 0) t[b + Category.CacheMiss] += miss;
+    this.pcAddr = (this.pcAddr + 4 * accesses) >>> 0;
+    // The misses are folded into the budget: now + armedBudget stays what it was.
+    this.armedBudget = budget - miss;
+    m[Hot.BudgetWord] = budget - miss;
+    m[Hot.StallWord] = 0;
+    m[Hot.MissWord] = 0;
   }
 
   /**
@@ -256,7 +263,8 @@ export class CpuClock {
    * tracing); a fast access is one cycle (a hit: validateProfile requires it) plus its stall.
    */
   protected arm(): void {
-    const last = this.wbPull();
+    // The write buffer's word is in budget coordinates: re-based when the budget is.
+    const last = this.memOn ? this.wbPull() : 0;
     let k = 0;
     if (this.tracerRef === null) {
       const room = this.nextEventCycle - this.nowCycles;
@@ -265,7 +273,7 @@ export class CpuClock {
     }
     this.host[Hot.BudgetWord] = k;
     this.armedBudget = k;
-    this.wbPush(last);
+    if (this.memOn) this.wbPush(last);
   }
 
   /**
