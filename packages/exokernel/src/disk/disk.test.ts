@@ -215,6 +215,28 @@ describe("disk requests", () => {
     expect(frameBytes(aegis, b, g1, 4096)).toEqual(new Uint8Array(4096));
   });
 
+  it("queued for a frame freed and taken back (a new incarnation) complete Stale, nothing read", () => {
+    const aegis = newAegis();
+    const log: Done[] = [];
+    const a = diskEnv(aegis, "a", log);
+    aegis.machine.disk.preload(700, pattern(8, 5));
+    const x = a.allocExtent(700, 8);
+    const f1 = a.allocFrame();
+    const f2 = a.allocFrame();
+    const frame2 = a.frameOf(f2);
+    const id1 = a.diskRead(x, 0, 1, f1);
+    const id2 = a.diskRead(x, 0, 8, f2);
+    expect(a.freeFrame(f2)).toBe(Result.Ok);
+    const again = a.allocFrame(frame2);
+    expect(again).toBeGreaterThanOrEqual(0);
+    aegis.run({ untilCycle: aegis.machine.cpu.now + 2 * DISK_WAIT });
+    expect(log).toEqual([
+      { env: a.id, id: id1, result: Result.Ok },
+      { env: a.id, id: id2, result: Result.Stale },
+    ]);
+    expect(frameBytes(aegis, a, again, 4096)).toEqual(new Uint8Array(4096));
+  });
+
   it("of a destroyed environment: queued ones go, the one on the disk keeps its blocks held", () => {
     const aegis = newAegis();
     const log: Done[] = [];
