@@ -9,7 +9,7 @@ import {
   SR_KERNEL_IE,
   SR_USER,
 } from "@exolab/machine/privileged";
-import { DiskState } from "./disk/disk.js";
+import { DiskState } from "./disk/state.js";
 import type { Env } from "./env/env.js";
 import { Int32ArrayCtor, newList, SafeMap, SafeWeakMap } from "./intrinsics.js";
 import { FrameTable } from "./mem/frames.js";

@@ -2,7 +2,7 @@ import { entryHi, OwnerKind, TLB_V } from "@exolab/machine/privileged";
 import { releaseCap } from "../caps/copies.js";
 import type { Death, Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
-import { reclaimDisk } from "../disk/disk.js";
+import { reclaimDisk } from "../disk/state.js";
 import { listPush, mapValuesList, ObjectFreeze } from "../intrinsics.js";
 import { releaseFrame, unbind } from "../mem/bindings.js";
 import { Result } from "../result.js";

@@ -2,7 +2,7 @@ import { entryHi, entryLo, PAGE_BYTES, TLB_D, TLB_V } from "@exolab/machine/priv
 import { reclaimCopies } from "../caps/copies.js";
 import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
-import { holdIfOnDisk } from "../disk/disk.js";
+import { holdIfOnDisk } from "../disk/state.js";
 import type { Env } from "../env/env.js";
 import { SafeSet, setValuesList } from "../intrinsics.js";
 import { Result, Rights } from "../result.js";
