@@ -9,6 +9,7 @@ import {
   SR_KERNEL_IE,
   SR_USER,
 } from "@exolab/machine/privileged";
+import { DiskState } from "./disk/state.js";
 import type { Env } from "./env/env.js";
 import { Int32ArrayCtor, newList, SafeMap, SafeWeakMap } from "./intrinsics.js";
 import { FrameTable } from "./mem/frames.js";
@@ -90,6 +91,8 @@ export class Kernel {
   readonly cpu: Cpu;
   readonly frames: FrameTable;
   readonly stlb: SoftwareTlb;
+  /** The exported disk: extents, the request queue, completions (disk/disk.ts). */
+  readonly disk: DiskState;
   /** Every environment ever created, by id (the dead ones trimmed). */
   readonly envs: SafeMap<number, Env> = new SafeMap();
   readonly asids: (Env | null)[] = newList();
@@ -159,6 +162,7 @@ export class Kernel {
     this.frames = new FrameTable(machine.memory.frames, policy.kernelReservedFrames);
     this.stlb = new SoftwareTlb(policy.stlbEntries, 0);
     this.batchSlots = new Int32ArrayCtor(policy.maxBatchEntries);
+    this.disk = new DiskState(policy.maxEnvironments * policy.extentQuota);
     const stlbFrames = (policy.stlbEntries * 8) / PAGE_BYTES;
     this.kernelStackTopPa = (stlbFrames + 1) * PAGE_BYTES - 64;
     for (let a = 0; a < 64; a++) this.asids[a] = null;

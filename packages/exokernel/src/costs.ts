@@ -305,6 +305,67 @@ export const COSTS = defineCosts({
     source:
       "paper §5: dispatch 18 = 3 `sw` + 14 + `rfe`; + clear IP0 (`mfc0`, `and`, `mtc0`) 3 + load the alarm cycle 1",
   },
+  // ---- the disk (disk/disk.ts) -----------------------------------------------------------
+  /** `allocExtent`: check the range against the disk (4), quota and free slot (3), build the name (3). */
+  "aegis.sys.allocExtent": {
+    instructions: 10,
+    source:
+      "counted: range checks 4, load the env's extent count and a free slot 3, build and store the name 3 (+ `aegis.disk.extentScan` per held extent)",
+  },
+  /** One held extent examined for overlap: load start and length (2), add, two compares, branch (4). */
+  "aegis.disk.extentScan": {
+    instructions: 6,
+    source: "counted: `lw` start, `lw` length, `addu`, `sltu` ×2, `bnez` (per held extent)",
+  },
+  /** `freeExtent`: test busy (2), clear owner and bump the generation (4), release the slot (2). */
+  "aegis.sys.freeExtent": {
+    instructions: 8,
+    source: "counted: `lw`+`bnez` busy, clear owner and bump generation 4, release the slot 2",
+  },
+  /**
+   * `diskRead`/`diskWrite` before the capability lookups: the count against the frame size
+   * and the offset (4), the rights test for the direction (2), the extent's cover (3).
+   */
+  "aegis.sys.diskRequest": {
+    instructions: 9,
+    source:
+      "counted: blocks and offset checks 4, direction's right test 2, offset + blocks ≤ length 3 (+ two `aegis.cap.lookup`, `aegis.quota.check`)",
+  },
+  /** Append a request to the kernel's queue: fill the record (6), link it at the tail (3), count (2). */
+  "aegis.disk.enqueue": {
+    instructions: 11,
+    source: "counted: store id, env, block, count, frame and generations 6, tail link 3, counts 2",
+  },
+  /** Take the queue's head and re-check its frame and extent generations before the command. */
+  "aegis.disk.start": {
+    instructions: 10,
+    source:
+      "counted: unlink the head 3, load and compare frame owner/generation and extent generation 6, branch 1 (+ the controller's 4 register writes)",
+  },
+  /**
+   * The disk's completion interrupt after its acknowledge: find the request on the disk (2),
+   * drop the extent's busy count (3), append (id, result) to the owner's completions (4),
+   * owner running? post IP1 (3).
+   */
+  "aegis.int.disk": {
+    instructions: 12,
+    source:
+      "counted: load the request 2, busy count 3, append the completion 4, compare the owner with the running env and post IP1 3",
+  },
+  /** A pending completion posted to its owner when the dispatcher resumes it (as the alarm's). */
+  "aegis.int.diskPost": {
+    instructions: 5,
+    source: "counted: `lw`+`beqz` pending count, `mfc0` Cause, `ori` IP1, `mtc0` Cause",
+  },
+  /**
+   * Completion delivery: the exception dispatch path as the alarm's (paper: 18 = 3 `sw` + 14
+   * + `rfe`), clear or keep IP1 (3), dequeue the completion's id and result (3).
+   */
+  "aegis.int.diskDispatch": {
+    instructions: 20,
+    source:
+      "paper §5: dispatch 18 = 3 `sw` + 14 + `rfe`; + IP1 update (`mfc0`, `and`, `mtc0`) 3 + dequeue id and result 3",
+  },
   /** `reserveSlices`/`releaseSlices`: find a reservation entry (3), store its name (2), return (1). */
   "aegis.sys.reserveSlices": {
     instructions: 6,

@@ -54,6 +54,14 @@ export interface Policy {
   readonly grantQuota: number;
   /** Distinct exec labels one environment may charge under; past it, LABEL_OVERFLOW. */
   readonly labelQuota: number;
+  /** Disk extents one environment may hold (beyond: allocExtent → NoMemory). */
+  readonly extentQuota: number;
+  /**
+   * Disk requests one environment may have queued, on the disk, or completed and not yet
+   * delivered (beyond: diskRead/diskWrite → NoSlot). Bounds the kernel's queue, and how
+   * long an honest environment's request waits: at most the others' bounds ahead of it.
+   */
+  readonly diskQueueQuota: number;
   /** Longest exec label a CPU view accepts (longer: ArgumentError). */
   readonly maxLabelLength: number;
 }
@@ -82,6 +90,8 @@ export function defaultPolicy(profile: MachineProfile): Policy {
     sliceQuota: 32,
     grantQuota: 1024,
     labelQuota: 256,
+    extentQuota: 64,
+    diskQueueQuota: 8,
     maxLabelLength: 64,
   });
 }

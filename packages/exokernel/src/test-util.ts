@@ -99,6 +99,11 @@ const HANDLE_CALLS = [
   "cancelAlarm",
   "reserveSlices",
   "releaseSlices",
+  "allocExtent",
+  "freeExtent",
+  "extentOf",
+  "diskRead",
+  "diskWrite",
 ] as const;
 const PASS_THROUGH = ["pct", "yieldTo", "yieldSlice", "safepoint"] as const;
 const VIEW_CALLS = [

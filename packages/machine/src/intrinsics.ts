@@ -36,6 +36,12 @@ export const typedArraySet = uncurryThis(TypedArrayPrototype.set) as (
   offset?: number,
 ) => void;
 
+export const typedArraySlice = uncurryThis(TypedArrayPrototype.slice) as (
+  self: Uint8Array,
+  start: number,
+  end: number,
+) => Uint8Array;
+
 export const stringCharCodeAt = uncurryThis(String.prototype.charCodeAt) as (
   s: string,
   i: number,

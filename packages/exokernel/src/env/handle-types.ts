@@ -74,10 +74,12 @@ export interface EnvHandle {
    * alarm's cycle (low word), t2 = Cause, and restores them; non-blocking calls only (a
    * transfer or yield is Refused); nesting past `maxExceptionDepth`, a throw, or a save area
    * gone when it is due destroy the env. Null removes it (a due alarm is then dropped).
-   * Invalid for another device.
+   * "disk": the same rules; one delivery per completed request, t1 = the request's id,
+   * t2 = its result (0, or Stale for a request whose frame or extent went before it
+   * started). Invalid for another device.
    */
   setInterruptHandler(
-    device: "alarm",
+    device: "alarm" | "disk",
     handler: ((env: EnvHandle) => void) | null,
     saveAreaVa: number,
   ): number;
@@ -97,6 +99,27 @@ export interface EnvHandle {
    * caller. Clobbers v0 and v1 (the counter's two words). Monotonic.
    */
   readCycles(): number;
+  // Disk.
+  /**
+   * Allocates the extent `[startBlock, startBlock + blocks)` ("any": the first free run of
+   * that length) and returns a capability naming it. Invalid past the disk's end, Busy if it
+   * overlaps a held extent, NoMemory past `policy.extentQuota` (or no free run).
+   */
+  allocExtent(startBlock: number | "any", blocks: number): number;
+  /** Frees an extent (its name goes Stale); Busy while a request of it is outstanding. */
+  freeExtent(cap: number): number;
+  /** The first block of the extent a capability names. */
+  extentOf(cap: number): number;
+  /**
+   * Queues a read of `blocks` blocks at `blockOffset` in the extent into the frame
+   * `frameCap` names (DMA at its first byte; `blocks × blockBytes` ≤ 4096). The extent must
+   * cover every block, the frame must be this env's own with write right. Returns the
+   * request's id; its completion arrives as the "disk" interrupt. NoSlot past
+   * `policy.diskQueueQuota` outstanding requests.
+   */
+  diskRead(extentCap: number, blockOffset: number, blocks: number, frameCap: number): number;
+  /** As `diskRead`, from the frame to the disk (the frame needs read right). */
+  diskWrite(extentCap: number, blockOffset: number, blocks: number, frameCap: number): number;
   onEndOfSlice(handler: ((env: EnvHandle) => void) | null): number;
   onStartOfSlice(entry: (() => Thread) | null): number;
 

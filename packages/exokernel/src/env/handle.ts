@@ -3,7 +3,7 @@ import type { Kernel } from "../core.js";
 import { frozenArray, listPush, newList, ObjectFreeze } from "../intrinsics.js";
 import { PCT_ASYNC, PCT_SYNC } from "../pct/pct.js";
 import { Result } from "../result.js";
-import { Call, DEVICE_ALARM, REFILL_CODE } from "../syscall/abi.js";
+import { Call, DEVICE_ALARM, DEVICE_DISK, REFILL_CODE } from "../syscall/abi.js";
 import type { Env } from "./env.js";
 import { freezeAll } from "./freeze.js";
 import type { EnvHandle, RevokeRequest, Transfer } from "./handle-types.js";
@@ -20,7 +20,10 @@ const EMPTY: readonly number[] = ObjectFreeze(newList<number>());
  * (`transfer.ts`), or the CPU view (`view.ts`).
  */
 export function makeHandle(k: Kernel, env: Env): EnvHandle {
-  const { call0, call1, call3, callFn, callVector, callCycle, callReadCycle } = makeStubs(k, env);
+  const { call0, call1, call3, call4, callFn, callVector, callCycle, callReadCycle } = makeStubs(
+    k,
+    env,
+  );
   const { transfer, yieldSlice, safepoint } = makeTransfers(k, env);
   const handle: EnvHandle = {
     get id() {
@@ -72,9 +75,18 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
     releaseSlices: (cap: unknown) => call1(Call.ReleaseSlices, cap),
     readCycles: () => callReadCycle(Call.ReadCycles),
     setInterruptHandler: (device: unknown, handler: unknown, saveAreaVa: unknown) => {
-      if (device !== "alarm") return env.alive ? Result.Invalid : Result.Dead;
-      return callFn(Call.SetInterruptHandler, DEVICE_ALARM, saveAreaVa, handler, 2);
+      const d = device === "alarm" ? DEVICE_ALARM : device === "disk" ? DEVICE_DISK : -1;
+      if (d < 0) return env.alive ? Result.Invalid : Result.Dead;
+      return callFn(Call.SetInterruptHandler, d, saveAreaVa, handler, 2);
     },
+    allocExtent: (startBlock: unknown, blocks: unknown) =>
+      call3(Call.AllocExtent, startBlock === "any" ? -1 : startBlock, blocks, 0),
+    freeExtent: (cap: unknown) => call1(Call.FreeExtent, cap),
+    extentOf: (cap: unknown) => call1(Call.ExtentOf, cap),
+    diskRead: (extentCap: unknown, blockOffset: unknown, blocks: unknown, frameCap: unknown) =>
+      call4(Call.DiskRead, extentCap, blockOffset, blocks, frameCap),
+    diskWrite: (extentCap: unknown, blockOffset: unknown, blocks: unknown, frameCap: unknown) =>
+      call4(Call.DiskWrite, extentCap, blockOffset, blocks, frameCap),
     setAlarm: (atCycle: unknown) => callCycle(Call.SetAlarm, atCycle),
     cancelAlarm: () => call0(Call.CancelAlarm),
     yieldTo: (target: unknown) => transfer(Call.YieldTo, target),

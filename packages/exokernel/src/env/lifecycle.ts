@@ -2,6 +2,7 @@ import { entryHi, OwnerKind, TLB_V } from "@exolab/machine/privileged";
 import { releaseCap } from "../caps/copies.js";
 import type { Death, Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
+import { reclaimDisk } from "../disk/state.js";
 import { listPush, mapValuesList, ObjectFreeze } from "../intrinsics.js";
 import { releaseFrame, unbind } from "../mem/bindings.js";
 import { Result } from "../result.js";
@@ -121,6 +122,8 @@ function reclaim(k: Kernel, env: Env): void {
     k.alarmsArmed--;
     k.sched.program();
   }
+  // Before the frames: its queued requests go, its extents are freed.
+  reclaimDisk(k, env);
   env.syncEntry = undefined;
   env.asyncEntry = undefined;
   env.revokeHandler = undefined;

@@ -11,6 +11,7 @@ export interface Stubs {
   call0(call: number): number;
   call1(call: number, a0: unknown): number;
   call3(call: number, a0: unknown, a1: unknown, a2: unknown): number;
+  call4(call: number, a0: unknown, a1: unknown, a2: unknown, a3: unknown): number;
   /** A call taking a function (handler, entry; null clears) and `nargs` of a0, a1. */
   callFn(call: number, a0: unknown, a1: unknown, fn: unknown, nargs: number): number;
   /**
@@ -39,6 +40,8 @@ export function makeStubs(k: Kernel, env: Env): Stubs {
   const enter = (fn: () => number): number => enterAs(k, env, fn);
   const trap = (call: number, nargs: number, a0: number, a1: number, a2: number, fn?: unknown) =>
     trapNow(k, call, nargs, a0, a1, a2, fn);
+  const trap4 = (call: number, a0: number, a1: number, a2: number, a3: number) =>
+    trapNow(k, call, 4, a0, a1, a2, undefined, undefined, a3);
   return {
     call0: (call) => enter(() => trap(call, 0, 0, 0, 0)),
     call1: (call, a0) => {
@@ -50,6 +53,11 @@ export function makeStubs(k: Kernel, env: Env): Stubs {
       if (!env.alive) return Result.Dead;
       if (!isWord(a0) || !isWord(a1) || !isWord(a2)) return Result.Invalid;
       return enter(() => trap(call, 3, a0, a1, a2));
+    },
+    call4: (call, a0, a1, a2, a3) => {
+      if (!env.alive) return Result.Dead;
+      if (!isWord(a0) || !isWord(a1) || !isWord(a2) || !isWord(a3)) return Result.Invalid;
+      return enter(() => trap4(call, a0, a1, a2, a3));
     },
     callFn: (call, a0, a1, fn, nargs) => {
       if (!env.alive) return Result.Dead;
@@ -108,6 +116,7 @@ export function trapNow(
   a2: number,
   fn: unknown = undefined,
   vector: Int32Array | undefined = undefined,
+  a3 = 0,
 ): number {
   const cpu = k.cpu;
   cpu.exec(COSTS["aegis.abi.stub"]);
@@ -117,6 +126,7 @@ export function trapNow(
   if (nargs > 0) regs[Reg.a0] = a0;
   if (nargs > 1) regs[Reg.a1] = a1;
   if (nargs > 2) regs[Reg.a2] = a2;
+  if (nargs > 3) regs[Reg.a3] = a3;
   k.pendingFn = fn;
   k.pendingVector = vector;
   cpu.syscall();

@@ -44,6 +44,7 @@ describe("the seeded hostile fuzz", () => {
       "slices",
       "time",
       "alarm-delivered",
+      "disk-accepted",
     ]) {
       expect(a.attacks[k] ?? 0, k).toBeGreaterThan(0);
     }

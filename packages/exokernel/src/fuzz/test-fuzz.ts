@@ -389,6 +389,8 @@ interface Hostile {
   caps: number[];
   /** Reservation names it was given (sched/reserve.ts). */
   reservations: number[];
+  /** Extent names it was given (disk/disk.ts). */
+  extents: number[];
   frameOfCap: Map<number, number>;
   saveFrame: number;
 }
@@ -398,6 +400,7 @@ function bootHostile(w: World, index: number): Hostile {
     env: null as unknown as EnvHandle,
     caps: [],
     reservations: [],
+    extents: [],
     frameOfCap: new Map(),
     saveFrame: -1,
   };
@@ -681,8 +684,10 @@ function* attack(w: World, h: Hostile): Generator<unknown, void, unknown> {
 function timeAttack(w: World, h: Hostile): void {
   const env = h.env;
   const rng = w.rng;
-  const k = rng.below(7);
-  if (k === 0) {
+  const k = rng.below(typeof env.diskRead === "function" ? 10 : 7);
+  if (k >= 7) {
+    diskAttack(w, h);
+  } else if (k === 0) {
     const n = 1 + rng.below(4);
     const v: unknown[] = [];
     for (let i = 0; i < n; i++) v.push(rng.below(4) === 0 ? rng.below(22) - 3 : rng.below(16));
@@ -721,6 +726,56 @@ function timeAttack(w: World, h: Hostile): void {
     const a = env.readCycles();
     const b = env.readCycles();
     if (a >= 0 && b >= 0 && !(b > a)) breach(w, "cycles-went-back");
+  }
+}
+
+/**
+ * Hostile use of the disk: extents by name (overlapping anyone's, out of range, ill-typed)
+ * and any; requests through own, forged and stale extent names, offsets and counts past the
+ * extent, into frames named by any name (own, granted, forged) and ill-typed values; floods
+ * past the queue's bound. (No hostile disk handler yet: with one that throws or transfers,
+ * seed 7 shows an open frame-accounting breach — see the package README.) A request the kernel accepts must
+ * name a frame the env owns (else a breach); DMA into an honest frame would change its
+ * secrets (the memory check's breach).
+ */
+function diskAttack(w: World, h: Hostile): void {
+  const env = h.env;
+  const rng = w.rng;
+  const k = rng.below(5);
+  const ext = () =>
+    h.extents.length > 0 && rng.below(4) !== 0
+      ? h.extents[rng.below(h.extents.length)]!
+      : rng.below(3) === 0
+        ? (w.args.values[rng.below(w.args.values.length)] as number)
+        : rng.nextU32() & 0x3fff;
+  const frameName = () =>
+    h.caps.length > 0 && rng.below(3) !== 0
+      ? h.caps[rng.below(h.caps.length)]!
+      : rng.below(4) === 0
+        ? (w.args.values[rng.below(w.args.values.length)] as number)
+        : rng.nextU32() & 0x3fff;
+  if (k === 0) {
+    const start = rng.below(3) === 0 ? "any" : rng.below(80) - 2;
+    const r = env.allocExtent(start as number, rng.below(12));
+    if (r >= 0) h.extents.push(r);
+  } else if (k === 1) {
+    env.freeExtent(ext());
+  } else {
+    const n = k === 4 ? 12 : 1;
+    for (let i = 0; i < n; i++) {
+      const f = frameName();
+      const off = rng.below(4) === 0 ? rng.below(20) - 2 : 0;
+      const blocks = rng.below(5) === 0 ? rng.below(12) : 1 + rng.below(4);
+      const r =
+        rng.below(2) === 0
+          ? env.diskRead(ext(), off, blocks, f)
+          : env.diskWrite(ext(), off, blocks, f);
+      if (r >= 0) {
+        count(w, "disk-accepted");
+        const frame = env.frameOf(f);
+        if (frame < 0 || w.aegis.frameOwners()[frame] !== env.id) breach(w, "disk-foreign-frame");
+      }
+    }
   }
 }
 

@@ -2,6 +2,7 @@ import { entryHi, entryLo, PAGE_BYTES, TLB_D, TLB_V } from "@exolab/machine/priv
 import { reclaimCopies } from "../caps/copies.js";
 import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
+import { holdIfOnDisk } from "../disk/state.js";
 import type { Env } from "../env/env.js";
 import { SafeSet, setValuesList } from "../intrinsics.js";
 import { Result, Rights } from "../result.js";
@@ -147,9 +148,13 @@ export function releaseFrame(k: Kernel, frame: number): void {
     const deadline = ownerEnv?.revokeWanted.get(frame);
     if (ownerEnv !== undefined) k.cpu.exec(COSTS["aegis.quota.release"]);
     // The frame table and the owner's count change together (no call in between).
-    frames.owner[frame] = FRAME_FREE;
+    // A frame the disk is DMAing into or out of is held by the kernel until the request
+    // completes (disk/disk.ts): it reaches no one else before.
+    if (!holdIfOnDisk(k, frame)) {
+      frames.owner[frame] = FRAME_FREE;
+      frames.freeCount++;
+    }
     frames.gen[frame] = (frames.gen[frame]! + 1) | 0;
-    frames.freeCount++;
     if (ownerEnv !== undefined) {
       ownerEnv.frameCount--;
       if (deadline !== undefined && now < deadline) frames.withhold(frame, ownerEnv.id, deadline);

@@ -1,11 +1,12 @@
 import { type Cpu, KSEG0, Reg, Resolution } from "@exolab/machine/privileged";
 import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
+import { diskPending, SOFT_DISK, setDiskHandler } from "../disk/disk.js";
 import { ALARM_INDEX, type Env } from "../env/env.js";
 import type { EnvHandle } from "../env/handle-types.js";
 import { killActive, upcall } from "../exc/upcall.js";
 import { Result } from "../result.js";
-import { DEVICE_ALARM, WORD_SPAN } from "../syscall/abi.js";
+import { DEVICE_ALARM, DEVICE_DISK, WORD_SPAN } from "../syscall/abi.js";
 
 /**
  * Per-environment alarms, multiplexed by the kernel on the one interval timer, which stays
@@ -45,8 +46,9 @@ export function setInterruptHandler(
   fn: unknown,
 ): number {
   k.cpu.exec(COSTS["aegis.sys.setInterruptHandler"]);
-  if (device !== DEVICE_ALARM) return Result.Invalid;
   if (fn !== null && typeof fn !== "function") return Result.Invalid;
+  if (device === DEVICE_DISK) return setDiskHandler(k, env, va, fn);
+  if (device !== DEVICE_ALARM) return Result.Invalid;
   if (fn === null) {
     env.alarmHandler = undefined;
     env.saveAreaVa[ALARM_INDEX] = -1;
@@ -201,5 +203,11 @@ export function postPending(k: Kernel, env: Env): void {
     cpu.cause = (cpu.cause | SOFT_ALARM) >>> 0;
   } else if ((cpu.cause & SOFT_ALARM) !== 0) {
     cpu.cause = (cpu.cause & ~SOFT_ALARM) >>> 0;
+  }
+  if (diskPending(k, env)) {
+    cpu.exec(COSTS["aegis.int.diskPost"]);
+    cpu.cause = (cpu.cause | SOFT_DISK) >>> 0;
+  } else if ((cpu.cause & SOFT_DISK) !== 0) {
+    cpu.cause = (cpu.cause & ~SOFT_DISK) >>> 0;
   }
 }

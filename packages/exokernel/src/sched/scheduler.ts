@@ -8,6 +8,7 @@ import {
 } from "@exolab/machine/privileged";
 import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
+import { diskDeliver, diskInterrupt, SOFT_DISK } from "../disk/disk.js";
 import type { Env } from "../env/env.js";
 import type { EnvHandle } from "../env/handle-types.js";
 import { boundary } from "../env/lifecycle.js";
@@ -177,7 +178,9 @@ export class Scheduler implements Dispatcher {
     const k = this.k;
     const cause = cpu.cause;
     if ((cause & (1 << (8 + IRQ.Timer))) === 0) {
+      if ((cause & (1 << (8 + IRQ.Disk))) !== 0) return diskInterrupt(k, cpu);
       if ((cause & SOFT_ALARM) !== 0) return alarmInterrupt(k, cpu);
+      if ((cause & SOFT_DISK) !== 0) return diskDeliver(k, cpu);
       for (let line = 2; line < 8; line++) cpu.clearIrq(line);
       k.stats.spuriousInterrupts++;
       cpu.rfe();

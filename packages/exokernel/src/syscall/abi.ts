@@ -41,14 +41,21 @@ export const Call = {
   CancelAlarm: 27,
   ReserveSlices: 28,
   ReleaseSlices: 29,
+  AllocExtent: 30,
+  FreeExtent: 31,
+  ExtentOf: 32,
+  DiskRead: 33,
+  DiskWrite: 34,
 } as const;
 export type Call = (typeof Call)[keyof typeof Call];
 
 /** Index used for the refill handler in `setHandler` (exception codes use 0..15). */
 export const REFILL_CODE = 16;
 
-/** Index of the alarm in `setInterruptHandler` (the device's number; "disk" and "net" later). */
+/** Index of the alarm in `setInterruptHandler` (the device's number; "net" later). */
 export const DEVICE_ALARM = 0;
+/** Index of the disk in `setInterruptHandler`. */
+export const DEVICE_DISK = 1;
 
 /** 2^32, to split a cycle number into the two registers that carry it. */
 export const WORD_SPAN = 4294967296;

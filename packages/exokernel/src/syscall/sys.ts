@@ -2,6 +2,7 @@ import { type Cpu, ExcCode, KSEG0, Reg, Resolution } from "@exolab/machine/privi
 import { allocFrame, dropCap, frameOf, freeFrame, grant } from "../caps/calls.js";
 import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
+import { allocExtent, diskRequest, extentOf, freeExtent } from "../disk/disk.js";
 import { type Env, REFILL_INDEX } from "../env/env.js";
 import { exitEnv } from "../env/lifecycle.js";
 import { isDispatched } from "../exc/dispatch.js";
@@ -59,7 +60,7 @@ export function sys(k: Kernel, cpu: Cpu): Resolution {
     cpu.storeReg(sp + 8, Reg.gp);
     cpu.storeReg(sp + 12, Reg.fp);
     cpu.exec(COSTS["aegis.sys.stack"]);
-    r = body(k, env, call, regs[Reg.a0]!, regs[Reg.a1]!, regs[Reg.a2]!, fn, vector);
+    r = body(k, env, call, regs[Reg.a0]!, regs[Reg.a1]!, regs[Reg.a2]!, regs[Reg.a3]!, fn, vector);
     cpu.loadReg(sp, Reg.sp);
     cpu.loadReg(sp + 4, Reg.ra);
     cpu.loadReg(sp + 8, Reg.gp);
@@ -77,6 +78,7 @@ function body(
   a0: number,
   a1: number,
   a2: number,
+  a3: number,
   fn: unknown,
   vector: Int32Array | undefined,
 ): number {
@@ -131,6 +133,15 @@ function body(
       return reserveSlices(k, env, a0, vector ?? EMPTY_VECTOR);
     case Call.ReleaseSlices:
       return releaseSlices(k, env, a0);
+    case Call.AllocExtent:
+      return allocExtent(k, env, a0, a1);
+    case Call.FreeExtent:
+      return freeExtent(k, env, a0);
+    case Call.ExtentOf:
+      return extentOf(k, env, a0);
+    case Call.DiskRead:
+    case Call.DiskWrite:
+      return diskRequest(k, env, call === Call.DiskWrite, a0, a1, a2, a3);
     default:
       return Result.Invalid;
   }

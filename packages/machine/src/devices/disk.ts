@@ -1,8 +1,18 @@
 import { Category } from "../accounting.js";
 import type { Cpu } from "../cpu.js";
 import { IRQ } from "../cpu-defs.js";
-import { ArgumentError, checkInt, MachineError } from "../errors.js";
+import { ArgumentError, MachineError } from "../errors.js";
 import type { EventQueue } from "../events.js";
+import {
+  floor,
+  isInteger,
+  mapGet,
+  mapSet,
+  min,
+  typedArrayFill,
+  typedArraySet,
+  typedArraySlice,
+} from "../intrinsics.js";
 import type { PhysicalMemory } from "../memory.js";
 import type { DiskProfile } from "../profiles.js";
 
@@ -174,10 +184,11 @@ export class Disk {
   estimate(block: number, count: number, issueNs = this.cpu.now * this.cpu.profile.cycleNs) {
     const g = this.geometry;
     this.#checkRange(block, count, DISK_MAX_BLOCKS_PER_COMMAND);
-    checkInt("issueNs", issueNs, 0, Number.MAX_SAFE_INTEGER);
-    const toTrack = Math.floor(block / g.blocksPerTrack);
+    checkIntCaptured("issueNs", issueNs, 0, Number.MAX_SAFE_INTEGER);
+    const toTrack = floor(block / g.blocksPerTrack);
     const controllerNs = g.controllerOverheadNs;
-    const seekNs = seekTimeNs(g, Math.abs(toTrack - this.#headTrack));
+    const distance = toTrack - this.#headTrack;
+    const seekNs = seekTimeNs(g, distance < 0 ? -distance : distance);
     const arriveNs = issueNs + controllerNs + seekNs;
     const rotationNs = rotationalWaitNs(g, arriveNs, block % g.blocksPerTrack);
     const transferNs = transferTimeNs(g, count * g.blockBytes);
@@ -215,20 +226,22 @@ export class Disk {
     this.sync();
   }
 
+  // Captured intrinsics only on the command and completion paths (intrinsics.ts): a kernel
+  // drives them while untrusted code runs, which may have patched the prototypes.
   #complete(): void {
     const cmd = this.#command!;
     const bytes = this.geometry.blockBytes;
     const u8 = this.memory.u8;
     for (let i = 0; i < cmd.count; i++) {
       const at = cmd.pa + i * bytes;
-      if (cmd.write) this.#store.set(cmd.block + i, u8.slice(at, at + bytes));
+      if (cmd.write) mapSet(this.#store, cmd.block + i, typedArraySlice(u8, at, at + bytes));
       else {
-        const b = this.#store.get(cmd.block + i);
-        if (b === undefined) u8.fill(0, at, at + bytes);
-        else u8.set(b, at);
+        const b = mapGet(this.#store, cmd.block + i);
+        if (b === undefined) typedArrayFill(u8, 0, at, at + bytes);
+        else typedArraySet(u8, b, at);
       }
     }
-    this.#headTrack = Math.floor((cmd.block + cmd.count - 1) / this.geometry.blocksPerTrack);
+    this.#headTrack = floor((cmd.block + cmd.count - 1) / this.geometry.blocksPerTrack);
     this.#command = null;
     this.completed++;
     this.#status = (this.#status & ~DISK_STATUS_BUSY) | DISK_STATUS_DONE;
@@ -237,8 +250,8 @@ export class Disk {
 
   #checkRange(block: number, count: number, maxCount: number): void {
     const blocks = this.geometry.blocks;
-    checkInt("disk block number", block, 0, blocks - 1);
-    checkInt("disk block count", count, 1, maxCount);
+    checkIntCaptured("disk block number", block, 0, blocks - 1);
+    checkIntCaptured("disk block count", count, 1, maxCount);
     if (block + count > blocks) {
       throw new ArgumentError(
         `disk range [${block}, ${block + count}) runs past the last block (${blocks - 1})`,
@@ -264,7 +277,7 @@ export class Disk {
 /** settle + perTrack * distance, capped at full stroke; no seek when already on the track. */
 export function seekTimeNs(g: DiskProfile, distanceTracks: number): number {
   if (distanceTracks === 0) return 0;
-  return Math.min(g.seekSettleNs + g.seekPerTrackNs * distanceTracks, g.seekFullStrokeNs);
+  return min(g.seekSettleNs + g.seekPerTrackNs * distanceTracks, g.seekFullStrokeNs);
 }
 
 /**
@@ -284,7 +297,7 @@ export function rotationalWaitNs(g: DiskProfile, atNs: number, sector: number): 
 /** bytes at transferBytesPerSecond, rounded up to a whole ns (split to stay exact). */
 export function transferTimeNs(g: DiskProfile, bytes: number): number {
   const rate = g.transferBytesPerSecond;
-  const whole = Math.floor(bytes / rate);
+  const whole = floor(bytes / rate);
   return whole * 1_000_000_000 + ceilDiv((bytes % rate) * 1_000_000_000, rate);
 }
 
@@ -292,4 +305,11 @@ export function transferTimeNs(g: DiskProfile, bytes: number): number {
 export function ceilDiv(n: number, d: number): number {
   const r = n % d;
   return (n - r) / d + (r > 0 ? 1 : 0);
+}
+
+/** `checkInt` with the captured `Number.isInteger` (the command path runs under untrusted code). */
+function checkIntCaptured(what: string, value: unknown, lo: number, hi: number): void {
+  if (typeof value !== "number" || !isInteger(value) || value < lo || value > hi) {
+    throw new ArgumentError(`${what} must be an integer in [${lo}, ${hi}], got ${String(value)}`);
+  }
 }

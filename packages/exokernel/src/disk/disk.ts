@@ -1,0 +1,327 @@
+import { type Cpu, KSEG0, PAGE_BYTES, Reg, Resolution } from "@exolab/machine/privileged";
+import type { Kernel } from "../core.js";
+import { COSTS } from "../costs.js";
+import type { Env } from "../env/env.js";
+import type { EnvHandle } from "../env/handle-types.js";
+import { killActive, upcall } from "../exc/upcall.js";
+import { newList } from "../intrinsics.js";
+import { FRAME_FREE } from "../mem/frames.js";
+import { ALL_RIGHTS, Result, Rights } from "../result.js";
+import { ExtentCaps } from "./extents.js";
+import type { DiskEnv, Request } from "./state.js";
+
+/**
+ * The exported disk: extents named by capability, requests queued in the kernel and served
+ * in order by the machine's disk, completions delivered as the "disk" device interrupt.
+ *
+ * - `allocExtent(start, blocks)` (start -1: the first run of free blocks that fits) refuses
+ *   a range past the disk (Invalid), one overlapping a held extent (Busy), past the
+ *   env's `extentQuota` (NoMemory).
+ * - `diskRead/diskWrite(extentCap, blockOffset, blocks, frameCap)`: the extent capability
+ *   must cover `[offset, offset + blocks)` (read right to read the disk, write right to
+ *   write it), the frame capability must be the caller's with write right for a read into
+ *   memory (read right for a write out of it), and `blocks * blockBytes` must fit the frame
+ *   (DMA at the frame's first byte). Past `diskQueueQuota` requests queued, on the disk or
+ *   completed and not yet delivered: NoSlot. Returns the request's id (>= 0).
+ * - The disk serves the queue in order (FIFO). Each request is checked again as it starts
+ *   (its frame and extent still the ones named): one whose frame or extent went away
+ *   completes at once with Stale and touches nothing.
+ * - A frame freed while the disk DMAs into or out of it is held by the kernel until the
+ *   request completes (it reaches no one else before); an extent whose owner died while
+ *   its request is on the disk keeps its blocks until then (dying).
+ * - Completion (IRQ.Disk): acknowledge, record (id, result) for the owner, start the next
+ *   request; charged to the request's owner. Delivery follows the alarm's rules, on its
+ *   own software interrupt (IP1): posted at once if the owner's code is on the CPU,
+ *   otherwise when the dispatcher next resumes the owner; its handler gets t1 = the id,
+ *   t2 = the result (0, or Stale); with no handler the completion is dropped (counted).
+ */
+
+/** Cause.IP1, the second software interrupt: the kernel's "disk completion pending" doorbell. */
+export const SOFT_DISK = 1 << 9;
+
+function stateOf(k: Kernel, env: Env): DiskEnv {
+  let d = k.disk.perEnv.get(env.id);
+  if (d === undefined) {
+    d = {
+      caps: new ExtentCaps(k.policy.extentQuota),
+      outstanding: 0,
+      doneIds: newList(),
+      doneResults: newList(),
+      doneHead: 0,
+      handler: undefined,
+      saveAreaPa: -1,
+      saveFrameGen: 0,
+    };
+    k.disk.perEnv.set(env.id, d);
+  }
+  return d;
+}
+
+// ---- extents ---------------------------------------------------------------------------------
+
+export function allocExtent(k: Kernel, env: Env, start: number, blocks: number): number {
+  const cpu = k.cpu;
+  cpu.exec(COSTS["aegis.sys.allocExtent"]);
+  const total = k.machine.disk.geometry.blocks;
+  if (blocks < 1 || blocks > total) return Result.Invalid;
+  if (start !== -1 && (start < 0 || start > total - blocks)) return Result.Invalid;
+  cpu.exec(COSTS["aegis.quota.check"]);
+  const d = stateOf(k, env);
+  if (d.caps.count >= k.policy.extentQuota) return Result.NoMemory;
+  const slot = d.caps.freeSlot();
+  if (slot < 0) return Result.NoSlot;
+  const table = k.disk.extents;
+  const x = table.freeEntry();
+  if (x < 0) return Result.NoMemory;
+  let at = start;
+  if (at === -1) {
+    at = 0;
+    for (;;) {
+      const o = table.overlapping(at, blocks);
+      cpu.exec(COSTS["aegis.disk.extentScan"], table.scanned);
+      if (o < 0) break;
+      at = table.start[o]! + table.length[o]!;
+      if (at > total - blocks) return Result.NoMemory;
+    }
+  } else {
+    const o = table.overlapping(at, blocks);
+    cpu.exec(COSTS["aegis.disk.extentScan"], table.scanned);
+    if (o >= 0) return Result.Busy;
+  }
+  table.take(x, at, blocks, env.id);
+  return d.caps.insert(slot, x, table.gen[x]!, ALL_RIGHTS);
+}
+
+export function freeExtent(k: Kernel, env: Env, cap: number): number {
+  k.cpu.exec(COSTS["aegis.cap.lookup"]);
+  const d = stateOf(k, env);
+  const table = k.disk.extents;
+  const s = d.caps.resolve(cap, table.gen);
+  if (s < 0) return s;
+  if ((d.caps.rights[s]! & Rights.Own) === 0) return Result.Rights;
+  const x = d.caps.extent[s]!;
+  if (table.busy[x]! > 0) return Result.Busy;
+  k.cpu.exec(COSTS["aegis.sys.freeExtent"]);
+  d.caps.release(s);
+  table.release(x, false);
+  return Result.Ok;
+}
+
+/** The extent's first block (for `extentOf`): a read of the caller's own capability. */
+export function extentOf(k: Kernel, env: Env, cap: number): number {
+  k.cpu.exec(COSTS["aegis.cap.lookup"]);
+  const d = stateOf(k, env);
+  const s = d.caps.resolve(cap, k.disk.extents.gen);
+  if (s < 0) return s;
+  return k.disk.extents.start[d.caps.extent[s]!]!;
+}
+
+// ---- requests --------------------------------------------------------------------------------
+
+/** Decodes and checks a request completely, then queues it (and starts the disk if idle). */
+export function diskRequest(
+  k: Kernel,
+  env: Env,
+  write: boolean,
+  extentCap: number,
+  offset: number,
+  blocks: number,
+  frameCap: number,
+): number {
+  const cpu = k.cpu;
+  cpu.exec(COSTS["aegis.sys.diskRequest"]);
+  const blockBytes = k.machine.disk.geometry.blockBytes;
+  if (blocks < 1 || blocks * blockBytes > PAGE_BYTES || offset < 0) return Result.Invalid;
+  cpu.exec(COSTS["aegis.cap.lookup"]);
+  const d = stateOf(k, env);
+  const table = k.disk.extents;
+  const s = d.caps.resolve(extentCap, table.gen);
+  if (s < 0) return s;
+  if ((d.caps.rights[s]! & (write ? Rights.Write : Rights.Read)) === 0) return Result.Rights;
+  const x = d.caps.extent[s]!;
+  // The extent covers every block the request touches.
+  if (offset > table.length[x]! - blocks) return Result.Invalid;
+  cpu.exec(COSTS["aegis.cap.lookup"]);
+  const fs = env.caps.resolve(frameCap, k.frames.gen);
+  if (fs < 0) return fs;
+  // Into memory: the frame is written (write right); out of memory: read (read right).
+  if ((env.caps.rights[fs]! & (write ? Rights.Read : Rights.Write)) === 0) return Result.Rights;
+  const frame = env.caps.frame[fs]!;
+  if (k.frames.owner[frame] !== env.id) return Result.NotOwner;
+  cpu.exec(COSTS["aegis.quota.check"]);
+  if (d.outstanding >= k.policy.diskQueueQuota) return Result.NoSlot;
+  cpu.exec(COSTS["aegis.disk.enqueue"]);
+  const ds = k.disk;
+  const id = ds.nextId;
+  ds.nextId = (ds.nextId + 1) & 0x7fffffff;
+  const r: Request = {
+    id,
+    env,
+    write,
+    extent: x,
+    extentGen: table.gen[x]!,
+    block: table.start[x]! + offset,
+    blocks,
+    frame,
+    frameGen: k.frames.gen[frame]!,
+  };
+  d.outstanding++;
+  table.busy[x] = table.busy[x]! + 1;
+  ds.queue[ds.queue.length] = r;
+  ds.stats.requests++;
+  if (ds.onDisk === null) startNext(k);
+  return id;
+}
+
+/** Starts the first queued request still valid; completes the stale ones at once. */
+function startNext(k: Kernel): void {
+  const ds = k.disk;
+  const cpu = k.cpu;
+  while (ds.queueHead < ds.queue.length) {
+    const r = ds.queue[ds.queueHead]!;
+    ds.queue[ds.queueHead] = undefined as never;
+    ds.queueHead++;
+    if (ds.queueHead === ds.queue.length) {
+      ds.queue.length = 0;
+      ds.queueHead = 0;
+    }
+    const prev = cpu.setOwner(r.env.owner);
+    cpu.exec(COSTS["aegis.disk.start"]);
+    const valid =
+      r.env.alive &&
+      k.frames.gen[r.frame] === r.frameGen &&
+      k.frames.owner[r.frame] === r.env.id &&
+      k.disk.extents.gen[r.extent] === r.extentGen;
+    if (!valid) {
+      finish(k, r, Result.Stale);
+      ds.stats.cancelled++;
+      cpu.setOwner(prev);
+      continue;
+    }
+    ds.onDisk = r;
+    const pa = r.frame * PAGE_BYTES;
+    if (r.write) k.machine.disk.write(r.block, r.blocks, pa);
+    else k.machine.disk.read(r.block, r.blocks, pa);
+    cpu.setOwner(prev);
+    return;
+  }
+}
+
+/** Request r is over: its extent is free of it; its completion goes to its owner. */
+function finish(k: Kernel, r: Request, result: number): void {
+  const table = k.disk.extents;
+  table.busy[r.extent] = table.busy[r.extent]! - 1;
+  if (table.busy[r.extent] === 0) table.settle(r.extent);
+  const d = k.disk.perEnv.get(r.env.id);
+  if (d === undefined || !r.env.alive) return;
+  d.doneIds[d.doneIds.length] = r.id;
+  d.doneResults[d.doneResults.length] = result;
+  if (r.env === k.activeEnv()) k.cpu.cause = (k.cpu.cause | SOFT_DISK) >>> 0;
+}
+
+/** IRQ.Disk (kernel mode, interrupts off): the request on the disk completed. */
+export function diskInterrupt(k: Kernel, cpu: Cpu): Resolution {
+  const ds = k.disk;
+  const disk = k.machine.disk;
+  const r = ds.onDisk;
+  if (r === null) {
+    disk.acknowledge();
+    cpu.rfe();
+    return Resolution.Retry;
+  }
+  const prev = cpu.setOwner(r.env.owner);
+  disk.acknowledge();
+  cpu.exec(COSTS["aegis.int.disk"]);
+  ds.onDisk = null;
+  ds.stats.completed++;
+  if (ds.heldFrame >= 0) {
+    // A frame freed during its DMA: free now that the disk is done with it.
+    const f = ds.heldFrame;
+    ds.heldFrame = -1;
+    k.frames.owner[f] = FRAME_FREE;
+    k.frames.freeCount++;
+  }
+  finish(k, r, Result.Ok);
+  cpu.setOwner(prev);
+  startNext(k);
+  cpu.rfe();
+  return Resolution.Retry;
+}
+
+// ---- delivery --------------------------------------------------------------------------------
+
+/** `setInterruptHandler("disk", …)`: the save area checked as the alarm's. */
+export function setDiskHandler(k: Kernel, env: Env, va: number, fn: unknown): number {
+  const d = stateOf(k, env);
+  if (fn === null) {
+    d.handler = undefined;
+    d.saveAreaPa = -1;
+    return Result.Ok;
+  }
+  if (va < 0 || (va & 3) !== 0 || (va & 0xfff) > 4096 - 12) return Result.Invalid;
+  const b = env.bindings.get(va >>> 12);
+  if (b === undefined || !b.guaranteed || !b.writable) return Result.Fault;
+  d.handler = fn as (h: EnvHandle) => void;
+  d.saveAreaPa = b.frame * 4096 + (va & 0xfff);
+  d.saveFrameGen = k.frames.gen[b.frame]!;
+  return Result.Ok;
+}
+
+/** Whether `env` has a completion to deliver (the dispatcher posts IP1 for it). */
+export function diskPending(k: Kernel, env: Env): boolean {
+  const d = k.disk.perEnv.get(env.id);
+  return d !== undefined && d.doneIds.length > d.doneHead;
+}
+
+/** The IP1 interrupt: delivers the running env's oldest completion to its handler. */
+export function diskDeliver(k: Kernel, cpu: Cpu): Resolution {
+  const env = k.activeEnv();
+  const d = env === null ? undefined : k.disk.perEnv.get(env.id);
+  if (env === null || !env.alive || d === undefined || d.doneIds.length === d.doneHead) {
+    cpu.cause = (cpu.cause & ~SOFT_DISK) >>> 0;
+    cpu.rfe();
+    return Resolution.Retry;
+  }
+  const id = d.doneIds[d.doneHead]!;
+  const result = d.doneResults[d.doneHead]!;
+  d.doneHead++;
+  if (d.doneHead === d.doneIds.length) {
+    d.doneIds.length = 0;
+    d.doneResults.length = 0;
+    d.doneHead = 0;
+  }
+  // One completion per delivery: IP1 is cleared while its handler runs (it is not nested
+  // in itself) and posted again after it when more are pending.
+  cpu.cause = (cpu.cause & ~SOFT_DISK) >>> 0;
+  d.outstanding--;
+  const handler = d.handler;
+  if (handler === undefined) {
+    k.disk.stats.dropped++;
+    if (d.doneIds.length > d.doneHead) cpu.cause = (cpu.cause | SOFT_DISK) >>> 0;
+    cpu.rfe();
+    return Resolution.Retry;
+  }
+  if (cpu.exceptionDepth - k.baseDepth > k.policy.maxExceptionDepth) {
+    cpu.exec(COSTS["aegis.exc.unhandled"]);
+    throw killActive(k, env, `exception nesting above ${k.policy.maxExceptionDepth}`);
+  }
+  const pa = d.saveAreaPa;
+  const frame = pa >>> 12;
+  if (pa < 0 || k.frames.gen[frame] !== d.saveFrameGen || k.frames.owner[frame] !== env.id) {
+    cpu.exec(COSTS["aegis.exc.unhandled"]);
+    throw killActive(k, env, "disk interrupt with no usable save area");
+  }
+  const base = (KSEG0 + pa) >>> 0;
+  cpu.storeReg(base, Reg.t0);
+  cpu.storeReg(base + 4, Reg.t1);
+  cpu.storeReg(base + 8, Reg.t2);
+  cpu.exec(COSTS["aegis.int.diskDispatch"]);
+  cpu.setReg(Reg.t0, cpu.epc | 0);
+  cpu.setReg(Reg.t1, id | 0);
+  cpu.setReg(Reg.t2, result | 0);
+  k.disk.stats.delivered++;
+  const h = env.handle as EnvHandle;
+  upcall(k, cpu, env, "a disk interrupt handler", () => handler(h));
+  if (d.doneIds.length > d.doneHead) cpu.cause = (cpu.cause | SOFT_DISK) >>> 0;
+  return Resolution.Retry;
+}
