@@ -323,11 +323,13 @@ describe("hole 1b: a stack dive through plain work while the slice clock ticks",
     };
     const { env } = aegis.boot(diver, null);
     const ticks = aegis.stats.ticks;
+    // The slice timer starts with the run, one slice from now: every boundary passed is a tick.
+    const startCycle = aegis.machine.now;
     aegis.run({ untilCycle: 200_000 });
     expect(refused).toBeGreaterThan(0);
     expect(env.alive).toBe(false);
     expect(deaths.find((d) => d.death.envId === env.id)?.death.reason).toBe(HOST_ERROR_REASON);
-    expect(aegis.stats.ticks - ticks).toBe(Math.floor(aegis.machine.now / 2000) - ticks);
+    expect(aegis.stats.ticks - ticks).toBe(Math.floor((aegis.machine.now - startCycle) / 2000));
     const steps = victim.state.steps;
     aegis.run({ untilCycle: aegis.machine.now + 100_000 });
     expect(victim.state.steps).toBeGreaterThan(steps + 100);

@@ -36,7 +36,10 @@ export function measure(k: MonolithicKernel, fn: () => void) {
   fn();
   const cycles = k.machine.now - t0;
   const report = attributionBetween(acc, before, k.machine.snapshot());
-  return { cycles, report };
+  // The memory system's part (write-buffer stalls and cache misses): the rest is the counted
+  // path, which COSTS.md adds up step by step.
+  const memoryCycles = (report.byCategory.writeStall ?? 0) + (report.byCategory.cacheMiss ?? 0);
+  return { cycles, report, memoryCycles };
 }
 
 export type { ProcessHandle };

@@ -779,8 +779,22 @@ function diskAttack(w: World, h: Hostile): void {
   }
 }
 
-/** A hostile alarm handler: checks it is its env's and not early, then misbehaves. */
+/**
+ * A hostile alarm handler: checks it is its env's and not early, then misbehaves. It is env
+ * code: the harness's bookkeeping in it (a Map, the generator) is not the kernel's, so a patch
+ * attack's window (below) does not count its calls while it runs, wherever the alarm falls.
+ */
 function alarmHandler(w: World, x: EnvHandle): void {
+  const armed = patchWindow.armed;
+  patchWindow.armed = false;
+  try {
+    misbehaveOnAlarm(w, x);
+  } finally {
+    patchWindow.armed = armed;
+  }
+}
+
+function misbehaveOnAlarm(w: World, x: EnvHandle): void {
   w.attacks.set("alarm-delivered", (w.attacks.get("alarm-delivered") ?? 0) + 1);
   const t1 = x.cpu.reg(Reg.t1) >>> 0;
   const now = x.readCycles();
@@ -932,6 +946,9 @@ interface Patch {
 }
 
 /** Every intrinsic the attack may patch (each call while armed is the kernel's or the machine's). */
+/** The patch attack's window: armed while its kernel calls run (env handlers disarm it). */
+const patchWindow = { armed: false, calls: 0 };
+
 const PATCHABLE: readonly Patch[] = (() => {
   const typed = getPrototypeOf(Uint8Array.prototype) as object;
   const list: Patch[] = [];
@@ -979,7 +996,8 @@ function patchAttack(w: World, h: Hostile): void {
     slot: 0,
     guaranteed: true,
   };
-  const state = { armed: false, calls: 0 };
+  const state = patchWindow;
+  state.calls = 0;
   const saved: PropertyDescriptor[] = [];
   for (let i = 0; i < chosen.length; i++) {
     const { obj, key } = chosen[i]!;
