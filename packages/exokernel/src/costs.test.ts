@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ExcCode, Reg, Resume, type Thread } from "./index.js";
 import { COSTS } from "./kernel.js";
 import { TEST_COSTS } from "./test-costs.js";
-import { Aegis, hostedEnv } from "./test-util.js";
+import { Aegis, counted, hostedEnv } from "./test-util.js";
 
 /**
  * Pinned cycle paths (dec5000_125: 1 cycle per instruction and per cached access, 3
@@ -14,7 +14,7 @@ import { Aegis, hostedEnv } from "./test-util.js";
 const SAVE_VA = 0x7ff01000;
 
 function setup() {
-  const aegis = new Aegis();
+  const aegis = new Aegis(counted());
   const env = hostedEnv(aegis, "pinned");
   const save = env.allocFrame();
   env.guarantee(SAVE_VA, save, 1);
@@ -387,7 +387,7 @@ const RUNS: [title: string, run: () => void][] = [
   [
     "synchronous PCT one way (caller's stub to the callee's entry)",
     () => {
-      const aegis = new Aegis();
+      const aegis = new Aegis(counted());
       const a = hostedEnv(aegis, "caller");
       const b = hostedEnv(aegis, "callee");
       let t0 = -1;

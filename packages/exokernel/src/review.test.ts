@@ -47,7 +47,7 @@ import {
 } from "./index.js";
 
 import { KERNEL_LABEL_COSTS, TEST_COSTS } from "./test-costs.js";
-import { Aegis, envWithSaveArea, expectDeath, hostedEnv, SAVE_VA } from "./test-util.js";
+import { Aegis, counted, envWithSaveArea, expectDeath, hostedEnv, SAVE_VA } from "./test-util.js";
 
 /** A handler that faults on itself and swallows whatever unwinds it (the ContextAbort). */
 function swallowingHandler(h: EnvHandle): number {
@@ -387,7 +387,7 @@ describe("the constant tables of the unprivileged API cannot be changed", () => 
 
 describe("user code cannot use the kernel's cost labels", () => {
   it("exec of a record labelled aegis.*, or of a copy of a record, is an ArgumentError and charges nothing", () => {
-    const aegis = new Aegis();
+    const aegis = new Aegis(counted());
     const env = hostedEnv(aegis);
     const t = aegis.machine.now;
     expect(() => env.cpu.exec(KERNEL_LABEL_COSTS["aegis.sys.crossing"], 5)).toThrow(ArgumentError);

@@ -1,4 +1,5 @@
 /** Helpers shared by the tests (excluded from the build). */
+import { withMemorySystem } from "@exolab/machine/privileged";
 import { afterEach } from "vitest";
 import { type CpuView, type EnvHandle, Result } from "./index.js";
 import {
@@ -8,6 +9,22 @@ import {
   type EnvRef,
   Aegis as KernelAegis,
 } from "./kernel.js";
+
+// ---- counted paths ---------------------------------------------------------------------------
+
+/**
+ * dec5000_125 with its memory system off: every access a one-cycle hit and no write-buffer
+ * stall, so a path costs exactly its counted instructions and machine operations. The tests
+ * that derive cycles step by step from costs.ts, or that pin exact cycles of the kernel's
+ * timing, run on it; every other test runs on the named profile, memory system on. The
+ * memory system's part of each measured path is pinned by the bench's figures.
+ */
+export const COUNTED_PROFILE = withMemorySystem("dec5000_125", false);
+
+/** `options` on the counted profile. */
+export function counted(options: AegisOptions = {}): AegisOptions {
+  return { ...options, machineConfig: { ...options.machineConfig, profile: COUNTED_PROFILE } };
+}
 
 // ---- the test world: an unexpected death fails its test ---------------------------------
 

@@ -11,7 +11,14 @@ import {
 } from "../index.js";
 
 import { TEST_COSTS } from "../test-costs.js";
-import { Aegis, envWithSaveArea, hostedEnv, hostileValues, SAVE_VA } from "../test-util.js";
+import {
+  Aegis,
+  counted,
+  envWithSaveArea,
+  hostedEnv,
+  hostileValues,
+  SAVE_VA,
+} from "../test-util.js";
 
 /** An environment holding a mapped frame, a frame granted to `peer`, and a slice. */
 function holdings(aegis: Aegis, name: string, peerId: number) {
@@ -28,7 +35,7 @@ function holdings(aegis: Aegis, name: string, peerId: number) {
 
 describe("env.exit: an environment ends itself", () => {
   it("from its running code: everything is reclaimed, the code is unwound, others run on", () => {
-    const aegis = new Aegis();
+    const aegis = new Aegis(counted());
     const peer = hostedEnv(aegis, "peer");
     const { env: a, frame, peerCap, position } = holdings(aegis, "a", peer.id);
     let after = false;
@@ -69,7 +76,7 @@ describe("env.exit: an environment ends itself", () => {
   });
 
   it("from an exception handler: the faulting access never completes", () => {
-    const aegis = new Aegis();
+    const aegis = new Aegis(counted());
     const a = envWithSaveArea(aegis, "a");
     let resumed = false;
     let handled = 0;
@@ -97,7 +104,7 @@ describe("env.exit: an environment ends itself", () => {
   });
 
   it("from a synchronous entry: its parked caller resumes with NoEnv", () => {
-    const aegis = new Aegis();
+    const aegis = new Aegis(counted());
     const server = hostedEnv(aegis, "server");
     const client = hostedEnv(aegis, "client");
     server.setEntry("sync", function* (): Thread {
@@ -117,7 +124,7 @@ describe("env.exit: an environment ends itself", () => {
   });
 
   it("from a revocation handler: the upcall ends and the env is gone", () => {
-    const aegis = new Aegis();
+    const aegis = new Aegis(counted());
     const a = hostedEnv(aegis, "a");
     const cap = a.allocFrame();
     const frame = a.frameOf(cap);
@@ -131,7 +138,7 @@ describe("env.exit: an environment ends itself", () => {
   });
 
   it("in a host window: the window ends with DeadEnvironmentError, the env is gone", () => {
-    const aegis = new Aegis();
+    const aegis = new Aegis(counted());
     const a = hostedEnv(aegis);
     const cap = a.allocFrame();
     const frame = a.frameOf(cap);
@@ -143,7 +150,7 @@ describe("env.exit: an environment ends itself", () => {
   });
 
   it("refusals change nothing: ill-typed status, another environment running", () => {
-    const aegis = new Aegis();
+    const aegis = new Aegis(counted());
     const a = hostedEnv(aegis, "a");
     const b = hostedEnv(aegis, "b");
     const cap = a.allocFrame();
@@ -166,7 +173,7 @@ describe("env.exit: an environment ends itself", () => {
   });
 
   it("costs stub 3 + entry 3 + crossing 17 + 4 saves + stack 8 + exit 3 + destroy 40 = 78", () => {
-    const aegis = new Aegis();
+    const aegis = new Aegis(counted());
     const a = hostedEnv(aegis, "a");
     const before = aegis.snapshot();
     expect(() => a.exit(0)).toThrow(DeadEnvironmentError);

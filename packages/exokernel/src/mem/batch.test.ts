@@ -11,7 +11,14 @@ import {
   resultName,
 } from "../index.js";
 import { Aegis } from "../kernel.js";
-import { envWithSaveArea, type Hosted, hostedEnv, hostileValues, SAVE_VA } from "../test-util.js";
+import {
+  counted,
+  envWithSaveArea,
+  type Hosted,
+  hostedEnv,
+  hostileValues,
+  SAVE_VA,
+} from "../test-util.js";
 
 const VA = 0x10000;
 const PAGE = 4096;
@@ -29,7 +36,7 @@ function state(aegis: Aegis, ...envs: { id: number }[]) {
 }
 
 function world(policy = {}) {
-  const aegis = new Aegis({ policy });
+  const aegis = new Aegis(counted({ policy }));
   const env = envWithSaveArea(aegis, "a");
   const other = hostedEnv(aegis, "b");
   const caps = Array.from({ length: 6 }, () => env.allocFrame());
@@ -88,9 +95,11 @@ describe("bindBatch binds, rebinds and unbinds many pages in one crossing", () =
   });
 
   it("the default maximum is a page of 12-byte entries (341), and the policy is checked", () => {
-    expect(new Aegis().policy.maxBatchEntries).toBe(341);
-    expect(() => new Aegis({ policy: { maxBatchEntries: 0 } })).toThrow(/maxBatchEntries/);
-    expect(() => new Aegis({ policy: { maxBatchEntries: 5000 } })).toThrow(/maxBatchEntries/);
+    expect(new Aegis(counted()).policy.maxBatchEntries).toBe(341);
+    expect(() => new Aegis(counted({ policy: { maxBatchEntries: 0 } }))).toThrow(/maxBatchEntries/);
+    expect(() => new Aegis(counted({ policy: { maxBatchEntries: 5000 } }))).toThrow(
+      /maxBatchEntries/,
+    );
   });
 });
 

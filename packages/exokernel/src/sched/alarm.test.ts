@@ -4,6 +4,7 @@ import { type EnvHandle, Reg, Result, type Thread } from "../index.js";
 import { TEST_COSTS } from "../test-costs.js";
 import {
   Aegis,
+  counted,
   envWithSaveArea,
   expectDeath,
   type Hosted,
@@ -72,7 +73,7 @@ function timerExpiries(aegis: Aegis): number[] {
 describe("alarms", () => {
   it("fire at the exact cycle when the owner runs: same latency wherever the cycle falls", () => {
     for (const offset of [5_003, 7_777, 12_345]) {
-      const aegis = new Aegis({ policy: { sliceCycles: SLICE } });
+      const aegis = new Aegis(counted({ policy: { sliceCycles: SLICE } }));
       const log: Delivery[] = [];
       const a = busyEnv(aegis, "a", log);
       const at = a.cpu.now + offset;
@@ -85,7 +86,7 @@ describe("alarms", () => {
   });
 
   it("are pending while the owner is off the CPU and delivered as its code resumes", () => {
-    const aegis = new Aegis({ policy: { sliceCycles: SLICE } });
+    const aegis = new Aegis(counted({ policy: { sliceCycles: SLICE } }));
     const log: Delivery[] = [];
     const a = busyEnv(aegis, "a", log);
     // a's thread notes, each time it goes on after a yield, the cycle and the deliveries so far.
@@ -119,7 +120,7 @@ describe("alarms", () => {
   });
 
   it("cancel disarms; re-arming replaces; a past cycle is due at once", () => {
-    const aegis = new Aegis({ policy: { sliceCycles: SLICE } });
+    const aegis = new Aegis(counted({ policy: { sliceCycles: SLICE } }));
     const log: Delivery[] = [];
     const a = busyEnv(aegis, "a", log);
     const now = a.cpu.now;
@@ -148,7 +149,7 @@ describe("alarms", () => {
   });
 
   it("refuses ill-typed cycles without a getter run and changes nothing", () => {
-    const aegis = new Aegis({ policy: { sliceCycles: SLICE } });
+    const aegis = new Aegis(counted({ policy: { sliceCycles: SLICE } }));
     const a = envWithSaveArea(aegis, "a");
     const { values, reads } = hostileValues();
     for (const v of [...values, -1, 2 ** 53, 0.5, Number.NaN]) {
@@ -170,7 +171,7 @@ describe("alarms", () => {
 
   it("many envs' alarms never move a slice boundary; each reaches its owner only, never early", () => {
     const run = (alarms: readonly (readonly [number, number])[]) => {
-      const aegis = new Aegis({ policy: { sliceCycles: SLICE } });
+      const aegis = new Aegis(counted({ policy: { sliceCycles: SLICE } }));
       const expiries = timerExpiries(aegis);
       const log: Delivery[] = [];
       const envs = [0, 1, 2].map((i) => busyEnv(aegis, `e${i}`, log));
@@ -231,7 +232,7 @@ describe("alarms", () => {
 
   it("a hostile handler (throws, loops, loses its save area) dies alone; the others run on", () => {
     for (const kind of ["throws", "loops", "save area"] as const) {
-      const aegis = new Aegis({ policy: { sliceCycles: SLICE } });
+      const aegis = new Aegis(counted({ policy: { sliceCycles: SLICE } }));
       const victimLog: Delivery[] = [];
       const vWork = { n: 0 };
       const v = busyEnv(aegis, "victim", victimLog, vWork);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { EnvHandle, Thread } from "../index.js";
 import { TEST_COSTS } from "../test-costs.js";
-import { Aegis, expectDeath, hostedEnv } from "../test-util.js";
+import { Aegis, counted, expectDeath, hostedEnv } from "../test-util.js";
 
 /** A thread that works in steps of `step` instructions, reaching a safepoint after each. */
 function worker(env: EnvHandle, counter: { n: number }, step = 1000): () => Thread {
@@ -16,7 +16,7 @@ function worker(env: EnvHandle, counter: { n: number }, step = 1000): () => Thre
 
 describe("slices, round robin, end-of-slice", () => {
   it("two environments alternate whole slices; end-of-slice upcalls run; latency is bounded", () => {
-    const aegis = new Aegis();
+    const aegis = new Aegis(counted());
     const slice = aegis.policy.sliceCycles;
     const a = hostedEnv(aegis, "a");
     const b = hostedEnv(aegis, "b");
@@ -59,7 +59,7 @@ describe("slices, round robin, end-of-slice", () => {
 
   it("replays bit for bit: same inputs, same cycles and trace", () => {
     const once = () => {
-      const aegis = new Aegis({ machineConfig: { trace: true, seed: 5 } });
+      const aegis = new Aegis(counted({ machineConfig: { trace: true, seed: 5 } }));
       const a = hostedEnv(aegis, "a");
       const b = hostedEnv(aegis, "b");
       const n = { n: 0 };
@@ -92,7 +92,7 @@ describe("slices, round robin, end-of-slice", () => {
   });
 
   it("a finished start-of-slice entry starts afresh at its next slice", () => {
-    const aegis = new Aegis();
+    const aegis = new Aegis(counted());
     const slice = aegis.policy.sliceCycles;
     const a = hostedEnv(aegis);
     let starts = 0;
@@ -112,7 +112,7 @@ describe("slices, round robin, end-of-slice", () => {
   });
 
   it("with nothing to run the machine idles and run() returns", () => {
-    const aegis = new Aegis();
+    const aegis = new Aegis(counted());
     const a = hostedEnv(aegis);
     let done = false;
     a.onStartOfSlice(function* (): Thread {
@@ -127,7 +127,7 @@ describe("slices, round robin, end-of-slice", () => {
   });
 
   it("directed yield hands the rest of the slice to the target; yieldSlice ends it", () => {
-    const aegis = new Aegis();
+    const aegis = new Aegis(counted());
     const a = hostedEnv(aegis, "a");
     const b = hostedEnv(aegis, "b");
     const trace: string[] = [];
@@ -152,7 +152,7 @@ describe("slices, round robin, end-of-slice", () => {
   });
 
   it("yieldSlice moves to the next position at once", () => {
-    const aegis = new Aegis();
+    const aegis = new Aegis(counted());
     const a = hostedEnv(aegis, "a");
     const b = hostedEnv(aegis, "b");
     const trace: string[] = [];
@@ -176,7 +176,7 @@ describe("slices, round robin, end-of-slice", () => {
 
 describe("excess time", () => {
   it("an environment that never reaches a safepoint forfeits slices and is destroyed; others run on", () => {
-    const aegis = new Aegis();
+    const aegis = new Aegis(counted());
     expectDeath(aegis, /excess time/);
     const slice = aegis.policy.sliceCycles;
     const hog = hostedEnv(aegis, "hog");
@@ -200,7 +200,7 @@ describe("excess time", () => {
   });
 
   it("an overrun of a fraction of a slice is latency, not excess; whole slices are forfeited", () => {
-    const aegis = new Aegis();
+    const aegis = new Aegis(counted());
     const slice = aegis.policy.sliceCycles;
     const late = hostedEnv(aegis, "late");
     const other = hostedEnv(aegis, "other");
@@ -227,7 +227,7 @@ describe("excess time", () => {
   });
 
   it("an end-of-slice handler that never returns is bounded the same way", () => {
-    const aegis = new Aegis();
+    const aegis = new Aegis(counted());
     expectDeath(aegis, /excess time/);
     const a = hostedEnv(aegis, "a");
     a.onStartOfSlice(worker(a, { n: 0 }));
