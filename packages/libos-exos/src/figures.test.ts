@@ -15,7 +15,7 @@ const N = 100;
 
 /** Runs `body` in a fresh process's thread; `body` returns cycles per operation. */
 function single(body: (os: ExosApi) => number): number {
-  const w = world({ machineConfig: { seed: 1 } });
+  const w = world({ machineConfig: { seed: 1, profile: "dec5000_125" } });
   const os = w.spawn();
   let out = -1;
   // biome-ignore lint/correctness/useYield: a thread body that never blocks
@@ -163,7 +163,7 @@ function measure(): Record<string, number> {
 
 /** Fork of the 100-page region (per page), then the parent's first store to each page. */
 function forkFigures(): { fork: number; cow: number } {
-  const w = world({ machineConfig: { seed: 1 } });
+  const w = world({ machineConfig: { seed: 1, profile: "dec5000_125" } });
   const parent = w.spawn();
   const child = w.spawn();
   let out: { fork: number; cow: number } | null = null;
@@ -195,7 +195,7 @@ function shuffled(n: number): number[] {
 
 /** One-way latency: N round trips of a word-sized counter, after 10 warm-up trips. */
 function pingPong(kind: "pipe" | "pipe'" | "shm"): number {
-  const w = world({ machineConfig: { seed: 1 } });
+  const w = world({ machineConfig: { seed: 1, profile: "dec5000_125" } });
   const a = w.spawn();
   const b = w.spawn();
   a.vm.map(BASE, 1);
@@ -277,7 +277,7 @@ function pingPong(kind: "pipe" | "pipe'" | "shm"): number {
 
 /** Round trip of a call that increments a counter in the server and returns it. */
 function lrpc(trusted: boolean): number {
-  const w = world({ machineConfig: { seed: 1 } });
+  const w = world({ machineConfig: { seed: 1, profile: "dec5000_125" } });
   const client = w.spawn();
   const srv = w.spawn({ noSlices: true });
   srv.vm.map(BASE, 1);

@@ -65,12 +65,12 @@ describe("the README's example", () => {
       }),
     );
     aegis.actAs(env, () => os.rt.start());
-    aegis.run({ untilCycle: 800_000 });
+    aegis.run({ untilCycle: machine.now + 800_000 });
     // #endregion realtime
     expect(admitted.ok).toBe(true);
     expect(os.rt.records.map((r) => [r.name, r.released, r.misses])).toEqual([
-      ["control", 20, 0],
-      ["logging", 10, 0],
+      ["control", 21, 0],
+      ["logging", 11, 0],
     ]);
     expect(aegis.deaths).toEqual([]);
   });

@@ -9,10 +9,20 @@
  * own threads no window is needed, and `actAs` just runs the call). The library itself, and
  * the threads a test spawns, run on the real API.
  */
+
 import { defineCosts, type EnvHandle } from "@exolab/exokernel";
 import { Aegis, type AegisOptions, type DeathMatch, DeathWatch } from "@exolab/exokernel/kernel";
+import { withMemorySystem } from "@exolab/machine/privileged";
 import { afterEach } from "vitest";
 import { type ExosApi, type ExosOptions, exos } from "../index.js";
+
+/**
+ * dec5000_125 with its memory system off: every access a one-cycle hit, so a path costs exactly
+ * its counted instructions (costs.ts) and machine operations. The default of `world()`: these
+ * tests pin counted paths and exact timing; a test that measures with the memory system names
+ * its profile (`machineConfig.profile`), and the bench measures every figure with it.
+ */
+export const COUNTED_PROFILE = withMemorySystem("dec5000_125", false);
 
 /** The watches of the worlds made by the running test (checked, then dropped, after it). */
 const live: { aegis: Aegis; watch: DeathWatch }[] = [];
@@ -46,6 +56,7 @@ export function world(opts: AegisOptions = {}): World {
   const own = opts.onDeath;
   const aegis = new Aegis({
     ...opts,
+    machineConfig: { profile: COUNTED_PROFILE, ...opts.machineConfig },
     onDeath: (death, ...thrown: unknown[]) => {
       own?.(death, ...(thrown as [unknown]));
       watch.onDeath(death, ...(thrown as [unknown]));

@@ -9,9 +9,19 @@
  * needed, and `actAs` just runs the call). The library itself, and the threads a test
  * spawns, run on the real API.
  */
+
 import { defineCosts, type EnvHandle } from "@exolab/exokernel";
 import { Aegis, type AegisOptions } from "@exolab/exokernel/kernel";
+import { withMemorySystem } from "@exolab/machine/privileged";
 import { type LibOsApi, type LibOsOptions, libos } from "../index.js";
+
+/**
+ * dec5000_125 with its memory system off: every access a one-cycle hit, so a path costs exactly
+ * its counted instructions (costs.ts) and machine operations. The default of `world()`: these
+ * tests pin counted paths and exact timing; a test that measures with the memory system names
+ * its profile (`machineConfig.profile`), and the bench measures every figure with it.
+ */
+export const COUNTED_PROFILE = withMemorySystem("dec5000_125", false);
 
 export interface World {
   aegis: Aegis;
@@ -27,7 +37,10 @@ export const TEST_COSTS = defineCosts({
 });
 
 export function world(opts: AegisOptions = {}): World {
-  const aegis = new Aegis(opts);
+  const aegis = new Aegis({
+    ...opts,
+    machineConfig: { profile: COUNTED_PROFILE, ...opts.machineConfig },
+  });
   return {
     aegis,
     spawn(options: LibOsOptions = {}) {
