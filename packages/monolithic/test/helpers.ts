@@ -1,4 +1,4 @@
-import { attributionBetween } from "@exolab/machine/privileged";
+import { attributionBetween, withMemorySystem } from "@exolab/machine/privileged";
 import {
   type KernelOptions,
   MonolithicKernel,
@@ -18,6 +18,18 @@ export function failOnThrow(d: ProcessDeath, thrown?: unknown): void {
 
 export function boot(policy = {}, opts: KernelOptions = {}): MonolithicKernel {
   return new MonolithicKernel({ machine: { seed: 7 }, policy, onDeath: failOnThrow, ...opts });
+}
+
+/**
+ * dec5000_125 with its memory system on, named: the path tests that pin a path's counted part
+ * and its memory-system part apart (write-buffer stalls, cache misses) boot with it whatever
+ * the named profile's default.
+ */
+export const WITH_MEMORY = withMemorySystem("dec5000_125", true);
+
+/** `boot` on WITH_MEMORY. */
+export function bootWithMemory(policy = {}): MonolithicKernel {
+  return boot(policy, { machine: { seed: 7, profile: WITH_MEMORY } });
 }
 
 /** Runs one program to completion in a fresh kernel; returns the kernel. */

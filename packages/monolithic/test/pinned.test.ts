@@ -50,7 +50,7 @@ const PINNED: Readonly<Record<string, Pinned>> = {
     paperMicros: 0.28,
   },
   getpid: {
-    cycles: 1117,
+    cycles: 274,
     byCategory: {
       user: 7,
       kernel: 110,
@@ -59,13 +59,12 @@ const PINNED: Readonly<Record<string, Pinned>> = {
       regSave: 31,
       regRestore: 31,
       memory: 38,
-      writeStall: 843,
     },
-    byOwnerKind: { kernel: 1110, application: 7 },
+    byOwnerKind: { kernel: 267, application: 7 },
     paperMicros: 21.3,
   },
   prot1: {
-    cycles: 2475,
+    cycles: 759,
     byCategory: {
       user: 10,
       kernel: 520,
@@ -75,14 +74,12 @@ const PINNED: Readonly<Record<string, Pinned>> = {
       regRestore: 31,
       memory: 90,
       tlb: 20,
-      writeStall: 1688,
-      cacheMiss: 28,
     },
-    byOwnerKind: { kernel: 2465, application: 10 },
+    byOwnerKind: { kernel: 749, application: 10 },
     paperMicros: 32,
   },
   prot100: {
-    cycles: 5920,
+    cycles: 3870,
     byCategory: {
       user: 10,
       kernel: 2500,
@@ -92,14 +89,12 @@ const PINNED: Readonly<Record<string, Pinned>> = {
       regRestore: 31,
       memory: 288,
       tlb: 953,
-      writeStall: 1994,
-      cacheMiss: 56,
     },
-    byOwnerKind: { kernel: 5910, application: 10 },
+    byOwnerKind: { kernel: 3860, application: 10 },
     paperMicros: 102,
   },
   unprot100: {
-    cycles: 6628,
+    cycles: 4963,
     byCategory: {
       user: 10,
       kernel: 2440,
@@ -109,14 +104,12 @@ const PINNED: Readonly<Record<string, Pinned>> = {
       regRestore: 31,
       memory: 286,
       tlb: 2096,
-      writeStall: 1161,
-      cacheMiss: 504,
     },
-    byOwnerKind: { kernel: 6618, application: 10 },
+    byOwnerKind: { kernel: 4953, application: 10 },
     paperMicros: 102,
   },
   trap: {
-    cycles: 8170,
+    cycles: 2090,
     byCategory: {
       user: 14,
       kernel: 1070,
@@ -126,14 +119,12 @@ const PINNED: Readonly<Record<string, Pinned>> = {
       regRestore: 93,
       memory: 616,
       tlb: 29,
-      writeStall: 5632,
-      cacheMiss: 448,
     },
-    byOwnerKind: { kernel: 8155, application: 15 },
+    byOwnerKind: { kernel: 2075, application: 15 },
     paperMicros: 161,
   },
   "prot store (SIGSEGV, skip)": {
-    cycles: 6054,
+    cycles: 1394,
     byCategory: {
       user: 4,
       kernel: 615,
@@ -142,14 +133,12 @@ const PINNED: Readonly<Record<string, Pinned>> = {
       regSave: 62,
       regRestore: 62,
       memory: 537,
-      writeStall: 4492,
-      cacheMiss: 168,
     },
-    byOwnerKind: { kernel: 6048, application: 6 },
+    byOwnerKind: { kernel: 1388, application: 6 },
     paperMicros: null,
   },
   "overflow (SIGFPE)": {
-    cycles: 5725,
+    cycles: 1244,
     byCategory: {
       user: 5,
       kernel: 475,
@@ -158,14 +147,12 @@ const PINNED: Readonly<Record<string, Pinned>> = {
       regSave: 62,
       regRestore: 62,
       memory: 526,
-      writeStall: 4313,
-      cacheMiss: 168,
     },
-    byOwnerKind: { kernel: 5718, application: 7 },
+    byOwnerKind: { kernel: 1237, application: 7 },
     paperMicros: 130,
   },
   "bus error (SIGBUS)": {
-    cycles: 5724,
+    cycles: 1243,
     byCategory: {
       user: 4,
       kernel: 475,
@@ -174,14 +161,12 @@ const PINNED: Readonly<Record<string, Pinned>> = {
       regSave: 62,
       regRestore: 62,
       memory: 526,
-      writeStall: 4313,
-      cacheMiss: 168,
     },
-    byOwnerKind: { kernel: 5718, application: 6 },
+    byOwnerKind: { kernel: 1237, application: 6 },
     paperMicros: null,
   },
   "breakpoint (SIGTRAP)": {
-    cycles: 5724,
+    cycles: 1243,
     byCategory: {
       user: 4,
       kernel: 475,
@@ -190,14 +175,12 @@ const PINNED: Readonly<Record<string, Pinned>> = {
       regSave: 62,
       regRestore: 62,
       memory: 526,
-      writeStall: 4313,
-      cacheMiss: 168,
     },
-    byOwnerKind: { kernel: 5718, application: 6 },
+    byOwnerKind: { kernel: 1237, application: 6 },
     paperMicros: null,
   },
   "unaligned load (fix-up)": {
-    cycles: 789,
+    cycles: 241,
     byCategory: {
       kernel: 100,
       trapEntry: 41,
@@ -205,13 +188,12 @@ const PINNED: Readonly<Record<string, Pinned>> = {
       regSave: 31,
       regRestore: 31,
       memory: 22,
-      writeStall: 548,
     },
-    byOwnerKind: { kernel: 789 },
+    byOwnerKind: { kernel: 241 },
     paperMicros: null,
   },
   "coprocessor unusable (FPU)": {
-    cycles: 1688,
+    cycles: 227,
     byCategory: {
       user: 1,
       kernel: 62,
@@ -220,14 +202,12 @@ const PINNED: Readonly<Record<string, Pinned>> = {
       regSave: 31,
       regRestore: 31,
       memory: 45,
-      writeStall: 439,
-      cacheMiss: 1022,
     },
-    byOwnerKind: { kernel: 1687, application: 1 },
+    byOwnerKind: { kernel: 226, application: 1 },
     paperMicros: null,
   },
   "shm round trip (signals)": {
-    cycles: 16435,
+    cycles: 4159,
     byCategory: {
       user: 42,
       kernel: 2096,
@@ -237,14 +217,12 @@ const PINNED: Readonly<Record<string, Pinned>> = {
       regRestore: 208,
       memory: 1233,
       tlb: 28,
-      writeStall: 11618,
-      cacheMiss: 658,
     },
-    byOwnerKind: { kernel: 16389, application: 46 },
+    byOwnerKind: { kernel: 4113, application: 46 },
     paperMicros: null,
   },
   "pipe round trip": {
-    cycles: 13047,
+    cycles: 4196,
     byCategory: {
       user: 40,
       kernel: 3317,
@@ -254,10 +232,8 @@ const PINNED: Readonly<Record<string, Pinned>> = {
       regRestore: 146,
       memory: 289,
       tlb: 28,
-      writeStall: 5701,
-      cacheMiss: 3150,
     },
-    byOwnerKind: { kernel: 13005, application: 42 },
+    byOwnerKind: { kernel: 4154, application: 42 },
     paperMicros: null,
   },
 };
@@ -409,7 +385,7 @@ const RUNS: [title: string, run: () => void][] = [
         const back = t0 + m.cycles - tOut;
         pin("trap", m);
         // Fault to the handler's first instruction, and from its last back to the retried load.
-        if (!RECORD) expect([dispatch, back]).toEqual([3312, 2836]);
+        if (!RECORD) expect([dispatch, back]).toEqual([783, 616]);
         rows.push(["prot fault: dispatch+return", dispatch + back, 154]);
       });
       k.run();
@@ -562,7 +538,7 @@ const RUNS: [title: string, run: () => void][] = [
         yield* h.wait(0);
       });
       k.run();
-      if (!RECORD) expect(rounds.slice(1)).toEqual([16435, 16435, 16435]);
+      if (!RECORD) expect(rounds.slice(1)).toEqual([4159, 4159, 4159]);
       const r = report! as AttributionReport;
       expect(r.labels.find((l) => l.label === "swtch.pick")!.calls).toBe(2);
       pin("shm round trip (signals)", { cycles: rounds[3]!, report: r });
@@ -600,18 +576,14 @@ const RUNS: [title: string, run: () => void][] = [
           yield* h.write(w1!, buf, 4);
           yield* h.read(r2!, buf, 4);
           rounds.push(k.machine.now - t0);
-          // Round 2 is measured: round 3 takes the clock's tick (hardclock) on this profile.
-          if (i === 2) report = attributionBetween(acc, before, k.machine.snapshot());
+          report = attributionBetween(acc, before, k.machine.snapshot());
         }
         expect(h.cpu.load32(buf)).toBe(4);
         h.close(w1!);
         yield* h.wait(0);
       });
       k.run();
-      // Warm rounds differ by the D- and I-cache lines the previous round left (the write
-      // and the read place their mbufs and code at different cache indexes), and round 3
-      // takes a clock tick: deterministic, pinned as they fall.
-      if (!RECORD) expect(rounds.slice(1)).toEqual([13187, 13047, 14101]);
+      if (!RECORD) expect(rounds.slice(1)).toEqual([4196, 4196, 4196]);
       expect(k.stats().liveProcesses).toBe(0);
       const r = report! as AttributionReport;
       expect(r.labels.find((l) => l.label === "swtch.pick")!.calls).toBe(2);
@@ -619,9 +591,8 @@ const RUNS: [title: string, run: () => void][] = [
       // (wakeup's need_resched): one preemption and one sleep per round trip.
       expect(r.labels.find((l) => l.label === "trap.resched")?.calls).toBe(1);
       expect(r.labels.find((l) => l.label === "sleep")?.calls).toBe(1);
-      expect(r.labels.find((l) => l.label === "hardclock")).toBeUndefined();
-      pin("pipe round trip", { cycles: rounds[2]!, report: r });
-      rows.push(["pipe one way (round trip/2)", rounds[2]! / 2, 199]);
+      pin("pipe round trip", { cycles: rounds[3]!, report: r });
+      rows.push(["pipe one way (round trip/2)", rounds[3]! / 2, 199]);
     },
   ],
 ];

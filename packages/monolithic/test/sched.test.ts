@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MonolithicKernel, type ProcessHandle } from "../src/index.js";
 import { TEST_COSTS } from "./costs.js";
-import { boot, failOnThrow, measure } from "./helpers.js";
+import { boot, bootWithMemory, failOnThrow, measure } from "./helpers.js";
 
 const page = (h: ProcessHandle) => Math.ceil(h.heapBase / 4096) * 4096;
 
@@ -96,7 +96,7 @@ describe("scheduler", () => {
   });
 
   it("a UTLB miss on a valid PTE costs the short refill only (pinned: 14 cycles + the load)", () => {
-    const k = boot();
+    const k = bootWithMemory();
     let cycles = 0;
     let memoryCycles = 0;
     let labels: string[] = [];

@@ -8,7 +8,7 @@ import {
   type ProcessHandle,
 } from "../src/index.js";
 import { MAP, MAP_ENTRIES, ME, ME_BYTES, PAGE, ptBase } from "../src/layout.js";
-import { boot, measure } from "./helpers.js";
+import { boot, bootWithMemory, measure } from "./helpers.js";
 
 const page = (h: ProcessHandle) => Math.ceil(h.heapBase / 4096) * 4096;
 
@@ -113,7 +113,7 @@ const MEM_FIRST_TOUCH = 15040;
 
 describe("virtual memory paths", () => {
   it("a UTLB miss whose page-table page is not in the TLB nests a kseg2 miss (pinned)", () => {
-    const k = boot();
+    const k = bootWithMemory();
     let cycles = 0;
     let memoryCycles = 0;
     let labels: string[] = [];
@@ -141,7 +141,7 @@ describe("virtual memory paths", () => {
   });
 
   it("a first touch fills a zeroed frame on demand (pinned)", () => {
-    const k = boot();
+    const k = bootWithMemory();
     let cycles = 0;
     let memoryCycles = 0;
     k.spawn("p", function* (h) {
