@@ -129,7 +129,7 @@ const LANCE: NetworkProfile = {
  * bench's pinned figures are re-recorded with it (issue 12): the model, its tests and the
  * machine bench run it on through `withMemorySystem`.
  */
-const MEMORY_SYSTEM_DEFAULT = false;
+const MEMORY_SYSTEM_DEFAULT = true;
 
 export const PROFILES: Readonly<Record<ProfileName, MachineProfile>> = Object.freeze({
   dec5000_125: Object.freeze({
