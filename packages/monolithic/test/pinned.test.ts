@@ -50,193 +50,86 @@ const PINNED: Readonly<Record<string, Pinned>> = {
     paperMicros: 0.28,
   },
   getpid: {
-    cycles: 274,
-    byCategory: {
-      user: 7,
-      kernel: 110,
-      trapEntry: 41,
-      trapExit: 16,
-      regSave: 31,
-      regRestore: 31,
-      memory: 38,
-    },
-    byOwnerKind: { kernel: 267, application: 7 },
+    cycles: 1117,
+    byCategory: { user: 7, kernel: 110, trapEntry: 41, trapExit: 16, regSave: 31, regRestore: 31, memory: 38, writeStall: 843 },
+    byOwnerKind: { kernel: 1110, application: 7 },
     paperMicros: 21.3,
   },
   prot1: {
-    cycles: 759,
-    byCategory: {
-      user: 10,
-      kernel: 520,
-      trapEntry: 41,
-      trapExit: 16,
-      regSave: 31,
-      regRestore: 31,
-      memory: 90,
-      tlb: 20,
-    },
-    byOwnerKind: { kernel: 749, application: 10 },
+    cycles: 2475,
+    byCategory: { user: 10, kernel: 520, trapEntry: 41, trapExit: 16, regSave: 31, regRestore: 31, memory: 90, tlb: 20, writeStall: 1688, cacheMiss: 28 },
+    byOwnerKind: { kernel: 2465, application: 10 },
     paperMicros: 32,
   },
   prot100: {
-    cycles: 3870,
-    byCategory: {
-      user: 10,
-      kernel: 2500,
-      trapEntry: 41,
-      trapExit: 16,
-      regSave: 31,
-      regRestore: 31,
-      memory: 288,
-      tlb: 953,
-    },
-    byOwnerKind: { kernel: 3860, application: 10 },
+    cycles: 5920,
+    byCategory: { user: 10, kernel: 2500, trapEntry: 41, trapExit: 16, regSave: 31, regRestore: 31, memory: 288, tlb: 953, writeStall: 1994, cacheMiss: 56 },
+    byOwnerKind: { kernel: 5910, application: 10 },
     paperMicros: 102,
   },
   unprot100: {
-    cycles: 4963,
-    byCategory: {
-      user: 10,
-      kernel: 2440,
-      trapEntry: 50,
-      trapExit: 19,
-      regSave: 31,
-      regRestore: 31,
-      memory: 286,
-      tlb: 2096,
-    },
-    byOwnerKind: { kernel: 4953, application: 10 },
+    cycles: 6628,
+    byCategory: { user: 10, kernel: 2440, trapEntry: 50, trapExit: 19, regSave: 31, regRestore: 31, memory: 286, tlb: 2096, writeStall: 1161, cacheMiss: 504 },
+    byOwnerKind: { kernel: 6618, application: 10 },
     paperMicros: 102,
   },
   trap: {
-    cycles: 2090,
-    byCategory: {
-      user: 14,
-      kernel: 1070,
-      trapEntry: 126,
-      trapExit: 49,
-      regSave: 93,
-      regRestore: 93,
-      memory: 616,
-      tlb: 29,
-    },
-    byOwnerKind: { kernel: 2075, application: 15 },
+    cycles: 8170,
+    byCategory: { user: 14, kernel: 1070, trapEntry: 126, trapExit: 49, regSave: 93, regRestore: 93, memory: 616, tlb: 29, writeStall: 5632, cacheMiss: 448 },
+    byOwnerKind: { kernel: 8155, application: 15 },
     paperMicros: 161,
   },
   "prot store (SIGSEGV, skip)": {
-    cycles: 1394,
-    byCategory: {
-      user: 4,
-      kernel: 615,
-      trapEntry: 82,
-      trapExit: 32,
-      regSave: 62,
-      regRestore: 62,
-      memory: 537,
-    },
-    byOwnerKind: { kernel: 1388, application: 6 },
+    cycles: 6054,
+    byCategory: { user: 4, kernel: 615, trapEntry: 82, trapExit: 32, regSave: 62, regRestore: 62, memory: 537, writeStall: 4492, cacheMiss: 168 },
+    byOwnerKind: { kernel: 6048, application: 6 },
     paperMicros: null,
   },
   "overflow (SIGFPE)": {
-    cycles: 1244,
-    byCategory: {
-      user: 5,
-      kernel: 475,
-      trapEntry: 82,
-      trapExit: 32,
-      regSave: 62,
-      regRestore: 62,
-      memory: 526,
-    },
-    byOwnerKind: { kernel: 1237, application: 7 },
+    cycles: 5725,
+    byCategory: { user: 5, kernel: 475, trapEntry: 82, trapExit: 32, regSave: 62, regRestore: 62, memory: 526, writeStall: 4313, cacheMiss: 168 },
+    byOwnerKind: { kernel: 5718, application: 7 },
     paperMicros: 130,
   },
   "bus error (SIGBUS)": {
-    cycles: 1243,
-    byCategory: {
-      user: 4,
-      kernel: 475,
-      trapEntry: 82,
-      trapExit: 32,
-      regSave: 62,
-      regRestore: 62,
-      memory: 526,
-    },
-    byOwnerKind: { kernel: 1237, application: 6 },
+    cycles: 5724,
+    byCategory: { user: 4, kernel: 475, trapEntry: 82, trapExit: 32, regSave: 62, regRestore: 62, memory: 526, writeStall: 4313, cacheMiss: 168 },
+    byOwnerKind: { kernel: 5718, application: 6 },
     paperMicros: null,
   },
   "breakpoint (SIGTRAP)": {
-    cycles: 1243,
-    byCategory: {
-      user: 4,
-      kernel: 475,
-      trapEntry: 82,
-      trapExit: 32,
-      regSave: 62,
-      regRestore: 62,
-      memory: 526,
-    },
-    byOwnerKind: { kernel: 1237, application: 6 },
+    cycles: 5724,
+    byCategory: { user: 4, kernel: 475, trapEntry: 82, trapExit: 32, regSave: 62, regRestore: 62, memory: 526, writeStall: 4313, cacheMiss: 168 },
+    byOwnerKind: { kernel: 5718, application: 6 },
     paperMicros: null,
   },
   "unaligned load (fix-up)": {
-    cycles: 241,
-    byCategory: {
-      kernel: 100,
-      trapEntry: 41,
-      trapExit: 16,
-      regSave: 31,
-      regRestore: 31,
-      memory: 22,
-    },
-    byOwnerKind: { kernel: 241 },
+    cycles: 789,
+    byCategory: { kernel: 100, trapEntry: 41, trapExit: 16, regSave: 31, regRestore: 31, memory: 22, writeStall: 548 },
+    byOwnerKind: { kernel: 789 },
     paperMicros: null,
   },
   "coprocessor unusable (FPU)": {
-    cycles: 227,
-    byCategory: {
-      user: 1,
-      kernel: 62,
-      trapEntry: 41,
-      trapExit: 16,
-      regSave: 31,
-      regRestore: 31,
-      memory: 45,
-    },
-    byOwnerKind: { kernel: 226, application: 1 },
+    cycles: 1688,
+    byCategory: { user: 1, kernel: 62, trapEntry: 41, trapExit: 16, regSave: 31, regRestore: 31, memory: 45, writeStall: 439, cacheMiss: 1022 },
+    byOwnerKind: { kernel: 1687, application: 1 },
     paperMicros: null,
   },
   "shm round trip (signals)": {
-    cycles: 4159,
-    byCategory: {
-      user: 42,
-      kernel: 2096,
-      trapEntry: 246,
-      trapExit: 98,
-      regSave: 208,
-      regRestore: 208,
-      memory: 1233,
-      tlb: 28,
-    },
-    byOwnerKind: { kernel: 4113, application: 46 },
+    cycles: 16435,
+    byCategory: { user: 42, kernel: 2096, trapEntry: 246, trapExit: 98, regSave: 208, regRestore: 208, memory: 1233, tlb: 28, writeStall: 11618, cacheMiss: 658 },
+    byOwnerKind: { kernel: 16389, application: 46 },
     paperMicros: null,
   },
   "pipe round trip": {
-    cycles: 4196,
-    byCategory: {
-      user: 40,
-      kernel: 3317,
-      trapEntry: 164,
-      trapExit: 66,
-      regSave: 146,
-      regRestore: 146,
-      memory: 289,
-      tlb: 28,
-    },
-    byOwnerKind: { kernel: 4154, application: 42 },
+    cycles: 13047,
+    byCategory: { user: 40, kernel: 3317, trapEntry: 164, trapExit: 66, regSave: 146, regRestore: 146, memory: 289, tlb: 28, writeStall: 5701, cacheMiss: 3150 },
+    byOwnerKind: { kernel: 13005, application: 42 },
     paperMicros: null,
   },
 };
+
+
 
 function cats(r: AttributionReport): Record<string, number> {
   const out: Record<string, number> = {};
@@ -385,7 +278,7 @@ const RUNS: [title: string, run: () => void][] = [
         const back = t0 + m.cycles - tOut;
         pin("trap", m);
         // Fault to the handler's first instruction, and from its last back to the retried load.
-        if (!RECORD) expect([dispatch, back]).toEqual([783, 616]);
+        if (!RECORD) expect([dispatch, back]).toEqual([3312, 2836]);
         rows.push(["prot fault: dispatch+return", dispatch + back, 154]);
       });
       k.run();
@@ -538,7 +431,7 @@ const RUNS: [title: string, run: () => void][] = [
         yield* h.wait(0);
       });
       k.run();
-      if (!RECORD) expect(rounds.slice(1)).toEqual([4159, 4159, 4159]);
+      if (!RECORD) expect(rounds.slice(1)).toEqual([16435, 16435, 16435]);
       const r = report! as AttributionReport;
       expect(r.labels.find((l) => l.label === "swtch.pick")!.calls).toBe(2);
       pin("shm round trip (signals)", { cycles: rounds[3]!, report: r });
@@ -576,14 +469,18 @@ const RUNS: [title: string, run: () => void][] = [
           yield* h.write(w1!, buf, 4);
           yield* h.read(r2!, buf, 4);
           rounds.push(k.machine.now - t0);
-          report = attributionBetween(acc, before, k.machine.snapshot());
+          // Round 2 is measured: round 3 takes the clock's tick (hardclock) on this profile.
+          if (i === 2) report = attributionBetween(acc, before, k.machine.snapshot());
         }
         expect(h.cpu.load32(buf)).toBe(4);
         h.close(w1!);
         yield* h.wait(0);
       });
       k.run();
-      if (!RECORD) expect(rounds.slice(1)).toEqual([4196, 4196, 4196]);
+      // Warm rounds differ by the D- and I-cache lines the previous round left (the write
+      // and the read place their mbufs and code at different cache indexes), and round 3
+      // takes a clock tick: deterministic, pinned as they fall.
+      if (!RECORD) expect(rounds.slice(1)).toEqual([13187, 13047, 14101]);
       expect(k.stats().liveProcesses).toBe(0);
       const r = report! as AttributionReport;
       expect(r.labels.find((l) => l.label === "swtch.pick")!.calls).toBe(2);
@@ -591,8 +488,9 @@ const RUNS: [title: string, run: () => void][] = [
       // (wakeup's need_resched): one preemption and one sleep per round trip.
       expect(r.labels.find((l) => l.label === "trap.resched")?.calls).toBe(1);
       expect(r.labels.find((l) => l.label === "sleep")?.calls).toBe(1);
-      pin("pipe round trip", { cycles: rounds[3]!, report: r });
-      rows.push(["pipe one way (round trip/2)", rounds[3]! / 2, 199]);
+      expect(r.labels.find((l) => l.label === "hardclock")).toBeUndefined();
+      pin("pipe round trip", { cycles: rounds[2]!, report: r });
+      rows.push(["pipe one way (round trip/2)", rounds[2]! / 2, 199]);
     },
   ],
 ];
