@@ -513,9 +513,23 @@ export interface Explanation {
   byCategory: Record<string, number>;
   byOwner: Record<string, number>;
   counts: Record<string, number>;
-  /** Every exec label charged in the measured part: per operation. */
-  labels: { label: string; callsPerOp: number; instructionsPerOp: number; cyclesPerOp: number }[];
-  /** Cycles not charged through exec (loads, stores, TLB writes, traps, rfe, devices). */
+  /**
+   * Every exec label charged in the measured part, per operation: its instructions' cycles,
+   * and the memory system's cycles it caused (its declared stores' write-buffer stalls, its
+   * code's I-cache misses).
+   */
+  labels: {
+    label: string;
+    callsPerOp: number;
+    instructionsPerOp: number;
+    cyclesPerOp: number;
+    stallCyclesPerOp: number;
+    missCyclesPerOp: number;
+  }[];
+  /**
+   * Cycles not charged through exec (loads, stores, TLB writes, traps, rfe, devices), with the
+   * stalls and misses of those accesses.
+   */
   machineOpCyclesPerOp: number;
 }
 
@@ -534,8 +548,12 @@ export function explainBenchmark(
     callsPerOp: per(l.calls),
     instructionsPerOp: per(l.instructions),
     cyclesPerOp: per(l.cycles),
+    stallCyclesPerOp: per(run.labelMemory[l.label]?.stallCycles ?? 0),
+    missCyclesPerOp: per(run.labelMemory[l.label]?.missCycles ?? 0),
   }));
-  const execCycles = run.labels.reduce((s, l) => s + l.cycles, 0);
+  const memory = (l: { label: string }) =>
+    (run.labelMemory[l.label]?.stallCycles ?? 0) + (run.labelMemory[l.label]?.missCycles ?? 0);
+  const execCycles = run.labels.reduce((s, l) => s + l.cycles + memory(l), 0);
   const profile = getProfile(o.profile);
   return {
     benchmark: w.id,

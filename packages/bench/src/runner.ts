@@ -38,6 +38,8 @@ export interface SimulatedRun {
   attributionByOwner: Record<string, number>;
   counts: Record<string, number>;
   labels: BenchResult["labels"];
+  /** Per label, the memory system's cycles it caused (declared stores' stalls, code misses). */
+  labelMemory: Record<string, { stallCycles: number; missCycles: number }>;
   observed: Record<string, number | number[]>;
   metrics: Record<string, number>;
 }
@@ -68,6 +70,7 @@ export function simulateOn(
   const byOwner: Record<string, number> = Object.fromEntries(OWNER_KIND_NAMES.map((k) => [k, 0]));
   const counts: Record<string, number> = {};
   const labels = new Map<string, { calls: number; instructions: number; cycles: number }>();
+  const labelMemory: Record<string, { stallCycles: number; missCycles: number }> = {};
   let cycles = 0;
   for (const win of meter.windows) {
     const r = attributionBetween(sys.machine.accounting, win.before, win.after);
@@ -80,6 +83,10 @@ export function simulateOn(
       s.instructions += l.instructions;
       s.cycles += l.cycles;
       labels.set(l.label, s);
+      const m = labelMemory[l.label] ?? { stallCycles: 0, missCycles: 0 };
+      m.stallCycles += l.stallCycles;
+      m.missCycles += l.missCycles;
+      labelMemory[l.label] = m;
     }
     for (const [k, v] of Object.entries(win.afterCounts))
       counts[k] = (counts[k] ?? 0) + v - (win.beforeCounts[k] ?? 0);
@@ -94,6 +101,7 @@ export function simulateOn(
     labels: [...labels]
       .map(([label, s]) => ({ label, ...s }))
       .sort((a, b) => (a.label < b.label ? -1 : 1)),
+    labelMemory,
     observed: meter.observed,
     metrics: meter.metrics,
   };

@@ -125,9 +125,8 @@ const LANCE: NetworkProfile = {
  */
 
 /**
- * Whether the named profiles model the memory system. Off until the kernels', libOSes' and
- * bench's pinned figures are re-recorded with it (issue 12): the model, its tests and the
- * machine bench run it on through `withMemorySystem`.
+ * Whether the named profiles model the memory system: on (issue 12). `withMemorySystem(name,
+ * false)` is a profile with it off, for tests that pin counted paths alone.
  */
 const MEMORY_SYSTEM_DEFAULT = true;
 

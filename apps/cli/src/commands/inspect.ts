@@ -148,12 +148,14 @@ function explanationText(e: Explanation): string {
   return [
     `${e.benchmark} on ${e.system} (${e.profile}): ${f(e.cyclesPerOp)} cycles = ${f(e.microsPerOp)} µs per operation, ${e.ops} operations measured`,
     "",
-    "label                                     calls/op  instr/op  cycles/op",
+    "label                                     calls/op  instr/op  cycles/op  stall/op   miss/op",
     ...e.labels.map(
       (l) =>
-        `${l.label.padEnd(40)} ${f(l.callsPerOp).padStart(9)} ${f(l.instructionsPerOp).padStart(9)} ${f(l.cyclesPerOp).padStart(10)}`,
+        `${l.label.padEnd(40)} ${f(l.callsPerOp).padStart(9)} ${f(l.instructionsPerOp).padStart(9)} ${f(l.cyclesPerOp).padStart(10)} ${f(l.stallCyclesPerOp).padStart(9)} ${f(l.missCyclesPerOp).padStart(9)}`,
     ),
-    `${"(machine operations: loads, stores, TLB, traps, rfe)".padEnd(60)} ${f(e.machineOpCyclesPerOp).padStart(10)}`,
+    `${"(machine operations: loads, stores, TLB, traps, rfe, with their stalls and misses)".padEnd(60)} ${f(e.machineOpCyclesPerOp).padStart(10)}`,
+    "(stall/op: the write buffer's wait for the label's declared stores; miss/op: its code's",
+    " I-cache misses; by category below: every stall and miss of the path)",
     "",
     `by category: ${Object.entries(e.byCategory)
       .filter(([, v]) => v !== 0)
