@@ -326,6 +326,7 @@ export class Aegis {
       alive: env.alive,
       deathReason: env.deathReason,
       frames: frozenArray(frames),
+      frameCount: env.frameCount,
       caps: frozenArray(caps),
       mappings: frozenArray(mappings),
       slices: frozenArray(slices),
@@ -437,6 +438,8 @@ export interface EnvInfo {
   alive: boolean;
   deathReason: string;
   frames: readonly number[];
+  /** The frames its quota counts (`frameQuota`): always `frames.length`. */
+  frameCount: number;
   caps: readonly CapInfo[];
   mappings: readonly { vpn: number; frame: number; writable: boolean; guaranteed: boolean }[];
   slices: readonly number[];
@@ -478,6 +481,7 @@ function deadInfo(death: Death, k: Kernel): EnvInfo {
     alive: false,
     deathReason: death.reason,
     frames: none,
+    frameCount: 0,
     caps: none,
     mappings: none,
     slices: none,

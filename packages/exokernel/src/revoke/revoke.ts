@@ -1,3 +1,4 @@
+import { SR_IEC } from "@exolab/machine/privileged";
 import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
 import type { Env } from "../env/env.js";
@@ -93,8 +94,32 @@ export function deliverUpcalls(k: Kernel, env: Env): void {
   }
 }
 
-/** Takes by force what is past its deadline (kernel mode). */
+/**
+ * Takes by force what is past its deadline (kernel mode). The dispatcher calls it with
+ * interrupts on (`asKernel`), the clock tick with them off: it runs with them masked, as a
+ * kernel runs such a scan at splhigh, so that a tick taken in the middle of it cannot enforce
+ * the same deadlines again and release a frame the outer pass is releasing (which counted
+ * the frame's loss twice: its owner then held one frame more than its count, for good).
+ */
 export function enforceDeadlines(k: Kernel): void {
+  const cpu = k.cpu;
+  const status = cpu.status;
+  if ((status & SR_IEC) === 0) {
+    enforce(k);
+    return;
+  }
+  // mtc0 Status twice (off, then back on: an interrupt that came meanwhile is taken then).
+  cpu.setStatus((status & ~SR_IEC) >>> 0);
+  try {
+    enforce(k);
+  } catch (e) {
+    cpu.status = status; // a host error unwinding: the status back, nothing taken here
+    throw e;
+  }
+  cpu.setStatus(status);
+}
+
+function enforce(k: Kernel): void {
   const now = k.cpu.now;
   for (let a = 1; a < 64; a++) {
     const env = k.asids[a];
