@@ -101,6 +101,7 @@ const HANDLE_CALLS = [
   "releaseSlices",
   "allocExtent",
   "freeExtent",
+  "grantExtent",
   "extentOf",
   "diskRead",
   "diskWrite",

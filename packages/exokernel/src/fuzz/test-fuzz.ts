@@ -482,7 +482,13 @@ function bootHostile(w: World, index: number): Hostile {
 function revocationGame(
   w: World,
   h: Hostile,
-  req: { kind: string; frames?: readonly number[]; position?: number; deadlineCycles?: number },
+  req: {
+    kind: string;
+    frames?: readonly number[];
+    extents?: readonly number[];
+    position?: number;
+    deadlineCycles?: number;
+  },
 ): void {
   const env = h.env;
   const rng = w.rng;
@@ -502,6 +508,18 @@ function revocationGame(
           h.frameOfCap.set(again, got);
           h.caps.push(again);
           if (got === f && env.cpu.now < deadline) breach(w, "revocation");
+        }
+      }
+    }
+  } else if (req.kind === "extents") {
+    // Surrender them and take the same blocks straight back (refused before the deadline).
+    for (const start of req.extents ?? []) {
+      for (const cap of h.extents) {
+        if (env.extentOf(cap) !== start || env.freeExtent(cap) !== Result.Ok) continue;
+        const again = env.allocExtent(rng.below(2) === 0 ? start : "any", 1);
+        if (again >= 0) {
+          h.extents.push(again);
+          if (env.extentOf(again) === start && env.cpu.now < deadline) breach(w, "revocation");
         }
       }
     }
@@ -778,6 +796,14 @@ function diskAttack(w: World, h: Hostile): void {
     if (r >= 0) h.extents.push(r);
   } else if (k === 1) {
     env.freeExtent(ext());
+  } else if (k === 5 && rng.below(2) === 0 && typeof env.grantExtent === "function") {
+    // Grants of any name to anyone (honest envs included) with any rights.
+    const r = env.grantExtent(
+      ext(),
+      rng.below(4) === 0 ? rng.below(70) : 1 + rng.below(12),
+      rng.below(9) - 1,
+    );
+    if (r >= 0) count(w, "disk-granted");
   } else if (k === 5) {
     const va = rng.below(4) === 0 ? HOSTILE_VA + 2 : SAVE_VA + 112;
     env.setInterruptHandler("disk", (x) => diskHandler(w, h, x), va);
@@ -1387,6 +1413,11 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
           if (slices.length > 0) aegis.revokeSlice(victim.env.id, slices[0]!);
         } else if (r === 2 && w.rng.below(10) === 0) {
           aegis.destroy(victim.env.id);
+        } else if (r === 3 || (r === 4 && w.diskHeavy)) {
+          const held = aegis.inspect(victim.env.id).extents?.length ?? 0;
+          if (held > 0 && typeof aegis.revokeExtents === "function") {
+            aegis.revokeExtents(victim.env.id, 1 + w.rng.below(held));
+          }
         }
       } catch {
         w.hostThrows++;
