@@ -8,6 +8,7 @@ import {
   type RunResult,
 } from "@exolab/machine/privileged";
 import { type Death, type DeathHook, Kernel, type KernelStats } from "./core.js";
+import { extentStarts, ownedExtents } from "./disk/disk.js";
 import type { Env } from "./env/env.js";
 import { makeHandle } from "./env/handle.js";
 import type { EnvHandle, RevokeRequest } from "./env/handle-types.js";
@@ -29,7 +30,7 @@ import {
 } from "./intrinsics.js";
 import type { LibOS } from "./libos.js";
 import { defaultPolicy, type Policy } from "./policy.js";
-import { requestFrames, requestSlice } from "./revoke/revoke.js";
+import { requestExtents, requestFrames, requestSlice } from "./revoke/revoke.js";
 import { installInterrupt, Scheduler } from "./sched/scheduler.js";
 import { installSys } from "./syscall/sys.js";
 
@@ -246,6 +247,27 @@ export class Aegis {
   }
 
   /** Asks for a slice position back (same protocol). */
+  /**
+   * Asks `handle`'s env to give back `count` of its disk extents (the first in its list),
+   * with the policy's deadline; past it they are taken by force (their requests complete
+   * Stale, every granted copy goes, their blocks read as zeros to the next owner).
+   */
+  revokeExtents(handle: EnvRef, count: number): RevokeRequest {
+    const env = this.#env(handle);
+    const k = this.#k;
+    if (!NumberIsInteger(count) || count < 1) throw new ArgumentError("count must be >= 1");
+    const owned = ownedExtents(k, env);
+    if (owned.length < count) {
+      throw new ArgumentError(
+        `environment ${env.id} holds ${owned.length} extents, fewer than ${count}`,
+      );
+    }
+    owned.length = count;
+    const req = k.asKernel(() => requestExtents(k, env, owned));
+    if (k.activeEnv() === null) boundary(k, env);
+    return req;
+  }
+
   revokeSlice(handle: EnvRef, position: number): RevokeRequest {
     const env = this.#env(handle);
     const k = this.#k;
@@ -326,6 +348,8 @@ export class Aegis {
       alive: env.alive,
       deathReason: env.deathReason,
       frames: frozenArray(frames),
+      frameCount: env.frameCount,
+      extents: frozenArray(extentStarts(k, env)),
       caps: frozenArray(caps),
       mappings: frozenArray(mappings),
       slices: frozenArray(slices),
@@ -437,6 +461,10 @@ export interface EnvInfo {
   alive: boolean;
   deathReason: string;
   frames: readonly number[];
+  /** The frames its quota counts (`frameQuota`): always `frames.length`. */
+  frameCount: number;
+  /** The disk extents it owns, by first block (in its list's order). */
+  extents: readonly number[];
   caps: readonly CapInfo[];
   mappings: readonly { vpn: number; frame: number; writable: boolean; guaranteed: boolean }[];
   slices: readonly number[];
@@ -478,6 +506,8 @@ function deadInfo(death: Death, k: Kernel): EnvInfo {
     alive: false,
     deathReason: death.reason,
     frames: none,
+    frameCount: 0,
+    extents: none,
     caps: none,
     mappings: none,
     slices: none,

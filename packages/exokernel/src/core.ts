@@ -162,7 +162,10 @@ export class Kernel {
     this.frames = new FrameTable(machine.memory.frames, policy.kernelReservedFrames);
     this.stlb = new SoftwareTlb(policy.stlbEntries, 0);
     this.batchSlots = new Int32ArrayCtor(policy.maxBatchEntries);
-    this.disk = new DiskState(policy.maxEnvironments * policy.extentQuota);
+    this.disk = new DiskState(
+      policy.maxEnvironments * policy.extentQuota,
+      this.machine.disk.geometry.blocks,
+    );
     const stlbFrames = (policy.stlbEntries * 8) / PAGE_BYTES;
     this.kernelStackTopPa = (stlbFrames + 1) * PAGE_BYTES - 64;
     for (let a = 0; a < 64; a++) this.asids[a] = null;

@@ -352,6 +352,20 @@ export const COSTS = defineCosts({
     source:
       "counted: load the request 2, busy count 3, append the completion 4, compare the owner with the running env and post IP1 3",
   },
+  /**
+   * Per block of a completed request, the deferred zeroing's check: load the block's byte of
+   * the must-zero map (`lbu`), branch (`beqz`); for a write, clear it (`sb`). A read of a
+   * marked block then zeroes its part of the frame with kseg0 stores (the machine charges them).
+   */
+  "aegis.disk.zeroCheck": {
+    instructions: 3,
+    source: "counted: address of the map byte 1, `lbu` + `beqz` 2 (a write's `sb` in the slot)",
+  },
+  /** One granted copy of a freed extent's capability released from a list (as caps/copies.ts). */
+  "aegis.disk.copyReclaim": {
+    instructions: 6,
+    source: "counted: compare slot's extent 2, clear used 1, bump the slot generation 2, count 1",
+  },
   /** A pending completion posted to its owner when the dispatcher resumes it (as the alarm's). */
   "aegis.int.diskPost": {
     instructions: 5,

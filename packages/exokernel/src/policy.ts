@@ -56,6 +56,8 @@ export interface Policy {
   readonly labelQuota: number;
   /** Disk extents one environment may hold (beyond: allocExtent → NoMemory). */
   readonly extentQuota: number;
+  /** Extent capabilities other environments' grants may put in one list (→ NoSlot). */
+  readonly extentGrantQuota: number;
   /**
    * Disk requests one environment may have queued, on the disk, or completed and not yet
    * delivered (beyond: diskRead/diskWrite → NoSlot). Bounds the kernel's queue, and how
@@ -91,6 +93,7 @@ export function defaultPolicy(profile: MachineProfile): Policy {
     grantQuota: 1024,
     labelQuota: 256,
     extentQuota: 64,
+    extentGrantQuota: 64,
     diskQueueQuota: 8,
     maxLabelLength: 64,
   });

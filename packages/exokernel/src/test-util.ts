@@ -118,6 +118,7 @@ const HANDLE_CALLS = [
   "releaseSlices",
   "allocExtent",
   "freeExtent",
+  "grantExtent",
   "extentOf",
   "diskRead",
   "diskWrite",

@@ -11,10 +11,15 @@
  * - every frame is stamped with its env's id byte before a write: at the end every block
  *   holds zeros or the stamp of an env that owned it when the write was accepted, and the
  *   honest env's frames hold only zeros or its own stamp (no one else's blocks read);
+ * - hostile envs grant their extents (read-only or read-write) to anyone and use the copies
+ *   granted to them: a request through a copy is accepted only while the extent lives (a
+ *   copy of a freed extent is refused) and
+ *   with the right for its direction (a write through a read-only copy is refused); a write
+ *   through a copy may leave the writer's stamp on the granter's blocks (shared on purpose);
  * - hostile envs flood the queue (to their quota): every request the honest env made
  *   completes (delivered to its handler, result Ok) — it is never starved.
  *
- * Budget: FC_NUM_RUNS (default 12, seeded) sequences of 10 to 40 commands; each kind of
+ * Budget: FC_NUM_RUNS (default 20, seeded) sequences of 30 to 60 commands; each kind of
  * refusal the commands aim at (overlap, cover, foreign frame) must occur, and requests must
  * be accepted (a kernel refusing everything fails).
  */
@@ -32,12 +37,14 @@ const DRAIN_CYCLES = 12 * 1_100_000;
 type Cmd =
   | { k: "alloc"; env: number; start: number; len: number }
   | { k: "free"; env: number; i: number }
+  | { k: "grant"; env: number; i: number; to: number; rw: boolean }
   | { k: "req"; env: number; write: boolean; cap: CapRef; off: number; n: number; frame: FrameRef }
   | { k: "run" };
 type CapRef =
   | { k: "own"; i: number }
   | { k: "other"; env: number; i: number }
-  | { k: "forged"; v: number };
+  | { k: "forged"; v: number }
+  | { k: "grant"; i: number };
 type FrameRef = "own" | "granted" | "forged";
 
 const envIx = fc.integer({ min: 0, max: 2 });
@@ -48,6 +55,20 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
     start: fc.integer({ min: 0, max: REGION - 4 }),
     len: fc.integer({ min: 1, max: 4 }),
   }),
+  // Extents on a grid of four blocks: fewer overlaps, so envs hold some to grant and use.
+  fc.record({
+    k: fc.constant("alloc" as const),
+    env: envIx,
+    start: fc.constantFrom(0, 4, 8, 12, 16, 20),
+    len: fc.integer({ min: 1, max: 4 }),
+  }),
+  fc.record({
+    k: fc.constant("grant" as const),
+    env: fc.integer({ min: 1, max: 2 }),
+    i: fc.constant(0),
+    to: fc.integer({ min: 0, max: 2 }),
+    rw: fc.boolean(),
+  }),
   fc.record({
     k: fc.constant("alloc" as const),
     env: envIx,
@@ -55,6 +76,29 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
     len: fc.integer({ min: 0, max: 12 }),
   }),
   fc.record({ k: fc.constant("free" as const), env: envIx, i: fc.nat(3) }),
+  fc.record({
+    k: fc.constant("free" as const),
+    env: fc.integer({ min: 1, max: 2 }),
+    i: fc.constant(0),
+  }),
+  fc.record({
+    k: fc.constant("req" as const),
+    env: fc.integer({ min: 1, max: 2 }),
+    write: fc.constant(true),
+    cap: fc.record({ k: fc.constant("grant" as const), i: fc.nat(2) }),
+    off: fc.constant(0),
+    n: fc.constant(1),
+    frame: fc.constant<FrameRef>("own"),
+  }),
+  fc.record({
+    k: fc.constant("req" as const),
+    env: fc.integer({ min: 1, max: 2 }),
+    write: fc.boolean(),
+    cap: fc.record({ k: fc.constant("grant" as const), i: fc.constant(0) }),
+    off: fc.integer({ min: 0, max: 3 }),
+    n: fc.integer({ min: 1, max: 3 }),
+    frame: fc.constant<FrameRef>("own"),
+  }),
   fc.record({
     k: fc.constant("req" as const),
     env: envIx,
@@ -86,6 +130,15 @@ interface Extent {
   name: number;
 }
 
+/** A copy granted to `holder` (its name there) of an extent `x` of another env. */
+interface Grant {
+  holder: number;
+  name: number;
+  x: Extent;
+  rw: boolean;
+  live: boolean;
+}
+
 function worker(env: EnvHandle): () => Thread {
   return function* () {
     for (;;) {
@@ -97,10 +150,18 @@ function worker(env: EnvHandle): () => Thread {
 
 describe("disk isolation (model-based)", () => {
   it("no env reads or writes another's blocks; the honest env's requests all complete", () => {
-    const runs = Number(process.env.FC_NUM_RUNS ?? 12);
-    const seen = { busy: 0, accepted: 0, cover: 0, foreign: 0 };
+    const runs = Number(process.env.FC_NUM_RUNS ?? 20);
+    const seen = {
+      busy: 0,
+      accepted: 0,
+      cover: 0,
+      foreign: 0,
+      granted: 0,
+      viaGrant: 0,
+      deadCopy: 0,
+    };
     fc.assert(
-      fc.property(fc.array(cmd, { minLength: 10, maxLength: 40 }), (cmds) => {
+      fc.property(fc.array(cmd, { minLength: 30, maxLength: 60 }), (cmds) => {
         const aegis = new Aegis({
           policy: { sliceCycles: SLICE, diskQueueQuota: 4, extentQuota: 4 },
         });
@@ -140,6 +201,7 @@ describe("disk isolation (model-based)", () => {
         const allowed: Set<number>[] = [];
         for (let b = 0; b < REGION; b++) allowed.push(new Set([0]));
         const honestIds: number[] = [];
+        const grants: Grant[] = [];
         for (const c of cmds) {
           if (c.k === "alloc") {
             const ok = c.len >= 1 && c.start >= 0 && c.start + c.len <= REGION;
@@ -150,10 +212,12 @@ describe("disk isolation (model-based)", () => {
             );
             const full = model[c.env]!.length >= 4;
             const r = envs[c.env]!.allocExtent(c.start, c.len);
-            if (overlap) seen.busy++;
-            if (overlap) expect(r).toBe(Result.Busy);
-            else if (full) expect(r).toBe(Result.NoMemory);
-            else {
+            // The kernel checks the quota before it scans for an overlap.
+            if (full) expect(r).toBe(Result.NoMemory);
+            else if (overlap) {
+              seen.busy++;
+              expect(r).toBe(Result.Busy);
+            } else {
               expect(r).toBeGreaterThanOrEqual(0);
               model[c.env]!.push({ start: c.start, len: c.len, name: r });
             }
@@ -161,17 +225,37 @@ describe("disk isolation (model-based)", () => {
             const x = model[c.env]![c.i];
             if (x === undefined || c.env === 0) continue;
             const r = envs[c.env]!.freeExtent(x.name);
-            if (r === Result.Ok) model[c.env]!.splice(c.i, 1);
-            else expect(r).toBe(Result.Busy);
+            if (r === Result.Ok) {
+              model[c.env]!.splice(c.i, 1);
+              // Every copy goes with it (kept in the model: a request through one is refused).
+              for (const g of grants) if (g.x === x) g.live = false;
+            } else expect(r).toBe(Result.Busy);
+          } else if (c.k === "grant") {
+            // Hostile envs grant their extents to anyone (the honest env never grants).
+            const x = model[c.env]![c.i];
+            if (x === undefined) continue;
+            const rights = c.rw ? Rights.Read | Rights.Write : Rights.Read;
+            const r = envs[c.env]!.grantExtent(x.name, envs[c.to]!.id, rights);
+            if (c.to === c.env) expect(r).toBe(Result.Invalid);
+            else {
+              expect(r).toBeGreaterThanOrEqual(0);
+              seen.granted++;
+              grants.push({ holder: c.to, name: r, x, rw: c.rw, live: true });
+            }
           } else if (c.k === "req") {
             const env = envs[c.env]!;
+            // (The honest env uses only its own extents: its frame must hold only its bytes.)
+            const mine = c.env === 0 ? [] : grants.filter((g) => g.holder === c.env);
             const capName =
               c.cap.k === "own"
                 ? model[c.env]![c.cap.i]?.name
                 : c.cap.k === "other"
                   ? model[c.cap.env]![c.cap.i]?.name
-                  : c.cap.v;
+                  : c.cap.k === "grant"
+                    ? mine[c.cap.i]?.name
+                    : c.cap.v;
             if (capName === undefined) continue;
+            if (c.cap.k === "grant" && !mine[c.cap.i]!.live) seen.deadCopy++;
             const frameName =
               c.frame === "own" ? frames[c.env]! : c.frame === "granted" ? granted[c.env]! : 0x777;
             if (c.write) stampFrame(c.env);
@@ -185,9 +269,17 @@ describe("disk isolation (model-based)", () => {
               continue;
             }
             seen.accepted++;
-            // Accepted: the caller's own frame, and an extent of its own covering the blocks.
+            // Accepted: the caller's own frame, and an extent of its own, or a live copy
+            // granted to it with the right for the direction, covering the blocks.
             expect(frameName).toBe(frames[c.env]);
-            const x = model[c.env]!.find((m) => m.name === capName);
+            const g = c.cap.k === "grant" ? mine.find((m) => m.name === capName) : undefined;
+            if (c.cap.k === "grant") {
+              expect(g).toBeDefined();
+              expect(g!.live).toBe(true);
+              if (c.write) expect(g!.rw).toBe(true);
+              seen.viaGrant++;
+            }
+            const x = g !== undefined ? g.x : model[c.env]!.find((m) => m.name === capName);
             expect(x).toBeDefined();
             expect(c.off >= 0 && c.off + c.n <= x!.len).toBe(true);
             if (c.write) {
@@ -228,5 +320,8 @@ describe("disk isolation (model-based)", () => {
     expect(seen.accepted).toBeGreaterThan(5);
     expect(seen.cover).toBeGreaterThan(0);
     expect(seen.foreign).toBeGreaterThan(0);
+    expect(seen.granted).toBeGreaterThan(0);
+    expect(seen.viaGrant).toBeGreaterThan(0);
+    expect(seen.deadCopy).toBeGreaterThan(0);
   });
 });

@@ -4,7 +4,7 @@ import { COSTS } from "../costs.js";
 import type { Env } from "../env/env.js";
 import type { EnvHandle } from "../env/handle-types.js";
 import { killActive, upcall } from "../exc/upcall.js";
-import { newList } from "../intrinsics.js";
+import { newList, SafeMap } from "../intrinsics.js";
 import { FRAME_FREE } from "../mem/frames.js";
 import { ALL_RIGHTS, Result, Rights } from "../result.js";
 import { ExtentCaps } from "./extents.js";
@@ -43,7 +43,7 @@ function stateOf(k: Kernel, env: Env): DiskEnv {
   let d = k.disk.perEnv.get(env.id);
   if (d === undefined) {
     d = {
-      caps: new ExtentCaps(k.policy.extentQuota),
+      caps: new ExtentCaps(k.policy.extentQuota + k.policy.extentGrantQuota),
       outstanding: 0,
       doneIds: newList(),
       doneResults: newList(),
@@ -51,6 +51,11 @@ function stateOf(k: Kernel, env: Env): DiskEnv {
       handler: undefined,
       saveAreaPa: -1,
       saveFrameGen: 0,
+      wanted: new SafeMap(),
+      withheldStart: newList(),
+      withheldLength: newList(),
+      withheldUntil: newList(),
+      repossessed: newList(),
     };
     k.disk.perEnv.set(env.id, d);
   }
@@ -79,14 +84,20 @@ export function allocExtent(k: Kernel, env: Env, start: number, blocks: number):
     for (;;) {
       const o = table.overlapping(at, blocks);
       cpu.exec(COSTS["aegis.disk.extentScan"], table.scanned);
-      if (o < 0) break;
-      at = table.start[o]! + table.length[o]!;
+      if (o >= 0) at = table.start[o]! + table.length[o]!;
+      else {
+        const w = withheldOverlap(k, d, at, blocks);
+        if (w < 0) break;
+        at = d.withheldStart[w]! + d.withheldLength[w]!;
+      }
       if (at > total - blocks) return Result.NoMemory;
     }
   } else {
     const o = table.overlapping(at, blocks);
     cpu.exec(COSTS["aegis.disk.extentScan"], table.scanned);
     if (o >= 0) return Result.Busy;
+    // Blocks it surrendered under a request: not its again before the deadline.
+    if (withheldOverlap(k, d, at, blocks) >= 0) return Result.Refused;
   }
   table.take(x, at, blocks, env.id);
   return d.caps.insert(slot, x, table.gen[x]!, ALL_RIGHTS);
@@ -98,13 +109,171 @@ export function freeExtent(k: Kernel, env: Env, cap: number): number {
   const table = k.disk.extents;
   const s = d.caps.resolve(cap, table.gen);
   if (s < 0) return s;
-  if ((d.caps.rights[s]! & Rights.Own) === 0) return Result.Rights;
   const x = d.caps.extent[s]!;
+  if (d.caps.foreign[s] === 1) {
+    // A grant from another env: only the copy goes.
+    k.cpu.exec(COSTS["aegis.sys.dropCap"]);
+    table.copies[x] = table.copies[x]! - 1;
+    d.caps.release(s);
+    return Result.Ok;
+  }
+  if ((d.caps.rights[s]! & Rights.Own) === 0) return Result.Rights;
   if (table.busy[x]! > 0) return Result.Busy;
   k.cpu.exec(COSTS["aegis.sys.freeExtent"]);
+  const deadline = d.wanted.get(x);
+  if (deadline !== undefined) {
+    // Surrendered under a request: withheld from it until the deadline.
+    d.wanted.delete(x);
+    k.pendingRevocations--;
+    if (k.cpu.now < deadline) {
+      d.withheldStart[d.withheldStart.length] = table.start[x]!;
+      d.withheldLength[d.withheldLength.length] = table.length[x]!;
+      d.withheldUntil[d.withheldUntil.length] = deadline;
+    }
+  }
   d.caps.release(s);
-  table.release(x, false);
+  dropExtent(k, x);
   return Result.Ok;
+}
+
+/**
+ * Extent x (its owner's name already released) is freed: every granted copy goes, its
+ * generation moves on (every name goes Stale), and its blocks are free — at once, or, with
+ * requests of it outstanding, when the last one is over (dying).
+ */
+function dropExtent(k: Kernel, x: number): void {
+  const ds = k.disk;
+  const table = ds.extents;
+  reclaimCopies(k, x);
+  const busy = table.busy[x]! > 0;
+  table.release(x, busy);
+  if (!busy) ds.blocksFreed(x);
+}
+
+/** Releases every copy of extent x's capability granted into other lists. */
+function reclaimCopies(k: Kernel, x: number): void {
+  const table = k.disk.extents;
+  if (table.copies[x] === 0) return;
+  const cpu = k.cpu;
+  k.disk.perEnv.forEach((d) => {
+    const caps = d.caps;
+    for (let s = 0; s < caps.size; s++) {
+      if (caps.used[s] === 1 && caps.foreign[s] === 1 && caps.extent[s] === x) {
+        cpu.exec(COSTS["aegis.disk.copyReclaim"]);
+        caps.release(s);
+      }
+    }
+  });
+  table.copies[x] = 0;
+}
+
+/** The first of `env`'s withheld ranges overlapping `[at, at + blocks)` now, or -1. */
+function withheldOverlap(k: Kernel, d: DiskEnv, at: number, blocks: number): number {
+  const n = d.withheldStart.length;
+  if (n === 0) return -1;
+  const now = k.cpu.now;
+  let found = -1;
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    const until = d.withheldUntil[i]!;
+    if (now >= until) continue; // the deadline passed: dropped
+    d.withheldStart[w] = d.withheldStart[i]!;
+    d.withheldLength[w] = d.withheldLength[i]!;
+    d.withheldUntil[w] = until;
+    const s = d.withheldStart[w]!;
+    if (found < 0 && s < at + blocks && at < s + d.withheldLength[w]!) found = w;
+    w++;
+  }
+  d.withheldStart.length = w;
+  d.withheldLength.length = w;
+  d.withheldUntil.length = w;
+  k.cpu.exec(COSTS["aegis.disk.extentScan"], n);
+  return found;
+}
+
+/**
+ * `grantExtent(cap, target, rights)`: copies the caller's extent capability into `target`'s
+ * list with `rights` (Read, or Read | Write; never Own): the grantee may read (write) the
+ * extent's blocks through its own frames, and loses the copy when the extent is freed,
+ * taken back or revoked. Copies count against the target's `extentGrantQuota`.
+ */
+export function grantExtent(
+  k: Kernel,
+  env: Env,
+  cap: number,
+  target: number,
+  rights: number,
+): number {
+  const cpu = k.cpu;
+  cpu.exec(COSTS["aegis.cap.lookup"]);
+  if (rights < 1 || rights > (Rights.Read | Rights.Write)) return Result.Invalid;
+  const d = stateOf(k, env);
+  const table = k.disk.extents;
+  const s = d.caps.resolve(cap, table.gen);
+  if (s < 0) return s;
+  cpu.exec(COSTS["aegis.sys.grant"]);
+  if ((rights & ~d.caps.rights[s]!) !== 0) return Result.Rights;
+  const t = k.lookupEnv(target);
+  if (t === null || !t.alive) return Result.NoEnv;
+  if (t === env) return Result.Invalid;
+  const td = stateOf(k, t);
+  cpu.exec(COSTS["aegis.quota.check"]);
+  if (td.caps.granted >= k.policy.extentGrantQuota) return Result.NoSlot;
+  const slot = td.caps.freeSlot();
+  if (slot < 0) return Result.NoSlot;
+  const x = d.caps.extent[s]!;
+  table.copies[x] = table.copies[x]! + 1;
+  return td.caps.insert(slot, x, table.gen[x]!, rights, true);
+}
+
+/**
+ * Revocation, forced (revoke/revoke.ts, past the deadline): extent x is taken from `env`.
+ * Returns its first block (for the repossession vector).
+ */
+export function takeExtent(k: Kernel, env: Env, x: number): number {
+  const d = stateOf(k, env);
+  const table = k.disk.extents;
+  const start = table.start[x]!;
+  k.cpu.exec(COSTS["aegis.revoke.repossess"]);
+  for (let s = 0; s < d.caps.size; s++) {
+    if (d.caps.used[s] === 1 && d.caps.foreign[s] === 0 && d.caps.extent[s] === x) {
+      d.caps.release(s);
+    }
+  }
+  if (d.wanted.delete(x)) k.pendingRevocations--;
+  dropExtent(k, x);
+  d.repossessed[d.repossessed.length] = start;
+  return start;
+}
+
+/** The kernel asks `env` for extents back: each wanted by the deadline (revoke/revoke.ts). */
+export function wantExtents(k: Kernel, env: Env, xs: readonly number[], deadline: number): void {
+  const d = stateOf(k, env);
+  for (let i = 0; i < xs.length; i++) {
+    if (!d.wanted.has(xs[i]!)) k.pendingRevocations++;
+    d.wanted.set(xs[i]!, deadline);
+  }
+}
+
+/** The first blocks of `env`'s live extents (for `inspect`). */
+export function extentStarts(k: Kernel, env: Env): number[] {
+  const xs = ownedExtents(k, env);
+  for (let i = 0; i < xs.length; i++) xs[i] = k.disk.extents.start[xs[i]!]!;
+  return xs;
+}
+
+/** `env`'s live extents (entries), in its list's order: what a revocation may ask for. */
+export function ownedExtents(k: Kernel, env: Env): number[] {
+  const out = newList<number>();
+  const d = k.disk.perEnv.get(env.id);
+  if (d === undefined) return out;
+  for (let s = 0; s < d.caps.size; s++) {
+    if (d.caps.used[s] === 1 && d.caps.foreign[s] === 0) {
+      const x = d.caps.extent[s]!;
+      if (k.disk.extents.owner[x] === env.id) out[out.length] = x;
+    }
+  }
+  return out;
 }
 
 /** The extent's first block (for `extentOf`): a read of the caller's own capability. */
@@ -211,7 +380,11 @@ function startNext(k: Kernel): void {
 function finish(k: Kernel, r: Request, result: number): void {
   const table = k.disk.extents;
   table.busy[r.extent] = table.busy[r.extent]! - 1;
-  if (table.busy[r.extent] === 0) table.settle(r.extent);
+  if (table.busy[r.extent] === 0 && table.dying[r.extent] === 1) {
+    // Its last request: the blocks are free now, and no one's to read.
+    table.settle(r.extent);
+    k.disk.blocksFreed(r.extent);
+  }
   const d = k.disk.perEnv.get(r.env.id);
   if (d === undefined || !r.env.alive) return;
   d.doneIds[d.doneIds.length] = r.id;
@@ -241,11 +414,34 @@ export function diskInterrupt(k: Kernel, cpu: Cpu): Resolution {
     k.frames.owner[f] = FRAME_FREE;
     k.frames.freeCount++;
   }
-  finish(k, r, Result.Ok);
+  // A request whose extent was freed or taken while on the disk completes Stale (its
+  // transfer happened, into or out of the requester's own frame).
+  const live = k.disk.extents.gen[r.extent] === r.extentGen;
+  if (live) settleBlocks(k, r);
+  finish(k, r, live ? Result.Ok : Result.Stale);
   cpu.setOwner(prev);
   startNext(k);
   cpu.rfe();
   return Resolution.Retry;
+}
+
+/**
+ * Deferred zeroing between owners (state.ts `mustZero`): a completed write makes its blocks
+ * the writer's; a completed read of a block no one wrote since its last owner let it go
+ * gets zeros in its part of the frame (stores through kseg0, charged to the reader), so no
+ * one ever reads what a previous owner left on the disk.
+ */
+function settleBlocks(k: Kernel, r: Request): void {
+  const cpu = k.cpu;
+  const must = k.disk.mustZero;
+  const blockBytes = k.machine.disk.geometry.blockBytes;
+  for (let i = 0; i < r.blocks; i++) {
+    cpu.exec(COSTS["aegis.disk.zeroCheck"]);
+    const b = r.block + i;
+    if (must[b] === 0) continue;
+    if (r.write) must[b] = 0;
+    else cpu.zero((KSEG0 + r.frame * PAGE_BYTES + i * blockBytes) >>> 0, blockBytes);
+  }
 }
 
 // ---- delivery --------------------------------------------------------------------------------

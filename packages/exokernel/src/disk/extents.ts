@@ -20,6 +20,8 @@ export class ExtentTable {
   readonly gen: Int32Array;
   readonly busy: Int32Array;
   readonly dying: Uint8Array;
+  /** Copies of x's capability granted to other environments' lists (reclaimed on free). */
+  readonly copies: Int32Array;
   /** Extents holding blocks (live or dying); the overlap scan walks them. */
   held = 0;
 
@@ -31,6 +33,7 @@ export class ExtentTable {
     this.gen = new Int32ArrayCtor(size);
     this.busy = new Int32ArrayCtor(size);
     this.dying = new Uint8ArrayCtor(size);
+    this.copies = new Int32ArrayCtor(size);
   }
 
   /** Whether extent x holds blocks (live or dying). */
@@ -69,7 +72,10 @@ export class ExtentTable {
     this.held++;
   }
 
-  /** Frees x: names go Stale; with a request on the disk, its blocks stay held until then. */
+  /**
+   * Frees x: names go Stale; with a request outstanding (queued: it completes Stale at its
+   * start; on the disk: it completes), its blocks stay held until the last one is over.
+   */
   release(x: number, onDisk: boolean): void {
     this.owner[x] = 0;
     this.gen[x] = (this.gen[x]! + 1) | 0;
@@ -77,9 +83,8 @@ export class ExtentTable {
     else this.held--;
   }
 
-  /** The request on the disk of dying extent x completed: its blocks are free. */
+  /** The last request of dying extent x is over: its blocks are free. */
   settle(x: number): void {
-    if (this.dying[x] === 0) return;
     this.dying[x] = 0;
     this.held--;
   }
@@ -96,7 +101,11 @@ export class ExtentCaps {
   readonly extent: Int32Array;
   readonly extentGen: Int32Array;
   readonly rights: Uint8Array;
+  /** 1 if the slot holds a copy granted by another env (counted in `granted`, not `count`). */
+  readonly foreign: Uint8Array;
+  /** Extents of its own (the quota's count) and grants from others (extentGrantQuota). */
   count = 0;
+  granted = 0;
 
   constructor(readonly size: number) {
     this.used = new Uint8ArrayCtor(size);
@@ -104,6 +113,7 @@ export class ExtentCaps {
     this.extent = new Int32ArrayCtor(size);
     this.extentGen = new Int32ArrayCtor(size);
     this.rights = new Uint8ArrayCtor(size);
+    this.foreign = new Uint8ArrayCtor(size);
   }
 
   /** A free slot (never a retired one), or -1. */
@@ -114,12 +124,14 @@ export class ExtentCaps {
     return -1;
   }
 
-  insert(s: number, x: number, xGen: number, rights: number): number {
+  insert(s: number, x: number, xGen: number, rights: number, foreign = false): number {
     this.extent[s] = x;
     this.extentGen[s] = xGen;
     this.rights[s] = rights;
     this.used[s] = 1;
-    this.count++;
+    this.foreign[s] = foreign ? 1 : 0;
+    if (foreign) this.granted++;
+    else this.count++;
     return (s | (this.gen[s]! << CAP_SLOT_BITS)) >>> 0;
   }
 
@@ -127,7 +139,8 @@ export class ExtentCaps {
     if (this.used[s] === 0) return;
     this.used[s] = 0;
     this.gen[s] = this.gen[s]! + 1;
-    this.count--;
+    if (this.foreign[s] === 1) this.granted--;
+    else this.count--;
   }
 
   /** Decodes a name against this list and the extents' generations: the slot or a Result. */

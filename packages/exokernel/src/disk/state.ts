@@ -1,7 +1,7 @@
 import type { Kernel } from "../core.js";
 import type { Env } from "../env/env.js";
 import type { EnvHandle } from "../env/handle-types.js";
-import { newList, SafeMap } from "../intrinsics.js";
+import { newList, SafeMap, Uint8ArrayCtor } from "../intrinsics.js";
 import { FRAME_KERNEL } from "../mem/frames.js";
 import type { ExtentCaps } from "./extents.js";
 import { ExtentTable } from "./extents.js";
@@ -38,6 +38,14 @@ export interface DiskEnv {
   handler: ((h: EnvHandle) => void) | undefined;
   saveAreaPa: number;
   saveFrameGen: number;
+  /** Extents the kernel asked back (entry → deadline cycle), as `Env.revokeWanted`. */
+  readonly wanted: SafeMap<number, number>;
+  /** Ranges it surrendered under a request, withheld from it until the deadline. */
+  readonly withheldStart: number[];
+  readonly withheldLength: number[];
+  readonly withheldUntil: number[];
+  /** Extents taken from it by force (first blocks), as `repossessed()` for frames. */
+  readonly repossessed: number[];
 }
 
 export interface DiskStats {
@@ -57,10 +65,24 @@ export class DiskState {
   /** A frame freed during its DMA (held by the kernel until completion), or -1. */
   heldFrame = -1;
   nextId = 0;
+  /**
+   * Blocks whose last owner let them go and that no one has written since: a read of one
+   * is served as zeros (deferred zero-on-first-read; disk/disk.ts `zeroStale`). Set when an
+   * extent's blocks become free, cleared by a completed write.
+   */
+  readonly mustZero: Uint8Array;
   readonly stats: DiskStats = { requests: 0, completed: 0, cancelled: 0, delivered: 0, dropped: 0 };
 
-  constructor(extentEntries: number) {
+  constructor(extentEntries: number, diskBlocks: number) {
     this.extents = new ExtentTable(extentEntries);
+    this.mustZero = new Uint8ArrayCtor(diskBlocks);
+  }
+
+  /** Extent x's blocks are free again: whatever is on them is no one's to read. */
+  blocksFreed(x: number): void {
+    const start = this.extents.start[x]!;
+    const end = start + this.extents.length[x]!;
+    for (let b = start; b < end; b++) this.mustZero[b] = 1;
   }
 }
 
@@ -74,6 +96,24 @@ export function holdIfOnDisk(k: Kernel, f: number): boolean {
   k.disk.heldFrame = f;
   k.frames.owner[f] = FRAME_KERNEL;
   return true;
+}
+
+/** Frees extent x of a dying owner: its copies in other lists go, then its blocks. */
+function dropOwned(k: Kernel, x: number): void {
+  const ds = k.disk;
+  const table = ds.extents;
+  if (table.copies[x]! > 0) {
+    ds.perEnv.forEach((o) => {
+      const caps = o.caps;
+      for (let s = 0; s < caps.size; s++) {
+        if (caps.used[s] === 1 && caps.foreign[s] === 1 && caps.extent[s] === x) caps.release(s);
+      }
+    });
+    table.copies[x] = 0;
+  }
+  const busy = table.busy[x]! > 0;
+  table.release(x, busy);
+  if (!busy) ds.blocksFreed(x);
 }
 
 // ---- destruction -----------------------------------------------------------------------------
@@ -95,11 +135,20 @@ export function reclaimDisk(k: Kernel, env: Env): void {
     q[w++] = r;
   }
   q.length = w;
+  // Its own extents are freed below; the copies others granted it go with its list.
+  k.pendingRevocations -= d.wanted.size;
+  d.wanted.clear();
+  ds.perEnv.delete(env.id);
   for (let s = 0; s < d.caps.size; s++) {
     if (d.caps.used[s] === 0) continue;
     const x = d.caps.extent[s]!;
+    const foreign = d.caps.foreign[s] === 1;
     d.caps.release(s);
-    if (table.owner[x] === env.id) table.release(x, table.busy[x]! > 0);
+    if (foreign) {
+      table.copies[x] = table.copies[x]! - 1;
+      continue;
+    }
+    if (table.owner[x] !== env.id) continue;
+    dropOwned(k, x);
   }
-  ds.perEnv.delete(env.id);
 }

@@ -12,10 +12,18 @@ export type RevokeRequest =
     }
   | { readonly kind: "slice"; readonly position: number; readonly deadlineCycles: number }
   | {
-      /** Taken by force after the deadline: also appended to `repossessed()`. */
+      /** Disk extents wanted back, by first block (free them with `freeExtent`). */
+      readonly kind: "extents";
+      readonly extents: readonly number[];
+      readonly deadlineCycles: number;
+    }
+  | {
+      /** Taken by force after the deadline: frames also appended to `repossessed()`. */
       readonly kind: "repossessed";
       readonly frames: readonly number[];
       readonly slices: readonly number[];
+      /** Extents taken (first blocks); their in-flight requests complete Stale. */
+      readonly extents: readonly number[];
     };
 
 /** A generator the libOS runs with `yield*`; its return value is a result code. */
@@ -106,8 +114,19 @@ export interface EnvHandle {
    * overlaps a held extent, NoMemory past `policy.extentQuota` (or no free run).
    */
   allocExtent(startBlock: number | "any", blocks: number): number;
-  /** Frees an extent (its name goes Stale); Busy while a request of it is outstanding. */
+  /**
+   * Frees an extent (its name and every granted copy go Stale; its blocks read as zeros to
+   * their next owner); Busy while a request of it is outstanding. On a copy granted by
+   * another env, drops just the copy.
+   */
   freeExtent(cap: number): number;
+  /**
+   * Grants `target` a copy of an extent capability with `rights` (Rights.Read, or
+   * Read | Write; never Own): the grantee's requests through it are checked as the owner's
+   * (its own frames, the extent's bounds). The copy goes when the extent is freed, taken or
+   * revoked. NoSlot past the target's `policy.extentGrantQuota`.
+   */
+  grantExtent(cap: number, target: number, rights: number): number;
   /** The first block of the extent a capability names. */
   extentOf(cap: number): number;
   /**

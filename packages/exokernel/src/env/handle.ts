@@ -82,6 +82,8 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
     allocExtent: (startBlock: unknown, blocks: unknown) =>
       call3(Call.AllocExtent, startBlock === "any" ? -1 : startBlock, blocks, 0),
     freeExtent: (cap: unknown) => call1(Call.FreeExtent, cap),
+    grantExtent: (cap: unknown, target: unknown, rights: unknown) =>
+      call3(Call.GrantExtent, cap, target, rights),
     extentOf: (cap: unknown) => call1(Call.ExtentOf, cap),
     diskRead: (extentCap: unknown, blockOffset: unknown, blocks: unknown, frameCap: unknown) =>
       call4(Call.DiskRead, extentCap, blockOffset, blocks, frameCap),

@@ -4,6 +4,7 @@
  *   FUZZ_CALLS   hostile calls to make (default 1000000)
  *   FUZZ_SEED    the seed (default 1)
  *   FUZZ_PROBES  a stack-dive probe world every this many calls (default 20000; 0: none)
+ *   FUZZ_DISK    1: disk-heavy (two fifths of the calls at the disk; default 0)
  *
  * Prints the report and its digest (same seed, same digest). With `node --expose-gc` (the
  * package script passes it) it also measures the heap after a forced collection at each
@@ -27,6 +28,11 @@ function setting(name: string, fallback: number, min: number): number {
 const calls = setting("FUZZ_CALLS", 1_000_000, 1);
 const seed = setting("FUZZ_SEED", 1, 0);
 const probeEvery = setting("FUZZ_PROBES", 20_000, 0);
+const diskHeavy = setting("FUZZ_DISK", 0, 0);
+if (diskHeavy > 1) {
+  process.stderr.write(`FUZZ_DISK must be 0 or 1, got "${process.env.FUZZ_DISK}"\n`);
+  process.exit(2);
+}
 if (seed > 0xffffffff) {
   process.stderr.write(`FUZZ_SEED must be below 2^32, got ${seed}\n`);
   process.exit(2);
@@ -51,6 +57,7 @@ const report = await runFuzz({
   seed,
   calls,
   probeEvery,
+  diskHeavy: diskHeavy === 1,
   onTenth: (tenth) => {
     const h = heap();
     heapSamples.push(h);
@@ -67,7 +74,9 @@ const report = await runFuzz({
 });
 const seconds = (performance.now() - started) / 1000;
 
-console.log(`exokernel hostile fuzz: seed ${report.seed}, ${report.calls} hostile calls`);
+console.log(
+  `exokernel hostile fuzz: seed ${report.seed}, ${report.calls} hostile calls${diskHeavy === 1 ? ", disk-heavy" : ""}`,
+);
 console.log(
   `  steps ${report.steps}, ${report.cycles} simulated cycles, ${seconds.toFixed(1)} s host`,
 );

@@ -60,6 +60,15 @@ describe("the seeded hostile fuzz", () => {
     const c = await runFuzz({ seed: 8, calls: 2000, probeEvery: 0 });
     expect(c.digest).not.toBe(a.digest);
   }, 300_000);
+
+  it("disk-heavy (FUZZ_DISK=1): hostile disk handlers that throw, transfer, free frames and queue more", async () => {
+    const d = await runFuzz({ seed: 7, calls: 1500, probeEvery: 0, diskHeavy: true });
+    expect(d.breachKinds).toEqual({});
+    expect(d.hostThrows).toBe(0);
+    for (const k of ["disk-accepted", "disk-delivered"]) {
+      expect(d.attacks[k] ?? 0, k).toBeGreaterThan(0);
+    }
+  }, 300_000);
 });
 
 describe("the fuzz command (pnpm --filter @exolab/exokernel fuzz)", () => {
@@ -93,5 +102,8 @@ describe("the fuzz command (pnpm --filter @exolab/exokernel fuzz)", () => {
     expect(r.status).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toEqual(['FUZZ_CALLS must be an integer >= 1, got "many"']);
+    const d = run({ FUZZ_DISK: "2" });
+    expect(d.status).toBe(2);
+    expect(d.stderr.trim().split("\n")).toEqual(['FUZZ_DISK must be 0 or 1, got "2"']);
   }, 60_000);
 });

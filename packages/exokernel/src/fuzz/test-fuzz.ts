@@ -55,6 +55,11 @@ export interface FuzzOptions {
    * the world still alive (the CLI samples the heap there).
    */
   onTenth?: (tenth: number) => void;
+  /**
+   * Disk-heavy: two fifths of the hostile calls go to the disk (default: about one in a
+   * hundred), so completions and their hostile handlers land all over the kernel's paths.
+   */
+  diskHeavy?: boolean;
 }
 
 export interface FuzzReport {
@@ -201,6 +206,15 @@ interface World {
   revokeHistory: number;
   /** Every environment the world made that may be alive (honest, and the hostile pool). */
   envs: () => EnvHandle[];
+  /**
+   * Intrinsics are patched (patchAttack): a handler that runs then (a disk completion or an
+   * alarm delivered at a kernel call's return) is the attacker's own code, and makes only
+   * kernel calls (its bookkeeping would call the patched functions itself).
+   */
+  patching: boolean;
+  /** Hostile disk and alarm handler runs (a check across a call skips when one ran). */
+  handlerRuns: number;
+  diskHeavy: boolean;
 }
 
 function breach(w: World, kind: string): void {
@@ -431,6 +445,9 @@ function bootHostile(w: World, index: number): Hostile {
         if (rng.below(2000) === 0) throw w.args.values[rng.below(w.args.values.length)];
       });
       env.onRevoke((req) => revocationGame(w, h, req));
+      if (typeof env.diskRead === "function" && rng.below(2) === 0) {
+        env.setInterruptHandler("disk", (x) => diskHandler(w, h, x), SAVE_VA + 112);
+      }
       env.setEntry("sync", function* (caller: number): Thread {
         env.cpu.exec(TEST_COSTS["hostile.serve"], 10 + rng.below(100));
         if (rng.below(3) !== 0) yield* env.pct(caller, "sync");
@@ -465,7 +482,13 @@ function bootHostile(w: World, index: number): Hostile {
 function revocationGame(
   w: World,
   h: Hostile,
-  req: { kind: string; frames?: readonly number[]; position?: number; deadlineCycles?: number },
+  req: {
+    kind: string;
+    frames?: readonly number[];
+    extents?: readonly number[];
+    position?: number;
+    deadlineCycles?: number;
+  },
 ): void {
   const env = h.env;
   const rng = w.rng;
@@ -485,6 +508,18 @@ function revocationGame(
           h.frameOfCap.set(again, got);
           h.caps.push(again);
           if (got === f && env.cpu.now < deadline) breach(w, "revocation");
+        }
+      }
+    }
+  } else if (req.kind === "extents") {
+    // Surrender them and take the same blocks straight back (refused before the deadline).
+    for (const start of req.extents ?? []) {
+      for (const cap of h.extents) {
+        if (env.extentOf(cap) !== start || env.freeExtent(cap) !== Result.Ok) continue;
+        const again = env.allocExtent(rng.below(2) === 0 ? start : "any", 1);
+        if (again >= 0) {
+          h.extents.push(again);
+          if (env.extentOf(again) === start && env.cpu.now < deadline) breach(w, "revocation");
         }
       }
     }
@@ -523,7 +558,9 @@ function* attack(w: World, h: Hostile): Generator<unknown, void, unknown> {
     return HOSTILE_VA + rng.below(16) * PAGE_BYTES;
   };
   const anyEnv = () => (rng.below(3) === 0 ? rng.below(70) : 1 + rng.below(20));
-  if (pick < 8) {
+  if (w.diskHeavy && pick < 40 && typeof env.diskRead === "function") {
+    diskAttack(w, h);
+  } else if (pick < 8) {
     count(w, "alloc");
     const r = env.allocFrame(rng.below(4) === 0 ? rng.below(MEMORY_BYTES / PAGE_BYTES + 4) : -1);
     if (r >= 0) {
@@ -733,68 +770,112 @@ function timeAttack(w: World, h: Hostile): void {
  * Hostile use of the disk: extents by name (overlapping anyone's, out of range, ill-typed)
  * and any; requests through own, forged and stale extent names, offsets and counts past the
  * extent, into frames named by any name (own, granted, forged) and ill-typed values; floods
- * past the queue's bound. (No hostile disk handler yet: with one that throws or transfers,
- * seed 7 shows an open frame-accounting breach — see the package README.) A request the kernel accepts must
+ * past the queue's bound; hostile disk handlers (`diskHandler`). A request the kernel accepts must
  * name a frame the env owns (else a breach); DMA into an honest frame would change its
  * secrets (the memory check's breach).
  */
 function diskAttack(w: World, h: Hostile): void {
   const env = h.env;
   const rng = w.rng;
-  const k = rng.below(5);
+  const k = h.extents.length === 0 && rng.below(2) === 0 ? 0 : rng.below(6);
   const ext = () =>
-    h.extents.length > 0 && rng.below(4) !== 0
+    h.extents.length > 0 && rng.below(8) !== 0
       ? h.extents[rng.below(h.extents.length)]!
       : rng.below(3) === 0
         ? (w.args.values[rng.below(w.args.values.length)] as number)
         : rng.nextU32() & 0x3fff;
   const frameName = () =>
-    h.caps.length > 0 && rng.below(3) !== 0
+    h.caps.length > 0 && rng.below(4) !== 0
       ? h.caps[rng.below(h.caps.length)]!
       : rng.below(4) === 0
         ? (w.args.values[rng.below(w.args.values.length)] as number)
         : rng.nextU32() & 0x3fff;
   if (k === 0) {
-    const start = rng.below(3) === 0 ? "any" : rng.below(80) - 2;
+    const start = rng.below(2) === 0 ? "any" : rng.below(80) - 2;
     const r = env.allocExtent(start as number, rng.below(12));
     if (r >= 0) h.extents.push(r);
   } else if (k === 1) {
     env.freeExtent(ext());
+  } else if (k === 5 && rng.below(2) === 0 && typeof env.grantExtent === "function") {
+    // Grants of any name to anyone (honest envs included) with any rights.
+    const r = env.grantExtent(
+      ext(),
+      rng.below(4) === 0 ? rng.below(70) : 1 + rng.below(12),
+      rng.below(9) - 1,
+    );
+    if (r >= 0) count(w, "disk-granted");
+  } else if (k === 5) {
+    const va = rng.below(4) === 0 ? HOSTILE_VA + 2 : SAVE_VA + 112;
+    env.setInterruptHandler("disk", (x) => diskHandler(w, h, x), va);
   } else {
     const n = k === 4 ? 12 : 1;
     for (let i = 0; i < n; i++) {
       const f = frameName();
+      const runs = w.handlerRuns;
+      const before = env.frameOf(f);
+      const ownersBefore = w.aegis.frameOwners();
       const off = rng.below(4) === 0 ? rng.below(20) - 2 : 0;
       const blocks = rng.below(5) === 0 ? rng.below(12) : 1 + rng.below(4);
       const r =
         rng.below(2) === 0
           ? env.diskRead(ext(), off, blocks, f)
           : env.diskWrite(ext(), off, blocks, f);
-      if (r >= 0) {
-        count(w, "disk-accepted");
+      if (r >= 0) count(w, "disk-accepted");
+      // A handler delivered at a call's return runs on the env's registers (Aegis saves
+      // only t0-t2: a libOS's handler saves what it uses) and may free the frame: the
+      // result is the env's own business then, and only checked when none ran.
+      if (r >= 0 && w.handlerRuns === runs) {
+        // A name that still resolves must name a frame of the env's own.
         const frame = env.frameOf(f);
-        if (frame < 0 || w.aegis.frameOwners()[frame] !== env.id) breach(w, "disk-foreign-frame");
+        // (An ill-typed name may read differently each time: only the second check.)
+        const ownedBefore =
+          typeof f !== "number" || (before >= 0 && ownersBefore[before] === env.id);
+        const owners = w.aegis.frameOwners();
+        if (w.handlerRuns !== runs) continue; // (one ran at frameOf's return)
+        if (!ownedBefore || (frame >= 0 && owners[frame] !== env.id)) {
+          breach(w, "disk-foreign-frame");
+        }
       }
     }
   }
 }
 
 /**
- * A hostile alarm handler: checks it is its env's and not early, then misbehaves. It is env
- * code: the harness's bookkeeping in it (a Map, the generator) is not the kernel's, so a patch
- * attack's window (below) does not count its calls while it runs, wherever the alarm falls.
+ * A hostile disk handler: checks it runs as its own env, then misbehaves (throws, frees
+ * frames and extents, queues more requests, tries to transfer).
  */
-function alarmHandler(w: World, x: EnvHandle): void {
-  const armed = patchWindow.armed;
-  patchWindow.armed = false;
-  try {
-    misbehaveOnAlarm(w, x);
-  } finally {
-    patchWindow.armed = armed;
+function diskHandler(w: World, h: Hostile, x: EnvHandle): void {
+  w.handlerRuns++;
+  if (w.patching) {
+    x.readCycles();
+    return;
   }
+  w.attacks.set("disk-delivered", (w.attacks.get("disk-delivered") ?? 0) + 1);
+  if (x.readCycles() === Result.Refused) breach(w, "disk-foreign");
+  const k = w.rng.below(9);
+  if (k === 0) throw w.args.values[w.rng.below(w.args.values.length)];
+  if (k === 1 && x.pct(1 + w.rng.below(20), "sync").next().value !== Result.Refused) {
+    breach(w, "handler-transferred");
+  }
+  if (k === 2 && h.caps.length > 0) x.freeFrame(h.caps[w.rng.below(h.caps.length)]!);
+  if (k === 3) diskAttack(w, h);
+  if (k === 4) {
+    const r = x.allocFrame();
+    if (r >= 0) h.caps.push(r);
+  }
+  if (k === 5 && x.yieldTo(1 + w.rng.below(20)).next().value !== Result.Refused) {
+    breach(w, "handler-transferred");
+  }
+  if (k === 6 && w.rng.below(20) === 0) x.exit(3);
 }
 
-function misbehaveOnAlarm(w: World, x: EnvHandle): void {
+/** A hostile alarm handler: checks it is its env's and not early, then misbehaves. */
+function alarmHandler(w: World, x: EnvHandle): void {
+  w.handlerRuns++;
+  if (w.patching) {
+    x.readCycles();
+    return;
+  }
   w.attacks.set("alarm-delivered", (w.attacks.get("alarm-delivered") ?? 0) + 1);
   const t1 = x.cpu.reg(Reg.t1) >>> 0;
   const now = x.readCycles();
@@ -946,9 +1027,6 @@ interface Patch {
 }
 
 /** Every intrinsic the attack may patch (each call while armed is the kernel's or the machine's). */
-/** The patch attack's window: armed while its kernel calls run (env handlers disarm it). */
-const patchWindow = { armed: false, calls: 0 };
-
 const PATCHABLE: readonly Patch[] = (() => {
   const typed = getPrototypeOf(Uint8Array.prototype) as object;
   const list: Patch[] = [];
@@ -996,8 +1074,7 @@ function patchAttack(w: World, h: Hostile): void {
     slot: 0,
     guaranteed: true,
   };
-  const state = patchWindow;
-  state.calls = 0;
+  const state = { armed: false, calls: 0 };
   const saved: PropertyDescriptor[] = [];
   for (let i = 0; i < chosen.length; i++) {
     const { obj, key } = chosen[i]!;
@@ -1016,6 +1093,7 @@ function patchAttack(w: World, h: Hostile): void {
     });
   }
   state.armed = true;
+  w.patching = true;
   let secret = false;
   try {
     for (let i = 0; i < ops.length; i++) {
@@ -1033,6 +1111,7 @@ function patchAttack(w: World, h: Hostile): void {
     // its own death
   } finally {
     state.armed = false;
+    w.patching = false;
     for (let i = chosen.length - 1; i >= 0; i--) {
       const { obj, key } = chosen[i]!;
       defineProperty(obj, key, saved[i]!);
@@ -1105,6 +1184,9 @@ function checkInvariants(w: World): void {
   for (const [id, info] of live) {
     if (info.caps.some((c) => c.stale)) breach(w, "invariant:stale-cap");
     if (info.frames.length > p.frameQuota) breach(w, "invariant:frame-quota");
+    if (info.frameCount !== undefined && info.frames.length !== info.frameCount) {
+      breach(w, "invariant:frame-count");
+    }
     if (info.grantedCaps > p.grantQuota) breach(w, "invariant:grant-quota");
     if (info.slices.length > p.sliceQuota) breach(w, "invariant:slice-quota");
     if (info.labels > p.labelQuota) breach(w, "invariant:label-quota");
@@ -1292,6 +1374,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     honestFrames: [],
     server: null,
     revokeHistory: 0,
+    patching: false,
+    handlerRuns: 0,
+    diskHeavy: options.diskHeavy === true,
     envs: () => [...w.honest, ...hostiles.map((h) => h.env).filter((e) => e !== null)],
   };
   const hostiles: Hostile[] = [];
@@ -1328,6 +1413,11 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
           if (slices.length > 0) aegis.revokeSlice(victim.env.id, slices[0]!);
         } else if (r === 2 && w.rng.below(10) === 0) {
           aegis.destroy(victim.env.id);
+        } else if (r === 3 || (r === 4 && w.diskHeavy)) {
+          const held = aegis.inspect(victim.env.id).extents?.length ?? 0;
+          if (held > 0 && typeof aegis.revokeExtents === "function") {
+            aegis.revokeExtents(victim.env.id, 1 + w.rng.below(held));
+          }
         }
       } catch {
         w.hostThrows++;

@@ -1,5 +1,7 @@
+import { SR_IEC } from "@exolab/machine/privileged";
 import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
+import { takeExtent, wantExtents } from "../disk/disk.js";
 import type { Env } from "../env/env.js";
 import type { RevokeRequest } from "../env/handle-types.js";
 import { destroyEnv } from "../env/lifecycle.js";
@@ -33,6 +35,22 @@ export function requestFrames(k: Kernel, env: Env, frames: readonly number[]): R
     kind: "frames",
     count: frames.length,
     frames: frozenArray(frames),
+    deadlineCycles,
+  });
+  queue(k, env, req);
+  return req;
+}
+
+/** Asks `env` for disk extents back (entries of the extent table), with the deadline. */
+export function requestExtents(k: Kernel, env: Env, xs: readonly number[]): RevokeRequest {
+  k.cpu.exec(COSTS["aegis.revoke.request"]);
+  const deadlineCycles = k.cpu.now + k.policy.revokeDeadlineCycles;
+  wantExtents(k, env, xs, deadlineCycles);
+  const starts = newList<number>();
+  for (let i = 0; i < xs.length; i++) listPush(starts, k.disk.extents.start[xs[i]!]!);
+  const req: RevokeRequest = ObjectFreeze({
+    kind: "extents",
+    extents: frozenArray(starts),
     deadlineCycles,
   });
   queue(k, env, req);
@@ -93,13 +111,39 @@ export function deliverUpcalls(k: Kernel, env: Env): void {
   }
 }
 
-/** Takes by force what is past its deadline (kernel mode). */
+/**
+ * Takes by force what is past its deadline (kernel mode). The dispatcher calls it with
+ * interrupts on (`asKernel`), the clock tick with them off: it runs with them masked, as a
+ * kernel runs such a scan at splhigh, so that a tick taken in the middle of it cannot enforce
+ * the same deadlines again and release a frame the outer pass is releasing (which counted
+ * the frame's loss twice: its owner then held one frame more than its count, for good).
+ */
 export function enforceDeadlines(k: Kernel): void {
+  const cpu = k.cpu;
+  const status = cpu.status;
+  if ((status & SR_IEC) === 0) {
+    enforce(k);
+    return;
+  }
+  // mtc0 Status twice (off, then back on: an interrupt that came meanwhile is taken then).
+  cpu.setStatus((status & ~SR_IEC) >>> 0);
+  try {
+    enforce(k);
+  } catch (e) {
+    cpu.status = status; // a host error unwinding: the status back, nothing taken here
+    throw e;
+  }
+  cpu.setStatus(status);
+}
+
+function enforce(k: Kernel): void {
   const now = k.cpu.now;
   for (let a = 1; a < 64; a++) {
     const env = k.asids[a];
     if (env === null || env === undefined || !env.alive) continue;
-    if (env.revokeWanted.size === 0 && env.slicesWanted.size === 0) continue;
+    const disk = k.disk.perEnv.get(env.id);
+    const extentsWanted = disk === undefined ? 0 : disk.wanted.size;
+    if (env.revokeWanted.size === 0 && env.slicesWanted.size === 0 && extentsWanted === 0) continue;
     const taken = newList<number>();
     const wantedFrames = newList<number>();
     const frameDeadlines = newList<number>();
@@ -137,11 +181,30 @@ export function enforceDeadlines(k: Kernel): void {
       k.sched.freeSlice(env, p); // also removes it from slicesWanted
       listPush(slices, p);
     }
-    if (taken.length > 0 || slices.length > 0) {
+    const extents = newList<number>();
+    if (disk !== undefined && extentsWanted > 0) {
+      const wantedExtents = newList<number>();
+      const extentDeadlines = newList<number>();
+      disk.wanted.forEach((deadline, x) => {
+        listPush(wantedExtents, x);
+        listPush(extentDeadlines, deadline);
+      });
+      for (let i = 0; i < wantedExtents.length; i++) {
+        const x = wantedExtents[i]!;
+        if (k.disk.extents.owner[x] !== env.id) {
+          if (disk.wanted.delete(x)) k.pendingRevocations--;
+          continue;
+        }
+        if (now < extentDeadlines[i]!) continue;
+        listPush(extents, takeExtent(k, env, x)); // also removes it from wanted
+      }
+    }
+    if (taken.length > 0 || slices.length > 0 || extents.length > 0) {
       const req: RevokeRequest = ObjectFreeze({
         kind: "repossessed",
         frames: frozenArray(taken),
         slices: frozenArray(slices),
+        extents: frozenArray(extents),
       });
       listPush(env.pendingUpcalls, req);
     }

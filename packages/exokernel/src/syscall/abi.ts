@@ -46,6 +46,7 @@ export const Call = {
   ExtentOf: 32,
   DiskRead: 33,
   DiskWrite: 34,
+  GrantExtent: 35,
 } as const;
 export type Call = (typeof Call)[keyof typeof Call];
 

@@ -2,7 +2,7 @@ import { type Cpu, ExcCode, KSEG0, Reg, Resolution } from "@exolab/machine/privi
 import { allocFrame, dropCap, frameOf, freeFrame, grant } from "../caps/calls.js";
 import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
-import { allocExtent, diskRequest, extentOf, freeExtent } from "../disk/disk.js";
+import { allocExtent, diskRequest, extentOf, freeExtent, grantExtent } from "../disk/disk.js";
 import { type Env, REFILL_INDEX } from "../env/env.js";
 import { exitEnv } from "../env/lifecycle.js";
 import { isDispatched } from "../exc/dispatch.js";
@@ -139,6 +139,8 @@ function body(
       return freeExtent(k, env, a0);
     case Call.ExtentOf:
       return extentOf(k, env, a0);
+    case Call.GrantExtent:
+      return grantExtent(k, env, a0, a1, a2);
     case Call.DiskRead:
     case Call.DiskWrite:
       return diskRequest(k, env, call === Call.DiskWrite, a0, a1, a2, a3);
