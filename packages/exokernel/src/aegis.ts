@@ -28,6 +28,7 @@ import {
   setValuesList,
 } from "./intrinsics.js";
 import type { LibOS } from "./libos.js";
+import type { NetStats } from "./net/state.js";
 import { defaultPolicy, type Policy } from "./policy.js";
 import { requestFrames, requestSlice } from "./revoke/revoke.js";
 import { installInterrupt, Scheduler } from "./sched/scheduler.js";
@@ -282,6 +283,16 @@ export class Aegis {
   /** Snapshot of the attribution table (for attributionBetween). */
   snapshot(): AttributionSnapshot {
     return this.#k.machine.snapshot();
+  }
+
+  /** The network binding's counters (a copy), for tests and reports. */
+  netStats(): NetStats {
+    return { ...this.#k.net.stats };
+  }
+
+  /** Why the last ASH download was refused (the verifier's reason). */
+  get lastAshRefusal(): string {
+    return this.#k.net.lastRefusal;
   }
 
   /** Read-only facts about an environment, for tests and reports. */
