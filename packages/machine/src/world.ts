@@ -55,20 +55,28 @@ export class Link implements NetworkPort {
     return min;
   }
 
+  // carry runs inside a send command, while untrusted code may have patched Array.prototype:
+  // index loops and a plain pair of lists only (no iterator, find or push).
   carry(sender: NetworkCard, frame: Uint8Array, lastBitOutNs: number, seq: number): void {
-    const from = this.stations.find((m) => m.net === sender);
+    const st = this.stations;
+    let from: Machine | undefined;
+    for (let i = 0; i < st.length; i++) if (st[i]!.net === sender) from = st[i];
     if (from === undefined) throw new WorldError("a card not attached to this link sent a frame");
     const arrivalNs = lastBitOutNs + this.propagationNs;
     // Check every receiver before delivering to any.
-    const plan: { to: Machine; atCycle: number }[] = [];
-    for (const to of this.stations) {
+    const cycles: number[] = [];
+    for (let i = 0; i < st.length; i++) {
+      const to = st[i]!;
       if (to === from) continue;
       const atNs = arrivalNs + to.profile.network.receiveLatencyNs;
       const atCycle = ceilDiv(atNs, to.profile.cycleNs);
       if (atCycle <= to.now) throw this.world.causalityError(from, to, seq, lastBitOutNs, atNs);
-      plan.push({ to, atCycle });
+      cycles[i] = atCycle;
     }
-    for (const { to, atCycle } of plan) to.net.acceptFrame(atCycle, from.id, seq, frame);
+    for (let i = 0; i < st.length; i++) {
+      if (st[i] === from) continue;
+      st[i]!.net.acceptFrame(cycles[i]!, from.id, seq, frame);
+    }
     this.framesCarried++;
   }
 }
