@@ -3,6 +3,9 @@
  * use to create environments, boot libOSes, run the machine and revoke resources. A libOS
  * must never import this module (the repository's dependency check enforces it).
  */
+
+// Linked machines, for tests and benchmarks that put two kernels on one network.
+export { Link, Machine, World, WorldError } from "@exolab/machine/privileged";
 export {
   Aegis,
   type AegisOptions,
