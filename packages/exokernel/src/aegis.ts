@@ -48,6 +48,12 @@ export interface AegisOptions {
    * reached the boundary (`run`, `actAs`, `boot`, `destroy`…) throw.
    */
   onDeath?: DeathHook;
+  /**
+   * For a machine driven in pieces (a World's quanta): the slice clock keeps running from one
+   * `run` to the next, so a slice spans runs (by default each run starts the timer afresh,
+   * with a new slice, and stops it at its end).
+   */
+  continuousTimer?: boolean;
 }
 
 /**
@@ -64,8 +70,16 @@ export interface AegisOptions {
 export class Aegis {
   readonly #k: Kernel;
   readonly #handles: SafeWeakMap<EnvHandle, Env> = new SafeWeakMap();
+  /**
+   * For a machine driven in pieces (a World's quanta): the slice clock keeps running from one
+   * `run` to the next, so a slice spans runs (default false: each run starts the timer afresh,
+   * with a new slice, and stops it at its end). Set at creation (`AegisOptions`) or before a
+   * series of runs.
+   */
+  continuousTimer: boolean;
 
   constructor(options: AegisOptions = {}) {
+    this.continuousTimer = options.continuousTimer === true;
     const machine = options.machine ?? new Machine(options.machineConfig ?? {});
     const policy = validatePolicy({ ...defaultPolicy(machine.profile), ...(options.policy ?? {}) });
     if (policy.kernelReservedFrames >= machine.memory.frames) {
@@ -274,7 +288,7 @@ export class Aegis {
       k.asKernel(() => k.sched.startTimer());
       return k.machine.run(k.sched, limits);
     } finally {
-      k.asKernel(() => k.sched.stopTimer());
+      if (!this.continuousTimer) k.asKernel(() => k.sched.stopTimer());
       k.inRun = false;
       boundary(k, k.sched.lastEnv);
     }

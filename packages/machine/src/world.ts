@@ -138,6 +138,17 @@ export class World {
     return this.#quantum;
   }
 
+  /**
+   * Sets the world's time before any machine joins: machines that each ran their own set-up
+   * (a kernel booting its processes) join at one common time, their clocks brought there
+   * first. Integer ns, non-negative; only on an empty world that has not run.
+   */
+  startAt(ns: number): void {
+    this.#checkIdle("set the start time");
+    if (this.machines.length > 0) throw new ConfigError("startAt: the world already has machines");
+    this.#nowNs = checkInt("world start (ns)", ns, 0, Number.MAX_SAFE_INTEGER);
+  }
+
   /** Adds a machine. Its id must be unique in the world and its clock at the world's time. */
   add(machine: Machine): Machine {
     if (!(machine instanceof Machine)) throw new ArgumentError("World.add takes a Machine");

@@ -19,6 +19,7 @@ import {
 } from "../glue/periodic.js";
 import type { BasePort, ChannelPort, RealtimePort, StridePort, VmPort } from "../ports.js";
 import { defineLibOsSystem, type LibOsRun } from "./aegis/libos.js";
+import { exosUdpPort } from "./exos-udp.js";
 
 type Run = LibOsRun<ExosApi>;
 
@@ -68,6 +69,7 @@ export const exosAdapter = defineLibOsSystem({
     "pipe-inline": (run, bases) => pipePorts(run, bases, true),
     stride: (run, [b]) => [stridePort(groups.get(run)!, b!)],
     realtime: (run, [b]) => [realtimePort(run, b!)],
+    udp: (run, [b]) => [exosUdpPort(run, b!)],
   },
   prepare(run) {
     const tickets = run.workload.config?.tickets;

@@ -12,6 +12,7 @@ import {
   pct,
   procCall,
 } from "./micro.js";
+import { udpLoad, udpRoundtrip, udpRoundtripAsh } from "./net.js";
 import { REALTIME_SUITE } from "./realtime.js";
 import { stride } from "./sched.js";
 import { appel1, appel2, dirty, prot1, prot100, trap, unprot100 } from "./vm.js";
@@ -41,6 +42,9 @@ export const PAPER_SUITE: readonly Workload[] = Object.freeze([
   appel2,
   matmul,
   stride,
+  udpRoundtrip,
+  udpRoundtripAsh,
+  ...udpLoad,
 ] as Workload[]);
 
 export const SUITES: Readonly<Record<string, readonly Workload[]>> = Object.freeze({

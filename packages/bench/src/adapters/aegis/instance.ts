@@ -63,6 +63,17 @@ export abstract class AegisInstance implements SystemInstance {
     if (this.#failure !== null) throw this.#failure.value;
   }
 
+  /** As runUntil, through another driver (a port that runs two machines). */
+  protected runWith(drive: (done: () => boolean) => void, done: () => boolean): void {
+    drive(() => done() || this.#failure !== null);
+    if (this.#failure !== null) throw this.#failure.value;
+  }
+
+  /** Records a failure of code run elsewhere for this instance (the first one counts). */
+  fail(value: unknown): void {
+    if (this.#failure === null) this.#failure = { value };
+  }
+
   get machine() {
     return this.aegis.machine;
   }
