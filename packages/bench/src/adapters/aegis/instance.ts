@@ -1,11 +1,19 @@
-import { Aegis, defaultPolicy, COSTS as KERNEL_COSTS, type Policy } from "@exolab/exokernel/kernel";
+import {
+  Aegis,
+  defaultPolicy,
+  COSTS as KERNEL_COSTS,
+  NET_COSTS,
+  type Policy,
+} from "@exolab/exokernel/kernel";
 import { getProfile } from "@exolab/machine/privileged";
 import type { Meter } from "../../meter.js";
 import type { Workload } from "../../workload.js";
 import type { CostTables, SystemInstance, SystemOptions } from "../adapter.js";
 
 /** The kernel's cost table: every system on Aegis charges its labels. */
-export const AEGIS_COSTS: CostTables = Object.freeze({ "@exolab/exokernel": KERNEL_COSTS });
+export const AEGIS_COSTS: CostTables = Object.freeze({
+  "@exolab/exokernel": { ...KERNEL_COSTS, ...NET_COSTS },
+});
 
 /** Policy overrides: the kernel's fields carry this prefix in a libOS's printed policy. */
 export const AEGIS_PREFIX = "aegis.";
