@@ -357,9 +357,18 @@ export function exosUdpPort(run: Run, base: BasePort): UdpPort {
     runTo: (c) => void peer.run({ untilCycle: c }),
     busy: spec.receiverLoad > 0,
   };
+  // A lost reply must end the run, not idle the world for minutes: a round trip that waits
+  // longer than two turns of every process on the peer fails with one line.
+  const sliceNs = run.aegis.policy.sliceCycles * run.aegis.machine.profile.cycleNs;
+  const limitNs = 2 * (spec.receiverLoad + 2) * sliceNs;
+  let sentNs = -1;
   run.drive = (done) => {
     run.aegis.continuousTimer = true;
-    driveUdpPair(client, peerSide, done);
+    driveUdpPair(client, peerSide, () => {
+      if (sentNs >= 0 && got === null && run.aegis.machine.nowNs - sentNs > limitNs)
+        throw new Error(`exos udp: no reply ${limitNs / 1e6} ms after a send`);
+      return done();
+    });
   };
   return {
     ...base,
@@ -367,6 +376,7 @@ export function exosUdpPort(run: Run, base: BasePort): UdpPort {
     *roundTrip(counter) {
       got = null;
       base.cpu.store32(buf, counter);
+      sentNs = run.aegis.machine.nowNs;
       const r = os.udp.send(sock, buf, PAYLOAD_BYTES);
       if (r !== Result.Ok) throw new Error(`exos: udp send refused with ${r}`);
       while (got === null) yield* os.sched.yieldSlice();
