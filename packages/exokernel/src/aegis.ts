@@ -304,6 +304,21 @@ export class Aegis {
     return { ...this.#k.net.stats };
   }
 
+  /** The live packet filters: id, owner env, ring frame, whether an ASH is attached (by id). */
+  netFilters(): { id: number; env: number; ringFrame: number; ash: boolean }[] {
+    const out: { id: number; env: number; ringFrame: number; ash: boolean }[] = [];
+    for (const f of this.#k.net.engine.filters()) {
+      const rec = this.#k.net.filters.get(f.id);
+      out.push({
+        id: f.id,
+        env: f.owner,
+        ringFrame: rec?.ringFrame ?? -1,
+        ash: rec !== undefined && rec.ash !== null,
+      });
+    }
+    return out;
+  }
+
   /** Why the last ASH download was refused (the verifier's reason). */
   get lastAshRefusal(): string {
     return this.#k.net.lastRefusal;

@@ -300,3 +300,48 @@ describe("ASHs", () => {
     expect(ringRecords(aegis, a, ra).length).toBe(1);
   });
 });
+
+describe("refusals", () => {
+  it("change nothing: filters, ASHs, frame owners, the rings and the counters stay as they were", () => {
+    const aegis = new Aegis({ policy: { sliceCycles: SLICE, filterQuota: 2, ashQuota: 1 } });
+    const { env: a, ring: ra } = netEnv(aegis, "a");
+    const { env: b, ring: rb } = netEnv(aegis, "b");
+    const f7 = a.insertFilter(ra, udp(7));
+    expect(a.insertFilter(ra, udp(8))).toBeGreaterThanOrEqual(0);
+    expect(a.downloadAsh(f7, Array.from(encodeAsh(udpReplyProgram())))).toBe(Result.Ok);
+    const ro = a.grant(ra, b.id, Rights.Read);
+    const esc = Array.from(encodeAsh([["st4", 0, 1, 0, 0]]));
+    const state = () =>
+      JSON.stringify({
+        filters: aegis.netFilters(),
+        owners: Array.from(aegis.frameOwners()),
+        stats: aegis.netStats(),
+        rings: [ra, rb].map((c, i) => {
+          const f = (i === 0 ? a : b).frameOf(c) * 4096;
+          return Array.from(aegis.machine.memory.u8.slice(f, f + 64));
+        }),
+      });
+    const refusals: [string, () => number][] = [
+      ["claimed", () => b.insertFilter(rb, udp(7))],
+      ["malformed", () => b.insertFilter(rb, [1, 12, 3, 0xffff, 0x800])],
+      ["contradiction", () => b.insertFilter(rb, words([eq(12, 2, 1), eq(12, 2, 2)]))],
+      ["foreign ring", () => b.insertFilter(ro, udp(9))],
+      ["forged ring", () => b.insertFilter(rb + 77, udp(9))],
+      ["filter quota", () => a.insertFilter(ra, udp(9))],
+      ["foreign delete", () => b.deleteFilter(f7)],
+      ["unknown delete", () => b.deleteFilter(4000)],
+      ["bad send", () => b.netSend(rb, 4000, 200)],
+      ["foreign send", () => b.netSend(ro, 0, 60)],
+      ["foreign ash", () => b.downloadAsh(f7, esc, rb)],
+      ["unsafe ash", () => a.downloadAsh(f7 + 1, esc)],
+      ["ash quota", () => a.downloadAsh(f7 + 1, esc, ra)],
+      ["ash grant foreign", () => b.downloadAsh(f7, esc, ro)],
+    ];
+    for (const [what, call] of refusals) {
+      const before = state();
+      const r = call();
+      expect(r, what).toBeLessThan(0);
+      expect(state(), what).toBe(before);
+    }
+  });
+});
