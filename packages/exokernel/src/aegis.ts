@@ -306,10 +306,12 @@ export class Aegis {
 
   /** The live packet filters: id, owner env, ring frame, whether an ASH is attached (by id). */
   netFilters(): { id: number; env: number; ringFrame: number; ash: boolean }[] {
-    const out: { id: number; env: number; ringFrame: number; ash: boolean }[] = [];
-    for (const f of this.#k.net.engine.filters()) {
+    const out = newList<{ id: number; env: number; ringFrame: number; ash: boolean }>();
+    const live = this.#k.net.engine.filters();
+    for (let i = 0; i < live.length; i++) {
+      const f = live[i]!;
       const rec = this.#k.net.filters.get(f.id);
-      out.push({
+      listPush(out, {
         id: f.id,
         env: f.owner,
         ringFrame: rec?.ringFrame ?? -1,
