@@ -82,6 +82,20 @@ const rows: Record<string, PaperRow> = {
     source: "Table 9",
     note: "seconds, 150x150 integers",
   },
+  "udp-roundtrip": {
+    ultrix: 3400,
+    exo: 320,
+    exoSystem: "exos",
+    source: "Table 11",
+    note: "60-byte UDP/IP frame between two machines, application-level handling",
+  },
+  "udp-roundtrip-ash": {
+    ultrix: null,
+    exo: 259,
+    exoSystem: "exos",
+    source: "Table 11",
+    note: "the reply from an ASH",
+  },
 };
 
 let table: Record<string, PaperRow> = rows;

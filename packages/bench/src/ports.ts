@@ -124,6 +124,26 @@ export interface RealtimePort extends BasePort {
   run(): Generator<unknown, RealtimeOutcome, unknown>;
 }
 
+/**
+ * The UDP ping-pong (the paper's Table 11): this machine and a peer machine, each running the
+ * system under test, linked by one Ethernet segment. The peer echoes a counter carried in a
+ * 60-byte UDP frame (precomputed header), incremented, either from its application
+ * (`ash: false`) or at once from a handler downloaded into its kernel (`ash: true`), with
+ * `receiverLoad` other runnable processes beside it. Built by `glue/udp.ts` from a system's
+ * `UdpService`: a system that has none does not serve the port (it reports nothing).
+ */
+export interface UdpSpec {
+  readonly ash: boolean;
+  readonly receiverLoad: number;
+}
+
+export interface UdpPort extends BasePort {
+  /** Sends `counter` to the peer and waits for its reply; returns the counter that came back. */
+  roundTrip(counter: number): Generator<unknown, number, unknown>;
+  /** The machine's cycle time (its profile), to give a latency in µs. */
+  readonly cycleNs: number;
+}
+
 export interface PortMap {
   user: BasePort;
   syscall: CallPort;
@@ -139,5 +159,6 @@ export interface PortMap {
   vm: VmPort;
   stride: StridePort;
   realtime: RealtimePort;
+  udp: UdpPort;
 }
 export type PortId = keyof PortMap;

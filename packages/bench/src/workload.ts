@@ -1,6 +1,6 @@
 import type { Thread } from "@exolab/machine";
 import type { Meter } from "./meter.js";
-import type { PortId, PortMap, RealtimeSpec } from "./ports.js";
+import type { PortId, PortMap, RealtimeSpec, UdpSpec } from "./ports.js";
 
 export type Unit = "us/op" | "s/op" | "share";
 
@@ -31,7 +31,11 @@ export interface Workload<P extends PortId = PortId> {
    * Parameters an adapter needs before the run starts (stride: how many processes to create,
    * since only whoever holds the kernel can create them). The same for every system.
    */
-  readonly config?: { readonly tickets?: readonly number[]; readonly realtime?: RealtimeSpec };
+  readonly config?: {
+    readonly tickets?: readonly number[];
+    readonly realtime?: RealtimeSpec;
+    readonly udp?: UdpSpec;
+  };
   /**
    * Why idle cycles belong to this workload's measurement (it times a wait for a device, a
    * wire, a timer). Without it, a measured window that contains idle cycles is a fault of

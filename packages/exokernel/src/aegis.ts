@@ -29,6 +29,7 @@ import {
   setValuesList,
 } from "./intrinsics.js";
 import type { LibOS } from "./libos.js";
+import type { NetStats } from "./net/state.js";
 import { defaultPolicy, type Policy } from "./policy.js";
 import { requestExtents, requestFrames, requestSlice } from "./revoke/revoke.js";
 import { installInterrupt, Scheduler } from "./sched/scheduler.js";
@@ -48,6 +49,12 @@ export interface AegisOptions {
    * reached the boundary (`run`, `actAs`, `boot`, `destroy`…) throw.
    */
   onDeath?: DeathHook;
+  /**
+   * For a machine driven in pieces (a World's quanta): the slice clock keeps running from one
+   * `run` to the next, so a slice spans runs (by default each run starts the timer afresh,
+   * with a new slice, and stops it at its end).
+   */
+  continuousTimer?: boolean;
 }
 
 /**
@@ -64,8 +71,16 @@ export interface AegisOptions {
 export class Aegis {
   readonly #k: Kernel;
   readonly #handles: SafeWeakMap<EnvHandle, Env> = new SafeWeakMap();
+  /**
+   * For a machine driven in pieces (a World's quanta): the slice clock keeps running from one
+   * `run` to the next, so a slice spans runs (default false: each run starts the timer afresh,
+   * with a new slice, and stops it at its end). Set at creation (`AegisOptions`) or before a
+   * series of runs.
+   */
+  continuousTimer: boolean;
 
   constructor(options: AegisOptions = {}) {
+    this.continuousTimer = options.continuousTimer === true;
     const machine = options.machine ?? new Machine(options.machineConfig ?? {});
     const policy = validatePolicy({ ...defaultPolicy(machine.profile), ...(options.policy ?? {}) });
     if (policy.kernelReservedFrames >= machine.memory.frames) {
@@ -295,7 +310,7 @@ export class Aegis {
       k.asKernel(() => k.sched.startTimer());
       return k.machine.run(k.sched, limits);
     } finally {
-      k.asKernel(() => k.sched.stopTimer());
+      if (!this.continuousTimer) k.asKernel(() => k.sched.stopTimer());
       k.inRun = false;
       boundary(k, k.sched.lastEnv);
     }
@@ -304,6 +319,33 @@ export class Aegis {
   /** Snapshot of the attribution table (for attributionBetween). */
   snapshot(): AttributionSnapshot {
     return this.#k.machine.snapshot();
+  }
+
+  /** The network binding's counters (a copy), for tests and reports. */
+  netStats(): NetStats {
+    return { ...this.#k.net.stats };
+  }
+
+  /** The live packet filters: id, owner env, ring frame, whether an ASH is attached (by id). */
+  netFilters(): { id: number; env: number; ringFrame: number; ash: boolean }[] {
+    const out = newList<{ id: number; env: number; ringFrame: number; ash: boolean }>();
+    const live = this.#k.net.engine.filters();
+    for (let i = 0; i < live.length; i++) {
+      const f = live[i]!;
+      const rec = this.#k.net.filters.get(f.id);
+      listPush(out, {
+        id: f.id,
+        env: f.owner,
+        ringFrame: rec?.ringFrame ?? -1,
+        ash: rec !== undefined && rec.ash !== null,
+      });
+    }
+    return out;
+  }
+
+  /** Why the last ASH download was refused (the verifier's reason). */
+  get lastAshRefusal(): string {
+    return this.#k.net.lastRefusal;
   }
 
   /** Read-only facts about an environment, for tests and reports. */

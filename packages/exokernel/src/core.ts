@@ -14,6 +14,7 @@ import type { Env } from "./env/env.js";
 import { Int32ArrayCtor, newList, SafeMap, SafeWeakMap } from "./intrinsics.js";
 import { FrameTable } from "./mem/frames.js";
 import { SoftwareTlb } from "./mem/stlb.js";
+import { NetState } from "./net/state.js";
 import type { Policy } from "./policy.js";
 import type { Scheduler } from "./sched/scheduler.js";
 
@@ -93,6 +94,8 @@ export class Kernel {
   readonly stlb: SoftwareTlb;
   /** The exported disk: extents, the request queue, completions (disk/disk.ts). */
   readonly disk: DiskState;
+  /** The network binding: filters, ASHs, the card's receive buffers (net/). */
+  readonly net: NetState;
   /** Every environment ever created, by id (the dead ones trimmed). */
   readonly envs: SafeMap<number, Env> = new SafeMap();
   readonly asids: (Env | null)[] = newList();
@@ -166,6 +169,7 @@ export class Kernel {
       policy.maxEnvironments * policy.extentQuota,
       this.machine.disk.geometry.blocks,
     );
+    this.net = new NetState(policy.maxFilters);
     const stlbFrames = (policy.stlbEntries * 8) / PAGE_BYTES;
     this.kernelStackTopPa = (stlbFrames + 1) * PAGE_BYTES - 64;
     for (let a = 0; a < 64; a++) this.asids[a] = null;

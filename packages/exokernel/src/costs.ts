@@ -380,6 +380,88 @@ export const COSTS = defineCosts({
     source:
       "paper §5: dispatch 18 = 3 `sw` + 14 + `rfe`; + IP1 update (`mfc0`, `and`, `mtc0`) 3 + dequeue id and result 3",
   },
+  // ---- the network binding (net/calls.ts, net/receive.ts) ---------------------------------
+  /** `insertFilter`: the atom count against the limit (2), the ring's right and owner (4), the quota (in `aegis.quota.check`), record the filter (6). */
+  "aegis.sys.insertFilter": {
+    instructions: 12,
+    source:
+      "counted: atom count check 2, ring right and owner tests 4, fill the filter record (id, env, ring frame, generation) and link it 6 (+ `aegis.cap.lookup`, `aegis.quota.check`, and the DPF engine's counted insert work)",
+  },
+  /** `deleteFilter`: find the record (3), owner test (2), unlink and drop the ASH count (4). */
+  "aegis.sys.deleteFilter": {
+    instructions: 9,
+    source:
+      "counted: hash the id and load the record 3, compare the owner 2, unlink and counts 4 (+ the engine's counted delete work)",
+  },
+  /** `netSend`: offset and length bounds (4), right and owner (3), transmit room (2), the address (2). */
+  "aegis.sys.netSend": {
+    instructions: 11,
+    source:
+      "counted: offset/length range checks 4, read right and owner 3, in-flight count against the ring 2, frame × 4096 + offset 2 (+ `aegis.cap.lookup` and the card's 2 register writes)",
+  },
+  /** `downloadAsh`: find the filter (3), owner (2), grant right and owner (4), attach (4). */
+  "aegis.sys.downloadAsh": {
+    instructions: 13,
+    source:
+      "counted: load the filter record 3, owner test 2, grant frame right and owner 4, store the handler and its grant, bump the count 4 (+ `aegis.cap.lookup`, `aegis.quota.check`, the verifier's counted work)",
+  },
+  /** The card's interrupt: read and acknowledge the status (registers charged by the card), test its bits (3), loop set-up (2). */
+  "aegis.int.net": {
+    instructions: 5,
+    source:
+      "counted: test RX/TX/MISS bits 3, load the ring head and the slot table 2 (+ the card's status read and acknowledge)",
+  },
+  /** Per received frame: the slot's address (2), hand it back and advance the head (4). */
+  "aegis.net.rxSlot": {
+    instructions: 6,
+    source:
+      "counted: load the slot's buffer address 2, advance the head modulo the ring 4 (+ the card's length read and give-back register accesses)",
+  },
+  /** The classified frame's owner: filter id to record (3), load env and its accounting (3). */
+  "aegis.net.owner": {
+    instructions: 6,
+    source:
+      "counted: index the filter table by id 3, load the env and switch the accounting owner 3",
+  },
+  /** The owner's ring checked before a write: frame live (4), header validity (6), room (6). */
+  "aegis.net.ringCheck": {
+    instructions: 16,
+    source:
+      "counted: ring frame owner and generation compares 4, producer/consumer range and alignment 6, used and needed bytes with the wrap 6 (the two header loads are charged as loads)",
+  },
+  /** The copy into the ring: bcopy's loop overhead per word (the load and store are charged as accesses). */
+  "aegis.net.ringCopy": {
+    instructions: 2,
+    source:
+      "counted: bcopy inner loop per word beyond its `lw`/`sw`: `addiu` (pointers share one index), `bne`",
+  },
+  /** Publish the record: new producer with the lap (4), count (2) (the stores are charged as accesses). */
+  "aegis.net.ringPublish": {
+    instructions: 6,
+    source: "counted: add the record size, fold the lap 4, bump the pending count 2",
+  },
+  /** An ASH's bound frame checked live before its run (owner and generation). */
+  "aegis.net.ashGrant": {
+    instructions: 4,
+    source: "counted: load and compare the grant frame's owner and generation",
+  },
+  /** An ASH's queued send made a transmit: load the entry (3), region base (2), room (2). */
+  "aegis.net.ashSend": {
+    instructions: 7,
+    source:
+      "counted: load region, offset, length 3, add the region's base 2, in-flight check 2 (+ the card's 2 register writes)",
+  },
+  /** Packets pending posted to the owner when the dispatcher resumes it (as the disk's). */
+  "aegis.int.netPost": {
+    instructions: 5,
+    source: "counted: `lw`+`beqz` pending count, `mfc0` Cause, `ori` IP1, `mtc0` Cause",
+  },
+  /** Delivery: the dispatch path as the alarm's (paper: 18), IP1 update (3), take the count (2). */
+  "aegis.int.netDispatch": {
+    instructions: 23,
+    source:
+      "paper §5: dispatch 18 = 3 `sw` + 14 + `rfe`; + IP1 update (`mfc0`, `and`, `mtc0`) 3 + load and clear the pending count 2",
+  },
   /** `reserveSlices`/`releaseSlices`: find a reservation entry (3), store its name (2), return (1). */
   "aegis.sys.reserveSlices": {
     instructions: 6,
@@ -719,6 +801,16 @@ export const NET_COSTS = defineCosts({
       "counted: bound checks 3, queue-full check 2, store region/offset/length (3 `sw`), bump the count 2 (the transmit itself is the kernel's, charged when it is wired to the card)",
   },
   "aegis.ash.ret": { instructions: 2, source: "counted: `move v0`, `jr ra`" },
+  "aegis.dpf.counted": {
+    instructions: 1,
+    source:
+      "one instruction of the DPF engine's counted work (classification or insertion): the engine sums the per-step entries above for what its trie did; the kernel charges the sum",
+  },
+  "aegis.ash.counted": {
+    instructions: 1,
+    source:
+      "one instruction of an ASH's counted work (its run, or its verification at download): the runner and the verifier sum the per-instruction entries above; the kernel charges the sum to the owner",
+  },
   "aegis.ash.verify": {
     instructions: 24,
     source:

@@ -53,6 +53,8 @@ export {
 export type { EnvHandle, RevokeRequest, Transfer } from "./env/handle-types.js";
 export { DeadEnvironmentError } from "./errors.js";
 export { LIBOS_TEMPLATE, type LibOS } from "./libos.js";
+// The network's data formats, for a libOS to build what it downloads (net/formats.ts).
+export * from "./net/formats.js";
 export type { Policy } from "./policy.js";
 export {
   ALL_RIGHTS,

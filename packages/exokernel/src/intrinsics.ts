@@ -56,6 +56,7 @@ export const ArrayIsArray = Array.isArray;
 export const ArrayCtor = Array;
 export const Int32ArrayCtor = Int32Array;
 export const Uint8ArrayCtor = Uint8Array;
+export const Uint32ArrayCtor = Uint32Array;
 export const Float64ArrayCtor = Float64Array;
 const TypedArrayPrototype = ReflectGetPrototypeOf(Int32Array.prototype) as object;
 export const TypedArrayPrototypeFill = uncurryThis(

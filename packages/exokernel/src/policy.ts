@@ -64,6 +64,12 @@ export interface Policy {
    * long an honest environment's request waits: at most the others' bounds ahead of it.
    */
   readonly diskQueueQuota: number;
+  /** Packet filters one environment may hold (beyond: insertFilter → NoMemory). */
+  readonly filterQuota: number;
+  /** ASHs one environment may have attached to its filters (beyond: downloadAsh → NoMemory). */
+  readonly ashQuota: number;
+  /** Live packet filters the kernel holds in all (beyond: insertFilter → NoSlot). */
+  readonly maxFilters: number;
   /** Longest exec label a CPU view accepts (longer: ArgumentError). */
   readonly maxLabelLength: number;
 }
@@ -95,6 +101,9 @@ export function defaultPolicy(profile: MachineProfile): Policy {
     extentQuota: 64,
     extentGrantQuota: 64,
     diskQueueQuota: 8,
+    filterQuota: 16,
+    ashQuota: 8,
+    maxFilters: 1024,
     maxLabelLength: 64,
   });
 }

@@ -122,6 +122,10 @@ const HANDLE_CALLS = [
   "extentOf",
   "diskRead",
   "diskWrite",
+  "insertFilter",
+  "deleteFilter",
+  "netSend",
+  "downloadAsh",
 ] as const;
 const PASS_THROUGH = ["pct", "yieldTo", "yieldSlice", "safepoint"] as const;
 const VIEW_CALLS = [

@@ -261,6 +261,40 @@ export const COSTS = defineCosts({
     source:
       "per entry: PRESENT, FOREIGN and MAXWRITE test (andi, xor, bnez + slot), or COW, page address (and), loop (addiu, bne + slot)",
   },
+  // ---- UDP/IP over the exokernel's filters and rings (net/udp.ts) ----
+  "exos.udp.send": {
+    instructions: 9,
+    source:
+      "send set-up: socket table index and bound (sll, addu, sltu, beq + slot), load send page and connected length (2 lw counted as instructions: JS-side table), compare with the length (bne + slot)",
+  },
+  "exos.udp.copy": {
+    instructions: 2,
+    source: "bcopy inner loop per word beyond its lw/sw (charged as accesses): addiu, bne",
+  },
+  "exos.udp.checksum": {
+    instructions: 3,
+    source:
+      "per IP header halfword re-summed for another length: addu, addiu pointer, bne (the load is charged)",
+  },
+  "exos.udp.poll": {
+    instructions: 6,
+    source:
+      "ring poll: ring address from the socket (2), producer vs consumer (bne + slot), lap constants (lui, ori)",
+  },
+  "exos.udp.record": {
+    instructions: 14,
+    source:
+      "per record: position from the lap counter (sltu, subu, 2 with the branch), record address (addu), wrap-marker test (beqz + slot), length round-up and advance (addiu, and, addu, sltu, subu), header checks: IHL and length (andi, bne + slot)",
+  },
+  "exos.udp.handler": {
+    instructions: 8,
+    source:
+      "net handler entry: save-slot address (lui, addiu), socket loop set-up (lw count counted, move), return path (jr + slot), restore bookkeeping 2",
+  },
+  "exos.udp.socket": {
+    instructions: 5,
+    source: "per socket in the handler: load the entry, null test, load the callback, beqz + slot",
+  },
 });
 
 export type CostLabel = keyof typeof COSTS;

@@ -17,6 +17,7 @@ import {
   THREAD_CTX_BYTES,
   THREAD_CTX_VA,
 } from "./layout.js";
+import { Udp } from "./net/udp.js";
 import { type ExosOptions, type ExosPolicy, resolvePolicy } from "./policy.js";
 import { Processes } from "./proc/proc.js";
 import { StrideMember } from "./sched/stride.js";
@@ -28,6 +29,14 @@ export { Errno, FdKind } from "./ipc/fd.js";
 export type { LrpcProcedure } from "./ipc/lrpc.js";
 export { InlinePipe, PipeEnd } from "./ipc/pipe.js";
 export * as layout from "./layout.js";
+export {
+  NET_SAVE_SLOT,
+  UDP_HEADER_BYTES,
+  type UdpEndpoint,
+  type UdpPeer,
+  type UdpReceive,
+  type UdpStats,
+} from "./net/udp.js";
 export {
   DEFAULT_POLICY,
   describePolicy,
@@ -48,7 +57,7 @@ export {
   type TrapHandler,
   type VmStats,
 } from "./vm/vm.js";
-export type { Lrpc, Pipes, Processes, Scheduler, SharedMemory, Vm, Windows };
+export type { Lrpc, Pipes, Processes, Scheduler, SharedMemory, Udp, Vm, Windows };
 
 /** Stride groups: a shared page of members, created by one process and attached by the others. */
 export interface StrideApi {
@@ -74,6 +83,8 @@ export interface ExosApi {
   readonly proc: Processes;
   readonly windows: Windows;
   readonly stride: StrideApi;
+  /** User-level UDP/IP over the exokernel's packet filters and rings (net/udp.ts). */
+  readonly udp: Udp;
 }
 
 /** Boot failed (a host-side set-up error, thrown before the library is usable). */
@@ -134,6 +145,7 @@ function boot(env: EnvHandle, options: ExosOptions = {}): ExosApi {
     proc,
     windows,
     stride,
+    udp: new Udp(env, vm, windows),
   });
 }
 

@@ -90,9 +90,12 @@ for (const c of [
   Object.freeze(c);
 }
 
+/** Captured: checkInt runs on device command paths a kernel drives while untrusted code runs. */
+const numberIsInteger = Number.isInteger;
+
 /** Throws an ArgumentError unless `value` is an integer in [min, max]. */
 export function checkInt(what: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+  if (typeof value !== "number" || !numberIsInteger(value) || value < min || value > max) {
     throw new ArgumentError(`${what} must be an integer in [${min}, ${max}], got ${String(value)}`);
   }
   return value;

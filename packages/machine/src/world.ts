@@ -55,20 +55,28 @@ export class Link implements NetworkPort {
     return min;
   }
 
+  // carry runs inside a send command, while untrusted code may have patched Array.prototype:
+  // index loops and a plain pair of lists only (no iterator, find or push).
   carry(sender: NetworkCard, frame: Uint8Array, lastBitOutNs: number, seq: number): void {
-    const from = this.stations.find((m) => m.net === sender);
+    const st = this.stations;
+    let from: Machine | undefined;
+    for (let i = 0; i < st.length; i++) if (st[i]!.net === sender) from = st[i];
     if (from === undefined) throw new WorldError("a card not attached to this link sent a frame");
     const arrivalNs = lastBitOutNs + this.propagationNs;
     // Check every receiver before delivering to any.
-    const plan: { to: Machine; atCycle: number }[] = [];
-    for (const to of this.stations) {
+    const cycles: number[] = [];
+    for (let i = 0; i < st.length; i++) {
+      const to = st[i]!;
       if (to === from) continue;
       const atNs = arrivalNs + to.profile.network.receiveLatencyNs;
       const atCycle = ceilDiv(atNs, to.profile.cycleNs);
       if (atCycle <= to.now) throw this.world.causalityError(from, to, seq, lastBitOutNs, atNs);
-      plan.push({ to, atCycle });
+      cycles[i] = atCycle;
     }
-    for (const { to, atCycle } of plan) to.net.acceptFrame(atCycle, from.id, seq, frame);
+    for (let i = 0; i < st.length; i++) {
+      if (st[i] === from) continue;
+      st[i]!.net.acceptFrame(cycles[i]!, from.id, seq, frame);
+    }
     this.framesCarried++;
   }
 }
@@ -128,6 +136,17 @@ export class World {
   /** The quantum being run, or null between runs. */
   get quantum(): QuantumInfo | null {
     return this.#quantum;
+  }
+
+  /**
+   * Sets the world's time before any machine joins: machines that each ran their own set-up
+   * (a kernel booting its processes) join at one common time, their clocks brought there
+   * first. Integer ns, non-negative; only on an empty world that has not run.
+   */
+  startAt(ns: number): void {
+    this.#checkIdle("set the start time");
+    if (this.machines.length > 0) throw new ConfigError("startAt: the world already has machines");
+    this.#nowNs = checkInt("world start (ns)", ns, 0, Number.MAX_SAFE_INTEGER);
   }
 
   /** Adds a machine. Its id must be unique in the world and its clock at the world's time. */

@@ -46,6 +46,7 @@ const REASONS: Partial<Record<PortId, string>> = {
   lrpc: "Ultrix offers no LRPC (as in the paper)",
   tlrpc: "Ultrix offers no LRPC (as in the paper)",
   stride: "Ultrix's scheduler gives applications no proportional share",
+  udp: "the monolithic kernel's network stack is not built yet: no UDP service (glue/udp.ts's udpPair plugs it in)",
 };
 
 /** The `monolithic` system: the Ultrix-style kernel, one process per workload thread. */

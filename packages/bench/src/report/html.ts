@@ -38,6 +38,7 @@ export const GROUPS: readonly { title: string; benchmarks: readonly string[] }[]
     benchmarks: ["dirty", "prot1", "prot100", "unprot100", "trap", "appel1", "appel2"],
   },
   { title: "Computation and scheduling (Table 9, Section 7.3)", benchmarks: ["matmul", "stride"] },
+  { title: "Network (Table 11)", benchmarks: ["udp-roundtrip", "udp-roundtrip-ash"] },
 ];
 
 /** Colours of the systems, in the order given (colour-blind safe, Tableau 10). */

@@ -100,7 +100,7 @@ describe("disk extents", () => {
       expect(a.diskWrite(0, 0, 1, v as number)).toBe(Result.Invalid);
     }
     expect(h.reads()).toBe(0);
-    expect(a.setInterruptHandler("net" as "disk", null, SAVE_VA)).toBe(Result.Invalid);
+    expect(a.setInterruptHandler("usb" as "disk", null, SAVE_VA)).toBe(Result.Invalid);
   });
 });
 

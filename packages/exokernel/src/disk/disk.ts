@@ -6,6 +6,7 @@ import type { EnvHandle } from "../env/handle-types.js";
 import { killActive, upcall } from "../exc/upcall.js";
 import { newList, SafeMap } from "../intrinsics.js";
 import { FRAME_FREE } from "../mem/frames.js";
+import { netPending } from "../net/state.js";
 import { ALL_RIGHTS, Result, Rights } from "../result.js";
 import { ExtentCaps } from "./extents.js";
 import type { DiskEnv, Request } from "./state.js";
@@ -493,7 +494,8 @@ export function diskDeliver(k: Kernel, cpu: Cpu): Resolution {
   const handler = d.handler;
   if (handler === undefined) {
     k.disk.stats.dropped++;
-    if (d.doneIds.length > d.doneHead) cpu.cause = (cpu.cause | SOFT_DISK) >>> 0;
+    if (d.doneIds.length > d.doneHead || netPending(k, env))
+      cpu.cause = (cpu.cause | SOFT_DISK) >>> 0;
     cpu.rfe();
     return Resolution.Retry;
   }
@@ -518,6 +520,7 @@ export function diskDeliver(k: Kernel, cpu: Cpu): Resolution {
   k.disk.stats.delivered++;
   const h = env.handle as EnvHandle;
   upcall(k, cpu, env, "a disk interrupt handler", () => handler(h));
-  if (d.doneIds.length > d.doneHead) cpu.cause = (cpu.cause | SOFT_DISK) >>> 0;
+  if (d.doneIds.length > d.doneHead || netPending(k, env))
+    cpu.cause = (cpu.cause | SOFT_DISK) >>> 0;
   return Resolution.Retry;
 }

@@ -84,10 +84,11 @@ export interface EnvHandle {
    * gone when it is due destroy the env. Null removes it (a due alarm is then dropped).
    * "disk": the same rules; one delivery per completed request, t1 = the request's id,
    * t2 = its result (0, or Stale for a request whose frame or extent went before it
-   * started). Invalid for another device.
+   * started). "net": the same rules; one delivery for the frames written into this env's
+   * rings since the last, t1 = how many, t2 = 0. Invalid for another device.
    */
   setInterruptHandler(
-    device: "alarm" | "disk",
+    device: "alarm" | "disk" | "net",
     handler: ((env: EnvHandle) => void) | null,
     saveAreaVa: number,
   ): number;
@@ -139,6 +140,31 @@ export interface EnvHandle {
   diskRead(extentCap: number, blockOffset: number, blocks: number, frameCap: number): number;
   /** As `diskRead`, from the frame to the disk (the frame needs read right). */
   diskWrite(extentCap: number, blockOffset: number, blocks: number, frameCap: number): number;
+  // Network.
+  /**
+   * Inserts a packet filter (DPF atoms in their word form, 5 words each, as `encodeFilter`
+   * writes them, given as an array of numbers) whose packets land in the receive ring in the
+   * frame `ringCap` names (this env's own, with write right; layout `RING`). Returns the
+   * filter's id. Invalid for a malformed filter, Busy if it would take packets another env's
+   * filter claims, NoMemory past `policy.filterQuota`, NoSlot past the kernel's `maxFilters`.
+   */
+  insertFilter(ringCap: number, words: readonly number[]): number;
+  /** Deletes a filter of this env (its ASH with it): Invalid, Stale (deleted), NotOwner. */
+  deleteFilter(filterId: number): number;
+  /**
+   * Sends `length` bytes at `offset` of the frame `frameCap` names (this env's own, read
+   * right) as one Ethernet frame. Busy while the card's transmit ring is full.
+   */
+  netSend(frameCap: number, offset: number, length: number): number;
+  /**
+   * Downloads an ASH (its instructions in their word form, `encodeAsh`, as an array of
+   * numbers) for one of this env's filters, replacing any it had. Verified now: a refusal is
+   * Invalid. `grantCap` (-1: none) names a frame of this env's the ASH may read (and write,
+   * with write right) as region 1; the message (region 0) is writable. Run in the kernel on
+   * each frame the filter accepts, charged to this env; returning 0 consumes the frame,
+   * anything else (or a fault) lets it go on into the ring. NoMemory past `policy.ashQuota`.
+   */
+  downloadAsh(filterId: number, words: readonly number[], grantCap?: number): number;
   onEndOfSlice(handler: ((env: EnvHandle) => void) | null): number;
   onStartOfSlice(entry: (() => Thread) | null): number;
 

@@ -1,13 +1,23 @@
 import type { Thread } from "@exolab/machine/privileged";
 import type { Kernel } from "../core.js";
 import { frozenArray, listPush, newList, ObjectFreeze } from "../intrinsics.js";
+import { ASH_LIMITS } from "../net/ash/verify.js";
+import { DPF_LIMITS } from "../net/dpf/atoms.js";
 import { PCT_ASYNC, PCT_SYNC } from "../pct/pct.js";
 import { Result } from "../result.js";
-import { Call, DEVICE_ALARM, DEVICE_DISK, REFILL_CODE } from "../syscall/abi.js";
+import {
+  Call,
+  DEVICE_ALARM,
+  DEVICE_DISK,
+  DEVICE_NET,
+  isWord,
+  REFILL_CODE,
+} from "../syscall/abi.js";
+import { readVector } from "../syscall/vector.js";
 import type { Env } from "./env.js";
 import { freezeAll } from "./freeze.js";
 import type { EnvHandle, RevokeRequest, Transfer } from "./handle-types.js";
-import { makeStubs } from "./stub.js";
+import { enterAs, makeStubs, trapNow } from "./stub.js";
 import { invalidTransfer, makeTransfers } from "./transfer.js";
 import { makeView } from "./view.js";
 
@@ -25,6 +35,17 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
     env,
   );
   const { transfer, yieldSlice, safepoint } = makeTransfers(k, env);
+  // A vector of 5-word entries (filter atoms, ASH instructions) and two register arguments.
+  const vectorCall = (call: number, words: unknown, max: number, a1: unknown, a2: unknown) => {
+    if (!env.alive) return Result.Dead;
+    if (!isWord(a1) || !isWord(a2)) return Result.Invalid;
+    return enterAs(k, env, () => {
+      const v = readVector(words, 5, max);
+      if (!env.alive) return Result.Dead;
+      if (typeof v === "number") return v;
+      return trapNow(k, call, 3, v.count, a1, a2, undefined, v.words);
+    });
+  };
   const handle: EnvHandle = {
     get id() {
       return env.id;
@@ -75,7 +96,14 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
     releaseSlices: (cap: unknown) => call1(Call.ReleaseSlices, cap),
     readCycles: () => callReadCycle(Call.ReadCycles),
     setInterruptHandler: (device: unknown, handler: unknown, saveAreaVa: unknown) => {
-      const d = device === "alarm" ? DEVICE_ALARM : device === "disk" ? DEVICE_DISK : -1;
+      const d =
+        device === "alarm"
+          ? DEVICE_ALARM
+          : device === "disk"
+            ? DEVICE_DISK
+            : device === "net"
+              ? DEVICE_NET
+              : -1;
       if (d < 0) return env.alive ? Result.Invalid : Result.Dead;
       return callFn(Call.SetInterruptHandler, d, saveAreaVa, handler, 2);
     },
@@ -89,6 +117,15 @@ export function makeHandle(k: Kernel, env: Env): EnvHandle {
       call4(Call.DiskRead, extentCap, blockOffset, blocks, frameCap),
     diskWrite: (extentCap: unknown, blockOffset: unknown, blocks: unknown, frameCap: unknown) =>
       call4(Call.DiskWrite, extentCap, blockOffset, blocks, frameCap),
+    // a0 = the vector's entry count (the words travel beside the registers, copied and
+    // decoded once by the stub, as bindBatch's), a1 = the ring's capability.
+    insertFilter: (ringCap: unknown, words: unknown) =>
+      vectorCall(Call.InsertFilter, words, DPF_LIMITS.maxAtoms, ringCap, 0),
+    deleteFilter: (id: unknown) => call1(Call.DeleteFilter, id),
+    netSend: (frameCap: unknown, offset: unknown, length: unknown) =>
+      call3(Call.NetSend, frameCap, offset, length),
+    downloadAsh: (filterId: unknown, words: unknown, grantCap: unknown = -1) =>
+      vectorCall(Call.DownloadAsh, words, ASH_LIMITS.maxInstructions, filterId, grantCap),
     setAlarm: (atCycle: unknown) => callCycle(Call.SetAlarm, atCycle),
     cancelAlarm: () => call0(Call.CancelAlarm),
     yieldTo: (target: unknown) => transfer(Call.YieldTo, target),

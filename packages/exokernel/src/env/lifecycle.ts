@@ -5,6 +5,7 @@ import { COSTS } from "../costs.js";
 import { reclaimDisk } from "../disk/state.js";
 import { listPush, mapValuesList, ObjectFreeze } from "../intrinsics.js";
 import { releaseFrame, unbind } from "../mem/bindings.js";
+import { reclaimNet } from "../net/state.js";
 import { Result } from "../result.js";
 import { Env } from "./env.js";
 
@@ -124,6 +125,7 @@ function reclaim(k: Kernel, env: Env): void {
   }
   // Before the frames: its queued requests go, its extents are freed.
   reclaimDisk(k, env);
+  reclaimNet(k, env);
   env.syncEntry = undefined;
   env.asyncEntry = undefined;
   env.revokeHandler = undefined;

@@ -45,6 +45,11 @@ describe("the seeded hostile fuzz", () => {
       "time",
       "alarm-delivered",
       "disk-accepted",
+      "net",
+      "net-filter",
+      "net-ash",
+      "net-delivered",
+      "net-listened",
     ]) {
       expect(a.attacks[k] ?? 0, k).toBeGreaterThan(0);
     }

@@ -27,17 +27,25 @@
 import {
   type Cost,
   type CostSpec,
+  copyProgram,
   defineCosts,
   type EnvHandle,
   ExcCode,
+  encodeAsh,
+  encodeFilter,
+  ipFilter,
+  ipPacket,
   KSEG0,
   type LibOS,
   PAGE_BYTES,
+  PROTO_UDP,
   Reg,
   Result,
   Resume,
+  RING,
   SeededRandom,
   type Thread,
+  udpReplyProgram,
 } from "../index.js";
 import { Aegis, type Policy } from "../kernel.js";
 import { TEST_COSTS } from "../test-costs.js";
@@ -405,6 +413,9 @@ interface Hostile {
   reservations: number[];
   /** Extent names it was given (disk/disk.ts). */
   extents: number[];
+  /** Filter ids it was given (net/calls.ts), and ports it asked for (the host sends there). */
+  filters: number[];
+  ports: number[];
   frameOfCap: Map<number, number>;
   saveFrame: number;
 }
@@ -415,6 +426,8 @@ function bootHostile(w: World, index: number): Hostile {
     caps: [],
     reservations: [],
     extents: [],
+    filters: [],
+    ports: [],
     frameOfCap: new Map(),
     saveFrame: -1,
   };
@@ -721,8 +734,12 @@ function* attack(w: World, h: Hostile): Generator<unknown, void, unknown> {
 function timeAttack(w: World, h: Hostile): void {
   const env = h.env;
   const rng = w.rng;
-  const k = rng.below(typeof env.diskRead === "function" ? 10 : 7);
-  if (k >= 7) {
+  const k = rng.below(
+    typeof env.insertFilter === "function" ? 16 : typeof env.diskRead === "function" ? 10 : 7,
+  );
+  if (k >= 12) {
+    netAttack(w, h);
+  } else if (k >= 7) {
     diskAttack(w, h);
   } else if (k === 0) {
     const n = 1 + rng.below(4);
@@ -867,6 +884,202 @@ function diskHandler(w: World, h: Hostile, x: EnvHandle): void {
     breach(w, "handler-transferred");
   }
   if (k === 6 && w.rng.below(20) === 0) x.exit(3);
+}
+
+/**
+ * Hostile use of the network: filters of random and ill-typed words, claims over the honest
+ * listener's port (must be Busy), rings and send frames and ASH grants named by any name
+ * (own, granted, forged, ill-typed: an accepted call must name a frame the env owns), random
+ * and stock ASH programs, deletes of any id, and a hostile "net" handler (throws, tries to
+ * transfer, sends). The host feeds the card frames for every port each step (`netTraffic`);
+ * the honest listener checks that its ring holds only its own port's frames.
+ */
+function netAttack(w: World, h: Hostile): void {
+  const env = h.env;
+  const rng = w.rng;
+  const k = rng.below(7);
+  const frameName = () =>
+    h.caps.length > 0 && rng.below(3) !== 0
+      ? h.caps[rng.below(h.caps.length)]!
+      : rng.below(4) === 0
+        ? (w.args.values[rng.below(w.args.values.length)] as number)
+        : rng.nextU32() & 0x3fff;
+  const owned = (cap: number) => {
+    const f = env.frameOf(cap);
+    return f >= 0 && w.aegis.frameOwners()[f] === env.id;
+  };
+  count(w, "net");
+  if (h.filters.length === 0) {
+    // Most of what follows needs a filter of its own: ask for one on a port of its choice,
+    // with a fresh frame for its ring.
+    const port = rng.below(4) === 0 ? 1 : rng.below(12);
+    const f = ipFilter({ proto: PROTO_UDP, dstPort: port });
+    const ring = env.allocFrame();
+    if (ring >= 0) h.caps.push(ring);
+    const r = env.insertFilter(ring, Array.from(encodeFilter(f)));
+    if (r >= 0) {
+      count(w, "net-filter");
+      h.filters.push(r);
+      h.ports.push(port);
+    }
+  }
+  if (k === 0 || k === 1) {
+    // A UDP filter on a port (1: the honest listener's), or random atoms, or ill-typed words.
+    const ring = rng.below(2) === 0 && h.caps.length > 0 ? h.caps[0]! : frameName();
+    const c = rng.below(6);
+    const words =
+      c === 0
+        ? [1, rng.below(40), 1 << rng.below(3), 0xffff, rng.below(256)]
+        : c === 1
+          ? Array.from({ length: 5 * (1 + rng.below(3)) }, () =>
+              rng.below(3) === 0 ? rng.nextU32() : rng.below(40),
+            )
+          : c === 2
+            ? [w.args.values[rng.below(w.args.values.length)]]
+            : Array.from(
+                encodeFilter(
+                  ipFilter({ proto: PROTO_UDP, dstPort: rng.below(4) === 0 ? 1 : rng.below(12) }),
+                ),
+              );
+    const r = env.insertFilter(ring as number, words as number[]);
+    if (r >= 0) {
+      count(w, "net-filter");
+      h.filters.push(r);
+      if (!owned(ring as number)) breach(w, "net-foreign-ring");
+    }
+  } else if (k === 2) {
+    const id =
+      h.filters.length > 0 && rng.below(2) === 0
+        ? h.filters[rng.below(h.filters.length)]!
+        : rng.below(64);
+    env.deleteFilter(id);
+  } else if (k === 3) {
+    const cap = frameName();
+    const r = env.netSend(
+      cap as number,
+      rng.below(5) === 0 ? rng.below(5000) - 5 : rng.below(64),
+      1 + rng.below(rng.below(5) === 0 ? 2000 : 100),
+    );
+    if (r >= 0 && !owned(cap as number)) breach(w, "net-foreign-send");
+  } else if (k === 4 || k === 5) {
+    const id =
+      h.filters.length > 0 && rng.below(4) !== 0
+        ? h.filters[rng.below(h.filters.length)]!
+        : rng.below(64);
+    const c = rng.below(4);
+    const prog =
+      c === 0
+        ? Array.from(encodeAsh(udpReplyProgram()))
+        : c === 1
+          ? Array.from(encodeAsh(copyProgram(rng.below(2) === 0 ? 0 : 4096 - 64)))
+          : c === 2
+            ? Array.from({ length: 5 * (1 + rng.below(8)) }, () =>
+                rng.below(4) === 0 ? rng.nextU32() : rng.below(34),
+              )
+            : [w.args.values[rng.below(w.args.values.length)]];
+    const grant =
+      rng.below(3) === 0 ? -1 : rng.below(2) === 0 && h.caps.length > 0 ? h.caps[0]! : frameName();
+    const r = env.downloadAsh(id, prog as number[], grant as number);
+    if (r >= 0) {
+      count(w, "net-ash");
+      if (grant !== -1 && !owned(grant as number)) breach(w, "net-foreign-grant");
+    }
+  } else {
+    const va = rng.below(4) === 0 ? HOSTILE_VA + 2 : SAVE_VA + 96;
+    env.setInterruptHandler("net", (x) => netHandler(w, x), va);
+  }
+}
+
+/** A hostile network handler: runs as its env, then misbehaves. */
+function netHandler(w: World, x: EnvHandle): void {
+  w.handlerRuns++;
+  if (w.patching) {
+    x.readCycles();
+    return;
+  }
+  w.attacks.set("net-delivered", (w.attacks.get("net-delivered") ?? 0) + 1);
+  if (x.readCycles() === Result.Refused) breach(w, "net-handler-foreign");
+  const k = w.rng.below(6);
+  if (k === 0) throw w.args.values[w.rng.below(w.args.values.length)];
+  if (k === 1 && x.pct(1 + w.rng.below(20), "sync").next().value !== Result.Refused) {
+    breach(w, "handler-transferred");
+  }
+  if (k === 2) x.netSend(w.rng.below(8), 0, 60);
+}
+
+/** Host traffic: a few frames for random ports (port 1 is the honest listener's) and junk. */
+function netTraffic(w: World, hostiles: readonly Hostile[]): void {
+  const card = w.aegis.machine.net;
+  const ns = w.aegis.machine.profile.cycleNs;
+  const n = w.rng.below(4);
+  const port = () => {
+    const h = hostiles[w.rng.below(hostiles.length)]!;
+    if (h.ports.length > 0 && w.rng.below(2) === 0) return h.ports[w.rng.below(h.ports.length)]!;
+    return w.rng.below(4) === 0 ? 1 : w.rng.below(12);
+  };
+  for (let i = 0; i < n; i++) {
+    const p = ipPacket({
+      proto: w.rng.below(5) === 0 ? 6 : PROTO_UDP,
+      srcPort: 9,
+      dstPort: port(),
+      payloadBytes: w.rng.below(80),
+    });
+    if (w.rng.below(8) === 0) p[12] = 0x86;
+    card.scheduleFrame((w.aegis.machine.now + 1000 + w.rng.below(50_000)) * ns, p);
+  }
+}
+
+/**
+ * The honest listener: an env holding the UDP port 1 filter and a ring, and no CPU (the
+ * kernel writes its ring whoever runs). The host reads its ring each check: every record must
+ * be a UDP frame for port 1 (no frame of another filter, none a hostile ASH changed into
+ * something else), then empties it.
+ */
+function bootListener(w: World): () => void {
+  let ringFrame = -1;
+  const env = w.aegis.createEnvironment({
+    name: "honest-listener",
+    setup(e) {
+      const ring = e.allocFrame();
+      ringFrame = e.frameOf(ring);
+      const r = e.insertFilter(
+        ring,
+        Array.from(encodeFilter(ipFilter({ proto: PROTO_UDP, dstPort: 1 }))),
+      );
+      if (r < 0) throw new Error(`listener: insertFilter ${r}`);
+    },
+  });
+  w.honest.push(env);
+  w.honestIds.add(env.id);
+  return () => {
+    if (!env.alive || w.aegis.frameOwners()[ringFrame] !== env.id) {
+      breach(w, "net-listener-lost");
+      return;
+    }
+    const u8 = w.aegis.machine.memory.u8;
+    const dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+    const base = ringFrame * PAGE_BYTES;
+    const D = RING.dataBytes;
+    const prod = dv.getUint32(base + RING.producer, true);
+    let cons = dv.getUint32(base + RING.consumer, true);
+    for (let guard = 0; cons !== prod && guard < 4096; guard++) {
+      const p = cons >= D ? cons - D : cons;
+      const len = dv.getUint32(base + RING.data + p, true);
+      if (len === 0) {
+        cons = cons < D ? D : 0;
+        continue;
+      }
+      const at = base + RING.data + p + 4;
+      const ihl = (u8[at + 14]! & 0x0f) * 4;
+      const port = (u8[at + 14 + ihl + 2]! << 8) | u8[at + 14 + ihl + 3]!;
+      if (u8[at + 12] !== 0x08 || u8[at + 13] !== 0 || u8[at + 23] !== PROTO_UDP || port !== 1) {
+        breach(w, "net-foreign-frame");
+      }
+      w.attacks.set("net-listened", (w.attacks.get("net-listened") ?? 0) + 1);
+      cons = (cons + 4 + ((len + 3) & ~3)) % (2 * D);
+    }
+    dv.setUint32(base + RING.consumer, prod, true);
+  };
 }
 
 /** A hostile alarm handler: checks it is its env's and not early, then misbehaves. */
@@ -1384,6 +1597,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   bootMemory(w, "honest-mem-b", seed + 2);
   bootReader(w, memA.env, memA.shared);
   bootPctPair(w, seed + 3);
+  const listen = bootListener(w);
   for (let i = 0; i < HOSTILE_POOL; i++) hostiles.push(bootHostile(w, i));
   const probes: ProbeCounts = { runs: 0, doomed: 0, breaches: 0, hostThrows: 0 };
   let nextProbe = probeEvery;
@@ -1423,11 +1637,13 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         w.hostThrows++;
       }
     }
+    netTraffic(w, hostiles);
     try {
       aegis.run({ untilCycle: aegis.machine.now + 3 * slice });
     } catch {
       w.hostThrows++;
     }
+    listen();
     if (steps % 20 === 0) {
       checkHonestMemory(w);
       checkInvariants(w);

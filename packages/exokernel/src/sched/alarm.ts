@@ -5,8 +5,10 @@ import { diskPending, SOFT_DISK, setDiskHandler } from "../disk/disk.js";
 import { ALARM_INDEX, type Env } from "../env/env.js";
 import type { EnvHandle } from "../env/handle-types.js";
 import { killActive, upcall } from "../exc/upcall.js";
+import { setNetHandler } from "../net/calls.js";
+import { postNet } from "../net/receive.js";
 import { Result } from "../result.js";
-import { DEVICE_ALARM, DEVICE_DISK, WORD_SPAN } from "../syscall/abi.js";
+import { DEVICE_ALARM, DEVICE_DISK, DEVICE_NET, WORD_SPAN } from "../syscall/abi.js";
 
 /**
  * Per-environment alarms, multiplexed by the kernel on the one interval timer, which stays
@@ -48,6 +50,7 @@ export function setInterruptHandler(
   k.cpu.exec(COSTS["aegis.sys.setInterruptHandler"]);
   if (fn !== null && typeof fn !== "function") return Result.Invalid;
   if (device === DEVICE_DISK) return setDiskHandler(k, env, va, fn);
+  if (device === DEVICE_NET) return setNetHandler(k, env, va, fn);
   if (device !== DEVICE_ALARM) return Result.Invalid;
   if (fn === null) {
     env.alarmHandler = undefined;
@@ -207,6 +210,8 @@ export function postPending(k: Kernel, env: Env): void {
   if (diskPending(k, env)) {
     cpu.exec(COSTS["aegis.int.diskPost"]);
     cpu.cause = (cpu.cause | SOFT_DISK) >>> 0;
+  } else if (postNet(k, env)) {
+    // IP1 posted for the network's upcall.
   } else if ((cpu.cause & SOFT_DISK) !== 0) {
     cpu.cause = (cpu.cause & ~SOFT_DISK) >>> 0;
   }

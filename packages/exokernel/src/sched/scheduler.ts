@@ -8,12 +8,14 @@ import {
 } from "@exolab/machine/privileged";
 import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
-import { diskDeliver, diskInterrupt, SOFT_DISK } from "../disk/disk.js";
+import { diskDeliver, diskInterrupt, diskPending, SOFT_DISK } from "../disk/disk.js";
 import type { Env } from "../env/env.js";
 import type { EnvHandle } from "../env/handle-types.js";
 import { boundary } from "../env/lifecycle.js";
 import { killActive, upcall } from "../exc/upcall.js";
 import { Float64ArrayCtor, Int32ArrayCtor, MathFloor, Uint8ArrayCtor } from "../intrinsics.js";
+import { netDeliver, netInterrupt } from "../net/receive.js";
+import { netPending } from "../net/state.js";
 import { Result } from "../result.js";
 import { deliverUpcalls, enforceDeadlines } from "../revoke/revoke.js";
 import { alarmInterrupt, earliestAlarm, expireAlarms, postPending, SOFT_ALARM } from "./alarm.js";
@@ -179,8 +181,13 @@ export class Scheduler implements Dispatcher {
     const cause = cpu.cause;
     if ((cause & (1 << (8 + IRQ.Timer))) === 0) {
       if ((cause & (1 << (8 + IRQ.Disk))) !== 0) return diskInterrupt(k, cpu);
+      if ((cause & (1 << (8 + IRQ.Network))) !== 0) return netInterrupt(k, cpu);
       if ((cause & SOFT_ALARM) !== 0) return alarmInterrupt(k, cpu);
-      if ((cause & SOFT_DISK) !== 0) return diskDeliver(k, cpu);
+      if ((cause & SOFT_DISK) !== 0) {
+        const env = k.activeEnv();
+        if (env !== null && !diskPending(k, env) && netPending(k, env)) return netDeliver(k, cpu);
+        return diskDeliver(k, cpu);
+      }
       for (let line = 2; line < 8; line++) cpu.clearIrq(line);
       k.stats.spuriousInterrupts++;
       cpu.rfe();

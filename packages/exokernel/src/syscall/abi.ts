@@ -47,16 +47,22 @@ export const Call = {
   DiskRead: 33,
   DiskWrite: 34,
   GrantExtent: 35,
+  InsertFilter: 36,
+  DeleteFilter: 37,
+  NetSend: 38,
+  DownloadAsh: 39,
 } as const;
 export type Call = (typeof Call)[keyof typeof Call];
 
 /** Index used for the refill handler in `setHandler` (exception codes use 0..15). */
 export const REFILL_CODE = 16;
 
-/** Index of the alarm in `setInterruptHandler` (the device's number; "net" later). */
+/** Index of the alarm in `setInterruptHandler` (the device's number). */
 export const DEVICE_ALARM = 0;
 /** Index of the disk in `setInterruptHandler`. */
 export const DEVICE_DISK = 1;
+/** Index of the network card in `setInterruptHandler`. */
+export const DEVICE_NET = 2;
 
 /** 2^32, to split a cycle number into the two registers that carry it. */
 export const WORD_SPAN = 4294967296;

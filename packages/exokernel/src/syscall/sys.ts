@@ -9,6 +9,7 @@ import { isDispatched } from "../exc/dispatch.js";
 import { Int32ArrayCtor } from "../intrinsics.js";
 import { bindBatch } from "../mem/batch.js";
 import { guarantee, tlbDelete, tlbWrite } from "../mem/bindings.js";
+import { deleteFilter, downloadAsh, insertFilter, netSend } from "../net/calls.js";
 import { PCT_ASYNC, PCT_SYNC, transfer, yieldSlice, yieldTo } from "../pct/pct.js";
 import { Result } from "../result.js";
 import { cancelAlarm, setAlarm, setInterruptHandler } from "../sched/alarm.js";
@@ -144,6 +145,14 @@ function body(
     case Call.DiskRead:
     case Call.DiskWrite:
       return diskRequest(k, env, call === Call.DiskWrite, a0, a1, a2, a3);
+    case Call.InsertFilter:
+      return insertFilter(k, env, a1, a0, vector ?? EMPTY_VECTOR);
+    case Call.DeleteFilter:
+      return deleteFilter(k, env, a0);
+    case Call.NetSend:
+      return netSend(k, env, a0, a1, a2);
+    case Call.DownloadAsh:
+      return downloadAsh(k, env, a1, a2, a0, vector ?? EMPTY_VECTOR);
     default:
       return Result.Invalid;
   }

@@ -12,6 +12,8 @@ export const Errno = {
   TooManyFiles: -22,
   /** No free IPC window. */
   NoWindow: -23,
+  /** Nothing to receive now (a non-blocking receive). */
+  WouldBlock: -24,
 } as const;
 
 /** What a descriptor names. */

@@ -3,6 +3,7 @@ import type { Cpu } from "../cpu.js";
 import { IRQ } from "../cpu-defs.js";
 import { ArgumentError, checkInt } from "../errors.js";
 import type { EventQueue } from "../events.js";
+import { max, typedArraySet, typedArraySlice } from "../intrinsics.js";
 import type { PhysicalMemory } from "../memory.js";
 import type { NetworkProfile } from "../profiles.js";
 import type { SeededRandom } from "../rng.js";
@@ -141,9 +142,9 @@ export class NetworkCard {
     const p = this.params;
     const cycleNs = this.cpu.profile.cycleNs;
     const t0 = this.cpu.now * cycleNs;
-    const firstBitNs = Math.max(t0 + p.transmitLatencyNs, this.#wireFreeNs);
+    const firstBitNs = max(t0 + p.transmitLatencyNs, this.#wireFreeNs);
     const lastBitNs = firstBitNs + this.wireTimeNs(lengthBytes);
-    const frame = this.memory.u8.slice(pa, pa + lengthBytes);
+    const frame = typedArraySlice(this.memory.u8, pa, pa + lengthBytes);
     const seq = this.#sendSeq;
     this.#port?.carry(this, frame, lastBitNs, seq);
     this.#sendSeq++;
@@ -189,7 +190,7 @@ export class NetworkCard {
   /** Wire time of a frame: (preamble + max(length, minFrame)) byte times. */
   wireTimeNs(lengthBytes: number): number {
     const p = this.params;
-    return (p.preambleBytes + Math.max(lengthBytes, p.minFrameBytes)) * p.wireNsPerByte;
+    return (p.preambleBytes + max(lengthBytes, p.minFrameBytes)) * p.wireNsPerByte;
   }
 
   /**
@@ -217,7 +218,7 @@ export class NetworkCard {
     checkInt("arrival cycle", atCycle, 0, Number.MAX_SAFE_INTEGER);
     this.#checkFrameBytes(bytes);
     this.#checkFuture(atCycle);
-    const copy = bytes.slice();
+    const copy = typedArraySlice(bytes, 0, bytes.length);
     this.events.insert({
       at: atCycle,
       origin,
@@ -299,7 +300,7 @@ export class NetworkCard {
       this.#raise(NET_STATUS_MISS);
       return;
     }
-    this.memory.u8.set(frame, this.#slotPa[slot]!);
+    typedArraySet(this.memory.u8, frame, this.#slotPa[slot]!);
     this.#slotLength[slot] = frame.length;
     this.#slotCardOwned[slot] = false;
     this.#receiveHead = (slot + 1) % this.params.receiveRingSlots;
@@ -324,7 +325,7 @@ export class NetworkCard {
     if (t.index > 0) {
       const gap = o.minGapNs + rng.below(o.maxGapNs - o.minGapNs + 1);
       const minSpacing = this.wireTimeNs(length) + INTERFRAME_GAP_BYTES * this.params.wireNsPerByte;
-      t.arrivalNs += Math.max(gap, minSpacing);
+      t.arrivalNs += max(gap, minSpacing);
     }
     t.index++;
     t.remaining--;

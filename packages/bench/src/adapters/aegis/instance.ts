@@ -1,11 +1,19 @@
-import { Aegis, defaultPolicy, COSTS as KERNEL_COSTS, type Policy } from "@exolab/exokernel/kernel";
+import {
+  Aegis,
+  defaultPolicy,
+  COSTS as KERNEL_COSTS,
+  NET_COSTS,
+  type Policy,
+} from "@exolab/exokernel/kernel";
 import { getProfile } from "@exolab/machine/privileged";
 import type { Meter } from "../../meter.js";
 import type { Workload } from "../../workload.js";
 import type { CostTables, SystemInstance, SystemOptions } from "../adapter.js";
 
 /** The kernel's cost table: every system on Aegis charges its labels. */
-export const AEGIS_COSTS: CostTables = Object.freeze({ "@exolab/exokernel": KERNEL_COSTS });
+export const AEGIS_COSTS: CostTables = Object.freeze({
+  "@exolab/exokernel": { ...KERNEL_COSTS, ...NET_COSTS },
+});
 
 /** Policy overrides: the kernel's fields carry this prefix in a libOS's printed policy. */
 export const AEGIS_PREFIX = "aegis.";
@@ -61,6 +69,17 @@ export abstract class AegisInstance implements SystemInstance {
   protected runUntil(done: () => boolean): void {
     this.aegis.run({ stopWhen: () => done() || this.#failure !== null });
     if (this.#failure !== null) throw this.#failure.value;
+  }
+
+  /** As runUntil, through another driver (a port that runs two machines). */
+  protected runWith(drive: (done: () => boolean) => void, done: () => boolean): void {
+    drive(() => done() || this.#failure !== null);
+    if (this.#failure !== null) throw this.#failure.value;
+  }
+
+  /** Records a failure of code run elsewhere for this instance (the first one counts). */
+  fail(value: unknown): void {
+    if (this.#failure === null) this.#failure = { value };
   }
 
   get machine() {

@@ -90,6 +90,13 @@ export interface LibOsRun<Api extends { readonly env: EnvHandle }> {
   check(r: number, what: string): number;
   /** The glue's buffer page, mapped in every process of `procs`. */
   readonly bufferVa: number;
+  /**
+   * Set by a port that runs more than this machine (the UDP pair): runs everything until
+   * `done()`; the kernel's plain run otherwise.
+   */
+  drive?: (done: () => boolean) => void;
+  /** A failure of code the port runs elsewhere (the peer machine's processes). */
+  fail(value: unknown): void;
 }
 
 const HEAP_VA = 0x10000000;
@@ -143,6 +150,7 @@ class LibOsInstance<Api extends { readonly env: EnvHandle }, Options> extends Ae
         return r;
       },
       bufferVa,
+      fail: (value) => this.fail(value),
     };
     spec.prepare?.(run);
     const [main, peer] = w.threads;
@@ -164,7 +172,8 @@ class LibOsInstance<Api extends { readonly env: EnvHandle }, Options> extends Ae
         run.act(p1!, () => spec.spawn(p1!, () => peer(ports[1] as never, meter))),
         "spawn",
       );
-    this.runUntil(() => done);
+    if (run.drive !== undefined) this.runWith(run.drive, () => done);
+    else this.runUntil(() => done);
     if (!done)
       throw new Error(`${w.id} on ${spec.id} did not finish (${JSON.stringify(aegis.deaths)})`);
   }

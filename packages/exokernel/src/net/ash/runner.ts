@@ -117,7 +117,10 @@ export class AshRunner {
     this.#m[0] = msg;
     this.#b[0] = base;
     this.#l[0] = length;
-    this.registers.fill(0);
+    // A loop, not TypedArray.prototype.fill: the kernel runs this in its receive interrupt,
+    // while untrusted code may have patched the intrinsics.
+    const r = this.registers;
+    for (let i = 0; i < r.length; i++) r[i] = 0;
   }
 
   /** Runs the compiled form on msg[base, base + length). Returns Ok or Fault. */
