@@ -19,7 +19,7 @@ import {
   udpReplyProgram,
 } from "../index.js";
 import { TEST_COSTS } from "../test-costs.js";
-import { Aegis, envWithSaveArea, type Hosted, hostileValues, SAVE_VA } from "../test-util.js";
+import { Aegis, counted, envWithSaveArea, type Hosted, hostileValues, SAVE_VA } from "../test-util.js";
 
 const SLICE = 20_000;
 
@@ -87,9 +87,12 @@ function arrive(aegis: Aegis, frame: Uint8Array, atCycle: number): void {
 const packet = (port: number, payloadBytes = 18) =>
   ipPacket({ proto: PROTO_UDP, srcPort: 9, dstPort: port, payloadBytes });
 
+// Packets arrive at absolute cycles chosen after boot: these tests run on the counted profile
+// (memory system off), where boot's cycles are the counted ones (test-util, COUNTED_PROFILE).
+
 describe("filters", () => {
   it("are refused when malformed, claimed by another env, past the quota, or without the ring's rights", () => {
-    const aegis = new Aegis({ policy: { sliceCycles: SLICE, filterQuota: 2 } });
+    const aegis = new Aegis(counted({ policy: { sliceCycles: SLICE, filterQuota: 2 } }));
     const { env: a, ring: ra } = netEnv(aegis, "a");
     const { env: b, ring: rb } = netEnv(aegis, "b");
     const f7 = a.insertFilter(ra, udp(7));
@@ -132,7 +135,7 @@ describe("filters", () => {
 
 describe("the receive path", () => {
   it("writes each packet into its filter owner's ring only, and announces it to the handler", () => {
-    const aegis = new Aegis({ policy: { sliceCycles: SLICE } });
+    const aegis = new Aegis(counted({ policy: { sliceCycles: SLICE } }));
     const logA: number[] = [];
     const logB: number[] = [];
     const { env: a, ring: ra } = netEnv(aegis, "a", logA);
@@ -162,7 +165,7 @@ describe("the receive path", () => {
   });
 
   it("drops a packet when the ring is full (counted in the ring) and when its frame is gone", () => {
-    const aegis = new Aegis({ policy: { sliceCycles: SLICE } });
+    const aegis = new Aegis(counted({ policy: { sliceCycles: SLICE } }));
     const { env: a, ring: ra } = netEnv(aegis, "a");
     expect(a.insertFilter(ra, udp(7))).toBeGreaterThanOrEqual(0);
     // 1000-byte payloads: 3 fit in 4080 bytes of ring, then the ring is full.
@@ -189,7 +192,7 @@ describe("the receive path", () => {
   });
 
   it("a destroyed env's filters go with it (another may then claim its packets)", () => {
-    const aegis = new Aegis({ policy: { sliceCycles: SLICE } });
+    const aegis = new Aegis(counted({ policy: { sliceCycles: SLICE } }));
     const { env: a, ring: ra } = netEnv(aegis, "a");
     const { env: b, ring: rb } = netEnv(aegis, "b");
     expect(a.insertFilter(ra, udp(7))).toBeGreaterThanOrEqual(0);
@@ -204,7 +207,7 @@ describe("the receive path", () => {
 
 describe("send", () => {
   it("sends from the caller's own frame, checked", () => {
-    const aegis = new Aegis({ policy: { sliceCycles: SLICE } });
+    const aegis = new Aegis(counted({ policy: { sliceCycles: SLICE } }));
     const out = sink(aegis);
     const { env: a, ring: ra } = netEnv(aegis, "a");
     const { env: b } = netEnv(aegis, "b");
@@ -226,7 +229,7 @@ describe("send", () => {
 
 describe("ASHs", () => {
   it("reply at once from the kernel, consuming the packet, charged to the owner", () => {
-    const aegis = new Aegis({ policy: { sliceCycles: SLICE } });
+    const aegis = new Aegis(counted({ policy: { sliceCycles: SLICE } }));
     const out = sink(aegis);
     const { env: a, ring: ra } = netEnv(aegis, "a");
     const id = a.insertFilter(ra, udp(7));
@@ -248,7 +251,7 @@ describe("ASHs", () => {
   });
 
   it("are refused with the verifier's reason, for another env's filter, or past the quota", () => {
-    const aegis = new Aegis({ policy: { sliceCycles: SLICE, ashQuota: 1 } });
+    const aegis = new Aegis(counted({ policy: { sliceCycles: SLICE, ashQuota: 1 } }));
     const { env: a, ring: ra } = netEnv(aegis, "a");
     const { env: b, ring: rb } = netEnv(aegis, "b");
     const id = a.insertFilter(ra, udp(7));
@@ -279,7 +282,7 @@ describe("ASHs", () => {
   });
 
   it("a faulting ASH sends nothing and the packet goes on into the ring", () => {
-    const aegis = new Aegis({ policy: { sliceCycles: SLICE } });
+    const aegis = new Aegis(counted({ policy: { sliceCycles: SLICE } }));
     const out = sink(aegis);
     const { env: a, ring: ra } = netEnv(aegis, "a");
     const id = a.insertFilter(ra, udp(7));
@@ -303,7 +306,7 @@ describe("ASHs", () => {
 
 describe("refusals", () => {
   it("change nothing: filters, ASHs, frame owners, the rings and the counters stay as they were", () => {
-    const aegis = new Aegis({ policy: { sliceCycles: SLICE, filterQuota: 2, ashQuota: 1 } });
+    const aegis = new Aegis(counted({ policy: { sliceCycles: SLICE, filterQuota: 2, ashQuota: 1 } }));
     const { env: a, ring: ra } = netEnv(aegis, "a");
     const { env: b, ring: rb } = netEnv(aegis, "b");
     const f7 = a.insertFilter(ra, udp(7));

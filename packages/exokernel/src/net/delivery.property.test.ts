@@ -24,7 +24,7 @@ import {
   RING,
 } from "../index.js";
 import { TEST_COSTS } from "../test-costs.js";
-import { Aegis, envWithSaveArea, type Hosted } from "../test-util.js";
+import { Aegis, counted, envWithSaveArea, type Hosted } from "../test-util.js";
 
 const numRuns = Number(process.env.FC_NUM_RUNS ?? 25);
 const seed = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
@@ -100,7 +100,7 @@ describe("delivery through the kernel", () => {
         }),
         fc.array(frameArb, { minLength: 1, maxLength: 24 }),
         (inserts, frames) => {
-          const aegis = new Aegis({ policy: { sliceCycles: 20_000 } });
+          const aegis = new Aegis(counted({ policy: { sliceCycles: 20_000 } }));
           const envs: { env: Hosted; ring: number; filters: FilterSpec[] }[] = [];
           for (let i = 0; i < 3; i++) {
             const env = envWithSaveArea(aegis, `e${i}`);

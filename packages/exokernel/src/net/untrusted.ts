@@ -25,6 +25,9 @@ export type Missing = typeof MISSING;
 const getOwnDescriptor = Object.getOwnPropertyDescriptor;
 const hasOwn = Object.hasOwn;
 const isArray = Array.isArray;
+const ArrayCtor = Array;
+const isSafeInteger = Number.isSafeInteger;
+const numberIsInteger = Number.isInteger;
 
 const TYPED_ARRAY_PROTO = Object.getPrototypeOf(Uint8Array.prototype) as object;
 const typedArrayTag = getOwnDescriptor(TYPED_ARRAY_PROTO, Symbol.toStringTag)!.get!;
@@ -49,13 +52,13 @@ export function isObject(x: unknown): x is object {
 export function ownArray(x: unknown, maxLength: number): readonly unknown[] | Missing {
   if (!isArray(x)) return MISSING;
   const length = ownData(x, "length");
-  if (typeof length !== "number" || !Number.isInteger(length) || length < 0) return MISSING;
+  if (typeof length !== "number" || !numberIsInteger(length) || length < 0) return MISSING;
   if (length > maxLength) return MISSING;
-  const out: unknown[] = [];
+  const out: unknown[] = new ArrayCtor(length);
   for (let i = 0; i < length; i++) {
     const v = ownData(x, i);
     if (v === MISSING) return MISSING;
-    out.push(v);
+    out[i] = v;
   }
   return out;
 }
@@ -72,5 +75,5 @@ export function typedLength(x: Uint32Array): number {
 
 /** An integer in [min, max] that is already a number: no coercion, no NaN, no 2^53. */
 export function isIntIn(x: unknown, min: number, max: number): x is number {
-  return typeof x === "number" && Number.isSafeInteger(x) && x >= min && x <= max;
+  return typeof x === "number" && isSafeInteger(x) && x >= min && x <= max;
 }

@@ -35,6 +35,7 @@
  * counts the interpreter produces. Only integers that `lit` accepts (safe integers, which the
  * validator already guaranteed) are ever written into the source.
  */
+import { Int32ArrayCtor, listPush, newList } from "../../intrinsics.js";
 import { NET_COSTS as C } from "../../costs.js";
 import { fullMask } from "./atoms.js";
 import {
@@ -65,8 +66,8 @@ export const CHAIN_MAX = 4;
 
 /** The only way a number enters the generated source. */
 function lit(n: number): string {
-  if (!Number.isSafeInteger(n)) throw new Error(`dpf codegen: ${String(n)} is not a safe integer`);
-  return String(n);
+  if (!NumberIsSafeInteger(n)) throw new Error(`dpf codegen: ${n} is not a safe integer`);
+  return `${n}`;
 }
 
 /** The expression reading a `width`-byte field at `base + offset` in network order (int32). */
@@ -83,20 +84,26 @@ function maskedExpr(base: string, g: Group): string {
   return g.mask === fullMask(g.width) ? f : `(${f} & ${lit(g.mask | 0)})`;
 }
 
+/** The Function constructor, captured when this module loads (code is made in the kernel). */
+const FunctionCtor = Function;
+const NumberIsSafeInteger = Number.isSafeInteger;
+
 class Generator {
-  readonly lines: string[] = [];
-  readonly slots: number[] = [];
+  readonly lines: string[] = newList();
+  readonly slots: number[] = newList();
   code = C["aegis.dpf.entry"].instructions + C["aegis.dpf.reject"].instructions;
 
   emit(depth: number, s: string): void {
-    this.lines.push(`${"  ".repeat(depth)}${s}`);
+    let indent = "";
+    for (let i = 0; i < depth; i++) indent += "  ";
+    listPush(this.lines, indent + s);
   }
 
   node(n: TrieNode, base: string, shiftDepth: number, align: number, depth: number): void {
-    for (const g of n.groups) this.group(g, base, shiftDepth, align, depth);
+    for (let i = 0; i < n.groups.length; i++) this.group(n.groups[i]!, base, shiftDepth, align, depth);
     if (n.accepts.length > 0) {
       n.acceptSlot = this.slots.length;
-      this.slots.push(n.accepts[0]!);
+      listPush(this.slots, n.accepts[0]!);
       this.code += C["aegis.dpf.accept"].instructions;
       this.emit(
         depth,
@@ -137,28 +144,41 @@ class Generator {
     this.emit(depth, guard);
     const key = (v: number) => lit(g.width === 4 ? v | 0 : v);
     if (g.children.size === 1) {
-      const [value, child] = [...g.children][0]!;
+      let value = 0;
+      let child: TrieNode | undefined;
+      g.children.forEach((c, v) => {
+        value = v;
+        child = c;
+      });
       const cmp = compiledCompare(g.width, g.offset, value, align);
       this.code += cmp;
       this.emit(depth + 1, `c += ${lit(loadMask + cmp)};`);
       this.emit(depth + 1, `if (${maskedExpr(base, g)} === ${key(value)}) {`);
-      this.node(child, base, shiftDepth, align, depth + 2);
+      this.node(child!, base, shiftDepth, align, depth + 2);
       this.emit(depth + 1, "}");
     } else if (g.children.size <= CHAIN_MAX) {
       // A short disjunction: a chain of compares (case i costs the compares up to i).
-      const values = [...g.children.keys()];
-      const costs = values.map((v) => compiledCompare(g.width, g.offset, v, align));
-      this.code += costs.reduce((a, b) => a + b, 0);
+      const values: number[] = newList();
+      g.children.forEach((_c, v) => listPush(values, v));
+      const costs: number[] = newList();
+      let total = 0;
+      for (let i = 0; i < values.length; i++) {
+        const cost = compiledCompare(g.width, g.offset, values[i]!, align);
+        listPush(costs, cost);
+        total += cost;
+      }
+      this.code += total;
       this.emit(depth + 1, `c += ${lit(loadMask)}; h++;`);
       this.emit(depth + 1, `switch (${maskedExpr(base, g)}) {`);
       let upTo = 0;
-      values.forEach((value, i) => {
+      for (let i = 0; i < values.length; i++) {
+        const value = values[i]!;
         upTo += costs[i]!;
         this.emit(depth + 2, `case ${key(value)}: {`);
         this.emit(depth + 3, `c += ${lit(upTo)};`);
         this.caseBody(g.children.get(value)!, base, shiftDepth, align, depth + 3);
         this.emit(depth + 2, "}");
-      });
+      }
       this.emit(depth + 2, `default: c += ${lit(upTo)};`);
       this.emit(depth + 1, "}");
     } else {
@@ -166,11 +186,11 @@ class Generator {
       this.code += C["aegis.dpf.probe"].instructions + 2 * g.children.size;
       this.emit(depth + 1, `c += ${lit(loadMask + C["aegis.dpf.probe"].instructions)}; h++;`);
       this.emit(depth + 1, `switch (${maskedExpr(base, g)}) {`);
-      for (const [value, child] of g.children) {
+      g.children.forEach((child, value) => {
         this.emit(depth + 2, `case ${key(value)}: {`);
         this.caseBody(child, base, shiftDepth, align, depth + 3);
         this.emit(depth + 2, "}");
-      }
+      });
       this.emit(depth + 1, "}");
     }
     this.emit(depth, "}");
@@ -188,12 +208,15 @@ export function compileTrie(root: TrieNode): CompiledTrie {
   g.emit(0, "}");
   g.emit(0, "w[0] = c; w[1] = t; w[2] = h; w[3] = x;");
   g.emit(0, "return r;");
-  const source = g.lines.join("\n");
-  const fn = new Function("p", "s", "e", "w", source) as DemuxFn;
+  let source = "";
+  for (let i = 0; i < g.lines.length; i++) source += i === 0 ? g.lines[i]! : `\n${g.lines[i]!}`;
+  const fn = new FunctionCtor("p", "s", "e", "w", source) as DemuxFn;
+  const slotFilter = new Int32ArrayCtor(g.slots.length);
+  for (let i = 0; i < g.slots.length; i++) slotFilter[i] = g.slots[i]!;
   return {
     fn,
     source,
-    slotFilter: Int32Array.from(g.slots),
+    slotFilter,
     codeInstructions: g.code,
   };
 }

@@ -38,7 +38,8 @@ export function isAligned(width: number, offset: number, baseAlign: number): boo
 
 /** The base's alignment after a shift of `scale` (the added amount is a multiple of 2^scale). */
 export function alignAfterShift(baseAlign: number, scale: number): number {
-  return Math.min(baseAlign, 2 ** Math.min(scale, 2));
+  const a = 2 ** (scale < 2 ? scale : 2);
+  return baseAlign < a ? baseAlign : a;
 }
 
 interface LoadShape {

@@ -54,7 +54,7 @@ export function provablyDisjoint(
   b: CanonicalFilter,
   work: DisjointWork,
 ): boolean {
-  const k = Math.min(a.segments.length, b.segments.length);
+  const k = a.segments.length < b.segments.length ? a.segments.length : b.segments.length;
   for (let s = 0; s < k; s++) {
     // Segment s is comparable only if shifts 0..s-1 are identical.
     if (s > 0 && !sameShift(a.shifts[s - 1]!, b.shifts[s - 1]!)) return false;

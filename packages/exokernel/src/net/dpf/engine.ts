@@ -18,6 +18,14 @@
  * `insertWork` (insert/delete) holds the counted work and its simulated MIPS instructions,
  * for the kernel to charge with `exec`; a demux allocates nothing.
  */
+import {
+  Int32ArrayCtor,
+  listPush,
+  mapValuesList,
+  newList,
+  SafeMap,
+  TypedArrayPrototypeFill,
+} from "../../intrinsics.js";
 import { ArgumentError } from "@exolab/machine/privileged";
 import { NET_COSTS as C } from "../../costs.js";
 import { Result } from "../../result.js";
@@ -93,6 +101,13 @@ const W_TESTS = 1;
 const W_DISJUNCTIONS = 2;
 const W_SHIFTS = 3;
 
+/** An Int32Array of `length` elements, each `value` (captured intrinsics only). */
+function filled(length: number, value: number): Int32Array {
+  const a = new Int32ArrayCtor(length);
+  TypedArrayPrototypeFill(a, value);
+  return a;
+}
+
 function checkOwner(owner: unknown): number {
   if (!isIntIn(owner, 0, MAX_OWNER)) {
     throw new ArgumentError(
@@ -122,7 +137,7 @@ export class PacketFilterEngine {
 
   readonly #root = new TrieNode();
   /** Live filters, in id (insertion) order. */
-  readonly #entries = new Map<number, Entry>();
+  readonly #entries: Map<number, Entry> = new SafeMap();
   #nextId = 0;
   #compiled!: CompiledTrie;
   #fn!: DemuxFn;
@@ -206,7 +221,9 @@ export class PacketFilterEngine {
     const work = this.#resetInsertWork();
     const tw: TrieWork = { steps: 0, created: 0 };
     let removed = 0;
-    for (const e of [...this.#entries.values()]) {
+    const all = mapValuesList(this.#entries);
+    for (let i = 0; i < all.length; i++) {
+      const e = all[i]!;
       if (e.owner !== owner) continue;
       removePath(this.#root, e.filter.steps, e.id, tw);
       this.#entries.delete(e.id);
@@ -239,7 +256,9 @@ export class PacketFilterEngine {
     // The claim check: refuse unless disjoint from every other owner's live filter.
     const dw: DisjointWork = { bytes: 0 };
     let clash: Entry | null = null;
-    for (const e of this.#entries.values()) {
+    const live = mapValuesList(this.#entries);
+    for (let i = 0; i < live.length; i++) {
+      const e = live[i]!;
       if (e.owner === owner) continue;
       work.pairs++;
       if (!provablyDisjoint(f, e.filter, dw)) {
@@ -309,24 +328,28 @@ export class PacketFilterEngine {
   #rebuild(): void {
     const compiled = compileTrie(this.#root);
     const n = compiled.slotFilter.length;
-    const ids = new Int32Array(n + 1).fill(NO_OWNER);
-    const owners = new Int32Array(n + 1).fill(NO_OWNER);
-    compiled.slotFilter.forEach((id, i) => {
+    const ids = filled(n + 1, NO_OWNER);
+    const owners = filled(n + 1, NO_OWNER);
+    for (let i = 0; i < n; i++) {
+      const id = compiled.slotFilter[i]!;
       ids[i + 1] = id;
       owners[i + 1] = this.#entries.get(id)!.owner;
-    });
-    const entries = [...this.#entries.values()];
-    const linearIds = new Int32Array(entries.length + 1).fill(NO_OWNER);
-    const linearOwners = new Int32Array(entries.length + 1).fill(NO_OWNER);
-    entries.forEach((e, i) => {
+    }
+    const entries = mapValuesList(this.#entries);
+    const linearIds = filled(entries.length + 1, NO_OWNER);
+    const linearOwners = filled(entries.length + 1, NO_OWNER);
+    const linearFilters: CanonicalFilter[] = newList();
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
       linearIds[i + 1] = e.id;
       linearOwners[i + 1] = e.owner;
-    });
+      listPush(linearFilters, e.filter);
+    }
     this.#compiled = compiled;
     this.#fn = compiled.fn;
     this.#slotFilter = ids;
     this.#slotOwner = owners;
-    this.#linearFilters = entries.map((e) => e.filter);
+    this.#linearFilters = linearFilters;
     this.#linearIds = linearIds;
     this.#linearOwners = linearOwners;
   }

@@ -16,6 +16,7 @@
  * Both engines (compiled and interpreted) follow exactly this order, and count the same
  * structural work.
  */
+import { listPush, newList, SafeMap } from "../../intrinsics.js";
 import { ATOM_EQ, type Step } from "./atoms.js";
 
 export const GROUP_TEST = 0;
@@ -23,9 +24,9 @@ export const GROUP_SHIFT = 1;
 
 export class TrieNode {
   /** Field reads tried in order. */
-  readonly groups: Group[] = [];
+  readonly groups: Group[] = newList();
   /** Ids of the filters ending here, ascending (all of one owner: see disjoint.ts). */
-  readonly accepts: number[] = [];
+  readonly accepts: number[] = newList();
   /** Slot of accepts[0] in the last compilation, -1 if none (set by compile). */
   acceptSlot = -1;
 }
@@ -33,7 +34,7 @@ export class TrieNode {
 export class Group {
   readonly end: number;
   /** Test groups: masked field value -> child. */
-  readonly children = new Map<number, TrieNode>();
+  readonly children: Map<number, TrieNode> = new SafeMap();
   /** Shift groups: the one child. */
   child: TrieNode | null = null;
   /** Test groups with one value: it and its child (the interpreter's fast path). */
@@ -54,9 +55,10 @@ export class Group {
   /** Refreshes the single-value fast path after the value map changed. */
   refresh(): void {
     if (this.kind === GROUP_TEST && this.children.size === 1) {
-      const [v, n] = this.children.entries().next().value as [number, TrieNode];
-      this.soleValue = v;
-      this.soleChild = n;
+      this.children.forEach((n, v) => {
+        this.soleValue = v;
+        this.soleChild = n;
+      });
     } else {
       this.soleValue = -1;
       this.soleChild = null;
@@ -89,7 +91,9 @@ function sameRead(g: Group, s: Step): boolean {
 }
 
 function findGroup(node: TrieNode, s: Step, work: TrieWork): Group | undefined {
-  for (const g of node.groups) {
+  const groups = node.groups;
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i]!;
     work.steps++;
     if (sameRead(g, s)) return g;
   }
@@ -104,14 +108,15 @@ export function insertPath(
   work: TrieWork,
 ): void {
   let node = root;
-  for (const s of steps) {
+  for (let k = 0; k < steps.length; k++) {
+    const s = steps[k]!;
     let g = findGroup(node, s, work);
     if (g === undefined) {
       g =
         s.kind === ATOM_EQ
           ? new Group(GROUP_TEST, s.offset, s.width, s.mask, 0)
           : new Group(GROUP_SHIFT, s.offset, s.width, s.mask, s.scale);
-      node.groups.push(g);
+      listPush(node.groups, g);
       work.created++;
     }
     if (s.kind === ATOM_EQ) {
@@ -131,7 +136,7 @@ export function insertPath(
       node = g.child;
     }
   }
-  node.accepts.push(id);
+  listPush(node.accepts, id);
 }
 
 /**
@@ -144,19 +149,20 @@ export function removePath(
   id: number,
   work: TrieWork,
 ): boolean {
-  const trail: { node: TrieNode; group: Group; value: number }[] = [];
+  const trail: { node: TrieNode; group: Group; value: number }[] = newList();
   let node = root;
-  for (const s of steps) {
+  for (let k = 0; k < steps.length; k++) {
+    const s = steps[k]!;
     const g = findGroup(node, s, work);
     if (g === undefined) return false;
     const child = s.kind === ATOM_EQ ? g.children.get(s.value) : g.child;
     if (child === undefined || child === null) return false;
-    trail.push({ node, group: g, value: s.kind === ATOM_EQ ? s.value : 0 });
+    listPush(trail, { node, group: g, value: s.kind === ATOM_EQ ? s.value : 0 });
     node = child;
   }
-  const at = node.accepts.indexOf(id);
+  const at = listIndexOf(node.accepts, id);
   if (at < 0) return false;
-  node.accepts.splice(at, 1);
+  listRemoveAt(node.accepts, at);
   // Prune bottom-up: a node with no groups and no filters is removed from its group, and a
   // group with no values (or no child) from its node.
   for (let i = trail.length - 1; i >= 0; i--) {
@@ -168,7 +174,7 @@ export function removePath(
     } else {
       group.child = null;
     }
-    if (group.isEmpty()) parent.groups.splice(parent.groups.indexOf(group), 1);
+    if (group.isEmpty()) listRemoveAt(parent.groups, listIndexOf(parent.groups, group));
     node = parent;
   }
   return true;
@@ -180,12 +186,25 @@ export function trieSize(root: TrieNode): { nodes: number; groups: number } {
   let groups = 0;
   const visit = (n: TrieNode): void => {
     nodes++;
-    for (const g of n.groups) {
+    for (let i = 0; i < n.groups.length; i++) {
+      const g = n.groups[i]!;
       groups++;
-      if (g.kind === GROUP_TEST) for (const c of g.children.values()) visit(c);
+      if (g.kind === GROUP_TEST) g.children.forEach((c) => visit(c));
       else if (g.child !== null) visit(g.child);
     }
   };
   visit(root);
   return { nodes, groups };
+}
+
+/** The index of `x` in `list`, or -1 (an indexed loop: no Array.prototype method). */
+function listIndexOf<T>(list: readonly T[], x: T): number {
+  for (let i = 0; i < list.length; i++) if (list[i] === x) return i;
+  return -1;
+}
+
+/** Removes `list[at]`, shifting the rest down (no Array.prototype method). */
+function listRemoveAt<T>(list: T[], at: number): void {
+  for (let i = at; i + 1 < list.length; i++) list[i] = list[i + 1]!;
+  list.length = list.length - 1;
 }
