@@ -1275,7 +1275,11 @@ function patchAttack(w: World, h: Hostile): void {
   for (const p of PATCHABLE) if (rng.below(3) === 0) chosen.push(p);
   const ops: number[] = [];
   const nOps = 1 + rng.below(4);
-  for (let i = 0; i < nOps; i++) ops.push(rng.below(6));
+  for (let i = 0; i < nOps; i++) ops.push(rng.below(7));
+  // A filter the attacker asks for while the intrinsics are patched (its ring: its own frame).
+  const filterWords = Array.from(
+    encodeFilter(ipFilter({ proto: PROTO_UDP, dstPort: rng.below(4) === 0 ? 1 : rng.below(12) })),
+  );
   const cap = h.caps.length < 2 ? 0 : h.caps[1 + rng.below(h.caps.length - 1)]!;
   const victimFrame = w.honestFrames[rng.below(w.honestFrames.length)] ?? 20;
   const forged = {
@@ -1318,7 +1322,11 @@ function patchAttack(w: World, h: Hostile): void {
       else if (op === 2) env.tlbWrite(HOSTILE_VA, cap, 1);
       else if (op === 3) env.freeFrame(cap);
       else if (op === 4) env.grant(cap, env.id, 1);
-      else env.nullSyscallStack();
+      else if (op === 6) {
+        const r = env.insertFilter(cap, filterWords);
+        // (An index store: the harness's own bookkeeping calls nothing patched.)
+        if (r >= 0) h.filters[h.filters.length] = r;
+      } else env.nullSyscallStack();
     }
   } catch {
     // its own death

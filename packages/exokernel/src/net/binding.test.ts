@@ -19,7 +19,14 @@ import {
   udpReplyProgram,
 } from "../index.js";
 import { TEST_COSTS } from "../test-costs.js";
-import { Aegis, counted, envWithSaveArea, type Hosted, hostileValues, SAVE_VA } from "../test-util.js";
+import {
+  Aegis,
+  counted,
+  envWithSaveArea,
+  type Hosted,
+  hostileValues,
+  SAVE_VA,
+} from "../test-util.js";
 
 const SLICE = 20_000;
 
@@ -306,7 +313,9 @@ describe("ASHs", () => {
 
 describe("refusals", () => {
   it("change nothing: filters, ASHs, frame owners, the rings and the counters stay as they were", () => {
-    const aegis = new Aegis(counted({ policy: { sliceCycles: SLICE, filterQuota: 2, ashQuota: 1 } }));
+    const aegis = new Aegis(
+      counted({ policy: { sliceCycles: SLICE, filterQuota: 2, ashQuota: 1 } }),
+    );
     const { env: a, ring: ra } = netEnv(aegis, "a");
     const { env: b, ring: rb } = netEnv(aegis, "b");
     const f7 = a.insertFilter(ra, udp(7));

@@ -25,6 +25,7 @@ export type Missing = typeof MISSING;
 const getOwnDescriptor = Object.getOwnPropertyDescriptor;
 const hasOwn = Object.hasOwn;
 const isArray = Array.isArray;
+const reflectApply = Reflect.apply;
 const ArrayCtor = Array;
 const isSafeInteger = Number.isSafeInteger;
 const numberIsInteger = Number.isInteger;
@@ -65,12 +66,12 @@ export function ownArray(x: unknown, maxLength: number): readonly unknown[] | Mi
 
 /** True only for a genuine Uint32Array (brand check; runs no user code, sees through nothing). */
 export function isUint32Array(x: unknown): x is Uint32Array {
-  return typedArrayTag.call(x) === "Uint32Array";
+  return reflectApply(typedArrayTag, x, []) === "Uint32Array";
 }
 
 /** The element count of a genuine typed array, through the intrinsic getter. */
 export function typedLength(x: Uint32Array): number {
-  return typedArrayLength.call(x) as number;
+  return reflectApply(typedArrayLength, x, []) as number;
 }
 
 /** An integer in [min, max] that is already a number: no coercion, no NaN, no 2^53. */

@@ -25,6 +25,7 @@
  * each other on some bit (the same field tested for two values, or overlapping fields that
  * disagree) can match nothing: it is refused as malformed.
  */
+import { frozenArray, listPush, newList, ObjectFreeze, SafeMap } from "../../intrinsics.js";
 import { Result } from "../../result.js";
 import {
   isIntIn,
@@ -199,7 +200,7 @@ function checkAtom(raw: RawAtom, index: number): Step | string {
     if (!isIntIn(raw.arg, 0, full)) return `${at}: value must be an integer in [0, ${full}]`;
     const value = raw.arg;
     if ((value & ~mask) !== 0) return `${at}: value has bits outside the mask`;
-    return Object.freeze({ kind: ATOM_EQ, offset, width, mask, value, end: offset + width });
+    return ObjectFreeze({ kind: ATOM_EQ, offset, width, mask, value, end: offset + width });
   }
   if (!isIntIn(raw.arg, 0, DPF_LIMITS.maxScale)) {
     return `${at}: scale must be an integer in [0, ${DPF_LIMITS.maxScale}]`;
@@ -208,7 +209,7 @@ function checkAtom(raw: RawAtom, index: number): Step | string {
   if (mask * 2 ** scale > DPF_LIMITS.maxShiftAdd) {
     return `${at}: a shift may add at most ${DPF_LIMITS.maxShiftAdd} to the base (mask << scale)`;
   }
-  return Object.freeze({ kind: ATOM_SHIFT, offset, width, mask, scale, end: offset + width });
+  return ObjectFreeze({ kind: ATOM_SHIFT, offset, width, mask, scale, end: offset + width });
 }
 
 /** Reads an atom object's fields once each (own data properties only). */
@@ -236,13 +237,13 @@ export function parseFilter(input: unknown): ParseResult {
     if (items === MISSING) {
       return refuse(`a filter must be an array of at most ${DPF_LIMITS.maxAtoms} atoms`);
     }
-    const steps: Step[] = [];
+    const steps: Step[] = newList();
     for (let i = 0; i < items.length; i++) {
       const raw = readAtomObject(items[i]);
       if (raw === null) return refuse(`atom ${i}: not an object`, i + 1);
       const s = checkAtom(raw, i);
       if (typeof s === "string") return refuse(s, i + 1);
-      steps.push(s);
+      listPush(steps, s);
     }
     return canonicalize(steps);
   } catch {
@@ -258,7 +259,7 @@ export function parseFilterWords(words: unknown, atomCount: unknown): ParseResul
   }
   const W = DPF_LIMITS.wordsPerAtom;
   if (typedLength(words) < atomCount * W) return refuse("the word array is shorter than the atoms");
-  const steps: Step[] = [];
+  const steps: Step[] = newList();
   for (let i = 0; i < atomCount; i++) {
     const o = i * W;
     const s = checkAtom(
@@ -272,7 +273,7 @@ export function parseFilterWords(words: unknown, atomCount: unknown): ParseResul
       i,
     );
     if (typeof s === "string") return refuse(s, i + 1);
-    steps.push(s);
+    listPush(steps, s);
   }
   return canonicalize(steps);
 }
@@ -285,7 +286,8 @@ function compareTests(a: Test, b: Test): number {
 
 /** Sorts a segment by insertion sort (counting comparisons) and drops exact duplicates. */
 function sortSegment(tests: Test[], counter: { n: number }): Test[] {
-  const a = tests.slice();
+  const a: Test[] = newList();
+  for (let i = 0; i < tests.length; i++) listPush(a, tests[i]!);
   for (let i = 1; i < a.length; i++) {
     const t = a[i]!;
     let j = i - 1;
@@ -297,13 +299,18 @@ function sortSegment(tests: Test[], counter: { n: number }): Test[] {
     }
     a[j + 1] = t;
   }
-  return a.filter((t, i) => i === 0 || compareTests(a[i - 1]!, t) !== 0);
+  const out: Test[] = newList();
+  for (let i = 0; i < a.length; i++) {
+    if (i === 0 || compareTests(a[i - 1]!, a[i]!) !== 0) listPush(out, a[i]!);
+  }
+  return out;
 }
 
 /** The byte constraints of a sorted segment, or null if two of its atoms contradict. */
 function byteConstraints(tests: readonly Test[]): ByteConstraints | null {
-  const byOffset = new Map<number, [number, number]>();
-  for (const t of tests) {
+  const byOffset: Map<number, [number, number]> = new SafeMap();
+  for (let k = 0; k < tests.length; k++) {
+    const t = tests[k]!;
     for (let i = 0; i < t.width; i++) {
       const sh = 8 * (t.width - 1 - i);
       const m = (t.mask >>> sh) & 0xff;
@@ -319,11 +326,28 @@ function byteConstraints(tests: readonly Test[]): ByteConstraints | null {
       }
     }
   }
-  const offsets = [...byOffset.keys()].sort((x, y) => x - y);
-  return Object.freeze({
-    offsets: Object.freeze(offsets),
-    masks: Object.freeze(offsets.map((o) => byOffset.get(o)![0])),
-    values: Object.freeze(offsets.map((o) => byOffset.get(o)![1])),
+  // The offsets in ascending order (an insertion sort: no Array.prototype method).
+  const offsets: number[] = newList();
+  byOffset.forEach((_mv, at) => {
+    let j = offsets.length;
+    listPush(offsets, at);
+    while (j > 0 && offsets[j - 1]! > at) {
+      offsets[j] = offsets[j - 1]!;
+      j--;
+    }
+    offsets[j] = at;
+  });
+  const masks: number[] = newList();
+  const values: number[] = newList();
+  for (let i = 0; i < offsets.length; i++) {
+    const mv = byOffset.get(offsets[i]!)!;
+    listPush(masks, mv[0]);
+    listPush(values, mv[1]);
+  }
+  return ObjectFreeze({
+    offsets: frozenArray(offsets),
+    masks: frozenArray(masks),
+    values: frozenArray(values),
   });
 }
 
@@ -331,23 +355,24 @@ function canonicalize(atoms: readonly Step[]): ParseResult {
   const n = atoms.length;
   if (n === 0) return refuse("a filter needs at least one atom");
   const counter = { n: 0 };
-  const shifts: Shift[] = [];
-  const segments: ByteConstraints[] = [];
-  const steps: Step[] = [];
-  let current: Test[] = [];
+  const shifts: Shift[] = newList();
+  const segments: ByteConstraints[] = newList();
+  const steps: Step[] = newList();
+  let current: Test[] = newList();
   const close = (): string | null => {
     const sorted = sortSegment(current, counter);
     const bc = byteConstraints(sorted);
     if (bc === null)
       return `segment ${segments.length}: its atoms contradict (it can match nothing)`;
-    segments.push(bc);
-    steps.push(...sorted);
-    current = [];
+    listPush(segments, bc);
+    for (let i = 0; i < sorted.length; i++) listPush(steps, sorted[i]!);
+    current = newList();
     return null;
   };
-  for (const a of atoms) {
+  for (let i = 0; i < n; i++) {
+    const a = atoms[i]!;
     if (a.kind === ATOM_EQ) {
-      current.push(a);
+      listPush(current, a);
       continue;
     }
     if (shifts.length === DPF_LIMITS.maxShifts) {
@@ -355,19 +380,19 @@ function canonicalize(atoms: readonly Step[]): ParseResult {
     }
     const err = close();
     if (err !== null) return refuse(err, n);
-    shifts.push(a);
-    steps.push(a);
+    listPush(shifts, a);
+    listPush(steps, a);
   }
   const err = close();
   if (err !== null) return refuse(err, n);
   return {
     ok: true,
     atomsRead: n,
-    filter: Object.freeze({
-      atoms: Object.freeze(atoms.slice()),
-      steps: Object.freeze(steps),
-      shifts: Object.freeze(shifts),
-      segments: Object.freeze(segments),
+    filter: ObjectFreeze({
+      atoms: frozenArray(atoms),
+      steps: frozenArray(steps),
+      shifts: frozenArray(shifts),
+      segments: frozenArray(segments),
       sortComparisons: counter.n,
     }),
   };

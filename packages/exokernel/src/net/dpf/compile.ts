@@ -35,8 +35,9 @@
  * counts the interpreter produces. Only integers that `lit` accepts (safe integers, which the
  * validator already guaranteed) are ever written into the source.
  */
-import { Int32ArrayCtor, listPush, newList } from "../../intrinsics.js";
+
 import { NET_COSTS as C } from "../../costs.js";
+import { Int32ArrayCtor, listPush, newList } from "../../intrinsics.js";
 import { fullMask } from "./atoms.js";
 import {
   alignAfterShift,
@@ -100,7 +101,8 @@ class Generator {
   }
 
   node(n: TrieNode, base: string, shiftDepth: number, align: number, depth: number): void {
-    for (let i = 0; i < n.groups.length; i++) this.group(n.groups[i]!, base, shiftDepth, align, depth);
+    for (let i = 0; i < n.groups.length; i++)
+      this.group(n.groups[i]!, base, shiftDepth, align, depth);
     if (n.accepts.length > 0) {
       n.acceptSlot = this.slots.length;
       listPush(this.slots, n.accepts[0]!);

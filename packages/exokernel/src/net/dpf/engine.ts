@@ -18,6 +18,9 @@
  * `insertWork` (insert/delete) holds the counted work and its simulated MIPS instructions,
  * for the kernel to charge with `exec`; a demux allocates nothing.
  */
+
+import { ArgumentError } from "@exolab/machine/privileged";
+import { NET_COSTS as C } from "../../costs.js";
 import {
   Int32ArrayCtor,
   listPush,
@@ -26,8 +29,6 @@ import {
   SafeMap,
   TypedArrayPrototypeFill,
 } from "../../intrinsics.js";
-import { ArgumentError } from "@exolab/machine/privileged";
-import { NET_COSTS as C } from "../../costs.js";
 import { Result } from "../../result.js";
 import { isIntIn } from "../untrusted.js";
 import {
