@@ -1,0 +1,57 @@
+/**
+ * The library's policy config: one object, documented defaults, the same for every
+ * benchmark and printed in every report. Nothing here is chosen per benchmark.
+ */
+import { MachineError } from "@exolab/exokernel";
+export interface LibOsPolicy {
+  /**
+   * Application pages the page table covers, from APP_BASE (4 bytes of page table each;
+   * 1024 entries per page-table page). Default 1024: 4 MiB, one page of page table.
+   */
+  readonly pages: number;
+  /** Most threads (256 bytes of context each). Default 16: one page of contexts. */
+  readonly maxThreads: number;
+  /** Positions the environment takes in the kernel's slice vector at boot. Default 1. */
+  readonly slices: number;
+}
+
+export const DEFAULT_POLICY: LibOsPolicy = Object.freeze({
+  pages: 1024,
+  maxThreads: 16,
+  slices: 1,
+});
+
+/** Each field's range: the page table fits 32 pages, the contexts 4, the slices the kernel's quota. */
+const RANGES: Readonly<Record<keyof LibOsPolicy, readonly [number, number]>> = {
+  pages: [16, 32768],
+  maxThreads: [1, 64],
+  slices: [0, 32],
+};
+
+/** A policy override that does not fit (an unknown field, a value out of range). */
+export class PolicyError extends MachineError {
+  override name = "PolicyError";
+}
+
+/**
+ * The defaults with `overrides` applied, each checked before anything is used: an unknown
+ * field or a value that is not an integer in its range throws a PolicyError naming it.
+ */
+export function resolvePolicy(
+  overrides: Partial<LibOsPolicy> | Readonly<Record<string, unknown>> = {},
+): LibOsPolicy {
+  const policy: Record<string, number> = { ...DEFAULT_POLICY };
+  for (const [field, value] of Object.entries(overrides)) {
+    if (!Object.hasOwn(RANGES, field))
+      throw new PolicyError(
+        `no policy field "${field}"; the fields are ${Object.keys(RANGES).join(", ")}`,
+      );
+    const [lo, hi] = RANGES[field as keyof LibOsPolicy];
+    if (typeof value !== "number" || !Number.isInteger(value) || value < lo || value > hi)
+      throw new PolicyError(
+        `policy ${field} must be an integer in [${lo}, ${hi}], got ${String(value)}`,
+      );
+    policy[field] = value;
+  }
+  return Object.freeze(policy as unknown as LibOsPolicy);
+}
