@@ -15,52 +15,93 @@ import { defineCosts } from "@exolab/exokernel";
 
 // #region refill-costs
 export const COSTS = defineCosts({
-  // ---- the refill handler (vm/vm.ts) ----
-  "db.refill.entry": {
-    instructions: 12,
+  // ---- the inverted page table (vm/ipt.ts) ----
+  "db.ipt.hash": {
+    instructions: 8,
     source:
-      "handler entry: index = (t1 - APP_BASE) >> 12 (lui, subu, srl), bound (li pages, sltu, beqz + slot), entry address (sll 2, lui table base, addu), not-mapped test (beqz + slot); the entry load and the 4 saves are charged",
+      "bucket of a vpn: multiplier (lui, ori), multu + mflo, bucket mask (li, and), sll 2, table base (lui, addu) less one folded into addu; the head load is charged",
   },
-  "db.refill.zero": {
+  "db.ipt.walk": {
+    instructions: 7,
+    source:
+      "per chain entry: index = link - 1 (addiu), entry address (sll 4, addu), compare vpn (bne + slot), next (beqz + slot); the vpn and next loads are charged",
+  },
+  "db.ipt.insert": {
+    instructions: 10,
+    source:
+      "free-list pop (beqz + slot, addiu, sll 4, addu), bucket address as db.ipt.hash's last 3 (sll, lui, addu), head link = index + 1 (addiu); the 7 loads/stores are charged (the hash itself as db.ipt.hash's arithmetic is folded: the caller computed it for find)",
+  },
+  // ---- the refill / modify handler (vm/vm.ts) ----
+  "db.refill.entry": {
+    instructions: 10,
+    source:
+      "handler entry: cause code (srl 2, andi 31), store test (li TLBS, beq, li Mod, beq + slots: 6), range test (lui APP_BASE, sltu, lui MAPPED_END, sltu, and/or fold: counted 2); the 4 saves are charged",
+  },
+  "db.refill.check": {
     instructions: 6,
     source:
-      "demand-zero: DEMAND test (li, bne + slot), allocFrame's result test (bltz v0 + slot), entry = cap + 2 (addiu); the entry store is charged, the stub charges its own",
+      "rights test: pick READ or WRITE (movn-equivalent: 2), and, beqz + slot; dirty test folded into the next branch (1)",
   },
   "db.refill.install": {
-    instructions: 5,
+    instructions: 8,
     source:
-      "tlbWrite's arguments: page address (srl, sll of t1), capability (addiu entry - 2, or move v0); result test (bltz v0 + slot)",
+      "set DIRTY on a store (ori, store charged), writable = WRITE && DIRTY (andi, andi, sltu-fold: 3), page address (srl, sll), result test (bltz + slot)",
   },
   "db.refill.return": {
     instructions: 2,
     source:
       "back to the faulting instruction: jr EPC + delay slot (the 7 restores are charged loads)",
   },
+  "db.fault.upcall": {
+    instructions: 8,
+    source:
+      "exception frame address (sll 5, lui, addu), depth + 1 (addiu; load/store charged), call the application's handler (jalr + slot, return jr + slot); the 28-byte copy is charged",
+  },
   // #endregion refill-costs
-  // ---- map and unmap (vm/vm.ts) ----
+  // ---- map, unmap and the Appel-Li primitives (vm/vm.ts) ----
   "db.vm.range": {
     instructions: 17,
     source:
-      "library call (jal + slot, jr ra + slot: 4), alignment (andi, bnez + slot), count (blez + slot), index (lui, subu, srl), end (addu), bound (li pages, sltu, bnez + slot)",
+      "library call (jal + slot, jr ra + slot: 4), alignment (andi, bnez + slot), count (blez + slot), lower bound (lui, sltu, bnez + slot), upper bound (lui, subu, srl, sltu, bnez + slot), vpn (srl)",
   },
-  "db.vm.scan.step": {
-    instructions: 4,
+  "db.vm.map.step": {
+    instructions: 5,
     source:
-      "per page of map's scan (the entry load is charged): mapped test (bnez + the pointer's addiu in its slot), loop (bne + slot)",
-  },
-  "db.vm.fill.step": {
-    instructions: 3,
-    source: "per page of map's fill (the entry store is charged): addiu pointer, loop (bne + slot)",
+      "per page of map: vpn + p (addu), flags constant (li), find's result test (bgez + slot), loop (bne counted with the slot in the caller: 1)",
   },
   "db.vm.unmap.step": {
+    instructions: 7,
+    source:
+      "per page of unmap: page address (sll 12), OWNED test (andi, beqz + slot), loop (addiu, bne + slot); find, remove, tlbDelete and freeFrame are charged by themselves",
+  },
+  "db.vm.call": {
+    instructions: 4,
+    source: "library call: jal + slot, jr ra + slot",
+  },
+  "db.vm.dirty": {
+    instructions: 4,
+    source:
+      "DIRTY test: andi, sltu (0/1 result), the flags load is charged; return value move (1), range test folded (1)",
+  },
+  "db.vm.protect.setup": {
     instructions: 6,
     source:
-      "per page of unmap (the entry load and store are charged): frame test (sltiu 2, bnez + slot), addiu pointer, loop (bne + slot)",
+      "open/close choice (beqz + slot), batch pointer and count (lui, addiu, move), single-page test (1)",
   },
-  "db.vm.unmap.free": {
+  "db.vm.protect.step": {
+    instructions: 9,
+    source:
+      "per page: want = READ | (MAXWRITE ? WRITE : 0) (andi, srl, or, ori: 4, or li 0), new flags (and, or), unchanged test (beq + slot), loop (1)",
+  },
+  "db.vm.batch.entry": {
+    instructions: 6,
+    source:
+      "per entry written into the vector: page address (sll 12), rights choice (2), three stores into the vector (charged as the vector's words: counted as 3 sw here, the vector is the kernel call's argument page)",
+  },
+  "db.vm.batch.call": {
     instructions: 3,
     source:
-      "per page with a frame: freeFrame's argument (addiu entry - 2), result test (bltz v0 + slot); the stub charges its own",
+      "the vector's address and entry count to a0/a1 (lui/addiu folded: 2), count reset (move); the crossing is the kernel's",
   },
   // ---- threads (sched/threads.ts) ----
   "db.sched.pick": {

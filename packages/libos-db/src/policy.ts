@@ -5,10 +5,16 @@
 import { MachineError } from "@exolab/exokernel";
 export interface LibOsPolicy {
   /**
-   * Application pages the page table covers, from APP_BASE (4 bytes of page table each;
-   * 1024 entries per page-table page). Default 1024: 4 MiB, one page of page table.
+   * Entries of the inverted page table: the most pages resident at once (16 bytes each).
+   * Default 1024 (4 MiB of resident pages, four pages of table): room for the largest
+   * buffer pool the `db` suite measures (512 frames) and the engine's other pages.
    */
-  readonly pages: number;
+  readonly frames: number;
+  /**
+   * Hash buckets of the inverted page table (a power of two; 4 bytes each). Default 1024:
+   * one bucket per entry, so a chain holds one entry on average (one page of buckets).
+   */
+  readonly iptBuckets: number;
   /** Most threads (256 bytes of context each). Default 16: one page of contexts. */
   readonly maxThreads: number;
   /** Positions the environment takes in the kernel's slice vector at boot. Default 1. */
@@ -16,14 +22,16 @@ export interface LibOsPolicy {
 }
 
 export const DEFAULT_POLICY: LibOsPolicy = Object.freeze({
-  pages: 1024,
+  frames: 1024,
+  iptBuckets: 1024,
   maxThreads: 16,
   slices: 1,
 });
 
-/** Each field's range: the page table fits 32 pages, the contexts 4, the slices the kernel's quota. */
+/** Each field's range: the table fits the kernel's guaranteed mappings, the contexts 4 pages, the slices the kernel's quota. */
 const RANGES: Readonly<Record<keyof LibOsPolicy, readonly [number, number]>> = {
-  pages: [16, 32768],
+  frames: [16, 4096],
+  iptBuckets: [16, 4096],
   maxThreads: [1, 64],
   slices: [0, 32],
 };
@@ -53,5 +61,8 @@ export function resolvePolicy(
       );
     policy[field] = value;
   }
+  const buckets = policy.iptBuckets!;
+  if ((buckets & (buckets - 1)) !== 0)
+    throw new PolicyError(`policy iptBuckets must be a power of two, got ${buckets}`);
   return Object.freeze(policy as unknown as LibOsPolicy);
 }

@@ -11,9 +11,9 @@ describe("the README's example", () => {
     const { env, api: os } = aegis.boot(libos, { policy: { maxThreads: 4 } });
     // Host code acting for the process says so (the exokernel refuses it otherwise).
     aegis.actAs(env, () => {
-      os.vm.map(layout.APP_BASE, 4); // four demand-zero pages
+      os.vm.map(layout.APP_BASE, 4); // four zeroed pages, entries in the inverted page table
       os.sched.spawn(function* () {
-        os.env.cpu.store32(layout.APP_BASE, 42); // refill upcall -> page table -> tlbWrite
+        os.env.cpu.store32(layout.APP_BASE, 42); // refill upcall -> inverted table -> tlbWrite
         read = os.env.cpu.load32(layout.APP_BASE);
         yield* os.sched.safepoint();
       });
@@ -21,7 +21,7 @@ describe("the README's example", () => {
     aegis.run({ untilCycle: 10_000_000 });
     // #endregion example
     expect(read).toBe(42);
-    expect(os.vm.stats.zeroFills).toBe(1);
+    expect(os.vm.stats.refills).toBe(1);
     expect(aegis.deaths).toEqual([]);
     // Outside a window the host gets nothing, and nothing changes.
     expect(() => os.vm.map(layout.APP_BASE + 0x10000, 1)).toThrow(NotRunningError);

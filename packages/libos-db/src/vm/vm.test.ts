@@ -20,8 +20,8 @@ function inThread(body: (os: LibOsApi) => void) {
   return { w, os, done };
 }
 
-describe("demand-zero pages through the library's page table", () => {
-  it("the first touch of a mapped page gets a zeroed frame; later touches do not fault", () => {
+describe("pages through the inverted page table", () => {
+  it("a mapped page reads zero; its first load refills, its first store sets dirty", () => {
     const { w, os, done } = inThread((os) => {
       const cpu = os.env.cpu;
       expect(os.vm.map(BASE, 4)).toBe(Result.Ok);
@@ -31,7 +31,9 @@ describe("demand-zero pages through the library's page table", () => {
       cpu.store32(BASE + 3 * PAGE_BYTES, 7);
     });
     expect(done).toBe(true);
-    expect(os.vm.stats).toEqual({ refills: 2, zeroFills: 2 });
+    // Load refill, then the store's TLB-modify (installed read-only until dirty); page 3's
+    // first access is a store: one refill that sets dirty and installs it writable.
+    expect(os.vm.stats).toEqual({ refills: 2, modifies: 1, protectionFaults: 0 });
     expect(w.aegis.deaths).toEqual([]);
   });
 
@@ -88,7 +90,7 @@ describe("map and unmap", () => {
     expect(os.vm.map(BASE + 4, 1)).toBe(Result.Invalid); // unaligned
     expect(os.vm.map(BASE - PAGE_BYTES, 1)).toBe(Result.Invalid); // below the region
     expect(os.vm.map(BASE, 0)).toBe(Result.Invalid);
-    expect(os.vm.map(BASE, os.policy.pages + 1)).toBe(Result.Invalid);
+    expect(os.vm.map(layout.MAPPED_END - PAGE_BYTES, 2)).toBe(Result.Invalid);
     expect(os.vm.map(BASE + PAGE_BYTES, 1)).toBe(Result.Ok);
     // Overlapping a mapped page: Busy, and the first page stays unmapped.
     expect(os.vm.map(BASE, 2)).toBe(Result.Busy);
@@ -96,13 +98,14 @@ describe("map and unmap", () => {
     expect(os.vm.unmap(BASE + 3, 1)).toBe(Result.Invalid);
   });
 
-  it("unmap frees the frames; a touch after it ends the process", () => {
+  it("map takes frames at once, unmap frees them; a touch after it ends the process", () => {
     const w = world({ machineConfig: { seed: 1 } });
     const os = w.spawn();
     const frames = () => w.aegis.inspect(os.env.id).frames.length;
     const counts: number[] = [];
     let phase = 0;
     os.sched.spawn(function* () {
+      counts.push(frames());
       expect(os.vm.map(BASE, 3)).toBe(Result.Ok);
       counts.push(frames());
       for (let p = 0; p < 3; p++) os.env.cpu.store32(BASE + p * PAGE_BYTES, p);
@@ -116,7 +119,10 @@ describe("map and unmap", () => {
     });
     w.runUntil(() => phase >= 1);
     expect(phase).toBe(1);
-    expect([counts[1]! - counts[0]!, counts[2]! - counts[0]!]).toEqual([3, 0]);
+    // map takes the frames at once (an inverted table holds only resident pages).
+    expect([counts[1]! - counts[0]!, counts[2]! - counts[0]!, counts[3]! - counts[0]!]).toEqual([
+      3, 3, 0,
+    ]);
     expect(w.aegis.deaths.map((d) => d.exitStatus)).toEqual([FaultExit.Segv]);
   });
 });
@@ -125,8 +131,80 @@ describe("the policy", () => {
   it("an unknown field or a value out of range is refused at boot, naming it", () => {
     const w = world();
     expect(() => w.spawn({ policy: { pagez: 10 } as never })).toThrow(PolicyError);
-    expect(() => w.spawn({ policy: { pages: 8 } })).toThrow(/pages must be an integer in \[16/);
+    expect(() => w.spawn({ policy: { frames: 8 } })).toThrow(/frames must be an integer in \[16/);
+    expect(() => w.spawn({ policy: { iptBuckets: 100 } })).toThrow(/power of two/);
     expect(() => w.spawn({ policy: { maxThreads: 1.5 } })).toThrow(/maxThreads/);
-    expect(w.spawn({ policy: { pages: 4096 } }).policy.pages).toBe(4096);
+    expect(w.spawn({ policy: { frames: 2048 } }).policy.frames).toBe(2048);
+  });
+});
+
+describe("the Appel–Li primitives on the inverted table", () => {
+  it("dirty reports the first store; clean resets it; an unmapped page is Invalid", () => {
+    const { done } = inThread((os) => {
+      const cpu = os.env.cpu;
+      expect(os.vm.map(BASE, 2)).toBe(Result.Ok);
+      expect(os.vm.dirty(BASE)).toBe(0);
+      cpu.load32(BASE);
+      expect(os.vm.dirty(BASE)).toBe(0);
+      cpu.store32(BASE, 1);
+      expect(os.vm.dirty(BASE)).toBe(1);
+      expect(os.vm.dirty(BASE + PAGE_BYTES)).toBe(0);
+      expect(os.vm.clean(BASE)).toBe(Result.Ok);
+      expect(os.vm.dirty(BASE)).toBe(0);
+      cpu.store32(BASE + 4, 2);
+      expect(os.vm.dirty(BASE)).toBe(1);
+      expect(os.vm.dirty(BASE + 4 * PAGE_BYTES)).toBe(Result.Invalid);
+    });
+    expect(done).toBe(true);
+  });
+
+  it("protect traps at user level; the handler unprotects and the access completes", () => {
+    const faults: [number, boolean][] = [];
+    const { os, done, w } = inThread((os) => {
+      const cpu = os.env.cpu;
+      expect(os.vm.map(BASE, 8)).toBe(Result.Ok);
+      for (let p = 0; p < 8; p++) cpu.store32(BASE + p * PAGE_BYTES, p + 10);
+      os.vm.setFaultHandler((va, write) => {
+        faults.push([va, write]);
+        expect(os.vm.unprotectRange(va & ~(PAGE_BYTES - 1), 1)).toBe(Result.Ok);
+      });
+      expect(os.vm.protectRange(BASE, 8)).toBe(Result.Ok);
+      expect(cpu.load32(BASE + 3 * PAGE_BYTES)).toBe(13);
+      expect(os.vm.protect1(BASE + 5 * PAGE_BYTES)).toBe(Result.Ok);
+      cpu.store32(BASE + 5 * PAGE_BYTES + 8, 99);
+      expect(cpu.load32(BASE + 5 * PAGE_BYTES + 8)).toBe(99);
+      expect(os.vm.unprotectRange(BASE, 8)).toBe(Result.Ok);
+      for (let p = 0; p < 8; p++) expect(cpu.load32(BASE + p * PAGE_BYTES)).toBe(p + 10);
+    });
+    expect(done).toBe(true);
+    expect(w.aegis.deaths).toEqual([]);
+    expect(faults).toEqual([
+      [BASE + 3 * PAGE_BYTES, false],
+      [BASE + 5 * PAGE_BYTES + 8, true],
+    ]);
+    expect(os.vm.stats.protectionFaults).toBe(2);
+  });
+
+  it("a range with an unmapped page is refused and no page changes", () => {
+    const { done } = inThread((os) => {
+      const cpu = os.env.cpu;
+      expect(os.vm.map(BASE, 2)).toBe(Result.Ok);
+      expect(os.vm.protectRange(BASE, 3)).toBe(Result.Invalid);
+      expect(os.vm.protectRange(BASE, 0)).toBe(Result.Invalid);
+      expect(os.vm.protect1(BASE + 1)).toBe(Result.Invalid);
+      cpu.store32(BASE + PAGE_BYTES, 4); // still accessible: nothing was protected
+      expect(cpu.load32(BASE + PAGE_BYTES)).toBe(4);
+    });
+    expect(done).toBe(true);
+  });
+
+  it("a protection fault without a handler ends the process (exit 139)", () => {
+    const { w, done } = inThread((os) => {
+      expect(os.vm.map(BASE, 1)).toBe(Result.Ok);
+      expect(os.vm.protect1(BASE)).toBe(Result.Ok);
+      os.env.cpu.load32(BASE);
+    });
+    expect(done).toBe(false);
+    expect(w.aegis.deaths.map((d) => d.exitStatus)).toEqual([FaultExit.Segv]);
   });
 });
