@@ -103,6 +103,195 @@ export const COSTS = defineCosts({
     source:
       "the vector's address and entry count to a0/a1 (lui/addiu folded: 2), count reset (move); the crossing is the kernel's",
   },
+  // ---- the disk (storage/io.ts) ----
+  "db.disk.request": {
+    instructions: 8,
+    source:
+      "a page transfer: block offset = page × 8 (sll 3), count (li 8), extent and frame names to a0..a3 (4 moves), result test (bltz + slot); the kernel call's stub charges its own",
+  },
+  "db.disk.poll": {
+    instructions: 3,
+    source:
+      "one iteration of the wait loop: lw of the completion word (its cycles counted here as one instruction: the word stays in the data cache while it does not change), bne + slot",
+  },
+  "db.disk.handler": {
+    instructions: 4,
+    source:
+      "the disk interrupt handler: completion word address (lui), jr ra + slot, one spare move; the two stores (result, then id) are charged",
+  },
+  // ---- the buffer pool (pool/*.ts) ----
+  "db.pool.hash": {
+    instructions: 7,
+    source:
+      "bucket of a page number: multiplier (lui, ori), multu + mflo, mask (and), sll 2, base (lui) folded into the head load's offset; the head load is charged",
+  },
+  "db.pool.walk": {
+    instructions: 6,
+    source:
+      "per hash-chain entry: slot = link - 1 (addiu), descriptor address (sll 5, addu), page compare (beq + slot), next (the next load is charged) and loop (bnez + slot counted as 1)",
+  },
+  "db.pool.hit": {
+    instructions: 4,
+    source:
+      "hit path: pins + 1 (addiu; the load and store are charged), policy call (jal + slot), return (1)",
+  },
+  "db.pool.miss": {
+    instructions: 6,
+    source:
+      "miss path: fresh-slot test (slt, beqz + slot), the read call's set-up (2 moves), result test (1); the hash insert's 3 loads/stores are charged",
+  },
+  "db.pool.evict": {
+    instructions: 6,
+    source:
+      "victim taken: dirty test (andi, beqz + slot), unhash call (jal + slot), page = -1 (li)",
+  },
+  "db.pool.unpin": {
+    instructions: 3,
+    source: "pins - 1 (addiu; load and store charged), jr ra + slot",
+  },
+  "db.pool.list": {
+    instructions: 8,
+    source:
+      "a doubly-linked queue operation (push at head or remove): link arithmetic (addiu × 2), null tests (beqz + slot × 2), queue-word address (sll, addu); its 5-7 loads and stores are charged",
+  },
+  "db.pool.victim.step": {
+    instructions: 5,
+    source:
+      "per slot looked at from a queue's tail: pinned test (bnez + slot), prev link (addiu), loop (bgez + slot counted as 1)",
+  },
+  "db.pool.lru.touch": {
+    instructions: 3,
+    source: "LRU hit: already-at-head test (bne + slot), slot + 1 (addiu)",
+  },
+  "db.pool.clock.touch": {
+    instructions: 2,
+    source:
+      "clock hit: li 1 (the reference-bit store is charged), jr folded into the caller's return (1)",
+  },
+  "db.pool.clock.step": {
+    instructions: 8,
+    source:
+      "per slot the hand passes: hand + 1 and wrap (addiu, bne + slot, move 0), pinned test (bnez + slot), reference test (beqz + slot)",
+  },
+  "db.pool.2q.touch": {
+    instructions: 4,
+    source: "2Q hit: queue-id test (li AM, bne + slot), at-head test (1)",
+  },
+  "db.pool.2q.choose": {
+    instructions: 5,
+    source: "victim choice: |A1in| > Kin (li, slt, beqz + slot), fall-back test (1)",
+  },
+  "db.pool.2q.promote": {
+    instructions: 3,
+    source: "a ghost hit: queue id AM (li), ghost index to the drop (move), branch (1)",
+  },
+  "db.pool.2q.ghost.step": {
+    instructions: 5,
+    source:
+      "per ghost looked at: address (sll 2, addu), compare (beq + slot), loop (1); the load is charged",
+  },
+  "db.pool.2q.ghost.add": {
+    instructions: 9,
+    source:
+      "ghost ring append: entry address (sll 2, addu), index + 1 and wrap (addiu, bne + slot, move 0), not-full test (slt, beqz + slot); loads and stores charged",
+  },
+  "db.pool.flush.step": {
+    instructions: 6,
+    source:
+      "per slot of a checkpoint's sweep: empty test (bltz + slot), dirty test (andi, beqz + slot), loop (1)",
+  },
+  // ---- the B+-tree (engine/btree.ts) ----
+  "db.bt.search.step": {
+    instructions: 7,
+    source:
+      "one binary-search step: mid = (lo + hi) >> 1 (addu, srl), key address (sll 2, addu), compare (slt, beqz + slot), lo/hi update folded into the slot; the key load is charged",
+  },
+  "db.bt.descend": {
+    instructions: 8,
+    source:
+      "per internal level: kind test (lui, ori, bne + slot), child address (sll 2, addu), the fetch call (jal + slot); count and child loads charged",
+  },
+  "db.bt.scan.step": {
+    instructions: 8,
+    source:
+      "per entry scanned: key and value addresses (sll 2, addu × 2), upper-bound test (slt, bnez + slot), visit call folded as (addiu count, loop bne): 2; the two loads are charged",
+  },
+  "db.bt.scan.leaf": {
+    instructions: 5,
+    source:
+      "end of a leaf: next-page test (beqz + slot), unpin and fetch calls' set-up (2 moves), i = 0 (move)",
+  },
+  "db.bt.insert": {
+    instructions: 8,
+    source:
+      "put in the leaf: count load's use, equal-key test (sll, addu, bne + slot), room test (slti, beqz + slot), one move",
+  },
+  "db.bt.shift": {
+    instructions: 10,
+    source:
+      "an in-node insert: the two shifts' start addresses (sll 2, addu × 2), child offset (addu), key, value and count stores' addresses (sll, addu, addiu × 2); the stores are charged",
+  },
+  "db.bt.shift.step": {
+    instructions: 3,
+    source:
+      "per word moved up by one: pointer step (addiu), loop (bne + slot); the load and store are charged",
+  },
+  "db.bt.split": {
+    instructions: 12,
+    source:
+      "a node split: half = n >> 1 (srl), the moved run's source, destination and length (sll × 3, addu × 3), counts (2 stores charged; 2 moves), the block copy's call (jal + slot): the copy's loads and stores are charged by the machine",
+  },
+  "db.bt.insert.up": {
+    instructions: 6,
+    source:
+      "per level a separator goes up: path pop (lw charged as the host's stack: counted addiu, beqz + slot), room test (slti, beqz + slot)",
+  },
+  "db.bt.newpage": {
+    instructions: 8,
+    source:
+      "a page from the meta page's counter: counter + 1 (addiu; load and store charged), kind and number stores' set-up (lui, ori, move), the fetch call (jal + slot), one move",
+  },
+  "db.bt.delete": {
+    instructions: 8,
+    source:
+      "delete in the leaf: equal-key test (sll, addu, bne + slot), shift length (subu, addiu, sll), count - 1 (addiu); the block copies' loads and stores are charged",
+  },
+  // ---- transactions, the log, checkpoint and recovery (engine/db.ts) ----
+  "db.txn.begin": {
+    instructions: 4,
+    source:
+      "open test (bnez + slot), li 1 and the two stores' set-up (move) (the loads and stores are charged)",
+  },
+  "db.txn.find.step": {
+    instructions: 5,
+    source:
+      "per page of the transaction's list looked at: address (sll 3, addu), compare (beq + slot), loop (1)",
+  },
+  "db.txn.undo": {
+    instructions: 10,
+    source:
+      "a page's first change in a transaction: full test (slt, beqz + slot), undo frame address (sll 12, lui, addu), the list entry (sll 3, addu), block copy call (jal + slot counted 1); the 4 KiB copy's loads and stores are charged",
+  },
+  "db.txn.log.page": {
+    instructions: 10,
+    source:
+      "per page logged: list entry (sll 3, addu), frame address (sll 12, lui, addu), index | count << 16 (sll, or), log slot (addu), the write call's set-up (2 moves); the 3 header stores are charged",
+  },
+  "db.txn.end.page": {
+    instructions: 6,
+    source:
+      "per page at commit or abort: list entry (sll 3, addu), undo test (beqz + slot), the unpin call (jal + slot counted 1); an abort's copy back is charged by the machine",
+  },
+  "db.ckpt": {
+    instructions: 12,
+    source:
+      "a checkpoint: epoch + 1 (addiu), the meta page's two stores' set-up (4), log position reset (store charged; move), the flush and write calls (jal + slot × 2)",
+  },
+  "db.recover.slot": {
+    instructions: 16,
+    source:
+      "per log slot at recovery: magic (lui, and, bne + slot), epoch and transaction compares (bne + slot × 2), index and count (andi, srl, bne + slot, sltu, beqz + slot), the read call's set-up (1); the header loads are charged",
+  },
   // ---- threads (sched/threads.ts) ----
   "db.sched.pick": {
     instructions: 7,

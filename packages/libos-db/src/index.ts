@@ -1,21 +1,35 @@
 /**
- * A small library OS on the exokernel's unprivileged API: its own page table (demand-zero
- * pages, a refill handler), round-robin threads inside its slices, and calls into other
- * environments by protected control transfer. `libos.boot(env, options)` sets it up inside
- * the environment and returns its API.
+ * The database library OS on the exokernel's unprivileged API: an inverted page table with
+ * the Appel–Li primitives, its own buffer pool with the application's replacement policy,
+ * and a storage engine (a B+-tree with a redo log and transactions) directly on disk
+ * extents, no file system. `libos.boot(env, options)` sets it up inside the environment and
+ * returns its API; `api.createDb(options)` takes the extents and frames of a database, and
+ * `yield* db.open()` formats or recovers it.
  */
 import { type EnvHandle, type LibOS, MachineError } from "@exolab/exokernel";
+import { Db } from "./engine/db.js";
+import { type DbOptions, resolveDbOptions } from "./engine/options.js";
 import { Calls } from "./ipc/call.js";
 import { type LibOsPolicy, resolvePolicy } from "./policy.js";
 import { Threads } from "./sched/threads.js";
 import { Vm } from "./vm/vm.js";
 
 export { COSTS, type CostLabel } from "./costs.js";
+export { DbResult } from "./engine/db.js";
+export {
+  DbOptionError,
+  type DbOptions,
+  DEFAULT_DB_OPTIONS,
+  resolveDbOptions,
+} from "./engine/options.js";
+export { MAX_KEY } from "./engine/page.js";
 export type { Procedure } from "./ipc/call.js";
 export * as layout from "./layout.js";
 export { DEFAULT_POLICY, type LibOsPolicy, PolicyError, resolvePolicy } from "./policy.js";
-export { FaultExit } from "./vm/vm.js";
-export type { Calls, Threads, Vm };
+export { POOL_POLICIES, type PoolPolicyName } from "./pool/replacement.js";
+export type { PageStore } from "./storage/pagestore.js";
+export { FaultExit, type FaultHandler } from "./vm/vm.js";
+export type { Calls, Db, Threads, Vm };
 
 export interface LibOsOptions {
   /** Overrides of the policy's defaults (checked: a PolicyError names a bad field). */
@@ -31,6 +45,12 @@ export interface LibOsApi {
   readonly vm: Vm;
   readonly sched: Threads;
   readonly calls: Calls;
+  /**
+   * Takes the extents, frames and mappings of a database (options checked first: a bad one
+   * throws DbOptionError and nothing is taken); a kernel refusal is returned as its
+   * Result. The database is usable after `yield* db.open()` in one of the library's threads.
+   */
+  createDb(options?: Partial<DbOptions>): Db | number;
 }
 
 /** Boot failed: a host-side set-up error, thrown before the library is usable. */
@@ -54,7 +74,20 @@ function boot(env: EnvHandle, options: LibOsOptions = {}): LibOsApi {
   check("vm", vm.boot());
   const sched = new Threads(env, policy);
   check("sched", sched.boot(vm, options.passive !== true));
-  return Object.freeze({ env, policy, vm, sched, calls: new Calls(env) });
+  const createDb = (overrides: Partial<DbOptions> = {}): Db | number => {
+    const o = resolveDbOptions(overrides);
+    const db = new Db(
+      env,
+      vm,
+      () => sched.safepoint(),
+      o,
+      policy.diskPollBatch,
+      policy.diskBlockBytes,
+    );
+    const r = db.setup();
+    return r < 0 ? r : db;
+  };
+  return Object.freeze({ env, policy, vm, sched, calls: new Calls(env), createDb });
 }
 
 /** The library OS: `{ name, boot }`, the shape every library OS has. */

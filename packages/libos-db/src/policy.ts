@@ -15,6 +15,15 @@ export interface LibOsPolicy {
    * one bucket per entry, so a chain holds one entry on average (one page of buckets).
    */
   readonly iptBuckets: number;
+  /**
+   * Iterations of the disk-wait loop between two looks at the completion word (COSTS.md,
+   * `db.disk.poll`: 3 instructions each). Default 1024: a completion is seen at most 3071
+   * cycles (123 µs at 25 MHz) after it arrives, against 10-40 ms per RZ56 command (under
+   * 1.3%); a smaller batch is closer and costs the simulator more host time per wait.
+   */
+  readonly diskPollBatch: number;
+  /** Bytes of a disk block (the RZ56's sector; the kernel does not export its geometry). Default 512. */
+  readonly diskBlockBytes: number;
   /** Most threads (256 bytes of context each). Default 16: one page of contexts. */
   readonly maxThreads: number;
   /** Positions the environment takes in the kernel's slice vector at boot. Default 1. */
@@ -24,6 +33,8 @@ export interface LibOsPolicy {
 export const DEFAULT_POLICY: LibOsPolicy = Object.freeze({
   frames: 1024,
   iptBuckets: 1024,
+  diskPollBatch: 1024,
+  diskBlockBytes: 512,
   maxThreads: 16,
   slices: 1,
 });
@@ -32,6 +43,8 @@ export const DEFAULT_POLICY: LibOsPolicy = Object.freeze({
 const RANGES: Readonly<Record<keyof LibOsPolicy, readonly [number, number]>> = {
   frames: [16, 4096],
   iptBuckets: [16, 4096],
+  diskPollBatch: [1, 65536],
+  diskBlockBytes: [512, 4096],
   maxThreads: [1, 64],
   slices: [0, 32],
 };
