@@ -84,7 +84,11 @@ export class Db implements PageWriter {
     this.io = new DiskIo(env, safepoint, pollBatch);
   }
 
-  /** Takes the extents, the frames and the handler (no disk I/O yet). */
+  /**
+   * Takes the extents, the frames and the handler (no disk I/O yet). A refused extent is
+   * returned with nothing held; a refusal after the extents (frames, mappings) leaves what
+   * was taken to the environment's end (its frames and extents are reclaimed then).
+   */
   setup(): number {
     const env = this.env;
     const o = this.options;
@@ -93,7 +97,10 @@ export class Db implements PageWriter {
     const data = env.allocExtent(o.dataStartBlock, o.dataPages * perPage);
     if (data < 0) return data;
     const log = env.allocExtent(o.logStartBlock, o.logSlots * perPage);
-    if (log < 0) return log;
+    if (log < 0) {
+      env.freeExtent(data);
+      return log;
+    }
     this.#data = new ExtentPageStore(this.io, data, o.dataPages, blockBytes);
     this.#log = new ExtentPageStore(this.io, log, o.logSlots, blockBytes);
     this.pool = new BufferPool(env, this.#data, o.poolFrames, o.poolPolicy);
