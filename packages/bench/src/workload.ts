@@ -1,6 +1,6 @@
 import type { Thread } from "@exolab/machine";
 import type { Meter } from "./meter.js";
-import type { PortId, PortMap, RealtimeSpec } from "./ports.js";
+import type { DbPoolSpec, PortId, PortMap, RealtimeSpec } from "./ports.js";
 
 export type Unit = "us/op" | "s/op" | "share";
 
@@ -11,7 +11,7 @@ export type Unit = "us/op" | "s/op" | "share";
  */
 export interface Workload<P extends PortId = PortId> {
   readonly id: string;
-  readonly suite: "paper" | "realtime";
+  readonly suite: "paper" | "realtime" | "db";
   /** The parameters of this row (one workload per setting of a sweep); the same on every system. */
   readonly params?: Readonly<Record<string, number | string | boolean>>;
   readonly title: string;
@@ -31,7 +31,11 @@ export interface Workload<P extends PortId = PortId> {
    * Parameters an adapter needs before the run starts (stride: how many processes to create,
    * since only whoever holds the kernel can create them). The same for every system.
    */
-  readonly config?: { readonly tickets?: readonly number[]; readonly realtime?: RealtimeSpec };
+  readonly config?: {
+    readonly tickets?: readonly number[];
+    readonly realtime?: RealtimeSpec;
+    readonly db?: DbPoolSpec;
+  };
   /**
    * Why idle cycles belong to this workload's measurement (it times a wait for a device, a
    * wire, a timer). Without it, a measured window that contains idle cycles is a fault of

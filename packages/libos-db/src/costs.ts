@@ -195,6 +195,26 @@ export const COSTS = defineCosts({
     source:
       "ghost ring append: entry address (sll 2, addu), index + 1 and wrap (addiu, bne + slot, move 0), not-full test (slt, beqz + slot); loads and stores charged",
   },
+  "db.pool.lru2.touch": {
+    instructions: 3,
+    source:
+      "LRU-2 hit: tick + 1 (addiu; the counter's load and store and the two history stores are charged), jr folded (1), move (1)",
+  },
+  "db.pool.lru2.step": {
+    instructions: 9,
+    source:
+      "per slot of the victim search: pinned test (bnez + slot), (second, last) against the best (slt, bne + slot, slt, beqz + slot: counted 5), loop (addiu, bne counted 1)",
+  },
+  "db.pool.lru2.history.step": {
+    instructions: 5,
+    source:
+      "per history entry looked at: address (sll 3, addu), compare (beq + slot), loop (1); the page load is charged",
+  },
+  "db.pool.lru2.history.add": {
+    instructions: 9,
+    source:
+      "history append: entry address (sll 3, addu), index + 1 and wrap (addiu, bne + slot, move 0), not-full test (slt, beqz + slot); loads and stores charged",
+  },
   "db.pool.flush.step": {
     instructions: 6,
     source:

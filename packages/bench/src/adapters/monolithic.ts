@@ -46,6 +46,7 @@ const REASONS: Partial<Record<PortId, string>> = {
   lrpc: "Ultrix offers no LRPC (as in the paper)",
   tlrpc: "Ultrix offers no LRPC (as in the paper)",
   stride: "Ultrix's scheduler gives applications no proportional share",
+  db: "the same engine as a file on the kernel's buffer cache and file system is not built yet (issue 14)",
 };
 
 /** The `monolithic` system: the Ultrix-style kernel, one process per workload thread. */

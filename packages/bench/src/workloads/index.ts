@@ -1,5 +1,6 @@
 import type { Workload } from "../workload.js";
 import { matmul } from "./compute.js";
+import { DB_SUITE } from "./db.js";
 import { lrpc, pipe, pipeInline, shm, tlrpc } from "./ipc.js";
 import {
   excCoproc,
@@ -46,4 +47,5 @@ export const PAPER_SUITE: readonly Workload[] = Object.freeze([
 export const SUITES: Readonly<Record<string, readonly Workload[]>> = Object.freeze({
   paper: PAPER_SUITE,
   realtime: REALTIME_SUITE,
+  db: DB_SUITE,
 });

@@ -40,6 +40,8 @@ export class BTree {
     cpu: CpuView,
     private readonly pool: BufferPool,
     nodeCap: number,
+    /** The thread's preemption point: a scan reaches it at every leaf. */
+    private readonly safepoint: () => Generator<unknown, void, unknown>,
   ) {
     this.#cpu = cpu;
     this.#leafCap = Math.min(nodeCap, LEAF_CAP);
@@ -144,6 +146,7 @@ export class BTree {
       const next = this.#w(leaf, H.NEXT);
       pool.unpin(leaf);
       if (next === 0) return count;
+      yield* this.safepoint();
       leaf = yield* pool.fetch(next);
       if (leaf < 0) return leaf;
       i = 0;

@@ -76,7 +76,7 @@ export class Db implements PageWriter {
   constructor(
     private readonly env: EnvHandle,
     private readonly vm: Vm,
-    safepoint: Safepoint,
+    private readonly safepoint: Safepoint,
     readonly options: DbOptions,
     pollBatch: number,
     private readonly blockBytes: number,
@@ -104,7 +104,7 @@ export class Db implements PageWriter {
     this.#data = new ExtentPageStore(this.io, data, o.dataPages, blockBytes);
     this.#log = new ExtentPageStore(this.io, log, o.logSlots, blockBytes);
     this.pool = new BufferPool(env, this.#data, o.poolFrames, o.poolPolicy);
-    this.tree = new BTree(env.cpu, this.pool, o.nodeCap);
+    this.tree = new BTree(env.cpu, this.pool, o.nodeCap, this.safepoint);
     let r = this.io.boot();
     if (r < 0) return r;
     r = this.vm.map(DB_META_VA, 1);

@@ -8,7 +8,7 @@ import { POOL_POLICIES, type PoolPolicyName } from "../pool/replacement.js";
 export interface DbOptions {
   /** Frames of the buffer pool. Default 64 (256 KiB). */
   readonly poolFrames: number;
-  /** The pool's replacement policy: "lru", "clock" or "2q". Default "lru". */
+  /** The pool's replacement policy: "lru", "clock", "2q" or "lru2". Default "lru". */
   readonly poolPolicy: PoolPolicyName;
   /** Pages of the data extent (8 blocks each). Default 2048 (8 MiB). */
   readonly dataPages: number;

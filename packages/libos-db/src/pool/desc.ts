@@ -32,12 +32,17 @@ export const META = Object.freeze({
   /** The 2Q ghost ring: next write index and entries held. */
   GHOST_AT: 0x48,
   GHOST_N: 0x4c,
+  /** LRU-2's reference counter. */
+  TICK: 0x50,
 });
-/** The hash buckets (slot + 1 heads) and the 2Q ghost ring, a page each. */
+/**
+ * The hash buckets (slot + 1 heads, one page), then the ring of pages that left the pool
+ * (two pages: 2Q's ghosts, 4 bytes each, or LRU-2's history, 8 bytes each).
+ */
 export const BUCKETS_VA = POOL_META_VA + 0x1000;
 export const GHOST_VA = POOL_META_VA + 0x2000;
-/** Pages of pool metadata (queue heads, buckets, ghost ring). */
-export const META_PAGES = 3;
+/** Pages of pool metadata (queue heads, buckets, the ring). */
+export const META_PAGES = 4;
 
 export class Descriptors {
   constructor(private readonly cpu: CpuView) {}

@@ -103,14 +103,27 @@ describe("the buffer pool's policies", () => {
     });
   });
 
-  for (const policy of ["lru", "clock", "2q"] as const) {
+  it("LRU-2 evicts pages referenced once before any referenced twice: a scan cannot flush the hot set", () => {
+    withPool("lru2", 8, function* (pool) {
+      yield* touch(pool, [100, 101, 100, 101]);
+      yield* touch(
+        pool,
+        Array.from({ length: 60 }, (_, i) => 1000 + i),
+      );
+      expect(resident(pool, [100, 101])).toEqual([100, 101]);
+      // Among pages referenced once, the oldest goes first.
+      expect(resident(pool, [1053, 1054, 1059])).toEqual([1054, 1059]);
+    });
+  });
+
+  for (const policy of ["lru", "clock", "2q", "lru2"] as const) {
     it(`${policy}: a pinned page is never the victim; all pinned gives NoMemory; a dirty victim is written first`, () => {
       withPool(policy, 4, function* (pool, log) {
         const pinned = yield* pool.fetch(1);
-        yield* touch(pool, [2, 3, 4]);
         const s = yield* pool.fetch(2);
         pool.setDirty(s, true);
         pool.unpin(s);
+        yield* touch(pool, [3, 4]);
         for (let p = 10; p < 30; p++) yield* touch(pool, [p]);
         expect(pool.lookup(1)).toBe(pinned);
         // Page 2 was evicted, and written back once, being dirty; clean victims were not.

@@ -6,6 +6,7 @@ import type { Vm } from "../vm/vm.js";
 import { Clock } from "./clock.js";
 import { BUCKETS_VA, D, Descriptors, DIRTY, META, META_PAGES } from "./desc.js";
 import { Lru } from "./lru.js";
+import { Lru2 } from "./lru2.js";
 import type { PoolPolicyName, Replacement } from "./replacement.js";
 import { TwoQ } from "./twoq.js";
 
@@ -43,12 +44,7 @@ export class BufferPool {
     let b = 1;
     while (b < frames) b <<= 1;
     this.#buckets = b;
-    this.#policy =
-      policy === "lru"
-        ? new Lru(this.d)
-        : policy === "clock"
-          ? new Clock(this.d, frames)
-          : new TwoQ(this.d, frames);
+    this.#policy = makePolicy(policy, this.d, frames);
   }
 
   get policy(): PoolPolicyName {
@@ -224,5 +220,18 @@ export class BufferPool {
 
   #bucket(pageNo: number): number {
     return BUCKETS_VA + ((Math.imul(pageNo, 0x9e3779b1) >>> 0) & (this.#buckets - 1)) * 4;
+  }
+}
+
+function makePolicy(name: PoolPolicyName, d: Descriptors, frames: number): Replacement {
+  switch (name) {
+    case "lru":
+      return new Lru(d);
+    case "clock":
+      return new Clock(d, frames);
+    case "2q":
+      return new TwoQ(d, frames);
+    case "lru2":
+      return new Lru2(d, frames);
   }
 }

@@ -15,5 +15,5 @@ export interface Replacement {
   victim(): number;
 }
 
-export const POOL_POLICIES = ["lru", "clock", "2q"] as const;
+export const POOL_POLICIES = ["lru", "clock", "2q", "lru2"] as const;
 export type PoolPolicyName = (typeof POOL_POLICIES)[number];
