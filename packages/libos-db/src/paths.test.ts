@@ -142,6 +142,22 @@ describe("pinned paths (dec5000_125)", () => {
  * read-only (not dirty yet). [1] the first store to it: a TLB-modify fault through the same
  * handler, which sets DIRTY (a charged store) and installs it writable.
  */
+describe("pinned engine paths (dec5000_125)", () => {
+  it("a lookup of a key whose pages are all in the pool (meta, root leaf): three pool hits, one binary search", () => {
+    const paths = measure(function* (os, _server, span) {
+      const db = os.createDb({ poolFrames: 16 });
+      if (typeof db === "number") throw new Error("createDb");
+      expect(yield* db.open()).toBe(0);
+      for (let k = 0; k < 100; k++) expect(yield* db.insert(k, k + 1)).toBe(0);
+      expect(yield* db.get(50)).toBe(51); // every page in the pool, every TLB entry in place
+      const s0 = span.start();
+      expect(yield* db.get(50)).toBe(51);
+      span.stop(s0);
+    });
+    expect(paths).toEqual(PINNED_ENGINE);
+  });
+});
+
 const PINNED_FAULTS: Path[] = [
   {
     cycles: 165,
@@ -296,6 +312,35 @@ const PINNED_MAP: Path[] = [
       "db.vm.protect.setup": 6,
       "db.vm.protect.step": 900,
       "db.vm.range": 17,
+    },
+  },
+];
+
+/**
+ * A get on a one-leaf tree, every page resident: the meta page's fetch (hash, one chain
+ * entry, hit, LRU touch: not at the queue's head, so a remove and a push) and unpin, the
+ * root leaf's fetch (the same), a binary search of 100 keys (6 steps), the value's load,
+ * the unpin. No kernel work: the pool's pages and metadata are
+ * in the TLB.
+ */
+const PINNED_ENGINE: Path[] = [
+  {
+    cycles: 171,
+    byOwner: {
+      libos: 171,
+    },
+    byCategory: {
+      user: 120,
+      memory: 51,
+    },
+    labels: {
+      "db.bt.search.step": 42,
+      "db.pool.hash": 14,
+      "db.pool.hit": 8,
+      "db.pool.list": 32,
+      "db.pool.lru.touch": 6,
+      "db.pool.unpin": 6,
+      "db.pool.walk": 12,
     },
   },
 ];
