@@ -11,7 +11,7 @@ import {
   resolvePolicy,
 } from "@exolab/libos-db";
 import type { BasePort, DbPort, VmPort } from "../ports.js";
-import { valueOf } from "../workloads/db.js";
+import { loadedValue } from "../workloads/db.js";
 import { defineLibOsSystem, type LibOsRun } from "./aegis/libos.js";
 
 type Run = LibOsRun<LibOsApi>;
@@ -82,11 +82,11 @@ function dbPort(run: Run, b: BasePort): DbPort {
       ok(yield* db.open(), "open");
       ok(db.begin(), "begin");
       for (let k = 0; k < records; k++) {
-        let r = yield* db.put(k, valueOf(k));
+        let r = yield* db.put(k, loadedValue(k));
         if (r === DbResult.TxnFull) {
           ok(yield* db.commit(), "commit");
           ok(db.begin(), "begin");
-          r = yield* db.put(k, valueOf(k));
+          r = yield* db.put(k, loadedValue(k));
         }
         ok(r, "put");
         yield* b.safepoint();

@@ -70,7 +70,7 @@ function* mix(p: DbPort): Generator<unknown, MixOutcome, unknown> {
     for (let i = 0; i < DB_LOOKUPS; i++) {
       const k = rnd(DB_HOT_RECORDS);
       const v = yield* p.get(k);
-      if (v !== valueOf(k)) throw new Error(`db: get(${k}) gave ${v}`);
+      if (v !== loadedValue(k)) throw new Error(`db: get(${k}) gave ${v}`);
       ops++;
       yield* p.safepoint();
     }
@@ -80,7 +80,7 @@ function* mix(p: DbPort): Generator<unknown, MixOutcome, unknown> {
 }
 
 /** The value loaded for `key` (the port's load uses the same). */
-export const valueOf = (key: number): number => (key * 2 + 1) & 0x7fffffff;
+export const loadedValue = (key: number): number => (key * 2 + 1) & 0x7fffffff;
 
 const rate = (c: DbCounters) => (c.hits + c.misses === 0 ? 0 : c.hits / (c.hits + c.misses));
 
