@@ -312,6 +312,27 @@ export const COSTS = defineCosts({
     source:
       "per log slot at recovery: magic (lui, and, bne + slot), epoch and transaction compares (bne + slot × 2), index and count (andi, srl, bne + slot, sltu, beqz + slot), the read call's set-up (1); the header loads are charged",
   },
+  // ---- batched request queues (ipc/queue.ts) ----
+  "db.queue.add": {
+    instructions: 8,
+    source:
+      "a client appends a request: full test (slti, beqz + slot), entry address (sll 4, addu, addiu 16), count + 1 (addiu), return (jr + slot folded: 1); the 5 loads and stores are charged",
+  },
+  "db.queue.entry": {
+    instructions: 12,
+    source:
+      "the server's entry: queue number from a0 (move), range test (sltiu, beqz + slot), page address (sll 12, lui, addu), owner test (bne + slot), count range (sltiu, beqz + slot); loads charged",
+  },
+  "db.queue.request": {
+    instructions: 10,
+    source:
+      "per request: entry address (addiu 16), the operation's dispatch (li, beq + slot × 3: 7 of them counted), the call's set-up (2); the loads and the result's store are charged",
+  },
+  "db.queue.retry": {
+    instructions: 4,
+    source:
+      "a refused transfer (the server busy with another client): Busy test (li, bne + slot), loop back (1)",
+  },
   // ---- threads (sched/threads.ts) ----
   "db.sched.pick": {
     instructions: 7,

@@ -10,6 +10,7 @@ import { type EnvHandle, type LibOS, MachineError } from "@exolab/exokernel";
 import { Db } from "./engine/db.js";
 import { type DbOptions, resolveDbOptions } from "./engine/options.js";
 import { Calls } from "./ipc/call.js";
+import { DbClient, DbServer } from "./ipc/queue.js";
 import { type LibOsPolicy, resolvePolicy } from "./policy.js";
 import { Threads } from "./sched/threads.js";
 import { Vm } from "./vm/vm.js";
@@ -29,7 +30,8 @@ export { DEFAULT_POLICY, type LibOsPolicy, PolicyError, resolvePolicy } from "./
 export { POOL_POLICIES, type PoolPolicyName } from "./pool/replacement.js";
 export type { PageStore } from "./storage/pagestore.js";
 export { FaultExit, type FaultHandler } from "./vm/vm.js";
-export type { Calls, Db, Threads, Vm };
+export { MAX_BATCH, MAX_QUEUES, Op } from "./ipc/queue.js";
+export type { Calls, Db, DbClient, DbServer, Threads, Vm };
 
 export interface LibOsOptions {
   /** Overrides of the policy's defaults (checked: a PolicyError names a bad field). */
@@ -51,6 +53,13 @@ export interface LibOsApi {
    * Result. The database is usable after `yield* db.open()` in one of the library's threads.
    */
   createDb(options?: Partial<DbOptions>): Db | number;
+  /** A server of batched request queues for `db` (its `serve()` takes the sync entry). */
+  dbServer(db: Db): DbServer;
+  /**
+   * A client of `server`'s queue `queue`: maps the page granted to it (`cap`) at `va`
+   * (an unused page from APP_BASE up); the client, or the refusal.
+   */
+  dbClient(server: number, queue: number, cap: number, va: number): DbClient | number;
 }
 
 /** Boot failed: a host-side set-up error, thrown before the library is usable. */
@@ -87,7 +96,13 @@ function boot(env: EnvHandle, options: LibOsOptions = {}): LibOsApi {
     const r = db.setup();
     return r < 0 ? r : db;
   };
-  return Object.freeze({ env, policy, vm, sched, calls: new Calls(env), createDb });
+  const calls = new Calls(env);
+  const dbServer = (db: Db) => new DbServer(env, vm, db);
+  const dbClient = (server: number, queue: number, cap: number, va: number) => {
+    const r = vm.mapFrame(va, cap, true);
+    return r < 0 ? r : new DbClient(env, calls, () => sched.safepoint(), server, queue, va);
+  };
+  return Object.freeze({ env, policy, vm, sched, calls, createDb, dbServer, dbClient });
 }
 
 /** The library OS: `{ name, boot }`, the shape every library OS has. */

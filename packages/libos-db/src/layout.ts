@@ -26,6 +26,8 @@ export const POOL_DESC_VA = DB_BASE + 0x40000;
 export const DESC_BYTES = 32;
 /** Undo (before-image) frames of the running transaction, one page each. */
 export const UNDO_VA = DB_BASE + 0x100000;
+/** A server's request queues (ipc/queue.ts), one page each; a client maps its own where it likes. */
+export const QUEUE_VA = DB_BASE + 0x200000;
 /** The buffer pool's frames: slot s at POOL_FRAMES_VA + s * PAGE_BYTES. */
 export const POOL_FRAMES_VA = 0x20000000;
 /** The end of the region the inverted page table maps (exclusive). */
