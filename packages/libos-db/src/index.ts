@@ -25,12 +25,12 @@ export {
 } from "./engine/options.js";
 export { MAX_KEY } from "./engine/page.js";
 export type { Procedure } from "./ipc/call.js";
+export { MAX_BATCH, MAX_QUEUES, Op } from "./ipc/queue.js";
 export * as layout from "./layout.js";
 export { DEFAULT_POLICY, type LibOsPolicy, PolicyError, resolvePolicy } from "./policy.js";
 export { POOL_POLICIES, type PoolPolicyName } from "./pool/replacement.js";
 export type { PageStore } from "./storage/pagestore.js";
 export { FaultExit, type FaultHandler } from "./vm/vm.js";
-export { MAX_BATCH, MAX_QUEUES, Op } from "./ipc/queue.js";
 export type { Calls, Db, DbClient, DbServer, Threads, Vm };
 
 export interface LibOsOptions {
