@@ -5,8 +5,8 @@ import { runBenchmark } from "../runner.js";
 import { DB_POLICIES, DB_POOL_FRAMES, DB_SUITE } from "./db.js";
 
 /**
- * A short seeded slice of the `db` suite (the whole sweep, 4 policies × 5 pool sizes, runs in
- * `pnpm exolab bench --suite db --system db`, about 25 s): the flooding figure at the
+ * A short seeded slice of the `db` suite (the whole sweep, 4 policies × 4 pool sizes, runs in
+ * `pnpm exolab bench --suite db --system db`, about 10 s): the flooding figure at the
  * smallest pool, with the rows' shape checked against the schema.
  */
 const at = (poolFrames: number, policy: string) =>
@@ -31,10 +31,10 @@ describe("the db suite", () => {
       "hotHitRate",
       "opsPerSimSecond",
     ]);
-    // Each lookup asks for 3 pages (meta, root, leaf): LRU misses the ~9 hot leaves and the
+    // Each lookup asks for 3 pages (meta, root, leaf): LRU misses the ~5 hot leaves and the
     // root and meta page after every scan; LRU-2 misses them in the first round only.
-    expect(lru.metrics!.hotHitRate).toBeLessThan(0.9);
-    expect(lru2.metrics!.hotHitRate).toBeGreaterThan(0.97);
+    expect(lru.metrics!.hotHitRate).toBeLessThan(0.95);
+    expect(lru2.metrics!.hotHitRate).toBeGreaterThan(0.98);
     expect(lru2.metrics!.diskIos).toBeLessThan(lru.metrics!.diskIos);
     expect(lru2.metrics!.opsPerSimSecond).toBeGreaterThan(lru.metrics!.opsPerSimSecond);
     // The disk waits are spun, not idled: no idle cycles in the measured window.

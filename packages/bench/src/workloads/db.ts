@@ -6,10 +6,11 @@ import { defineWorkload, type Workload } from "../workload.js";
  * The `db` suite: a scan-and-lookup mix on a key-value table, at several buffer-pool sizes,
  * for each replacement policy.
  *
- * The table: DB_RECORDS records, keys 0 up (loaded in key order before measuring). A round
+ * The table: DB_RECORDS records, keys 0 up (loaded in key order before measuring: about 65
+ * leaves of 254 records under one root). A round
  * is one long sequential scan (DB_SCAN_RECORDS records from a random point in the cold part
- * of the table, keys DB_HOT_RECORDS up) followed by DB_LOOKUPS point lookups of random keys
- * of the hot set (keys below DB_HOT_RECORDS: a few leaves). Each scan reads more pages than
+ * of the table, keys DB_HOT_RECORDS up: about 32 leaves) followed by DB_LOOKUPS point lookups
+ * of random keys of the hot set (keys below DB_HOT_RECORDS: about 5 leaves). Each scan reads more pages than
  * the smaller pools hold: sequential flooding. An LRU pool loses the hot set to every scan
  * and reads it again in each burst of lookups; a flood-resistant pool (2Q) keeps it. The
  * random choices come from a fixed seed: the same operations on every system.
@@ -18,12 +19,12 @@ import { defineWorkload, type Workload } from "../workload.js";
  * the page requests of the lookups alone: the hot set's), opsPerSimSecond (lookups and
  * scans per simulated second), diskIos (reads and writes of the mix).
  */
-export const DB_RECORDS = 32_768;
-export const DB_HOT_RECORDS = 2_048;
-export const DB_SCAN_RECORDS = 16_384;
+export const DB_RECORDS = 16_384;
+export const DB_HOT_RECORDS = 1_024;
+export const DB_SCAN_RECORDS = 8_192;
 export const DB_LOOKUPS = 32;
 export const DB_ROUNDS = 8;
-export const DB_POOL_FRAMES = [16, 32, 64, 128, 256] as const;
+export const DB_POOL_FRAMES = [16, 32, 64, 128] as const;
 export const DB_POLICIES = ["lru", "clock", "2q", "lru2"] as const;
 /** The mix's random choices (the same for every system and point). */
 const MIX_SEED = 0xdb5eed;
