@@ -5,4 +5,5 @@ import { readmeCommandsTest } from "./test-readme.js";
 describe("the libOS READMEs' commands", () => {
   readmeCommandsTest("packages/libos-template/README.md");
   readmeCommandsTest("packages/libos-realtime/README.md");
+  readmeCommandsTest("packages/libos-db/README.md");
 });

@@ -19,6 +19,7 @@ export const READMES = [
   "apps/cli/README.md",
   "packages/libos-template/README.md",
   "packages/libos-realtime/README.md",
+  "packages/libos-db/README.md",
 ];
 
 /** The exolab command lines of a Markdown file's `sh` blocks, as argument lists. */

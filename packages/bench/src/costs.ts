@@ -19,6 +19,11 @@ export const COSTS = defineCosts({
     source:
       "waiting for a release (threads, processes): read the cycle counter (mfc0-style read, 1), compare with the release (sltu), branch + slot",
   },
+  "app.db.pick": {
+    instructions: 9,
+    source:
+      "the db mix's next operation: a xorshift32 step (sll, xor, srl, xor, sll, xor: 6), its remainder by the range (divu + mfhi: 2, the divide's stall not counted), loop (1)",
+  },
   "app.spin": {
     instructions: 1,
     source: "best-effort load: one instruction of a spin loop, charged in steps",

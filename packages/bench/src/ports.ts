@@ -144,6 +144,36 @@ export interface UdpPort extends BasePort {
   readonly cycleNs: number;
 }
 
+/** The buffer pool a `db` workload asks for: its size and its replacement policy. */
+export interface DbPoolSpec {
+  readonly poolFrames: number;
+  readonly policy: "lru" | "clock" | "2q" | "lru2";
+}
+
+/** What a database engine counted since its load: buffer-pool hits and misses, disk I/Os. */
+export interface DbCounters {
+  readonly hits: number;
+  readonly misses: number;
+  readonly diskIos: number;
+}
+
+/**
+ * A key-value database (keys and values are integers in [0, 2^31 - 1]) with a buffer pool
+ * of the workload's `config.db`. `load` makes a table of `records` records (keys 0 up, in
+ * transactions that commit when full; set-up, not measured); `get` and `scan` are the
+ * operations of the mix. Each system runs them on its own engine and storage.
+ */
+export interface DbPort extends BasePort {
+  load(records: number): Generator<unknown, void, unknown>;
+  /** The value of `key`, or -1 if it is not there. */
+  get(key: number): Generator<unknown, number, unknown>;
+  /** Visits up to `count` records from `lo` up, in key order; returns how many. */
+  scan(lo: number, count: number): Generator<unknown, number, unknown>;
+  counters(): DbCounters;
+  /** The machine's cycle time (its profile), for operations per simulated second. */
+  readonly cycleNs: number;
+}
+
 export interface PortMap {
   user: BasePort;
   syscall: CallPort;
@@ -160,5 +190,6 @@ export interface PortMap {
   stride: StridePort;
   realtime: RealtimePort;
   udp: UdpPort;
+  db: DbPort;
 }
 export type PortId = keyof PortMap;

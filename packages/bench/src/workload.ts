@@ -1,6 +1,6 @@
 import type { Thread } from "@exolab/machine";
 import type { Meter } from "./meter.js";
-import type { PortId, PortMap, RealtimeSpec, UdpSpec } from "./ports.js";
+import type { DbPoolSpec, PortId, PortMap, RealtimeSpec, UdpSpec } from "./ports.js";
 
 export type Unit = "us/op" | "s/op" | "share";
 
@@ -11,7 +11,7 @@ export type Unit = "us/op" | "s/op" | "share";
  */
 export interface Workload<P extends PortId = PortId> {
   readonly id: string;
-  readonly suite: "paper" | "realtime";
+  readonly suite: "paper" | "realtime" | "db";
   /** The parameters of this row (one workload per setting of a sweep); the same on every system. */
   readonly params?: Readonly<Record<string, number | string | boolean>>;
   readonly title: string;
@@ -35,6 +35,7 @@ export interface Workload<P extends PortId = PortId> {
     readonly tickets?: readonly number[];
     readonly realtime?: RealtimeSpec;
     readonly udp?: UdpSpec;
+    readonly db?: DbPoolSpec;
   };
   /**
    * Why idle cycles belong to this workload's measurement (it times a wait for a device, a

@@ -47,6 +47,7 @@ const REASONS: Partial<Record<PortId, string>> = {
   tlrpc: "Ultrix offers no LRPC (as in the paper)",
   stride: "Ultrix's scheduler gives applications no proportional share",
   udp: "the monolithic kernel's network stack is not built yet: no UDP service (glue/udp.ts's udpPair plugs it in)",
+  db: "the same engine as a file on the kernel's buffer cache and file system is not built yet (issue 14)",
 };
 
 /** The `monolithic` system: the Ultrix-style kernel, one process per workload thread. */

@@ -1,4 +1,5 @@
 import type { SystemAdapter } from "./adapter.js";
+import { dbAdapter } from "./db.js";
 import { exokernelAdapter } from "./exokernel.js";
 import { exosAdapter } from "./exos.js";
 import { monolithicAdapter } from "./monolithic.js";
@@ -26,4 +27,5 @@ export const REGISTRY: readonly Registration[] = [
   { adapter: exosAdapter },
   { adapter: templateAdapter, onlyWhenNamed: true },
   { adapter: realtimeAdapter, onlyWhenNamed: true },
+  { adapter: dbAdapter, onlyWhenNamed: true },
 ];

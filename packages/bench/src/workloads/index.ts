@@ -1,5 +1,6 @@
 import type { Workload } from "../workload.js";
 import { matmul } from "./compute.js";
+import { DB_SUITE } from "./db.js";
 import { lrpc, pipe, pipeInline, shm, tlrpc } from "./ipc.js";
 import {
   excCoproc,
@@ -63,4 +64,5 @@ export const SUITES: Readonly<Record<string, readonly Workload[]>> = Object.free
   paper: PAPER_SUITE,
   realtime: REALTIME_SUITE,
   net: NET_SUITE,
+  db: DB_SUITE,
 });
