@@ -7,7 +7,7 @@
 import { ExcCode, PAGE_BYTES, Reg, SeededRandom } from "@exolab/exokernel";
 import { describe, expect, it } from "vitest";
 import { type ExosApi, FaultAction, type InlinePipe, PipeEnd } from "./index.js";
-import { micros, world } from "./test/world.js";
+import { micros, WITH_MEMORY, world } from "./test/world.js";
 
 const BASE = 0x00100000;
 const PAGES = 100;
@@ -20,7 +20,7 @@ const N = 100;
  * without one would overrun it (the kernel counts excess time and, past its limit, kills).
  */
 function single(body: (os: ExosApi) => number, inRegion = false): number {
-  const w = world({ machineConfig: { seed: 1, profile: "dec5000_125" } });
+  const w = world({ machineConfig: { seed: 1, profile: WITH_MEMORY } });
   const os = w.spawn();
   let out = -1;
   os.sched.spawn(function* () {
@@ -46,7 +46,7 @@ function* region(os: ExosApi): Generator<unknown, void, unknown> {
 
 /** `single` for a body that reaches safepoints itself (a generator returning its figure). */
 function singleTimed(body: (os: ExosApi) => Generator<unknown, number, unknown>): number {
-  const w = world({ machineConfig: { seed: 1, profile: "dec5000_125" } });
+  const w = world({ machineConfig: { seed: 1, profile: WITH_MEMORY } });
   const os = w.spawn();
   let out = -1;
   os.sched.spawn(function* () {
@@ -188,7 +188,7 @@ function measure(): Record<string, number> {
 
 /** Fork of the 100-page region (per page), then the parent's first store to each page. */
 function forkFigures(): { fork: number; cow: number } {
-  const w = world({ machineConfig: { seed: 1, profile: "dec5000_125" } });
+  const w = world({ machineConfig: { seed: 1, profile: WITH_MEMORY } });
   const parent = w.spawn();
   const child = w.spawn();
   let out: { fork: number; cow: number } | null = null;
@@ -225,7 +225,7 @@ function shuffled(n: number): number[] {
 
 /** One-way latency: N round trips of a word-sized counter, after 10 warm-up trips. */
 function pingPong(kind: "pipe" | "pipe'" | "shm"): number {
-  const w = world({ machineConfig: { seed: 1, profile: "dec5000_125" } });
+  const w = world({ machineConfig: { seed: 1, profile: WITH_MEMORY } });
   const a = w.spawn();
   const b = w.spawn();
   a.vm.map(BASE, 1);
@@ -307,7 +307,7 @@ function pingPong(kind: "pipe" | "pipe'" | "shm"): number {
 
 /** Round trip of a call that increments a counter in the server and returns it. */
 function lrpc(trusted: boolean): number {
-  const w = world({ machineConfig: { seed: 1, profile: "dec5000_125" } });
+  const w = world({ machineConfig: { seed: 1, profile: WITH_MEMORY } });
   const client = w.spawn();
   const srv = w.spawn({ noSlices: true });
   srv.vm.map(BASE, 1);

@@ -13,7 +13,7 @@ import {
   SIG,
   sigmask,
 } from "../src/index.js";
-import { boot, measure } from "./helpers.js";
+import { bootWithMemory, measure } from "./helpers.js";
 
 /**
  * The measured paths of the baseline, pinned to the cycle with their attribution by category
@@ -315,7 +315,7 @@ function markdown(name: string, cycles: number, r: AttributionReport): string {
 }
 
 afterAll(() => {
-  const profile = boot().machine.profile;
+  const profile = bootWithMemory().machine.profile;
   const lines = rows.map(
     ([n, c, paper]) =>
       `${n.padEnd(30)} ${String(c).padStart(6)} cycles ${cyclesToMicros(profile, c).toFixed(2).padStart(8)} us   paper Ultrix ${paper === null ? "n/a" : paper}`,
@@ -336,7 +336,7 @@ const RUNS: [title: string, run: () => void][] = [
   [
     "null procedure call",
     () => {
-      const k = boot();
+      const k = bootWithMemory();
       k.spawn("p", function* (h) {
         h.nullCall();
         const m = measure(k, () => h.nullCall());
@@ -349,7 +349,7 @@ const RUNS: [title: string, run: () => void][] = [
   [
     "getpid",
     () => {
-      const k = boot();
+      const k = bootWithMemory();
       k.spawn("p", function* (h) {
         h.getpid();
         const m = measure(k, () => expect(h.getpid()).toBe(1));
@@ -364,7 +364,7 @@ const RUNS: [title: string, run: () => void][] = [
   [
     "mprotect of 1 page and of 100 pages",
     () => {
-      const k = boot({ initialDataBytes: 512 * 1024 });
+      const k = bootWithMemory({ initialDataBytes: 512 * 1024 });
       k.spawn("p", function* (h) {
         const base = Math.ceil(h.heapBase / 4096) * 4096;
         for (let i = 0; i < 100; i++) h.cpu.store32(base + i * 4096, i);
@@ -385,7 +385,7 @@ const RUNS: [title: string, run: () => void][] = [
   [
     "trap: a load on a PROT_NONE page -> SIGSEGV handler that unprotects it -> sigreturn -> retry",
     () => {
-      const k = boot({ initialDataBytes: 64 * 1024 });
+      const k = bootWithMemory({ initialDataBytes: 64 * 1024 });
       k.spawn("p", function* (h) {
         const page = Math.ceil(h.heapBase / 4096) * 4096;
         h.cpu.store32(page, 42);
@@ -419,7 +419,7 @@ const RUNS: [title: string, run: () => void][] = [
   [
     "prot: a store to a read-only page (TLB modified) -> SIGSEGV handler that steps sc_pc -> sigreturn",
     () => {
-      const k = boot();
+      const k = bootWithMemory();
       k.spawn("p", function* (h) {
         const page = Math.ceil(h.heapBase / 4096) * 4096;
         h.cpu.store32(page, 42);
@@ -443,7 +443,7 @@ const RUNS: [title: string, run: () => void][] = [
   [
     "overflow: add overflow -> SIGFPE handler that steps sc_pc -> sigreturn",
     () => {
-      const k = boot();
+      const k = bootWithMemory();
       k.spawn("p", function* (h) {
         let n = 0;
         h.signal(SIG.FPE, (s, c, scp, self) => {
@@ -462,7 +462,7 @@ const RUNS: [title: string, run: () => void][] = [
   [
     "bus error: a user load from kseg0 -> SIGBUS handler that steps sc_pc -> sigreturn",
     () => {
-      const k = boot();
+      const k = bootWithMemory();
       k.spawn("p", function* (h) {
         let code = 0;
         h.signal(SIG.BUS, (s, c, scp, self) => {
@@ -481,7 +481,7 @@ const RUNS: [title: string, run: () => void][] = [
   [
     "breakpoint: break -> SIGTRAP handler that steps sc_pc -> sigreturn",
     () => {
-      const k = boot();
+      const k = bootWithMemory();
       k.spawn("p", function* (h) {
         let n = 0;
         h.signal(SIG.TRAP, (s, c, scp, self) => {
@@ -500,7 +500,7 @@ const RUNS: [title: string, run: () => void][] = [
   [
     "unaligned load fixed up in the kernel (not delivered, as Ultrix)",
     () => {
-      const k = boot();
+      const k = bootWithMemory();
       k.spawn("p", function* (h) {
         const a = Math.ceil(h.heapBase / 4096) * 4096;
         h.cpu.store32(a, 0x44332211);
@@ -516,7 +516,7 @@ const RUNS: [title: string, run: () => void][] = [
   [
     "coprocessor unusable: the FPU handed over (not delivered, as Ultrix)",
     () => {
-      const k = boot();
+      const k = bootWithMemory();
       k.spawn("p", function* (h) {
         const m = measure(k, () => expect(h.cpu.coprocessor1()).toBe(true));
         pin("coprocessor unusable (FPU)", m);
@@ -528,7 +528,7 @@ const RUNS: [title: string, run: () => void][] = [
   [
     "shm ping-pong with signals as the yield (kill + sigpause), as the paper's Ultrix shm",
     () => {
-      const k = boot();
+      const k = bootWithMemory();
       const rounds: number[] = [];
       let report: AttributionReport | null = null;
       k.spawn("a", function* (h) {
@@ -573,7 +573,7 @@ const RUNS: [title: string, run: () => void][] = [
   [
     "pipe round trip of a word between two processes",
     () => {
-      const k = boot();
+      const k = bootWithMemory();
       const rounds: number[] = [];
       let report: AttributionReport | null = null;
       k.spawn("parent", function* (h) {
@@ -626,7 +626,7 @@ const RUNS: [title: string, run: () => void][] = [
   ],
 ];
 
-describe("pinned cycle paths (dec5000_125, warm)", () => {
+describe("pinned cycle paths (dec5000_125 with its memory system, warm)", () => {
   for (const [title, run] of RUNS) {
     it(title, () => {
       measured = new Map();

@@ -24,6 +24,9 @@ import { type ExosApi, type ExosOptions, exos } from "../index.js";
  */
 export const COUNTED_PROFILE = withMemorySystem("dec5000_125", false);
 
+/** dec5000_125 with its memory system on, named (the paper's figures are measured with it). */
+export const WITH_MEMORY = withMemorySystem("dec5000_125", true);
+
 /** The watches of the worlds made by the running test (checked, then dropped, after it). */
 const live: { aegis: Aegis; watch: DeathWatch }[] = [];
 
