@@ -2,6 +2,8 @@ import {
   ADAPTERS,
   adapterFor,
   DEFAULT_ADAPTERS,
+  isProfileName,
+  MEMORY_SUFFIX,
   PROFILE_NAMES,
   SUITES,
   type SystemAdapter,
@@ -101,9 +103,9 @@ export function parseSeed(value: string): number {
 }
 
 export function parseProfile(value: string): string {
-  if (!PROFILE_NAMES.includes(value as never)) {
+  if (!isProfileName(value)) {
     throw new InvalidArgumentError(
-      `unknown profile "${value}"; valid profiles: ${PROFILE_NAMES.join(", ")}`,
+      `unknown profile "${value}"; valid profiles: ${PROFILE_NAMES.join(", ")} (each also as NAME${MEMORY_SUFFIX}: the memory system on)`,
     );
   }
   return value;

@@ -5,6 +5,7 @@
  * else: no simulated figure ever reads them (a test replaces them with random numbers and
  * checks that every simulated figure stays the same).
  */
+import { baseProfileName } from "@exolab/machine";
 /**
  * The systems the paper measured: Ultrix 4.2 (the baseline), Aegis's own primitives, and
  * ExOS on Aegis. A system of ours names the one it is set against (its adapter's `paper`).
@@ -115,7 +116,7 @@ export function paperFigure(
   column: PaperSystem | null,
   profile: string,
 ): number | null {
-  if (column === null || profile !== PAPER_PROFILE) return null;
+  if (column === null || baseProfileName(profile) !== PAPER_PROFILE) return null;
   const row = paperRow(benchmark);
   if (row === undefined) return null;
   if (column === "ultrix") return row.ultrix;

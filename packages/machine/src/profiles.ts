@@ -213,11 +213,39 @@ export function withMemorySystem(name: ProfileName, on = true): MachineProfile {
 
 /** Looks a profile up by name; a wrong name gets a ConfigError naming the valid ones. */
 export function getProfile(name: string = DEFAULT_PROFILE): MachineProfile {
-  if (!Object.hasOwn(PROFILES, name)) {
-    throw new ConfigError(`unknown profile "${name}"; valid profiles: ${PROFILE_NAMES.join(", ")}`);
+  const base = baseProfileName(name);
+  if (!Object.hasOwn(PROFILES, base)) {
+    throw new ConfigError(
+      `unknown profile "${name}"; valid profiles: ${PROFILE_NAMES.join(", ")} (each also as NAME${MEMORY_SUFFIX}, with its memory system on)`,
+    );
   }
-  return PROFILES[name as ProfileName];
+  if (base === name) return PROFILES[base as ProfileName];
+  let p = withMemory.get(base);
+  if (p === undefined) {
+    p = withMemorySystem(base as ProfileName);
+    withMemory.set(base, p);
+  }
+  return p;
 }
+
+/**
+ * The suffix that names a profile with its memory system on, wherever a profile is named
+ * (`--profile dec5000_125+memory`): the same machine, the write buffer and caches modelled.
+ */
+export const MEMORY_SUFFIX = "+memory";
+
+/** The machine a profile name is of: `dec5000_125+memory` → `dec5000_125`. */
+export function baseProfileName(name: string): string {
+  return name.endsWith(MEMORY_SUFFIX) ? name.slice(0, -MEMORY_SUFFIX.length) : name;
+}
+
+/** Whether `name` names a profile (a machine's, with or without `+memory`). */
+export function isProfileName(name: string): boolean {
+  return Object.hasOwn(PROFILES, baseProfileName(name));
+}
+
+/** The `+memory` profiles made so far (one frozen object per machine: the same on every call). */
+const withMemory = new Map<string, MachineProfile>();
 
 /** Validates a profile built by hand (tests, what-if studies); returns it frozen. */
 export function validateProfile(p: MachineProfile): MachineProfile {

@@ -1,3 +1,4 @@
+import { baseProfileName } from "@exolab/machine";
 import { PAPER_PROFILE, PAPER_STRIDE_RATIOS } from "../paper.js";
 import { type BenchReport, paramsText } from "../result.js";
 import {
@@ -271,7 +272,7 @@ function rowCharts(d: Drawing, rows: readonly Row[], report: BenchReport, name: 
         title: `${band}: share ${fmt(v)} (ours)`,
       });
       const paper = PAPER_STRIDE_RATIOS[i];
-      if (report.profile === PAPER_PROFILE && paper !== undefined)
+      if (baseProfileName(report.profile) === PAPER_PROFILE && paper !== undefined)
         shareBars.push({
           band,
           benchmark: r.label,

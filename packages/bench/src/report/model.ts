@@ -1,3 +1,4 @@
+import { baseProfileName } from "@exolab/machine";
 import { BASELINE } from "../adapters/adapter.js";
 import { PAPER_PROFILE, PAPER_STRIDE_RATIOS, paperRow } from "../paper.js";
 import { type BenchReport, type BenchResult, paramsText } from "../result.js";
@@ -130,7 +131,7 @@ export function buildRows(report: BenchReport, systems: readonly string[]): Row[
         if (r.observed?.shares !== undefined) {
           text = (r.observed.shares as number[]).map((x) => fmt(x)).join(" : ");
           // Section 7.3's observed shares, on the paper's machine only.
-          if (report.profile === PAPER_PROFILE)
+          if (baseProfileName(report.profile) === PAPER_PROFILE)
             paperText = PAPER_STRIDE_RATIOS.map((x) => fmt(x)).join(" : ");
         }
         const idle = idleOf(r);

@@ -161,7 +161,9 @@ class Generator {
     } else if (g.children.size <= CHAIN_MAX) {
       // A short disjunction: a chain of compares (case i costs the compares up to i).
       const values: number[] = newList();
-      g.children.forEach((_c, v) => listPush(values, v));
+      g.children.forEach((_c, v) => {
+        listPush(values, v);
+      });
       const costs: number[] = newList();
       let total = 0;
       for (let i = 0; i < values.length; i++) {

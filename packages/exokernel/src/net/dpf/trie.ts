@@ -189,7 +189,10 @@ export function trieSize(root: TrieNode): { nodes: number; groups: number } {
     for (let i = 0; i < n.groups.length; i++) {
       const g = n.groups[i]!;
       groups++;
-      if (g.kind === GROUP_TEST) g.children.forEach((c) => visit(c));
+      if (g.kind === GROUP_TEST)
+        g.children.forEach((c) => {
+          visit(c);
+        });
       else if (g.child !== null) visit(g.child);
     }
   };
