@@ -4,14 +4,15 @@
  * facts from git and the OS, host time with benchmark.js, the HTML report drawn with
  * linkedom, headless-Chromium helpers — is in `@exolab/bench/node`.
  */
+export { DEFAULT_PROFILE, PROFILE_NAMES } from "@exolab/machine";
 export {
   baseProfileName,
-  DEFAULT_PROFILE,
+  getProfile,
   isProfileName,
+  type MachineProfile,
   MEMORY_SUFFIX,
-  PROFILE_NAMES,
-} from "@exolab/machine";
-export { getProfile, type MachineProfile, PROFILES } from "@exolab/machine/privileged";
+  PROFILES,
+} from "@exolab/machine/privileged";
 export type {
   CostRow,
   CostTables,

@@ -5,7 +5,7 @@
  * else: no simulated figure ever reads them (a test replaces them with random numbers and
  * checks that every simulated figure stays the same).
  */
-import { baseProfileName } from "@exolab/machine";
+import { baseProfileName } from "@exolab/machine/privileged";
 /**
  * The systems the paper measured: Ultrix 4.2 (the baseline), Aegis's own primitives, and
  * ExOS on Aegis. A system of ours names the one it is set against (its adapter's `paper`).

@@ -41,12 +41,6 @@ export {
 export { ArgumentError, MachineError, NotRunningError } from "./errors.js";
 export { PAGE_BYTES, PAGE_MASK, PAGE_SHIFT } from "./memory.js";
 export type { ProfileName } from "./profiles.js";
-export {
-  baseProfileName,
-  DEFAULT_PROFILE,
-  isProfileName,
-  MEMORY_SUFFIX,
-  PROFILE_NAMES,
-} from "./profiles.js";
+export { DEFAULT_PROFILE, PROFILE_NAMES } from "./profiles.js";
 export { SeededRandom } from "./rng.js";
 export { type CpuView, type SwitchSignal, safepoint } from "./view.js";

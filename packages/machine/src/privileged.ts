@@ -59,9 +59,12 @@ export * from "./index.js";
 export { DEFAULT_MEMORY_BYTES, Machine, type MachineConfig } from "./machine.js";
 export { PhysicalMemory } from "./memory.js";
 export {
+  baseProfileName,
   type DiskProfile,
   getProfile,
+  isProfileName,
   type MachineProfile,
+  MEMORY_SUFFIX,
   type NetworkProfile,
   PROFILES,
   validateProfile,

@@ -1,4 +1,4 @@
-import { baseProfileName } from "@exolab/machine";
+import { baseProfileName } from "@exolab/machine/privileged";
 import { PAPER_PROFILE, PAPER_STRIDE_RATIOS } from "../paper.js";
 import { type BenchReport, paramsText } from "../result.js";
 import {

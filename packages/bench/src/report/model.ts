@@ -1,4 +1,4 @@
-import { baseProfileName } from "@exolab/machine";
+import { baseProfileName } from "@exolab/machine/privileged";
 import { BASELINE } from "../adapters/adapter.js";
 import { PAPER_PROFILE, PAPER_STRIDE_RATIOS, paperRow } from "../paper.js";
 import { type BenchReport, type BenchResult, paramsText } from "../result.js";
