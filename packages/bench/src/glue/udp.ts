@@ -43,10 +43,10 @@ export interface UdpService<Run> {
   udpPair(run: Run, peerMachine: Machine): { client: UdpSide; peer: UdpSide };
 }
 
-/** A fresh machine for the echo side, in the same time as `client`. */
+/** A fresh machine for the echo side: the same profile as `client` (its memory system included), in the same time. */
 export function peerMachineFor(client: Machine): Machine {
   return new (client.constructor as new (c: object) => Machine)({
-    profile: client.profile.name,
+    profile: client.profile,
     seed: client.seed,
     id: client.id + 1,
   });
