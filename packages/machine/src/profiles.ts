@@ -125,9 +125,9 @@ const LANCE: NetworkProfile = {
  */
 
 /**
- * Whether the named profiles model the memory system: not yet (issue 12). Every package's
- * pinned figures with it are recorded on `withMemorySystem(name)`; what still keeps it off is
- * the linked machines' net suite (bench README, "The memory system").
+ * Whether the named profiles model the memory system: not yet (issue 12). The baseline's and
+ * ExOS's figures with it are pinned on `withMemorySystem(name)` (or `NAME+memory`); what still
+ * keeps it off is the linked machines' net suite (bench README, "The memory system").
  */
 const MEMORY_SYSTEM_DEFAULT = false;
 
