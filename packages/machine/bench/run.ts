@@ -69,30 +69,19 @@ const BENCH_COSTS = defineCosts({
 
 /**
  * ACCESSES word addresses: the first half in pages of address space 1, the second half in
- * pages of address space 2 (distinct VPNs, so that the raw loop indexes the same words).
+ * pages of address space 2 (distinct VPNs, so that the raw loop indexes the same words),
+ * `pagesPerSpace` pages of each, space 2's starting `spaceStridePages` after space 1's.
  */
-function addressArray(pagesPerSpace: number, seed: number): Uint32Array {
+function addressArray(
+  pagesPerSpace: number,
+  seed: number,
+  spaceStridePages = pagesPerSpace,
+): Uint32Array {
   const rng = new SeededRandom(seed);
   const a = new Uint32Array(ACCESSES);
   for (let i = 0; i < ACCESSES; i++) {
     const space = i < HALF ? 0 : 1;
-    const vpn = FIRST_VPN + space * pagesPerSpace + rng.below(pagesPerSpace);
-    a[i] = vpn * 4096 + rng.below(1024) * 4;
-  }
-  return a;
-}
-
-/**
- * The same shape over a working set that fits the D-cache: 8 pages per space (frames 16..23
- * and 40..47, identity-mapped, so their lines index 32 distinct KiB of the 64 KiB cache). After
- * the first pass every load hits the cache: the memory system's fast path proper.
- */
-function cacheResidentArray(seed: number): Uint32Array {
-  const rng = new SeededRandom(seed);
-  const a = new Uint32Array(ACCESSES);
-  for (let i = 0; i < ACCESSES; i++) {
-    const space = i < HALF ? 0 : 1;
-    const vpn = FIRST_VPN + space * HIT_PAGES_PER_SPACE + rng.below(CACHE_PAGES_PER_SPACE);
+    const vpn = FIRST_VPN + space * spaceStridePages + rng.below(pagesPerSpace);
     a[i] = vpn * 4096 + rng.below(1024) * 4;
   }
   return a;
@@ -271,7 +260,10 @@ function median(xs: readonly number[]): number {
 function speedChild(maxTime: number): Figures {
   const hitAddrs = addressArray(HIT_PAGES_PER_SPACE, 11);
   const refillAddrs = addressArray(REFILL_PAGES_PER_SPACE, 12);
-  const cacheAddrs = cacheResidentArray(13);
+  // A working set that fits the D-cache: 8 pages per space in the hit machine's mapping
+  // (frames 16..23 and 40..47, identity-mapped: 32 distinct KiB of cache lines each space).
+  // After the first pass every load hits the cache: the memory system's fast path proper.
+  const cacheAddrs = addressArray(CACHE_PAGES_PER_SPACE, 13, HIT_PAGES_PER_SPACE);
   for (let i = 0; i < ACCESSES; i++) {
     if (asidOf(hitAddrs[i]!, HIT_PAGES_PER_SPACE) !== (i < HALF ? 1 : 2)) throw new Error("layout");
   }

@@ -18,6 +18,13 @@
  *   read through the intrinsic getter, so that no own `length` property can lie.
  */
 
+import {
+  ArrayCtor,
+  NumberIsInteger,
+  NumberIsSafeInteger,
+  ReflectApply,
+} from "../intrinsics.js";
+
 /** Returned by the readers when a field is missing, inherited, an accessor, or unreadable. */
 export const MISSING: unique symbol = Symbol("missing");
 export type Missing = typeof MISSING;
@@ -25,10 +32,6 @@ export type Missing = typeof MISSING;
 const getOwnDescriptor = Object.getOwnPropertyDescriptor;
 const hasOwn = Object.hasOwn;
 const isArray = Array.isArray;
-const reflectApply = Reflect.apply;
-const ArrayCtor = Array;
-const isSafeInteger = Number.isSafeInteger;
-const numberIsInteger = Number.isInteger;
 
 const TYPED_ARRAY_PROTO = Object.getPrototypeOf(Uint8Array.prototype) as object;
 const typedArrayTag = getOwnDescriptor(TYPED_ARRAY_PROTO, Symbol.toStringTag)!.get!;
@@ -53,7 +56,7 @@ export function isObject(x: unknown): x is object {
 export function ownArray(x: unknown, maxLength: number): readonly unknown[] | Missing {
   if (!isArray(x)) return MISSING;
   const length = ownData(x, "length");
-  if (typeof length !== "number" || !numberIsInteger(length) || length < 0) return MISSING;
+  if (typeof length !== "number" || !NumberIsInteger(length) || length < 0) return MISSING;
   if (length > maxLength) return MISSING;
   const out: unknown[] = new ArrayCtor(length);
   for (let i = 0; i < length; i++) {
@@ -66,15 +69,15 @@ export function ownArray(x: unknown, maxLength: number): readonly unknown[] | Mi
 
 /** True only for a genuine Uint32Array (brand check; runs no user code, sees through nothing). */
 export function isUint32Array(x: unknown): x is Uint32Array {
-  return reflectApply(typedArrayTag, x, []) === "Uint32Array";
+  return ReflectApply(typedArrayTag, x, []) === "Uint32Array";
 }
 
 /** The element count of a genuine typed array, through the intrinsic getter. */
 export function typedLength(x: Uint32Array): number {
-  return reflectApply(typedArrayLength, x, []) as number;
+  return ReflectApply(typedArrayLength, x, []) as number;
 }
 
 /** An integer in [min, max] that is already a number: no coercion, no NaN, no 2^53. */
 export function isIntIn(x: unknown, min: number, max: number): x is number {
-  return typeof x === "number" && isSafeInteger(x) && x >= min && x <= max;
+  return typeof x === "number" && NumberIsSafeInteger(x) && x >= min && x <= max;
 }

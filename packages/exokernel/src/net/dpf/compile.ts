@@ -37,7 +37,13 @@
  */
 
 import { NET_COSTS as C } from "../../costs.js";
-import { Int32ArrayCtor, listPush, newList } from "../../intrinsics.js";
+import {
+  FunctionCtor,
+  Int32ArrayCtor,
+  listPush,
+  NumberIsSafeInteger,
+  newList,
+} from "../../intrinsics.js";
 import { fullMask } from "./atoms.js";
 import {
   alignAfterShift,
@@ -84,10 +90,6 @@ function maskedExpr(base: string, g: Group): string {
   const f = fieldExpr(base, g.offset, g.width);
   return g.mask === fullMask(g.width) ? f : `(${f} & ${lit(g.mask | 0)})`;
 }
-
-/** The Function constructor, captured when this module loads (code is made in the kernel). */
-const FunctionCtor = Function;
-const NumberIsSafeInteger = Number.isSafeInteger;
 
 class Generator {
   readonly lines: string[] = newList();

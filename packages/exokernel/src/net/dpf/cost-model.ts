@@ -19,6 +19,7 @@
  * stack). It knows nothing at compile time, so every step pays the general path.
  */
 import { NET_COSTS as C } from "../../costs.js";
+import { MathMin } from "../../intrinsics.js";
 import { fullMask } from "./atoms.js";
 
 function swap(width: number, x: number): number {
@@ -38,8 +39,7 @@ export function isAligned(width: number, offset: number, baseAlign: number): boo
 
 /** The base's alignment after a shift of `scale` (the added amount is a multiple of 2^scale). */
 export function alignAfterShift(baseAlign: number, scale: number): number {
-  const a = 2 ** (scale < 2 ? scale : 2);
-  return baseAlign < a ? baseAlign : a;
+  return MathMin(baseAlign, 2 ** MathMin(scale, 2));
 }
 
 interface LoadShape {

@@ -17,6 +17,7 @@
  * Filters of the SAME owner may overlap freely (the demultiplexer then names the most specific
  * match in trie order; the owner is the same either way).
  */
+import { MathMin } from "../../intrinsics.js";
 import type { ByteConstraints, CanonicalFilter, Shift } from "./atoms.js";
 
 /** Counted work of a disjointness check (see NET_COSTS["aegis.dpf.insert.byte"]). */
@@ -54,7 +55,7 @@ export function provablyDisjoint(
   b: CanonicalFilter,
   work: DisjointWork,
 ): boolean {
-  const k = a.segments.length < b.segments.length ? a.segments.length : b.segments.length;
+  const k = MathMin(a.segments.length, b.segments.length);
   for (let s = 0; s < k; s++) {
     // Segment s is comparable only if shifts 0..s-1 are identical.
     if (s > 0 && !sameShift(a.shifts[s - 1]!, b.shifts[s - 1]!)) return false;
