@@ -18,12 +18,7 @@
  *   read through the intrinsic getter, so that no own `length` property can lie.
  */
 
-import {
-  ArrayCtor,
-  NumberIsInteger,
-  NumberIsSafeInteger,
-  ReflectApply,
-} from "../intrinsics.js";
+import { ArrayCtor, NumberIsInteger, NumberIsSafeInteger, ReflectApply } from "../intrinsics.js";
 
 /** Returned by the readers when a field is missing, inherited, an accessor, or unreadable. */
 export const MISSING: unique symbol = Symbol("missing");
