@@ -66,6 +66,8 @@ export class Machine {
   #current: ExecutionContext | null = null;
   #nextContextId = 1;
   #running = false;
+  /** Set by `run` when the clock is at its limit as a context is resumed (see run). */
+  #switchOnResume = false;
   /** Resumptions of contexts since reset. */
   resumes = 0;
 
@@ -220,6 +222,11 @@ export class Machine {
           this.idleUntil(min(next, until));
           continue;
         }
+        // The dispatcher's own work (a kernel's pick, the interrupts it takes) may carry the
+        // clock to the limit: the context it picked is then asked to switch at its first
+        // safepoint, so that a run ends within one safepoint bound of its limit, never a
+        // whole slice past it (a World's lock-step quantum relies on it).
+        this.#switchOnResume = this.cpu.now >= until;
         this.resume(ctx, dispatcher);
         resumes++;
       }
@@ -250,7 +257,8 @@ export class Machine {
     const cpu = this.cpu;
     this.#current = ctx;
     ctx.state = "live";
-    cpu.switchPending = false;
+    cpu.switchPending = this.#switchOnResume;
+    this.#switchOnResume = false;
     cpu.pc = ctx.pc;
     cpu.status = ctx.status;
     cpu.setOwner(ctx.owner);

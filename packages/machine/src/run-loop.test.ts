@@ -128,6 +128,39 @@ describe("run loop", () => {
     expect(r).toEqual({ outcome: "stopped", cycles: 3, resumes: 3 });
   });
 
+  it("a context picked past the limit (the dispatcher's own work crossed it) switches at its first safepoint", () => {
+    const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
+    // A spinner that yields only at its safepoints, i.e. only when a switch is asked for.
+    function* spin(): Thread {
+      for (;;) {
+        m.cpu.exec(TEST_COSTS["test.loop"], 100);
+        yield* safepoint(m.cpu);
+      }
+    }
+    const c = m.createContext("spin", 0, spin());
+    // A kernel whose pick takes 500 cycles, and a driver's request at the limit (cycle 300)
+    // that fires inside the pick, between two resumptions: the request must not be lost.
+    m.events.schedule(300, "quantum", () => m.requestSwitch());
+    // A backstop, so that a lost request shows as a wrong cycle, not as a hung test.
+    m.events.schedule(50_000, "backstop", () => m.requestSwitch());
+    m.syncEvents();
+    const pickNext = () => {
+      m.cpu.exec(TEST_COSTS["test.step"], 500);
+      return c;
+    };
+    const r = m.run({ pickNext }, { untilCycle: 300 });
+    expect(r.outcome).toBe("cycle-limit");
+    // The pick (500) and one loop iteration (100): never the next slice's worth of spinning.
+    expect(m.cpu.now).toBe(600);
+    // Within the limit, a resumed context starts with no switch asked for: it spins to the
+    // next request (cycle 2,000), not one iteration after its pick (1,200).
+    m.events.schedule(2_000, "request", () => m.requestSwitch());
+    m.syncEvents();
+    const r2 = m.run({ pickNext }, { untilCycle: 40_000, maxResumes: 1 });
+    expect(r2.outcome).toBe("resume-limit");
+    expect(m.cpu.now).toBe(2_000);
+  });
+
   it("a ContextAbort thrown by a handler unwinds the context: marked aborted, onContextEnd(true)", () => {
     const m = new Machine({ profile: HITS_ONLY, memoryBytes: 1 << 20 });
     const app = m.registerOwner(2, 1, "app");
