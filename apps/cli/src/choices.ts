@@ -1,9 +1,9 @@
 import {
   ADAPTERS,
   adapterFor,
+  COUNTED_SUFFIX,
   DEFAULT_ADAPTERS,
   isProfileName,
-  MEMORY_SUFFIX,
   PROFILE_NAMES,
   SUITES,
   type SystemAdapter,
@@ -105,7 +105,7 @@ export function parseSeed(value: string): number {
 export function parseProfile(value: string): string {
   if (!isProfileName(value)) {
     throw new InvalidArgumentError(
-      `unknown profile "${value}"; valid profiles: ${PROFILE_NAMES.join(", ")} (each also as NAME${MEMORY_SUFFIX}: the memory system on)`,
+      `unknown profile "${value}"; valid profiles: ${PROFILE_NAMES.join(", ")} (each also as NAME${COUNTED_SUFFIX}: the memory system off, the counted paths alone)`,
     );
   }
   return value;

@@ -78,7 +78,7 @@ describe("exolab argument handling", () => {
 
   it("a wrong system names the valid ones", async () => {
     await oneLineError(["bench", "--system", "windows"], 2, "windows", "valid systems");
-    await oneLineError(["bench", "--profile", "dec9+memory"], 2, "dec9+memory", "NAME+memory");
+    await oneLineError(["bench", "--profile", "dec9+memory"], 2, "dec9+memory", "NAME+counted");
   });
 
   it("--system accepts every registered system, the examples too, and names each when missing", async () => {

@@ -7,6 +7,7 @@
 export { DEFAULT_PROFILE, PROFILE_NAMES } from "@exolab/machine";
 export {
   baseProfileName,
+  COUNTED_SUFFIX,
   getProfile,
   isProfileName,
   type MachineProfile,

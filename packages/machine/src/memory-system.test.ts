@@ -5,6 +5,7 @@ import {
   Category,
   entryHi,
   entryLo,
+  getProfile,
   KSEG0,
   KSEG1,
   Machine,
@@ -363,7 +364,16 @@ describe("the memory system's profile fields", () => {
     for (const [over, re] of bad) expect(() => validateProfile({ ...base, ...over })).toThrow(re);
     expect(withMemorySystem("dec3100").memorySystem).toBe(true);
     expect(withMemorySystem("dec3100", false).memorySystem).toBe(false);
-    // The named profiles keep it off until the linked machines' suite runs with it (README).
-    for (const name of PROFILE_NAMES) expect(PROFILES[name].memorySystem).toBe(false);
+    // The named profiles have it on; NAME+counted names the machine with it off, and
+    // NAME+memory (a name from before the default changed) the machine itself.
+    for (const name of PROFILE_NAMES) {
+      expect(PROFILES[name].memorySystem).toBe(true);
+      expect(getProfile(`${name}+counted`).memorySystem).toBe(false);
+      expect(getProfile(`${name}+counted`)).toBe(getProfile(`${name}+counted`));
+      expect(getProfile(`${name}+memory`)).toBe(PROFILES[name]);
+    }
+    expect(() => getProfile("dec3100+cached")).toThrow(
+      /unknown profile "dec3100\+cached".*NAME\+counted/,
+    );
   });
 });

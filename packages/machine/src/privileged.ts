@@ -60,6 +60,7 @@ export { DEFAULT_MEMORY_BYTES, Machine, type MachineConfig } from "./machine.js"
 export { PhysicalMemory } from "./memory.js";
 export {
   baseProfileName,
+  COUNTED_SUFFIX,
   type DiskProfile,
   getProfile,
   isProfileName,
