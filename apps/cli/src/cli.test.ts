@@ -223,6 +223,11 @@ describe("exolab argument handling", () => {
     const c = capture();
     expect(await runCli(["profiles"], c.io)).toBe(0);
     for (const p of ["dec5000_125", "dec3100", "dec2100"]) expect(c.outText()).toContain(p);
+    // Each with the memory system it models (the 5000/125's retire time and miss).
+    expect(c.outText()).toContain(
+      "memory system: 4-stage write buffer retiring a word in 15 cycles, 64 KiB I + 64 KiB D cache, a miss 14 cycles",
+    );
+    expect(c.outText()).toContain("NAME+counted");
   });
 
   it("list names every benchmark of the paper suite; --benchmark and --system narrow it", async () => {

@@ -1,6 +1,8 @@
 import {
+  COUNTED_SUFFIX,
   type Explanation,
   explainBenchmark,
+  type MachineProfile,
   PROFILES,
   planTrace,
   SUITES,
@@ -206,8 +208,18 @@ export function profilesCommand(io: Io): number {
     io.out(
       `${p.name.padEnd(12)} ${p.description}; ${(1000 / p.cycleNs).toFixed(2)} MHz, TLB ${p.tlbEntries} entries (${p.tlbWiredEntries} wired), uncached access ${p.uncachedAccessCycles} cycles\n`,
     );
+    io.out(`${"".padEnd(12)} ${memorySystemLine(p)}\n`);
   }
+  io.out(
+    `(NAME${COUNTED_SUFFIX}: the same machine with its memory system off, every access a hit)\n`,
+  );
   return 0;
+}
+
+/** The memory system a profile models, in one line. */
+function memorySystemLine(p: MachineProfile): string {
+  if (!p.memorySystem) return "memory system off: every cached access a one-cycle hit";
+  return `memory system: ${p.writeBufferDepth}-stage write buffer retiring a word in ${p.writeRetireCycles} cycles, ${p.instructionCacheBytes >> 10} KiB I + ${p.dataCacheBytes >> 10} KiB D cache, a miss ${p.cacheMissCycles} cycles`;
 }
 
 export interface ListFlags {
