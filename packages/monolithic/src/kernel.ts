@@ -131,6 +131,16 @@ export class MonolithicKernel {
   readonly cyclesPerTick: number;
   /** The network stack's frames (src/net/), once `ifconfig` attached the interface. */
   net: NetFrames | null = null;
+  /**
+   * Set by `runQuantum` (a host that steps this machine in a World's quanta, as the bench's
+   * UDP harness): a process's safepoint yields once the quantum's end (`stepUntilCycle`) is
+   * reached, and a process that yielded at its safepoint with no reschedule asked by the
+   * kernel (runrun clear) is resumed at once, uncharged — the quantum's end is the host's
+   * stepping, not an event of the simulated machine. Off by default: a switch request from a
+   * test is then an AST, as before.
+   */
+  steppedByWorld = false;
+  stepUntilCycle = Number.POSITIVE_INFINITY;
   /** Processes on the run queue of woken sleepers (sched/runq.ts: its whichqs bit). */
   kernelQueued = 0;
   /**
@@ -235,6 +245,15 @@ export class MonolithicKernel {
       this.pollHostThrow();
       this.deliverDeaths();
     }
+  }
+
+  /** `run` to `untilCycle` as one quantum of a World's stepping (see `steppedByWorld`). */
+  runQuantum(untilCycle: number): RunResult {
+    if (typeof untilCycle !== "number" || !(untilCycle >= 0))
+      throw new ArgumentError("runQuantum: untilCycle must be a cycle number");
+    this.steppedByWorld = true;
+    this.stepUntilCycle = untilCycle;
+    return this.run({ untilCycle });
   }
 
   /** A host error the hook could not record (no stack left then): the current process's. */

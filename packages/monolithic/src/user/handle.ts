@@ -467,7 +467,12 @@ export class ProcessHandle {
 
   /** A preemption point for long loops: yields only when the kernel asked for a switch. */
   *safepoint(): Thread {
-    if (this.cpu.switchPending) yield;
+    const k = this.#k;
+    if (this.cpu.switchPending || (k.steppedByWorld && k.machine.now >= k.stepUntilCycle)) {
+      this.#p.atSafepoint = true;
+      yield;
+      this.#p.atSafepoint = false;
+    }
   }
 }
 
