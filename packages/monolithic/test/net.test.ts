@@ -229,3 +229,76 @@ describe("drops, counted", () => {
     expect(got).toEqual([]);
   });
 });
+
+import { attributionBetween } from "@exolab/machine/privileged";
+
+/**
+ * The round trip, pinned (COUNTED profile: memory system off; the figures move only with a
+ * costs.ts count or a path change, said in the commit and README). One warm round of the
+ * ping-pong: the client's sendto (socket layer, UDP, IP, Ethernet, the LANCE copy), the wire
+ * (2 x (8 + 64) byte times + the card's 2 us + 2 us each way), the echo machine's interrupt
+ * (leintr, m_devget copy, ether_input, the soft-net ipintr with the header checksum,
+ * udp_input with the UDP checksum and the pcb lookup, sbappendaddr, wakeup), its switch to
+ * the echo process, recvfrom's soreceive, the increment, its sendto, and the same receive
+ * path back on the client. `busy` is each machine's non-idle cycles in the round.
+ */
+const PINNED_UDP = {
+  // 448.8 us at 25 MHz; the wire's part is 2 x 61.6 us (3080 cycles).
+  roundTripCycles: 11220,
+  // sendto's path, then the reply's interrupt, soft-net, wakeup, the switch back and
+  // recvfrom's return (one sleep per round trip on each side).
+  clientBusyCycles: 5165,
+  echoBusyCycles: 5165,
+};
+
+describe("the UDP round trip, pinned (counted profile)", () => {
+  it("one warm round trip: cycles on the wire and on each machine", () => {
+    const a = station(A, B, 1);
+    const b = station(B, A, 2);
+    const rounds: { cycles: number; client: number; echo: number }[] = [];
+    let done = false;
+    b.spawn("echo", function* (h) {
+      const s = h.socket(AF_INET, SOCK_DGRAM, 0);
+      putSin(h, h.heapBase, 0, B.port);
+      h.bind(s, h.heapBase, 16);
+      putSin(h, h.heapBase, A.ip, A.port);
+      h.connect(s, h.heapBase, 16);
+      const buf = h.heapBase + 64;
+      for (;;) {
+        const n = yield* h.recvfrom(s, buf, 64);
+        h.cpu.store32(buf, h.cpu.load32(buf) + 1);
+        h.sendto(s, buf, n);
+      }
+    });
+    a.spawn("client", function* (h) {
+      const s = h.socket(AF_INET, SOCK_DGRAM, 0);
+      putSin(h, h.heapBase, A.ip, A.port);
+      h.bind(s, h.heapBase, 16);
+      putSin(h, h.heapBase, B.ip, B.port);
+      h.connect(s, h.heapBase, 16);
+      const buf = h.heapBase + 64;
+      for (let i = 0; i < 4; i++) {
+        const sa = a.machine.snapshot();
+        const sb = b.machine.snapshot();
+        const t0 = h.cpu.now;
+        h.cpu.store32(buf, i);
+        h.sendto(s, buf, 18);
+        yield* h.recvfrom(s, buf, 64);
+        expect(h.cpu.load32(buf)).toBe(i + 1);
+        const ra = attributionBetween(a.machine.accounting, sa, a.machine.snapshot());
+        const rb = attributionBetween(b.machine.accounting, sb, b.machine.snapshot());
+        const busy = (r: typeof ra) => r.totalCycles - (r.byCategory.idle ?? 0);
+        rounds.push({ cycles: h.cpu.now - t0, client: busy(ra), echo: busy(rb) });
+      }
+      done = true;
+    });
+    runPair(a, b, () => done);
+    const warm = rounds[2]!;
+    expect(rounds[3]).toEqual(warm);
+    expect({
+      roundTripCycles: warm.cycles,
+      clientBusyCycles: warm.client,
+      echoBusyCycles: warm.echo,
+    }).toEqual(PINNED_UDP);
+  });
+});
