@@ -51,6 +51,8 @@ const REASONS: Partial<Record<PortId, string>> = {
   lrpc: "Ultrix offers no LRPC (as in the paper)",
   tlrpc: "Ultrix offers no LRPC (as in the paper)",
   stride: "Ultrix's scheduler gives applications no proportional share",
+  classify:
+    "the baseline demultiplexes UDP by pcb lookup (in_pcblookup, its udp rows); it runs no packet filter",
   db: "the same engine as a file on the kernel's buffer cache and file system is not built yet (issue 14)",
 };
 
