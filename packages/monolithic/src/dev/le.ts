@@ -5,6 +5,7 @@ import { kseg0 } from "../layout.js";
 import { etherInput } from "../net/if_ether.js";
 import { ETHER_HDR, mbufVa, type NetFrames, NG, NM, ngVa, rxPa, STAT } from "../net/layout.js";
 import { mDevget, mFree } from "../net/mbuf.js";
+import { bump } from "../net/netstat.js";
 import { kcopy } from "../vm/useracc.js";
 
 /**
@@ -117,11 +118,4 @@ function letint(k: MonolithicKernel, nf: NetFrames): void {
   bump(k, nf, STAT.ifOutPackets);
   cpu.store32(ngVa(nf, NG.OACTIVE), 0);
   lestart(k, nf);
-}
-
-/** A counter of the stack (netstat -s) incremented: lw, addiu, sw (the step's count has it). */
-export function bump(k: MonolithicKernel, nf: NetFrames, off: number): void {
-  const cpu = k.cpu;
-  const va = ngVa(nf, off);
-  cpu.store32(va, cpu.load32(va) + 1);
 }

@@ -1,6 +1,6 @@
 import { COSTS } from "../costs.js";
-import { bump, lestart } from "../dev/le.js";
 import type { MonolithicKernel } from "../kernel.js";
+import { enqueue } from "./ifq.js";
 import { ipintr } from "./ip_input.js";
 import {
   ARP_BYTES,
@@ -17,6 +17,7 @@ import {
   swap16,
 } from "./layout.js";
 import { mFreem, mPrepend } from "./mbuf.js";
+import { bump } from "./netstat.js";
 
 /**
  * The Ethernet layer (4.4BSD net/if_ethersubr.c 8.1, netinet/if_ether.c 8.1).
@@ -54,43 +55,6 @@ export function netisr(k: MonolithicKernel, nf: NetFrames): void {
   cpu.exec(COSTS["netisr.ip"]);
   cpu.store32(ngVa(nf, NG.NETISR), 0);
   ipintr(k, nf);
-}
-
-/** IF_ENQUEUE: `m` at the tail of a queue (head, tail, length words of NG). */
-export function enqueue(
-  k: MonolithicKernel,
-  nf: NetFrames,
-  headOff: number,
-  tailOff: number,
-  lenOff: number,
-  m: number,
-): void {
-  const cpu = k.cpu;
-  cpu.store32(mbufVa(nf, m) + NM.NEXTPKT, 0);
-  const tail = cpu.load32(ngVa(nf, tailOff));
-  if (tail === 0) cpu.store32(ngVa(nf, headOff), m);
-  else cpu.store32(mbufVa(nf, tail) + NM.NEXTPKT, m);
-  cpu.store32(ngVa(nf, tailOff), m);
-  cpu.store32(ngVa(nf, lenOff), cpu.load32(ngVa(nf, lenOff)) + 1);
-}
-
-/** IF_DEQUEUE: the head of a queue, or 0. */
-export function dequeue(
-  k: MonolithicKernel,
-  nf: NetFrames,
-  headOff: number,
-  tailOff: number,
-  lenOff: number,
-): number {
-  const cpu = k.cpu;
-  const m = cpu.load32(ngVa(nf, headOff));
-  if (m === 0) return 0;
-  const next = cpu.load32(mbufVa(nf, m) + NM.NEXTPKT);
-  cpu.store32(ngVa(nf, headOff), next);
-  if (next === 0) cpu.store32(ngVa(nf, tailOff), 0);
-  cpu.store32(ngVa(nf, lenOff), cpu.load32(ngVa(nf, lenOff)) - 1);
-  cpu.store32(mbufVa(nf, m) + NM.NEXTPKT, 0);
-  return m;
 }
 
 /** arpresolve: the static entry for `dstIp` (network order): its index, or -1. */
@@ -137,6 +101,7 @@ export function etherOutput(k: MonolithicKernel, nf: NetFrames, m: number, dstIp
     return 55; // ENOBUFS
   }
   enqueue(k, nf, NG.SND_HEAD, NG.SND_TAIL, NG.SND_LEN, h);
-  if (cpu.load32(ngVa(nf, NG.OACTIVE)) === 0) lestart(k, nf);
+  // (*ifp->if_start)(ifp): the driver's start routine (dev/le.ts lestart), through the interface.
+  if (cpu.load32(ngVa(nf, NG.OACTIVE)) === 0) nf.ifStart(k, nf);
   return 0;
 }

@@ -1,5 +1,5 @@
 import { ArgumentError } from "@exolab/machine";
-import { leinit } from "../dev/le.js";
+import { leinit, lestart } from "../dev/le.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { kseg0, P, PAGE, SSLEEP } from "../layout.js";
 import {
@@ -80,6 +80,7 @@ export function ifconfig(k: MonolithicKernel, cfg: InterfaceConfig): void {
     return f;
   };
   const nf: NetFrames = Object.freeze({
+    ifStart: lestart,
     ng: take(),
     mbufs: Object.freeze(Array.from({ length: NET_MBUF_FRAMES }, take)),
     rx: Object.freeze(Array.from({ length: rxFrames }, take)),

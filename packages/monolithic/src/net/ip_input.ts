@@ -1,7 +1,6 @@
 import { COSTS } from "../costs.js";
-import { bump } from "../dev/le.js";
 import type { MonolithicKernel } from "../kernel.js";
-import { dequeue } from "./if_ether.js";
+import { dequeue } from "./ifq.js";
 import { inCksum } from "./in_cksum.js";
 import {
   IP,
@@ -17,7 +16,8 @@ import {
   swap16,
 } from "./layout.js";
 import { mFreem } from "./mbuf.js";
-import { udpInput } from "./udp_usrreq.js";
+import { bump } from "./netstat.js";
+import { udpInput } from "./udp_input.js";
 
 const IPPROTO_UDP = 17;
 

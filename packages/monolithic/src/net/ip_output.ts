@@ -1,9 +1,9 @@
 import { COSTS } from "../costs.js";
-import { bump } from "../dev/le.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { etherOutput } from "./if_ether.js";
 import { inCksum } from "./in_cksum.js";
 import { IP, IP_HDR, mbufVa, type NetFrames, NG, NM, ngVa, STAT, swap16 } from "./layout.js";
+import { bump } from "./netstat.js";
 
 /**
  * ip_output (4.4BSD netinet/ip_output.c 8.3) for a datagram whose header udp_output filled

@@ -11,6 +11,7 @@
  * - the LANCE's buffers: one per receive-ring slot (2 KiB each, two a frame), and one
  *   transmit buffer.
  */
+import type { MonolithicKernel } from "../kernel.js";
 import { kseg0, PAGE } from "../layout.js";
 
 /** Frames of the network's mbuf pool (4.4BSD takes mbufs from kmem; a fixed pool here). */
@@ -164,6 +165,8 @@ export const IP_DEFTTL = 64;
 
 /** What the kernel knows of the network frames (host mirror of where they are). */
 export interface NetFrames {
+  /** The driver's start routine (ifp->if_start: dev/le.ts lestart), set at attach. */
+  readonly ifStart: (k: MonolithicKernel, nf: NetFrames) => void;
   readonly ng: number;
   readonly mbufs: readonly number[];
   readonly rx: readonly number[];

@@ -16,7 +16,7 @@ import {
 } from "../net/layout.js";
 import { mFree, mGet } from "../net/mbuf.js";
 import { type FromArg, socreate, soreceiveDgram, sosendChain } from "../net/socket.js";
-import { udpSend } from "../net/udp_usrreq.js";
+import { udpSend } from "../net/udp_output.js";
 import type { Proc } from "../proc/proc.js";
 import { SLEEP } from "../sched/sleep.js";
 import { copyUser, useracc } from "../vm/useracc.js";
