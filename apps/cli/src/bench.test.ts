@@ -66,8 +66,8 @@ describe("exolab bench outputs", () => {
       node: process.version,
       options: { systems: ["exokernel"], hostTime: false, quick: false },
     });
-    expect(report.meta.options.benchmarks).toHaveLength(23);
-    expect(report.results).toHaveLength(23);
+    expect(report.meta.options.benchmarks).toHaveLength(25);
+    expect(report.results).toHaveLength(25);
     const getpid = report.results.find((r) => r.benchmark === "getpid")!;
     expect(getpid).toMatchObject({
       suite: "paper",
@@ -101,8 +101,8 @@ describe("exolab bench outputs", () => {
 
   it("draws a progress bar on a terminal, pair by pair, and shows the cursor again", () => {
     const bar = c.barText();
-    expect(bar).toMatch(/ 1\/23 /);
-    expect(bar).toMatch(/ 23\/23 /);
+    expect(bar).toMatch(/ 1\/25 /);
+    expect(bar).toMatch(/ 25\/25 /);
     expect(bar).toContain("stride on exokernel");
     expect(bar.startsWith(HIDE_CURSOR)).toBe(true);
     expect(bar.lastIndexOf(SHOW_CURSOR)).toBeGreaterThan(bar.lastIndexOf(HIDE_CURSOR));
@@ -121,8 +121,9 @@ describe("exolab bench outputs", () => {
     const { document } = parseHTML(c.file("r.html")!);
     expect(document.querySelectorAll("table").length).toBeGreaterThanOrEqual(3);
     expect(document.querySelector('tr[data-benchmark="pct"]')).not.toBeNull();
-    // exokernel runs the rows of the first group only: one chart, in µs.
-    expect(document.querySelectorAll("figure.chart")).toHaveLength(1);
+    // exokernel runs the rows of the first two groups only (Tables 4-6, and 7's
+    // dpf-classify): two charts, in µs.
+    expect(document.querySelectorAll("figure.chart")).toHaveLength(2);
   });
 
   it.skipIf(SKIP_BROWSER)(
@@ -131,7 +132,7 @@ describe("exolab bench outputs", () => {
       const layouts = await layoutInChromium(c.file("r.html")!, [420, 1440], `${CI_OUT}cli-bench`);
       for (const page of layouts) {
         expect(page.scrollWidth).toBeLessThanOrEqual(page.viewportWidth);
-        expect(page.charts).toHaveLength(1);
+        expect(page.charts).toHaveLength(2);
         for (const chart of page.charts) expect(chart.overflowing).toEqual([]);
         expect(
           page.charts.flatMap((x) => x.marks).filter((m) => m.kind === "ours").length,

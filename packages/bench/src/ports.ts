@@ -174,6 +174,19 @@ export interface DbPort extends BasePort {
   readonly cycleNs: number;
 }
 
+/** Which engine a `classify` row measures: DPF's compiled demultiplexer or its trie interpreter. */
+export type ClassifyEngine = "compiled" | "interpreted";
+
+/**
+ * Packet classification (Table 7): ten TCP/IP filters installed in the kernel's packet-filter
+ * engine by the system, and packets each for one of them. `classify(i)` classifies packet
+ * `i` (0..9, for filter i) and returns the owner the engine names (its filter's index), its
+ * simulated cost the engine's counted work.
+ */
+export interface ClassifyPort extends BasePort {
+  classify(packet: number): number;
+}
+
 export interface PortMap {
   user: BasePort;
   syscall: CallPort;
@@ -191,5 +204,6 @@ export interface PortMap {
   realtime: RealtimePort;
   udp: UdpPort;
   db: DbPort;
+  classify: ClassifyPort;
 }
 export type PortId = keyof PortMap;

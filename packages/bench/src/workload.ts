@@ -1,6 +1,13 @@
 import type { Thread } from "@exolab/machine";
 import type { Meter } from "./meter.js";
-import type { DbPoolSpec, PortId, PortMap, RealtimeSpec, UdpSpec } from "./ports.js";
+import type {
+  ClassifyEngine,
+  DbPoolSpec,
+  PortId,
+  PortMap,
+  RealtimeSpec,
+  UdpSpec,
+} from "./ports.js";
 
 export type Unit = "us/op" | "s/op" | "share";
 
@@ -36,6 +43,7 @@ export interface Workload<P extends PortId = PortId> {
     readonly realtime?: RealtimeSpec;
     readonly udp?: UdpSpec;
     readonly db?: DbPoolSpec;
+    readonly classify?: { readonly engine: ClassifyEngine };
   };
   /**
    * Why idle cycles belong to this workload's measurement (it times a wait for a device, a

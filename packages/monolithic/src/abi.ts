@@ -30,9 +30,15 @@ export const SYS = {
   shmat: 129,
   shmdt: 130,
   shmctl: 131,
+  // ---- network (4.3BSD syscalls.master numbers) ----
+  recvfrom: 29,
+  socket: 97,
+  connect: 98,
+  bind: 104,
+  sendto: 133,
 } as const;
 export type SyscallNumber = (typeof SYS)[keyof typeof SYS];
-export const SYSCALL_SLOTS = 132;
+export const SYSCALL_SLOTS = 134;
 
 /** errno values (4.3BSD errno.h). A call refused returns -errno to JS (see README). */
 export const Errno = {
@@ -54,6 +60,21 @@ export const Errno = {
   EPIPE: 32,
   ENOSYS: 78,
   EIDRM: 43,
+  // ---- network (4.3BSD errno.h) ----
+  EWOULDBLOCK: 35,
+  ENOTSOCK: 38,
+  EDESTADDRREQ: 39,
+  EMSGSIZE: 40,
+  EPROTOTYPE: 41,
+  EPROTONOSUPPORT: 43,
+  EAFNOSUPPORT: 47,
+  EADDRINUSE: 48,
+  EADDRNOTAVAIL: 49,
+  ENETUNREACH: 51,
+  ENOBUFS: 55,
+  EISCONN: 56,
+  ENOTCONN: 57,
+  EHOSTUNREACH: 65,
 } as const;
 export type Errno = (typeof Errno)[keyof typeof Errno];
 
@@ -174,6 +195,19 @@ export const SIGTRAMP_VA = USRTEXT;
 export const HANDLER_TEXT_BASE = USRTEXT + 0x1000;
 /** Bytes at the start of the data segment that the user-side library keeps for itself. */
 export const LIBC_SCRATCH_BYTES = 256;
+
+/** Sockets (4.3BSD socket.h, in.h): the one family and type the kernel's stack serves. */
+export const AF_INET = 2;
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const IPPROTO_UDP = 17;
+export const INADDR_ANY = 0;
+/**
+ * struct sockaddr_in (4.3BSD in.h, as Ultrix has it): sin_family (u_short, host order),
+ * sin_port (network order), sin_addr (network order), 8 bytes of zero.
+ */
+export const SIN = { FAMILY: 0, PORT: 2, ADDR: 4, ZERO: 8 } as const;
+export const SOCKADDR_IN_BYTES = 16;
 
 /** Error names for messages. */
 export function errnoName(e: number): string {

@@ -692,6 +692,220 @@ export const COSTS = defineCosts({
     source:
       "uipc_usrreq.c 8.1 uipc_usrreq(PRU_RCVD) on a SOCK_STREAM: call, prologue/epilogue (5 sw, 5 lw) 14; unp = sotounpcb(so) (lw) 1; control tests 4; switch (req) (lw) 6; switch (so->so_type) (lw) 4; unp->unp_conn == 0 test (lw) 2; so2 = unp->unp_conn->unp_socket (2 lw) 2; snd->sb_mbmax += unp->unp_mbcnt - rcv->sb_mbcnt (3 lw, 2 addu, sw) 6; unp->unp_mbcnt = rcv->sb_mbcnt (lw, sw) 2; snd->sb_hiwat += unp->unp_cc - rcv->sb_cc 6; unp->unp_cc = rcv->sb_cc 2; sowwakeup(so2) call (sowakeup) 1",
   },
+  // ---- the network stack (src/net/, src/dev/le.ts): 4.4BSD netinet/*.c 8.x, kern/uipc_*.c
+  // 8.1, pmax/dev/if_le.c 8.1. The reference (bsd-pmax-paths.md) has no count for any of
+  // these paths: every count below is an ESTIMATE from reading the routine (one line of C as
+  // the MIPS instructions it compiles to), ±50 %, not measured and not fitted. -----------------
+  "le.intr": {
+    instructions: 34,
+    source:
+      "ESTIMATE if_le.c 8.1 leintr(): call, prologue/epilogue (4 sw, 4 lw) 12; sc = &le_softc[unit] 3; isr = csr0 read ([device access] charged), ERR/MISS/BABL tests 8; csr0 write-back of the interrupt bits ([device access] charged) 2; RINT test and lerint call 4, TINT test and letint call 4; return 1",
+  },
+  "le.rint.slot": {
+    instructions: 24,
+    source:
+      "ESTIMATE if_le.c 8.1 lerint(), per ring descriptor: rmd = &ler_rmd[sc_rmd] 4; OWN test ([device access] charged) 3; ERR/STP/ENP tests 6; len = rmd->rmd_mcnt - 4 (the CRC) 3; leread call 3; rmd flags = OWN (hand back, [device access] charged) 2; sc_rmd = (sc_rmd + 1) & RMASK 3",
+  },
+  "le.read": {
+    instructions: 42,
+    source:
+      "ESTIMATE if_le.c 8.1 leread(): call, prologue/epilogue (4 sw, 4 lw) 12; if_ipackets++ (lw, addiu, sw) 3; len <= sizeof eh / > ETHERMTU tests 6; eh copied from the buffer (copyfrombuf of 14 bytes: its loads charged) 4; type = ntohs(eh->ether_type) 4; trailer tests (type >= ETHERTYPE_TRAIL ...) 5; m_devget call (args: buffer, len, off, ifp, copy function) 6; m == 0 test 2",
+  },
+  "m-devget.mbuf": {
+    instructions: 22,
+    source:
+      "ESTIMATE uipc_mbuf.c 8.2 m_devget(), per mbuf: MGETHDR/MGET (mbuf.get) ... first: m_pkthdr.rcvif, m_pkthdr.len ([sw] charged) 2; len = min(totlen, MHLEN/MLEN), MINCLSIZE test 6; the copy (copyfrombuf: kcopy) call 3; m_len = len ([sw] charged), *mp = m, mp = &m->m_next 3; cp += len, totlen -= len, loop 5; + address set-ups 3",
+  },
+  "ether-input": {
+    instructions: 48,
+    source:
+      "ESTIMATE if_ethersubr.c 8.1 ether_input(): call, prologue/epilogue (3 sw, 3 lw) 10; IFF_UP test (lw) 3; microtime(&ifp->if_lastchange) call 8; if_ibytes += m_pkthdr.len + sizeof eh (lw, lw, addu, sw) 4; broadcast/multicast tests of ether_dhost (lbu, andi) 5; switch (eh->ether_type) ETHERTYPE_IP 4; schednetisr(NETISR_IP) (lw, or, sw) 3, inq = &ipintrq 1; s = splimp() (spl.call); IF_QFULL(inq) test (2 lw) 3; IF_ENQUEUE(inq, m) ([lw] [sw] charged: tail, next, head, len) 5; splx(s) (spl.call); return 2",
+  },
+  "netisr.ip": {
+    instructions: 12,
+    source:
+      "ESTIMATE pmax trap.c 7.20 interrupt()'s soft-net: MACH_SOFT_INT_MASK_1 test, clearsoftnet 4; netisr & (1 << NETISR_IP) test (lw, andi) 3, netisr &= ~ (and, sw) 2; ipintr call 3",
+  },
+  ipintr: {
+    instructions: 96,
+    source:
+      "ESTIMATE ip_input.c 8.2 ipintr(), per packet: next: s = splimp(), IF_DEQUEUE(&ipintrq, m) ([lw] [sw] charged), splx(s) (spl.call x2) 5; m == 0 test 2; M_PKTHDR test (lw) 3; in_ifaddr == 0 test (lw) 2; ipstat.ips_total++ 3; m_len < sizeof (struct ip) test and m_pullup call 4; ip = mtod(m) 2; ip_v != IPVERSION test (lbu, srl, bne) 4; hlen = ip_hl << 2, hlen < sizeof ip, hlen > m_len tests 7; ip_sum = in_cksum(m, hlen) call and test (in_cksum) 5; NTOHS(ip_len), len < hlen test 5; NTOHS(ip_id), NTOHS(ip_off) 8; m_pkthdr.len < ip_len test, trim test 6; ip_nhops = 0; hlen > sizeof ip (options) test 3; the in_ifaddr walk (ipintr.ours); ip_off & ~IP_DF (fragment) test 4; inetsw[ip_protox[ip->ip_p]].pr_input(m, hlen) (lbu, 2 lw, jalr, nop) 8; goto next 1; + address set-ups 8",
+  },
+  "ipintr.ours": {
+    instructions: 14,
+    source:
+      "ESTIMATE ip_input.c 8.2 ipintr(), per in_ifaddr examined: IA_SIN(ia)->sin_addr.s_addr == ip_dst test (lw, lw, beq) 4; IFF_BROADCAST test (lw, andi) 3, broadcast addresses compares (2 lw, 2 beq) 5; ia = ia->ia_next 2",
+  },
+  "in-cksum": {
+    instructions: 34,
+    source:
+      "ESTIMATE netinet/in_cksum.c 8.1 in_cksum(m, len): call, prologue/epilogue (4 sw, 4 lw) 12; sum/mlen/byte_swapped set-up 4; REDUCE (the fold: 2 shifts, 2 adds, masks) 8; return ~sum & 0xffff 3; + loop exit tests 7",
+  },
+  "in-cksum.mbuf": {
+    instructions: 22,
+    source:
+      "ESTIMATE in_cksum.c 8.1, per mbuf: m_len == 0 test 3; w = mtod(m, u_short *) 2; the odd-byte carry-over test (s_util) 4; mlen > len clip 3; the alignment test ((int)w & 1) and byte swap 4; the 32/8/2-word loop entries and the trailing odd byte 6",
+  },
+  "in-cksum.word": {
+    instructions: 1,
+    source:
+      "ESTIMATE in_cksum.c 8.1, per 16-bit word summed: `sum += w[i]` (addu; the lhu is the charged load) in its 16-word unrolled loop (the loop tests amortised into in_cksum.mbuf)",
+  },
+  "udp-input": {
+    instructions: 64,
+    source:
+      "ESTIMATE udp_usrreq.c 8.4 udp_input(m, iphlen): call, prologue/epilogue (5 sw, 5 lw) 14; udpstat.udps_ipackets++ 3; iphlen > sizeof ip (options) test 2; m_len < sizeof udpiphdr test and m_pullup 4; ip, uh pointers 3; len = ntohs(uh_ulen) 4; ip_len != len tests (len > ip_len: badlen; m_adj) 6; save_ip = *ip (only the options case) 2; uh_sum test (lhu charged) 2, then the overlay for the pseudo-header: ti_next = ti_prev = 0, ti_x1 = 0, ti_len = uh_ulen ([sw] charged) 4, in_cksum(m, len + sizeof ip) call and test (in_cksum) 6; IN_MULTICAST/in_broadcast tests 8; + address set-ups 6",
+  },
+  "udp-input.deliver": {
+    instructions: 52,
+    source:
+      "ESTIMATE udp_usrreq.c 8.4 udp_input(), unicast delivery: inp = udp_last_inpcb; the cache test (lport, fport, faddr, laddr: 4 lw, 4 bne) 10, else in_pcblookup(&udb, src, sport, dst, dport, INPLOOKUP_WILDCARD) call 6 and udp_last_inpcb = inp (sw) 1; inp == 0: udps_noport (below); udp_in.sin_port = uh_sport, udp_in.sin_addr = ip_src ([lw] [sw] charged) 4; inp_flags & INP_CONTROLOPTS test 3; iphlen += sizeof udphdr, m_len -= iphlen, m_pkthdr.len -= iphlen, m_data += iphlen (lw, subu, sw x3) 9; sbappendaddr(&so_rcv, &udp_in, m, opts) call and == 0 test 7; sorwakeup(so) call 3 (sowakeup); return 2; + address set-ups 7",
+  },
+  "udp-input.drop": {
+    instructions: 10,
+    source:
+      "ESTIMATE udp_usrreq.c 8.4 udp_input(), a drop: the udpstat counter (udps_noport, udps_badsum, udps_badlen or udps_fullsock: lw, addiu, sw) 3; M_BCAST|M_MCAST test before icmp_error (not sent here: README) 3; bad: m_freem(m) call 2 (m_freem), return 2",
+  },
+  "in-pcblookup": {
+    instructions: 18,
+    source:
+      "ESTIMATE in_pcb.c 8.2 in_pcblookup(): call, prologue/epilogue (3 sw, 3 lw) 10; lport = lport_arg, matchwild = 3 3; the loop head, return match 5",
+  },
+  "in-pcblookup.entry": {
+    instructions: 16,
+    source:
+      "ESTIMATE in_pcb.c 8.2 in_pcblookup(), per pcb on udb: inp_lport != lport test ([lw] charged, bne) 2; wildcard = 0; inp_laddr test and compare ([lw] charged) 4; inp_faddr test and compare ([lw] charged), inp_fport compare ([lw] charged) 5; INPLOOKUP_WILDCARD and wildcard < matchwild tests 3; inp = inp->inp_next ([lw] charged) 2",
+  },
+  sbappendaddr: {
+    instructions: 58,
+    source:
+      "ESTIMATE uipc_socket2.c 8.1 sbappendaddr(sb, asa, m0, control): call, prologue/epilogue (4 sw, 4 lw) 12; space = asa->sa_len (4.3 sockaddr: 16) 2; m0 && !M_PKTHDR panic test (lw) 3; space += m0->m_pkthdr.len ([lw] charged) 2; control walk (none) 3; space > sbspace(sb) test (sb_hiwat - sb_cc, sb_mbmax - sb_mbcnt, min: [lw] x4 charged) 8; MGET(m, M_DONTWAIT, MT_SONAME) (mbuf.get), m == 0 test 2; m_len = asa->sa_len ([sw] charged) 1; bcopy(asa, mtod(m), sa_len) call (kcopy); n = control or m0, m->m_next = n ([sw] charged) 2; for (n = m; n; n = n->m_next) sballoc(sb, n) (sb_cc += m_len, sb_mbcnt += MSIZE: [lw] [sw] charged, M_EXT test) per mbuf 6 (sbappendaddr.walk); n = sb->sb_mb ([lw] charged), the walk of records to the last (nextpkt) 4; n->m_nextpkt = m or sb->sb_mb = m ([sw] charged) 2; return 1 2",
+  },
+  "sbappendaddr.mbuf": {
+    instructions: 7,
+    source:
+      "ESTIMATE sbappendaddr's sballoc loop, per mbuf of the record: sb_cc += m_len, sb_mbcnt += MSIZE (the [lw] [sw] charged), M_EXT test (lw, andi, beqz), n = n->m_next ([lw] charged), loop test",
+  },
+  "sbappendaddr.record": {
+    instructions: 5,
+    source:
+      "ESTIMATE sbappendaddr's walk to the last record, per record passed: while (n->m_nextpkt) ([lw] charged, beqz, nop), n = n->m_nextpkt (move), b",
+  },
+  "m-freem": {
+    instructions: 8,
+    source:
+      "ESTIMATE uipc_mbuf.c 8.2 m_freem(m): call, prologue/epilogue (2 sw, 2 lw) 6; m == NULL test 2 (each mbuf: MFREE, mbuf.free)",
+  },
+  "sys.sendto": {
+    instructions: 72,
+    source:
+      "ESTIMATE uipc_syscalls.c 8.4 sendto() → sendit(): sendto: msg.msg_name/namelen/iov/iovlen/control set-up (7 sw) 10, sendit call 3; sendit: call, prologue/epilogue (5 sw, 5 lw) 14; getsock(fdp, s, &fp) (getf) + f_type != DTYPE_SOCKET test (lw) 3; auio set-up (iov, iovcnt, segflg, rw, offset, resid: 6 sw) 8; the iov loop: iov_len < 0 and resid overflow tests 6; msg_name: sockargs(&to, name, namelen, MT_SONAME) call 4 (sys.sockargs); control 2; len = auio.uio_resid 1; sosend(so, to, &auio, 0, control, flags) call 6 (sosend); error and EPIPE tests 5; *retsize = len - auio.uio_resid 3; bad: m_freem(to) call (m_freem) 3; the 5th and 6th arguments copied in from the user stack by trap.c (copyin of 8 bytes: copy.call) 4",
+  },
+  "sys.sockargs": {
+    instructions: 28,
+    source:
+      "ESTIMATE uipc_syscalls.c 8.4 sockargs(mp, buf, buflen, type): call, prologue/epilogue (3 sw, 3 lw) 10; buflen > MLEN test 3; m = m_get(M_WAIT, type) (mbuf.get) and NULL test 2; m_len = buflen ([sw] charged) 1; copyin(buf, mtod(m), buflen) call (copy.call) 4; *mp = m 1; the COMPAT_OLDSOCK sa_family fix-up (type == MT_SONAME, lhu, sb, sh) 5; return 2",
+  },
+  "udp.send": {
+    instructions: 66,
+    source:
+      "ESTIMATE udp_usrreq.c 8.4 udp_usrreq(PRU_SEND): call, prologue/epilogue (5 sw, 5 lw) 14; inp = sotoinpcb(so) (lw) 1; PRU_CONTROL test 2; inp == 0 && req != PRU_ATTACH test 3; switch (req) (lw, sltiu, sll, lw, jr) 6; udp_output(inp, m, addr, control) call 5; then in udp_output: addr != 0: laddr = inp_laddr (lw) 1, inp_faddr != INADDR_ANY (EISCONN) test ([lw] charged) 2, s = splnet() (spl.call), in_pcbconnect(inp, addr) call 3 (in_pcbconnect); else inp_faddr == INADDR_ANY (ENOTCONN) test 3; after ip_output: in_pcbdisconnect(inp) (inp_faddr = 0, inp_fport = 0: [sw] charged; SS_NOFDREF test, lw) 5, inp_laddr = laddr ([sw] charged) 1, splx(s) (spl.call); release/return 8; + address set-ups 12",
+  },
+  "in-pcbconnect": {
+    instructions: 84,
+    source:
+      "ESTIMATE in_pcb.c 8.2 in_pcbconnect(inp, nam): call, prologue/epilogue (4 sw, 4 lw) 12; nam->m_len != sizeof (*sin) test 3; sin_family != AF_INET test (lhu) 3; sin_port == 0 test (lhu) 2; in_ifaddr && INADDR_ANY/BROADCAST rewrite tests (lw) 6; inp_laddr == INADDR_ANY: the route (ro = &inp_route; ro->ro_rt && (ro_dst.sin_addr != sin_addr || SO_DONTROUTE) tests: rtfree/rtalloc skipped when cached) 14; ia = ifatoia(ro_rt->rt_ifa) (2 lw) 3, ia == 0 fallbacks 4; ifaddr = IA_SIN(ia) 2; in_pcblookup(inp->inp_head, sin_addr, sin_port, laddr or ifaddr, inp_lport, 0) call 6 (in_pcblookup); != 0: EADDRINUSE 2; inp_laddr == INADDR_ANY: inp_lport == 0 → in_pcbbind(inp, 0) call 3, inp_laddr = ifaddr->sin_addr ([sw] charged) 1; inp_faddr = sin_addr, inp_fport = sin_port ([sw] charged) 2; return 0 2; + address set-ups 9",
+  },
+  "in-pcbbind": {
+    instructions: 58,
+    source:
+      "ESTIMATE in_pcb.c 8.2 in_pcbbind(inp, nam): call, prologue/epilogue (4 sw, 4 lw) 12; in_ifaddr == 0 test (lw) 2; inp_lport || inp_laddr != INADDR_ANY (EINVAL) test ([lw] charged) 4; SO_REUSEADDR/REUSEPORT tests (lh so_options) 4; nam: m_len, sin_family tests (lhu) 6, sin_addr != INADDR_ANY: ifa_ifwithaddr(nam) call and NULL test (the in_ifaddr walk: ipintr.ours) 4; lport = sin_port, lport < IPPORT_RESERVED && suser test 5; in_pcblookup(head, zeroin_addr, 0, sin_addr, lport, wildcard) call and test 6 (in_pcblookup); inp_laddr = sin_addr ([sw] charged) 1; lport == 0: the ephemeral loop (in_pcbbind.try) 2; inp_lport = lport ([sw] charged) 1; return 0 2; + address set-ups 9",
+  },
+  "in-pcbbind.try": {
+    instructions: 14,
+    source:
+      "ESTIMATE in_pcbbind's ephemeral port loop, per port tried: head->inp_lport++ < IPPORT_RESERVED || > IPPORT_USERRESERVED wrap tests ([lw] [sw] charged) 6; lport = htons(head->inp_lport) 4; in_pcblookup(head, zeroin_addr, 0, inp_laddr, lport, 0) call 4 (in_pcblookup)",
+  },
+  "udp-output": {
+    instructions: 70,
+    source:
+      "ESTIMATE udp_usrreq.c 8.4 udp_output(): len = m->m_pkthdr.len 1; M_PREPEND(m, sizeof (struct udpiphdr), M_DONTWAIT) (m_prepend) and m == 0 test 2; ui = mtod(m) 1; ui_next = ui_prev = 0, ui_x1 = 0, ui_pr = IPPROTO_UDP, ui_len = htons(sizeof udphdr + len), ui_src/ui_dst = inp_laddr/inp_faddr, ui_sport/ui_dport = inp_lport/inp_fport, ui_ulen = ui_len ([lw]/[sw] charged: the overlay's words and halfwords) 14 (with the htons 4); udpcksum test (lw) 2: ui_sum = 0, in_cksum(m, sizeof udpiphdr + len) call (in_cksum), ui_sum == 0 → 0xffff 6; ip_len = sizeof udpiphdr + len, ip_ttl = ip_defttl (lw), ip_tos = inp_ip.ip_tos (lbu) ([sw] charged) 6; udpstat.udps_opackets++ 3; ip_output(m, inp_options, &inp_route, so_options & (SO_DONTROUTE|SO_BROADCAST), inp_moptions) (3 lw, 5 argument set-ups, jal) 10; return 2; + address set-ups 21",
+  },
+  "m-prepend": {
+    instructions: 10,
+    source:
+      "ESTIMATE mbuf.h 8.1 M_PREPEND(m, plen) with M_LEADINGSPACE(m) >= plen: M_LEADINGSPACE (m_flags & M_EXT, M_PKTHDR tests, m_data - m_pktdat: lw, andi x2, subu) 6; m_data -= plen, m_len += plen ([lw] [sw] charged) 2; M_PKTHDR: m_pkthdr.len += plen ([lw] [sw] charged) 2 (no room: m_prepend() allocates a new leading mbuf, m_prepend.new)",
+  },
+  "m-prepend.new": {
+    instructions: 24,
+    source:
+      "ESTIMATE uipc_mbuf.c 8.2 m_prepend(): call, prologue/epilogue 8; MGET (mbuf.get) and NULL test 2; M_PKTHDR: M_COPY_PKTHDR (rcvif, len, flags: [lw]/[sw] charged) 4, m->m_flags &= ~M_PKTHDR 3; mn->m_next = m ([sw] charged) 1; len < MHLEN: MH_ALIGN(m, len) 4; m_len = len ([sw] charged) 1; return 1",
+  },
+  "ip-output": {
+    instructions: 112,
+    source:
+      "ESTIMATE ip_output.c 8.3 ip_output(): call, prologue/epilogue (addiu, 8 sw, 8 lw, jr) 20; M_PKTHDR panic test (lw) 3; opt test 2; hlen = sizeof ip 1; !(flags & (IP_FORWARDING|IP_RAWOUTPUT)): ip_v = IPVERSION, ip_off &= IP_DF, ip_id = htons(ip_id++) (lw, addiu, sw), ip_hl = hlen >> 2 ([sb]/[sh] charged), ipstat.ips_localout++ 12; ro == 0 test 2; dst = (struct sockaddr_in *)&ro->ro_dst 1; ro->ro_rt && ((ro_rt->rt_flags & RTF_UP) == 0 || dst->sin_addr != ip_dst) test (3 lw, compares: the route cached in the pcb) 9; IP_ROUTETOIF test 2; ia = ifatoia(ro_rt->rt_ifa), ifp = ro_rt->rt_ifp, rt_use++ (3 lw, addiu, sw) 6; RTF_GATEWAY test (lw) 3; IN_MULTICAST(ip_dst) test 3; ip_src == INADDR_ANY fix 3; in_broadcast(dst) test (call: the in_ifaddr walk, 1 interface) 10; sendit: ip_len <= ifp->if_mtu test (lhu, lw) 4; ip_len = htons(ip_len), ip_off = htons(ip_off) ([lhu] [sh] charged) 8; ip_sum = 0, ip_sum = in_cksum(m, hlen) call ([sh] charged; in_cksum) 5; (*ifp->if_output)(ifp, m, dst, ro_rt) (lw, 4 argument set-ups, jalr, nop) 7; done: ro == &iproute rtfree test 3; return 2; + address set-ups 6",
+  },
+  "ether-output": {
+    instructions: 84,
+    source:
+      "ESTIMATE if_ethersubr.c 8.1 ether_output(ifp, m0, dst, rt0): call, prologue/epilogue (addiu, 6 sw, 6 lw, jr) 16; (ifp->if_flags & (IFF_UP|IFF_RUNNING)) test (lw) 3; ifp->if_lastchange = time 4; rt = rt0, RTF_UP/RTF_GATEWAY/RTF_REJECT tests (3 lw) 9; switch (dst->sa_family) AF_INET 4: arpresolve(ac, rt, m, dst, edst) call 5 (arpresolve); M_BCAST && SIMPLEX test 3; type = ETHERTYPE_IP 1; M_PREPEND(m, sizeof ether_header) (m_prepend); eh = mtod(m) 1; type = htons(type), bcopy type into eh ([sh] charged) 4; bcopy(edst, eh->ether_dhost, 6), bcopy(ac_enaddr, eh->ether_shost, 6) (2 calls: their bytes charged) 8; s = splimp() (spl.call); IF_QFULL(&ifp->if_snd) test (2 lw) 3; IF_ENQUEUE(&ifp->if_snd, m) ([lw] [sw] charged) 5; (ifp->if_flags & IFF_OACTIVE) == 0 → (*ifp->if_start)(ifp) (lw, jalr, nop) 5 (lestart); splx(s) (spl.call); if_obytes += len + sizeof eh, M_MCAST test 5; return 2",
+  },
+  arpresolve: {
+    instructions: 30,
+    source:
+      "ESTIMATE if_ether.c 8.1 arpresolve(ac, rt, m, dst, desten): call, prologue/epilogue (3 sw, 3 lw) 10; M_BCAST test 3; M_MCAST test 3; rt ? la = rt->rt_llinfo : arplookup 4 (here: the static table, arpresolve.entry); la && rt: sdl = SDL(rt->rt_gateway) 2; rt_expire == 0 || > time test 4; sdl_family == AF_LINK && sdl_alen != 0: bcopy(LLADDR(sdl), desten, sdl_alen) (its bytes charged) 3; return 1 1",
+  },
+  "arpresolve.entry": {
+    instructions: 6,
+    source:
+      "ESTIMATE the link-layer entry looked up, per static ARP entry examined (here a table; 4.4BSD keeps it on the route: one lookup): [lw ip] compare, beq, addiu, bne",
+  },
+  lestart: {
+    instructions: 46,
+    source:
+      "ESTIMATE if_le.c 8.1 lestart(ifp): call, prologue/epilogue (4 sw, 4 lw) 12; IFF_RUNNING test (lw) 3; tmd = &ler_tmd[sc_tmd], the OWN test of the next descriptor (the card's transmit room) 5; IF_DEQUEUE(&ifp->if_snd, m) ([lw] [sw] charged) 5; m == 0 test 2; len = leput(sc, buffer, m) call 4 (lestart.mbuf per mbuf: copytobuf and MFREE); tmd->tmd_bcnt = -len, tmd flags = OWN|STP|ENP (device: the transmit command, charged) 4; csr0 = TDMD|INEA (charged with the transmit) 2; sc_tmd = (sc_tmd + 1) & TMASK, the ring-full test → IFF_OACTIVE 6; loop 3",
+  },
+  "lestart.mbuf": {
+    instructions: 14,
+    source:
+      "ESTIMATE if_le.c 8.1 leput(sc, buf, m), per mbuf: len = m_len ([lw] charged), len == 0 test 3; copytobuf(mtod(m), buf, len) call 4 (the copy: kcopy); buf += len, tlen += len 2; MFREE(m, mp) (mbuf.free) call 2; m = mp 1; loop 2",
+  },
+  letint: {
+    instructions: 30,
+    source:
+      "ESTIMATE if_le.c 8.1 letint(unit): call, prologue/epilogue (3 sw, 3 lw) 10; sc_tmd/sc_txcnt tests 4; per completed descriptor: OWN test, ERR test (device, charged with the status read) 4; if_opackets++ (lw, addiu, sw) 3; ifp->if_flags &= ~IFF_OACTIVE (lw, and, sw) 3; lestart(ifp) call 3 (lestart); return 3",
+  },
+  "sys.socket": {
+    instructions: 190,
+    source:
+      "ESTIMATE uipc_syscalls.c 8.4 socket() 20 (falloc: fd.scan, falloc.scan; fp fields: f_flag, f_type = DTYPE_SOCKET, f_ops, f_data: [sw] charged) → uipc_socket.c 8.1 socreate() 60 (pffindproto: the inetsw scan for (type, protocol) 16; MALLOC(so) with malloc's statistics 30 — as mbuf.get's malloc; bzero(so) of 136 bytes 10; so_options, so_state, so_type, so_proto 4) → udp_usrreq(PRU_ATTACH) 110: inp != 0 (EINVAL) test 3; s = splnet(); in_pcballoc(so, &udb): MALLOC(inp) 30, bzero(inp) 10, inp_head, insque(inp, head) 8 (the udb link: [lw]/[sw] charged), so_pcb 2 12; splx 4; soreserve(so, udp_sendspace, udp_recvspace): sbreserve x2 (hiwat, mbmax, lowat: [sw] charged) 24; ((struct inpcb *)so_pcb)->inp_ip.ip_ttl = ip_defttl 3; return 4",
+  },
+  "sys.bind": {
+    instructions: 44,
+    source:
+      "ESTIMATE uipc_syscalls.c 8.4 bind(): getsock (getf) + DTYPE_SOCKET test 4; sockargs(&nam, name, namelen, MT_SONAME) call 4 (sys.sockargs); sobind(so, nam) → s = splnet(), udp_usrreq(PRU_BIND) (the usrreq prologue and switch 24) → in_pcbbind (in_pcbbind), splx 12; m_freem(nam) call 3 (m_freem)",
+  },
+  "sys.connect": {
+    instructions: 70,
+    source:
+      "ESTIMATE uipc_syscalls.c 8.4 connect(): getsock (getf) + DTYPE_SOCKET test 4; SS_NBIO && SS_ISCONNECTING test 3; sockargs (sys.sockargs) 4; soconnect(so, nam): SO_ACCEPTCONN test 3, s = splnet(), SS_ISCONNECTED|SS_ISCONNECTING and PR_CONNREQUIRED tests, sodisconnect test 8, udp_usrreq(PRU_CONNECT) (prologue and switch 24): inp_faddr != INADDR_ANY (EISCONN) test 3, s = splnet(), in_pcbconnect (in_pcbconnect), splx, soisconnected(so) (so_state &= ~(..), |= SS_ISCONNECTED ([sw] charged), wakeup(&so_timeo), sorwakeup, sowwakeup calls 12); splx 2; connect(): SS_NBIO test, while SS_ISCONNECTING tsleep (not taken) 4; so_error test 3; m_freem(nam) call 3 (m_freem)",
+  },
+  "sys.recvfrom": {
+    instructions: 76,
+    source:
+      "ESTIMATE uipc_syscalls.c 8.4 recvfrom(): fromlenaddr: copyin(&fromlen) (its copy.call and the loads) 5; msg set-up (7 sw) 8; recvit(p, s, &msg, fromlenaddr, retsize) call 3: call, prologue/epilogue (5 sw, 5 lw) 14; getsock (getf) + DTYPE_SOCKET test 4; auio set-up 8; the iov loop's tests 6; soreceive(so, &from, &auio, 0, controlp, &flags) call 6 (soreceive); len -= auio.uio_resid, *retsize 4; mp->msg_name: len = msg_namelen, len <= 0 || from == 0 → 0 tests 4; len > from->m_len clip (lw) 3; the COMPAT_OLDSOCK sa_family fix-up (lhu, sh) 3; copyout(mtod(from), msg_name, len) call (copy.call) 4; msg_namelen = len, fromlenaddr: copyout(&len, namelenp) (copy.call) 4; out: m_freem(from) call (m_freem) 3",
+  },
+  "soreceive.addr": {
+    instructions: 22,
+    source:
+      "ESTIMATE uipc_socket.c 8.1 soreceive(), the PR_ADDR record's MT_SONAME mbuf: m_type != MT_SONAME panic test (lw) 3; orig_resid = 0 1; MSG_PEEK test 2; else: sbfree(&so_rcv, m) (sb_cc -= m_len, sb_mbcnt -= MSIZE: [lw] [sw] charged) 6; paddr: *paddr = m, so_rcv.sb_mb = m->m_next ([lw] [sw] charged), m->m_next = 0 ([sw] charged) 6; m = so_rcv.sb_mb 1; the atomic record's trailing-data drop test (MSG_TRUNC) 3",
+  },
+  soclose: {
+    instructions: 130,
+    source:
+      "ESTIMATE uipc_socket.c 8.1 soclose(so) 30 (s = splnet(), SO_ACCEPTCONN test, so_pcb == 0 test, SS_ISCONNECTED → sodisconnect tests, drop: udp_usrreq(PRU_DETACH)) → udp_detach: in_pcbdetach(inp) 50 (so_pcb = 0, sofree(so) → sbrelease(&so_snd), sorflush(so): sblock, socantrcvmore, sbrelease(asb): sbflush (m_freem of every record: mbuf.free each), ip_freemoptions, inp_route.ro_rt test, remque(inp) (the udb link: [lw]/[sw] charged), FREE(inp) as mbuf.free's free()) → FREE(so) 30; splx 4; closef's soo_close 16",
+  },
   "sys.pipe": { instructions: 30, source: "pipe(): falloc x2, pipe header init, u_ofile, copyout" },
   "falloc.scan": { instructions: 4, source: "per slot examined: [lw], test, addiu, bne" },
   "sys.close": {

@@ -13,6 +13,8 @@ export {
   type ProcessDeath,
   type UserMain,
 } from "./kernel.js";
+export type { InterfaceConfig } from "./net/ifconfig.js";
+export type { NetStatName } from "./net/layout.js";
 export { DEFAULT_POLICY, makePolicy, type Policy } from "./policy.js";
 export type { DeathCause, SignalHandler } from "./proc/proc.js";
 export { UserCpu } from "./user/cpu-view.js";

@@ -24,6 +24,8 @@ import {
   SZOMB,
   UADDR,
 } from "./layout.js";
+import { type InterfaceConfig, ifconfig, netSleeping, netStats } from "./net/ifconfig.js";
+import type { NetFrames, NetStatName } from "./net/layout.js";
 import { makePolicy, type Policy } from "./policy.js";
 import type { DeathCause, Proc } from "./proc/proc.js";
 import { spawnProcess } from "./proc/spawn.js";
@@ -127,6 +129,20 @@ export class MonolithicKernel {
   };
   readonly dispatcher: KernelDispatcher;
   readonly cyclesPerTick: number;
+  /** The network stack's frames (src/net/), once `ifconfig` attached the interface. */
+  net: NetFrames | null = null;
+  /**
+   * Set by `runQuantum` (a host that steps this machine in a World's quanta, as the bench's
+   * UDP harness): a process's safepoint yields once the quantum's end (`stepUntilCycle`) is
+   * reached, and a process that yielded at its safepoint with no reschedule asked by the
+   * kernel (runrun clear) is resumed at once, uncharged — the quantum's end is the host's
+   * stepping, not an event of the simulated machine. Off by default: a switch request from a
+   * test is then an AST, as before.
+   */
+  steppedByWorld = false;
+  stepUntilCycle = Number.POSITIVE_INFINITY;
+  /** Processes on the run queue of woken sleepers (sched/runq.ts: its whichqs bit). */
+  kernelQueued = 0;
   /**
    * True while `run` runs: a process's handle and CPU view act only then, and only for the
    * process the kernel is running (k.cur). Host callbacks a process scheduled (a timer, a
@@ -231,6 +247,15 @@ export class MonolithicKernel {
     }
   }
 
+  /** `run` to `untilCycle` as one quantum of a World's stepping (see `steppedByWorld`). */
+  runQuantum(untilCycle: number): RunResult {
+    if (typeof untilCycle !== "number" || !(untilCycle >= 0))
+      throw new ArgumentError("runQuantum: untilCycle must be a cycle number");
+    this.steppedByWorld = true;
+    this.stepUntilCycle = untilCycle;
+    return this.run({ untilCycle });
+  }
+
   /** A host error the hook could not record (no stack left then): the current process's. */
   pollHostThrow(): void {
     const cpu = this.machine.cpu;
@@ -261,7 +286,25 @@ export class MonolithicKernel {
 
   anyRunnable(): boolean {
     for (const p of this.procs) if (p !== null && p.stat === SRUN) return true;
-    return false;
+    // A process asleep on a socket of a card linked to another machine waits for the network:
+    // `run` goes on to its limits (a datagram may still come).
+    return this.machine.net.port !== null && netSleeping(this);
+  }
+
+  /**
+   * Attaches the Ethernet interface with its address and static ARP entries (as /etc/rc's
+   * `ifconfig` and `arp -s`; host set-up, uncharged, once). Until then socket() fails with
+   * EAFNOSUPPORT. Bad input: a typed ArgumentError, nothing changed.
+   */
+  ifconfig(cfg: InterfaceConfig): void {
+    if (this.machine.current !== null)
+      throw new ArgumentError("ifconfig: called from inside a running process");
+    ifconfig(this, cfg);
+  }
+
+  /** The network's counters (netstat -s): host-side, uncharged. */
+  netStats(): Record<NetStatName, number> {
+    return netStats(this);
   }
 
   /** Runs host-initiated kernel work (boot, spawn) in kernel mode as the kernel owner. */

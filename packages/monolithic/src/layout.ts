@@ -29,6 +29,9 @@ export const Q_CURPROC = 8;
 export const Q_RUNRUN = 12;
 export const Q_TICKS = 16;
 export const Q_SLICE_LEFT = 20;
+/** The queue of processes woken from a sleep, at their kernel priority (sched/runq.ts). */
+export const Q_KRUNHEAD = 24;
+export const Q_KRUNTAIL = 28;
 export const Q_SLPQUE = 64; // SQSIZE buckets of one word (proc index + 1, 0 = empty)
 export const SQSIZE = 64;
 
@@ -145,6 +148,8 @@ export const PG_PFN = 0xfffff000;
 export const FILE_BYTES = 16;
 export const F = { TYPE: 0, FLAG: 4, COUNT: 8, PIPE: 12 } as const;
 export const FTYPE_PIPE = 1;
+/** A socket (src/net/): F.PIPE holds its socket-table index. */
+export const FTYPE_SOCKET = 2;
 export const FREAD = 1;
 export const FWRITE = 2;
 

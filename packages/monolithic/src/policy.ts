@@ -51,6 +51,15 @@ export interface Policy {
   readonly maxProcessOwners: number;
   /** Signal handler functions one process may register (libc's text; host memory bound). */
   readonly maxHandlers: number;
+  /**
+   * UDP socket receive buffer (sb_hiwat; sb_mbmax twice it). 4.4BSD udp_usrreq.c 8.4:
+   * udp_recvspace = 40 * (1024 + sizeof (struct sockaddr_in)).
+   */
+  readonly udpRecvSpace: number;
+  /** UDP send buffer: the largest datagram sosend takes. 4.4BSD udp_usrreq.c: udp_sendspace 9216. */
+  readonly udpSendSpace: number;
+  /** 1: UDP checksums computed on output and checked on input (4.4BSD udpcksum = 1); 0: not. */
+  readonly udpChecksum: number;
 }
 
 export const DEFAULT_POLICY: Policy = Object.freeze({
@@ -61,6 +70,9 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
   maxOpenFiles: 64,
   maxFiles: 256,
   maxPipes: 128,
+  udpRecvSpace: 40 * (1024 + 16),
+  udpSendSpace: 9216,
+  udpChecksum: 1,
   maxDataBytes: 6 * 1024 * 1024,
   maxStackBytes: 512 * 1024,
   initialDataBytes: 16 * 1024,
@@ -110,6 +122,9 @@ export function makePolicy(overrides: Partial<Policy> = {}): Policy {
   intIn(r, "maxUserLabels", 0, 1 << 20);
   intIn(r, "maxProcessOwners", 1, 1 << 20);
   intIn(r, "maxHandlers", 1, 1 << 16);
+  intIn(r, "udpRecvSpace", 64, 256 * 1024);
+  intIn(r, "udpSendSpace", 64, 64 * 1024);
+  intIn(r, "udpChecksum", 0, 1);
   if ((p.pipeBufferBytes & 3) !== 0)
     throw new ConfigError("policy.pipeBufferBytes must be a multiple of 4");
   return Object.freeze(p);

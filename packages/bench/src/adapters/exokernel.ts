@@ -1,9 +1,19 @@
 import { type EnvHandle, ExcCode, PAGE_BYTES, Reg, Resume, type Thread } from "@exolab/exokernel";
+import {
+  ipFilter,
+  ipPacket,
+  NET_COSTS,
+  PacketFilterEngine,
+  PROTO_TCP,
+} from "@exolab/exokernel/kernel";
+import { KERNEL_OWNER, type Machine } from "@exolab/machine/privileged";
 import { BARE_COSTS } from "../costs.js";
 import type { Meter } from "../meter.js";
 import type {
   BasePort,
   CallPort,
+  ClassifyEngine,
+  ClassifyPort,
   ExceptionKind,
   ExceptionPort,
   PortId,
@@ -19,7 +29,14 @@ const HEAP_VA = 0x10000000;
 /** Within the kernel's guaranteed-mapping allowance (policy.maxGuaranteedPerEnv), with room. */
 const MAX_HEAP_PAGES = 48;
 
-const SERVED: readonly PortId[] = ["user", "syscall", "syscall-stack", "exception", "transfer"];
+const SERVED: readonly PortId[] = [
+  "user",
+  "syscall",
+  "syscall-stack",
+  "exception",
+  "transfer",
+  "classify",
+];
 
 /** The code each kind of exception is raised with. */
 const CODE: Record<ExceptionKind, ExcCode> = {
@@ -61,6 +78,8 @@ class ExokernelInstance extends AegisInstance {
     const env = aegis.createEnvironment({ name: "bench" });
     // The harness sets the environment up as host code acting for it (a host window).
     const port = aegis.actAs(env, () => bareEnvironment(env, w.port));
+    if (w.port === "classify")
+      Object.assign(port, classifyPort(aegis.machine, w.config?.classify?.engine ?? "compiled"));
     if (w.port === "transfer") {
       const peer = aegis.createEnvironment({
         name: "peer",
@@ -96,6 +115,57 @@ class ExokernelInstance extends AegisInstance {
         `${w.id}: the bare environment did not finish (${JSON.stringify(this.aegis.deaths)})`,
       );
   }
+}
+
+/** The host the ten filters accept packets for, and their sender (exokernel/bench/run.ts's). */
+const CLASSIFY_HOST_IP = 0x0a000002;
+const CLASSIFY_PEER_IP = 0x0a000001;
+
+/**
+ * dpf-classify (Table 7): the kernel's DPF engine (its class, as the network binding holds
+ * it) with ten TCP/IP filters (ethertype, protocol, destination address, the IHL shift,
+ * source port 4000 + i, destination port 80), owner i each; packet i is for filter i. A
+ * classification runs in kernel mode as the kernel's network interrupt runs it and charges
+ * the engine's counted work (`aegis.dpf.counted`: the per-step counts of the compiled code or
+ * of the interpreter, exokernel COSTS.md), as the interrupt does.
+ */
+function classifyPort(machine: Machine, kind: ClassifyEngine): Partial<ClassifyPort> {
+  const engine = new PacketFilterEngine();
+  const packets: Uint8Array[] = [];
+  for (let i = 0; i < 10; i++) {
+    const r = engine.insert(
+      i,
+      ipFilter({ proto: PROTO_TCP, dstIp: CLASSIFY_HOST_IP, srcPort: 4000 + i, dstPort: 80 }),
+    );
+    if (r < 0) throw new Error(`dpf-classify: filter ${i} refused: ${engine.lastRefusal}`);
+    packets.push(
+      ipPacket({
+        proto: PROTO_TCP,
+        srcPort: 4000 + i,
+        dstPort: 80,
+        dstIp: CLASSIFY_HOST_IP,
+        srcIp: CLASSIFY_PEER_IP,
+      }),
+    );
+  }
+  return {
+    classify(i: number): number {
+      const p = packets[i];
+      if (p === undefined) throw new Error(`dpf-classify: no packet ${i}`);
+      const cpu = machine.cpu;
+      const status = cpu.status;
+      const owner = cpu.setOwner(KERNEL_OWNER);
+      cpu.status = (status & ~0x3f) >>> 0;
+      try {
+        const who = kind === "compiled" ? engine.demux(p, p.length) : engine.interpret(p, p.length);
+        cpu.exec(NET_COSTS["aegis.dpf.counted"], engine.work.instructions);
+        return who;
+      } finally {
+        cpu.status = status;
+        cpu.setOwner(owner);
+      }
+    },
+  };
 }
 
 function check(r: number, what: string): number {

@@ -1,5 +1,6 @@
 import { PAGE_BYTES } from "@exolab/machine";
 import {
+  AF_INET,
   DEFAULT_POLICY,
   IPC_PRIVATE,
   IPC_RMID,
@@ -12,6 +13,8 @@ import {
   type ProcessHandle,
   SC,
   SIG,
+  SIN,
+  SOCK_DGRAM,
   sigmask,
 } from "@exolab/monolithic";
 import { COSTS } from "../costs.js";
@@ -22,6 +25,7 @@ import {
   spinner,
   waitUntil,
 } from "../glue/periodic.js";
+import { driveUdpPair, peerMachineFor, type UdpSide } from "../glue/udp.js";
 import type { Meter } from "../meter.js";
 import type {
   BasePort,
@@ -31,6 +35,7 @@ import type {
   ExceptionPort,
   PortId,
   RealtimePort,
+  UdpPort,
   VmPort,
 } from "../ports.js";
 import type { Workload } from "../workload.js";
@@ -46,7 +51,8 @@ const REASONS: Partial<Record<PortId, string>> = {
   lrpc: "Ultrix offers no LRPC (as in the paper)",
   tlrpc: "Ultrix offers no LRPC (as in the paper)",
   stride: "Ultrix's scheduler gives applications no proportional share",
-  udp: "the monolithic kernel's network stack is not built yet: no UDP service (glue/udp.ts's udpPair plugs it in)",
+  classify:
+    "the baseline demultiplexes UDP by pcb lookup (in_pcblookup, its udp rows); it runs no packet filter",
   db: "the same engine as a file on the kernel's buffer cache and file system is not built yet (issue 14)",
 };
 
@@ -63,6 +69,8 @@ export const monolithicAdapter = defineSystem({
       return "Ultrix fixes unaligned accesses up in the kernel; no user handler sees them";
     if (benchmark === "exc-coproc")
       return "Ultrix hands the FPU over in the kernel; coprocessor-unusable never reaches a user handler";
+    if (port === "udp" && benchmark.endsWith("-ash"))
+      return "a monolithic kernel runs no downloaded handlers (ASHs): its echo is the application's";
     return REASONS[port];
   },
   create: (o) => new MonolithicInstance(o),
@@ -103,6 +111,10 @@ class MonolithicInstance implements SystemInstance {
     let done = false;
     const [main, peer] = w.threads;
     const cycleNs = this.kernel.machine.profile.cycleNs;
+    if (w.port === "udp") {
+      this.#executeUdp(w, meter);
+      return;
+    }
     this.kernel.spawn(w.id, function* (h) {
       const ports = setUp(h, w.port, w, cycleNs);
       if (peer !== undefined) {
@@ -120,6 +132,112 @@ class MonolithicInstance implements SystemInstance {
     if (this.#failure !== null) throw this.#failure.value;
     if (!done) throw new Error(`${w.id} on monolithic did not finish`);
   }
+
+  /**
+   * The UDP ping-pong (glue/udp.ts): this run's kernel and a second one on a fresh machine of
+   * the same profile and seed, each with its interface up (static ARP entries for the other);
+   * on the second, the echo process (recvfrom, increment, send on a connected socket) and
+   * `receiverLoad` CPU-bound processes. Both kernels are stepped by the World
+   * (`runQuantum`): a quantum's end is not a reschedule.
+   */
+  #executeUdp(w: Workload, meter: Meter): void {
+    const spec = w.config?.udp ?? { ash: false, receiverLoad: 0 };
+    if (spec.ash) throw new Error("monolithic: no ASHs (unsupported says why)");
+    const client = this.kernel;
+    client.ifconfig({ ip: A.ip, mac: A.mac, arp: [{ ip: B.ip, mac: B.mac }] });
+    const peer = new MonolithicKernel({
+      machineInstance: peerMachineFor(client.machine),
+      policy: client.policy,
+      onDeath: (death, ...thrown: unknown[]) => {
+        if (death.cause === "threw" && this.#failure === null) this.#failure = { value: thrown[0] };
+      },
+    });
+    peer.ifconfig({ ip: B.ip, mac: B.mac, arp: [{ ip: A.ip, mac: A.mac }] });
+    peer.spawn("udp-echo", function* (h) {
+      const buf = h.heapBase;
+      const s = udpSocket(h, buf + 64, B, A);
+      for (;;) {
+        const n = check(yield* h.recvfrom(s, buf, 64), "recvfrom");
+        h.cpu.store32(buf, h.cpu.load32(buf) + 1);
+        check(h.sendto(s, buf, n), "sendto");
+      }
+    });
+    for (let i = 0; i < spec.receiverLoad; i++)
+      peer.spawn(`load-${i}`, (h) => spinner(h.cpu, () => h.safepoint()));
+    let done = false;
+    let sentNs = -1;
+    let waiting = false;
+    const [main] = w.threads;
+    const cycleNs = client.machine.profile.cycleNs;
+    client.spawn(w.id, function* (h) {
+      const b = base(h);
+      const buf = b.memory(PAGE_BYTES);
+      const s = udpSocket(h, buf + 64, A, B);
+      const port: UdpPort = {
+        ...b,
+        cycleNs,
+        *roundTrip(counter) {
+          h.cpu.store32(buf, counter);
+          sentNs = client.machine.nowNs;
+          waiting = true;
+          check(h.sendto(s, buf, PAYLOAD_BYTES), "sendto");
+          check(yield* h.recvfrom(s, buf, 64), "recvfrom");
+          waiting = false;
+          return h.cpu.load32(buf);
+        },
+      };
+      yield* main!(port as never, meter);
+      done = true;
+    });
+    // A lost datagram must end the run, not idle the world for minutes: a round trip that
+    // waits longer than two turns of every process on the peer fails with one line.
+    const quantumNs = client.policy.quantumTicks * (1e9 / client.policy.clockHz);
+    const limitNs = 2 * (spec.receiverLoad + 2) * quantumNs;
+    const side = (k: MonolithicKernel, busy: boolean): UdpSide => ({
+      machine: k.machine,
+      runTo: (c) => void k.runQuantum(c),
+      busy,
+    });
+    driveUdpPair(side(client, false), side(peer, spec.receiverLoad > 0), () => {
+      if (this.#failure !== null) return true;
+      if (waiting && client.machine.nowNs - sentNs > limitNs)
+        throw new Error(`monolithic udp: no reply ${limitNs / 1e6} ms after a send`);
+      return done;
+    });
+    if (this.#failure !== null) throw this.#failure.value;
+    if (!done) throw new Error(`${w.id} on monolithic did not finish`);
+  }
+}
+
+// ---- UDP (glue/udp.ts: the two-machine harness) ---------------------------------------------
+
+/** The two stations (the measuring machine is A, the echo B), as ExOS's adapter has them. */
+const A = { ip: 0x0a000001, mac: [2, 0, 0, 0, 0, 1], port: 1000 };
+const B = { ip: 0x0a000002, mac: [2, 0, 0, 0, 0, 2], port: 2000 };
+/** The payload: 18 bytes (a 60-byte frame), the counter in its first word. */
+const PAYLOAD_BYTES = 18;
+
+/** A struct sockaddr_in in user memory (network order for the port and the address). */
+function putSin(h: ProcessHandle, va: number, ip: number, port: number): void {
+  const c = h.cpu;
+  c.store16(va + SIN.FAMILY, AF_INET);
+  c.store16(va + SIN.PORT, ((port & 0xff) << 8) | (port >>> 8));
+  c.store32(
+    va + SIN.ADDR,
+    ((ip & 0xff) << 24) | ((ip & 0xff00) << 8) | ((ip >>> 8) & 0xff00) | (ip >>> 24),
+  );
+  c.store32(va + SIN.ZERO, 0);
+  c.store32(va + SIN.ZERO + 4, 0);
+}
+
+/** A UDP socket bound to `me` and connected to `peer`: its descriptor (process set-up). */
+function udpSocket(h: ProcessHandle, scratch: number, me: typeof A, peer: typeof A): number {
+  const s = check(h.socket(AF_INET, SOCK_DGRAM, 0), "socket");
+  putSin(h, scratch, me.ip, me.port);
+  check(h.bind(s, scratch, 16), "bind");
+  putSin(h, scratch, peer.ip, peer.port);
+  check(h.connect(s, scratch, 16), "connect");
+  return s;
 }
 
 function check(r: number, what: string): number {

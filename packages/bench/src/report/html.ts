@@ -33,6 +33,10 @@ export const GROUPS: readonly { title: string; benchmarks: readonly string[] }[]
       "pct",
     ],
   },
+  {
+    title: "Packet classification (Table 7, a DEC5000/200: shapes only)",
+    benchmarks: ["dpf-classify", "dpf-classify-interpreted"],
+  },
   { title: "IPC (Tables 8 and 12)", benchmarks: ["pipe", "pipe-inline", "shm", "lrpc", "tlrpc"] },
   {
     title: "Virtual memory (Table 10)",

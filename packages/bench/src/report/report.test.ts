@@ -227,15 +227,16 @@ describe("HTML", () => {
   it("one self-contained page: tables, charts drawn by Plot with units, no script or external resource", () => {
     const { document } = parseHTML(html);
     expect(document.querySelector("h1")?.textContent).toContain("dec5000_125");
-    expect(document.querySelectorAll("table").length).toBe(4 + 3);
+    // The paper's groups with rows (Tables 4-6, 7, 8, 10, 9) and three more tables.
+    expect(document.querySelectorAll("table").length).toBe(5 + 3);
     expect(document.querySelectorAll("script").length).toBe(0);
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
     expect(html).not.toMatch(/@import|url\(http/);
     // Plot had nothing to warn about (its warnings would be kept in a comment).
     expect(html).not.toContain("chart warnings");
     const figures = [...document.querySelectorAll("figure.chart")];
-    // µs charts of the 3 time groups, matmul's seconds, stride's shares, 6 metric charts.
-    expect(figures.map((f) => f.getAttribute("data-chart"))).toHaveLength(5 + 6);
+    // µs charts of the 4 time groups, matmul's seconds, stride's shares, 6 metric charts.
+    expect(figures.map((f) => f.getAttribute("data-chart"))).toHaveLength(6 + 6);
     for (const f of figures) {
       // Each chart at two widths, CSS shows one; an axis label with its unit; a legend.
       expect(f.querySelectorAll("svg.chart")).toHaveLength(2);
@@ -288,8 +289,8 @@ describe("HTML", () => {
       for (const page of layouts) {
         const at = `${page.viewportWidth} px`;
         expect(page.scrollWidth, `page width at ${at}`).toBeLessThanOrEqual(page.viewportWidth);
-        expect(page.tables, at).toBe(7);
-        expect(page.charts, at).toHaveLength(11);
+        expect(page.tables, at).toBe(8);
+        expect(page.charts, at).toHaveLength(12);
         for (const c of page.charts) {
           expect(c.overflowing, `${c.name} at ${at}`).toEqual([]);
           expect(c.legendFits, `${c.name} legend at ${at}`).toBe(true);

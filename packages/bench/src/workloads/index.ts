@@ -1,4 +1,5 @@
 import type { Workload } from "../workload.js";
+import { dpfClassify, dpfClassifyInterpreted } from "./classify.js";
 import { matmul } from "./compute.js";
 import { DB_SUITE } from "./db.js";
 import { lrpc, pipe, pipeInline, shm, tlrpc } from "./ipc.js";
@@ -29,6 +30,8 @@ export const PAPER_SUITE: readonly Workload[] = Object.freeze([
   excCoproc,
   excProt,
   pct,
+  dpfClassify,
+  dpfClassifyInterpreted,
   pipe,
   pipeInline,
   shm,

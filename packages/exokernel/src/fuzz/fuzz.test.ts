@@ -39,6 +39,7 @@ describe("the seeded hostile fuzz", () => {
       "map",
       "names",
       "patch",
+      ...(process.env.FUZZ_PATCH_ASH === "1" ? ["patch-ash", "patch-ash-accepted"] : []),
       "pct",
       "registers",
       "slices",

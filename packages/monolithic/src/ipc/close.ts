@@ -1,11 +1,12 @@
 import { COSTS } from "../costs.js";
 import type { MonolithicKernel } from "../kernel.js";
-import { F, FREAD, FWRITE, U } from "../layout.js";
+import { F, FREAD, FTYPE_SOCKET, FWRITE, U } from "../layout.js";
+import { soclose } from "../net/socket.js";
 import type { Proc } from "../proc/proc.js";
 import { fileVa } from "./file.js";
 import { pipeClose } from "./pipe.js";
 
-/** closef(): drops one reference; the last one closes the pipe end. */
+/** closef(): drops one reference; the last one closes the pipe end or the socket. */
 export function closef(k: MonolithicKernel, f: number): void {
   const cpu = k.cpu;
   const va = fileVa(f);
@@ -14,9 +15,12 @@ export function closef(k: MonolithicKernel, f: number): void {
   if (c - 1 !== 0) return;
   const flag = cpu.load32(va + F.FLAG);
   const pi = cpu.load32(va + F.PIPE);
+  const type = cpu.load32(va + F.TYPE);
   cpu.store32(va + F.TYPE, 0);
   cpu.store32(va + F.FLAG, 0);
-  pipeClose(k, pi, flag & (FREAD | FWRITE));
+  // soo_close: the socket's last reference (src/net/).
+  if (type === FTYPE_SOCKET) soclose(k, k.net!, pi);
+  else pipeClose(k, pi, flag & (FREAD | FWRITE));
 }
 
 /** Closes every descriptor of a process (exit). */

@@ -93,6 +93,8 @@ export class Proc {
    * to user mode (trap()'s want_resched); read and cleared at the system call's entry.
    */
   canYield = false;
+  /** It yielded at its safepoint (user/handle.ts), not at a bare yield of its own. */
+  atSafepoint = false;
   /** Switched out on its way back to user mode (want_resched); its return finishes at switch-in. */
   preempted = false;
   /** Free entry slots of the process's vm_map (vm/map.ts; the host side of its malloc). */

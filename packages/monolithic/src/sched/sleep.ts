@@ -50,7 +50,7 @@ export function wakeup(k: MonolithicKernel, chan: number): void {
       cpu.store32(q.procVa + P.WCHAN, 0);
       cpu.store32(q.procVa + P.STAT, SRUN);
       q.stat = SRUN;
-      setrq(k, q);
+      setrq(k, q, true);
       // need_resched(): want_resched = 1 (and astpending): the running process is switched
       // out on its way back to user mode (kern_synch.c 8.1: always, as curpriority is a user
       // priority and a sleeper's is a kernel one).
@@ -68,7 +68,7 @@ export function setrun(k: MonolithicKernel, q: Proc): void {
   const cpu = k.cpu;
   cpu.store32(q.procVa + P.STAT, SRUN);
   q.stat = SRUN;
-  setrq(k, q);
+  setrq(k, q, true);
 }
 
 /** unsleep(): takes a sleeping process off its sleep queue and clears its wait channel. */

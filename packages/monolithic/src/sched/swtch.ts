@@ -18,6 +18,7 @@ import {
   PCB_REGS,
   ptBase,
   Q_CURPROC,
+  Q_RUNRUN,
   SRUN,
   SZOMB,
   U,
@@ -64,7 +65,20 @@ export function swtch(k: MonolithicKernel): ExecutionContext | null {
     // runs again.
     cpu.status = k.inKernelStatus();
     abortContext(prev.ctx, `pid ${prev.pid} is dead`);
+  } else if (
+    k.steppedByWorld &&
+    prev !== null &&
+    prev.stat === SRUN &&
+    !prev.syscallPending &&
+    prev.atSafepoint &&
+    k.machine.memory.read32(FRAME_QUEUES * PAGE + Q_RUNRUN) === 0
+  ) {
+    // A World's quantum ended while it ran (bench glue/udp.ts makes its safepoints due):
+    // no reschedule was asked in the simulated machine, so nothing happens there; it goes on.
+    prev.atSafepoint = false;
+    return prev.ctx;
   } else if (prev !== null && prev.stat === SRUN && !prev.syscallPending) {
+    prev.atSafepoint = false;
     k.counts.asts++;
     astHardwareEntry(k);
     trapEnter(k, ExcCode.Int, true);

@@ -41,7 +41,8 @@ export function syscallTrap(k: MonolithicKernel): Resolution {
     cpu.exec(COSTS["syscall.nosys"]);
     r = -Errno.ENOSYS;
   } else {
-    // trap.c copies a0..a3 whatever the call's narg (none here takes more than four).
+    // trap.c copies a0..a3 whatever the call's narg (sendto and recvfrom copy their fifth and
+    // sixth from the user stack themselves: syscall/sys-net.ts).
     cpu.exec(COSTS["syscall.args"]);
     for (let i = 0; i < 4; i++) {
       const v = cpu.load32(frame + efReg(Reg.a0 + i));

@@ -4,10 +4,11 @@ import { closef } from "../ipc/close.js";
 import { fileVa, getf } from "../ipc/file.js";
 import { pipeReadStep, pipeWriter, sysPipe } from "../ipc/pipe.js";
 import type { MonolithicKernel } from "../kernel.js";
-import { F, FREAD, FWRITE, U } from "../layout.js";
+import { F, FREAD, FTYPE_SOCKET, FWRITE, U } from "../layout.js";
 import type { Proc } from "../proc/proc.js";
 import { SLEEP } from "../sched/sleep.js";
 import { useracc } from "../vm/useracc.js";
+import { soRead, soWrite } from "./sys-net.js";
 import type { SysArgs } from "./table.js";
 
 export function sysPipeCall(k: MonolithicKernel, p: Proc, a: SysArgs): number {
@@ -28,8 +29,10 @@ export function sysRead(k: MonolithicKernel, p: Proc, a: SysArgs): number {
   const n = a[2]! | 0;
   if (n < 0) return -Errno.EINVAL;
   if (!useracc(k, p, buf, n, true)) return -Errno.EFAULT;
-  if (n === 0) return 0;
   const pi = k.cpu.load32(fileVa(f) + F.PIPE);
+  // soo_read: a socket's read is soreceive (a datagram, even of 0 bytes, is consumed).
+  if (k.cpu.load32(fileVa(f) + F.TYPE) === FTYPE_SOCKET) return soRead(k, p, pi, buf, n);
+  if (n === 0) return 0;
   const step = (): number => pipeReadStep(k, p, pi, buf, n);
   const r = step();
   if (r === SLEEP) p.cont = step;
@@ -44,8 +47,10 @@ export function sysWrite(k: MonolithicKernel, p: Proc, a: SysArgs): number {
   const n = a[2]! | 0;
   if (n < 0) return -Errno.EINVAL;
   if (!useracc(k, p, buf, n, false)) return -Errno.EFAULT;
-  if (n === 0) return 0;
   const pi = k.cpu.load32(fileVa(f) + F.PIPE);
+  // soo_write: a datagram to the connected socket's peer.
+  if (k.cpu.load32(fileVa(f) + F.TYPE) === FTYPE_SOCKET) return soWrite(k, pi, buf, n);
+  if (n === 0) return 0;
   const step = pipeWriter(k, p, pi, buf, n);
   const r = step();
   if (r === SLEEP) p.cont = step;

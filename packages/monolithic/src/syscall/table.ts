@@ -2,6 +2,7 @@ import { SYS, SYSCALL_SLOTS } from "../abi.js";
 import type { MonolithicKernel } from "../kernel.js";
 import type { Proc } from "../proc/proc.js";
 import { sysClose, sysPipeCall, sysRead, sysWrite } from "./sys-io.js";
+import { sysBind, sysConnect, sysRecvfrom, sysSendto, sysSocket } from "./sys-net.js";
 import { sysExit, sysForkCall, sysGetpid, sysKill, sysWaitCall } from "./sys-proc.js";
 import { shmat, shmctl, shmdt, shmget } from "./sys-shm.js";
 import {
@@ -58,5 +59,11 @@ export const SYSENT: readonly (SysEnt | undefined)[] = (() => {
   add(SYS.shmat, "shmat", 3, shmat);
   add(SYS.shmdt, "shmdt", 1, shmdt);
   add(SYS.shmctl, "shmctl", 2, shmctl);
+  // The network (src/net/): sendto and recvfrom take 6 arguments (two from the user stack).
+  add(SYS.socket, "socket", 3, sysSocket);
+  add(SYS.bind, "bind", 3, sysBind);
+  add(SYS.connect, "connect", 3, sysConnect);
+  add(SYS.sendto, "sendto", 6, sysSendto);
+  add(SYS.recvfrom, "recvfrom", 6, sysRecvfrom);
   return Object.freeze(t);
 })();

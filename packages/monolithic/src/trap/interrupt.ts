@@ -1,8 +1,10 @@
 import { IRQ, Resolution } from "@exolab/machine";
 import { ExcCode, SR_KUP } from "@exolab/machine/privileged";
 import { COSTS } from "../costs.js";
+import { leintr } from "../dev/le.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { EF } from "../layout.js";
+import { netisr } from "../net/if_ether.js";
 import { hardclock } from "../sched/clock.js";
 import { restoreFrame, trapEnter } from "./frame.js";
 import { returnToUserOrAbort } from "./return.js";
@@ -26,6 +28,9 @@ export function interruptTrap(k: MonolithicKernel): Resolution {
     k.machine.timer.acknowledge();
     hardclock(k);
   }
+  // The LANCE (dev/le.ts), then the soft-net interrupt as the hardware one returns (ipintr).
+  if ((cause & (1 << (8 + IRQ.Network))) !== 0) leintr(k);
+  if (k.net !== null) netisr(k, k.net);
   if (fromUser) returnToUserOrAbort(k, k.cur!, frame, false);
   else restoreFrame(k, frame);
   return Resolution.Retry;

@@ -75,7 +75,7 @@ export class ProcessHandle {
     enterFromProcess(this.#k, this.#p);
   }
 
-  #trap(num: number, nargs: number, a0 = 0, a1 = 0, a2 = 0): void {
+  #trap(num: number, nargs: number, a0 = 0, a1 = 0, a2 = 0, a3?: number): void {
     const cpu = this.#k.cpu;
     cpu.exec(COSTS["libc.stub"]);
     cpu.exec(COSTS["libc.arg"], nargs);
@@ -83,6 +83,7 @@ export class ProcessHandle {
     cpu.setReg(Reg.a0, a0 | 0);
     cpu.setReg(Reg.a1, a1 | 0);
     cpu.setReg(Reg.a2, a2 | 0);
+    if (a3 !== undefined) cpu.setReg(Reg.a3, a3 | 0);
     cpu.syscall();
   }
 
@@ -201,6 +202,109 @@ export class ProcessHandle {
     const a = addr(fdsVa);
     if (a === BAD) return -Errno.EFAULT;
     return this.#call(SYS.pipe, 1, a);
+  }
+
+  // ---- sockets (src/net/): addresses are struct sockaddr_in in user memory (abi.ts SIN) ----
+
+  /** socket(domain, type, protocol): a descriptor (AF_INET, SOCK_DGRAM, 0 or IPPROTO_UDP). */
+  socket(domain: unknown, type: unknown, protocol: unknown = 0): number {
+    this.#check();
+    const d = int(domain);
+    const t = int(type);
+    const pr = int(protocol);
+    if (d === null || t === null || pr === null) return -Errno.EINVAL;
+    return this.#call(SYS.socket, 3, d, t, pr);
+  }
+
+  /** bind(s, name, namelen): the local address and port of a socket. */
+  bind(s: unknown, nameVa: unknown, nameLen: unknown): number {
+    return this.#sockaddrCall(SYS.bind, s, nameVa, nameLen);
+  }
+
+  /** connect(s, name, namelen): a datagram socket's default peer. */
+  connect(s: unknown, nameVa: unknown, nameLen: unknown): number {
+    return this.#sockaddrCall(SYS.connect, s, nameVa, nameLen);
+  }
+
+  #sockaddrCall(num: number, s: unknown, nameVa: unknown, nameLen: unknown): number {
+    this.#check();
+    const f = int(s);
+    if (f === null) return -Errno.EBADF;
+    const a = addr(nameVa);
+    if (a === BAD) return -Errno.EFAULT;
+    const l = int(nameLen);
+    if (l === null) return -Errno.EINVAL;
+    return this.#call(num, 3, f, a, l);
+  }
+
+  /**
+   * sendto(s, buf, len, flags, to, tolen): one datagram (to = 0: the connected peer). The
+   * fifth and sixth arguments go on the stack at 16(sp) and 20(sp), as the MIPS calling
+   * convention puts them.
+   */
+  sendto(
+    s: unknown,
+    bufVa: unknown,
+    n: unknown,
+    flags: unknown = 0,
+    toVa: unknown = 0,
+    toLen: unknown = 0,
+  ): number {
+    this.#check();
+    const f = int(s);
+    if (f === null) return -Errno.EBADF;
+    const b = addr(bufVa);
+    const t = addr(toVa);
+    if (b === BAD || t === BAD) return -Errno.EFAULT;
+    const c = int(n);
+    const fl = int(flags);
+    const tl = int(toLen);
+    if (c === null || fl === null || tl === null) return -Errno.EINVAL;
+    this.#stackArgs(t, tl);
+    this.#trap(SYS.sendto, 6, f, b, c, fl);
+    return this.#result();
+  }
+
+  /**
+   * recvfrom(s, buf, len, flags, from, fromlenaddr): sleeps until a datagram is there; its
+   * bytes (at most len) at buf, the sender's sockaddr_in at `from` (when fromlenaddr is not 0:
+   * the word there says how many bytes `from` holds, and gets how many were written).
+   */
+  *recvfrom(
+    s: unknown,
+    bufVa: unknown,
+    n: unknown,
+    flags: unknown = 0,
+    fromVa: unknown = 0,
+    fromLenVa: unknown = 0,
+  ): Generator<unknown, number> {
+    this.#check();
+    const f = int(s);
+    if (f === null) return -Errno.EBADF;
+    const b = addr(bufVa);
+    const fr = addr(fromVa);
+    const fl = addr(fromLenVa);
+    if (b === BAD || fr === BAD || fl === BAD) return -Errno.EFAULT;
+    const c = int(n);
+    const g = int(flags);
+    if (c === null || g === null) return -Errno.EINVAL;
+    if (this.#p.handlerDepth > 0) {
+      throw new HandlerBlockError("a signal handler cannot make a blocking call");
+    }
+    this.#stackArgs(fr, fl);
+    this.#p.canYield = true;
+    this.#trap(SYS.recvfrom, 6, f, b, c, g);
+    this.#p.canYield = false;
+    while (this.#p.syscallPending) yield;
+    return this.#result();
+  }
+
+  /** The fifth and sixth arguments stored at 16(sp) and 20(sp) (user stores, translated). */
+  #stackArgs(a4: number, a5: number): void {
+    const cpu = this.#k.cpu;
+    const sp = cpu.reg(Reg.sp);
+    cpu.store32(sp + 16, a4 | 0);
+    cpu.store32(sp + 20, a5 | 0);
   }
 
   *read(fd: unknown, bufVa: unknown, n: unknown): Generator<unknown, number> {
@@ -363,7 +467,12 @@ export class ProcessHandle {
 
   /** A preemption point for long loops: yields only when the kernel asked for a switch. */
   *safepoint(): Thread {
-    if (this.cpu.switchPending) yield;
+    const k = this.#k;
+    if (this.cpu.switchPending || (k.steppedByWorld && k.machine.now >= k.stepUntilCycle)) {
+      this.#p.atSafepoint = true;
+      yield;
+      this.#p.atSafepoint = false;
+    }
   }
 }
 
