@@ -32,6 +32,8 @@ export const PAPER_SUITE: readonly Workload[] = Object.freeze([
   pct,
   dpfClassify,
   dpfClassifyInterpreted,
+  udpRoundtrip,
+  udpRoundtripAsh,
   pipe,
   pipeInline,
   shm,
@@ -50,12 +52,12 @@ export const PAPER_SUITE: readonly Workload[] = Object.freeze([
 
 /**
  * The network rows of the paper (Table 11): udp-roundtrip and udp-roundtrip-ash (4096 round
- * trips between two machines), and the load sweep udp-roundtrip-load[-ash] (1..10 processes
- * on the receiver). The issue puts them in the paper suite; they are a suite of their own
- * (`pnpm bench --suite net`) because two linked machines cost host time (about 10 s for the
- * two plain rows, 150 s for the sweep) and the tests run the paper suite several times on
- * every profile: adding them there would take `pnpm test` past CI's budget. A short seeded
- * slice of each runs in workloads/net.test.ts.
+ * trips between two machines, also in the paper suite), and the load sweep
+ * udp-roundtrip-load[-ash] (1..10 processes on the receiver). The sweep is a suite of its own
+ * (`pnpm bench --suite net`), as the long fuzz runs have their own command: two linked
+ * machines cost host time (about 150 s for the sweep on this 2-core machine), and the tests
+ * run the paper suite several times on every profile. A short seeded slice of the sweep runs
+ * in workloads/net.test.ts.
  */
 export const NET_SUITE: readonly Workload[] = Object.freeze([
   udpRoundtrip,
