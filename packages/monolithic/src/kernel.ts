@@ -11,7 +11,10 @@ import {
   type Thread,
 } from "@exolab/machine/privileged";
 import { bootKernel } from "./boot.js";
+import { rzPending } from "./dev/rz.js";
 import { KernelPanic } from "./errors.js";
+import { type BioState, bioinit } from "./fs/bio.js";
+import { type FsState, fsmount } from "./fs/fs.js";
 import {
   EF_BYTES,
   F,
@@ -127,6 +130,9 @@ export class MonolithicKernel {
   };
   readonly dispatcher: KernelDispatcher;
   readonly cyclesPerTick: number;
+  /** The buffer cache (fs/bio.ts) and the mounted file system (fs/fs.ts), set up at boot. */
+  readonly bio!: BioState;
+  readonly fs!: FsState;
   /**
    * True while `run` runs: a process's handle and CPU view act only then, and only for the
    * process the kernel is running (k.cur). Host callbacks a process scheduled (a timer, a
@@ -165,7 +171,11 @@ export class MonolithicKernel {
     this.procs = new Array(this.policy.maxProcesses).fill(null);
     this.dispatcher = new KernelDispatcher(this);
     this.cyclesPerTick = Math.round(1e9 / this.machine.profile.cycleNs / this.policy.clockHz);
-    this.withKernel(() => bootKernel(this));
+    this.withKernel(() => {
+      bootKernel(this);
+      bioinit(this);
+      fsmount(this);
+    });
     // A host error that unwinds an exception frame (machine/src/cpu/traps.ts raise) is the death of the
     // process the kernel was running: doomed here with plain stores only (the stack may be
     // exhausted), carried out at the next boundary. The pending flag covers a hook that
@@ -259,9 +269,14 @@ export class MonolithicKernel {
     }
   }
 
+  /**
+   * Whether `run` goes on: a process is runnable, or the disk has a command outstanding or an
+   * interrupt not yet taken (a process sleeping on the disk is woken by it: the idle loop
+   * waits for it).
+   */
   anyRunnable(): boolean {
     for (const p of this.procs) if (p !== null && p.stat === SRUN) return true;
-    return false;
+    return rzPending(this);
   }
 
   /** Runs host-initiated kernel work (boot, spawn) in kernel mode as the kernel owner. */

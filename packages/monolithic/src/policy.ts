@@ -51,6 +51,17 @@ export interface Policy {
   readonly maxProcessOwners: number;
   /** Signal handler functions one process may register (libc's text; host memory bound). */
   readonly maxHandlers: number;
+  /**
+   * Buffer cache size in 4 KiB buffers (issue 14). 0 (the default): a tenth of physical
+   * memory, at least 4, as 4.3BSD's startup() sizes bufpages when the configuration leaves it
+   * 0 (819 buffers on the default 32 MiB machine). Settable per run (the db suite sizes it to
+   * the workload's pool).
+   */
+  readonly bufferCacheBlocks: number;
+  /** File-system size in 4 KiB blocks (a partition at the start of the disk). Assumption: 32 MiB. */
+  readonly fsBlocks: number;
+  /** Inodes of the file system (newfs's density reduced to a count). Assumption: 256. */
+  readonly fsInodes: number;
 }
 
 export const DEFAULT_POLICY: Policy = Object.freeze({
@@ -73,6 +84,9 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
   maxUserLabels: 1024,
   maxProcessOwners: 1024,
   maxHandlers: 256,
+  bufferCacheBlocks: 0,
+  fsBlocks: 8192,
+  fsInodes: 256,
 });
 
 function intIn(p: Record<string, unknown>, k: string, min: number, max: number): void {
@@ -110,6 +124,10 @@ export function makePolicy(overrides: Partial<Policy> = {}): Policy {
   intIn(r, "maxUserLabels", 0, 1 << 20);
   intIn(r, "maxProcessOwners", 1, 1 << 20);
   intIn(r, "maxHandlers", 1, 1 << 16);
+  if (p.bufferCacheBlocks !== 0) intIn(r, "bufferCacheBlocks", 4, 4096);
+  intIn(r, "fsBlocks", 16, 32768);
+  intIn(r, "fsInodes", 64, 4096);
+  if ((p.fsInodes & 63) !== 0) throw new ConfigError("policy.fsInodes must be a multiple of 64");
   if ((p.pipeBufferBytes & 3) !== 0)
     throw new ConfigError("policy.pipeBufferBytes must be a multiple of 4");
   return Object.freeze(p);

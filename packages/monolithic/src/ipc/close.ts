@@ -16,6 +16,8 @@ export function closef(k: MonolithicKernel, f: number): void {
   const pi = cpu.load32(va + F.PIPE);
   cpu.store32(va + F.TYPE, 0);
   cpu.store32(va + F.FLAG, 0);
+  // A vnode's last close (fs/sys-fs.ts F_VNODE): nothing to release (inodes stay in core).
+  if ((pi & 0x80000000) !== 0) return;
   pipeClose(k, pi, flag & (FREAD | FWRITE));
 }
 

@@ -1,5 +1,6 @@
 import { Errno } from "../abi.js";
 import { COSTS } from "../costs.js";
+import { F_VNODE, ufsReader, ufsWriter } from "../fs/sys-fs.js";
 import { closef } from "../ipc/close.js";
 import { fileVa, getf } from "../ipc/file.js";
 import { pipeReadStep, pipeWriter, sysPipe } from "../ipc/pipe.js";
@@ -30,7 +31,11 @@ export function sysRead(k: MonolithicKernel, p: Proc, a: SysArgs): number {
   if (!useracc(k, p, buf, n, true)) return -Errno.EFAULT;
   if (n === 0) return 0;
   const pi = k.cpu.load32(fileVa(f) + F.PIPE);
-  const step = (): number => pipeReadStep(k, p, pi, buf, n);
+  // A vnode (fs/sys-fs.ts: F_VNODE in the word pipes keep their index in): ufs_read.
+  const step =
+    (pi & F_VNODE) !== 0
+      ? ufsReader(k, p, f, (pi & ~F_VNODE) >>> 0, buf, n)
+      : (): number => pipeReadStep(k, p, pi, buf, n);
   const r = step();
   if (r === SLEEP) p.cont = step;
   return r;
@@ -46,7 +51,10 @@ export function sysWrite(k: MonolithicKernel, p: Proc, a: SysArgs): number {
   if (!useracc(k, p, buf, n, false)) return -Errno.EFAULT;
   if (n === 0) return 0;
   const pi = k.cpu.load32(fileVa(f) + F.PIPE);
-  const step = pipeWriter(k, p, pi, buf, n);
+  const step =
+    (pi & F_VNODE) !== 0
+      ? ufsWriter(k, p, f, (pi & ~F_VNODE) >>> 0, buf, n)
+      : pipeWriter(k, p, pi, buf, n);
   const r = step();
   if (r === SLEEP) p.cont = step;
   return r;

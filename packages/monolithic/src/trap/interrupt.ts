@@ -1,6 +1,7 @@
 import { IRQ, Resolution } from "@exolab/machine";
 import { ExcCode, SR_KUP } from "@exolab/machine/privileged";
 import { COSTS } from "../costs.js";
+import { rzintr } from "../dev/rz.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { EF } from "../layout.js";
 import { hardclock } from "../sched/clock.js";
@@ -25,6 +26,10 @@ export function interruptTrap(k: MonolithicKernel): Resolution {
   if ((cause & (1 << (8 + IRQ.Timer))) !== 0) {
     k.machine.timer.acknowledge();
     hardclock(k);
+  }
+  if ((cause & (1 << (8 + IRQ.Disk))) !== 0) {
+    cpu.exec(COSTS["intr.disk"]);
+    rzintr(k);
   }
   if (fromUser) returnToUserOrAbort(k, k.cur!, frame, false);
   else restoreFrame(k, frame);
