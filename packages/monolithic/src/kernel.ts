@@ -337,6 +337,15 @@ export class MonolithicKernel {
     throw new KernelPanic(`panic: ${msg}`);
   }
 
+  /**
+   * The buffer cache's statistics since boot (host-side, uncharged): lookups, hits, misses
+   * (of every bread), dataHits and dataMisses (the blocks of files that read and write
+   * reached), diskReads and diskWrites, and the number of buffers.
+   */
+  bufferStats(): Record<string, number> {
+    return { ...this.bio.stats, buffers: this.bio.nbuf };
+  }
+
   /** A copy of the event counts (for reports). */
   counters(): Record<string, number> {
     return { ...this.counts };
