@@ -1,5 +1,5 @@
 import { COSTS } from "../costs.js";
-import { B, B_READ, biodone, G, gva, hdrVa, SECTORS_PER_BLOCK } from "../fs/bio.js";
+import { B, B_READ, G, gva, hdrVa, SECTORS_PER_BLOCK } from "../fs/buf.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { PAGE } from "../layout.js";
 
@@ -26,7 +26,7 @@ export function rzstrategy(k: MonolithicKernel, b: number): void {
 }
 
 /** rzstart(): the head of the queue to the controller (command block, DMA address, go). */
-function rzstart(k: MonolithicKernel): void {
+export function rzstart(k: MonolithicKernel): void {
   const cpu = k.cpu;
   const head = cpu.load32(gva(k, G.ACTHEAD));
   if (head === 0) return;
@@ -41,22 +41,26 @@ function rzstart(k: MonolithicKernel): void {
   else disk.write(blkno * SECTORS_PER_BLOCK, SECTORS_PER_BLOCK, frame * PAGE);
 }
 
-/** rzintr(): the completion interrupt. */
-export function rzintr(k: MonolithicKernel): void {
+/**
+ * rzintr(): the completion interrupt: the controller acknowledged, the finished buffer taken
+ * off the queue and returned (-1 for a stray interrupt). The interrupt path then calls
+ * biodone on it and rzstart for the next command (trap/interrupt.ts: the driver does not
+ * import the cache, which imports the driver).
+ */
+export function rzintr(k: MonolithicKernel): number {
   const cpu = k.cpu;
   cpu.exec(COSTS["rz.intr"]);
   const disk = k.machine.disk;
   disk.readStatus();
   disk.acknowledge();
   const active = cpu.load32(gva(k, G.ACTIVE));
-  if (active === 0) return; // a stray interrupt (none is expected): acknowledged, ignored
+  if (active === 0) return -1; // a stray interrupt (none is expected): acknowledged, ignored
   const h = hdrVa(k, active - 1);
   const next = cpu.load32(h + B.ACTF);
   cpu.store32(gva(k, G.ACTHEAD), next);
   if (next === 0) cpu.store32(gva(k, G.ACTTAIL), 0);
   cpu.store32(gva(k, G.ACTIVE), 0);
-  biodone(k, active - 1);
-  rzstart(k);
+  return active - 1;
 }
 
 /** Whether the driver has a command outstanding or an interrupt not yet taken (run's test). */

@@ -1,7 +1,8 @@
 import { IRQ, Resolution } from "@exolab/machine";
 import { ExcCode, SR_KUP } from "@exolab/machine/privileged";
 import { COSTS } from "../costs.js";
-import { rzintr } from "../dev/rz.js";
+import { rzintr, rzstart } from "../dev/rz.js";
+import { biodone } from "../fs/bio.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { EF } from "../layout.js";
 import { hardclock } from "../sched/clock.js";
@@ -29,7 +30,9 @@ export function interruptTrap(k: MonolithicKernel): Resolution {
   }
   if ((cause & (1 << (8 + IRQ.Disk))) !== 0) {
     cpu.exec(COSTS["intr.disk"]);
-    rzintr(k);
+    const bp = rzintr(k);
+    if (bp >= 0) biodone(k, bp);
+    rzstart(k);
   }
   if (fromUser) returnToUserOrAbort(k, k.cur!, frame, false);
   else restoreFrame(k, frame);
