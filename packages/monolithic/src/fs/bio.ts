@@ -75,7 +75,10 @@ export function bioinit(k: MonolithicKernel): void {
   s.globalsFrame = got[0]!;
   s.hdrFrames.push(...got.slice(1, need - n));
   s.dataFrames.push(...got.slice(need - n));
-  for (const f of s.frames()) mem.zeroFrame(f);
+  // Headers and globals start zeroed; a buffer's data is never read before it is filled (a
+  // read, clrbuf, or a whole-block write), so its frame is left as it is.
+  mem.zeroFrame(s.globalsFrame);
+  for (const f of s.hdrFrames) mem.zeroFrame(f);
   (k as { bio: BioState }).bio = s;
   const g = s.globalsFrame * PAGE;
   for (let b = 0; b < n; b++) {
