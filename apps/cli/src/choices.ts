@@ -166,9 +166,11 @@ export function adapterNamed(id: string | undefined): SystemAdapter {
 
 /** A pair the system cannot run: one line naming why and the systems that do run it. */
 export function refuseUnsupported(w: Workload, a: SystemAdapter): void {
-  const reason = a.unsupported(w.port, w.id);
+  const reason = a.unsupported(w.port, w.id, w);
   if (reason === undefined) return;
-  const runs = ADAPTERS.filter((x) => x.unsupported(w.port, w.id) === undefined).map((x) => x.id);
+  const runs = ADAPTERS.filter((x) => x.unsupported(w.port, w.id, w) === undefined).map(
+    (x) => x.id,
+  );
   throw new UsageError(
     `${w.id} does not run on ${a.id}: ${reason}; valid systems for ${w.id}: ${runs.join(", ")}`,
   );

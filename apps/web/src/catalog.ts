@@ -28,7 +28,9 @@ export function buildCatalog(): Catalog {
         id: w.id,
         title: w.title,
         unit: w.unit,
-        systems: ADAPTERS.filter((a) => a.unsupported(w.port, w.id) === undefined).map((a) => a.id),
+        systems: ADAPTERS.filter((a) => a.unsupported(w.port, w.id, w) === undefined).map(
+          (a) => a.id,
+        ),
       })),
     })),
     defaultSuite: DEFAULT_SUITE,

@@ -19,6 +19,26 @@ export const COSTS = defineCosts({
     source:
       "waiting for a release (threads, processes): read the cycle counter (mfc0-style read, 1), compare with the release (sltu), branch + slot",
   },
+  "app.db.file.fetch": {
+    instructions: 12,
+    source:
+      "the monolithic db port's fetch (glue/db-file.ts): prologue/epilogue 6, free-slot and fresh tests 4, slot address 2 (the lseek + read system calls and the slot scan are charged by themselves)",
+  },
+  "app.db.file.slot": {
+    instructions: 4,
+    source:
+      "per slot of the port's table examined: address (sll, addu), compare (bne + slot); the word's load is charged",
+  },
+  "app.db.file.unpin": {
+    instructions: 6,
+    source:
+      "the port's unpin: slot address 2, decrement 1, zero test and release 3 (loads and stores charged)",
+  },
+  "app.db.file.modify": {
+    instructions: 6,
+    source:
+      "the port's willModify: slot address 2, dirty test 2, pin and the transaction's count 2 (loads and stores charged)",
+  },
   "app.db.pick": {
     instructions: 9,
     source:

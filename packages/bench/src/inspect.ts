@@ -44,7 +44,7 @@ type TraceWrite = Parameters<Tracer["streamChromeTrace"]>[0];
 
 /** Refuses a pair the system cannot run (callers check first; this is the API's guard). */
 function assertRuns(w: Workload, adapter: SystemAdapter): void {
-  const reason = adapter.unsupported(w.port, w.id);
+  const reason = adapter.unsupported(w.port, w.id, w);
   if (reason !== undefined) throw new Error(`${w.id} does not run on ${adapter.id}: ${reason}`);
 }
 
@@ -59,7 +59,7 @@ export function traceBenchmark(
   o: InspectOptions,
 ): ChromeTrace & { hash: string } {
   assertRuns(w, adapter);
-  const sys = adapter.create(systemOptions(o, true));
+  const sys = adapter.create(systemOptions(o, true), w);
   simulateOn(sys, w, adapter);
   const tracer = sys.machine.tracer!;
   const trace = tracer.toChromeTrace(getProfile(o.profile).cycleNs, sys.machine.accounting.owners);
@@ -186,7 +186,7 @@ class WatchedMeter extends Meter {
 /** Runs the pair untraced and reads where its measured part lies. */
 export function surveyRun(w: Workload, adapter: SystemAdapter, o: InspectOptions): RunSurvey {
   assertRuns(w, adapter);
-  const sys = adapter.create(systemOptions(o, false));
+  const sys = adapter.create(systemOptions(o, false), w);
   const meter = new WatchedMeter(sys);
   const run = simulateOn(sys, w, adapter, meter);
   return {
@@ -298,7 +298,7 @@ function tracedRun(
   write: TraceWrite,
   stopWhenFull: boolean,
 ): TracedRun {
-  const sys = adapter.create(systemOptions(plan, true));
+  const sys = adapter.create(systemOptions(plan, true), w);
   const tracer = sys.machine.tracer!;
   const owner = ownerFilter(plan.survey, plan.owners)?.(sys.machine);
   const categories = categoryIndices(plan.categories);
@@ -540,7 +540,7 @@ export function explainBenchmark(
   o: InspectOptions,
 ): Explanation {
   assertRuns(w, adapter);
-  const sys = adapter.create(systemOptions(o, false));
+  const sys = adapter.create(systemOptions(o, false), w);
   const run = simulateOn(sys, w, adapter);
   const per = (v: number) => v / run.ops;
   const labels = run.labels.map((l) => ({

@@ -50,7 +50,7 @@ export function simulate(
   adapter: SystemAdapter,
   options: SystemOptions,
 ): SimulatedRun {
-  return simulateOn(adapter.create(options), w, adapter);
+  return simulateOn(adapter.create(options, w), w, adapter);
 }
 
 /**
@@ -161,7 +161,7 @@ export function runBenchmark(
   };
   const timer = options.hostTime === true ? options.hostTimer : undefined;
   if (options.hostTime === true && timer === undefined) throw new HostTimeUnavailableError();
-  const reason = adapter.unsupported(w.port, w.id);
+  const reason = adapter.unsupported(w.port, w.id, w);
   if (reason !== undefined) {
     return {
       ...base,

@@ -16,6 +16,13 @@ import { Threads } from "./sched/threads.js";
 import { Vm } from "./vm/vm.js";
 
 export { COSTS, type CostLabel } from "./costs.js";
+export {
+  BTree,
+  type EngineCpu,
+  NOT_FOUND,
+  type PageSource,
+  type PageWriter,
+} from "./engine/btree.js";
 export { DbResult } from "./engine/db.js";
 export {
   DbOptionError,
@@ -23,6 +30,8 @@ export {
   DEFAULT_DB_OPTIONS,
   resolveDbOptions,
 } from "./engine/options.js";
+/** The engine's page layout (header, meta page fields, node capacities), for other page sources. */
+export * as pageLayout from "./engine/page.js";
 export { MAX_KEY } from "./engine/page.js";
 export type { Procedure } from "./ipc/call.js";
 export { MAX_BATCH, MAX_QUEUES, Op } from "./ipc/queue.js";

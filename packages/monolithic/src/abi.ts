@@ -36,9 +36,15 @@ export const SYS = {
   connect: 98,
   bind: 104,
   sendto: 133,
+  // ---- the file system (issue 14): 4.3BSD's numbers ----
+  open: 5,
+  unlink: 10,
+  lseek: 19,
+  fsync: 95,
+  mkdir: 136,
 } as const;
 export type SyscallNumber = (typeof SYS)[keyof typeof SYS];
-export const SYSCALL_SLOTS = 134;
+export const SYSCALL_SLOTS = 137;
 
 /** errno values (4.3BSD errno.h). A call refused returns -errno to JS (see README). */
 export const Errno = {
@@ -75,7 +81,26 @@ export const Errno = {
   EISCONN: 56,
   ENOTCONN: 57,
   EHOSTUNREACH: 65,
+  EBUSY: 16,
+  ENOTDIR: 20,
+  EISDIR: 21,
+  EFBIG: 27,
+  ESPIPE: 29,
+  ENAMETOOLONG: 63,
+  ENOTEMPTY: 66,
 } as const;
+
+/** open(2) flags (4.3BSD fcntl.h). */
+export const O_RDONLY = 0;
+export const O_WRONLY = 1;
+export const O_RDWR = 2;
+export const O_ACCMODE = 3;
+export const O_CREAT = 0x200;
+export const O_EXCL = 0x800;
+/** lseek(2) whence. */
+export const SEEK_SET = 0;
+export const SEEK_CUR = 1;
+export const SEEK_END = 2;
 export type Errno = (typeof Errno)[keyof typeof Errno];
 
 /** Signals (4.3BSD signal.h). */

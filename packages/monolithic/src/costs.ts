@@ -946,6 +946,185 @@ export const COSTS = defineCosts({
     stores: 2,
     source: "shmctl(IPC_RMID): prologue/epilogue 6, id decode 4, flags 4",
   },
+  // ---- disk driver, buffer cache, file system (issue 14) ---------------------------------
+  // Estimates (marked so): counted from the structure of the 4.4BSD routines named, as the
+  // other C paths of this file, without single-stepping the compiled code; allow ±25 %.
+  "rz.strategy": {
+    instructions: 30,
+    source:
+      "estimate, 4.4BSD pmax rz.c 8.1 rzstrategy: prologue/epilogue 6, partition bounds check 8, b_resid/b_actf 4, queue append 6, active test and rzstart call 6",
+  },
+  "rz.start": {
+    instructions: 60,
+    source:
+      "estimate, 4.4BSD pmax rz.c 8.1 rzstart + scsi glue: prologue/epilogue 6, SCSI READ(10)/WRITE(10) command block built (10 bytes) 24, DMA address and length 10, controller go call 20 (the register writes themselves are the device's uncached accesses)",
+  },
+  "rz.intr": {
+    instructions: 50,
+    source:
+      "estimate, 4.4BSD pmax rz.c 8.1 rzdone + the controller's interrupt routine: prologue/epilogue 8, status decode and sense test 14, b_resid and error 6, dequeue 8, biodone call 4, next command test 10",
+  },
+  "intr.disk": {
+    instructions: 8,
+    source: "interrupt(): the disk line's test and the call of its handler (as the clock's)",
+  },
+  "bio.getblk": {
+    instructions: 36,
+    source:
+      "estimate, 4.4BSD vfs_bio.c 8.6 getblk: prologue/epilogue 8, incore call and bucket hash 8, B_BUSY test 4, bremfree call and B_BUSY set 8, b_vp/tag 4, loop 4",
+  },
+  "bio.hash.step": {
+    instructions: 5,
+    source:
+      "per buffer on a hash chain (incore/bremhash): [lw b_blkno], compare, [lw b_hash next], bnez, nop",
+  },
+  "bio.getnewbuf": {
+    instructions: 40,
+    source:
+      "estimate, 4.4BSD vfs_bio.c 8.6 getnewbuf: prologue/epilogue 8, free-queue choice 6, B_DELWRI test 4, bremhash/binshash calls 8, flags, b_dev, b_blkno, b_bcount, b_resid init 14",
+  },
+  "bio.freelist": {
+    instructions: 6,
+    source:
+      "bremfree / binstailfree: the TAILQ link and unlink arithmetic around its loads and stores",
+  },
+  "bio.bread": {
+    instructions: 22,
+    source:
+      "estimate, 4.4BSD vfs_bio.c 8.6 bread: prologue/epilogue 6, getblk call 4, B_CACHE test 3, B_READ set and b_rcred 4, VOP_STRATEGY call 5",
+  },
+  "bio.biowait": {
+    instructions: 10,
+    source:
+      "estimate, 4.4BSD vfs_bio.c 8.6 biowait: splbio, B_DONE test, tsleep call (tsleep's own is sleep)",
+  },
+  "bio.brelse": {
+    instructions: 36,
+    source:
+      "estimate, 4.4BSD vfs_bio.c 8.6 brelse: prologue/epilogue 8, B_WANTED and needbuffer tests and wakeup calls 8, queue choice (B_INVAL/B_AGE/B_LOCKED) 8, binstailfree call 4, flags clear 4, splx 4",
+  },
+  "bio.bwrite": {
+    instructions: 34,
+    source:
+      "estimate, 4.4BSD vfs_bio.c 8.6 bwrite (async: bawrite): prologue/epilogue 8, flags (B_DONE, B_ERROR, B_DELWRI) 8, reassignbuf call 8, VOP_STRATEGY call 6, async test 4",
+  },
+  "bio.bdwrite": {
+    instructions: 20,
+    source:
+      "estimate, 4.4BSD vfs_bio.c 8.6 bdwrite: prologue/epilogue 6, B_DELWRI test and set, reassignbuf 8, brelse call 6",
+  },
+  "bio.biodone": {
+    instructions: 24,
+    source:
+      "estimate, 4.4BSD vfs_bio.c 8.6 biodone: prologue/epilogue 6, B_DONE set 4, write accounting (vwakeup) 6, B_CALL/B_ASYNC tests 8",
+  },
+  "ufs.rw": {
+    instructions: 60,
+    source:
+      "estimate, 4.4BSD vn_read/vn_write (vfs_vnops.c 8.1) + ufs_read/ufs_write (ufs_readwrite.c 8.7) entry: uio set-up 12, VOP_LOCK/UNLOCK 12, mode and size checks 14, IO_APPEND and offset 10, prologue/epilogue 12",
+  },
+  "ufs.rw.block": {
+    instructions: 40,
+    source:
+      "estimate, ufs_readwrite.c 8.7, per block: lblkno, blkoff, xfersize (min of three) 14, bytesinfile test 6, VOP_BMAP / VOP_BALLOC call 8, uiomove call 6, loop 6",
+  },
+  "ufs.bmap": {
+    instructions: 24,
+    source:
+      "estimate, ufs_bmap.c 8.6 ufs_bmaparray, direct block: prologue/epilogue 8, bounds 6, i_db[lbn] 4, result 6",
+  },
+  "ufs.bmap.indir": {
+    instructions: 30,
+    source:
+      "estimate, ufs_bmap.c 8.6 ufs_getlbns + the indirect level: index arithmetic 12, bread call 6, the entry 4, brelse call 8",
+  },
+  "ufs.balloc": {
+    instructions: 50,
+    source:
+      "estimate, ffs_balloc.c 8.4 (direct/indirect case) + a bitmap allocator in place of ffs_alloc's cylinder groups: prologue/epilogue 10, cases 14, getblk call 6, i_db/indirect update 8, bdwrite/clrbuf calls 12",
+  },
+  "ufs.balloc.scan": {
+    instructions: 5,
+    source: "per bitmap word scanned for a zero bit: [lw], compare with ~0, bne, addiu, loop",
+  },
+  "ufs.bfree": {
+    instructions: 12,
+    source:
+      "per block freed (ffs_blkfree reduced to a bitmap): word index, bit, [lw], or/and, [sw], incore test",
+  },
+  "ufs.ialloc": {
+    instructions: 40,
+    source:
+      "estimate, ffs_valloc/ffs_nodealloccg reduced to an inode table scan: prologue/epilogue 10, set-up 10, inode init 20",
+  },
+  "ufs.ialloc.scan": {
+    instructions: 4,
+    source: "per inode examined for a free one: [lw i_mode], beqz, addiu, loop",
+  },
+  namei: {
+    instructions: 70,
+    source:
+      "estimate, 4.4BSD vfs_lookup.c 8.6 namei + lookup: prologue/epilogue 12, pathname buffer (copyinstr call) 10, root and cwd references 10, the component loop set-up 14, vrele/vput 24",
+  },
+  "namei.component": {
+    instructions: 40,
+    source:
+      "estimate, lookup() per component: length and hash 14 (plus copyinstr's per byte), ISDOTDOT tests 8, VOP_LOOKUP call 10, loop 8",
+  },
+  "copyinstr.byte": {
+    instructions: 4,
+    source:
+      "copyinstr per byte: [lbu], [sb], bnez, addiu (the pathname copied into the kernel's buffer)",
+  },
+  "ufs.lookup.entry": {
+    instructions: 10,
+    source:
+      "ufs_lookup per directory entry: d_ino test, namlen compare, then the name compared a word at a time (its loads charged)",
+  },
+  "ufs.direnter": {
+    instructions: 40,
+    source:
+      "estimate, ufs_direnter: prologue/epilogue 10, entry built (ino, name copied) 20, size update 10",
+  },
+  "ufs.dirremove": {
+    instructions: 24,
+    source: "estimate, ufs_dirremove: prologue/epilogue 8, entry cleared 8, bdwrite call 8",
+  },
+  "ufs.itrunc": {
+    instructions: 40,
+    source:
+      "estimate, ufs_truncate (ffs_truncate 8.4) to 0: prologue/epilogue 10, size and block pointers cleared 18, indirect level 12 (per block: ufs.bfree)",
+  },
+  "sys.open": {
+    instructions: 40,
+    source:
+      "estimate, vfs_syscalls.c 8.x open + vn_open: prologue/epilogue 10, falloc 10, flag conversion (FFLAGS) 6, vn_open's mode checks 14",
+  },
+  "sys.lseek": {
+    instructions: 24,
+    source:
+      "estimate, vfs_syscalls.c lseek: getf, DTYPE_VNODE test, whence switch 8, new offset checks 8, prologue/epilogue 8",
+  },
+  "sys.fsync": {
+    instructions: 30,
+    source:
+      "estimate, vfs_syscalls.c fsync + ffs_fsync: getvnode, VOP_LOCK, the dirty-buffer loop set-up, VOP_UPDATE call",
+  },
+  "fsync.scan": {
+    instructions: 5,
+    source:
+      "per buffer header examined by fsync (not 4.4BSD, which walks the vnode's dirty list): [lw b_ino], compare, [lw flags], test, loop",
+  },
+  "sys.mkdir": {
+    instructions: 40,
+    source:
+      "estimate, vfs_syscalls.c mkdir + ufs_mkdir: prologue/epilogue 10, vattr 10, the new directory's inode 20",
+  },
+  "sys.unlink": {
+    instructions: 40,
+    source:
+      "estimate, vfs_syscalls.c unlink + ufs_remove: prologue/epilogue 10, the checks (directory, busy) 14, nlink and vput 16",
+  },
   "pt.alloc": {
     instructions: 10,
     source:

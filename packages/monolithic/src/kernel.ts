@@ -11,7 +11,10 @@ import {
   type Thread,
 } from "@exolab/machine/privileged";
 import { bootKernel } from "./boot.js";
+import { rzPending } from "./dev/rz.js";
 import { KernelPanic } from "./errors.js";
+import { type BioState, bioinit } from "./fs/bio.js";
+import { type FsState, fsmount } from "./fs/fs.js";
 import {
   EF_BYTES,
   F,
@@ -143,6 +146,9 @@ export class MonolithicKernel {
   stepUntilCycle = Number.POSITIVE_INFINITY;
   /** Processes on the run queue of woken sleepers (sched/runq.ts: its whichqs bit). */
   kernelQueued = 0;
+  /** The buffer cache (fs/bio.ts) and the mounted file system (fs/fs.ts), set up at boot. */
+  readonly bio!: BioState;
+  readonly fs!: FsState;
   /**
    * True while `run` runs: a process's handle and CPU view act only then, and only for the
    * process the kernel is running (k.cur). Host callbacks a process scheduled (a timer, a
@@ -181,7 +187,11 @@ export class MonolithicKernel {
     this.procs = new Array(this.policy.maxProcesses).fill(null);
     this.dispatcher = new KernelDispatcher(this);
     this.cyclesPerTick = Math.round(1e9 / this.machine.profile.cycleNs / this.policy.clockHz);
-    this.withKernel(() => bootKernel(this));
+    this.withKernel(() => {
+      bootKernel(this);
+      bioinit(this);
+      fsmount(this);
+    });
     // A host error that unwinds an exception frame (machine/src/cpu/traps.ts raise) is the death of the
     // process the kernel was running: doomed here with plain stores only (the stack may be
     // exhausted), carried out at the next boundary. The pending flag covers a hook that
@@ -284,11 +294,16 @@ export class MonolithicKernel {
     }
   }
 
+  /**
+   * Whether `run` goes on: a process is runnable, or the disk has a command outstanding or an
+   * interrupt not yet taken (a process sleeping on the disk is woken by it: the idle loop
+   * waits for it).
+   */
   anyRunnable(): boolean {
     for (const p of this.procs) if (p !== null && p.stat === SRUN) return true;
     // A process asleep on a socket of a card linked to another machine waits for the network:
     // `run` goes on to its limits (a datagram may still come).
-    return this.machine.net.port !== null && netSleeping(this);
+    return rzPending(this) || (this.machine.net.port !== null && netSleeping(this));
   }
 
   /**
@@ -363,6 +378,15 @@ export class MonolithicKernel {
     this.panicCount++;
     if (this.panics.length < 16) this.panics.push(msg);
     throw new KernelPanic(`panic: ${msg}`);
+  }
+
+  /**
+   * The buffer cache's statistics since boot (host-side, uncharged): lookups, hits, misses
+   * (of every bread), dataHits and dataMisses (the blocks of files that read and write
+   * reached), diskReads and diskWrites, and the number of buffers.
+   */
+  bufferStats(): Record<string, number> {
+    return { ...this.bio.stats, buffers: this.bio.nbuf };
   }
 
   /** A copy of the event counts (for reports). */

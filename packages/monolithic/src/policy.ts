@@ -60,6 +60,17 @@ export interface Policy {
   readonly udpSendSpace: number;
   /** 1: UDP checksums computed on output and checked on input (4.4BSD udpcksum = 1); 0: not. */
   readonly udpChecksum: number;
+  /**
+   * Buffer cache size in 4 KiB buffers (issue 14). 0 (the default): a tenth of physical
+   * memory, at least 4, as 4.3BSD's startup() sizes bufpages when the configuration leaves it
+   * 0 (819 buffers on the default 32 MiB machine). Settable per run (the db suite sizes it to
+   * the workload's pool).
+   */
+  readonly bufferCacheBlocks: number;
+  /** File-system size in 4 KiB blocks (a partition at the start of the disk). Assumption: 32 MiB. */
+  readonly fsBlocks: number;
+  /** Inodes of the file system (newfs's density reduced to a count). Assumption: 256. */
+  readonly fsInodes: number;
 }
 
 export const DEFAULT_POLICY: Policy = Object.freeze({
@@ -85,6 +96,9 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
   maxUserLabels: 1024,
   maxProcessOwners: 1024,
   maxHandlers: 256,
+  bufferCacheBlocks: 0,
+  fsBlocks: 8192,
+  fsInodes: 256,
 });
 
 function intIn(p: Record<string, unknown>, k: string, min: number, max: number): void {
@@ -125,6 +139,10 @@ export function makePolicy(overrides: Partial<Policy> = {}): Policy {
   intIn(r, "udpRecvSpace", 64, 256 * 1024);
   intIn(r, "udpSendSpace", 64, 64 * 1024);
   intIn(r, "udpChecksum", 0, 1);
+  if (p.bufferCacheBlocks !== 0) intIn(r, "bufferCacheBlocks", 4, 4096);
+  intIn(r, "fsBlocks", 16, 32768);
+  intIn(r, "fsInodes", 64, 4096);
+  if ((p.fsInodes & 63) !== 0) throw new ConfigError("policy.fsInodes must be a multiple of 64");
   if ((p.pipeBufferBytes & 3) !== 0)
     throw new ConfigError("policy.pipeBufferBytes must be a multiple of 4");
   return Object.freeze(p);

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { IPC_CREAT, type ProcessHandle, SIG } from "../src/index.js";
+import { fsProblems } from "./fs-helpers.js";
 import { boot } from "./helpers.js";
 
 /**
@@ -8,7 +9,8 @@ import { boot } from "./helpers.js";
  * (kernel addresses, unmapped or unaligned addresses, wild descriptors, out-of-range
  * signals and sizes). Whatever they do, the kernel never panics or throws, each refusal is
  * a result code, and once every process is gone everything it held is back: frames (but
- * the shm segments still existing), descriptors, pipes, process slots.
+ * the shm segments still existing), descriptors, pipes, process slots; the file system's
+ * free counts agree with its bitmap and inode table.
  */
 const ADDRS = [
   0, 1, 0x10000100, 0x10001000, 0x10001002, 0x10003ffc, 0x10004000, 0x7fffeffc, 0x7ff7f000,
@@ -102,6 +104,28 @@ function* hostile(h: ProcessHandle, ops: Op[], tally: { ok: number; total: numbe
       case 18:
         r = yield* h.wait(op.a & 1 ? 0 : A);
         break;
+      case 19:
+      case 20:
+      case 21: {
+        // The file system: a good path (written first) or a hostile address.
+        const good = ["/h", "/h/x", "/y", "/h/x/z", "/"][Math.abs(op.b) % 5]!;
+        let path = A;
+        if ((op.a & 1) === 0) {
+          path = h.heapBase + 128;
+          for (let i = 0; i < good.length; i++) h.cpu.store8(path + i, good.charCodeAt(i));
+          h.cpu.store8(path + good.length, 0);
+        }
+        if (op.kind === 19) r = yield* h.open(path, op.c & 0xa03);
+        else if (op.kind === 20) r = yield* h.mkdir(path);
+        else r = yield* h.unlink(path);
+        break;
+      }
+      case 22:
+        r = h.lseek(op.c % 8, pick(LENS, op.a), op.b & 3);
+        break;
+      case 23:
+        r = yield* h.fsync(op.c % 8);
+        break;
       default:
         // Any call number (most unknown: ENOSYS) with raw register values.
         r = yield* h.syscall(op.c % 140, A, L, pick(SIGS, op.a));
@@ -114,7 +138,7 @@ function* hostile(h: ProcessHandle, ops: Op[], tally: { ok: number; total: numbe
 describe("hostile processes", () => {
   it("property: random bad calls never break the kernel, and exit releases everything", () => {
     const opArb = fc.record({
-      kind: fc.integer({ min: 0, max: 19 }),
+      kind: fc.integer({ min: 0, max: 24 }),
       a: fc.integer(),
       b: fc.integer(),
       c: fc.integer({ min: 0, max: 1 << 20 }),
@@ -148,6 +172,8 @@ describe("hostile processes", () => {
           expect(s.openFiles).toBe(0);
           expect(s.pipes).toBe(0);
           expect(s.freeFrames + shmFrames).toBe(free0);
+          // The file system's counts agree with its bitmap and inode table.
+          expect(fsProblems(k)).toEqual([]);
           okTotal += tally.ok;
           callTotal += tally.total;
         },

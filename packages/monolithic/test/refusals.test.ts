@@ -156,8 +156,13 @@ describe("a refused call changes nothing", () => {
   it("running out of a table or of memory refuses the call (EMFILE, ENFILE, ENOSPC, EAGAIN, ENOMEM) and changes nothing", () => {
     const k = new MonolithicKernel({
       onDeath: failOnThrow,
-      machine: { seed: 7, memoryBytes: 64 * 4096 },
+      // 64 frames for the process as before the buffer cache and file system existed: nine more
+      // for their boot-time tables (4 buffers, a header frame, the globals; superblock,
+      // bitmap, one inode block).
+      machine: { seed: 7, memoryBytes: (64 + 9) * 4096 },
       policy: {
+        bufferCacheBlocks: 4,
+        fsInodes: 64,
         maxOpenFiles: 4,
         maxPipes: 1,
         shmPerProcess: 1,

@@ -238,7 +238,7 @@ export function listCommand(flags: ListFlags, io: Io): number {
     io.out(`suite ${suite} (systems: ${adapters.map((a) => a.id).join(", ")})\n`);
     for (const w of shown) {
       const runs = adapters
-        .filter((a) => a.unsupported(w.port, w.id) === undefined)
+        .filter((a) => a.unsupported(w.port, w.id, w) === undefined)
         .map((a) => a.id);
       io.out(
         `  ${w.id.padEnd(14)} ${w.title.padEnd(58)} ${runs.join(", ") || "(none of these)"}\n`,

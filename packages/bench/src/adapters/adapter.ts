@@ -61,9 +61,14 @@ export interface SystemAdapter {
   readonly paper: PaperSystem | null;
   /** The cost tables of the code the system runs, by package (the bench checks every label). */
   readonly costs: CostTables;
-  /** Why the system cannot serve this port, or undefined when it can. */
-  unsupported(port: PortId, benchmark: string): string | undefined;
-  create(options: SystemOptions): SystemInstance;
+  /**
+   * Why the system cannot serve this port, or undefined when it can. `workload`, when given,
+   * lets a system refuse some of a workload's rows by their parameters (the monolithic
+   * kernel serves only the `db` rows whose replacement policy is its own, LRU).
+   */
+  unsupported(port: PortId, benchmark: string, workload?: Workload): string | undefined;
+  /** A fresh system; `workload`, when given, is the one it will run (a kernel may size itself to it). */
+  create(options: SystemOptions, workload?: Workload): SystemInstance;
   /** The policy configs in force on `profile` (printed in every report), flat key → value. */
   policies(profile: string): Record<string, unknown>;
 }

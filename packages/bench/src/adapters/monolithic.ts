@@ -18,6 +18,7 @@ import {
   sigmask,
 } from "@exolab/monolithic";
 import { COSTS } from "../costs.js";
+import { dbKernelPolicy, monolithicDbPort } from "../glue/db-file.js";
 import {
   newPeriodicRecord,
   periodicOutcome,
@@ -53,7 +54,6 @@ const REASONS: Partial<Record<PortId, string>> = {
   stride: "Ultrix's scheduler gives applications no proportional share",
   classify:
     "the baseline demultiplexes UDP by pcb lookup (in_pcblookup, its udp rows); it runs no packet filter",
-  db: "the same engine as a file on the kernel's buffer cache and file system is not built yet (issue 14)",
 };
 
 /** The `monolithic` system: the Ultrix-style kernel, one process per workload thread. */
@@ -62,7 +62,7 @@ export const monolithicAdapter = defineSystem({
   title: "Ultrix-style monolithic kernel",
   paper: "ultrix",
   costs: { "@exolab/monolithic": MONOLITHIC_COSTS },
-  unsupported(port, benchmark) {
+  unsupported(port, benchmark, workload) {
     if (benchmark === "dirty")
       return "Ultrix cannot tell an application whether a page is dirty (as in the paper)";
     if (benchmark === "exc-unalign")
@@ -71,9 +71,12 @@ export const monolithicAdapter = defineSystem({
       return "Ultrix hands the FPU over in the kernel; coprocessor-unusable never reaches a user handler";
     if (port === "udp" && benchmark.endsWith("-ash"))
       return "a monolithic kernel runs no downloaded handlers (ASHs): its echo is the application's";
+    const pool = workload?.config?.db;
+    if (port === "db" && pool !== undefined && pool.policy !== "lru")
+      return `the kernel's buffer cache replaces by LRU: its replacement policy is not the application's to choose (no ${pool.policy} row)`;
     return REASONS[port];
   },
-  create: (o) => new MonolithicInstance(o),
+  create: (o, w) => new MonolithicInstance(o, w),
   policies: () => ({ ...DEFAULT_POLICY }),
 });
 
@@ -82,10 +85,14 @@ class MonolithicInstance implements SystemInstance {
   /** What a workload thread threw: the kernel kills the process; the bench reports the error. */
   #failure: { value: unknown } | null = null;
 
-  constructor(o: SystemOptions) {
+  constructor(o: SystemOptions, w?: Workload) {
     this.kernel = new MonolithicKernel({
       machine: { profile: o.profile, seed: o.seed, trace: o.trace === true },
-      policy: o.policy as Partial<MonolithicPolicy> | undefined,
+      // A db row sizes the buffer cache to its pool (the kernel's cache is the engine's pool).
+      policy: {
+        ...(o.policy as Partial<MonolithicPolicy> | undefined),
+        ...dbKernelPolicy(w?.config?.db),
+      },
       onDeath: (death, ...thrown: unknown[]) => {
         if (death.cause === "threw" && this.#failure === null) this.#failure = { value: thrown[0] };
       },
@@ -111,12 +118,13 @@ class MonolithicInstance implements SystemInstance {
     let done = false;
     const [main, peer] = w.threads;
     const cycleNs = this.kernel.machine.profile.cycleNs;
+    const kernel = this.kernel;
     if (w.port === "udp") {
       this.#executeUdp(w, meter);
       return;
     }
     this.kernel.spawn(w.id, function* (h) {
-      const ports = setUp(h, w.port, w, cycleNs);
+      const ports = setUp(h, w.port, w, cycleNs, kernel);
       if (peer !== undefined) {
         const parent = h.pid;
         const child = h.fork(function* (c) {
@@ -267,7 +275,13 @@ function base(h: ProcessHandle): BasePort {
 }
 
 /** Builds the ports in the first process (before the fork, so that the child inherits them). */
-function setUp(h: ProcessHandle, port: PortId, w: Workload, cycleNs: number): PortSet {
+function setUp(
+  h: ProcessHandle,
+  port: PortId,
+  w: Workload,
+  cycleNs: number,
+  kernel: MonolithicKernel,
+): PortSet {
   const b = base(h);
   const set: PortSet = { main: b, peer: (c) => base(c), child: -1 };
   switch (port) {
@@ -288,6 +302,9 @@ function setUp(h: ProcessHandle, port: PortId, w: Workload, cycleNs: number): Po
       return shmPorts(h, b, set);
     case "realtime":
       set.main = realtimePort(h, b, w, cycleNs);
+      return set;
+    case "db":
+      set.main = monolithicDbPort(h, b, kernel);
       return set;
     default:
       throw new Error(`monolithic does not serve ${port}`);

@@ -95,6 +95,8 @@ function mixWorkload(pool: DbPoolSpec): Workload {
     params: { poolFrames: pool.poolFrames, policy: pool.policy },
     config: { db: pool },
     iterations: { warmup: 0, measured: 1 },
+    idleMeasured:
+      "a page missing from the pool waits for the disk: on the monolithic kernel the process sleeps on its read and the CPU idles to the disk's interrupt",
     note: "figure: time per operation (a scan or a lookup); metrics: hitRate, hotHitRate, opsPerSimSecond, diskIos",
     threads: [
       function* (p, m) {

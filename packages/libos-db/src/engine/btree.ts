@@ -1,6 +1,5 @@
 import { type CpuView, Result } from "@exolab/exokernel";
 import { COSTS } from "../costs.js";
-import type { BufferPool } from "../pool/pool.js";
 import {
   H,
   INTERNAL_CAP,
@@ -16,6 +15,22 @@ import {
 /** `get` of a key that is not there (a value is never negative). */
 export const NOT_FOUND = -100;
 
+/**
+ * Where the tree's pages come from: the buffer pool here (pool/pool.ts); elsewhere any
+ * source of page-sized buffers in the caller's memory (the bench runs this same tree over a
+ * file on the monolithic kernel, one user buffer per pinned page). `fetch` pins page
+ * `pageNo` (`fresh`: a new page, zeroed, not read) and returns its slot or a negative
+ * result; `va` is the slot's address; `unpin` drops one pin.
+ */
+export interface PageSource {
+  fetch(pageNo: number, fresh?: boolean): Generator<unknown, number, unknown>;
+  unpin(slot: number): void;
+  va(slot: number): number;
+}
+
+/** The CPU operations the tree uses (charged loads, stores, copies and counted steps). */
+export type EngineCpu = Pick<CpuView, "load32" | "store32" | "exec" | "copy">;
+
 /** What the tree needs from the running transaction: a page it is about to change. */
 export interface PageWriter {
   /** Records `slot`'s before-image (once per transaction) and keeps it pinned until the end. */
@@ -23,7 +38,7 @@ export interface PageWriter {
 }
 
 /**
- * A B+-tree over the buffer pool: point lookups, range scans, inserts (with splits up to a
+ * A B+-tree over a page source (the buffer pool): point lookups, range scans, inserts (with splits up to a
  * new root) and deletes (an entry leaves its leaf; leaves are not merged, so a leaf may be
  * empty: lookups and scans pass over it). Every comparison reads the keys from the page
  * through the CPU (charged loads); no host structure holds a key.
@@ -32,13 +47,13 @@ export interface PageWriter {
  * keys k with key[i-1] ≤ k < key[i]; leaves are chained left to right by their next field.
  */
 export class BTree {
-  readonly #cpu: CpuView;
+  readonly #cpu: EngineCpu;
   readonly #leafCap: number;
   readonly #internalCap: number;
 
   constructor(
-    cpu: CpuView,
-    private readonly pool: BufferPool,
+    cpu: EngineCpu,
+    private readonly pool: PageSource,
     nodeCap: number,
     /** The thread's preemption point: a scan reaches it at every leaf. */
     private readonly safepoint: () => Generator<unknown, void, unknown>,

@@ -20,6 +20,8 @@ export function closef(k: MonolithicKernel, f: number): void {
   cpu.store32(va + F.FLAG, 0);
   // soo_close: the socket's last reference (src/net/).
   if (type === FTYPE_SOCKET) soclose(k, k.net!, pi);
+  // A vnode's last close (fs/sys-fs.ts F_VNODE): nothing to release (inodes stay in core).
+  else if ((pi & 0x80000000) !== 0) return;
   else pipeClose(k, pi, flag & (FREAD | FWRITE));
 }
 

@@ -1,5 +1,6 @@
 import { Errno } from "../abi.js";
 import { COSTS } from "../costs.js";
+import { F_VNODE, ufsReader, ufsWriter } from "../fs/sys-fs.js";
 import { closef } from "../ipc/close.js";
 import { fileVa, getf } from "../ipc/file.js";
 import { pipeReadStep, pipeWriter, sysPipe } from "../ipc/pipe.js";
@@ -17,7 +18,7 @@ export function sysPipeCall(k: MonolithicKernel, p: Proc, a: SysArgs): number {
 }
 
 /**
- * read(fd, buf, n) / write(fd, buf, n) on a pipe (the only file type). Order of checks, as
+ * read(fd, buf, n) / write(fd, buf, n) on a pipe, a socket or a file. Order of checks, as
  * rwuio(): EBADF (no such descriptor or wrong mode), EINVAL (n < 0), EFAULT (buffer not
  * accessible), then the transfer, which may sleep.
  */
@@ -33,7 +34,11 @@ export function sysRead(k: MonolithicKernel, p: Proc, a: SysArgs): number {
   // soo_read: a socket's read is soreceive (a datagram, even of 0 bytes, is consumed).
   if (k.cpu.load32(fileVa(f) + F.TYPE) === FTYPE_SOCKET) return soRead(k, p, pi, buf, n);
   if (n === 0) return 0;
-  const step = (): number => pipeReadStep(k, p, pi, buf, n);
+  // A vnode (fs/sys-fs.ts: F_VNODE in the word pipes keep their index in): ufs_read.
+  const step =
+    (pi & F_VNODE) !== 0
+      ? ufsReader(k, p, f, (pi & ~F_VNODE) >>> 0, buf, n)
+      : (): number => pipeReadStep(k, p, pi, buf, n);
   const r = step();
   if (r === SLEEP) p.cont = step;
   return r;
@@ -51,7 +56,10 @@ export function sysWrite(k: MonolithicKernel, p: Proc, a: SysArgs): number {
   // soo_write: a datagram to the connected socket's peer.
   if (k.cpu.load32(fileVa(f) + F.TYPE) === FTYPE_SOCKET) return soWrite(k, pi, buf, n);
   if (n === 0) return 0;
-  const step = pipeWriter(k, p, pi, buf, n);
+  const step =
+    (pi & F_VNODE) !== 0
+      ? ufsWriter(k, p, f, (pi & ~F_VNODE) >>> 0, buf, n)
+      : pipeWriter(k, p, pi, buf, n);
   const r = step();
   if (r === SLEEP) p.cont = step;
   return r;

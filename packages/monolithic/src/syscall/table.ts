@@ -1,4 +1,5 @@
 import { SYS, SYSCALL_SLOTS } from "../abi.js";
+import { sysFsync, sysLseek, sysMkdir, sysOpen, sysUnlink } from "../fs/sys-fs.js";
 import type { MonolithicKernel } from "../kernel.js";
 import type { Proc } from "../proc/proc.js";
 import { sysClose, sysPipeCall, sysRead, sysWrite } from "./sys-io.js";
@@ -65,5 +66,11 @@ export const SYSENT: readonly (SysEnt | undefined)[] = (() => {
   add(SYS.connect, "connect", 3, sysConnect);
   add(SYS.sendto, "sendto", 6, sysSendto);
   add(SYS.recvfrom, "recvfrom", 6, sysRecvfrom);
+  // The file system (issue 14).
+  add(SYS.open, "open", 2, sysOpen);
+  add(SYS.lseek, "lseek", 3, sysLseek);
+  add(SYS.fsync, "fsync", 1, sysFsync);
+  add(SYS.mkdir, "mkdir", 1, sysMkdir);
+  add(SYS.unlink, "unlink", 1, sysUnlink);
   return Object.freeze(t);
 })();

@@ -2,6 +2,8 @@ import { IRQ, Resolution } from "@exolab/machine";
 import { ExcCode, SR_KUP } from "@exolab/machine/privileged";
 import { COSTS } from "../costs.js";
 import { leintr } from "../dev/le.js";
+import { rzintr, rzstart } from "../dev/rz.js";
+import { biodone } from "../fs/bio.js";
 import type { MonolithicKernel } from "../kernel.js";
 import { EF } from "../layout.js";
 import { netisr } from "../net/if_ether.js";
@@ -31,6 +33,12 @@ export function interruptTrap(k: MonolithicKernel): Resolution {
   // The LANCE (dev/le.ts), then the soft-net interrupt as the hardware one returns (ipintr).
   if ((cause & (1 << (8 + IRQ.Network))) !== 0) leintr(k);
   if (k.net !== null) netisr(k, k.net);
+  if ((cause & (1 << (8 + IRQ.Disk))) !== 0) {
+    cpu.exec(COSTS["intr.disk"]);
+    const bp = rzintr(k);
+    if (bp >= 0) biodone(k, bp);
+    rzstart(k);
+  }
   if (fromUser) returnToUserOrAbort(k, k.cur!, frame, false);
   else restoreFrame(k, frame);
   return Resolution.Retry;

@@ -329,6 +329,51 @@ export class ProcessHandle {
     return yield* this.#callBlocking(SYS.write, 3, f, b, c);
   }
 
+  // ---- the file system (issue 14) ------------------------------------------------------
+
+  /** open(path, flags): a descriptor. `path` is the address of a NUL-terminated string. */
+  *open(pathVa: unknown, flags: unknown): Generator<unknown, number> {
+    this.#check();
+    const a = addr(pathVa);
+    if (a === BAD) return -Errno.EFAULT;
+    const f = int(flags);
+    if (f === null) return -Errno.EINVAL;
+    return yield* this.#callBlocking(SYS.open, 2, a, f);
+  }
+
+  /** lseek(fd, offset, whence): the new offset. */
+  lseek(fd: unknown, offset: unknown, whence: unknown): number {
+    this.#check();
+    const f = int(fd);
+    if (f === null) return -Errno.EBADF;
+    const o = int(offset);
+    const w = int(whence);
+    if (o === null || w === null) return -Errno.EINVAL;
+    return this.#call(SYS.lseek, 3, f, o, w);
+  }
+
+  /** fsync(fd): returns when the file's data and metadata are on the disk. */
+  *fsync(fd: unknown): Generator<unknown, number> {
+    this.#check();
+    const f = int(fd);
+    if (f === null) return -Errno.EBADF;
+    return yield* this.#callBlocking(SYS.fsync, 1, f);
+  }
+
+  *mkdir(pathVa: unknown): Generator<unknown, number> {
+    this.#check();
+    const a = addr(pathVa);
+    if (a === BAD) return -Errno.EFAULT;
+    return yield* this.#callBlocking(SYS.mkdir, 1, a);
+  }
+
+  *unlink(pathVa: unknown): Generator<unknown, number> {
+    this.#check();
+    const a = addr(pathVa);
+    if (a === BAD) return -Errno.EFAULT;
+    return yield* this.#callBlocking(SYS.unlink, 1, a);
+  }
+
   close(fd: unknown): number {
     this.#check();
     const f = int(fd);

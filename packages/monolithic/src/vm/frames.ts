@@ -28,6 +28,30 @@ export class FrameAllocator {
     return f;
   }
 
+  /**
+   * Takes the `n` highest-numbered free frames (highest first), or null with nothing taken
+   * when fewer are free. Boot-time tables (the buffer cache, the file system's in-core
+   * tables) come from the top of memory, so that processes get the frames they got before
+   * these existed. One pass over the core map.
+   */
+  allocHigh(n: number): number[] | null {
+    if (n > this.#free.length) return null;
+    const out: number[] = [];
+    for (let f = this.#isFree.length - 1; f >= 0 && out.length < n; f--) {
+      if (this.#isFree[f] === 1) {
+        out.push(f);
+        this.#isFree[f] = 0;
+      }
+    }
+    let j = 0;
+    for (let i = 0; i < this.#free.length; i++) {
+      const f = this.#free[i]!;
+      if (this.#isFree[f] === 1) this.#free[j++] = f;
+    }
+    this.#free.length = j;
+    return out;
+  }
+
   free(frame: number): void {
     if (this.#isFree[frame] === 1) throw new Error(`frame ${frame} freed twice`);
     this.#isFree[frame] = 1;

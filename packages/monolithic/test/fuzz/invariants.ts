@@ -23,6 +23,8 @@ export function frameProblems(k: MonolithicKernel): string[] {
   };
   own(k.proc0UFrame, 0, "proc0 u-area");
   own(k.proc0KFrame, 0, "proc0 kernel stack");
+  for (const f of k.bio.frames()) own(f, 0, "buffer cache");
+  for (const f of k.fs.frames()) own(f, 0, "file system tables");
   const shmFrames = new Set<number>();
   k.shmFrames.forEach((s, slot) => {
     if (s === null) return;
