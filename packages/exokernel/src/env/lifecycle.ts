@@ -161,7 +161,7 @@ function reclaim(k: Kernel, env: Env): void {
   const record = ObjectFreeze(
     env.exitStatus === null ? death : { ...death, exitStatus: env.exitStatus },
   );
-  listPush(k.deaths, record);
+  k.recordDeath(record);
   k.notice(record, env.thrown, env.hasThrown);
   env.reaped = true;
   k.asids[env.asid] = null;
