@@ -90,7 +90,8 @@ function boot(env: EnvHandle, options: LibOsOptions = {}): LibOsApi {
       vm,
       () => sched.safepoint(),
       o,
-      policy.diskPollBatch,
+      sched,
+      policy.maxThreads + 1,
       policy.diskBlockBytes,
     );
     const r = db.setup();

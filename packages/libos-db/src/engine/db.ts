@@ -2,7 +2,7 @@ import { type EnvHandle, PAGE_BYTES, Result } from "@exolab/exokernel";
 import { COSTS } from "../costs.js";
 import { DB_META_VA, UNDO_VA } from "../layout.js";
 import { BufferPool } from "../pool/pool.js";
-import { DiskIo, type Safepoint } from "../storage/io.js";
+import { DiskIo, type DiskWaiter, type Safepoint } from "../storage/io.js";
 import { ExtentPageStore, type PageStore } from "../storage/pagestore.js";
 import type { Vm } from "../vm/vm.js";
 import { BTree, NOT_FOUND, type PageWriter } from "./btree.js";
@@ -78,10 +78,11 @@ export class Db implements PageWriter {
     private readonly vm: Vm,
     private readonly safepoint: Safepoint,
     readonly options: DbOptions,
-    pollBatch: number,
+    waiter: DiskWaiter,
+    waitSlots: number,
     private readonly blockBytes: number,
   ) {
-    this.io = new DiskIo(env, safepoint, pollBatch);
+    this.io = new DiskIo(env, waiter, waitSlots);
   }
 
   /**
