@@ -119,6 +119,16 @@ export const COSTS = defineCosts({
     source:
       "per wait slot the handler looks at: next slot address (addiu 8), compare with the id (bne + slot), loop (1); the id load is charged",
   },
+  "db.relocate": {
+    instructions: 12,
+    source:
+      "a relocation's set-up: which store (beq + slot), the extent's block count (lw folded, sll 3), the allocExtent arguments (li -1 for any, move), result test (bltz + slot), the copy loop's bounds (move, li 0), the switch of the store's extent word (sw folded), the old name to a0 (move); the checkpoint, the copy's transfers and the kernel calls charge themselves",
+  },
+  "db.revoke.handler": {
+    instructions: 6,
+    source:
+      "the revocation upcall, per extent named: compare its first block with the data and log extents' (2 × bne + slot), record the request (sw folded), spawn or note the mover (jal + slot)",
+  },
   // ---- the buffer pool (pool/*.ts) ----
   "db.pool.hash": {
     instructions: 7,

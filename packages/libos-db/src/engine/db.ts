@@ -20,6 +20,8 @@ export const DbResult = Object.freeze({
   Full: -103,
   /** The extents hold no database (recovery found no meta page). */
   NoDatabase: -104,
+  /** The kernel took one of the database's extents (a revocation it could not answer in time). */
+  Lost: -105,
 });
 
 /** Words of the engine's state page (DB_META_VA; IPT-mapped, charged). */
@@ -72,13 +74,23 @@ export class Db implements PageWriter {
   readonly stats = { commits: 0, aborts: 0, checkpoints: 0, logWrites: 0, replayed: 0 };
   #data: PageStore | null = null;
   #log: PageStore | null = null;
+  /** The two stores as extents (relocation moves them: see "extent revocation" below). */
+  #extents: { data: ExtentPageStore; log: ExtentPageStore } | null = null;
+  /** Engine operations running (host bookkeeping of the threads inside the engine). */
+  #inside = 0;
+  /** A relocation is running: operations wait for it. */
+  #moving = false;
+  /** Relocations waiting for the engine: no new transaction starts meanwhile. */
+  #wanted = 0;
+  /** The kernel took an extent: every operation is refused (DbResult.Lost). */
+  #lost = false;
 
   constructor(
     private readonly env: EnvHandle,
     private readonly vm: Vm,
     private readonly safepoint: Safepoint,
     readonly options: DbOptions,
-    waiter: DiskWaiter,
+    private readonly waiter: DiskWaiter,
     waitSlots: number,
     private readonly blockBytes: number,
   ) {
@@ -102,8 +114,11 @@ export class Db implements PageWriter {
       env.freeExtent(data);
       return log;
     }
-    this.#data = new ExtentPageStore(this.io, data, o.dataPages, blockBytes);
-    this.#log = new ExtentPageStore(this.io, log, o.logSlots, blockBytes);
+    const dataStore = new ExtentPageStore(this.io, data, o.dataPages, blockBytes);
+    const logStore = new ExtentPageStore(this.io, log, o.logSlots, blockBytes);
+    this.#data = dataStore;
+    this.#log = logStore;
+    this.#extents = { data: dataStore, log: logStore };
     this.pool = new BufferPool(env, this.#data, o.poolFrames, o.poolPolicy);
     this.tree = new BTree(env.cpu, this.pool, o.nodeCap, this.safepoint);
     let r = this.io.boot();
@@ -138,10 +153,14 @@ export class Db implements PageWriter {
 
   // ---- transactions ---------------------------------------------------------------------
 
-  /** Opens a transaction (NoTxn if one is open). */
+  /**
+   * Opens a transaction (NoTxn if one is open; Busy while a relocation waits for the engine
+   * or runs: try again after a safepoint).
+   */
   begin(): number {
     this.env.cpu.exec(COSTS["db.txn.begin"]);
     if (this.#s(S.ACTIVE) !== 0) return DbResult.NoTxn;
+    if (this.#inside === 0 && (this.#moving || this.#wanted > 0)) return Result.Busy;
     this.#setS(S.ACTIVE, 1);
     this.#setS(S.TXN_PAGES, 0);
     return Result.Ok;
@@ -149,6 +168,10 @@ export class Db implements PageWriter {
 
   /** The value of `key`, or NotFound. Reads see the open transaction's changes. */
   *get(key: number): Generator<unknown, number, unknown> {
+    return yield* this.#op(() => this.#get(key));
+  }
+
+  *#get(key: number): Generator<unknown, number, unknown> {
     if (!validWord(key)) return Result.Invalid;
     return yield* this.tree.get(key);
   }
@@ -159,12 +182,24 @@ export class Db implements PageWriter {
     hi: number,
     visit: (key: number, value: number) => boolean = () => true,
   ): Generator<unknown, number, unknown> {
+    return yield* this.#op(() => this.#scan(lo, hi, visit));
+  }
+
+  *#scan(
+    lo: number,
+    hi: number,
+    visit: (key: number, value: number) => boolean,
+  ): Generator<unknown, number, unknown> {
     if (!validWord(lo) || !validWord(hi) || typeof visit !== "function") return Result.Invalid;
     return yield* this.tree.scan(lo, hi, visit);
   }
 
   /** Sets key to value inside the open transaction (Invalid, NoTxn, TxnFull: nothing changes). */
   *put(key: number, value: number): Generator<unknown, number, unknown> {
+    return yield* this.#op(() => this.#put(key, value));
+  }
+
+  *#put(key: number, value: number): Generator<unknown, number, unknown> {
     if (!validWord(key) || !validWord(value)) return Result.Invalid;
     const r = yield* this.#room();
     if (r < 0) return r;
@@ -173,6 +208,10 @@ export class Db implements PageWriter {
 
   /** Deletes key inside the open transaction: Ok, or NotFound (nothing changes). */
   *del(key: number): Generator<unknown, number, unknown> {
+    return yield* this.#op(() => this.#del(key));
+  }
+
+  *#del(key: number): Generator<unknown, number, unknown> {
     if (!validWord(key)) return Result.Invalid;
     if (this.#s(S.ACTIVE) === 0) return DbResult.NoTxn;
     if (this.#s(S.TXN_PAGES) >= this.options.maxTxnPages) return DbResult.TxnFull;
@@ -217,12 +256,16 @@ export class Db implements PageWriter {
    * once the last of them is on the disk. A checkpoint comes first if the log is full.
    */
   *commit(): Generator<unknown, number, unknown> {
+    return yield* this.#op(() => this.#commit());
+  }
+
+  *#commit(): Generator<unknown, number, unknown> {
     const cpu = this.env.cpu;
     if (this.#s(S.ACTIVE) === 0) return DbResult.NoTxn;
     const n = this.#s(S.TXN_PAGES);
     if (n > 0) {
       if (this.#s(S.LOG_POS) + n > this.options.logSlots) {
-        const r = yield* this.checkpoint(true);
+        const r = yield* this.#checkpoint(true);
         if (r < 0) return r;
       }
       const pos = this.#s(S.LOG_POS);
@@ -273,11 +316,11 @@ export class Db implements PageWriter {
 
   /** One-operation transactions: begin, put, commit (abort if the put is refused). */
   *insert(key: number, value: number): Generator<unknown, number, unknown> {
-    return yield* this.#single(() => this.put(key, value));
+    return yield* this.#op(() => this.#single(() => this.put(key, value)));
   }
 
   *remove(key: number): Generator<unknown, number, unknown> {
-    return yield* this.#single(() => this.del(key));
+    return yield* this.#op(() => this.#single(() => this.del(key)));
   }
 
   *#single(op: () => Generator<unknown, number, unknown>): Generator<unknown, number, unknown> {
@@ -299,7 +342,11 @@ export class Db implements PageWriter {
    * (`forCommit`: its pinned pages are not dirty in the home sense: they are skipped, and
    * their before-images — the committed contents — are written home instead).
    */
-  *checkpoint(forCommit = false): Generator<unknown, number, unknown> {
+  *checkpoint(): Generator<unknown, number, unknown> {
+    return yield* this.#op(() => this.#checkpoint(false));
+  }
+
+  *#checkpoint(forCommit: boolean): Generator<unknown, number, unknown> {
     const cpu = this.env.cpu;
     if (!forCommit && this.#s(S.ACTIVE) !== 0) return DbResult.NoTxn;
     cpu.exec(COSTS["db.ckpt"]);
@@ -445,7 +492,104 @@ export class Db implements PageWriter {
     this.#setS(S.NEXT_TXN, txn);
     this.#setS(S.ACTIVE, 0);
     this.#setS(S.LOG_POS, 0);
-    return yield* this.checkpoint();
+    return yield* this.#checkpoint(false);
+  }
+
+  // ---- extent revocation (storage/revoke.ts answers the kernel with these) ---------------------
+
+  /**
+   * Runs an engine operation: refused once the database is lost; waits while a relocation
+   * runs (the engine is serial: a relocation runs between operations and transactions).
+   */
+  *#op(body: () => Generator<unknown, number, unknown>): Generator<unknown, number, unknown> {
+    if (this.#lost) return DbResult.Lost;
+    // From outside the engine: wait for a relocation that runs, or that waits for the engine
+    // to be between transactions (inside a transaction, its operations go on: the relocation
+    // waits for its end).
+    if (this.#inside === 0) {
+      while (this.#moving || (this.#wanted > 0 && this.#s(S.ACTIVE) === 0)) yield* this.#pause();
+    }
+    this.#inside++;
+    try {
+      return yield* body();
+    } finally {
+      this.#inside--;
+    }
+  }
+
+  /** One round of waiting for another thread: an idle batch, the next thread, a safepoint. */
+  *#pause(): Generator<unknown, void, unknown> {
+    this.env.cpu.exec(COSTS["db.sched.idle"], this.waiter.idleBatch);
+    yield* this.waiter.yieldThread();
+    yield* this.safepoint();
+  }
+
+  /** The first blocks of the data and log extents (where a recovery finds the database). */
+  extentStarts(): { data: number; log: number } | number {
+    const x = this.#extents;
+    if (x === null) return Result.Invalid;
+    const data = this.env.extentOf(x.data.extent);
+    if (data < 0) return data;
+    const log = this.env.extentOf(x.log.extent);
+    return log < 0 ? log : { data, log };
+  }
+
+  /** Whether the kernel took one of its extents (every operation is then `Lost`). */
+  get lost(): boolean {
+    return this.#lost;
+  }
+
+  /** The kernel took one of its extents: every operation is refused from now on. */
+  extentTaken(): void {
+    this.#lost = true;
+  }
+
+  /**
+   * Moves the data or the log extent to a fresh one and frees the old (the answer to a
+   * revocation): waits until no operation runs and no transaction is open, checkpoints
+   * (every dirty page home, the log empty), then takes a fresh extent of the same size,
+   * copies the pages in use (data: the meta page's page count; log: none after the
+   * checkpoint) through an undo frame, switches the store to it and frees the old one.
+   * Operations started meanwhile wait. A failure (the kernel took the old extent before the
+   * copy was over: Stale) loses the database.
+   */
+  *relocate(which: "data" | "log"): Generator<unknown, number, unknown> {
+    const x = this.#extents;
+    if (x === null || this.#lost) return this.#lost ? DbResult.Lost : Result.Invalid;
+    this.#wanted++;
+    while (this.#moving || this.#inside > 0 || this.#s(S.ACTIVE) !== 0) yield* this.#pause();
+    this.#wanted--;
+    this.#moving = true;
+    try {
+      const r = yield* this.#move(which === "data" ? x.data : x.log, which === "data");
+      if (r < 0 && r !== Result.NoMemory && r !== Result.NoSlot) this.#lost = true;
+      return r;
+    } finally {
+      this.#moving = false;
+    }
+  }
+
+  *#move(store: ExtentPageStore, data: boolean): Generator<unknown, number, unknown> {
+    const cpu = this.env.cpu;
+    cpu.exec(COSTS["db.relocate"]);
+    let r = yield* this.#checkpoint(false);
+    if (r < 0) return r;
+    let used = 0;
+    if (data) {
+      const meta = yield* this.pool.fetch(0);
+      if (meta < 0) return meta;
+      used = cpu.load32(this.pool.va(meta) + M.NEXT_PAGE);
+      this.pool.unpin(meta);
+    }
+    const fresh = this.env.allocExtent("any", store.pages * (PAGE_BYTES / this.blockBytes));
+    if (fresh < 0) return fresh;
+    r = yield* store.copyTo(fresh, used, this.#s(S.UNDO_CAPS));
+    if (r < 0) {
+      this.env.freeExtent(fresh);
+      return r;
+    }
+    const old = store.moveTo(fresh);
+    return this.env.freeExtent(old);
   }
 }
 

@@ -123,6 +123,11 @@ export class Threads {
   }
   // #endregion block
 
+  /** Iterations of one idle round (`policy.idleSpinBatch`). */
+  get idleBatch(): number {
+    return this.policy.idleSpinBatch;
+  }
+
   /** Threads not yet finished. */
   get live(): number {
     let n = 0;

@@ -15,6 +15,10 @@ export interface DiskWaiter {
   wake(tid: number): void;
   /** One round of the idle loop (outside a thread), then a safepoint. */
   idle(): Generator<unknown, void, unknown>;
+  /** Gives the CPU to the next runnable thread (itself if none). */
+  yieldThread(): Generator<unknown, void, unknown>;
+  /** Iterations of one idle round (the policy's `idleSpinBatch`). */
+  readonly idleBatch: number;
 }
 
 /** A wait slot's result word while the request is outstanding (results are 0 or < 0). */
