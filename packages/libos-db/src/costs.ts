@@ -305,7 +305,7 @@ export const COSTS = defineCosts({
   "db.txn.log.page": {
     instructions: 10,
     source:
-      "per page logged: list entry (sll 3, addu), frame address (sll 12, lui, addu), index | count << 16 (sll, or), log slot (addu), the write call's set-up (2 moves); the 3 header stores are charged",
+      "per page logged: list entry (sll 3, addu), frame address (sll 12, lui, addu), index | count << 16 (sll, or), log slot (addu), the write call's set-up (2 moves); the 3 header stores, the page's copy into its log buffer frame (the machine's block copy), the in-flight list store and the pin's store are charged",
   },
   "db.txn.end.page": {
     instructions: 6,

@@ -26,6 +26,8 @@ export const POOL_DESC_VA = DB_BASE + 0x40000;
 export const DESC_BYTES = 32;
 /** Undo (before-image) frames of the running transaction, one page each. */
 export const UNDO_VA = DB_BASE + 0x100000;
+/** Log buffer frames: copies of a committed transaction's pages while their log writes are in flight. */
+export const LOGBUF_VA = DB_BASE + 0x180000;
 /** A server's request queues (ipc/queue.ts), one page each; a client maps its own where it likes. */
 export const QUEUE_VA = DB_BASE + 0x200000;
 /** The buffer pool's frames: slot s at POOL_FRAMES_VA + s * PAGE_BYTES. */

@@ -1,6 +1,6 @@
 import { type EnvHandle, PAGE_BYTES, Result } from "@exolab/exokernel";
 import { COSTS } from "../costs.js";
-import { DB_META_VA, UNDO_VA } from "../layout.js";
+import { DB_META_VA, LOGBUF_VA, UNDO_VA } from "../layout.js";
 import { BufferPool } from "../pool/pool.js";
 import { DiskIo, type DiskWaiter, type Safepoint } from "../storage/io.js";
 import { ExtentPageStore, type PageStore } from "../storage/pagestore.js";
@@ -40,7 +40,16 @@ const S = Object.freeze({
   UNDO_CAPS: 0x40,
   /** The transaction's pages: (slot, was dirty) per page. */
   TXN_LIST: 0x200,
+  /** Pages of a committed transaction whose log writes are in flight (0: none). */
+  FLIGHT: 20,
+  /** Their pool slots (pinned until the writes are over). */
+  FLIGHT_LIST: 0x400,
+  /** Capabilities of the log buffer frames (the in-flight pages' copies). */
+  LOGBUF_CAPS: 0x500,
 });
+
+/** `#holder` when no thread holds the engine. */
+const NONE = -2;
 
 /**
  * The storage engine: a B+-tree in a buffer pool over a data page store, with a redo log of
@@ -76,8 +85,14 @@ export class Db implements PageWriter {
   #log: PageStore | null = null;
   /** The two stores as extents (relocation moves them: see "extent revocation" below). */
   #extents: { data: ExtentPageStore; log: ExtentPageStore } | null = null;
-  /** Engine operations running (host bookkeeping of the threads inside the engine). */
-  #inside = 0;
+  /**
+   * The thread that holds the engine (-1: code outside a thread; NONE): from an operation's
+   * start, or `begin`, to its end or the transaction's commit point. Host bookkeeping of
+   * which thread runs inside the engine (the engine's state itself is in simulated memory).
+   */
+  #holder = NONE;
+  /** A transaction is open (the holder's: mirrors S.ACTIVE for the lock's bookkeeping). */
+  #txnOpen = false;
   /** A relocation is running: operations wait for it. */
   #moving = false;
   /** Relocations waiting for the engine: no new transaction starts meanwhile. */
@@ -134,6 +149,11 @@ export class Db implements PageWriter {
       r = this.vm.mapFrame(UNDO_VA + i * PAGE_BYTES, cap, true);
       if (r < 0) return r;
       cpu.store32(DB_META_VA + S.UNDO_CAPS + i * 4, cap);
+      const buf = env.allocFrame();
+      if (buf < 0) return buf;
+      r = this.vm.mapFrame(LOGBUF_VA + i * PAGE_BYTES, buf, true);
+      if (r < 0) return r;
+      cpu.store32(DB_META_VA + S.LOGBUF_CAPS + i * 4, buf);
     }
     return Result.Ok;
   }
@@ -160,9 +180,15 @@ export class Db implements PageWriter {
   begin(): number {
     this.env.cpu.exec(COSTS["db.txn.begin"]);
     if (this.#s(S.ACTIVE) !== 0) return DbResult.NoTxn;
-    if (this.#inside === 0 && (this.#moving || this.#wanted > 0)) return Result.Busy;
+    const me = this.waiter.current;
+    if (this.#holder !== me) {
+      // Another thread holds the engine, or a relocation waits for it or runs.
+      if (this.#holder !== NONE || this.#moving || this.#wanted > 0) return Result.Busy;
+      this.#holder = me;
+    }
     this.#setS(S.ACTIVE, 1);
     this.#setS(S.TXN_PAGES, 0);
+    this.#txnOpen = true;
     return Result.Ok;
   }
 
@@ -259,41 +285,80 @@ export class Db implements PageWriter {
     return yield* this.#op(() => this.#commit());
   }
 
+  /**
+   * Two phases. Holding the engine: the transaction's log slots are taken, each changed
+   * page (its header naming the epoch, the transaction, its index and count) is copied into
+   * a log buffer frame and pinned once more, and the transaction ends — the engine is free:
+   * another thread's transaction runs while this one's log writes are on the disk. Then,
+   * without it: the copies are written to the log, each waited for, and the pages unpinned.
+   * Only one commit's writes are in flight at a time (the next waits), so the log holds
+   * transactions in commit order, and a page of a transaction not yet durable is never
+   * written home (it stays pinned: a checkpoint waits for the writes).
+   */
   *#commit(): Generator<unknown, number, unknown> {
     const cpu = this.env.cpu;
     if (this.#s(S.ACTIVE) === 0) return DbResult.NoTxn;
+    while (this.#s(S.FLIGHT) !== 0) yield* this.#pause();
     const n = this.#s(S.TXN_PAGES);
-    if (n > 0) {
-      if (this.#s(S.LOG_POS) + n > this.options.logSlots) {
-        const r = yield* this.#checkpoint(true);
-        if (r < 0) return r;
-      }
-      const pos = this.#s(S.LOG_POS);
-      const txn = this.#s(S.NEXT_TXN);
-      const epoch = this.#s(S.EPOCH);
-      for (let i = 0; i < n; i++) {
-        cpu.exec(COSTS["db.txn.log.page"]);
-        const slot = this.#s(S.TXN_LIST + i * 8);
-        const va = this.pool.va(slot);
-        cpu.store32(va + H.EPOCH, epoch);
-        cpu.store32(va + H.TXN, txn);
-        cpu.store32(va + H.INDEX, i | (n << 16));
-        this.stats.logWrites++;
-        const r = yield* this.#log!.writePage(pos + i, this.pool.cap(slot));
-        if (r < 0) return r;
-      }
-      this.#setS(S.LOG_POS, pos + n);
-      this.#setS(S.NEXT_TXN, txn + 1);
+    if (n === 0) {
+      this.#end(false);
+      this.#release();
+      this.stats.commits++;
+      return Result.Ok;
     }
+    if (this.#s(S.LOG_POS) + n > this.options.logSlots) {
+      const r = yield* this.#checkpoint(true);
+      if (r < 0) return r;
+    }
+    const pos = this.#s(S.LOG_POS);
+    const txn = this.#s(S.NEXT_TXN);
+    const epoch = this.#s(S.EPOCH);
+    for (let i = 0; i < n; i++) {
+      cpu.exec(COSTS["db.txn.log.page"]);
+      const slot = this.#s(S.TXN_LIST + i * 8);
+      const va = this.pool.va(slot);
+      cpu.store32(va + H.EPOCH, epoch);
+      cpu.store32(va + H.TXN, txn);
+      cpu.store32(va + H.INDEX, i | (n << 16));
+      cpu.copy(LOGBUF_VA + i * PAGE_BYTES, va, PAGE_BYTES);
+      this.#setS(S.FLIGHT_LIST + i * 4, slot);
+      this.pool.pin(slot);
+    }
+    this.#setS(S.LOG_POS, pos + n);
+    this.#setS(S.NEXT_TXN, txn + 1);
+    this.#setS(S.FLIGHT, n);
     this.#end(false);
+    this.#release();
+    let result: number = Result.Ok;
+    for (let i = 0; i < n; i++) {
+      this.stats.logWrites++;
+      const r = yield* this.#log!.writePage(pos + i, this.#s(S.LOGBUF_CAPS + i * 4));
+      if (r < 0) {
+        result = r;
+        break;
+      }
+    }
+    for (let i = 0; i < n; i++) this.pool.unpin(this.#s(S.FLIGHT_LIST + i * 4));
+    this.#setS(S.FLIGHT, 0);
+    if (result < 0) {
+      // The log could not take it (the extent taken): nothing after it can be durable.
+      this.#lost = true;
+      return result;
+    }
     this.stats.commits++;
     return Result.Ok;
+  }
+
+  /** The transaction is over: the engine is free for another thread (if this one held it). */
+  #release(): void {
+    if (this.#holder === this.waiter.current) this.#holder = NONE;
   }
 
   /** Aborts the open transaction: every page it changed gets its before-image back. */
   abort(): number {
     if (this.#s(S.ACTIVE) === 0) return DbResult.NoTxn;
     this.#end(true);
+    this.#release();
     this.stats.aborts++;
     return Result.Ok;
   }
@@ -312,6 +377,7 @@ export class Db implements PageWriter {
     }
     this.#setS(S.TXN_PAGES, 0);
     this.#setS(S.ACTIVE, 0);
+    this.#txnOpen = false;
   }
 
   /** One-operation transactions: begin, put, commit (abort if the put is refused). */
@@ -348,6 +414,8 @@ export class Db implements PageWriter {
 
   *#checkpoint(forCommit: boolean): Generator<unknown, number, unknown> {
     const cpu = this.env.cpu;
+    // A commit's pages in flight reach home only after its log writes.
+    while (this.#s(S.FLIGHT) !== 0) yield* this.#pause();
     if (!forCommit && this.#s(S.ACTIVE) !== 0) return DbResult.NoTxn;
     cpu.exec(COSTS["db.ckpt"]);
     let r = yield* this.#flushHome();
@@ -503,17 +571,19 @@ export class Db implements PageWriter {
    */
   *#op(body: () => Generator<unknown, number, unknown>): Generator<unknown, number, unknown> {
     if (this.#lost) return DbResult.Lost;
-    // From outside the engine: wait for a relocation that runs, or that waits for the engine
-    // to be between transactions (inside a transaction, its operations go on: the relocation
-    // waits for its end).
-    if (this.#inside === 0) {
-      while (this.#moving || (this.#wanted > 0 && this.#s(S.ACTIVE) === 0)) yield* this.#pause();
+    const me = this.waiter.current;
+    let took = false;
+    if (this.#holder !== me) {
+      // Wait for the thread that holds the engine, and for a relocation that runs or waits
+      // for the engine to be between transactions.
+      while (this.#holder !== NONE || this.#moving || this.#wanted > 0) yield* this.#pause();
+      this.#holder = me;
+      took = true;
     }
-    this.#inside++;
     try {
       return yield* body();
     } finally {
-      this.#inside--;
+      if (took && !this.#txnOpen) this.#release();
     }
   }
 
@@ -557,7 +627,14 @@ export class Db implements PageWriter {
     const x = this.#extents;
     if (x === null || this.#lost) return this.#lost ? DbResult.Lost : Result.Invalid;
     this.#wanted++;
-    while (this.#moving || this.#inside > 0 || this.#s(S.ACTIVE) !== 0) yield* this.#pause();
+    while (
+      this.#moving ||
+      this.#holder !== NONE ||
+      this.#s(S.ACTIVE) !== 0 ||
+      this.#s(S.FLIGHT) !== 0
+    ) {
+      yield* this.#pause();
+    }
     this.#wanted--;
     this.#moving = true;
     try {

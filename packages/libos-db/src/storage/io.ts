@@ -42,7 +42,9 @@ const FREE = -1;
  */
 export class DiskIo {
   /** Host-side statistics (not simulated state); the cycle of the last completion seen. */
-  readonly stats = { reads: 0, writes: 0, interrupts: 0, lastInterruptCycle: -1 };
+  readonly stats = { reads: 0, writes: 0, interrupts: 0, lastInterruptCycle: -1, overlapped: 0 };
+  /** Transfers started and not yet returned (host bookkeeping for `stats.overlapped`). */
+  #inFlight = 0;
 
   constructor(
     private readonly env: EnvHandle,
@@ -97,6 +99,9 @@ export class DiskIo {
     if (id < 0) return id;
     if (write) this.stats.writes++;
     else this.stats.reads++;
+    // Another thread's transfer is outstanding too: their I/O overlaps.
+    if (this.#inFlight > 0) this.stats.overlapped++;
+    this.#inFlight++;
     const waiter = this.waiter;
     const slot = DISK_WAIT_VA + (waiter.current + 1) * DISK_WAIT_BYTES;
     cpu.store32(slot + 4, PENDING);
@@ -107,6 +112,7 @@ export class DiskIo {
     } else {
       while (waiting()) yield* waiter.idle();
     }
+    this.#inFlight--;
     const r = cpu.load32(slot + 4) | 0;
     cpu.store32(slot, FREE);
     return r === 0 ? Result.Ok : r;
