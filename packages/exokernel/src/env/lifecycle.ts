@@ -3,7 +3,7 @@ import { releaseCap } from "../caps/copies.js";
 import type { Death, Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
 import { reclaimDisk } from "../disk/state.js";
-import { listPush, mapValuesList, ObjectFreeze } from "../intrinsics.js";
+import { mapValuesList, ObjectFreeze } from "../intrinsics.js";
 import { releaseFrame, unbind } from "../mem/bindings.js";
 import { reclaimNet } from "../net/state.js";
 import { Result } from "../result.js";
