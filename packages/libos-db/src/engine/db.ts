@@ -179,13 +179,14 @@ export class Db implements PageWriter {
    */
   begin(): number {
     this.env.cpu.exec(COSTS["db.txn.begin"]);
-    if (this.#s(S.ACTIVE) !== 0) return DbResult.NoTxn;
     const me = this.waiter.current;
-    if (this.#holder !== me) {
-      // Another thread holds the engine, or a relocation waits for it or runs.
-      if (this.#holder !== NONE || this.#moving || this.#wanted > 0) return Result.Busy;
-      this.#holder = me;
+    // Another thread holds the engine (its transaction is open), or a relocation waits
+    // for it or runs: Busy. One's own transaction open: NoTxn.
+    if (this.#holder !== me && (this.#holder !== NONE || this.#moving || this.#wanted > 0)) {
+      return Result.Busy;
     }
+    if (this.#s(S.ACTIVE) !== 0) return DbResult.NoTxn;
+    this.#holder = me;
     this.#setS(S.ACTIVE, 1);
     this.#setS(S.TXN_PAGES, 0);
     this.#txnOpen = true;
