@@ -47,6 +47,23 @@ describe("the Aegis object (privileged)", () => {
     expect(hostedEnv(aegis).asid).toBe(envs[10]!.asid);
   });
 
+  it("keeps the last deathLogLength deaths (a ring) and counts them all", () => {
+    const aegis = new Aegis({ policy: { deathLogLength: 3 } });
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const env = hostedEnv(aegis, `e${i}`);
+      ids.push(env.id);
+      aegis.destroy(env.id, `reason ${i}`);
+    }
+    // The three most recent, oldest first; the total in the stats.
+    expect(aegis.deaths.map((d) => d.envId)).toEqual(ids.slice(2));
+    expect(aegis.deaths.map((d) => d.reason)).toEqual(["reason 2", "reason 3", "reason 4"]);
+    expect(aegis.stats.deaths).toBe(5);
+    // A handle of an env whose record left the ring still says it is dead.
+    expect(() => aegis.inspect(ids[0]!)).toThrow(/dead|not a handle/);
+    expect(() => new Aegis({ policy: { deathLogLength: 0 } })).toThrow(/deathLogLength/);
+  });
+
   it("rejects handles of another kernel and bad policies", () => {
     const a = new Aegis({ machineConfig: { memoryBytes: 64 * 4096 } });
     const b = new Aegis({ machineConfig: { memoryBytes: 64 * 4096 } });

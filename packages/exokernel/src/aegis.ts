@@ -116,9 +116,12 @@ export class Aegis {
     return { ...this.#k.stats };
   }
 
-  /** Environments destroyed so far, with the reason. */
+  /**
+   * Environments destroyed so far, with the reason, oldest first: the last
+   * `policy.deathLogLength` of them (`stats.deaths` counts them all).
+   */
   get deaths(): readonly Death[] {
-    return frozenArray(this.#k.deaths);
+    return frozenArray(this.#k.deathLog());
   }
 
   /**
@@ -480,7 +483,7 @@ export class Aegis {
   #deathOf(ref: EnvRef): Death | undefined {
     if (typeof ref !== "number" || this.#k.envs.get(ref) !== undefined) return undefined;
     const deaths = this.#k.deaths;
-    for (let i = deaths.length - 1; i >= 0; i--) if (deaths[i]!.envId === ref) return deaths[i];
+    for (let i = 0; i < deaths.length; i++) if (deaths[i]!.envId === ref) return deaths[i];
     return undefined;
   }
 }
@@ -615,6 +618,7 @@ function validatePolicy(p: Policy): Policy {
     throw new ConfigError("policy.maxExceptionDepth must be in [1, 64]");
   }
   if (p.maxLabelLength < 1) throw new ConfigError("policy.maxLabelLength must be >= 1");
+  if (p.deathLogLength < 1) throw new ConfigError("policy.deathLogLength must be >= 1");
   if (p.maxBatchEntries < 1 || p.maxBatchEntries > 4096) {
     throw new ConfigError("policy.maxBatchEntries must be in [1, 4096]");
   }

@@ -66,6 +66,8 @@ export interface KernelStats {
   alarmsDropped: number;
   /** The cycle of the last slice boundary a tick was taken for (a timer expiry, exact). */
   lastSliceBoundaryCycle: number;
+  /** Environments destroyed in all (`deaths` keeps the last `policy.deathLogLength`). */
+  deaths: number;
 }
 
 interface Notice {
@@ -99,7 +101,12 @@ export class Kernel {
   /** Every environment ever created, by id (the dead ones trimmed). */
   readonly envs: SafeMap<number, Env> = new SafeMap();
   readonly asids: (Env | null)[] = newList();
+  /**
+   * The death log: a ring of the last `policy.deathLogLength` records (`deathHead` is the
+   * oldest once it is full); `stats.deaths` counts them all.
+   */
   readonly deaths: Death[] = newList();
+  deathHead = 0;
   readonly stats: KernelStats = {
     syscalls: 0,
     exceptions: 0,
@@ -122,6 +129,7 @@ export class Kernel {
     alarmsDelivered: 0,
     alarmsDropped: 0,
     lastSliceBoundaryCycle: 0,
+    deaths: 0,
   };
   /** Physical address of the top of the kernel stack (the syscall path with a stack). */
   readonly kernelStackTopPa: number;
@@ -196,6 +204,26 @@ export class Kernel {
     this.stats.hostThrows++;
     this.reapNeeded = true;
     this.cpu.hostThrowPending = false;
+  }
+
+  /** Appends a death record to the ring (the oldest goes once it holds deathLogLength). */
+  recordDeath(death: Death): void {
+    const ring = this.deaths;
+    this.stats.deaths++;
+    if (ring.length < this.policy.deathLogLength) {
+      ring[ring.length] = death;
+      return;
+    }
+    ring[this.deathHead] = death;
+    this.deathHead = (this.deathHead + 1) % ring.length;
+  }
+
+  /** The death log, oldest first (a fresh list). */
+  deathLog(): Death[] {
+    const ring = this.deaths;
+    const out = newList<Death>();
+    for (let i = 0; i < ring.length; i++) out[i] = ring[(this.deathHead + i) % ring.length]!;
+    return out;
   }
 
   /** Queues a death for the host's hook (delivered at the next boundary). */

@@ -72,6 +72,12 @@ export interface Policy {
   readonly maxFilters: number;
   /** Longest exec label a CPU view accepts (longer: ArgumentError). */
   readonly maxLabelLength: number;
+  /**
+   * Death records the kernel keeps for `Aegis.deaths` (a ring: the most recent; the total is
+   * `stats.deaths`). Host memory, not the simulated machine's: about 100 bytes a record, so
+   * that a host running millions of environments (the fuzz) does not grow without bound.
+   */
+  readonly deathLogLength: number;
 }
 
 /** Aegis' slice: 15.625 ms (the paper, section 5). */
@@ -105,6 +111,7 @@ export function defaultPolicy(profile: MachineProfile): Policy {
     ashQuota: 8,
     maxFilters: 1024,
     maxLabelLength: 64,
+    deathLogLength: 1024,
   });
 }
 

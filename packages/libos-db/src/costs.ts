@@ -109,15 +109,25 @@ export const COSTS = defineCosts({
     source:
       "a page transfer: block offset = page × 8 (sll 3), count (li 8), extent and frame names to a0..a3 (4 moves), result test (bltz + slot); the kernel call's stub charges its own",
   },
-  "db.disk.poll": {
-    instructions: 3,
-    source:
-      "one iteration of the wait loop: lw of the completion word (its cycles counted here as one instruction: the word stays in the data cache while it does not change), bne + slot",
-  },
   "db.disk.handler": {
     instructions: 4,
     source:
-      "the disk interrupt handler: completion word address (lui), jr ra + slot, one spare move; the two stores (result, then id) are charged",
+      "the disk interrupt handler: id from t1 (move), wait-slot base (lui), jr ra + slot; the slot loads, the result store and the wake are charged",
+  },
+  "db.disk.slot": {
+    instructions: 4,
+    source:
+      "per wait slot the handler looks at: next slot address (addiu 8), compare with the id (bne + slot), loop (1); the id load is charged",
+  },
+  "db.relocate": {
+    instructions: 12,
+    source:
+      "a relocation's set-up: which store (beq + slot), the extent's block count (lw folded, sll 3), the allocExtent arguments (li -1 for any, move), result test (bltz + slot), the copy loop's bounds (move, li 0), the switch of the store's extent word (sw folded), the old name to a0 (move); the checkpoint, the copy's transfers and the kernel calls charge themselves",
+  },
+  "db.revoke.handler": {
+    instructions: 6,
+    source:
+      "the revocation upcall, per extent named: compare its first block with the data and log extents' (2 × bne + slot), record the request (sw folded), spawn or note the mover (jal + slot)",
   },
   // ---- the buffer pool (pool/*.ts) ----
   "db.pool.hash": {
@@ -295,7 +305,7 @@ export const COSTS = defineCosts({
   "db.txn.log.page": {
     instructions: 10,
     source:
-      "per page logged: list entry (sll 3, addu), frame address (sll 12, lui, addu), index | count << 16 (sll, or), log slot (addu), the write call's set-up (2 moves); the 3 header stores are charged",
+      "per page logged: list entry (sll 3, addu), frame address (sll 12, lui, addu), index | count << 16 (sll, or), log slot (addu), the write call's set-up (2 moves); the 3 header stores, the page's copy into its log buffer frame (the machine's block copy), the in-flight list store and the pin's store are charged",
   },
   "db.txn.end.page": {
     instructions: 6,
@@ -337,7 +347,22 @@ export const COSTS = defineCosts({
   "db.sched.pick": {
     instructions: 7,
     source:
-      "round robin, per thread looked at: addiu index, wrap (sltu, bnez + slot, move 0), live test (beqz + slot)",
+      "round robin, per thread looked at: addiu index, wrap (sltu, bnez + slot, move 0), live test (beqz + slot); the state word's load (runnable or blocked) is charged",
+  },
+  "db.sched.block": {
+    instructions: 5,
+    source:
+      "block: state word address (index * 256: sll 8, lui, addu), the re-test of the wait (bne + slot: its load is charged), then the jump to the slice loop; the blocked-state store is charged",
+  },
+  "db.sched.wake": {
+    instructions: 3,
+    source:
+      "wake from the handler: the thread's state word address (sll 8, lui, addu); the runnable-state store is charged",
+  },
+  "db.sched.idle": {
+    instructions: 3,
+    source:
+      "one iteration of the idle loop while every thread waits: lw of a state word (counted here as one instruction: the word stays in the data cache while it does not change), bne + slot",
   },
   "db.sched.switch": {
     instructions: 3,

@@ -13,6 +13,7 @@ import { Calls } from "./ipc/call.js";
 import { DbClient, DbServer } from "./ipc/queue.js";
 import { type LibOsPolicy, resolvePolicy } from "./policy.js";
 import { Threads } from "./sched/threads.js";
+import { ExtentRevocations } from "./storage/revoke.js";
 import { Vm } from "./vm/vm.js";
 
 export { COSTS, type CostLabel } from "./costs.js";
@@ -40,7 +41,7 @@ export { DEFAULT_POLICY, type LibOsPolicy, PolicyError, resolvePolicy } from "./
 export { POOL_POLICIES, type PoolPolicyName } from "./pool/replacement.js";
 export type { PageStore } from "./storage/pagestore.js";
 export { FaultExit, type FaultHandler } from "./vm/vm.js";
-export type { Calls, Db, DbClient, DbServer, Threads, Vm };
+export type { Calls, Db, DbClient, DbServer, ExtentRevocations, Threads, Vm };
 
 export interface LibOsOptions {
   /** Overrides of the policy's defaults (checked: a PolicyError names a bad field). */
@@ -62,6 +63,8 @@ export interface LibOsApi {
    * Result. The database is usable after `yield* db.open()` in one of the library's threads.
    */
   createDb(options?: Partial<DbOptions>): Db | number;
+  /** The answer to the kernel's extent revocations (storage/revoke.ts): its statistics. */
+  readonly revocations: ExtentRevocations;
   /** A server of batched request queues for `db` (its `serve()` takes the sync entry). */
   dbServer(db: Db): DbServer;
   /**
@@ -92,6 +95,8 @@ function boot(env: EnvHandle, options: LibOsOptions = {}): LibOsApi {
   check("vm", vm.boot());
   const sched = new Threads(env, policy);
   check("sched", sched.boot(vm, options.passive !== true));
+  const revocations = new ExtentRevocations(env, sched);
+  check("revoke", revocations.boot());
   const createDb = (overrides: Partial<DbOptions> = {}): Db | number => {
     const o = resolveDbOptions(overrides);
     const db = new Db(
@@ -99,11 +104,14 @@ function boot(env: EnvHandle, options: LibOsOptions = {}): LibOsApi {
       vm,
       () => sched.safepoint(),
       o,
-      policy.diskPollBatch,
+      sched,
+      policy.maxThreads + 1,
       policy.diskBlockBytes,
     );
     const r = db.setup();
-    return r < 0 ? r : db;
+    if (r < 0) return r;
+    revocations.register(db);
+    return db;
   };
   const calls = new Calls(env);
   const dbServer = (db: Db) => new DbServer(env, vm, db);
@@ -111,7 +119,17 @@ function boot(env: EnvHandle, options: LibOsOptions = {}): LibOsApi {
     const r = vm.mapFrame(va, cap, true);
     return r < 0 ? r : new DbClient(env, calls, () => sched.safepoint(), server, queue, va);
   };
-  return Object.freeze({ env, policy, vm, sched, calls, createDb, dbServer, dbClient });
+  return Object.freeze({
+    env,
+    policy,
+    vm,
+    sched,
+    calls,
+    createDb,
+    dbServer,
+    dbClient,
+    revocations,
+  });
 }
 
 /** The library OS: `{ name, boot }`, the shape every library OS has. */

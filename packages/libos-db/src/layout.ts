@@ -26,6 +26,8 @@ export const POOL_DESC_VA = DB_BASE + 0x40000;
 export const DESC_BYTES = 32;
 /** Undo (before-image) frames of the running transaction, one page each. */
 export const UNDO_VA = DB_BASE + 0x100000;
+/** Log buffer frames: copies of a committed transaction's pages while their log writes are in flight. */
+export const LOGBUF_VA = DB_BASE + 0x180000;
 /** A server's request queues (ipc/queue.ts), one page each; a client maps its own where it likes. */
 export const QUEUE_VA = DB_BASE + 0x200000;
 /** The buffer pool's frames: slot s at POOL_FRAMES_VA + s * PAGE_BYTES. */
@@ -49,15 +51,18 @@ export const DISK_SAVE_VA = GLOBALS_VA + 0x40;
 export const SAVE_BYTES = 28;
 /** The running thread's index (-1 between threads). */
 export const CURRENT_THREAD_VA = GLOBALS_VA + 0x60;
-/** The id and result of the last disk completion the handler saw. */
-export const DISK_DONE_ID_VA = GLOBALS_VA + 0x64;
-export const DISK_DONE_RESULT_VA = GLOBALS_VA + 0x68;
 /** Depth of application fault handlers running (exception frames in use). */
 export const EXC_DEPTH_VA = GLOBALS_VA + 0x6c;
 /** Head of the inverted page table's free-entry list (entry index + 1; 0: none). */
 export const IPT_FREE_VA = GLOBALS_VA + 0x70;
 /** The caller's callee-saved registers around a call to another environment (by register number). */
 export const CALL_SAVE_VA = GLOBALS_VA + 0x100;
+/**
+ * Disk wait slots (storage/io.ts): request id and result, DISK_WAIT_BYTES each; slot 0 for
+ * code outside a thread, slot t + 1 for thread t (`policy.maxThreads` + 1 slots, ≤ 520 bytes).
+ */
+export const DISK_WAIT_VA = GLOBALS_VA + 0x400;
+export const DISK_WAIT_BYTES = 8;
 /** Exception frames for application fault handlers: SAVE_BYTES each (rounded to 32). */
 export const EXC_FRAMES_VA = GLOBALS_VA + 0x200;
 export const EXC_FRAME_BYTES = 32;

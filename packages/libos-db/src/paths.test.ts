@@ -102,12 +102,14 @@ describe("pinned paths (dec5000_125)", () => {
       yield* os.sched.yieldThread();
       span.stop(s0);
     });
-    // Each way: pick 7 and two context addresses 3 + 3 (user), 33 register stores and the
-    // running-thread word, 33 register loads and the running-thread word (memory).
+    // Each way: pick 7 and two context addresses 3 + 3 (user), the picked thread's state
+    // word loaded (runnable: 1), 33 register stores and the running-thread word, 33 register
+    // loads and the running-thread word (memory). 82: one more than before the threads could
+    // block (the state word's load, issue 14's disk wait by interrupt).
     const oneWay: Path = {
-      cycles: 81,
-      byOwner: { libos: 81 },
-      byCategory: { user: 13, memory: 68 },
+      cycles: 82,
+      byOwner: { libos: 82 },
+      byCategory: { user: 13, memory: 69 },
       labels: { "db.sched.pick": 7, "db.sched.switch": 6 },
     };
     expect(paths).toEqual([oneWay, oneWay]);

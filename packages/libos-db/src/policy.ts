@@ -16,12 +16,14 @@ export interface LibOsPolicy {
    */
   readonly iptBuckets: number;
   /**
-   * Iterations of the disk-wait loop between two looks at the completion word (COSTS.md,
-   * `db.disk.poll`: 3 instructions each). Default 1024: a completion is seen at most 3071
-   * cycles (123 µs at 25 MHz) after it arrives, against 10-40 ms per RZ56 command (under
-   * 1.3%); a smaller batch is closer and costs the simulator more host time per wait.
+   * Iterations of the idle loop (COSTS.md, `db.sched.idle`: 3 instructions each) between two
+   * looks at the threads' state words, when every thread waits (for the disk). A thread is
+   * made runnable by the disk interrupt at its exact cycle; while another thread runs it
+   * waits for that one's switch point (run to completion), and while none does, for the end
+   * of the batch. Default 256: at most 767 cycles (31 µs at 25 MHz) against 10-40 ms per RZ56
+   * command; the batch only stands in for a loop that looks every iteration (host time).
    */
-  readonly diskPollBatch: number;
+  readonly idleSpinBatch: number;
   /** Bytes of a disk block (the RZ56's sector; the kernel does not export its geometry). Default 512. */
   readonly diskBlockBytes: number;
   /** Most threads (256 bytes of context each). Default 16: one page of contexts. */
@@ -33,7 +35,7 @@ export interface LibOsPolicy {
 export const DEFAULT_POLICY: LibOsPolicy = Object.freeze({
   frames: 1024,
   iptBuckets: 1024,
-  diskPollBatch: 1024,
+  idleSpinBatch: 256,
   diskBlockBytes: 512,
   maxThreads: 16,
   slices: 1,
@@ -43,7 +45,7 @@ export const DEFAULT_POLICY: LibOsPolicy = Object.freeze({
 const RANGES: Readonly<Record<keyof LibOsPolicy, readonly [number, number]>> = {
   frames: [16, 4096],
   iptBuckets: [16, 4096],
-  diskPollBatch: [1, 65536],
+  idleSpinBatch: [1, 65536],
   diskBlockBytes: [512, 4096],
   maxThreads: [1, 64],
   slices: [0, 32],

@@ -3,7 +3,7 @@ import { releaseCap } from "../caps/copies.js";
 import type { Death, Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
 import { reclaimDisk } from "../disk/state.js";
-import { listPush, mapValuesList, ObjectFreeze } from "../intrinsics.js";
+import { mapValuesList, ObjectFreeze } from "../intrinsics.js";
 import { releaseFrame, unbind } from "../mem/bindings.js";
 import { reclaimNet } from "../net/state.js";
 import { Result } from "../result.js";
@@ -161,7 +161,7 @@ function reclaim(k: Kernel, env: Env): void {
   const record = ObjectFreeze(
     env.exitStatus === null ? death : { ...death, exitStatus: env.exitStatus },
   );
-  listPush(k.deaths, record);
+  k.recordDeath(record);
   k.notice(record, env.thrown, env.hasThrown);
   env.reaped = true;
   k.asids[env.asid] = null;

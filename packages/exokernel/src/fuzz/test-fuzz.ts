@@ -777,9 +777,14 @@ function timeAttack(w: World, h: Hostile): void {
   } else if (k === 4) {
     env.cancelAlarm();
   } else {
+    const runs = w.handlerRuns;
     const a = env.readCycles();
     const b = env.readCycles();
-    if (a >= 0 && b >= 0 && !(b > a)) breach(w, "cycles-went-back");
+    // A handler delivered at a call's return runs on the env's registers (Aegis saves only
+    // t0-t2): a hostile disk handler's refused transfer leaves its target in v1, where
+    // readCycles returns the high word. The env's own business: checked only when none ran
+    // (seed 1, disk-heavy, 300,000 calls: one such "breach" before this check).
+    if (a >= 0 && b >= 0 && !(b > a) && w.handlerRuns === runs) breach(w, "cycles-went-back");
   }
 }
 

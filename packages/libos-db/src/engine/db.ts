@@ -1,8 +1,8 @@
 import { type EnvHandle, PAGE_BYTES, Result } from "@exolab/exokernel";
 import { COSTS } from "../costs.js";
-import { DB_META_VA, UNDO_VA } from "../layout.js";
+import { DB_META_VA, LOGBUF_VA, UNDO_VA } from "../layout.js";
 import { BufferPool } from "../pool/pool.js";
-import { DiskIo, type Safepoint } from "../storage/io.js";
+import { DiskIo, type DiskWaiter, type Safepoint } from "../storage/io.js";
 import { ExtentPageStore, type PageStore } from "../storage/pagestore.js";
 import type { Vm } from "../vm/vm.js";
 import { BTree, NOT_FOUND, type PageWriter } from "./btree.js";
@@ -20,6 +20,8 @@ export const DbResult = Object.freeze({
   Full: -103,
   /** The extents hold no database (recovery found no meta page). */
   NoDatabase: -104,
+  /** The kernel took one of the database's extents (a revocation it could not answer in time). */
+  Lost: -105,
 });
 
 /** Words of the engine's state page (DB_META_VA; IPT-mapped, charged). */
@@ -38,7 +40,16 @@ const S = Object.freeze({
   UNDO_CAPS: 0x40,
   /** The transaction's pages: (slot, was dirty) per page. */
   TXN_LIST: 0x200,
+  /** Pages of a committed transaction whose log writes are in flight (0: none). */
+  FLIGHT: 20,
+  /** Their pool slots (pinned until the writes are over). */
+  FLIGHT_LIST: 0x400,
+  /** Capabilities of the log buffer frames (the in-flight pages' copies). */
+  LOGBUF_CAPS: 0x500,
 });
+
+/** `#holder` when no thread holds the engine. */
+const NONE = -2;
 
 /**
  * The storage engine: a B+-tree in a buffer pool over a data page store, with a redo log of
@@ -72,16 +83,33 @@ export class Db implements PageWriter {
   readonly stats = { commits: 0, aborts: 0, checkpoints: 0, logWrites: 0, replayed: 0 };
   #data: PageStore | null = null;
   #log: PageStore | null = null;
+  /** The two stores as extents (relocation moves them: see "extent revocation" below). */
+  #extents: { data: ExtentPageStore; log: ExtentPageStore } | null = null;
+  /**
+   * The thread that holds the engine (-1: code outside a thread; NONE): from an operation's
+   * start, or `begin`, to its end or the transaction's commit point. Host bookkeeping of
+   * which thread runs inside the engine (the engine's state itself is in simulated memory).
+   */
+  #holder = NONE;
+  /** A transaction is open (the holder's: mirrors S.ACTIVE for the lock's bookkeeping). */
+  #txnOpen = false;
+  /** A relocation is running: operations wait for it. */
+  #moving = false;
+  /** Relocations waiting for the engine: no new transaction starts meanwhile. */
+  #wanted = 0;
+  /** The kernel took an extent: every operation is refused (DbResult.Lost). */
+  #lost = false;
 
   constructor(
     private readonly env: EnvHandle,
     private readonly vm: Vm,
     private readonly safepoint: Safepoint,
     readonly options: DbOptions,
-    pollBatch: number,
+    private readonly waiter: DiskWaiter,
+    waitSlots: number,
     private readonly blockBytes: number,
   ) {
-    this.io = new DiskIo(env, safepoint, pollBatch);
+    this.io = new DiskIo(env, waiter, waitSlots);
   }
 
   /**
@@ -101,8 +129,11 @@ export class Db implements PageWriter {
       env.freeExtent(data);
       return log;
     }
-    this.#data = new ExtentPageStore(this.io, data, o.dataPages, blockBytes);
-    this.#log = new ExtentPageStore(this.io, log, o.logSlots, blockBytes);
+    const dataStore = new ExtentPageStore(this.io, data, o.dataPages, blockBytes);
+    const logStore = new ExtentPageStore(this.io, log, o.logSlots, blockBytes);
+    this.#data = dataStore;
+    this.#log = logStore;
+    this.#extents = { data: dataStore, log: logStore };
     this.pool = new BufferPool(env, this.#data, o.poolFrames, o.poolPolicy);
     this.tree = new BTree(env.cpu, this.pool, o.nodeCap, this.safepoint);
     let r = this.io.boot();
@@ -118,6 +149,11 @@ export class Db implements PageWriter {
       r = this.vm.mapFrame(UNDO_VA + i * PAGE_BYTES, cap, true);
       if (r < 0) return r;
       cpu.store32(DB_META_VA + S.UNDO_CAPS + i * 4, cap);
+      const buf = env.allocFrame();
+      if (buf < 0) return buf;
+      r = this.vm.mapFrame(LOGBUF_VA + i * PAGE_BYTES, buf, true);
+      if (r < 0) return r;
+      cpu.store32(DB_META_VA + S.LOGBUF_CAPS + i * 4, buf);
     }
     return Result.Ok;
   }
@@ -137,17 +173,32 @@ export class Db implements PageWriter {
 
   // ---- transactions ---------------------------------------------------------------------
 
-  /** Opens a transaction (NoTxn if one is open). */
+  /**
+   * Opens a transaction (NoTxn if one is open; Busy while a relocation waits for the engine
+   * or runs: try again after a safepoint).
+   */
   begin(): number {
     this.env.cpu.exec(COSTS["db.txn.begin"]);
+    const me = this.waiter.current;
+    // Another thread holds the engine (its transaction is open), or a relocation waits
+    // for it or runs: Busy. One's own transaction open: NoTxn.
+    if (this.#holder !== me && (this.#holder !== NONE || this.#moving || this.#wanted > 0)) {
+      return Result.Busy;
+    }
     if (this.#s(S.ACTIVE) !== 0) return DbResult.NoTxn;
+    this.#holder = me;
     this.#setS(S.ACTIVE, 1);
     this.#setS(S.TXN_PAGES, 0);
+    this.#txnOpen = true;
     return Result.Ok;
   }
 
   /** The value of `key`, or NotFound. Reads see the open transaction's changes. */
   *get(key: number): Generator<unknown, number, unknown> {
+    return yield* this.#op(() => this.#get(key));
+  }
+
+  *#get(key: number): Generator<unknown, number, unknown> {
     if (!validWord(key)) return Result.Invalid;
     return yield* this.tree.get(key);
   }
@@ -158,12 +209,24 @@ export class Db implements PageWriter {
     hi: number,
     visit: (key: number, value: number) => boolean = () => true,
   ): Generator<unknown, number, unknown> {
+    return yield* this.#op(() => this.#scan(lo, hi, visit));
+  }
+
+  *#scan(
+    lo: number,
+    hi: number,
+    visit: (key: number, value: number) => boolean,
+  ): Generator<unknown, number, unknown> {
     if (!validWord(lo) || !validWord(hi) || typeof visit !== "function") return Result.Invalid;
     return yield* this.tree.scan(lo, hi, visit);
   }
 
   /** Sets key to value inside the open transaction (Invalid, NoTxn, TxnFull: nothing changes). */
   *put(key: number, value: number): Generator<unknown, number, unknown> {
+    return yield* this.#op(() => this.#put(key, value));
+  }
+
+  *#put(key: number, value: number): Generator<unknown, number, unknown> {
     if (!validWord(key) || !validWord(value)) return Result.Invalid;
     const r = yield* this.#room();
     if (r < 0) return r;
@@ -172,6 +235,10 @@ export class Db implements PageWriter {
 
   /** Deletes key inside the open transaction: Ok, or NotFound (nothing changes). */
   *del(key: number): Generator<unknown, number, unknown> {
+    return yield* this.#op(() => this.#del(key));
+  }
+
+  *#del(key: number): Generator<unknown, number, unknown> {
     if (!validWord(key)) return Result.Invalid;
     if (this.#s(S.ACTIVE) === 0) return DbResult.NoTxn;
     if (this.#s(S.TXN_PAGES) >= this.options.maxTxnPages) return DbResult.TxnFull;
@@ -216,40 +283,83 @@ export class Db implements PageWriter {
    * once the last of them is on the disk. A checkpoint comes first if the log is full.
    */
   *commit(): Generator<unknown, number, unknown> {
+    return yield* this.#op(() => this.#commit());
+  }
+
+  /**
+   * Two phases. Holding the engine: the transaction's log slots are taken, each changed
+   * page (its header naming the epoch, the transaction, its index and count) is copied into
+   * a log buffer frame and pinned once more, and the transaction ends — the engine is free:
+   * another thread's transaction runs while this one's log writes are on the disk. Then,
+   * without it: the copies are written to the log, each waited for, and the pages unpinned.
+   * Only one commit's writes are in flight at a time (the next waits), so the log holds
+   * transactions in commit order, and a page of a transaction not yet durable is never
+   * written home (it stays pinned: a checkpoint waits for the writes).
+   */
+  *#commit(): Generator<unknown, number, unknown> {
     const cpu = this.env.cpu;
     if (this.#s(S.ACTIVE) === 0) return DbResult.NoTxn;
+    while (this.#s(S.FLIGHT) !== 0) yield* this.#pause();
     const n = this.#s(S.TXN_PAGES);
-    if (n > 0) {
-      if (this.#s(S.LOG_POS) + n > this.options.logSlots) {
-        const r = yield* this.checkpoint(true);
-        if (r < 0) return r;
-      }
-      const pos = this.#s(S.LOG_POS);
-      const txn = this.#s(S.NEXT_TXN);
-      const epoch = this.#s(S.EPOCH);
-      for (let i = 0; i < n; i++) {
-        cpu.exec(COSTS["db.txn.log.page"]);
-        const slot = this.#s(S.TXN_LIST + i * 8);
-        const va = this.pool.va(slot);
-        cpu.store32(va + H.EPOCH, epoch);
-        cpu.store32(va + H.TXN, txn);
-        cpu.store32(va + H.INDEX, i | (n << 16));
-        this.stats.logWrites++;
-        const r = yield* this.#log!.writePage(pos + i, this.pool.cap(slot));
-        if (r < 0) return r;
-      }
-      this.#setS(S.LOG_POS, pos + n);
-      this.#setS(S.NEXT_TXN, txn + 1);
+    if (n === 0) {
+      this.#end(false);
+      this.#release();
+      this.stats.commits++;
+      return Result.Ok;
     }
+    if (this.#s(S.LOG_POS) + n > this.options.logSlots) {
+      const r = yield* this.#checkpoint(true);
+      if (r < 0) return r;
+    }
+    const pos = this.#s(S.LOG_POS);
+    const txn = this.#s(S.NEXT_TXN);
+    const epoch = this.#s(S.EPOCH);
+    for (let i = 0; i < n; i++) {
+      cpu.exec(COSTS["db.txn.log.page"]);
+      const slot = this.#s(S.TXN_LIST + i * 8);
+      const va = this.pool.va(slot);
+      cpu.store32(va + H.EPOCH, epoch);
+      cpu.store32(va + H.TXN, txn);
+      cpu.store32(va + H.INDEX, i | (n << 16));
+      cpu.copy(LOGBUF_VA + i * PAGE_BYTES, va, PAGE_BYTES);
+      this.#setS(S.FLIGHT_LIST + i * 4, slot);
+      this.pool.pin(slot);
+    }
+    this.#setS(S.LOG_POS, pos + n);
+    this.#setS(S.NEXT_TXN, txn + 1);
+    this.#setS(S.FLIGHT, n);
     this.#end(false);
+    this.#release();
+    let result: number = Result.Ok;
+    for (let i = 0; i < n; i++) {
+      this.stats.logWrites++;
+      const r = yield* this.#log!.writePage(pos + i, this.#s(S.LOGBUF_CAPS + i * 4));
+      if (r < 0) {
+        result = r;
+        break;
+      }
+    }
+    for (let i = 0; i < n; i++) this.pool.unpin(this.#s(S.FLIGHT_LIST + i * 4));
+    this.#setS(S.FLIGHT, 0);
+    if (result < 0) {
+      // The log could not take it (the extent taken): nothing after it can be durable.
+      this.#lost = true;
+      return result;
+    }
     this.stats.commits++;
     return Result.Ok;
+  }
+
+  /** The transaction is over: the engine is free for another thread (if this one held it). */
+  #release(): void {
+    if (this.#holder === this.waiter.current) this.#holder = NONE;
   }
 
   /** Aborts the open transaction: every page it changed gets its before-image back. */
   abort(): number {
     if (this.#s(S.ACTIVE) === 0) return DbResult.NoTxn;
     this.#end(true);
+    this.#release();
     this.stats.aborts++;
     return Result.Ok;
   }
@@ -268,15 +378,16 @@ export class Db implements PageWriter {
     }
     this.#setS(S.TXN_PAGES, 0);
     this.#setS(S.ACTIVE, 0);
+    this.#txnOpen = false;
   }
 
   /** One-operation transactions: begin, put, commit (abort if the put is refused). */
   *insert(key: number, value: number): Generator<unknown, number, unknown> {
-    return yield* this.#single(() => this.put(key, value));
+    return yield* this.#op(() => this.#single(() => this.put(key, value)));
   }
 
   *remove(key: number): Generator<unknown, number, unknown> {
-    return yield* this.#single(() => this.del(key));
+    return yield* this.#op(() => this.#single(() => this.del(key)));
   }
 
   *#single(op: () => Generator<unknown, number, unknown>): Generator<unknown, number, unknown> {
@@ -298,8 +409,14 @@ export class Db implements PageWriter {
    * (`forCommit`: its pinned pages are not dirty in the home sense: they are skipped, and
    * their before-images — the committed contents — are written home instead).
    */
-  *checkpoint(forCommit = false): Generator<unknown, number, unknown> {
+  *checkpoint(): Generator<unknown, number, unknown> {
+    return yield* this.#op(() => this.#checkpoint(false));
+  }
+
+  *#checkpoint(forCommit: boolean): Generator<unknown, number, unknown> {
     const cpu = this.env.cpu;
+    // A commit's pages in flight reach home only after its log writes.
+    while (this.#s(S.FLIGHT) !== 0) yield* this.#pause();
     if (!forCommit && this.#s(S.ACTIVE) !== 0) return DbResult.NoTxn;
     cpu.exec(COSTS["db.ckpt"]);
     let r = yield* this.#flushHome();
@@ -444,7 +561,113 @@ export class Db implements PageWriter {
     this.#setS(S.NEXT_TXN, txn);
     this.#setS(S.ACTIVE, 0);
     this.#setS(S.LOG_POS, 0);
-    return yield* this.checkpoint();
+    return yield* this.#checkpoint(false);
+  }
+
+  // ---- extent revocation (storage/revoke.ts answers the kernel with these) ---------------------
+
+  /**
+   * Runs an engine operation: refused once the database is lost; waits while a relocation
+   * runs (the engine is serial: a relocation runs between operations and transactions).
+   */
+  *#op(body: () => Generator<unknown, number, unknown>): Generator<unknown, number, unknown> {
+    if (this.#lost) return DbResult.Lost;
+    const me = this.waiter.current;
+    let took = false;
+    if (this.#holder !== me) {
+      // Wait for the thread that holds the engine, and for a relocation that runs or waits
+      // for the engine to be between transactions.
+      while (this.#holder !== NONE || this.#moving || this.#wanted > 0) yield* this.#pause();
+      this.#holder = me;
+      took = true;
+    }
+    try {
+      return yield* body();
+    } finally {
+      if (took && !this.#txnOpen) this.#release();
+    }
+  }
+
+  /** One round of waiting for another thread: an idle batch, the next thread, a safepoint. */
+  *#pause(): Generator<unknown, void, unknown> {
+    this.env.cpu.exec(COSTS["db.sched.idle"], this.waiter.idleBatch);
+    yield* this.waiter.yieldThread();
+    yield* this.safepoint();
+  }
+
+  /** The first blocks of the data and log extents (where a recovery finds the database). */
+  extentStarts(): { data: number; log: number } | number {
+    const x = this.#extents;
+    if (x === null) return Result.Invalid;
+    const data = this.env.extentOf(x.data.extent);
+    if (data < 0) return data;
+    const log = this.env.extentOf(x.log.extent);
+    return log < 0 ? log : { data, log };
+  }
+
+  /** Whether the kernel took one of its extents (every operation is then `Lost`). */
+  get lost(): boolean {
+    return this.#lost;
+  }
+
+  /** The kernel took one of its extents: every operation is refused from now on. */
+  extentTaken(): void {
+    this.#lost = true;
+  }
+
+  /**
+   * Moves the data or the log extent to a fresh one and frees the old (the answer to a
+   * revocation): waits until no operation runs and no transaction is open, checkpoints
+   * (every dirty page home, the log empty), then takes a fresh extent of the same size,
+   * copies the pages in use (data: the meta page's page count; log: none after the
+   * checkpoint) through an undo frame, switches the store to it and frees the old one.
+   * Operations started meanwhile wait. A failure (the kernel took the old extent before the
+   * copy was over: Stale) loses the database.
+   */
+  *relocate(which: "data" | "log"): Generator<unknown, number, unknown> {
+    const x = this.#extents;
+    if (x === null || this.#lost) return this.#lost ? DbResult.Lost : Result.Invalid;
+    this.#wanted++;
+    while (
+      this.#moving ||
+      this.#holder !== NONE ||
+      this.#s(S.ACTIVE) !== 0 ||
+      this.#s(S.FLIGHT) !== 0
+    ) {
+      yield* this.#pause();
+    }
+    this.#wanted--;
+    this.#moving = true;
+    try {
+      const r = yield* this.#move(which === "data" ? x.data : x.log, which === "data");
+      if (r < 0 && r !== Result.NoMemory && r !== Result.NoSlot) this.#lost = true;
+      return r;
+    } finally {
+      this.#moving = false;
+    }
+  }
+
+  *#move(store: ExtentPageStore, data: boolean): Generator<unknown, number, unknown> {
+    const cpu = this.env.cpu;
+    cpu.exec(COSTS["db.relocate"]);
+    let r = yield* this.#checkpoint(false);
+    if (r < 0) return r;
+    let used = 0;
+    if (data) {
+      const meta = yield* this.pool.fetch(0);
+      if (meta < 0) return meta;
+      used = cpu.load32(this.pool.va(meta) + M.NEXT_PAGE);
+      this.pool.unpin(meta);
+    }
+    const fresh = this.env.allocExtent("any", store.pages * (PAGE_BYTES / this.blockBytes));
+    if (fresh < 0) return fresh;
+    r = yield* store.copyTo(fresh, used, this.#s(S.UNDO_CAPS));
+    if (r < 0) {
+      this.env.freeExtent(fresh);
+      return r;
+    }
+    const old = store.moveTo(fresh);
+    return this.env.freeExtent(old);
   }
 }
 

@@ -10,6 +10,11 @@ const CONTEXT_REGS = 33;
 /** What a thread yields to the slice loop to give up the CPU (never seen by the kernel). */
 const SWITCH_SLICE: unique symbol = Symbol("switch.slice");
 const SWITCH_THREAD: unique symbol = Symbol("switch.thread");
+const SWITCH_BLOCK: unique symbol = Symbol("switch.block");
+
+/** A thread's state word (its context's word 0, where r0 would be): runnable or blocked. */
+const RUNNABLE = 0;
+const BLOCKED = 1;
 
 /**
  * Round-robin threads inside the environment's slices. The library's start-of-slice entry
@@ -23,8 +28,16 @@ const SWITCH_THREAD: unique symbol = Symbol("switch.thread");
  * lose its place. With no thread left it withdraws the entry (an idle environment costs
  * nothing) and `spawn` installs it again.
  *
+ * Blocking (run-to-completion threads waiting for the disk): `block` marks the running
+ * thread blocked in its state word and gives the CPU to the next runnable thread; `wake`,
+ * called by an interrupt handler (synchronous: it never switches), marks it runnable again.
+ * When every live thread is blocked the loop idles on the CPU in batches of
+ * `policy.idleSpinBatch` iterations, looking at the state words between batches and reaching
+ * a safepoint after each (the kernel may take the slice back meanwhile).
+ *
  * Invariants: exactly one thread's registers are live in the CPU while the loop steps it;
- * a thread's context holds its registers whenever it is not running.
+ * a thread's context holds its registers whenever it is not running; a blocked thread is
+ * never entered.
  */
 export class Threads {
   readonly #bodies: (Thread | null)[] = [];
@@ -71,9 +84,55 @@ export class Threads {
     return tid;
   }
 
+  // #region block
+  /**
+   * Blocks the running thread until `wake(tid)`, unless `stillWaiting()` is already false
+   * once it is marked (a wake that came between the caller's test and the mark is not lost:
+   * the handler may run at any charged access). Outside a thread: `Invalid` (nothing to block).
+   */
+  *block(stillWaiting: () => boolean): Generator<unknown, number, unknown> {
+    const t = this.#current;
+    if (t < 0) return Result.Invalid;
+    const cpu = this.env.cpu;
+    const state = THREAD_CTX_VA + t * THREAD_CTX_BYTES;
+    cpu.store32(state, BLOCKED);
+    cpu.exec(COSTS["db.sched.block"]);
+    if (!stillWaiting()) {
+      cpu.store32(state, RUNNABLE);
+      return Result.Ok;
+    }
+    yield SWITCH_BLOCK;
+    return Result.Ok;
+  }
+
+  /** Makes thread `tid` runnable (an interrupt handler's call: it never switches). */
+  wake(tid: number): void {
+    const cpu = this.env.cpu;
+    cpu.exec(COSTS["db.sched.wake"]);
+    cpu.store32(THREAD_CTX_VA + tid * THREAD_CTX_BYTES, RUNNABLE);
+  }
+
+  /**
+   * One round of the idle loop for code outside a thread (a server's entry on its caller's
+   * time) waiting for a word an interrupt handler sets: `idleSpinBatch` iterations, then a
+   * safepoint.
+   */
+  *idle(): Generator<unknown, void, unknown> {
+    this.env.cpu.exec(COSTS["db.sched.idle"], this.policy.idleSpinBatch);
+    yield* this.safepoint();
+  }
+  // #endregion block
+
+  /** Iterations of one idle round (`policy.idleSpinBatch`). */
+  get idleBatch(): number {
+    return this.policy.idleSpinBatch;
+  }
+
   /** Threads not yet finished. */
   get live(): number {
-    return this.#bodies.filter((b) => b !== null).length;
+    let n = 0;
+    for (let t = 0; t < this.#bodies.length; t++) if (this.#bodies[t] !== null) n++;
+    return n;
   }
 
   /** The running thread's id (-1 outside any thread). */
@@ -105,13 +164,26 @@ export class Threads {
   *#loop(): Thread {
     let last = -1;
     for (;;) {
-      const t = this.#next(last);
+      const t = yield* this.#nextOrIdle(last);
       if (t < 0) {
         this.env.onStartOfSlice(null);
         this.#idle = true;
         return;
       }
       last = yield* this.#runThreads(t);
+    }
+  }
+
+  /**
+   * The next runnable thread after `from`; while every live thread is blocked, the idle loop
+   * (a batch, a look at the state words, a safepoint); -1 when no thread is live.
+   */
+  *#nextOrIdle(from: number): Generator<unknown, number, unknown> {
+    for (;;) {
+      const t = this.#next(from);
+      if (t >= 0 || this.live === 0) return t;
+      this.env.cpu.exec(COSTS["db.sched.idle"], this.policy.idleSpinBatch);
+      yield* this.env.safepoint();
     }
   }
 
@@ -124,7 +196,13 @@ export class Threads {
       if (step.done === true) {
         this.#bodies[t] = null;
         this.#current = -1;
-        const n = this.#next(t);
+        const n = yield* this.#nextOrIdle(t);
+        if (n < 0) return t;
+        t = n;
+        this.#enter(t);
+      } else if (step.value === SWITCH_BLOCK) {
+        this.#leave(t);
+        const n = yield* this.#nextOrIdle(t);
         if (n < 0) return t;
         t = n;
         this.#enter(t);
@@ -147,13 +225,15 @@ export class Threads {
   }
   // #endregion slice-loop
 
-  /** Round robin: the next live thread after `from`, or -1. */
+  /** Round robin: the next live runnable thread after `from` (itself last), or -1. */
   #next(from: number): number {
     const n = this.#bodies.length;
+    const cpu = this.env.cpu;
     for (let k = 1; k <= n; k++) {
-      this.env.cpu.exec(COSTS["db.sched.pick"]);
+      cpu.exec(COSTS["db.sched.pick"]);
       const t = (from + k + n) % n;
-      if (this.#bodies[t] !== null) return t;
+      if (this.#bodies[t] === null) continue;
+      if (cpu.load32(THREAD_CTX_VA + t * THREAD_CTX_BYTES) === RUNNABLE) return t;
     }
     return -1;
   }

@@ -1,50 +1,82 @@
 import { type EnvHandle, Reg, Result } from "@exolab/exokernel";
 import { COSTS } from "../costs.js";
-import { DISK_DONE_ID_VA, DISK_DONE_RESULT_VA, DISK_SAVE_VA } from "../layout.js";
+import { DISK_SAVE_VA, DISK_WAIT_BYTES, DISK_WAIT_VA } from "../layout.js";
 
 /** The thread's preemption point (the library's `Threads.safepoint`, or the kernel's). */
 export type Safepoint = () => Generator<unknown, void, unknown>;
 
+/** The scheduler's side of a disk wait (sched/threads.ts `Threads`). */
+export interface DiskWaiter {
+  /** The running library thread's id, or -1 (code outside a thread: a server's entry). */
+  readonly current: number;
+  /** Blocks the running thread until `wake`, unless `stillWaiting()` is false once marked. */
+  block(stillWaiting: () => boolean): Generator<unknown, number, unknown>;
+  /** Makes a thread runnable (from the interrupt handler: never switches). */
+  wake(tid: number): void;
+  /** One round of the idle loop (outside a thread), then a safepoint. */
+  idle(): Generator<unknown, void, unknown>;
+  /** Gives the CPU to the next runnable thread (itself if none). */
+  yieldThread(): Generator<unknown, void, unknown>;
+  /** Iterations of one idle round (the policy's `idleSpinBatch`). */
+  readonly idleBatch: number;
+}
+
+/** A wait slot's result word while the request is outstanding (results are 0 or < 0). */
+const PENDING = 1;
+/** A wait slot's id word when no request waits in it. */
+const FREE = -1;
+
 /**
- * Disk requests on the exokernel's extents, one at a time, waited for by polling. The
- * "disk" interrupt handler (synchronous, on whatever thread the library runs) stores the
- * completion's id and result in two words of the globals page; the waiting thread spins on
- * the id word in batches of `pollBatch` loop iterations, reaching a safepoint after each.
+ * Disk requests on the exokernel's extents, waited for by interrupt. Each waiter has a slot
+ * in the globals page (`DISK_WAIT_VA`: slot 0 for code outside a thread, slot t + 1 for
+ * thread t), two words: the request's id and its result (`PENDING` until it completes).
+ * The "disk" interrupt handler (synchronous, on whatever code of this environment runs)
+ * finds the slot whose id is the completion's, stores the result and wakes its thread. A
+ * thread blocks in the library's scheduler meanwhile, so another thread of the environment
+ * runs; code outside a thread runs the idle loop until its slot's result arrives.
  *
- * The spin stands for a database that owns its CPU (a run-to-completion engine waiting for
- * its own I/O): the kernel delivers a completion at once to the environment on the CPU,
- * whereas yielding the slice would see it only at the next slice (Aegis does not wake an
- * environment on a disk completion). Approximation: the completion is seen at the end of
- * the batch it arrives in, at most `pollBatch` × 3 − 1 cycles after a real loop would see
- * it (COSTS.md, `db.disk.poll`).
- *
- * Invariant: at most one request of this library is outstanding (the engine is serial), so
- * the id word names the request being waited for once it completes.
+ * Invariants: a slot holds at most one outstanding request (a thread waits for one request
+ * at a time); the id is stored before the request can complete (a disk command takes
+ * milliseconds, the store a few cycles after the kernel call returns); the handler wakes
+ * only the thread whose slot names the completed id.
  */
 export class DiskIo {
-  /** Host-side statistics (not simulated state). */
-  readonly stats = { reads: 0, writes: 0 };
+  /** Host-side statistics (not simulated state); the cycle of the last completion seen. */
+  readonly stats = { reads: 0, writes: 0, interrupts: 0, lastInterruptCycle: -1, overlapped: 0 };
+  /** Transfers started and not yet returned (host bookkeeping for `stats.overlapped`). */
+  #inFlight = 0;
 
   constructor(
     private readonly env: EnvHandle,
-    private readonly safepoint: Safepoint,
-    private readonly pollBatch: number,
+    private readonly waiter: DiskWaiter,
+    private readonly slots: number,
   ) {}
 
-  /** Installs the disk interrupt handler (its save area in the guaranteed globals page). */
+  /** Frees every wait slot and installs the disk interrupt handler (save area in the globals). */
   boot(): number {
     const cpu = this.env.cpu;
-    cpu.store32(DISK_DONE_ID_VA, -1);
-    return this.env.setInterruptHandler(
-      "disk",
-      (env) => {
-        env.cpu.exec(COSTS["db.disk.handler"]);
-        env.cpu.store32(DISK_DONE_RESULT_VA, env.cpu.reg(Reg.t2));
-        env.cpu.store32(DISK_DONE_ID_VA, env.cpu.reg(Reg.t1));
-      },
-      DISK_SAVE_VA,
-    );
+    for (let s = 0; s < this.slots; s++) cpu.store32(DISK_WAIT_VA + s * DISK_WAIT_BYTES, FREE);
+    return this.env.setInterruptHandler("disk", (env) => this.#interrupt(env), DISK_SAVE_VA);
   }
+
+  // #region handler
+  /** The disk interrupt: t1 = the completed request's id, t2 = its result. */
+  #interrupt(env: EnvHandle): void {
+    const cpu = env.cpu;
+    this.stats.interrupts++;
+    this.stats.lastInterruptCycle = cpu.now;
+    cpu.exec(COSTS["db.disk.handler"]);
+    const id = cpu.reg(Reg.t1) | 0;
+    for (let s = 0; s < this.slots; s++) {
+      cpu.exec(COSTS["db.disk.slot"]);
+      const slot = DISK_WAIT_VA + s * DISK_WAIT_BYTES;
+      if ((cpu.load32(slot) | 0) !== id) continue;
+      cpu.store32(slot + 4, cpu.reg(Reg.t2));
+      if (s > 0) this.waiter.wake(s - 1);
+      return;
+    }
+  }
+  // #endregion handler
 
   /**
    * Moves `blocks` blocks at `blockOffset` of `extent` into (write false) or out of the
@@ -67,11 +99,22 @@ export class DiskIo {
     if (id < 0) return id;
     if (write) this.stats.writes++;
     else this.stats.reads++;
-    while ((cpu.load32(DISK_DONE_ID_VA) | 0) !== id) {
-      cpu.exec(COSTS["db.disk.poll"], this.pollBatch);
-      yield* this.safepoint();
+    // Another thread's transfer is outstanding too: their I/O overlaps.
+    if (this.#inFlight > 0) this.stats.overlapped++;
+    this.#inFlight++;
+    const waiter = this.waiter;
+    const slot = DISK_WAIT_VA + (waiter.current + 1) * DISK_WAIT_BYTES;
+    cpu.store32(slot + 4, PENDING);
+    cpu.store32(slot, id);
+    const waiting = () => (cpu.load32(slot + 4) | 0) === PENDING;
+    if (waiter.current >= 0) {
+      while (waiting()) yield* waiter.block(waiting);
+    } else {
+      while (waiting()) yield* waiter.idle();
     }
-    const r = cpu.load32(DISK_DONE_RESULT_VA) | 0;
+    this.#inFlight--;
+    const r = cpu.load32(slot + 4) | 0;
+    cpu.store32(slot, FREE);
     return r === 0 ? Result.Ok : r;
   }
 }

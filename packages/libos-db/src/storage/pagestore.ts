@@ -27,23 +27,53 @@ export interface PageStore {
 export class ExtentPageStore implements PageStore {
   readonly #blocksPerPage: number;
 
+  #extent: number;
+
   constructor(
     private readonly io: DiskIo,
-    private readonly extent: number,
+    extent: number,
     readonly pages: number,
     blockBytes: number,
   ) {
     this.#blocksPerPage = PAGE_BYTES / blockBytes;
+    this.#extent = extent;
+  }
+
+  /** The extent's capability (its name in the environment's list). */
+  get extent(): number {
+    return this.#extent;
+  }
+
+  /**
+   * Copies pages [0, pages) to extent `to` (the same layout) through frame `frameCap`: a
+   * read and a write per page. Ok, or the first refusal or failure.
+   */
+  *copyTo(to: number, pages: number, frameCap: number): Generator<unknown, number, unknown> {
+    const n = this.#blocksPerPage;
+    for (let p = 0; p < pages; p++) {
+      let r = yield* this.io.transfer(false, this.#extent, p * n, n, frameCap);
+      if (r < 0) return r;
+      r = yield* this.io.transfer(true, to, p * n, n, frameCap);
+      if (r < 0) return r;
+    }
+    return 0;
+  }
+
+  /** From now on the pages live on extent `to`; returns the old extent's name. */
+  moveTo(to: number): number {
+    const old = this.#extent;
+    this.#extent = to;
+    return old;
   }
 
   *readPage(pageNo: number, frameCap: number): Generator<unknown, number, unknown> {
     const n = this.#blocksPerPage;
-    return yield* this.io.transfer(false, this.extent, pageNo * n, n, frameCap);
+    return yield* this.io.transfer(false, this.#extent, pageNo * n, n, frameCap);
   }
 
   *writePage(pageNo: number, frameCap: number): Generator<unknown, number, unknown> {
     const n = this.#blocksPerPage;
-    return yield* this.io.transfer(true, this.extent, pageNo * n, n, frameCap);
+    return yield* this.io.transfer(true, this.#extent, pageNo * n, n, frameCap);
   }
 
   // biome-ignore lint/correctness/useYield: every write already waited for its completion
