@@ -150,6 +150,8 @@ export const F = { TYPE: 0, FLAG: 4, COUNT: 8, PIPE: 12 } as const;
 export const FTYPE_PIPE = 1;
 /** A socket (src/net/): F.PIPE holds its socket-table index. */
 export const FTYPE_SOCKET = 2;
+/** A file of the file system (src/fs/): F.PIPE holds F_VNODE | its inode number. */
+export const FTYPE_VNODE = 3;
 export const FREAD = 1;
 export const FWRITE = 2;
 

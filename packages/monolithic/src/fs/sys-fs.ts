@@ -2,7 +2,7 @@ import { Errno, O_ACCMODE, O_CREAT, O_EXCL, SEEK_CUR, SEEK_END, SEEK_SET } from 
 import { COSTS } from "../costs.js";
 import { fileVa, findFreeFds, findFreeFiles, getf } from "../ipc/file.js";
 import type { MonolithicKernel } from "../kernel.js";
-import { F, FWRITE, U } from "../layout.js";
+import { F, FTYPE_VNODE, FWRITE, U } from "../layout.js";
 import type { Proc } from "../proc/proc.js";
 import { SLEEP, sleep } from "../sched/sleep.js";
 import type { SysArgs } from "../syscall/table.js";
@@ -49,7 +49,6 @@ import { offsetVa } from "./rw.js";
  * already load, as 4.4BSD's f_ops would.
  */
 export const F_VNODE = 0x80000000;
-export const FTYPE_VNODE = 2;
 
 /** Runs a system call's step now and, if it sleeps, again after each wakeup. */
 function resumable(p: Proc, step: () => number): number {
