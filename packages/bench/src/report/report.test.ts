@@ -51,8 +51,14 @@ describe("JSON, schema version 3", () => {
     // In this checkout git knows the commit (outside one, meta.commit is null).
     expect(parsed.meta.commit === null || /^[0-9a-f]{40}$/.test(parsed.meta.commit)).toBe(true);
     for (const r of parsed.results) expect(r.hostNsPerOp).toBeNull();
-    // Version 3: every row says whether its windows held idle cycles (none in the suite).
-    for (const r of parsed.results) expect(r.idleInWindow).toBeNull();
+    // Version 3: every row says whether its windows held idle cycles: none but the UDP round
+    // trips', whose windows hold the wire and the peer (declared).
+    for (const r of parsed.results) {
+      if (r.benchmark.startsWith("udp-") && r.idleInWindow !== null)
+        expect(r.idleInWindow.declared).toBe(true);
+      else expect(r.idleInWindow).toBeNull();
+    }
+    expect(parsed.results.some((r) => r.idleInWindow?.declared === true)).toBe(true);
   });
 
   it("refuses a report that breaks the schema: another version, a missing or unknown field", () => {
@@ -227,16 +233,17 @@ describe("HTML", () => {
   it("one self-contained page: tables, charts drawn by Plot with units, no script or external resource", () => {
     const { document } = parseHTML(html);
     expect(document.querySelector("h1")?.textContent).toContain("dec5000_125");
-    // The paper's groups with rows (Tables 4-6, 7, 8, 10, 9) and three more tables.
-    expect(document.querySelectorAll("table").length).toBe(5 + 3);
+    // The paper's groups with rows (Tables 4-6, 7, 8, 10, 9, 11) and three more tables.
+    expect(document.querySelectorAll("table").length).toBe(6 + 3);
     expect(document.querySelectorAll("script").length).toBe(0);
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
     expect(html).not.toMatch(/@import|url\(http/);
     // Plot had nothing to warn about (its warnings would be kept in a comment).
     expect(html).not.toContain("chart warnings");
     const figures = [...document.querySelectorAll("figure.chart")];
-    // µs charts of the 4 time groups, matmul's seconds, stride's shares, 6 metric charts.
-    expect(figures.map((f) => f.getAttribute("data-chart"))).toHaveLength(6 + 6);
+    // µs charts of the 5 time groups (Table 11's UDP round trips the fifth), matmul's seconds,
+    // stride's shares, 6 metric charts.
+    expect(figures.map((f) => f.getAttribute("data-chart"))).toHaveLength(7 + 6);
     for (const f of figures) {
       // Each chart at two widths, CSS shows one; an axis label with its unit; a legend.
       expect(f.querySelectorAll("svg.chart")).toHaveLength(2);
@@ -289,8 +296,8 @@ describe("HTML", () => {
       for (const page of layouts) {
         const at = `${page.viewportWidth} px`;
         expect(page.scrollWidth, `page width at ${at}`).toBeLessThanOrEqual(page.viewportWidth);
-        expect(page.tables, at).toBe(8);
-        expect(page.charts, at).toHaveLength(12);
+        expect(page.tables, at).toBe(9);
+        expect(page.charts, at).toHaveLength(13);
         for (const c of page.charts) {
           expect(c.overflowing, `${c.name} at ${at}`).toEqual([]);
           expect(c.legendFits, `${c.name} legend at ${at}`).toBe(true);
