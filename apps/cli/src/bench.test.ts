@@ -66,8 +66,8 @@ describe("exolab bench outputs", () => {
       node: process.version,
       options: { systems: ["exokernel"], hostTime: false, quick: false },
     });
-    expect(report.meta.options.benchmarks).toHaveLength(25);
-    expect(report.results).toHaveLength(25);
+    expect(report.meta.options.benchmarks).toHaveLength(27);
+    expect(report.results).toHaveLength(27);
     const getpid = report.results.find((r) => r.benchmark === "getpid")!;
     expect(getpid).toMatchObject({
       suite: "paper",
@@ -101,8 +101,8 @@ describe("exolab bench outputs", () => {
 
   it("draws a progress bar on a terminal, pair by pair, and shows the cursor again", () => {
     const bar = c.barText();
-    expect(bar).toMatch(/ 1\/25 /);
-    expect(bar).toMatch(/ 25\/25 /);
+    expect(bar).toMatch(/ 1\/27 /);
+    expect(bar).toMatch(/ 27\/27 /);
     expect(bar).toContain("stride on exokernel");
     expect(bar.startsWith(HIDE_CURSOR)).toBe(true);
     expect(bar.lastIndexOf(SHOW_CURSOR)).toBeGreaterThan(bar.lastIndexOf(HIDE_CURSOR));
