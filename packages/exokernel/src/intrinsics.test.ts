@@ -17,6 +17,7 @@ const MECHANISMS = [
   "env",
   "exc",
   "mem",
+  "net/ash",
   "pct",
   "revoke",
   "sched",
@@ -30,7 +31,12 @@ const FORBIDDEN: [RegExp, string][] = [
     /\.(push|pop|shift|unshift|splice|includes|indexOf|slice|map|filter|find|some|every|sort|join|fill)\(/,
     "an Array method",
   ],
-  [/new (Map|Set|WeakMap|Array|Int32Array|Uint8Array|Float64Array)\b/, "a global constructor"],
+  [
+    /new (Map|Set|WeakMap|Array|Function|DataView|ArrayBuffer|(Big)?(Int|Uint|Float)(8|16|32|64)(Clamped)?Array)\b/,
+    "a global constructor",
+  ],
+  // Array.prototype.forEach: an index callback (a SafeMap/SafeSet's own forEach passes a key).
+  [/\.forEach\(\(\w+, (i|j|k|n|idx|index)\)/, "Array.prototype.forEach"],
   [/\b(Object|Reflect|Number|Math|Array|JSON|String)\.[a-zA-Z]+\(/, "a global function"],
   [/\bString\(/, "String()"],
   [/\.(call|apply|bind)\(/, "Function.prototype.call/apply/bind"],

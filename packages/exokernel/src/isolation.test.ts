@@ -22,14 +22,19 @@ import {
   defineCosts,
   type EnvHandle,
   ExcCode,
+  encodeAsh,
+  encodeFilter,
+  ipFilter,
   KSEG0,
   type LibOS,
   NotRunningError,
   PAGE_BYTES,
+  PROTO_UDP,
   Reg,
   Result,
   Resume,
   type Thread,
+  udpReplyProgram,
 } from "./index.js";
 import { type AegisOptions, type Death, HOST_ERROR_REASON } from "./kernel.js";
 import { TEST_COSTS } from "./test-costs.js";
@@ -885,8 +890,19 @@ describe("intrinsics: a libOS that patches them gains nothing", () => {
       kernelModeCalls: 0,
       kernelModeWhat: Object.setPrototypeOf([], null) as string[],
       forgedHits: 0,
+      ashResults: Object.setPrototypeOf([], null) as number[],
     };
     const TARGET_VPN = 0x00400;
+    // Built before the patch (the harness's own work): a filter, the reply ASH, and words the
+    // verifier must refuse (a backward jump).
+    const filterWords = Array.from(encodeFilter(ipFilter({ proto: PROTO_UDP, dstPort: 7 })));
+    const replyWords = Array.from(encodeAsh(udpReplyProgram()));
+    const badWords = Array.from(
+      encodeAsh([
+        ["li", 1, 2],
+        ["jmp", 0],
+      ]),
+    );
     const attacker: LibOS<null, null> = {
       name: "patcher",
       boot(env) {
@@ -901,6 +917,8 @@ describe("intrinsics: a libOS that patches them gains nothing", () => {
           },
           SAVE_VA,
         );
+        const ring = env.allocFrame();
+        const filter = env.insertFilter(ring, filterWords);
         env.onStartOfSlice(function* (): Thread {
           const restore = patchEverything(env, victim.state.frame, TARGET_VPN, result);
           try {
@@ -918,6 +936,13 @@ describe("intrinsics: a libOS that patches them gains nothing", () => {
             env.freeFrame(cap);
             env.grant(save, victim.env.id, 1);
             env.nullSyscallStack();
+            // An ASH download (issue 15): the verifier, the code generator and the runner's
+            // set-up run in the kernel while everything is patched; one accepted (with and
+            // without a grant), one refused. (Appended by index: push is patched.)
+            const ashes = result.ashResults;
+            ashes[ashes.length] = env.downloadAsh(filter, replyWords, -1);
+            ashes[ashes.length] = env.downloadAsh(filter, replyWords, ring);
+            ashes[ashes.length] = env.downloadAsh(filter, badWords, -1);
             // A bare yield (a `yield*` would run the patched %GeneratorPrototype%.next itself).
             yield;
           } finally {
@@ -941,6 +966,11 @@ describe("intrinsics: a libOS that patches them gains nothing", () => {
     expect(result.forgedHits).toBe(0);
     expect([...Array.prototype.slice.call(result.kernelModeWhat)]).toEqual([]);
     expect(result.kernelModeCalls).toBe(0);
+    expect([...Array.prototype.slice.call(result.ashResults)]).toEqual([
+      Result.Ok,
+      Result.Ok,
+      Result.Invalid,
+    ]);
     expect(victim.intact()).toBe(true);
     expect(victim.env.alive).toBe(true);
     expect(bindingsSound(aegis)).toEqual([]);

@@ -67,8 +67,13 @@ export function isUint32Array(x: unknown): x is Uint32Array {
   return ReflectApply(typedArrayTag, x, []) === "Uint32Array";
 }
 
+/** True only for a genuine Uint8Array (the same brand check). */
+export function isUint8Array(x: unknown): x is Uint8Array {
+  return ReflectApply(typedArrayTag, x, []) === "Uint8Array";
+}
+
 /** The element count of a genuine typed array, through the intrinsic getter. */
-export function typedLength(x: Uint32Array): number {
+export function typedLength(x: Uint32Array | Uint8Array): number {
   return ReflectApply(typedArrayLength, x, []) as number;
 }
 

@@ -29,7 +29,9 @@
  * Copy, checksum and reply are programs in this language (programs.ts), not operations.
  */
 
-export const Op = Object.freeze({
+import { ObjectFreeze, Uint32ArrayCtor } from "../../intrinsics.js";
+
+export const Op = ObjectFreeze({
   li: 0,
   mov: 1,
   add: 2,
@@ -70,7 +72,7 @@ export type OpName = keyof typeof Op;
 export const OP_COUNT = 35;
 
 /** Operand kinds, which decide each operand's range. */
-export const Kind = Object.freeze({
+export const Kind = ObjectFreeze({
   Reg: 0,
   /** A 32-bit immediate: an integer in [-2^31, 2^32). */
   Imm32: 1,
@@ -94,7 +96,7 @@ const MEM = [R, Kind.Region, R, Kind.Disp] as const;
 const BRANCH = [R, R, Kind.Target] as const;
 
 /** The operands of each opcode, by opcode number. */
-export const OPERANDS: readonly (readonly number[])[] = Object.freeze([
+export const OPERANDS: readonly (readonly number[])[] = ObjectFreeze([
   [R, Kind.Imm32], // li
   [R, R], // mov
   ALU3, // add
@@ -167,12 +169,13 @@ export function isBranch(op: number): boolean {
 
 /** The word form of a program (5 words per instruction), as an environment would store it. */
 export function encodeAsh(program: AshProgram): Uint32Array {
-  const w = new Uint32Array(program.length * WORDS_PER_INSTRUCTION);
-  program.forEach((ins, i) => {
+  const w = new Uint32ArrayCtor(program.length * WORDS_PER_INSTRUCTION);
+  for (let i = 0; i < program.length; i++) {
+    const ins = program[i]!;
     const o = i * WORDS_PER_INSTRUCTION;
     w[o] = Op[ins[0]];
     for (let k = 1; k < ins.length && k < WORDS_PER_INSTRUCTION; k++)
       w[o + k] = (ins[k] as number) >>> 0;
-  });
+  }
   return w;
 }

@@ -4,6 +4,7 @@
  * and use it as the constant base of fixed-offset accesses (which lets the verifier prove the
  * accesses into grants and drop their run-time checks).
  */
+import { ObjectFreeze } from "../../intrinsics.js";
 import type { AshInstruction, AshProgram } from "./isa.js";
 
 const MESSAGE = 0;
@@ -82,7 +83,7 @@ export function copyChecksumProgram(from: number, to: number, checksumAt: number
 }
 
 /** Offsets in the UDP ping-pong frame (Ethernet, IPv4 without options, UDP). */
-export const UDP_FRAME = Object.freeze({
+export const UDP_FRAME = ObjectFreeze({
   ethDst: 0,
   ethSrc: 6,
   ipSrc: 26,

@@ -13,16 +13,31 @@
  * count (NET_COSTS["aegis.ash.entry"] + each executed instruction's cost), for the kernel to charge to
  * the owner; `steps` the instructions executed, never more than the verifier's step bound.
  * Nothing is allocated per run.
+ *
+ * Kernel code (intrinsics.ts): the constructor runs in `downloadAsh` and `run` in the receive
+ * interrupt, either while untrusted code may have patched the intrinsics. So: captured
+ * constructors, a null-prototype region list, index loops, and a Uint8Array recognised by its
+ * brand and measured through the intrinsic getters (untrusted.ts) — not `instanceof` (a libOS
+ * can define `Uint8Array[Symbol.hasInstance]`) nor `.length` (a getter on %TypedArray%.prototype).
  */
 import { ArgumentError } from "@exolab/machine/privileged";
 import { NET_COSTS as C } from "../../costs.js";
+import {
+  ArrayIsArray,
+  Int32ArrayCtor,
+  listPush,
+  MathMin,
+  newList,
+  ObjectFreeze,
+  Uint8ArrayCtor,
+} from "../../intrinsics.js";
 import { Result } from "../../result.js";
-import { isIntIn } from "../untrusted.js";
+import { isIntIn, isUint8Array, typedLength } from "../untrusted.js";
 import { type AshFn, compileAsh } from "./compile.js";
 import { Op, REGISTERS, WORDS_PER_INSTRUCTION } from "./isa.js";
 import type { VerifiedAsh } from "./verify.js";
 
-export const AshFault = Object.freeze({
+export const AshFault = ObjectFreeze({
   None: 0,
   /** A load, store or send outside its region. */
   Bounds: 1,
@@ -49,7 +64,7 @@ const ENTRY = C["aegis.ash.entry"].instructions;
 const W = WORDS_PER_INSTRUCTION;
 
 export class AshRunner {
-  readonly registers = new Int32Array(REGISTERS);
+  readonly registers = new Int32ArrayCtor(REGISTERS);
   /** (region, offset, length) of each queued send. */
   readonly sends: Int32Array;
   readonly #ash: VerifiedAsh;
@@ -57,32 +72,34 @@ export class AshRunner {
   readonly #m: Uint8Array[];
   readonly #b: Int32Array;
   readonly #l: Int32Array;
-  readonly #s = new Int32Array(5);
+  readonly #s = new Int32ArrayCtor(5);
   readonly #fn: AshFn;
 
   constructor(ash: VerifiedAsh, grants: readonly GrantView[] = []) {
     const regions = ash.regionBytes.length;
-    if (!Array.isArray(grants) || grants.length !== regions - 1) {
+    if (!ArrayIsArray(grants) || grants.length !== regions - 1) {
       throw new ArgumentError(`this ASH was verified with ${regions - 1} grants`);
     }
     this.#ash = ash;
-    this.#m = [new Uint8Array(0)];
-    this.#b = new Int32Array(regions);
-    this.#l = new Int32Array(regions);
-    grants.forEach((g, i) => {
+    this.#m = newList<Uint8Array>();
+    listPush(this.#m, new Uint8ArrayCtor(0));
+    this.#b = new Int32ArrayCtor(regions);
+    this.#l = new Int32ArrayCtor(regions);
+    for (let i = 0; i < grants.length; i++) {
+      const g = grants[i]!;
       const length = ash.regionBytes[i + 1]!;
       if (
-        !(g.bytes instanceof Uint8Array) ||
+        !isUint8Array(g.bytes) ||
         !isIntIn(g.base, 0, 0x7fffffff) ||
-        g.base + length > g.bytes.length
+        g.base + length > typedLength(g.bytes)
       ) {
         throw new ArgumentError(`grant ${i + 1} must be ${length} bytes inside a Uint8Array`);
       }
-      this.#m.push(g.bytes);
+      listPush(this.#m, g.bytes);
       this.#b[i + 1] = g.base;
       this.#l[i + 1] = length;
-    });
-    this.sends = new Int32Array(3 * ash.maxSends);
+    }
+    this.sends = new Int32ArrayCtor(3 * ash.maxSends);
     this.#fn = compileAsh(ash).fn;
   }
 
@@ -104,10 +121,10 @@ export class AshRunner {
 
   #bindMessage(msg: Uint8Array, base: number, length: number): void {
     if (
-      !(msg instanceof Uint8Array) ||
+      !isUint8Array(msg) ||
       base >>> 0 !== base ||
       length >>> 0 !== length ||
-      base + length > msg.length ||
+      base + length > typedLength(msg) ||
       length > this.#ash.regionBytes[0]!
     ) {
       throw new ArgumentError(
@@ -120,7 +137,7 @@ export class AshRunner {
     // A loop, not TypedArray.prototype.fill: the kernel runs this in its receive interrupt,
     // while untrusted code may have patched the intrinsics.
     const r = this.registers;
-    for (let i = 0; i < r.length; i++) r[i] = 0;
+    for (let i = 0; i < REGISTERS; i++) r[i] = 0;
   }
 
   /** Runs the compiled form on msg[base, base + length). Returns Ok or Fault. */
@@ -283,7 +300,7 @@ export function interpretAsh(
         break;
       case Op.loop: {
         const k = r[y]! >>> 0;
-        r[x] = Math.min(k, z);
+        r[x] = MathMin(k, z);
         if (r[x] === 0) pc = code[o + 4]! + 1;
         break;
       }

@@ -27,6 +27,18 @@
  */
 import { ArgumentError } from "@exolab/machine/privileged";
 import { NET_COSTS as C } from "../../costs.js";
+import {
+  ArrayIsArray,
+  frozenArray,
+  Int32ArrayCtor,
+  listPush,
+  MathMax,
+  newList,
+  ObjectFreeze,
+  ReflectOwnKeys,
+  SafeMap,
+  Uint8ArrayCtor,
+} from "../../intrinsics.js";
 import { Result } from "../../result.js";
 import { isIntIn, isUint32Array, MISSING, ownArray, typedLength } from "../untrusted.js";
 import {
@@ -42,7 +54,7 @@ import {
   WORDS_PER_INSTRUCTION,
 } from "./isa.js";
 
-export const ASH_LIMITS = Object.freeze({
+export const ASH_LIMITS = ObjectFreeze({
   maxInstructions: 256,
   maxLimit: 65536,
   /** Default step bound (a full-sized copy with checksum needs about 4,000). */
@@ -104,14 +116,22 @@ interface Config {
   readonly maxSends: number;
 }
 
-const OP_BY_NAME: ReadonlyMap<string, number> = new Map(
-  (Object.keys(Op) as OpName[]).map((name) => [name, Op[name]]),
-);
+/** Opcode by name, and name by opcode (built at load, read through the safe map's own get). */
+const OP_BY_NAME: ReadonlyMap<string, number> = new SafeMap<string, number>();
+const OP_NAMES = newList<string>();
+{
+  const names = ReflectOwnKeys(Op) as OpName[];
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    (OP_BY_NAME as Map<string, number>).set(name, Op[name]);
+    OP_NAMES[Op[name]] = name;
+  }
+}
 
 /** Host options (from the kernel) → config; bad ones are host bugs (ArgumentError). */
 function configure(o: VerifyOptions): Config {
   const grants = o.grants ?? [];
-  if (!Array.isArray(grants) || grants.length > ASH_LIMITS.maxGrants) {
+  if (!ArrayIsArray(grants) || grants.length > ASH_LIMITS.maxGrants) {
     throw new ArgumentError(`grants must be an array of at most ${ASH_LIMITS.maxGrants}`);
   }
   const messageBytes = o.messageBytes ?? ASH_LIMITS.messageBytes;
@@ -121,14 +141,18 @@ function configure(o: VerifyOptions): Config {
     throw new ArgumentError("bad messageBytes");
   if (!isIntIn(maxSteps, 1, 1 << 24)) throw new ArgumentError("bad maxSteps");
   if (!isIntIn(maxSends, 0, 64)) throw new ArgumentError("bad maxSends");
-  const regionBytes = [messageBytes];
-  const regionWritable = [o.messageWritable ?? true];
-  for (const g of grants) {
+  // Null-prototype lists, filled by index (kernel rules, intrinsics.ts).
+  const regionBytes = newList<number>();
+  const regionWritable = newList<boolean>();
+  listPush(regionBytes, messageBytes);
+  listPush(regionWritable, o.messageWritable ?? true);
+  for (let i = 0; i < grants.length; i++) {
+    const g = grants[i];
     if (!isIntIn(g?.length, 1, ASH_LIMITS.maxGrantBytes) || typeof g.writable !== "boolean") {
       throw new ArgumentError("a grant is { length: 1..2^20, writable: boolean }");
     }
-    regionBytes.push(g.length);
-    regionWritable.push(g.writable);
+    listPush(regionBytes, g.length);
+    listPush(regionWritable, g.writable);
   }
   return { regionBytes, regionWritable, maxSteps, maxSends };
 }
@@ -158,21 +182,24 @@ function operandOk(kind: number, v: number, cfg: Config): boolean {
   }
 }
 
-/** Checks one instruction's opcode and operands and writes it into `code`. */
+/**
+ * Checks one instruction's opcode and operands (operands[first..]) and writes it into `code`.
+ */
 function place(
   code: Int32Array,
   pc: number,
   op: unknown,
   operands: readonly unknown[],
+  first: number,
   cfg: Config,
 ): string | null {
   if (!isIntIn(op, 0, OP_COUNT - 1)) return "unknown opcode";
   const kinds = OPERANDS[op]!;
-  if (operands.length !== kinds.length) return `${kinds.length} operands expected`;
+  if (operands.length - first !== kinds.length) return `${kinds.length} operands expected`;
   const o = pc * WORDS_PER_INSTRUCTION;
   code[o] = op;
   for (let k = 0; k < kinds.length; k++) {
-    const v = operands[k];
+    const v = operands[first + k];
     if (typeof v !== "number" || !operandOk(kinds[k]!, v, cfg))
       return `operand ${k + 1} out of range`;
     code[o + 1 + k] = v | 0;
@@ -188,14 +215,14 @@ function decodeTuples(input: unknown, cfg: Config): Decoded {
       at: -1,
     };
   }
-  const code = new Int32Array(items.length * WORDS_PER_INSTRUCTION);
+  const code = new Int32ArrayCtor(items.length * WORDS_PER_INSTRUCTION);
   for (let pc = 0; pc < items.length; pc++) {
     const fields = ownArray(items[pc], WORDS_PER_INSTRUCTION);
     if (fields === MISSING || fields.length === 0)
       return { reason: "an instruction is [op, ...operands]", at: pc };
     const name = fields[0];
     const op = typeof name === "string" ? OP_BY_NAME.get(name) : undefined;
-    const err = place(code, pc, op, fields.slice(1), cfg);
+    const err = place(code, pc, op, fields, 1, cfg);
     if (err !== null) return { reason: err, at: pc };
   }
   return { code, count: items.length };
@@ -207,19 +234,20 @@ function decodeWords(words: unknown, count: unknown, cfg: Config): Decoded {
     return { reason: "bad instruction count", at: -1 };
   if (typedLength(words) < count * WORDS_PER_INSTRUCTION)
     return { reason: "the word array is too short", at: -1 };
-  const code = new Int32Array(count * WORDS_PER_INSTRUCTION);
+  const code = new Int32ArrayCtor(count * WORDS_PER_INSTRUCTION);
+  const operands = newList<number>();
   for (let pc = 0; pc < count; pc++) {
     const o = pc * WORDS_PER_INSTRUCTION;
     const op = words[o]!;
     const kinds = isIntIn(op, 0, OP_COUNT - 1) ? OPERANDS[op]! : [];
     // Words are 32-bit patterns: signed operands (immediates, displacements) as int32.
-    const operands: number[] = [];
+    operands.length = 0;
     for (let k = 0; k < kinds.length; k++) {
       const w = words[o + 1 + k]!;
       const kind = kinds[k]!;
-      operands.push(kind === Kind.Imm32 || kind === Kind.Disp ? w | 0 : w);
+      listPush(operands, kind === Kind.Imm32 || kind === Kind.Disp ? w | 0 : w);
     }
-    const err = place(code, pc, op, operands, cfg);
+    const err = place(code, pc, op, operands, 0, cfg);
     if (err !== null) return { reason: err, at: pc };
   }
   return { code, count };
@@ -255,16 +283,18 @@ function structure(
   cfg: Config,
 ): Structure | { reason: string; at: number } {
   const W = WORDS_PER_INSTRUCTION;
-  const loopOf = new Int32Array(count).fill(-1);
-  const stack: number[] = [];
+  const loopOf = new Int32ArrayCtor(count);
+  // The open loops, innermost at stack[depth - 1] (at most one per instruction).
+  const stack = new Int32ArrayCtor(count);
+  let depth = 0;
   for (let pc = 0; pc < count; pc++) {
-    loopOf[pc] = stack.length > 0 ? stack[stack.length - 1]! : -1;
+    loopOf[pc] = depth > 0 ? stack[depth - 1]! : -1;
     const op = code[pc * W]!;
     if (op === Op.loop) {
-      stack.push(pc);
+      stack[depth++] = pc;
     } else if (op === Op.next) {
-      const open = stack.pop();
-      if (open === undefined) return { reason: "next without a loop", at: pc };
+      if (depth === 0) return { reason: "next without a loop", at: pc };
+      const open = stack[--depth]!;
       if (code[open * W + 1] !== code[pc * W + 1])
         return { reason: "next names another counter than its loop", at: pc };
       code[open * W + 4] = pc; // loop.d = its next
@@ -276,7 +306,7 @@ function structure(
       }
     }
   }
-  if (stack.length > 0) return { reason: "loop without a next", at: stack[stack.length - 1]! };
+  if (depth > 0) return { reason: "loop without a next", at: stack[depth - 1]! };
   // Branches: forward only, never into a loop body from outside it.
   const contains = (loop: number, pc: number): boolean => {
     for (let l = loopOf[pc]!; l >= 0; l = loopOf[l]!) if (l === loop) return true;
@@ -316,8 +346,20 @@ interface Regs {
   readonly known: Uint8Array;
 }
 
+/** Fresh register knowledge: every register 0, known (entry) or unknown. */
+function newRegs(known: boolean): Regs {
+  const r = { value: new Int32ArrayCtor(REGISTERS), known: new Uint8ArrayCtor(REGISTERS) };
+  if (known) for (let i = 0; i < REGISTERS; i++) r.known[i] = 1;
+  return r;
+}
+
 function copyRegs(r: Regs): Regs {
-  return { value: r.value.slice(), known: r.known.slice() };
+  const out = newRegs(false);
+  for (let i = 0; i < REGISTERS; i++) {
+    out.value[i] = r.value[i]!;
+    out.known[i] = r.known[i]!;
+  }
+  return out;
 }
 
 /** Merges `b` into `a` (a register stays known only if known and equal in both). */
@@ -413,16 +455,17 @@ function analyse(
   cfg: Config,
 ): { cost: Int32Array; checks: Uint8Array } | { reason: string; at: number } {
   const W = WORDS_PER_INSTRUCTION;
-  const cost = new Int32Array(count);
-  const checks = new Uint8Array(count);
-  const incoming: (Regs | null)[] = new Array(count + 1).fill(null);
+  const cost = new Int32ArrayCtor(count);
+  const checks = new Uint8ArrayCtor(count);
+  const incoming = newList<Regs | null>();
+  for (let i = 0; i <= count; i++) listPush(incoming, null);
   const send = (to: number, r: Regs) => {
     if (to > count) return;
     const cur = incoming[to];
     if (cur === null || cur === undefined) incoming[to] = copyRegs(r);
     else mergeInto(cur, r);
   };
-  incoming[0] = { value: new Int32Array(REGISTERS), known: new Uint8Array(REGISTERS).fill(1) };
+  incoming[0] = newRegs(true);
   for (let pc = 0; pc < count; pc++) {
     const o = pc * W;
     const op = code[o]!;
@@ -431,10 +474,7 @@ function analyse(
     const c = code[o + 3]!;
     const d = code[o + 4]!;
     // Unreachable code: nothing is known.
-    const r = incoming[pc] ?? {
-      value: new Int32Array(REGISTERS),
-      known: new Uint8Array(REGISTERS),
-    };
+    const r = incoming[pc] ?? newRegs(false);
     const width = accessWidth(op);
     let check = 0;
     if (width > 0) {
@@ -503,7 +543,7 @@ function finish(decoded: Decoded, cfg: Config): VerifyResult {
     code: Result.Invalid,
     reason: at >= 0 ? `instruction ${at}: ${reason}` : reason,
     at,
-    verifyInstructions: Math.max(1, count) * C["aegis.ash.verify"].instructions,
+    verifyInstructions: MathMax(1, count) * C["aegis.ash.verify"].instructions,
   });
   if ("reason" in decoded) return refuse(decoded.reason, decoded.at, decoded.at + 1);
   const { code, count } = decoded;
@@ -511,20 +551,20 @@ function finish(decoded: Decoded, cfg: Config): VerifyResult {
   if ("reason" in s) return refuse(s.reason, s.at, count);
   const an = analyse(code, count, cfg);
   if ("reason" in an) return refuse(an.reason, an.at, count);
-  const ash: VerifiedAsh = Object.freeze({
+  const ash: VerifiedAsh = ObjectFreeze({
     count,
     code,
     cost: an.cost,
     checks: an.checks,
-    regionBytes: Object.freeze(cfg.regionBytes.slice()),
-    regionWritable: Object.freeze(cfg.regionWritable.slice()),
+    regionBytes: frozenArray(cfg.regionBytes),
+    regionWritable: frozenArray(cfg.regionWritable),
     stepBound: s.stepBound,
     maxSends: cfg.maxSends,
   });
   return {
     ok: true,
     ash,
-    verifyInstructions: Math.max(1, count) * C["aegis.ash.verify"].instructions,
+    verifyInstructions: MathMax(1, count) * C["aegis.ash.verify"].instructions,
   };
 }
 
@@ -552,6 +592,6 @@ export function verifyAshWords(
 
 /** For tests and reports: the name of an opcode. */
 export function opName(op: number): string {
-  for (const [name, v] of OP_BY_NAME) if (v === op) return name;
-  return `op${op}`;
+  const name = isIntIn(op, 0, OP_COUNT - 1) ? OP_NAMES[op] : undefined;
+  return name ?? `op${op}`;
 }
