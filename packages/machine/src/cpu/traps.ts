@@ -166,7 +166,11 @@ export class CpuTraps extends CpuMemory {
     try {
       checkStackReserve();
     } catch (e) {
-      this.noteHostThrow();
+      // Recorded here, before any call: a stack too full for the probe may be too full for
+      // one more frame (noteHostThrow's), and the throw must be counted whatever happens.
+      this.hostThrows++;
+      this.hostThrowPending = true;
+      this.callHostThrowHook();
       throw e;
     }
   }
@@ -179,6 +183,11 @@ export class CpuTraps extends CpuMemory {
   protected noteHostThrow(): void {
     this.hostThrows++;
     this.hostThrowPending = true;
+    this.callHostThrowHook();
+  }
+
+  /** Calls the kernel's host-throw hook, if any; a throw from it (no stack) is swallowed. */
+  private callHostThrowHook(): void {
     const hook = this.onHostThrow;
     if (hook === null) return;
     try {
