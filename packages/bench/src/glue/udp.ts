@@ -64,9 +64,7 @@ export function driveUdpPair(
 ): void {
   // Both sides did their own set-up: they join the world at the later of their two clocks.
   const cycleNs = Math.max(client.machine.profile.cycleNs, peer.machine.profile.cycleNs);
-  const startNs = Math.max(client.machine.nowNs, peer.machine.nowNs);
-  for (const m of [client.machine, peer.machine])
-    if (m.nowNs < startNs) m.idleUntil(startNs / m.profile.cycleNs);
+  const startNs = alignClocks(client.machine, peer.machine);
   const world = new World();
   world.startAt(startNs);
   world.add(client.machine);
@@ -81,5 +79,24 @@ export function driveUdpPair(
       s.runTo(untilCycle);
     },
     { untilNs: startNs + maxNs, quantumNs, stopWhen: done },
+  );
+}
+
+/** Rounds of `alignClocks` before it gives up (each round idles the machine behind). */
+const ALIGN_ROUNDS_MAX = 16;
+
+/**
+ * Brings both machines to one time, the later of their clocks, and returns it (ns). Idling the
+ * one behind may take an interrupt whose handler runs past the target (a kernel's clock tick
+ * near it): then the other is behind, and the next round idles it. Bounded.
+ */
+export function alignClocks(a: Machine, b: Machine): number {
+  for (let round = 0; round < ALIGN_ROUNDS_MAX; round++) {
+    const ns = Math.max(a.nowNs, b.nowNs);
+    if (a.nowNs === ns && b.nowNs === ns) return ns;
+    for (const m of [a, b]) if (m.nowNs < ns) m.idleUntil(ns / m.profile.cycleNs);
+  }
+  throw new Error(
+    `udp harness: the two machines' clocks did not settle in ${ALIGN_ROUNDS_MAX} rounds (${a.nowNs} and ${b.nowNs} ns)`,
   );
 }
