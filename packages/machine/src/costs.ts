@@ -6,6 +6,11 @@ import { defineCosts } from "./cost.js";
  * whose cycles come from the profile).
  */
 export const COSTS = defineCosts({
+  "load-delay.nop": {
+    instructions: 1,
+    source:
+      "MIPS I has no load interlock: the instruction after a load must not use its result, so when nothing independent fits there the assembler fills the load-delay slot with a nop (Kane & Heinrich, MIPS RISC Architecture, the load-delay slot); charged by `load32Used`",
+  },
   "cp1.op": {
     instructions: 1,
     source: "a coprocessor-1 (floating-point) instruction that executes: one instruction issue",

@@ -15,6 +15,11 @@ export interface CpuView extends SwitchSignal {
   load8(va: number): number;
   load16(va: number): number;
   load32(va: number): number;
+  /**
+   * `load32` whose value the next instruction uses: the load-delay slot after it is a nop,
+   * charged as one instruction (MIPS I has no load interlock).
+   */
+  load32Used(va: number): number;
   store8(va: number, value: number): void;
   store16(va: number, value: number): void;
   store32(va: number, value: number): void;

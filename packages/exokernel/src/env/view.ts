@@ -106,6 +106,11 @@ export function makeView(k: Kernel, env: Env): CpuView {
       check();
       return cpu.load32(a);
     },
+    load32Used: (va: unknown) => {
+      const a = num("va", va);
+      check();
+      return cpu.load32Used(a);
+    },
     store8: (va: unknown, v: unknown) => {
       const a = num("va", va);
       const x = num("value", v);

@@ -1,4 +1,5 @@
 import { Category } from "../accounting.js";
+import { COSTS } from "../costs.js";
 import { ExcCode, KSEG0, KSEG1, KSEG2, REGISTER_COUNT, Resolution, SR_KUC } from "../cpu-defs.js";
 import { KernelContractError } from "../errors.js";
 import { HOST_BUDGET_WORD } from "../memory.js";
@@ -78,6 +79,21 @@ export class CpuAccess extends CpuExec {
 
   protected storeSlow(va: number, value: number): void {
     this.access(va >>> 0, 4, ACCESS_STORE, value, Category.Memory);
+  }
+
+  /**
+   * A word load whose value the very next instruction uses. MIPS I does not interlock a
+   * load's result: the instruction after a load must not read it, so when the program has no
+   * independent instruction to put there the slot holds a nop. That nop (the machine's
+   * `load-delay.nop`, one instruction) is charged after the access. `load32` is a load whose
+   * slot is filled by independent work, or whose value is not needed at once.
+   */
+  load32Used(va: number): number {
+    this.guard();
+    const v = this.load32(va);
+    const nop = COSTS["load-delay.nop"];
+    this.execInstructions(nop.instructions, nop.label, nop.category);
+    return v;
   }
 
   load16(va: number): number {

@@ -111,6 +111,12 @@ export class UserCpu implements CpuView {
     this.#note(4, false, 0, false);
     return cpu.load32(a);
   }
+  load32Used(va: unknown): number {
+    const cpu = this.#enter();
+    const a = address("va", va);
+    this.#note(4, false, 0, false);
+    return cpu.load32Used(a);
+  }
   store8(va: unknown, value: unknown): void {
     const cpu = this.#enter();
     const a = address("va", va);
