@@ -8,7 +8,7 @@ export const COSTS = defineCosts({
   "app.rt.work": {
     instructions: 1,
     source:
-      "a real-time job's straight-line work: one instruction, charged as many times as the step's cycles less its load and store",
+      "a real-time job's straight-line work: one instruction, charged as many times as the step's cycles less its load and store (the load's delay slot before the increment holds one of these independent instructions: no nop)",
   },
   "app.rt.step": {
     instructions: 3,
@@ -67,7 +67,7 @@ export const COSTS = defineCosts({
   "app.matmul.inner": {
     instructions: 4,
     source:
-      "inner product step after the two loads and the product: addu sum; addiu pa,4; addiu pb,600; bne (delay slot filled). The `mult` and `mflo` are `cpu.multiply`'s, charged the profile's multiply latency (multiplyCycles, 12 on the R3000) once: counting them here too charged them twice (6 before issue 12)",
+      "inner product step after the two loads and the product: addu sum; addiu pa,4; addiu pb,600; bne (delay slot filled). The second load's delay slot (mult uses y next) holds addiu pa,4, which needs neither value: no nop (the loads are `load32`, not `load32Used`). The `mult` and `mflo` are `cpu.multiply`'s, charged the profile's multiply latency (multiplyCycles, 12 on the R3000) once: counting them here too charged them twice (6 before issue 12)",
   },
   "app.matmul.row": {
     instructions: 6,
