@@ -58,7 +58,16 @@ type Figures = Record<string, number>;
  * buffer on the hot path); BENCH_MEMORY_SYSTEM=off measures it off (hits only, as before).
  */
 const MEMORY_SYSTEM = process.env.BENCH_MEMORY_SYSTEM !== "off";
+/** benchmark.js's fewest samples per case (BENCH_MIN_SAMPLES; the smoke test uses 2). */
+const MIN_SAMPLES = Number(process.env.BENCH_MIN_SAMPLES ?? 10);
 const PROFILE = withMemorySystem("dec5000_125", MEMORY_SYSTEM);
+/** The same machine with the model off: the yardstick of the model's own cost. */
+const PROFILE_OFF = withMemorySystem("dec5000_125", false);
+/** dec5000_125's D-cache: 64 KiB of 4-byte lines (the exact-model floor's tag array). */
+const FLOOR_TAG_LINES = 16384;
+/** dec5000_125's write buffer: cycles to retire a word, and (depth - 2) of them (the floor's). */
+const FLOOR_RETIRE_CYCLES = 15;
+const FLOOR_SPAN_CYCLES = 2 * FLOOR_RETIRE_CYCLES;
 
 /** The timer case's work between interrupts, charged `times` at a time. */
 const BENCH_COSTS = defineCosts({
@@ -107,6 +116,98 @@ function rawLoadRange(raw: Uint32Array, addrs: Uint32Array, from: number, to: nu
 function rawStoreRange(raw: Uint32Array, addrs: Uint32Array, from: number, to: number): number {
   for (let i = from; i < to; i++) raw[addrs[i]! >>> 2] = i;
   return raw[addrs[from]! >>> 2]!;
+}
+
+/**
+ * What any exact model of a direct-mapped cache with one-word lines must do per load, in a
+ * plain loop: the data word, and its line's tag compared and written (branch-free, as the
+ * machine's fast path does). No translation, no budget, no accounting: the floor of a model
+ * that sees every access as it is made.
+ */
+function floorModelLoadRange(
+  raw: Uint32Array,
+  tags: Uint32Array,
+  addrs: Uint32Array,
+  from: number,
+  to: number,
+): number {
+  let s = 0;
+  let misses = 0;
+  for (let i = from; i < to; i++) {
+    const w = addrs[i]! >>> 2;
+    const t = w & (FLOOR_TAG_LINES - 1);
+    const d = tags[t]! ^ w;
+    misses += (d | -d) >>> 31;
+    tags[t] = w;
+    s = (s + raw[w]!) | 0;
+  }
+  return s ^ misses;
+}
+
+/**
+ * The store's floor: the data word, its line's tag, and the write buffer's threshold (a
+ * compare for the stall, the threshold moved on: a chain from one store to the next).
+ */
+function floorModelStoreRange(
+  raw: Uint32Array,
+  tags: Uint32Array,
+  addrs: Uint32Array,
+  from: number,
+  to: number,
+): number {
+  let threshold = 0;
+  let stalls = 0;
+  for (let i = from; i < to; i++) {
+    const w = addrs[i]! >>> 2;
+    raw[w] = i;
+    tags[w & (FLOOR_TAG_LINES - 1)] = w;
+    const budget = to - i - stalls;
+    const stall = Math.max(0, budget - threshold);
+    stalls += stall;
+    threshold = Math.min(threshold - FLOOR_RETIRE_CYCLES, budget - stall + FLOOR_SPAN_CYCLES);
+  }
+  return stalls;
+}
+
+function floorModelLoadPass(raw: Uint32Array, tags: Uint32Array, addrs: Uint32Array): number {
+  return (
+    floorModelLoadRange(raw, tags, addrs, 0, HALF) ^
+    floorModelLoadRange(raw, tags, addrs, HALF, ACCESSES)
+  );
+}
+
+function floorModelStorePass(raw: Uint32Array, tags: Uint32Array, addrs: Uint32Array): number {
+  return (
+    floorModelStoreRange(raw, tags, addrs, 0, HALF) ^
+    floorModelStoreRange(raw, tags, addrs, HALF, ACCESSES)
+  );
+}
+
+// The model-off machine's loops: copies, so that each call site sees one CPU class (the
+// model's CPU is a subclass) and both stay monomorphic.
+function loadRangeOff(cpu: Cpu, addrs: Uint32Array, from: number, to: number): number {
+  let s = 0;
+  for (let i = from; i < to; i++) s = (s + cpu.load32(addrs[i]!)) | 0;
+  return s;
+}
+
+function storeRangeOff(cpu: Cpu, addrs: Uint32Array, from: number, to: number): number {
+  for (let i = from; i < to; i++) cpu.store32(addrs[i]!, i);
+  return cpu.now;
+}
+
+function loadPassOff(cpu: Cpu, addrs: Uint32Array): number {
+  cpu.setAsid(1);
+  const a = loadRangeOff(cpu, addrs, 0, HALF);
+  cpu.setAsid(2);
+  return a ^ loadRangeOff(cpu, addrs, HALF, ACCESSES);
+}
+
+function storePassOff(cpu: Cpu, addrs: Uint32Array): number {
+  cpu.setAsid(1);
+  const a = storeRangeOff(cpu, addrs, 0, HALF);
+  cpu.setAsid(2);
+  return a ^ storeRangeOff(cpu, addrs, HALF, ACCESSES);
 }
 
 function loadRange(cpu: Cpu, addrs: Uint32Array, from: number, to: number): number {
@@ -181,8 +282,8 @@ function timerPass(cpu: Cpu): number {
 // ---- machines -------------------------------------------------------------------------------
 
 /** A machine whose TLB holds every page of the hit array (identity-mapped: frame = VPN). */
-function hitMachine(): { m: Machine; misses: () => number } {
-  const m = new Machine({ profile: PROFILE, memoryBytes: MEMORY_BYTES, seed: 1 });
+function hitMachine(profile = PROFILE): { m: Machine; misses: () => number } {
+  const m = new Machine({ profile, memoryBytes: MEMORY_BYTES, seed: 1 });
   let misses = 0;
   m.setRefillHandler((cpu) => {
     misses++;
@@ -269,6 +370,9 @@ function speedChild(maxTime: number): Figures {
   }
   const raw = new Uint32Array(MEMORY_BYTES / 4).fill(1);
   const hit = hitMachine();
+  const hitOff = hitMachine(PROFILE_OFF);
+  const cpuHitOff = hitOff.m.cpu;
+  const tags = new Uint32Array(FLOOR_TAG_LINES);
   const refill = refillMachine();
   const trap = trapMachine();
   const timer = timerMachine();
@@ -278,7 +382,7 @@ function speedChild(maxTime: number): Figures {
   const cpuTimer = timer.m.cpu;
 
   const suite = new Benchmark.Suite();
-  const opts = { maxTime, minSamples: 10 };
+  const opts = { maxTime, minSamples: MIN_SAMPLES };
   suite.add(
     "raw load",
     () => {
@@ -347,6 +451,50 @@ function speedChild(maxTime: number): Figures {
     },
     opts,
   );
+  // The model's own cost: the same loops on the same machine with the model off, and the
+  // floor of any exact per-access model (a raw loop with the tag and buffer work).
+  suite.add(
+    "TLB-hit load, model off",
+    () => {
+      blackhole.sink ^= loadPassOff(cpuHitOff, hitAddrs);
+    },
+    opts,
+  );
+  suite.add(
+    "TLB-hit load, cache-resident, model off",
+    () => {
+      blackhole.sink ^= loadPassOff(cpuHitOff, cacheAddrs);
+    },
+    opts,
+  );
+  suite.add(
+    "TLB-hit store, model off",
+    () => {
+      blackhole.sink ^= storePassOff(cpuHitOff, hitAddrs);
+    },
+    opts,
+  );
+  suite.add(
+    "exact-model floor, load",
+    () => {
+      blackhole.sink ^= floorModelLoadPass(raw, tags, hitAddrs);
+    },
+    opts,
+  );
+  suite.add(
+    "exact-model floor, cache-resident load",
+    () => {
+      blackhole.sink ^= floorModelLoadPass(raw, tags, cacheAddrs);
+    },
+    opts,
+  );
+  suite.add(
+    "exact-model floor, store",
+    () => {
+      blackhole.sink ^= floorModelStorePass(raw, tags, hitAddrs);
+    },
+    opts,
+  );
   suite.add(
     "raw load (refill array)",
     () => {
@@ -403,11 +551,24 @@ function speedChild(maxTime: number): Figures {
     if (r === undefined) throw new Error(`no result for ${name}`);
     return r.median;
   };
-  if (hit.misses() !== 0) throw new Error(`the TLB-hit cases missed ${hit.misses()} times`);
+  if (hit.misses() + hitOff.misses() !== 0)
+    throw new Error(`the TLB-hit cases missed ${hit.misses() + hitOff.misses()} times`);
   const ns = 1e9;
   return {
     tlbHitLoadVsRaw: sec("TLB-hit load") / sec("raw load"),
     tlbHitStoreVsRaw: sec("TLB-hit store") / sec("raw store"),
+    modelOnOffLoad: sec("TLB-hit load") / sec("TLB-hit load, model off"),
+    modelOnOffCacheHitLoad:
+      sec("TLB-hit load, cache-resident") / sec("TLB-hit load, cache-resident, model off"),
+    modelOnOffStore: sec("TLB-hit store") / sec("TLB-hit store, model off"),
+    floorLoadVsRaw: sec("exact-model floor, load") / sec("raw load"),
+    floorCacheHitLoadVsRaw:
+      sec("exact-model floor, cache-resident load") / sec("raw load (cache-resident array)"),
+    floorStoreVsRaw: sec("exact-model floor, store") / sec("raw store"),
+    modelOffLoadNs: (sec("TLB-hit load, model off") * ns) / ACCESSES,
+    modelOffStoreNs: (sec("TLB-hit store, model off") * ns) / ACCESSES,
+    floorLoadNs: (sec("exact-model floor, load") * ns) / ACCESSES,
+    floorStoreNs: (sec("exact-model floor, store") * ns) / ACCESSES,
     tlbHitCacheHitLoadVsRaw:
       sec("TLB-hit load, cache-resident") / sec("raw load (cache-resident array)"),
     tlbHitCacheHitLoadNs: (sec("TLB-hit load, cache-resident") * ns) / ACCESSES,
@@ -492,12 +653,31 @@ function fmt(v: number, digits = 2): string {
   return Number.isFinite(v) ? v.toFixed(digits) : String(v);
 }
 
+/** The settings, checked: one clear line and exit 2 on a bad one (no stack trace). */
+function settings(): { maxTime: number; processes: number } {
+  const env = process.env;
+  const maxTime = Number(env.BENCH_MAX_TIME ?? 1);
+  const processes = Number(env.BENCH_PROCESSES ?? 3);
+  const bad = (msg: string): never => {
+    console.error(`machine bench: ${msg}`);
+    process.exit(2);
+  };
+  if (!(maxTime > 0))
+    bad(`BENCH_MAX_TIME must be a positive number of seconds, got ${env.BENCH_MAX_TIME}`);
+  if (!(Number.isInteger(processes) && processes >= 1))
+    bad(`BENCH_PROCESSES must be a positive integer, got ${env.BENCH_PROCESSES}`);
+  if (!(Number.isInteger(MIN_SAMPLES) && MIN_SAMPLES >= 1))
+    bad(`BENCH_MIN_SAMPLES must be a positive integer, got ${env.BENCH_MIN_SAMPLES}`);
+  const memory = env.BENCH_MEMORY_SYSTEM;
+  if (memory !== undefined && memory !== "" && memory !== "on" && memory !== "off")
+    bad(`BENCH_MEMORY_SYSTEM must be "on" or "off", got ${memory}`);
+  return { maxTime, processes };
+}
+
 function parent(): void {
-  const maxTime = Number(process.env.BENCH_MAX_TIME ?? 1);
-  if (!(maxTime > 0)) throw new Error(`BENCH_MAX_TIME must be a positive number of seconds`);
-  const processes = Math.max(1, Math.floor(Number(process.env.BENCH_PROCESSES ?? 3)));
+  const { maxTime, processes } = settings();
   console.log(
-    `@exolab/machine host benchmark: ${processes} processes x 13 cases, BENCH_MAX_TIME=${maxTime}s, ` +
+    `@exolab/machine host benchmark: ${processes} processes x 19 cases, BENCH_MAX_TIME=${maxTime}s, ` +
       `${ACCESSES} accesses per pass, Node ${process.version}, memory system ${MEMORY_SYSTEM ? "on" : "off"}`,
   );
   const mem = runChild("--memory-child", maxTime);
@@ -529,6 +709,30 @@ function parent(): void {
       `${fmt(med.tlbHitStoreVsRaw!)}x raw`,
       `${fmt(med.tlbHitStoreNs!)} ns/access`,
       "goal <= 2x, limit 3x",
+    ],
+    [
+      "model on / off, TLB-hit load",
+      `${fmt(med.modelOnOffLoad!)}x`,
+      `off ${fmt(med.modelOffLoadNs!)} ns/access`,
+      "goal <= 1.25x (the same loop, model off)",
+    ],
+    [
+      "model on / off, cache-resident load",
+      `${fmt(med.modelOnOffCacheHitLoad!)}x`,
+      "",
+      "goal <= 1.25x",
+    ],
+    [
+      "model on / off, TLB-hit store",
+      `${fmt(med.modelOnOffStore!)}x`,
+      `off ${fmt(med.modelOffStoreNs!)} ns/access`,
+      "goal <= 1.25x",
+    ],
+    [
+      "exact-model floor: load, resident load, store",
+      `${fmt(med.floorLoadVsRaw!)}x / ${fmt(med.floorCacheHitLoadVsRaw!)}x / ${fmt(med.floorStoreVsRaw!)}x raw`,
+      `${fmt(med.floorLoadNs!)} / ${fmt(med.floorStoreNs!)} ns`,
+      "raw loops doing only the tag (and buffer) work: any exact per-access model",
     ],
     [
       "translated load, TLB hit, target by value",
