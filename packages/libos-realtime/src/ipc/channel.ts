@@ -91,7 +91,9 @@ export class Channel {
     const cpu = this.env.cpu;
     cpu.exec(COSTS["realtime.chan.send"]);
     const head = cpu.load32(this.va + HEAD);
-    const tail = cpu.load32(this.va + TAIL);
+    // Load-delay slot: the full test's subu uses tail at once, and realtime.chan.send has
+    // nothing independent of it to put there (its entry precedes the loads).
+    const tail = cpu.load32Used(this.va + TAIL);
     if ((tail - head) >>> 0 >= this.capacity) {
       this.stats.full++;
       return Result.Busy;
@@ -280,7 +282,8 @@ export class Channels {
     const cpu = this.env.cpu;
     cpu.exec(COSTS["realtime.chan.drain"]);
     const head = cpu.load32(c.va + HEAD) >>> 0;
-    const n = (cpu.load32(c.va + TAIL) - head) >>> 0;
+    // Load-delay slot: realtime.chan.drain's subu uses tail at once; nothing independent.
+    const n = (cpu.load32Used(c.va + TAIL) - head) >>> 0;
     if (n > c.capacity) {
       this.stats.scribbled++;
       return Result.Invalid;
