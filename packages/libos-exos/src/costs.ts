@@ -12,7 +12,16 @@ import { defineCosts } from "@exolab/exokernel";
  *
  * MIPS conventions used in the counts: a taken or untaken branch and a jump each have a
  * delay slot that is counted as an instruction (a nop when nothing useful fits); a 32-bit
- * constant takes two instructions (lui, ori).
+ * constant takes two instructions (lui, ori). Load-delay slots (MIPS I has no load
+ * interlock): in generator code the order of CPU operations is the instruction order. A
+ * `load32` whose value the very next operation uses — the first instruction of the next
+ * counted sequence tests, shifts or adds it, it is the next access's address, it is stored
+ * next, it is a multiply operand — is `load32Used` (the machine charges the slot's nop,
+ * `load-delay.nop`), unless an instruction independent of the value sits between them or in
+ * that next sequence (or, for a loop step charged before its loads, in that step and need
+ * not precede the load) and can fill the slot. Register restore runs and bursts of loads
+ * fill each other's slots (the last of a run only pays when its register is used at once);
+ * a value used only later keeps `load32`. COSTS.md lists every load site and its verdict.
  */
 export const COSTS = defineCosts({
   // ---- procedure linkage ----
