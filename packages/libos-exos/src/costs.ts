@@ -18,8 +18,8 @@ import { defineCosts } from "@exolab/exokernel";
  * counted sequence tests, shifts or adds it, it is the next access's address, it is stored
  * next, it is a multiply operand — is `load32Used` (the machine charges the slot's nop,
  * `load-delay.nop`), unless an instruction independent of the value sits between them or in
- * that next sequence (or, for a loop step charged before its loads, in that step and need
- * not precede the load) and can fill the slot. Register restore runs and bursts of loads
+ * that next sequence (or, for a step charged just before the loads it uses, in that step
+ * and need not precede the load) and can fill the slot. Register restore runs and bursts of loads
  * fill each other's slots (the last of a run only pays when its register is used at once);
  * a value used only later keeps `load32`. COSTS.md lists every load site and its verdict.
  */
