@@ -155,6 +155,47 @@ describe("pinned paths (dec5000_125)", () => {
     });
   });
 
+  it("a channel call with a client ranked before the caller, not waiting: its waiting word's load-delay nop", () => {
+    const w = world({ machineConfig: { seed: 1 } });
+    const os = w.spawn();
+    const other = w.spawn();
+    const server = w.spawn({ passive: true });
+    // biome-ignore lint/correctness/useYield: a service that never blocks
+    server.channels.serve(function* (msg) {
+      return msg + 1;
+    });
+    const ch = os.channels.connect(server.env.id, 8) as Channel;
+    const och = other.channels.connect(server.env.id, 8) as Channel;
+    expect(server.channels.accept(other.env.id, och.serverCap, 8, 0)).toBe(0);
+    expect(server.channels.accept(os.env.id, ch.serverCap, 8, 1)).toBe(0);
+    const paths: Path[] = [];
+    let reply = 0;
+    os.sched.spawn(function* () {
+      const s0 = w.aegis.snapshot();
+      reply = yield* ch.call(1);
+      paths.push(path(attributionBetween(w.aegis.machine.accounting, s0, w.aegis.snapshot())));
+    });
+    w.runUntil(() => paths.length === 1);
+    expect(reply).toBe(2);
+    // Against the one-client round trip: two lookup steps, and each of the two scans for
+    // waiting clients looks at the other client first (ranked before the caller): a waiting
+    // step and its waiting word's load, whose beqz follows at once (the step's addiu already
+    // fills lw rank's slot), so a load-delay nop each: 4 nops (send's and drain's tail, the
+    // other client's waiting word twice).
+    expect(paths[0]!.labels).toEqual({
+      "realtime.chan.send": 10,
+      "realtime.chan.call": 5,
+      "realtime.chan.result": 12,
+      "realtime.chan.entry": 6,
+      "realtime.chan.lookup.step": 10,
+      "realtime.chan.waiting.step": 24,
+      "realtime.chan.drain": 4,
+      "realtime.chan.serve.step": 9,
+      "realtime.chan.reply": 3,
+      "load-delay.nop": 4,
+    });
+  });
+
   it("a thread switch (yieldThread) and back", () => {
     const paths = measure(function* (os, _server, span) {
       let s0 = span.start();

@@ -309,7 +309,8 @@ export class Channels {
     for (const o of this.#clients) {
       cpu.exec(COSTS["realtime.chan.waiting.step"]);
       if (o.rank >= c.rank) break; // kept in rank order
-      if (cpu.load32(o.va + WAITING) === 0) continue;
+      // Load-delay slot: its beqz follows; the step's addiu already fills lw rank's slot.
+      if (cpu.load32Used(o.va + WAITING) === 0) continue;
       if ((yield* this.#drain(o, service)) === Result.Ok && first < 0) first = o.id;
     }
     return first;
