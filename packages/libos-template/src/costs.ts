@@ -17,7 +17,10 @@
  * it uses, in that step and need not precede the load) and can fill the slot. Register restore runs
  * and bursts of loads fill each other's slots (the last of a run only pays when its register
  * is used at once); a value used only later keeps `load32`. COSTS.md lists every load site
- * and its verdict. A step is charged with `cpu.exec(COSTS[label])`, a loop of n steps with
+ * and its verdict. A record that lists a load of its own counts that slot too: a `nop`
+ * (+1, "nop in lw x's delay slot: … uses it") when the next listed instruction uses the
+ * value and no listed one independent of it can move there; else its source names the
+ * filler. A step is charged with `cpu.exec(COSTS[label])`, a loop of n steps with
  * `cpu.exec(COSTS[label], n)`;
  * COSTS.md's label table is generated from this file (`pnpm costs:md`).
  */
