@@ -16,11 +16,11 @@ export interface LibOsPolicy {
    */
   readonly iptBuckets: number;
   /**
-   * Iterations of the idle loop (COSTS.md, `db.sched.idle`: 3 instructions each) between two
+   * Iterations of the idle loop (COSTS.md, `db.sched.idle`: 4 instructions each) between two
    * looks at the threads' state words, when every thread waits (for the disk). A thread is
    * made runnable by the disk interrupt at its exact cycle; while another thread runs it
    * waits for that one's switch point (run to completion), and while none does, for the end
-   * of the batch. Default 256: at most 767 cycles (31 µs at 25 MHz) against 10-40 ms per RZ56
+   * of the batch. Default 256: at most 1023 cycles (41 µs at 25 MHz) against 10-40 ms per RZ56
    * command; the batch only stands in for a loop that looks every iteration (host time).
    */
   readonly idleSpinBatch: number;

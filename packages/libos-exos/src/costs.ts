@@ -12,7 +12,19 @@ import { defineCosts } from "@exolab/exokernel";
  *
  * MIPS conventions used in the counts: a taken or untaken branch and a jump each have a
  * delay slot that is counted as an instruction (a nop when nothing useful fits); a 32-bit
- * constant takes two instructions (lui, ori).
+ * constant takes two instructions (lui, ori). Load-delay slots (MIPS I has no load
+ * interlock): in generator code the order of CPU operations is the instruction order. A
+ * `load32` whose value the very next operation uses — the first instruction of the next
+ * counted sequence tests, shifts or adds it, it is the next access's address, it is stored
+ * next, it is a multiply operand — is `load32Used` (the machine charges the slot's nop,
+ * `load-delay.nop`), unless an instruction independent of the value sits between them or in
+ * that next sequence (or, for a step charged just before the loads it uses, in that step
+ * and need not precede the load) and can fill the slot. Register restore runs and bursts of loads
+ * fill each other's slots (the last of a run only pays when its register is used at once);
+ * a value used only later keeps `load32`. COSTS.md lists every load site and its verdict.
+ * A record that lists a load of its own counts that slot too: a `nop` (+1, "nop in lw x's
+ * delay slot: … uses it") when the next listed instruction uses the value and no listed one
+ * independent of it can move there; else its source names the filler.
  */
 export const COSTS = defineCosts({
   // ---- procedure linkage ----
@@ -73,7 +85,7 @@ export const COSTS = defineCosts({
   "exos.trap.decode": {
     instructions: 5,
     source:
-      "trap handler entry: table index from the code (sll, addu), load of the application's handler (the table is host-side: counted as an instruction, as the exokernel counts its capability loads), bnez + slot",
+      "trap handler entry: table index from the code (sll, addu), load of the application's handler (the table is host-side: counted as an instruction, as the exokernel counts its capability loads), bnez + slot; the v0 save that follows (sw v0, independent, made on this path) fills the lw's delay slot",
   },
   "exos.fault.upcall": {
     instructions: 7,
@@ -91,9 +103,9 @@ export const COSTS = defineCosts({
       "bcopy of 4096 bytes, loads and stores charged: 128 iterations of 8 lw/sw pairs + (addiu x2, bne, slot) = 512, plus 10 set-up",
   },
   "exos.vm.libcap": {
-    instructions: 3,
+    instructions: 4,
     source:
-      "per library page, on mapShared: its capability name (the list is host-side: counted as an instruction, as the trap table), bne + slot",
+      "per library page, on mapShared: its capability name (the list is host-side: counted as an instruction, as the trap table); nop in lw name's delay slot: bne uses it; bne + slot",
   },
   // ---- Appel–Li primitives ----
   "exos.vm.dirty": {
@@ -265,7 +277,7 @@ export const COSTS = defineCosts({
   "exos.udp.send": {
     instructions: 9,
     source:
-      "send set-up: socket table index and bound (sll, addu, sltu, beq + slot), load send page and connected length (2 lw counted as instructions: JS-side table), compare with the length (bne + slot)",
+      "send set-up: socket table index and bound (sll, addu, sltu, beq + slot), load send page and connected length (2 lw counted as instructions: JS-side table; the length first, the page's lw fills its delay slot), compare with the length (bne + slot)",
   },
   "exos.udp.copy": {
     instructions: 2,
@@ -289,11 +301,12 @@ export const COSTS = defineCosts({
   "exos.udp.handler": {
     instructions: 8,
     source:
-      "net handler entry: save-slot address (lui, addiu), socket loop set-up (lw count counted, move), return path (jr + slot), restore bookkeeping 2",
+      "net handler entry: save-slot address (lui, addiu), socket loop set-up (lw count counted, move: the move fills lw's delay slot), return path (jr + slot), restore bookkeeping 2",
   },
   "exos.udp.socket": {
-    instructions: 5,
-    source: "per socket in the handler: load the entry, null test, load the callback, beqz + slot",
+    instructions: 7,
+    source:
+      "per socket in the handler: load the entry; nop in lw entry's delay slot: the null test uses it; null test (its slot holds the callback's lw); nop in lw callback's delay slot: beqz uses it; beqz + slot",
   },
 });
 

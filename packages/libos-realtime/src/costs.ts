@@ -7,8 +7,21 @@
  * count step by step; none was chosen to approach a figure.
  *
  * MIPS conventions in the counts: a branch or jump has a delay slot, counted (a `nop` when
- * nothing useful fits); a 32-bit constant takes two instructions (`lui`, `ori`). A step is
- * charged with `cpu.exec(COSTS[label])`, a loop of n steps with `cpu.exec(COSTS[label], n)`;
+ * nothing useful fits); a 32-bit constant takes two instructions (`lui`, `ori`). Load-delay
+ * slots (MIPS I has no load interlock): in generator code the order of CPU operations is the
+ * instruction order. A `load32` whose value the very next operation uses — the first
+ * instruction of the next counted sequence tests, shifts or adds it, it is the next access's
+ * address, it is stored next, it is a multiply operand — is `load32Used` (the machine
+ * charges the slot's nop, `load-delay.nop`), unless an instruction independent of the value
+ * sits between them or in that next sequence (or, for a step charged just before the loads
+ * it uses, in that step and need not precede the load) and can fill the slot. Register restore runs
+ * and bursts of loads fill each other's slots (the last of a run only pays when its register
+ * is used at once); a value used only later keeps `load32`. COSTS.md lists every load site
+ * and its verdict. A record that lists a load of its own counts that slot too: a `nop`
+ * (+1, "nop in lw x's delay slot: … uses it") when the next listed instruction uses the
+ * value and no listed one independent of it can move there; else its source names the
+ * filler. A step is charged with `cpu.exec(COSTS[label])`, a loop of n steps with
+ * `cpu.exec(COSTS[label], n)`;
  * COSTS.md's label table is generated from this file (`pnpm costs:md`).
  */
 import { defineCosts } from "@exolab/exokernel";
@@ -83,7 +96,7 @@ export const COSTS = defineCosts({
   "realtime.pin.migrate": {
     instructions: 14,
     source:
-      "a wanted frame that holds a task's page: pop a reserve cap (lw, addiu, sw: loads 1, stores 1), scratch address (lui), the three calls' arguments (move x3) and result tests (bltz + slot x2), the record (sw: stores 1), next (b + slot); the copy's 1024 loads and stores are charged",
+      "a wanted frame that holds a task's page: pop a reserve cap (lw, addiu, sw: loads 1, stores 1; the addiu fills lw's delay slot), scratch address (lui), the three calls' arguments (move x3) and result tests (bltz + slot x2), the record (sw: stores 1), next (b + slot); the copy's 1024 loads and stores are charged",
     loads: 1,
     stores: 2,
   },
@@ -97,13 +110,13 @@ export const COSTS = defineCosts({
   "realtime.rt.release.step": {
     instructions: 9,
     source:
-      "per task: its next release (2 lw: loads 2), due test (sltu, beqz + slot), earliest so far (sltu, movn as beqz + move), loop (addiu, bne + slot, counted 1 with the slot)",
+      "per task: its next release (2 lw: loads 2; the loop's addiu fills the second lw's delay slot, the first's is filled by the second), due test (sltu, beqz + slot), earliest so far (sltu, movn as beqz + move), loop (addiu, bne + slot, counted 1 with the slot)",
     loads: 2,
   },
   "realtime.rt.release.job": {
     instructions: 16,
     source:
-      "per job released: its release and deadline (lw period, lw deadline: loads 2; addu x2; sw x2: stores 2), next release += period (addu, sw: stores 1), ready-list link (lw head, sw next, sw head: loads 1, stores 2), release latency (subu), jobs released (addiu)",
+      "per job released: its release and deadline (lw period, lw deadline: loads 2; addu x2; sw x2: stores 2), next release += period (addu, sw: stores 1), ready-list link (lw head, sw next, sw head: loads 1, stores 2), release latency (subu), jobs released (addiu); load-delay slots filled: lw deadline fills lw period's, the first addu lw deadline's, the latency subu lw head's (sw next stores head)",
     loads: 3,
     stores: 5,
   },
@@ -115,14 +128,14 @@ export const COSTS = defineCosts({
   "realtime.rt.release.preempt": {
     instructions: 7,
     source:
-      "is the new job before the running one: load both keys (2 lw: loads 2), compare (sltu), branch + slot, set the preempt flag (li, sw: stores 1)",
+      "is the new job before the running one: load both keys (2 lw: loads 2; the second fills the first's delay slot, the flag's li the second's), compare (sltu), branch + slot, set the preempt flag (li, sw: stores 1)",
     loads: 2,
     stores: 1,
   },
   "realtime.rt.pick.step": {
     instructions: 7,
     source:
-      "per ready job: its key (lw: loads 1), compare with the best (sltu, beqz + slot), best = it (move), next (lw next: loads 1), loop (bnez + slot counted 1)",
+      "per ready job: its key (lw: loads 1), compare with the best (sltu, beqz + slot), best = it (move), next (lw next: loads 1; it fills lw key's delay slot, bnez is 4 further), loop (bnez + slot counted 1)",
     loads: 2,
   },
   "realtime.rt.job.start": {
@@ -134,13 +147,14 @@ export const COSTS = defineCosts({
   "realtime.rt.job.done": {
     instructions: 9,
     source:
-      "a job finished: unlink from the ready list (lw prev, lw next, sw: loads 2, stores 1), running = none (sw: stores 1), jobs done (addiu), back to the pick (b + slot), return from the body (jr ra)",
+      "a job finished: unlink from the ready list (lw prev, lw next, sw: loads 2, stores 1; lw next fills lw prev's delay slot, the running = none store lw next's), running = none (sw: stores 1), jobs done (addiu), back to the pick (b + slot), return from the body (jr ra)",
     loads: 2,
     stores: 2,
   },
   "realtime.rt.idle.spin": {
-    instructions: 3,
-    source: "idle loop, per iteration: the ready-list head (lw: loads 1), bnez + slot",
+    instructions: 4,
+    source:
+      "idle loop, per iteration: the ready-list head (lw: loads 1); nop in lw head's delay slot: bnez uses it; bnez + slot",
     loads: 1,
   },
   // ---- message queues (ipc/queue.ts) ----
@@ -153,7 +167,7 @@ export const COSTS = defineCosts({
   "realtime.queue.block": {
     instructions: 12,
     source:
-      "holder busy: append to the waiters (lw tail, sw link, sw tail: loads 1, stores 2), inheritance (2 lw keys, sltu, beqz + slot, sw: loads 2, stores 1), block flag (li, sw: stores 1)",
+      "holder busy: append to the waiters (lw tail, sw link, sw tail: loads 1, stores 2), inheritance (2 lw keys, sltu, beqz + slot, sw: loads 2, stores 1), block flag (li, sw: stores 1); load-delay slots filled: the first key's lw fills lw tail's (sw link uses tail), the flag's li the second key's (sltu uses it)",
     loads: 3,
     stores: 4,
   },
@@ -166,14 +180,14 @@ export const COSTS = defineCosts({
   "realtime.queue.leave": {
     instructions: 10,
     source:
-      "holder = none (sw: stores 1), waiters test (lw, beqz + slot: loads 1), own keys back (2 lw, 2 sw: loads 2, stores 2), return (jr ra + slot)",
+      "holder = none (sw: stores 1), waiters test (lw, beqz + slot: loads 1; the holder store fills lw's delay slot), own keys back (2 lw, 2 sw: loads 2, stores 2; the second lw fills the first's slot, the first sw the second's), return (jr ra + slot)",
     loads: 3,
     stores: 3,
   },
   "realtime.queue.pick.step": {
     instructions: 7,
     source:
-      "per waiter: its key (lw: loads 1), compare (sltu, beqz + slot), best = it (move), loop (lw next, bnez + slot counted 1: loads 1)",
+      "per waiter: its key (lw: loads 1), compare (sltu, beqz + slot), best = it (move), loop (lw next, bnez + slot counted 1: loads 1); lw next fills lw key's delay slot (bnez is 4 further)",
     loads: 2,
   },
   // ---- channels between environments (ipc/channel.ts) ----
@@ -195,19 +209,19 @@ export const COSTS = defineCosts({
   "realtime.chan.entry": {
     instructions: 6,
     source:
-      "server entry: caller id (move), table base (lui, addiu), count (lw: loads 1), empty test (beqz + slot counted 1)",
+      "server entry: caller id (move), table base (lui, addiu), count (lw: loads 1), empty test (beqz + slot counted 1); the caller id's move fills lw count's delay slot",
     loads: 1,
   },
   "realtime.chan.lookup.step": {
     instructions: 5,
     source:
-      "per accepted client: its id (lw: loads 1), compare (bne + slot), next record (addiu), loop bound (sltu; the loop's bnez shares the slot)",
+      "per accepted client: its id (lw: loads 1), compare (bne + slot), next record (addiu, which fills lw id's delay slot), loop bound (sltu; the loop's bnez shares the slot)",
     loads: 1,
   },
   "realtime.chan.waiting.step": {
     instructions: 6,
     source:
-      "per accepted client: its rank against the caller's (lw, sltu, beqz + slot: loads 1), next record (addiu); the waiting word's load, when ranked above, is charged",
+      "per accepted client: its rank against the caller's (lw, sltu, beqz + slot: loads 1), next record (addiu, which fills lw rank's delay slot); the waiting word's load, when ranked above, is charged (with its nop: its beqz follows, the addiu is taken)",
     loads: 1,
   },
   "realtime.chan.drain": {

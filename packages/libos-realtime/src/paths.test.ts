@@ -26,7 +26,9 @@ function path(r: AttributionReport): Path {
     byOwner: nonZero(r.byOwnerKind),
     byCategory: nonZero(r.byCategory),
     labels: Object.fromEntries(
-      r.labels.filter((l) => l.label.startsWith("realtime.")).map((l) => [l.label, l.instructions]),
+      r.labels
+        .filter((l) => l.label.startsWith("realtime.") || l.label === "load-delay.nop")
+        .map((l) => [l.label, l.instructions]),
     ),
   };
 }
@@ -128,15 +130,16 @@ describe("pinned paths (dec5000_125)", () => {
     });
     w.runUntil(() => paths.length === 1);
     expect(reply).toBe(2);
-    // The library's 72 user cycles: send 10, one handoff (call 5, result 12), the server's
-    // entry 6, lookup 5, two scans for waiting clients 2 × 6, drain 4, one message 9, reply 3;
+    // The library's 74 user cycles: send 10, one handoff (call 5, result 12), the server's
+    // entry 6, lookup 5, two scans for waiting clients 2 × 6, drain 4, one message 9, reply 3,
+    // and 2 load-delay nops (the tail loads of send and of drain, used at once);
     // memory 38: the 12 callee-saved registers each way, the ring's and header's words; the
     // kernel's 87: the call and the reply (as in the call round trip above) and a miss on the
     // server's view of the shared page, served from its guaranteed mappings (tlb 3).
     expect(paths[0]).toEqual({
-      cycles: 195,
-      byOwner: { kernel: 87, libos: 108 },
-      byCategory: { user: 72, kernel: 70, trapEntry: 9, trapExit: 3, memory: 38, tlb: 3 },
+      cycles: 197,
+      byOwner: { kernel: 87, libos: 110 },
+      byCategory: { user: 74, kernel: 70, trapEntry: 9, trapExit: 3, memory: 38, tlb: 3 },
       labels: {
         "realtime.chan.send": 10,
         "realtime.chan.call": 5,
@@ -147,7 +150,49 @@ describe("pinned paths (dec5000_125)", () => {
         "realtime.chan.drain": 4,
         "realtime.chan.serve.step": 9,
         "realtime.chan.reply": 3,
+        "load-delay.nop": 2,
       },
+    });
+  });
+
+  it("a channel call with a client ranked before the caller, not waiting: its waiting word's load-delay nop", () => {
+    const w = world({ machineConfig: { seed: 1 } });
+    const os = w.spawn();
+    const other = w.spawn();
+    const server = w.spawn({ passive: true });
+    // biome-ignore lint/correctness/useYield: a service that never blocks
+    server.channels.serve(function* (msg) {
+      return msg + 1;
+    });
+    const ch = os.channels.connect(server.env.id, 8) as Channel;
+    const och = other.channels.connect(server.env.id, 8) as Channel;
+    expect(server.channels.accept(other.env.id, och.serverCap, 8, 0)).toBe(0);
+    expect(server.channels.accept(os.env.id, ch.serverCap, 8, 1)).toBe(0);
+    const paths: Path[] = [];
+    let reply = 0;
+    os.sched.spawn(function* () {
+      const s0 = w.aegis.snapshot();
+      reply = yield* ch.call(1);
+      paths.push(path(attributionBetween(w.aegis.machine.accounting, s0, w.aegis.snapshot())));
+    });
+    w.runUntil(() => paths.length === 1);
+    expect(reply).toBe(2);
+    // Against the one-client round trip: two lookup steps, and each of the two scans for
+    // waiting clients looks at the other client first (ranked before the caller): a waiting
+    // step and its waiting word's load, whose beqz follows at once (the step's addiu already
+    // fills lw rank's slot), so a load-delay nop each: 4 nops (send's and drain's tail, the
+    // other client's waiting word twice).
+    expect(paths[0]!.labels).toEqual({
+      "realtime.chan.send": 10,
+      "realtime.chan.call": 5,
+      "realtime.chan.result": 12,
+      "realtime.chan.entry": 6,
+      "realtime.chan.lookup.step": 10,
+      "realtime.chan.waiting.step": 24,
+      "realtime.chan.drain": 4,
+      "realtime.chan.serve.step": 9,
+      "realtime.chan.reply": 3,
+      "load-delay.nop": 4,
     });
   });
 

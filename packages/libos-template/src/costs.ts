@@ -7,8 +7,21 @@
  * count step by step; none was chosen to approach a figure.
  *
  * MIPS conventions in the counts: a branch or jump has a delay slot, counted (a `nop` when
- * nothing useful fits); a 32-bit constant takes two instructions (`lui`, `ori`). A step is
- * charged with `cpu.exec(COSTS[label])`, a loop of n steps with `cpu.exec(COSTS[label], n)`;
+ * nothing useful fits); a 32-bit constant takes two instructions (`lui`, `ori`). Load-delay
+ * slots (MIPS I has no load interlock): in generator code the order of CPU operations is the
+ * instruction order. A `load32` whose value the very next operation uses — the first
+ * instruction of the next counted sequence tests, shifts or adds it, it is the next access's
+ * address, it is stored next, it is a multiply operand — is `load32Used` (the machine
+ * charges the slot's nop, `load-delay.nop`), unless an instruction independent of the value
+ * sits between them or in that next sequence (or, for a step charged just before the loads
+ * it uses, in that step and need not precede the load) and can fill the slot. Register restore runs
+ * and bursts of loads fill each other's slots (the last of a run only pays when its register
+ * is used at once); a value used only later keeps `load32`. COSTS.md lists every load site
+ * and its verdict. A record that lists a load of its own counts that slot too: a `nop`
+ * (+1, "nop in lw x's delay slot: … uses it") when the next listed instruction uses the
+ * value and no listed one independent of it can move there; else its source names the
+ * filler. A step is charged with `cpu.exec(COSTS[label])`, a loop of n steps with
+ * `cpu.exec(COSTS[label], n)`;
  * COSTS.md's label table is generated from this file (`pnpm costs:md`).
  */
 import { defineCosts } from "@exolab/exokernel";

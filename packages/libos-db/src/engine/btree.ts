@@ -29,7 +29,7 @@ export interface PageSource {
 }
 
 /** The CPU operations the tree uses (charged loads, stores, copies and counted steps). */
-export type EngineCpu = Pick<CpuView, "load32" | "store32" | "exec" | "copy">;
+export type EngineCpu = Pick<CpuView, "load32" | "load32Used" | "store32" | "exec" | "copy">;
 
 /** What the tree needs from the running transaction: a page it is about to change. */
 export interface PageWriter {
@@ -67,6 +67,14 @@ export class BTree {
     return this.#cpu.load32(this.pool.va(slot) + off) | 0;
   }
 
+  /**
+   * `#w` for a word the next instruction uses (a binary search's count or key, a word stored
+   * at once): the load-delay slot holds a nop.
+   */
+  #wUsed(slot: number, off: number): number {
+    return this.#cpu.load32Used(this.pool.va(slot) + off) | 0;
+  }
+
   #set(slot: number, off: number, v: number): void {
     this.#cpu.store32(this.pool.va(slot) + off, v);
   }
@@ -78,7 +86,7 @@ export class BTree {
     while (lo < hi) {
       this.#cpu.exec(COSTS["db.bt.search.step"]);
       const mid = (lo + hi) >>> 1;
-      if (this.#w(slot, KEYS + mid * 4) < key) lo = mid + 1;
+      if (this.#wUsed(slot, KEYS + mid * 4) < key) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -91,7 +99,7 @@ export class BTree {
     while (lo < hi) {
       this.#cpu.exec(COSTS["db.bt.search.step"]);
       const mid = (lo + hi) >>> 1;
-      if (this.#w(slot, KEYS + mid * 4) <= key) lo = mid + 1;
+      if (this.#wUsed(slot, KEYS + mid * 4) <= key) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -109,7 +117,7 @@ export class BTree {
     pool.unpin(meta);
     while (slot >= 0 && this.#w(slot, H.KIND) === (MAGIC | KIND_INTERNAL)) {
       this.#cpu.exec(COSTS["db.bt.descend"]);
-      const n = this.#w(slot, H.COUNT);
+      const n = this.#wUsed(slot, H.COUNT);
       const i = this.#upperBound(slot, n, key);
       const child = this.#w(slot, VALS + i * 4);
       if (path !== null) path.push(slot);
@@ -123,7 +131,7 @@ export class BTree {
   *get(key: number): Generator<unknown, number, unknown> {
     const leaf = yield* this.#descend(key, null);
     if (leaf < 0) return leaf;
-    const n = this.#w(leaf, H.COUNT);
+    const n = this.#wUsed(leaf, H.COUNT);
     const i = this.#lowerBound(leaf, n, key);
     const found = i < n && this.#w(leaf, KEYS + i * 4) === key;
     const v = found ? this.#w(leaf, VALS + i * 4) : NOT_FOUND;
@@ -144,7 +152,7 @@ export class BTree {
     const cpu = this.#cpu;
     let leaf = yield* this.#descend(lo, null);
     if (leaf < 0) return leaf;
-    let i = this.#lowerBound(leaf, this.#w(leaf, H.COUNT), lo);
+    let i = this.#lowerBound(leaf, this.#wUsed(leaf, H.COUNT), lo);
     let count = 0;
     for (;;) {
       const n = this.#w(leaf, H.COUNT);
@@ -184,7 +192,7 @@ export class BTree {
     const leaf = yield* this.#descend(key, path);
     if (leaf < 0) return this.#release(path, leaf);
     cpu.exec(COSTS["db.bt.insert"]);
-    const n = this.#w(leaf, H.COUNT);
+    const n = this.#wUsed(leaf, H.COUNT);
     const i = this.#lowerBound(leaf, n, key);
     let r = txn.willModify(leaf);
     if (r < 0) return this.#release(path, r, leaf);
@@ -201,8 +209,8 @@ export class BTree {
     if (right < 0) return this.#release(path, right, leaf);
     const half = n >>> 1;
     this.#moveEntries(leaf, half, n, right, 0);
-    this.#set(right, H.NEXT, this.#w(leaf, H.NEXT));
-    this.#set(leaf, H.NEXT, this.#w(right, H.PAGE));
+    this.#set(right, H.NEXT, this.#wUsed(leaf, H.NEXT));
+    this.#set(leaf, H.NEXT, this.#wUsed(right, H.PAGE));
     if (i <= half) this.#insertAt(leaf, half, i, key, value, 0);
     else this.#insertAt(right, n - half, i - half, key, value, 0);
     r = yield* this.#insertUp(path, leaf, this.#w(right, KEYS), right, txn);
@@ -239,7 +247,7 @@ export class BTree {
         this.pool.unpin(parent);
         return r;
       }
-      const n = this.#w(parent, H.COUNT);
+      const n = this.#wUsed(parent, H.COUNT);
       const i = this.#upperBound(parent, n, s);
       if (n < this.#internalCap) {
         this.#insertAt(parent, n, i, s, this.#w(rt, H.PAGE), 1);
@@ -281,14 +289,14 @@ export class BTree {
     if (root < 0) return root;
     this.#set(root, H.COUNT, 1);
     this.#set(root, KEYS, sep);
-    this.#set(root, VALS, this.#w(left, H.PAGE));
-    this.#set(root, VALS + 4, this.#w(right, H.PAGE));
+    this.#set(root, VALS, this.#wUsed(left, H.PAGE));
+    this.#set(root, VALS + 4, this.#wUsed(right, H.PAGE));
     const meta = yield* this.pool.fetch(0);
     if (meta < 0) return meta;
     const r = txn.willModify(meta);
     if (r >= 0) {
-      this.#set(meta, M.ROOT, this.#w(root, H.PAGE));
-      this.#set(meta, M.HEIGHT, this.#w(meta, M.HEIGHT) + 1);
+      this.#set(meta, M.ROOT, this.#wUsed(root, H.PAGE));
+      this.#set(meta, M.HEIGHT, this.#wUsed(meta, M.HEIGHT) + 1);
     }
     this.pool.unpin(meta);
     this.pool.unpin(root);
@@ -301,7 +309,7 @@ export class BTree {
     const meta = yield* this.pool.fetch(0);
     if (meta < 0) return meta;
     let r = txn.willModify(meta);
-    const pageNo = this.#w(meta, M.NEXT_PAGE);
+    const pageNo = this.#wUsed(meta, M.NEXT_PAGE); // counter + 1 at once
     if (r >= 0) this.#set(meta, M.NEXT_PAGE, pageNo + 1);
     this.pool.unpin(meta);
     if (r < 0) return r;
@@ -364,7 +372,7 @@ export class BTree {
     if (leaf < 0) return leaf;
     const cpu = this.#cpu;
     cpu.exec(COSTS["db.bt.delete"]);
-    const n = this.#w(leaf, H.COUNT);
+    const n = this.#wUsed(leaf, H.COUNT);
     const i = this.#lowerBound(leaf, n, key);
     if (i >= n || this.#w(leaf, KEYS + i * 4) !== key) {
       this.pool.unpin(leaf);

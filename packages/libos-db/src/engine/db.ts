@@ -162,6 +162,11 @@ export class Db implements PageWriter {
     return this.env.cpu.load32(DB_META_VA + word) | 0;
   }
 
+  /** `#s` for a word the next instruction uses (stored, or the next access's address). */
+  #sUsed(word: number): number {
+    return this.env.cpu.load32Used(DB_META_VA + word) | 0;
+  }
+
   #setS(word: number, v: number): void {
     this.env.cpu.store32(DB_META_VA + word, v);
   }
@@ -316,7 +321,7 @@ export class Db implements PageWriter {
     const epoch = this.#s(S.EPOCH);
     for (let i = 0; i < n; i++) {
       cpu.exec(COSTS["db.txn.log.page"]);
-      const slot = this.#s(S.TXN_LIST + i * 8);
+      const slot = this.#sUsed(S.TXN_LIST + i * 8); // the frame address of the next store
       const va = this.pool.va(slot);
       cpu.store32(va + H.EPOCH, epoch);
       cpu.store32(va + H.TXN, txn);
@@ -339,7 +344,7 @@ export class Db implements PageWriter {
         break;
       }
     }
-    for (let i = 0; i < n; i++) this.pool.unpin(this.#s(S.FLIGHT_LIST + i * 4));
+    for (let i = 0; i < n; i++) this.pool.unpin(this.#sUsed(S.FLIGHT_LIST + i * 4));
     this.#setS(S.FLIGHT, 0);
     if (result < 0) {
       // The log could not take it (the extent taken): nothing after it can be durable.
@@ -369,7 +374,7 @@ export class Db implements PageWriter {
     const n = this.#s(S.TXN_PAGES);
     for (let i = 0; i < n; i++) {
       cpu.exec(COSTS["db.txn.end.page"]);
-      const slot = this.#s(S.TXN_LIST + i * 8);
+      const slot = this.#sUsed(S.TXN_LIST + i * 8); // unpin's (or the copy's) address
       if (undo) {
         cpu.copy(this.pool.va(slot), UNDO_VA + i * PAGE_BYTES, PAGE_BYTES);
         this.pool.setDirty(slot, this.#s(S.TXN_LIST + i * 8 + 4) !== 0);
@@ -426,10 +431,10 @@ export class Db implements PageWriter {
     const epoch = this.#s(S.EPOCH) + 1;
     const va = this.#homeImage(meta);
     cpu.store32(va + M.LIVE_EPOCH, epoch);
-    cpu.store32(va + M.FIRST_TXN, this.#s(S.NEXT_TXN));
+    cpu.store32(va + M.FIRST_TXN, this.#sUsed(S.NEXT_TXN));
     if (va !== this.pool.va(meta)) {
       cpu.store32(this.pool.va(meta) + M.LIVE_EPOCH, epoch);
-      cpu.store32(this.pool.va(meta) + M.FIRST_TXN, this.#s(S.NEXT_TXN));
+      cpu.store32(this.pool.va(meta) + M.FIRST_TXN, this.#sUsed(S.NEXT_TXN));
     }
     r = yield* this.#data!.writePage(0, this.#capOfImage(meta));
     this.pool.unpin(meta);

@@ -121,7 +121,7 @@ export class DbClient {
   add(op: number, key: number, value = 0): number {
     const cpu = this.env.cpu;
     cpu.exec(COSTS["db.queue.add"]);
-    const n = cpu.load32(this.va) | 0;
+    const n = cpu.load32Used(this.va) | 0; // full test and entry address at once
     if (n >= MAX_BATCH) return Result.NoSlot;
     const e = this.va + 16 + n * 16;
     cpu.store32(e, op);

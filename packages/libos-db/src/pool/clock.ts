@@ -29,7 +29,7 @@ export class Clock implements Replacement {
 
   victim(): number {
     const d = this.d;
-    let hand = d.meta(META.HAND);
+    let hand = d.metaUsed(META.HAND); // db.pool.clock.step's addiu uses it at once
     for (let k = 0; k < 2 * this.frames + 1; k++) {
       d.exec(COSTS["db.pool.clock.step"]);
       const s = hand;

@@ -57,6 +57,11 @@ export class Descriptors {
     return this.cpu.load32(va) | 0;
   }
 
+  /** `cpuLoad` for a word the next instruction uses (the load-delay slot's nop charged). */
+  cpuLoadUsed(va: number): number {
+    return this.cpu.load32Used(va) | 0;
+  }
+
   cpuStore(va: number, value: number): void {
     this.cpu.store32(va, value);
   }
@@ -65,12 +70,22 @@ export class Descriptors {
     return this.cpu.load32(POOL_DESC_VA + slot * DESC_BYTES + field) | 0;
   }
 
+  /** `get` for a field the next instruction uses (tested, counted up or down, stored, or an address). */
+  getUsed(slot: number, field: number): number {
+    return this.cpu.load32Used(POOL_DESC_VA + slot * DESC_BYTES + field) | 0;
+  }
+
   set(slot: number, field: number, value: number): void {
     this.cpu.store32(POOL_DESC_VA + slot * DESC_BYTES + field, value);
   }
 
   meta(offset: number): number {
     return this.cpu.load32(POOL_META_VA + offset) | 0;
+  }
+
+  /** `meta` for a word the next instruction uses. */
+  metaUsed(offset: number): number {
+    return this.cpu.load32Used(POOL_META_VA + offset) | 0;
   }
 
   setMeta(offset: number, value: number): void {
@@ -82,19 +97,24 @@ export class Descriptors {
     return this.meta(q * 12 + 8);
   }
 
+  /** `length` counted up or down and stored at once (a queue operation's last step). */
+  #lengthUsed(q: number): number {
+    return this.metaUsed(q * 12 + 8);
+  }
+
   /** The slot at queue q's head (most recent end), or -1. */
   head(q: number): number {
     return this.meta(q * 12) - 1;
   }
 
-  /** The slot at queue q's tail (oldest end), or -1. */
+  /** The slot at queue q's tail (oldest end), or -1: a walk's first link, chased at once. */
   tail(q: number): number {
-    return this.meta(q * 12 + 4) - 1;
+    return this.metaUsed(q * 12 + 4) - 1;
   }
 
-  /** The slot before `slot` (towards the head), or -1. */
+  /** The slot before `slot` (towards the head), or -1: a walk's next link, chased at once. */
   towardsHead(slot: number): number {
-    return this.get(slot, D.PREV) - 1;
+    return this.getUsed(slot, D.PREV) - 1;
   }
 
   /** Puts `slot` at queue q's head (it must be in no queue). */
@@ -106,18 +126,18 @@ export class Descriptors {
     if (h !== 0) this.set(h - 1, D.PREV, slot + 1);
     else this.setMeta(q * 12 + 4, slot + 1);
     this.setMeta(q * 12, slot + 1);
-    this.setMeta(q * 12 + 8, this.length(q) + 1);
+    this.setMeta(q * 12 + 8, this.#lengthUsed(q) + 1);
   }
 
   /** Takes `slot` out of queue q. */
   remove(q: number, slot: number): void {
     this.cpu.exec(COSTS["db.pool.list"]);
     const p = this.get(slot, D.PREV);
-    const n = this.get(slot, D.NEXT);
+    const n = this.get(slot, D.NEXT); // its slot: the p test (db.pool.list's beqz), independent
     if (p !== 0) this.set(p - 1, D.NEXT, n);
     else this.setMeta(q * 12, n);
     if (n !== 0) this.set(n - 1, D.PREV, p);
     else this.setMeta(q * 12 + 4, p);
-    this.setMeta(q * 12 + 8, this.length(q) - 1);
+    this.setMeta(q * 12 + 8, this.#lengthUsed(q) - 1);
   }
 }

@@ -39,7 +39,7 @@ export class Lru2 implements Replacement {
   }
 
   #tick(): number {
-    const t = this.d.meta(META.TICK) + 1;
+    const t = this.d.metaUsed(META.TICK) + 1; // addiu, then stored
     this.d.setMeta(META.TICK, t);
     return t;
   }
@@ -66,8 +66,10 @@ export class Lru2 implements Replacement {
     d.exec(COSTS["db.pool.lru2.history.add"]);
     const at = d.meta(META.GHOST_AT);
     const n = d.meta(META.GHOST_N);
+    // Each is stored next: the entry address (db.pool.lru2.history.add's sll) fills the
+    // first slot, nothing is left for the second.
     d.cpuStore(GHOST_VA + at * 8, d.get(slot, D.PAGE));
-    d.cpuStore(GHOST_VA + at * 8 + 4, d.get(slot, LAST));
+    d.cpuStore(GHOST_VA + at * 8 + 4, d.getUsed(slot, LAST));
     d.setMeta(META.GHOST_AT, at + 1 === this.frames ? 0 : at + 1);
     if (n < this.frames) d.setMeta(META.GHOST_N, n + 1);
   }
@@ -75,7 +77,7 @@ export class Lru2 implements Replacement {
   touch(slot: number): void {
     const d = this.d;
     d.exec(COSTS["db.pool.lru2.touch"]);
-    d.set(slot, SECOND, d.get(slot, LAST));
+    d.set(slot, SECOND, d.getUsed(slot, LAST)); // stored next
     d.set(slot, LAST, this.#tick());
   }
 

@@ -85,11 +85,13 @@ export class BufferPool {
   lookup(pageNo: number): number {
     const d = this.d;
     d.exec(COSTS["db.pool.hash"]);
-    let link = d.cpuLoad(this.#bucket(pageNo));
+    // Pointer chasing: each link is decremented at once (db.pool.walk's first instruction,
+    // nothing independent in it): the head and next loads each leave a load-delay nop.
+    let link = d.cpuLoadUsed(this.#bucket(pageNo));
     while (link !== 0) {
       d.exec(COSTS["db.pool.walk"]);
-      if (d.get(link - 1, D.PAGE) === pageNo) return link - 1;
-      link = d.get(link - 1, D.HASH);
+      if (d.get(link - 1, D.PAGE) === pageNo) return link - 1; // the next load fills its slot
+      link = d.getUsed(link - 1, D.HASH);
     }
     return -1;
   }
@@ -105,7 +107,7 @@ export class BufferPool {
     if (s >= 0) {
       d.exec(COSTS["db.pool.hit"]);
       this.stats.hits++;
-      d.set(s, D.PINS, d.get(s, D.PINS) + 1);
+      d.set(s, D.PINS, d.getUsed(s, D.PINS) + 1); // addiu next
       this.#policy.touch(s);
       if (fresh) this.env.cpu.zero(this.va(s), PAGE_BYTES);
       return s;
@@ -128,7 +130,7 @@ export class BufferPool {
     d.set(s, D.FLAGS, 0);
     d.set(s, D.PINS, 1);
     const b = this.#bucket(pageNo);
-    d.set(s, D.HASH, d.cpuLoad(b));
+    d.set(s, D.HASH, d.cpuLoadUsed(b)); // stored next
     d.cpuStore(b, s + 1);
     this.#policy.admit(s, pageNo);
     return s;
@@ -136,17 +138,17 @@ export class BufferPool {
 
   /** Pins a slot again (the engine's transactions keep their pages). */
   pin(slot: number): void {
-    this.d.set(slot, D.PINS, this.d.get(slot, D.PINS) + 1);
+    this.d.set(slot, D.PINS, this.d.getUsed(slot, D.PINS) + 1);
   }
 
   /** Unpins a slot. */
   unpin(slot: number): void {
     this.d.exec(COSTS["db.pool.unpin"]);
-    this.d.set(slot, D.PINS, this.d.get(slot, D.PINS) - 1);
+    this.d.set(slot, D.PINS, this.d.getUsed(slot, D.PINS) - 1); // addiu next
   }
 
   setDirty(slot: number, dirty: boolean): void {
-    const f = this.d.get(slot, D.FLAGS);
+    const f = this.d.getUsed(slot, D.FLAGS); // or/and, then stored
     this.d.set(slot, D.FLAGS, dirty ? f | DIRTY : f & ~DIRTY);
   }
 
@@ -170,7 +172,7 @@ export class BufferPool {
   /** A frame for a new page: a never-used slot, else the policy's victim (written back if dirty). */
   *#frameFor(): Generator<unknown, number, unknown> {
     const d = this.d;
-    const fresh = d.meta(META.FRESH);
+    const fresh = d.metaUsed(META.FRESH); // compared (and counted up) at once
     if (fresh < this.frames) {
       d.setMeta(META.FRESH, fresh + 1);
       return fresh;
@@ -198,16 +200,17 @@ export class BufferPool {
   /** Takes slot s off its hash chain. */
   #unhash(s: number): void {
     const d = this.d;
-    let prev = this.#bucket(d.get(s, D.PAGE));
-    let link = d.cpuLoad(prev);
+    // Every load here is used by the next instruction: hashed, chased or stored.
+    let prev = this.#bucket(d.getUsed(s, D.PAGE));
+    let link = d.cpuLoadUsed(prev);
     while (link !== 0) {
       d.exec(COSTS["db.pool.walk"]);
       if (link - 1 === s) {
-        d.cpuStore(prev, d.get(s, D.HASH));
+        d.cpuStore(prev, d.getUsed(s, D.HASH));
         return;
       }
       prev = POOL_DESC_VA + (link - 1) * DESC_BYTES + D.HASH;
-      link = d.get(link - 1, D.HASH);
+      link = d.getUsed(link - 1, D.HASH);
     }
   }
 

@@ -92,6 +92,7 @@ export class TwoQ implements Replacement {
     const d = this.d;
     d.exec(COSTS["db.pool.2q.ghost.add"]);
     const n = d.meta(META.GHOST_N);
+    // The next store's address; db.pool.2q.ghost.add's not-full test (slt n) fills the slot.
     const at = d.meta(META.GHOST_AT);
     d.cpuStore(GHOST_VA + at * 4, pageNo);
     d.setMeta(META.GHOST_AT, at + 1 === this.#kout ? 0 : at + 1);

@@ -43,7 +43,16 @@ function overlap(withBusyThread: boolean) {
     });
   }
   w.runUntil(() => doneA, 200_000_000);
-  return { t0, tA, result, steps: stepsDuringWait, irq: db.io.stats.lastInterruptCycle };
+  const idle = w.aegis.machine.accounting.labels.get("db.sched.idle");
+  return {
+    t0,
+    tA,
+    result,
+    steps: stepsDuringWait,
+    irq: db.io.stats.lastInterruptCycle,
+    idleRounds: idle?.calls ?? 0,
+    idleInstructions: idle?.instructions ?? 0,
+  };
 }
 
 describe("the disk wait by interrupt", () => {
@@ -62,8 +71,13 @@ describe("the disk wait by interrupt", () => {
   it("with every thread waiting, the idle loop sees the wake within one batch", () => {
     const r = overlap(false);
     expect(r.result).toBe(Result.Ok);
-    // idleSpinBatch (256) × db.sched.idle (3) − 1, a look at the state word, the switch.
-    expect(r.tA - r.irq).toBeLessThanOrEqual(767 + SWITCH_AND_WAKE);
+    // idleSpinBatch (256) × db.sched.idle (4: 3 + the load-delay nop) − 1, a look at the
+    // state word, the switch.
+    expect(r.tA - r.irq).toBeLessThanOrEqual(1023 + SWITCH_AND_WAKE);
     expect(r.tA - r.irq).toBeGreaterThan(0);
+    // Each idle round: 256 iterations of lw, its load-delay nop (bne tests the word at once),
+    // bne + slot.
+    expect(r.idleRounds).toBeGreaterThan(0);
+    expect(r.idleInstructions).toBe(r.idleRounds * 256 * 4);
   });
 });

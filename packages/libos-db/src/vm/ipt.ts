@@ -66,13 +66,15 @@ export class InvertedPageTable {
   find(vpn: number): number {
     const cpu = this.cpu;
     cpu.exec(COSTS["db.ipt.hash"]);
-    let link = cpu.load32(this.#bucket(vpn));
+    // Pointer chasing: each link is tested and decremented at once (db.ipt.walk has nothing
+    // independent of it), so the head and next loads each leave a load-delay nop.
+    let link = cpu.load32Used(this.#bucket(vpn));
     while (link !== 0) {
       cpu.exec(COSTS["db.ipt.walk"]);
       const i = link - 1;
       const at = this.#at(i);
-      if (cpu.load32(at) >>> 0 === vpn) return i;
-      link = cpu.load32(at + 12);
+      if (cpu.load32(at) >>> 0 === vpn) return i; // the next load fills its slot
+      link = cpu.load32Used(at + 12);
     }
     return -1;
   }
@@ -85,12 +87,12 @@ export class InvertedPageTable {
     if (free === 0) return -1;
     const i = free - 1;
     const at = this.#at(i);
-    cpu.store32(IPT_FREE_VA, cpu.load32(at + 12));
+    cpu.store32(IPT_FREE_VA, cpu.load32Used(at + 12)); // stored next: a nop
     const b = this.#bucket(vpn);
     cpu.store32(at, vpn);
     cpu.store32(at + 4, cap);
     cpu.store32(at + 8, flags);
-    cpu.store32(at + 12, cpu.load32(b));
+    cpu.store32(at + 12, cpu.load32Used(b)); // stored next: a nop
     cpu.store32(b, free);
     return i;
   }
@@ -100,14 +102,14 @@ export class InvertedPageTable {
     const cpu = this.cpu;
     cpu.exec(COSTS["db.ipt.hash"]);
     let prev = this.#bucket(vpn);
-    let link = cpu.load32(prev);
+    let link = cpu.load32Used(prev); // db.ipt.walk's addiu uses it at once
     while (link !== 0) {
       cpu.exec(COSTS["db.ipt.walk"]);
       const at = this.#at(link - 1);
       const next = cpu.load32(at + 12);
       if (cpu.load32(at) >>> 0 === vpn) {
         cpu.store32(prev, next);
-        cpu.store32(at + 12, cpu.load32(IPT_FREE_VA));
+        cpu.store32(at + 12, cpu.load32Used(IPT_FREE_VA)); // stored next: a nop
         cpu.store32(IPT_FREE_VA, link);
         return;
       }

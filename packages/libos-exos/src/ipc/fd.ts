@@ -36,12 +36,16 @@ export const FD_SIZE = 16;
 export class FdTable {
   constructor(private readonly cpu: CpuView) {}
 
-  /** Address of entry `fd` if it is open with kind `kind`, else 0 (charged: 1 load). */
+  /**
+   * Address of entry `fd` if it is open with kind `kind`, else 0 (charged: 1 load). The kind
+   * compare follows the load at once (the bound test and the entry address precede it): the
+   * load-delay slot holds a nop.
+   */
   lookup(fd: number, kind: FdKind): number {
     this.cpu.exec(COSTS["exos.fd.lookup"]);
     if (!Number.isInteger(fd) || fd < 0 || fd >= FD_COUNT) return 0;
     const e = GLOBALS_VA + G_FDS + fd * FD_BYTES;
-    return this.cpu.load32(e + FD_KIND) === kind ? e : 0;
+    return this.cpu.load32Used(e + FD_KIND) === kind ? e : 0;
   }
 
   /** Kind of `fd` (Free if out of range). */
@@ -70,6 +74,11 @@ export class FdTable {
 
   field(fd: number, off: number): number {
     return this.cpu.load32(GLOBALS_VA + G_FDS + fd * FD_BYTES + off);
+  }
+
+  /** `field`, for a caller whose next instruction uses the value (the load-delay slot's nop). */
+  fieldUsed(fd: number, off: number): number {
+    return this.cpu.load32Used(GLOBALS_VA + G_FDS + fd * FD_BYTES + off);
   }
 
   clear(fd: number): void {

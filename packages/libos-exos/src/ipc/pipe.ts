@@ -67,7 +67,7 @@ export class Pipes {
     const va = this.windows.attach(cap, true);
     if (va < 0) return va;
     // The creator wrote the size; check it once and keep it privately.
-    const size = this.env.cpu.load32(va + R_SIZE);
+    const size = this.env.cpu.load32Used(va + R_SIZE); // checked at once, then stored
     if (size < 8 || size > MAX_RING_BYTES || (size & (size - 1)) !== 0) {
       this.windows.release(va);
       return Result.Invalid;
@@ -147,7 +147,7 @@ export class Pipes {
     const cpu = this.env.cpu;
     const kind = this.fds.kind(fd);
     if (kind !== FdKind.PipeRead && kind !== FdKind.PipeWrite) return Errno.BadFd;
-    const ring = this.fds.field(fd, FD_VA) >>> 0;
+    const ring = this.fds.fieldUsed(fd, FD_VA) >>> 0; // the next store's base
     const mine = kind === FdKind.PipeRead ? R_RCLOSED : R_WCLOSED;
     const theirs = kind === FdKind.PipeRead ? R_WCLOSED : R_RCLOSED;
     cpu.store32(ring + mine, 1);

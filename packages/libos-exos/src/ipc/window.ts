@@ -20,7 +20,7 @@ export class Windows {
   /** Reserves `pages` of window address space; returns its address or NoWindow. */
   reserve(pages: number): number {
     const cpu = this.env.cpu;
-    const next = cpu.load32(GLOBALS_VA + G_IPC_NEXT) >>> 0;
+    const next = cpu.load32Used(GLOBALS_VA + G_IPC_NEXT) >>> 0; // end is computed from it at once
     const end = next + pages * PAGE_BYTES;
     if (end > IPC_LIMIT) return Errno.NoWindow;
     cpu.store32(GLOBALS_VA + G_IPC_NEXT, end);

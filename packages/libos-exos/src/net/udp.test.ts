@@ -100,6 +100,17 @@ describe("UDP between two machines", () => {
     expect(a.os.udp.stats.received).toBe(8);
     expect(b.os.udp.stats.received).toBe(8);
     expect(b.aegis.netStats().delivered).toBe(8);
+    // Each upcall of the net handler looks at the one socket: exos.udp.socket, 7 instructions
+    // (5 listed and the two load-delay nops: the entry's null test and the callback's test
+    // each follow their lw at once), on both sides.
+    for (const s of [a, b]) {
+      const sock = s.aegis.machine.accounting.labels.get("exos.udp.socket");
+      expect(s.os.udp.stats.upcalls).toBeGreaterThan(0);
+      expect(sock).toMatchObject({
+        calls: s.os.udp.stats.upcalls,
+        instructions: 7 * s.os.udp.stats.upcalls,
+      });
+    }
   });
 
   it("ping-pongs a counter with the reply ASH (the kernel answers)", () => {

@@ -242,7 +242,8 @@ export class Udp {
     while (cons !== prod && n < limit) {
       const p = cons >= D ? cons - D : cons;
       const at = base + RING.data + p;
-      const len = cpu.load32(at) >>> 0;
+      // exos.udp.record tests it first (wrap marker); its other work depends on it.
+      const len = cpu.load32Used(at) >>> 0;
       cpu.exec(COSTS["exos.udp.record"]);
       if (len === 0) {
         cons = cons < D ? D : 0;

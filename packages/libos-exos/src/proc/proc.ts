@@ -182,7 +182,7 @@ export class Processes {
       env.tlbDelete(SCRATCH_SRC_VA);
       inserted += k;
     }
-    const ppid = cpu.load32(h + H_PPID);
+    const ppid = cpu.load32Used(h + H_PPID); // stored next
     cpu.store32(GLOBALS_VA + G_PPID, ppid);
     this.windows.release(h);
     return ppid;

@@ -88,8 +88,9 @@ export class StrideMember {
       }
       if (best < 0) return;
       const m = g + G_MEMBERS + best * M_BYTES;
-      cpu.store32(m + 12, bestPass + cpu.load32(m + 8));
-      const target = cpu.load32(m) | 0;
+      // Both loads are used at once (added and stored; compared and stored): two nops.
+      cpu.store32(m + 12, bestPass + cpu.load32Used(m + 8));
+      const target = cpu.load32Used(m) | 0;
       if (target === this.env.id) {
         this.kept++;
         return;

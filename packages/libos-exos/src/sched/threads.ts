@@ -113,6 +113,7 @@ export class Scheduler {
     if (!cpu.switchPending) return;
     cpu.exec(COSTS["exos.sched.safepoint"]);
     if (cpu.load32(GLOBALS_VA + G_CRIT_DEPTH) > 0) {
+      // The counter's read (cpu.now, uncharged) sits between the load and the subu: filled.
       const since = cpu.load32(GLOBALS_VA + G_CRIT_SINCE) >>> 0;
       if (((cpu.now >>> 0) - since) >>> 0 < this.policy.criticalMaxCycles) {
         this.deferrals++;
@@ -136,7 +137,7 @@ export class Scheduler {
   enterCritical(): void {
     const cpu = this.env.cpu;
     cpu.exec(COSTS["exos.sched.critical"]);
-    const d = cpu.load32(GLOBALS_VA + G_CRIT_DEPTH);
+    const d = cpu.load32Used(GLOBALS_VA + G_CRIT_DEPTH); // tested and incremented at once
     if (d === 0) cpu.store32(GLOBALS_VA + G_CRIT_SINCE, cpu.now >>> 0);
     cpu.store32(GLOBALS_VA + G_CRIT_DEPTH, d + 1);
   }
@@ -145,7 +146,7 @@ export class Scheduler {
   *exitCritical(): Generator<unknown, void, unknown> {
     const cpu = this.env.cpu;
     cpu.exec(COSTS["exos.sched.critical"]);
-    const d = cpu.load32(GLOBALS_VA + G_CRIT_DEPTH);
+    const d = cpu.load32Used(GLOBALS_VA + G_CRIT_DEPTH); // tested and decremented at once
     if (d === 0) return;
     cpu.store32(GLOBALS_VA + G_CRIT_DEPTH, d - 1);
     if (d === 1) yield* this.safepoint();
@@ -206,7 +207,8 @@ export class Scheduler {
     const cpu = this.env.cpu;
     cpu.exec(COSTS["exos.sched.endOfSlice"]);
     cpu.store32(GLOBALS_VA + G_EOS_PENDING, 1);
-    if (cpu.load32(GLOBALS_VA + G_CRIT_DEPTH) === 0) return;
+    // The flag's store and its constants must precede the load: the beqz waits a nop.
+    if (cpu.load32Used(GLOBALS_VA + G_CRIT_DEPTH) === 0) return;
     // Inside a critical section the deferral budget starts now.
     cpu.store32(GLOBALS_VA + G_CRIT_SINCE, cpu.now >>> 0);
   }

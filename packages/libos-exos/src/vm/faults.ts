@@ -36,7 +36,7 @@ export function onTlbFault(s: VmState, save: number): Resume {
   const page = (va & ~PAGE_MASK) >>> 0;
   const i = s.pt.find(va >>> 12);
   if (i < 0) return deliver(s, save, va, write, FaultKind.Segv);
-  let w = s.pt.word0(i);
+  let w = s.pt.word0Used(i); // exos.fault.check's first instruction tests it
   cpu.exec(COSTS["exos.fault.check"]);
   if ((w & (write ? F.WRITE : F.READ)) === 0) {
     s.stats.protectionFaults++;

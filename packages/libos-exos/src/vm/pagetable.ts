@@ -55,7 +55,9 @@ export class PageTable {
     let hi = cpu.load32(GLOBALS_VA + G_PT_COUNT);
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const v = cpu.load32(PT_VA + mid * PT_ENTRY_BYTES) >>> 12;
+      // exos.pt.search.step's first instruction after the load shifts it (srl 12); its
+      // independent instructions already fill its branches' slots: a load-delay nop.
+      const v = cpu.load32Used(PT_VA + mid * PT_ENTRY_BYTES) >>> 12;
       cpu.exec(COSTS["exos.pt.search.step"]);
       if (v === vpn) return mid;
       if (v < vpn) lo = mid + 1;
@@ -66,6 +68,16 @@ export class PageTable {
 
   word0(i: number): number {
     return this.cpu.load32(PT_VA + i * PT_ENTRY_BYTES) >>> 0;
+  }
+
+  /** `word0`, for a caller whose next instruction tests the flags (the load-delay slot's nop). */
+  word0Used(i: number): number {
+    return this.cpu.load32Used(PT_VA + i * PT_ENTRY_BYTES) >>> 0;
+  }
+
+  /** The entry count, for insert's set-up whose first instruction (addu count + k) uses it. */
+  #countUsed(): number {
+    return this.cpu.load32Used(GLOBALS_VA + G_PT_COUNT);
   }
 
   cap(i: number): number {
@@ -88,7 +100,7 @@ export class PageTable {
    */
   insertRun(at: number, vpn0: number, k: number, flags: number, cap: number): boolean {
     const cpu = this.cpu;
-    const n = this.count();
+    const n = this.#countUsed();
     if (n + k > this.capacity) return false;
     cpu.exec(COSTS["exos.pt.insert"]);
     // Move entries [at, n) up by k, from the end, one entry per copy (overlap-safe).
@@ -112,7 +124,7 @@ export class PageTable {
    */
   insertImage(at: number, src: number, k: number, flags: (w0: number) => number): boolean {
     const cpu = this.cpu;
-    const n = this.count();
+    const n = this.#countUsed();
     if (n + k > this.capacity) return false;
     cpu.exec(COSTS["exos.pt.insert"]);
     for (let j = n - 1; j >= at; j--) {

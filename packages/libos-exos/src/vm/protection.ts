@@ -18,14 +18,14 @@ export function dirty(s: VmState, va: number): number {
   const i = s.pt.find(va >>> 12);
   if (i < 0) return Result.Invalid;
   cpu.exec(COSTS["exos.vm.dirty"]);
-  return (s.pt.word0(i) & F.DIRTY) !== 0 ? 1 : 0;
+  return (s.pt.word0Used(i) & F.DIRTY) !== 0 ? 1 : 0; // andi DIRTY next
 }
 
 /** Clears the dirty bit of a page (the next store sets it again). */
 export function clean(s: VmState, va: number): number {
   const i = s.pt.find(va >>> 12);
   if (i < 0) return Result.Invalid;
-  const w = s.pt.word0(i);
+  const w = s.pt.word0Used(i); // cleared and stored at once
   s.pt.setWord0(i, w & ~F.DIRTY);
   if ((w & F.PRESENT) !== 0) s.env.tlbDelete(va & ~PAGE_MASK);
   return Result.Ok;

@@ -490,7 +490,16 @@ describe("sharing between environments", () => {
       const X = 0x00300000;
       const Y = 0x00301000;
       const Z = 0x00302000;
+      const libcap = () => ({ ...w.aegis.machine.accounting.labels.get("exos.vm.libcap") });
+      const before = libcap();
       expect(b.vm.mapShared(X, capRO, false)).toBe(Result.Ok);
+      // The name is checked against each of the library's own pages: exos.vm.libcap, 4
+      // instructions a page (the lw, its load-delay nop — bne uses the name at once — and
+      // bne + slot).
+      const after = libcap();
+      const looked = after.calls! - (before.calls ?? 0);
+      expect(looked).toBeGreaterThan(0);
+      expect(after.instructions! - (before.instructions ?? 0)).toBe(4 * looked);
       expect(b.vm.mapShared(Y, capRW, true)).toBe(Result.Ok);
       expect(b.vm.mapShared(X, capRO, false)).toBe(Result.Busy);
       expect(b.vm.mapShared(0x00303000, 4095, false)).toBeLessThan(0);

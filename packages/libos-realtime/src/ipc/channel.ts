@@ -91,7 +91,9 @@ export class Channel {
     const cpu = this.env.cpu;
     cpu.exec(COSTS["realtime.chan.send"]);
     const head = cpu.load32(this.va + HEAD);
-    const tail = cpu.load32(this.va + TAIL);
+    // Load-delay slot: the full test's subu uses tail at once, and realtime.chan.send has
+    // nothing independent of it to put there (its entry precedes the loads).
+    const tail = cpu.load32Used(this.va + TAIL);
     if ((tail - head) >>> 0 >= this.capacity) {
       this.stats.full++;
       return Result.Busy;
@@ -280,7 +282,8 @@ export class Channels {
     const cpu = this.env.cpu;
     cpu.exec(COSTS["realtime.chan.drain"]);
     const head = cpu.load32(c.va + HEAD) >>> 0;
-    const n = (cpu.load32(c.va + TAIL) - head) >>> 0;
+    // Load-delay slot: realtime.chan.drain's subu uses tail at once; nothing independent.
+    const n = (cpu.load32Used(c.va + TAIL) - head) >>> 0;
     if (n > c.capacity) {
       this.stats.scribbled++;
       return Result.Invalid;
@@ -306,7 +309,8 @@ export class Channels {
     for (const o of this.#clients) {
       cpu.exec(COSTS["realtime.chan.waiting.step"]);
       if (o.rank >= c.rank) break; // kept in rank order
-      if (cpu.load32(o.va + WAITING) === 0) continue;
+      // Load-delay slot: its beqz follows; the step's addiu already fills lw rank's slot.
+      if (cpu.load32Used(o.va + WAITING) === 0) continue;
       if ((yield* this.#drain(o, service)) === Result.Ok && first < 0) first = o.id;
     }
     return first;
