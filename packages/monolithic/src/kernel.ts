@@ -136,14 +136,12 @@ export class MonolithicKernel {
   net: NetFrames | null = null;
   /**
    * Set by `runQuantum` (a host that steps this machine in a World's quanta, as the bench's
-   * UDP harness): a process's safepoint yields once the quantum's end (`stepUntilCycle`) is
-   * reached, and a process that yielded at its safepoint with no reschedule asked by the
-   * kernel (runrun clear) is resumed at once, uncharged — the quantum's end is the host's
-   * stepping, not an event of the simulated machine. Off by default: a switch request from a
-   * test is then an AST, as before.
+   * UDP harness, which asks for a switch at each quantum's end): a process that yielded at its
+   * safepoint with no reschedule asked by the kernel (runrun clear) is resumed at once,
+   * uncharged — the quantum's end is the host's stepping, not an event of the simulated
+   * machine. Off by default: a switch request from a test is then an AST, as before.
    */
   steppedByWorld = false;
-  stepUntilCycle = Number.POSITIVE_INFINITY;
   /** Processes on the run queue of woken sleepers (sched/runq.ts: its whichqs bit). */
   kernelQueued = 0;
   /** The buffer cache (fs/bio.ts) and the mounted file system (fs/fs.ts), set up at boot. */
@@ -262,7 +260,6 @@ export class MonolithicKernel {
     if (typeof untilCycle !== "number" || !(untilCycle >= 0))
       throw new ArgumentError("runQuantum: untilCycle must be a cycle number");
     this.steppedByWorld = true;
-    this.stepUntilCycle = untilCycle;
     return this.run({ untilCycle });
   }
 

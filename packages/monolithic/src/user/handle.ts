@@ -512,8 +512,7 @@ export class ProcessHandle {
 
   /** A preemption point for long loops: yields only when the kernel asked for a switch. */
   *safepoint(): Thread {
-    const k = this.#k;
-    if (this.cpu.switchPending || (k.steppedByWorld && k.machine.now >= k.stepUntilCycle)) {
+    if (this.cpu.switchPending) {
       this.#p.atSafepoint = true;
       yield;
       this.#p.atSafepoint = false;
