@@ -1,7 +1,7 @@
 import type { Kernel } from "../core.js";
 import type { Env } from "../env/env.js";
 import type { EnvHandle } from "../env/handle-types.js";
-import { newList, SafeMap } from "../intrinsics.js";
+import { newList, ObjectFreeze, SafeMap } from "../intrinsics.js";
 import type { AshRunner } from "./ash/runner.js";
 import { PacketFilterEngine } from "./dpf/engine.js";
 
@@ -18,7 +18,7 @@ import { PacketFilterEngine } from "./dpf/engine.js";
  */
 
 /** The receive ring an environment gives (one frame, its layout; see README "Network"). */
-export const RING = Object.freeze({
+export const RING = ObjectFreeze({
   /** Byte offsets of the header words in the ring's frame. */
   producer: 0,
   consumer: 4,
