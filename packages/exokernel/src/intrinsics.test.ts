@@ -49,6 +49,8 @@ const FORBIDDEN: [RegExp, string][] = [
   [/\.(call|apply|bind)\(/, "Function.prototype.call/apply/bind"],
   [/\binstanceof\b/, "instanceof on a value"],
   [/\.(buffer|byteOffset|byteLength)\b/, "a typed-array getter (TypedArrayBuffer, …)"],
+  // A list that grows by index must not reach Array.prototype's indexed accessors.
+  [/=\s*\[\]\s*;/, "an ordinary empty array (newList)"],
 ];
 
 function files(path: string): string[] {

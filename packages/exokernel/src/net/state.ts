@@ -86,8 +86,13 @@ export class NetState {
   readonly engine: PacketFilterEngine;
   readonly filters = new SafeMap<number, FilterRec>();
   readonly perEnv = new SafeMap<number, NetEnv>();
-  /** Physical addresses of the card's receive buffers (empty before the first filter). */
-  readonly rxSlotPa: number[] = [];
+  /**
+   * Physical addresses of the card's receive buffers (empty before the first filter). A
+   * null-prototype list: an ordinary array's writes past its end go to an indexed setter a
+   * libOS may plant on Array.prototype (which could swallow them: no ring, frames taken again
+   * at every filter), and its reads of a missing index to the planted getter.
+   */
+  readonly rxSlotPa: number[] = newList();
   /** Why the last ASH download was refused (the verifier's reason; "" after a success). */
   lastRefusal = "";
   /** The slot the card fills next (the kernel's copy of the card's receive head). */
