@@ -1414,6 +1414,11 @@ function patchAttack(w: World, h: Hostile): void {
   if (secret) breach(w, "foreign-read");
   if (state.calls > 0) breach(w, "patched-intrinsic");
   for (let i = 0; i < downloads; i++) count(w, "patch-ash");
+  // Slice, reservation and batch calls under the patch (tallied without counting as calls).
+  for (let i = 0; i < ops.length; i++) {
+    const kind = ops[i]! === 10 ? "patch-batch" : ops[i]! >= 8 ? "patch-slices" : "";
+    if (kind !== "") w.attacks.set(kind, (w.attacks.get(kind) ?? 0) + 1);
+  }
   if (accepted > 0)
     w.attacks.set("patch-ash-accepted", (w.attacks.get("patch-ash-accepted") ?? 0) + accepted);
 }
