@@ -27,6 +27,7 @@ import {
   ReflectOwnKeys,
   SafeWeakMap,
   setValuesList,
+  TypedArrayLength,
 } from "./intrinsics.js";
 import type { LibOS } from "./libos.js";
 import type { NetStats } from "./net/state.js";
@@ -450,7 +451,7 @@ export class Aegis {
     try {
       return k.runAs(env, fn, onAbort);
     } finally {
-      for (let i = 1; i < saved.length; i++) regs[i] = saved[i]!;
+      for (let i = 1, n = TypedArrayLength(saved); i < n; i++) regs[i] = saved[i]!;
       if (k.windowDepth === 0 && k.machine.current === null) boundary(k, env);
     }
   }

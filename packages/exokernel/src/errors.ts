@@ -1,4 +1,5 @@
 import { NotRunningError } from "@exolab/machine";
+import { ObjectFreeze } from "./intrinsics.js";
 
 export { NotRunningError };
 
@@ -14,5 +15,5 @@ export class DeadEnvironmentError extends NotRunningError {
     super(message);
   }
 }
-Object.freeze(DeadEnvironmentError.prototype);
-Object.freeze(DeadEnvironmentError);
+ObjectFreeze(DeadEnvironmentError.prototype);
+ObjectFreeze(DeadEnvironmentError);

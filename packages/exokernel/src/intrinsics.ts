@@ -71,6 +71,31 @@ export const TypedArrayPrototypeFill = uncurryThis(
   end?: number,
 ) => void;
 
+/** The intrinsic getter `key` of %TypedArray%.prototype (`length`, `buffer`, `byteOffset`). */
+function typedArrayGetter(key: string): (this: unknown) => unknown {
+  return ObjectGetOwnPropertyDescriptor(TypedArrayPrototype, key)!.get! as (
+    this: unknown,
+  ) => unknown;
+}
+
+type AnyTypedArray = Int32Array | Uint8Array | Uint32Array | Float64Array;
+/**
+ * A typed array's `length`, `buffer` and `byteOffset` through the intrinsic getters: these
+ * are accessors on %TypedArray%.prototype, so `ta.length` runs whatever getter a libOS planted
+ * there (`Object.defineProperty(Object.getPrototypeOf(Uint8Array.prototype), "length", …)`).
+ * Kernel code never reads a property of a typed array other than its elements (a test
+ * checks it with the type checker).
+ */
+export const TypedArrayLength = uncurryThis(typedArrayGetter("length")) as (
+  self: AnyTypedArray,
+) => number;
+export const TypedArrayBuffer = uncurryThis(typedArrayGetter("buffer")) as (
+  self: AnyTypedArray,
+) => ArrayBuffer;
+export const TypedArrayByteOffset = uncurryThis(typedArrayGetter("byteOffset")) as (
+  self: AnyTypedArray,
+) => number;
+
 /** `%GeneratorPrototype%.next`: drives a generator without looking `next` up on it. */
 const GeneratorPrototype = (ReflectGetPrototypeOf(function* () {}) as { prototype: object })
   .prototype as { next: (this: Generator, v?: unknown) => IteratorResult<unknown> };

@@ -33,6 +33,7 @@ import {
   Reg,
   Result,
   Resume,
+  Rights,
   type Thread,
   udpReplyProgram,
 } from "./index.js";
@@ -891,12 +892,15 @@ describe("intrinsics: a libOS that patches them gains nothing", () => {
       kernelModeWhat: Object.setPrototypeOf([], null) as string[],
       forgedHits: 0,
       ashResults: Object.setPrototypeOf([], null) as number[],
+      callResults: Object.setPrototypeOf([], null) as number[],
     };
     const TARGET_VPN = 0x00400;
     // Built before the patch (the harness's own work): a filter, the reply ASH, and words the
     // verifier must refuse (a backward jump).
     const filterWords = Array.from(encodeFilter(ipFilter({ proto: PROTO_UDP, dstPort: 7 })));
     const replyWords = Array.from(encodeAsh(udpReplyProgram()));
+    const secondFilterWords = Array.from(encodeFilter(ipFilter({ proto: PROTO_UDP, dstPort: 9 })));
+    const reservePositions = [5];
     const badWords = Array.from(
       encodeAsh([
         ["li", 1, 2],
@@ -918,10 +922,15 @@ describe("intrinsics: a libOS that patches them gains nothing", () => {
           SAVE_VA,
         );
         const ring = env.allocFrame();
-        const filter = env.insertFilter(ring, filterWords);
+        const batchWords = [0x00600000, ring, Rights.Read];
         env.onStartOfSlice(function* (): Thread {
           const restore = patchEverything(env, victim.state.frame, TARGET_VPN, result);
           try {
+            // The kernel's first filter: it sets up the card's receive ring (a list of slot
+            // addresses, written by index: an ordinary array sent them to the planted setters).
+            const calls = result.callResults;
+            const filter = env.insertFilter(ring, filterWords);
+            calls[calls.length] = filter;
             // A miss on TARGET_VPN: a kernel that used Map.prototype.get would find a forged
             // guaranteed binding of the victim's frame there.
             for (let i = 0; i < 16; i++) {
@@ -943,6 +952,14 @@ describe("intrinsics: a libOS that patches them gains nothing", () => {
             ashes[ashes.length] = env.downloadAsh(filter, replyWords, -1);
             ashes[ashes.length] = env.downloadAsh(filter, replyWords, ring);
             ashes[ashes.length] = env.downloadAsh(filter, badWords, -1);
+            // A second filter, a slice taken and given back, a reservation made and released,
+            // a batch mapping (these read typed-array lengths through the getter until fixed).
+            calls[calls.length] = env.insertFilter(ring, secondFilterWords);
+            const slice = env.allocSlice();
+            calls[calls.length] = slice >= 0 ? env.freeSlice(slice) : slice;
+            const reservation = env.reserveSlices(reservePositions);
+            calls[calls.length] = reservation >= 0 ? env.releaseSlices(reservation) : reservation;
+            calls[calls.length] = env.bindBatch(batchWords);
             // A bare yield (a `yield*` would run the patched %GeneratorPrototype%.next itself).
             yield;
           } finally {
@@ -971,6 +988,11 @@ describe("intrinsics: a libOS that patches them gains nothing", () => {
       Result.Ok,
       Result.Invalid,
     ]);
+    const calls = [...Array.prototype.slice.call(result.callResults)];
+    expect(calls.length).toBe(5);
+    expect(calls[0]).toBeGreaterThanOrEqual(0); // the filter ids
+    expect(calls[1]).toBeGreaterThan(calls[0]);
+    expect(calls.slice(2)).toEqual([Result.Ok, Result.Ok, Result.Ok]);
     expect(victim.intact()).toBe(true);
     expect(victim.env.alive).toBe(true);
     expect(bindingsSound(aegis)).toEqual([]);
@@ -985,6 +1007,12 @@ describe("intrinsics: a libOS that patches them gains nothing", () => {
 const apply = Reflect.apply;
 const defineProperty = Object.defineProperty;
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const deleteProperty = Reflect.deleteProperty;
+const hasInstance = Function.prototype[Symbol.hasInstance];
+const typedLength = Object.getOwnPropertyDescriptor(
+  Object.getPrototypeOf(Uint8Array.prototype) as object,
+  "length",
+)!.get!;
 
 /**
  * Patches the intrinsics a kernel might use; each patch records every call made while the
@@ -1057,10 +1085,36 @@ function patchEverything(
       (orig) =>
         function (this: Uint8Array, ...args: unknown[]) {
           kernelCall();
-          if (this.length >= 1 << 20) out.memoryLeaked = true;
+          if (apply(typedLength, this, []) >= 1 << 20) out.memoryLeaked = true;
           return apply(orig, this, args);
         },
     );
+  }
+  // The typed arrays' getters (a kernel reading `.length` of one runs the planted getter)...
+  for (const key of ["length", "buffer", "byteOffset", "byteLength"]) {
+    const d = getOwnPropertyDescriptor(typed, key)!;
+    const get = d.get!;
+    defineProperty(typed, key, {
+      ...d,
+      get(this: unknown) {
+        current = `get ${key}`;
+        kernelCall();
+        return apply(get, this, []);
+      },
+    });
+    undoPush(() => defineProperty(typed, key, d));
+  }
+  // ...and `Symbol.hasInstance` planted on their constructors (an `instanceof` runs it).
+  for (const ctor of [Uint8Array, Int32Array, Uint32Array]) {
+    defineProperty(ctor, Symbol.hasInstance, {
+      configurable: true,
+      value(this: unknown, v: unknown) {
+        current = `${ctor.name}[Symbol.hasInstance]`;
+        kernelCall();
+        return apply(hasInstance, this, [v]);
+      },
+    });
+    undoPush(() => deleteProperty(ctor, Symbol.hasInstance));
   }
   for (const key of ["set", "has", "delete", "forEach", "values", "keys", "entries"]) {
     patch(Map.prototype, key, counting);

@@ -73,4 +73,35 @@ describe("the machine ignores patched intrinsics", () => {
     expect(m.timer.expiries).toBeGreaterThanOrEqual(4);
     expect(m.memory.read32(20 * 4096 + 0x10)).toBe(5);
   });
+
+  it("a frame's arrival never runs a getter planted on %TypedArray%.prototype", () => {
+    const m = new Machine({ memoryBytes: 1 << 20 });
+    m.setExceptionHandler(ExcCode.Int, (c) => {
+      m.net.acknowledge(m.net.readStatus());
+      c.rfe();
+      return Resolution.Retry;
+    });
+    m.net.giveReceiveBuffer(0, 0x10000);
+    m.net.scheduleFrame(1000, Uint8Array.from([1, 2, 3, 4, 5, 6]));
+    const typed = Object.getPrototypeOf(Uint8Array.prototype) as object;
+    const d = Object.getOwnPropertyDescriptor(typed, "length")!;
+    const get = d.get!;
+    const apply = Reflect.apply;
+    let calls = 0;
+    Object.defineProperty(typed, "length", {
+      ...d,
+      get(this: unknown) {
+        calls++;
+        return apply(get, this, []);
+      },
+    });
+    try {
+      m.cpu.exec(TEST_COSTS["machine.test.work"], 2000); // the receive event fires in here
+    } finally {
+      Object.defineProperty(typed, "length", d);
+    }
+    expect(calls).toBe(0);
+    expect(m.net.receivedLength(0)).toBe(6);
+    expect(m.memory.read32(0x10000)).toBe(0x04030201);
+  });
 });

@@ -42,6 +42,13 @@ export const typedArraySlice = uncurryThis(TypedArrayPrototype.slice) as (
   end: number,
 ) => Uint8Array;
 
+/** The `length` getter of %TypedArray%.prototype (a libOS may plant another there). */
+export const typedArrayLength = uncurryThis(
+  Object.getOwnPropertyDescriptor(TypedArrayPrototype, "length")!.get as (
+    this: Uint8Array,
+  ) => number,
+) as (self: Uint8Array) => number;
+
 export const stringCharCodeAt = uncurryThis(String.prototype.charCodeAt) as (
   s: string,
   i: number,

@@ -46,7 +46,12 @@ export const SYS = {
 export type SyscallNumber = (typeof SYS)[keyof typeof SYS];
 export const SYSCALL_SLOTS = 137;
 
-/** errno values (4.3BSD errno.h). A call refused returns -errno to JS (see README). */
+/**
+ * errno values: 4.3BSD errno.h's numbers, which Ultrix 4.2 keeps; ENOSYS is 4.4BSD's 78
+ * (4.3BSD has none), EIDRM Ultrix's 73 (its System V IPC pair ENOMSG 72 / EIDRM 73; 4.4BSD
+ * has no EIDRM). No two names share a number (test/abi.test.ts). A call refused returns
+ * -errno to JS (see README).
+ */
 export const Errno = {
   EPERM: 1,
   ENOENT: 2,
@@ -65,7 +70,8 @@ export const Errno = {
   ENOSPC: 28,
   EPIPE: 32,
   ENOSYS: 78,
-  EIDRM: 43,
+  // ---- System V IPC (Ultrix errno.h) ----
+  EIDRM: 73,
   // ---- network (4.3BSD errno.h) ----
   EWOULDBLOCK: 35,
   ENOTSOCK: 38,

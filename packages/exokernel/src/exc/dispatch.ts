@@ -12,7 +12,7 @@ import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
 import { type Env, REFILL_INDEX } from "../env/env.js";
 import type { EnvHandle } from "../env/handle-types.js";
-import { MathMax, MathMin, Uint8ArrayCtor } from "../intrinsics.js";
+import { MathMax, MathMin, TypedArrayLength, Uint8ArrayCtor } from "../intrinsics.js";
 import { Resume } from "../result.js";
 import { killActive, upcall } from "./upcall.js";
 
@@ -101,7 +101,7 @@ export function dispatchToUser(
  * access it will retry.
  */
 function noteProgress(k: Kernel, env: Env, level: number, epc: number, bad: number): boolean {
-  const top = env.lastFaultEpc.length - 1;
+  const top = TypedArrayLength(env.lastFaultEpc) - 1;
   const l = MathMax(0, MathMin(level, top));
   for (let d = l + 1; d <= top; d++) env.lastFaultEpc[d] = -1;
   const e = epc | 0;

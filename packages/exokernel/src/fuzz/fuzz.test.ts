@@ -42,6 +42,9 @@ describe("the seeded hostile fuzz", () => {
       // ASH downloads while the intrinsics are patched (issue 15), some accepted.
       "patch-ash",
       "patch-ash-accepted",
+      // Slices, reservations and batches under the patch (the typed-array getters' paths).
+      "patch-slices",
+      "patch-batch",
       "pct",
       "registers",
       "slices",

@@ -1238,6 +1238,8 @@ const apply = Reflect.apply;
 const defineProperty = Object.defineProperty;
 const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 const getPrototypeOf = Object.getPrototypeOf;
+const deleteProperty = Reflect.deleteProperty;
+const hasInstance = Function.prototype[Symbol.hasInstance];
 
 interface Patch {
   obj: object;
@@ -1256,6 +1258,14 @@ const PATCHABLE: readonly Patch[] = (() => {
   add(WeakMap.prototype, ["get", "set", "has", "delete"]);
   add(Array.prototype, ["push", "pop", "shift", "indexOf", "includes", "slice", Symbol.iterator]);
   add(typed, ["fill", "copyWithin", "set", "slice", "subarray"]);
+  // Accessors: the typed arrays' getters (a kernel that reads `.length` of a typed array runs
+  // the planted getter) and `Symbol.hasInstance` planted on the typed-array constructors (an
+  // `instanceof Uint8Array` runs it).
+  add(typed, ["length", "buffer", "byteOffset", "byteLength"]);
+  add(ArrayBuffer.prototype, ["byteLength"]);
+  add(Uint8Array, [Symbol.hasInstance]);
+  add(Int32Array, [Symbol.hasInstance]);
+  add(Uint32Array, [Symbol.hasInstance]);
   add(getPrototypeOf([][Symbol.iterator]()) as object, ["next"]);
   add(getPrototypeOf(new Map().values()) as object, ["next"]);
   add((getPrototypeOf(function* () {}) as { prototype: object }).prototype, ["next"]);
@@ -1282,7 +1292,9 @@ function patchAttack(w: World, h: Hostile): void {
   const nOps = 1 + rng.below(4);
   // Op 7 is an ASH download under the patch (issue 15: it found the verifier, the code
   // generator and the runner calling uncaptured intrinsics; since fixed, it is in by default).
-  for (let i = 0; i < nOps; i++) ops.push(rng.below(8));
+  // Ops 8-10 (slices, a reservation, a batch) reach the scheduler's and the batch's reads of
+  // typed-array lengths (which went through the patchable getter until fixed).
+  for (let i = 0; i < nOps; i++) ops.push(rng.below(11));
   // A filter the attacker asks for while the intrinsics are patched (its ring: its own frame).
   const filterWords = Array.from(
     encodeFilter(ipFilter({ proto: PROTO_UDP, dstPort: rng.below(4) === 0 ? 1 : rng.below(12) })),
@@ -1302,6 +1314,10 @@ function patchAttack(w: World, h: Hostile): void {
       ? h.filters[rng.below(h.filters.length)]!
       : rng.below(64);
   const ashGrant = rng.below(2) === 0 ? -1 : cap;
+  // Built before the patch (the harness's own work): a reservation and a batch entry.
+  const positions = [rng.below(18) - 1];
+  const batch = [HOSTILE_VA, cap, rng.below(2) === 0 ? 1 : 3];
+  const freeSlice = rng.below(2) === 0;
   const victimFrame = w.honestFrames[rng.below(w.honestFrames.length)] ?? 20;
   const forged = {
     envId: env.id,
@@ -1313,11 +1329,33 @@ function patchAttack(w: World, h: Hostile): void {
     guaranteed: true,
   };
   const state = { armed: false, calls: 0 };
-  const saved: PropertyDescriptor[] = [];
+  const saved: (PropertyDescriptor | undefined)[] = [];
   for (let i = 0; i < chosen.length; i++) {
     const { obj, key } = chosen[i]!;
-    const d = getOwnPropertyDescriptor(obj, key)!;
+    const d = getOwnPropertyDescriptor(obj, key);
     saved[i] = d;
+    if (d === undefined) {
+      // Not an own property (Symbol.hasInstance on a constructor): planted, deleted after.
+      defineProperty(obj, key, {
+        configurable: true,
+        value: function (this: unknown, v: unknown) {
+          if (state.armed) state.calls++;
+          return apply(hasInstance, this, [v]);
+        },
+      });
+      continue;
+    }
+    if (d.get !== undefined) {
+      const get = d.get;
+      defineProperty(obj, key, {
+        ...d,
+        get: function (this: unknown) {
+          if (state.armed) state.calls++;
+          return apply(get, this, []);
+        },
+      });
+      continue;
+    }
     const orig = d.value as (...a: unknown[]) => unknown;
     const forge = obj === Map.prototype && key === "get";
     defineProperty(obj, key, {
@@ -1352,7 +1390,14 @@ function patchAttack(w: World, h: Hostile): void {
       } else if (op === 7) {
         downloads++;
         if (env.downloadAsh(ashFilter, ashWords, ashGrant) >= 0) accepted++;
-      } else env.nullSyscallStack();
+      } else if (op === 8) {
+        const p = env.allocSlice(-1);
+        if (p >= 0 && freeSlice) env.freeSlice(p);
+      } else if (op === 9) {
+        const r = env.reserveSlices(positions);
+        if (r >= 0) env.releaseSlices(r);
+      } else if (op === 10) env.bindBatch(batch);
+      else env.nullSyscallStack();
     }
   } catch {
     // its own death
@@ -1361,12 +1406,19 @@ function patchAttack(w: World, h: Hostile): void {
     w.patching = false;
     for (let i = chosen.length - 1; i >= 0; i--) {
       const { obj, key } = chosen[i]!;
-      defineProperty(obj, key, saved[i]!);
+      const d = saved[i];
+      if (d === undefined) deleteProperty(obj, key);
+      else defineProperty(obj, key, d);
     }
   }
   if (secret) breach(w, "foreign-read");
   if (state.calls > 0) breach(w, "patched-intrinsic");
   for (let i = 0; i < downloads; i++) count(w, "patch-ash");
+  // Slice, reservation and batch calls under the patch (tallied without counting as calls).
+  for (let i = 0; i < ops.length; i++) {
+    const kind = ops[i]! === 10 ? "patch-batch" : ops[i]! >= 8 ? "patch-slices" : "";
+    if (kind !== "") w.attacks.set(kind, (w.attacks.get(kind) ?? 0) + 1);
+  }
   if (accepted > 0)
     w.attacks.set("patch-ash-accepted", (w.attacks.get("patch-ash-accepted") ?? 0) + accepted);
 }

@@ -1,6 +1,7 @@
 import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
 import type { Env } from "../env/env.js";
+import { TypedArrayLength } from "../intrinsics.js";
 import { batchEntryResult, Result, Rights } from "../result.js";
 import { bind, checkMapping, decodePageVa, unbind } from "./bindings.js";
 
@@ -23,7 +24,7 @@ const READ_WRITE = Rights.Read | Rights.Write;
 export function bindBatch(k: Kernel, env: Env, count: number, vec: Int32Array): number {
   const cpu = k.cpu;
   cpu.exec(COSTS["aegis.sys.bindBatch"]);
-  if (count < 0 || count > k.policy.maxBatchEntries || vec.length !== count * 3) {
+  if (count < 0 || count > k.policy.maxBatchEntries || TypedArrayLength(vec) !== count * 3) {
     return Result.Invalid;
   }
   const slots = k.batchSlots;

@@ -4,7 +4,7 @@ import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
 import { holdIfOnDisk } from "../disk/state.js";
 import type { Env } from "../env/env.js";
-import { SafeSet, setValuesList } from "../intrinsics.js";
+import { SafeSet, setValuesList, TypedArrayLength } from "../intrinsics.js";
 import { Result, Rights } from "../result.js";
 import { type Binding, FRAME_FREE } from "./frames.js";
 
@@ -97,7 +97,7 @@ function forget(k: Kernel, env: Env, b: Binding): void {
 function retargetSaveAreas(k: Kernel, env: Env, vpn: number, frame: number): void {
   k.cpu.exec(COSTS["aegis.mem.saveAreas"]);
   const vas = env.saveAreaVa;
-  for (let i = 0; i < vas.length; i++) {
+  for (let i = 0, n = TypedArrayLength(vas); i < n; i++) {
     const va = vas[i]!;
     if (va < 0 || va >>> 12 !== vpn) continue;
     if (frame < 0) {

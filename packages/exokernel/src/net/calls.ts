@@ -3,7 +3,13 @@ import type { Kernel } from "../core.js";
 import { COSTS, NET_COSTS } from "../costs.js";
 import type { Env } from "../env/env.js";
 import type { EnvHandle } from "../env/handle-types.js";
-import { newList, Uint32ArrayCtor } from "../intrinsics.js";
+import {
+  newList,
+  TypedArrayBuffer,
+  TypedArrayByteOffset,
+  TypedArrayLength,
+  Uint32ArrayCtor,
+} from "../intrinsics.js";
 import { FRAME_FREE, FRAME_KERNEL } from "../mem/frames.js";
 import { Result, Rights } from "../result.js";
 import { AshRunner } from "./ash/runner.js";
@@ -77,6 +83,14 @@ function ownFrame(k: Kernel, env: Env, cap: number, right: number): number {
   return frame;
 }
 
+/**
+ * The stub's copy of a call's words seen as unsigned (the engines take a Uint32Array): the
+ * same bytes, its buffer and offset read through the intrinsic getters.
+ */
+function wordsView(words: Int32Array, length: number): Uint32Array {
+  return new Uint32ArrayCtor(TypedArrayBuffer(words), TypedArrayByteOffset(words), length);
+}
+
 // ---- filters -------------------------------------------------------------------------------
 
 export function insertFilter(
@@ -89,7 +103,8 @@ export function insertFilter(
   const cpu = k.cpu;
   cpu.exec(COSTS["aegis.sys.insertFilter"]);
   if (atomCount < 1 || atomCount > DPF_LIMITS.maxAtoms) return Result.Invalid;
-  if (words.length !== atomCount * DPF_LIMITS.wordsPerAtom) return Result.Invalid;
+  const length = TypedArrayLength(words);
+  if (length !== atomCount * DPF_LIMITS.wordsPerAtom) return Result.Invalid;
   const frame = ownFrame(k, env, ringCap, Rights.Write);
   if (frame < 0) return frame;
   cpu.exec(COSTS["aegis.quota.check"]);
@@ -97,7 +112,7 @@ export function insertFilter(
   if (n.filterIds.length >= k.policy.filterQuota) return Result.NoMemory;
   if (!ensureRxRing(k)) return Result.NoMemory;
   const ns = k.net;
-  const u = new Uint32ArrayCtor(words.buffer, words.byteOffset, words.length);
+  const u = wordsView(words, length);
   const id = ns.engine.insertWords(env.id, u, atomCount);
   cpu.exec(NET_COSTS["aegis.dpf.counted"], ns.engine.insertWork.instructions);
   if (id < 0) return id;
@@ -174,7 +189,8 @@ export function downloadAsh(
   const rec = filterId < 0 ? undefined : ns.filters.get(filterId);
   if (rec === undefined) return Result.Invalid;
   if (rec.env !== env) return Result.NotOwner;
-  if (words.length !== count * ASH_WORDS) return Result.Invalid;
+  const length = TypedArrayLength(words);
+  if (length !== count * ASH_WORDS) return Result.Invalid;
   let grant = -1;
   let writable = false;
   if (grantCap !== -1) {
@@ -186,7 +202,7 @@ export function downloadAsh(
   cpu.exec(COSTS["aegis.quota.check"]);
   const n = netEnvOf(k, env);
   if (rec.ash === null && n.ashes >= k.policy.ashQuota) return Result.NoMemory;
-  const u = new Uint32ArrayCtor(words.buffer, words.byteOffset, words.length);
+  const u = wordsView(words, length);
   const v = verifyAshWords(u, count, {
     grants: grant < 0 ? [] : [{ length: PAGE_BYTES, writable }],
     messageWritable: true,

@@ -4,6 +4,8 @@
  * functions over plain values; every one is frozen here (prototypes included), so a libOS
  * can patch nothing the kernel also calls.
  */
+
+import { ObjectFreeze } from "../intrinsics.js";
 import { encodeAsh } from "./ash/isa.js";
 import { copyChecksumProgram, copyProgram, UDP_FRAME, udpReplyProgram } from "./ash/programs.js";
 import { ASH_LIMITS } from "./ash/verify.js";
@@ -11,7 +13,7 @@ import { DPF_LIMITS, encodeFilter, eq, shift } from "./dpf/atoms.js";
 import { ETHERTYPE_IP, ipFilter, ipPacket, PROTO_UDP } from "./dpf/examples.js";
 import { RING } from "./state.js";
 
-for (const f of [
+const FUNCTIONS = [
   encodeAsh,
   copyChecksumProgram,
   copyProgram,
@@ -21,11 +23,13 @@ for (const f of [
   shift,
   ipFilter,
   ipPacket,
-]) {
-  Object.freeze(f.prototype);
-  Object.freeze(f);
+];
+for (let i = 0; i < FUNCTIONS.length; i++) {
+  ObjectFreeze(FUNCTIONS[i]!.prototype);
+  ObjectFreeze(FUNCTIONS[i]!);
 }
-for (const o of [UDP_FRAME, ASH_LIMITS, DPF_LIMITS, RING]) Object.freeze(o);
+const TABLES = [UDP_FRAME, ASH_LIMITS, DPF_LIMITS, RING];
+for (let i = 0; i < TABLES.length; i++) ObjectFreeze(TABLES[i]!);
 
 export type { AshInstruction, AshProgram } from "./ash/isa.js";
 export type { AtomSpec, FilterSpec } from "./dpf/atoms.js";

@@ -1,7 +1,7 @@
 import type { Kernel } from "../core.js";
 import type { Env } from "../env/env.js";
 import type { EnvHandle } from "../env/handle-types.js";
-import { newList, SafeMap } from "../intrinsics.js";
+import { newList, ObjectFreeze, SafeMap } from "../intrinsics.js";
 import type { AshRunner } from "./ash/runner.js";
 import { PacketFilterEngine } from "./dpf/engine.js";
 
@@ -18,7 +18,7 @@ import { PacketFilterEngine } from "./dpf/engine.js";
  */
 
 /** The receive ring an environment gives (one frame, its layout; see README "Network"). */
-export const RING = Object.freeze({
+export const RING = ObjectFreeze({
   /** Byte offsets of the header words in the ring's frame. */
   producer: 0,
   consumer: 4,
@@ -86,8 +86,13 @@ export class NetState {
   readonly engine: PacketFilterEngine;
   readonly filters = new SafeMap<number, FilterRec>();
   readonly perEnv = new SafeMap<number, NetEnv>();
-  /** Physical addresses of the card's receive buffers (empty before the first filter). */
-  readonly rxSlotPa: number[] = [];
+  /**
+   * Physical addresses of the card's receive buffers (empty before the first filter). A
+   * null-prototype list: an ordinary array's writes past its end go to an indexed setter a
+   * libOS may plant on Array.prototype (which could swallow them: no ring, frames taken again
+   * at every filter), and its reads of a missing index to the planted getter.
+   */
+  readonly rxSlotPa: number[] = newList();
   /** Why the last ASH download was refused (the verifier's reason; "" after a success). */
   lastRefusal = "";
   /** The slot the card fills next (the kernel's copy of the card's receive head). */

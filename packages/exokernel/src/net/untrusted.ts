@@ -18,19 +18,32 @@
  *   read through the intrinsic getter, so that no own `length` property can lie.
  */
 
-import { ArrayCtor, NumberIsInteger, NumberIsSafeInteger, ReflectApply } from "../intrinsics.js";
+import {
+  ArrayIsArray,
+  listPush,
+  NumberIsInteger,
+  NumberIsSafeInteger,
+  newList,
+  ObjectGetOwnPropertyDescriptor,
+  ObjectHasOwn,
+  ReflectGetPrototypeOf,
+  TypedArrayLength,
+  uncurryThis,
+} from "../intrinsics.js";
 
 /** Returned by the readers when a field is missing, inherited, an accessor, or unreadable. */
 export const MISSING: unique symbol = Symbol("missing");
 export type Missing = typeof MISSING;
 
-const getOwnDescriptor = Object.getOwnPropertyDescriptor;
-const hasOwn = Object.hasOwn;
-const isArray = Array.isArray;
+const getOwnDescriptor = ObjectGetOwnPropertyDescriptor;
+const hasOwn = ObjectHasOwn;
+const isArray = ArrayIsArray;
 
-const TYPED_ARRAY_PROTO = Object.getPrototypeOf(Uint8Array.prototype) as object;
-const typedArrayTag = getOwnDescriptor(TYPED_ARRAY_PROTO, Symbol.toStringTag)!.get!;
-const typedArrayLength = getOwnDescriptor(TYPED_ARRAY_PROTO, "length")!.get!;
+const TYPED_ARRAY_PROTO = ReflectGetPrototypeOf(Uint8Array.prototype) as object;
+/** The %TypedArray% brand: the element type's name for a genuine typed array, else undefined. */
+const typedArrayTag = uncurryThis(
+  getOwnDescriptor(TYPED_ARRAY_PROTO, Symbol.toStringTag)!.get! as (this: unknown) => unknown,
+);
 
 /** The value of `obj[key]` if it is an own data property; MISSING otherwise. Runs no getter. */
 export function ownData(obj: object, key: string | number): unknown {
@@ -53,29 +66,29 @@ export function ownArray(x: unknown, maxLength: number): readonly unknown[] | Mi
   const length = ownData(x, "length");
   if (typeof length !== "number" || !NumberIsInteger(length) || length < 0) return MISSING;
   if (length > maxLength) return MISSING;
-  const out: unknown[] = new ArrayCtor(length);
+  // A null-prototype list filled by appending: a holey `new Array(length)` would send each
+  // `out[i] = v` to an indexed setter planted on Array.prototype (and each read to its getter).
+  const out = newList<unknown>();
   for (let i = 0; i < length; i++) {
     const v = ownData(x, i);
     if (v === MISSING) return MISSING;
-    out[i] = v;
+    listPush(out, v);
   }
   return out;
 }
 
 /** True only for a genuine Uint32Array (brand check; runs no user code, sees through nothing). */
 export function isUint32Array(x: unknown): x is Uint32Array {
-  return ReflectApply(typedArrayTag, x, []) === "Uint32Array";
+  return typedArrayTag(x) === "Uint32Array";
 }
 
 /** True only for a genuine Uint8Array (the same brand check). */
 export function isUint8Array(x: unknown): x is Uint8Array {
-  return ReflectApply(typedArrayTag, x, []) === "Uint8Array";
+  return typedArrayTag(x) === "Uint8Array";
 }
 
 /** The element count of a genuine typed array, through the intrinsic getter. */
-export function typedLength(x: Uint32Array | Uint8Array): number {
-  return ReflectApply(typedArrayLength, x, []) as number;
-}
+export const typedLength: (x: Uint32Array | Uint8Array) => number = TypedArrayLength;
 
 /** An integer in [min, max] that is already a number: no coercion, no NaN, no 2^53. */
 export function isIntIn(x: unknown, min: number, max: number): x is number {

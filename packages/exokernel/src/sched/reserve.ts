@@ -1,7 +1,7 @@
 import type { Kernel } from "../core.js";
 import { COSTS } from "../costs.js";
 import type { Env } from "../env/env.js";
-import { listPush } from "../intrinsics.js";
+import { listPush, TypedArrayLength } from "../intrinsics.js";
 import { batchEntryResult, CAP_GEN_MAX, CAP_SLOT_BITS, CAP_SLOT_MASK, Result } from "../result.js";
 
 /**
@@ -31,8 +31,8 @@ export function reserveSlices(k: Kernel, env: Env, count: number, words: Int32Ar
   const cpu = k.cpu;
   const s = k.sched;
   cpu.exec(COSTS["aegis.sys.reserveSlices"]);
-  const n = s.vector.length;
-  if (count < 1 || count > n || words.length !== count) return Result.Invalid;
+  const n = TypedArrayLength(s.vector);
+  if (count < 1 || count > n || TypedArrayLength(words) !== count) return Result.Invalid;
   cpu.exec(COSTS["aegis.quota.check"]);
   const now = cpu.now;
   const mark = s.reserveMark;
@@ -110,7 +110,7 @@ function resolve(env: Env, name: number): number {
   if (name < 0) return Result.Invalid;
   const r = name & CAP_SLOT_MASK;
   const g = name >>> CAP_SLOT_BITS;
-  if (r >= env.reservationUsed.length) return Result.BadCap;
+  if (r >= TypedArrayLength(env.reservationUsed)) return Result.BadCap;
   if (env.reservationUsed[r] === 0) {
     return env.reservationGen[r] === 0 && g === 0 ? Result.BadCap : Result.Stale;
   }
@@ -120,7 +120,7 @@ function resolve(env: Env, name: number): number {
 
 function freeEntry(env: Env): number {
   const used = env.reservationUsed;
-  for (let r = 0; r < used.length; r++) {
+  for (let r = 0, n = TypedArrayLength(used); r < n; r++) {
     if (used[r] === 0 && env.reservationGen[r]! < CAP_GEN_MAX) return r;
   }
   return -1;

@@ -13,7 +13,13 @@ import type { Env } from "../env/env.js";
 import type { EnvHandle } from "../env/handle-types.js";
 import { boundary } from "../env/lifecycle.js";
 import { killActive, upcall } from "../exc/upcall.js";
-import { Float64ArrayCtor, Int32ArrayCtor, MathFloor, Uint8ArrayCtor } from "../intrinsics.js";
+import {
+  Float64ArrayCtor,
+  Int32ArrayCtor,
+  MathFloor,
+  TypedArrayLength,
+  Uint8ArrayCtor,
+} from "../intrinsics.js";
 import { netDeliver, netInterrupt } from "../net/receive.js";
 import { netPending } from "../net/state.js";
 import { Result } from "../result.js";
@@ -314,7 +320,7 @@ export class Scheduler implements Dispatcher {
       this.#sliceOver = false;
       if (!this.#advance(true)) return this.#nothing();
     }
-    const n = this.vector.length;
+    const n = TypedArrayLength(this.vector);
     const firstPos = this.#pos;
     let firstBe = -1;
     for (let tries = 0; tries <= n + 1; tries++) {
@@ -415,7 +421,7 @@ export class Scheduler implements Dispatcher {
    */
   #advance(newSlice: boolean): boolean {
     const k = this.k;
-    const n = this.vector.length;
+    const n = TypedArrayLength(this.vector);
     k.cpu.exec(COSTS["aegis.sched.sliceSwitch"]);
     if (newSlice) {
       this.#tick++;
@@ -448,7 +454,7 @@ export class Scheduler implements Dispatcher {
    */
   #advanceFixed(newSlice: boolean): boolean {
     const k = this.k;
-    const n = this.vector.length;
+    const n = TypedArrayLength(this.vector);
     if (newSlice && this.#slotFresh) {
       this.#slotFresh = false;
       const p = this.#slot % n;
@@ -511,13 +517,14 @@ export class Scheduler implements Dispatcher {
   allocSlice(env: Env, position: number): number {
     const k = this.k;
     const v = this.vector;
+    const n = TypedArrayLength(v);
     k.cpu.exec(COSTS["aegis.quota.check"]);
     k.cpu.exec(COSTS["aegis.revoke.withheld"]);
     const now = k.cpu.now;
     let p = position;
     if (p === -1) {
       p = -2;
-      for (let q = 0; q < v.length; q++) {
+      for (let q = 0; q < n; q++) {
         if (v[q] !== 0) continue;
         if (this.#withheld(q, env, now)) {
           k.cpu.exec(COSTS["aegis.revoke.withheld"]);
@@ -528,7 +535,7 @@ export class Scheduler implements Dispatcher {
       }
       if (p < 0) return Result.NoSlot;
     } else {
-      if (p < 0 || p >= v.length) return Result.Invalid;
+      if (p < 0 || p >= n) return Result.Invalid;
       if (v[p] !== 0) return Result.Busy;
       if (this.#withheld(p, env, now)) return Result.Refused;
     }
@@ -576,7 +583,7 @@ export class Scheduler implements Dispatcher {
 
   freeSlice(env: Env, position: number): number {
     const k = this.k;
-    if (position < 0 || position >= this.vector.length) return Result.Invalid;
+    if (position < 0 || position >= TypedArrayLength(this.vector)) return Result.Invalid;
     if (this.vector[position] !== env.id) return Result.NotOwner;
     k.cpu.exec(COSTS["aegis.quota.release"]);
     const now = k.cpu.now;
@@ -596,7 +603,7 @@ export class Scheduler implements Dispatcher {
   /** Frees every position of `env` (destroy): the vector itself is scanned. */
   releaseSlices(env: Env): void {
     const v = this.vector;
-    for (let p = 0; p < v.length; p++) {
+    for (let p = 0, n = TypedArrayLength(v); p < n; p++) {
       if (v[p] !== env.id) continue;
       v[p] = 0;
       this.#unreserve(env, p);

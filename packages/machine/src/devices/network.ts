@@ -3,7 +3,7 @@ import type { Cpu } from "../cpu.js";
 import { IRQ } from "../cpu-defs.js";
 import { ArgumentError, checkInt } from "../errors.js";
 import type { EventQueue } from "../events.js";
-import { max, typedArraySet, typedArraySlice } from "../intrinsics.js";
+import { max, typedArrayLength, typedArraySet, typedArraySlice } from "../intrinsics.js";
 import type { PhysicalMemory } from "../memory.js";
 import type { NetworkProfile } from "../profiles.js";
 import type { SeededRandom } from "../rng.js";
@@ -300,12 +300,15 @@ export class NetworkCard {
       this.#raise(NET_STATUS_MISS);
       return;
     }
+    // Runs in an event, while a libOS may have patched the intrinsics: the frame's length
+    // through the captured getter.
+    const length = typedArrayLength(frame);
     typedArraySet(this.memory.u8, frame, this.#slotPa[slot]!);
-    this.#slotLength[slot] = frame.length;
+    this.#slotLength[slot] = length;
     this.#slotCardOwned[slot] = false;
     this.#receiveHead = (slot + 1) % this.params.receiveRingSlots;
     this.framesReceived++;
-    this.bytesReceived += frame.length;
+    this.bytesReceived += length;
     this.#raise(NET_STATUS_RX);
   }
 

@@ -25,7 +25,14 @@
  * each other on some bit (the same field tested for two values, or overlapping fields that
  * disagree) can match nothing: it is refused as malformed.
  */
-import { frozenArray, listPush, newList, ObjectFreeze, SafeMap } from "../../intrinsics.js";
+import {
+  frozenArray,
+  listPush,
+  newList,
+  ObjectFreeze,
+  SafeMap,
+  Uint32ArrayCtor,
+} from "../../intrinsics.js";
 import { Result } from "../../result.js";
 import {
   isIntIn,
@@ -38,7 +45,7 @@ import {
 } from "../untrusted.js";
 
 /** The language's limits. Only integers inside them ever reach the code generator. */
-export const DPF_LIMITS = Object.freeze({
+export const DPF_LIMITS = ObjectFreeze({
   /** Atoms (eq and shift) in one filter. */
   maxAtoms: 32,
   /** Shift atoms in one filter. */
@@ -99,15 +106,16 @@ export function shift(offset: number, width: 1 | 2 | 4, mask: number, scale: num
 
 /** The word form of a filter (5 words per atom), as an environment would store it. */
 export function encodeFilter(atoms: FilterSpec): Uint32Array {
-  const w = new Uint32Array(atoms.length * DPF_LIMITS.wordsPerAtom);
-  atoms.forEach((a, i) => {
+  const w = new Uint32ArrayCtor(atoms.length * DPF_LIMITS.wordsPerAtom);
+  for (let i = 0; i < atoms.length; i++) {
+    const a = atoms[i]!;
     const o = i * DPF_LIMITS.wordsPerAtom;
     w[o] = a.op === "eq" ? ATOM_EQ : ATOM_SHIFT;
     w[o + 1] = a.offset;
     w[o + 2] = a.width;
     w[o + 3] = a.mask;
     w[o + 4] = a.op === "eq" ? a.value : a.scale;
-  });
+  }
   return w;
 }
 

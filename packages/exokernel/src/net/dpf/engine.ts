@@ -22,15 +22,18 @@
 import { ArgumentError } from "@exolab/machine/privileged";
 import { NET_COSTS as C } from "../../costs.js";
 import {
+  frozenArray,
   Int32ArrayCtor,
   listPush,
   mapValuesList,
   newList,
+  ObjectFreeze,
   SafeMap,
+  TypedArrayLength,
   TypedArrayPrototypeFill,
 } from "../../intrinsics.js";
 import { Result } from "../../result.js";
-import { isIntIn } from "../untrusted.js";
+import { isIntIn, isUint8Array, typedLength } from "../untrusted.js";
 import {
   type CanonicalFilter,
   type ParseResult,
@@ -109,10 +112,19 @@ function filled(length: number, value: number): Int32Array {
   return a;
 }
 
+/**
+ * A host argument in an error message without running its code: a number as itself, any
+ * other value by its type (`String(x)` would call an object's `toString` or
+ * `Symbol.toPrimitive`, and look them up on prototypes a libOS may have patched).
+ */
+function describeValue(x: unknown): string {
+  return typeof x === "number" ? `${x}` : `a ${typeof x}`;
+}
+
 function checkOwner(owner: unknown): number {
   if (!isIntIn(owner, 0, MAX_OWNER)) {
     throw new ArgumentError(
-      `a filter owner must be an integer in [0, ${MAX_OWNER}], got ${String(owner)}`,
+      `a filter owner must be an integer in [0, ${MAX_OWNER}], got ${describeValue(owner)}`,
     );
   }
   return owner;
@@ -142,12 +154,12 @@ export class PacketFilterEngine {
   #nextId = 0;
   #compiled!: CompiledTrie;
   #fn!: DemuxFn;
-  #slotOwner: Int32Array = new Int32Array(0);
-  #slotFilter: Int32Array = new Int32Array(0);
-  #linearFilters: CanonicalFilter[] = [];
-  #linearIds: Int32Array = new Int32Array(0);
-  #linearOwners: Int32Array = new Int32Array(0);
-  readonly #w = new Int32Array(4);
+  #slotOwner: Int32Array = new Int32ArrayCtor(0);
+  #slotFilter: Int32Array = new Int32ArrayCtor(0);
+  #linearFilters: CanonicalFilter[] = newList();
+  #linearIds: Int32Array = new Int32ArrayCtor(0);
+  #linearOwners: Int32Array = new Int32ArrayCtor(0);
+  readonly #w = new Int32ArrayCtor(4);
   readonly #interp = new TrieInterpreter();
   readonly #linear = new LinearInterpreter();
 
@@ -157,7 +169,7 @@ export class PacketFilterEngine {
       throw new ArgumentError("maxFilters must be an integer in [1, 65536]");
     this.maxFilters = max;
     const w = this.#w;
-    this.work = Object.freeze({
+    this.work = ObjectFreeze({
       get instructions() {
         return w[W_INSTRUCTIONS]!;
       },
@@ -328,7 +340,7 @@ export class PacketFilterEngine {
    */
   #rebuild(): void {
     const compiled = compileTrie(this.#root);
-    const n = compiled.slotFilter.length;
+    const n = TypedArrayLength(compiled.slotFilter);
     const ids = filled(n + 1, NO_OWNER);
     const owners = filled(n + 1, NO_OWNER);
     for (let i = 0; i < n; i++) {
@@ -418,11 +430,13 @@ export class PacketFilterEngine {
 
   /** The live filters, in id order (frozen copies). */
   filters(): readonly FilterInfo[] {
-    return Object.freeze(
-      [...this.#entries.values()].map((e) =>
-        Object.freeze({ id: e.id, owner: e.owner, atoms: e.filter.atoms }),
-      ),
-    );
+    const live = mapValuesList(this.#entries);
+    const out = newList<FilterInfo>();
+    for (let i = 0; i < live.length; i++) {
+      const e = live[i]!;
+      listPush(out, ObjectFreeze({ id: e.id, owner: e.owner, atoms: e.filter.atoms }));
+    }
+    return frozenArray(out);
   }
 
   /** The generated demultiplexer's source (for documentation and tests). */
@@ -436,13 +450,19 @@ export class PacketFilterEngine {
   }
 }
 
-/** Host-contract check of a packet span (a kernel bug if it fails). No allocation. */
+/**
+ * Host-contract check of a packet span (a kernel bug if it fails). No allocation. The
+ * receive interrupt runs it while a libOS may have patched the intrinsics: a Uint8Array is
+ * recognised by its brand and measured through the intrinsic getter (untrusted.ts), not by
+ * `instanceof` (a planted `Uint8Array[Symbol.hasInstance]`) nor `.length` (a getter on
+ * %TypedArray%.prototype).
+ */
 function checkSpan(bytes: Uint8Array, start: number, length: number): void {
   if (
-    !(bytes instanceof Uint8Array) ||
+    !isUint8Array(bytes) ||
     start >>> 0 !== start ||
     length >>> 0 !== length ||
-    start + length > bytes.length
+    start + length > typedLength(bytes)
   ) {
     throw new ArgumentError("demux needs a Uint8Array and an integer span inside it");
   }
