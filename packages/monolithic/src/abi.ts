@@ -48,9 +48,10 @@ export const SYSCALL_SLOTS = 137;
 
 /**
  * errno values: 4.3BSD errno.h's numbers, which Ultrix 4.2 keeps; ENOSYS is 4.4BSD's 78
- * (4.3BSD has none), EIDRM Ultrix's 73 (its System V IPC pair ENOMSG 72 / EIDRM 73; 4.4BSD
- * has no EIDRM). No two names share a number (test/abi.test.ts). A call refused returns
- * -errno to JS (see README).
+ * (4.3BSD has none). EIDRM (System V IPC: 4.3BSD and 4.4BSD have none) is 73, Ultrix's value
+ * as we recall it (ENOMSG 72 / EIDRM 73), not checked against a header: none is at hand; it
+ * only has to be distinct (it was 43, Linux's, and collided with EPROTONOSUPPORT). No two
+ * names share a number (test/abi.test.ts). A call refused returns -errno to JS (see README).
  */
 export const Errno = {
   EPERM: 1,
