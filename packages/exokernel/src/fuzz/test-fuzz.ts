@@ -526,11 +526,17 @@ function revocationGame(
     }
   } else if (req.kind === "extents") {
     // Surrender them and take the same blocks straight back (refused before the deadline).
+    // A name taken back while answering this request is not surrendered again: past the
+    // deadline the same blocks come back, and surrendering them again went on for ever
+    // (seed 1, FUZZ_DISK=1, at 419,246 calls).
+    const retaken = new Set<number>();
     for (const start of req.extents ?? []) {
       for (const cap of h.extents) {
-        if (env.extentOf(cap) !== start || env.freeExtent(cap) !== Result.Ok) continue;
+        if (env.extentOf(cap) !== start || retaken.has(cap)) continue;
+        if (env.freeExtent(cap) !== Result.Ok) continue;
         const again = env.allocExtent(rng.below(2) === 0 ? start : "any", 1);
         if (again >= 0) {
+          retaken.add(again);
           h.extents.push(again);
           if (env.extentOf(again) === start && env.cpu.now < deadline) breach(w, "revocation");
         }
