@@ -10,7 +10,7 @@
  * package script passes it) it also takes the heap after a forced collection at each
  * twentieth of the calls (the last at the end, the world still alive) and judges the second
  * half of the run (src/fuzz/heap.ts): it fails if the heap's slope there, net of the record
- * kept per hostile death, is above 16 bytes a call (runs of 100,000 calls or more). Exits 1
+ * kept per hostile death, is above 16 bytes a call (runs of 200,000 calls or more). Exits 1
  * on any breach, host throw or heap growth; 2 on a bad setting.
  */
 import { HEAP_CRITERION, HEAP_SAMPLES, type HeapSample, judgeHeap } from "./heap.js";

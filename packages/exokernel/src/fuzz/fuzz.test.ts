@@ -105,7 +105,7 @@ describe("the fuzz command (pnpm --filter @exolab/exokernel fuzz)", () => {
     );
     // Too short to judge: the figures are printed, the verdict is not given.
     expect(r.stdout).toMatch(
-      /heap over the second half \(\d+ calls, \d+ hostile deaths\): [+-]\d+\.\d\d bytes a call, .*\(limit 16; not judged below 100000 calls\)/,
+      /heap over the second half \(\d+ calls, \d+ hostile deaths\): [+-]\d+\.\d\d bytes a call, .*\(limit 16; not judged below 200000 calls\)/,
     );
     expect(r.stdout).toMatch(/digest [0-9a-f]{8}/);
     expect(r.stdout.trim().endsWith("ok")).toBe(true);
