@@ -7,11 +7,13 @@
  *   FUZZ_DISK    1: disk-heavy (two fifths of the calls at the disk; default 0)
  *
  * Prints the report and its digest (same seed, same digest). With `node --expose-gc` (the
- * package script passes it) it also measures the heap after a forced collection at each
- * tenth of the calls and at the end (the world still alive), and fails if the end is more
- * than 10% above the first tenth (judged from 100,000 calls on: a shorter run still warms up). Exits 1 on any
- * breach, host throw or heap growth; 2 on a bad setting.
+ * package script passes it) it also takes the heap after a forced collection at each
+ * twentieth of the calls (the last at the end, the world still alive) and judges the second
+ * half of the run (src/fuzz/heap.ts): it fails if the heap's slope there, net of the record
+ * kept per hostile death, is above 16 bytes a call (runs of 200,000 calls or more). Exits 1
+ * on any breach, host throw or heap growth; 2 on a bad setting.
  */
+import { HEAP_CRITERION, HEAP_SAMPLES, type HeapSample, judgeHeap } from "./heap.js";
 import { runFuzz } from "./test-fuzz.js";
 
 function setting(name: string, fallback: number, min: number): number {
@@ -46,10 +48,7 @@ const heap = (): number => {
   return process.memoryUsage().heapUsed;
 };
 const MiB = 1024 * 1024;
-const HEAP_JUDGED_FROM = 100_000;
-let heapTenth = 0;
-let heapEnd = 0;
-const heapSamples: number[] = [];
+const heapSamples: HeapSample[] = [];
 const started = performance.now();
 let lastPrint = started;
 
@@ -58,11 +57,9 @@ const report = await runFuzz({
   calls,
   probeEvery,
   diskHeavy: diskHeavy === 1,
-  onTenth: (tenth) => {
-    const h = heap();
-    heapSamples.push(h);
-    if (tenth === 1) heapTenth = h;
-    if (tenth === 10) heapEnd = h;
+  samples: HEAP_SAMPLES,
+  onSample: (at) => {
+    if (gc !== undefined) heapSamples.push({ ...at, heapBytes: heap() });
   },
   onProgress: (n) => {
     const now = performance.now();
@@ -89,20 +86,7 @@ console.log(`  attacks ${JSON.stringify(report.attacks)}`);
 console.log(
   `  stack-dive probes ${report.probes.runs} (doomed ${report.probes.doomed}, breaches ${report.probes.breaches}, host throws ${report.probes.hostThrows})`,
 );
-let heapOk = true;
-if (gc !== undefined && heapTenth > 0) {
-  const growth = (heapEnd - heapTenth) / heapTenth;
-  // Judged from 100,000 calls on: a shorter run still warms up (JIT code, caches).
-  heapOk = growth <= 0.1 || calls < HEAP_JUDGED_FROM;
-  console.log(
-    `  heap after a forced GC: ${(heapTenth / MiB).toFixed(2)} MiB at a tenth, ${(heapEnd / MiB).toFixed(2)} MiB at the end (${(100 * growth).toFixed(1)}%, limit 10%${calls < HEAP_JUDGED_FROM ? ", judged from 100000 calls" : ""})`,
-  );
-  console.log(
-    `  heap at each tenth (MiB): ${heapSamples.map((h) => (h / MiB).toFixed(2)).join(" ")}`,
-  );
-} else {
-  console.log("  heap: not measured (run under node --expose-gc)");
-}
+const heapOk = reportHeap(heapSamples);
 console.log(`  digest ${report.digest}`);
 const failed =
   report.breaches > 0 ||
@@ -115,3 +99,29 @@ if (failed) {
   process.exit(1);
 }
 console.log("ok");
+
+/** Prints the heap figures and the criterion's judgement; false when it fails. */
+function reportHeap(samples: readonly HeapSample[]): boolean {
+  if (gc === undefined || samples.length === 0) {
+    console.log("  heap: not measured (run under node --expose-gc)");
+    return true;
+  }
+  console.log(
+    `  heap after a forced GC at each twentieth of the calls (MiB): ${samples.map((s) => (s.heapBytes / MiB).toFixed(2)).join(" ")}`,
+  );
+  const j = judgeHeap(samples);
+  const c = HEAP_CRITERION;
+  const perDeath = Number.isNaN(j.bytesPerDeath)
+    ? "no hostile death"
+    : `${j.bytesPerDeath.toFixed(0)} bytes a hostile death`;
+  console.log(
+    `  heap over the second half (${j.spanCalls} calls, ${j.spanDeaths} hostile deaths): ${signed(j.bytesPerCall)} bytes a call, ${perDeath}; ` +
+      `net of ${c.keptPerDeathBytes} bytes kept per death ${signed(j.netBytesPerCall)} bytes a call (limit ${c.limitBytesPerCall}` +
+      `${j.judged ? "" : `; not judged below ${c.judgedFromCalls} calls`})`,
+  );
+  return j.ok;
+}
+
+function signed(x: number): string {
+  return `${x >= 0 ? "+" : ""}${x.toFixed(2)}`;
+}
