@@ -126,7 +126,8 @@ export function jobOverheadCycles(n: number, k: KernelCosts, p: ProfileCosts): n
     3 * switchCycles(p) +
     own("realtime.rt.job.start") +
     own("realtime.rt.job.done") +
-    IDLE_SPIN * (own("realtime.rt.idle.spin") + p.cachedAccessCycles)
+    // The idle round's head load is among the record's counted instructions (loads: 1).
+    IDLE_SPIN * own("realtime.rt.idle.spin")
   );
 }
 
