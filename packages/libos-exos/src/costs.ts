@@ -86,6 +86,7 @@ export const COSTS = defineCosts({
     instructions: 5,
     source:
       "trap handler entry: table index from the code (sll, addu), load of the application's handler (the table is host-side: counted as an instruction, as the exokernel counts its capability loads), bnez + slot; the v0 save that follows (sw v0, independent, made on this path) fills the lw's delay slot",
+    loads: 1,
   },
   "exos.fault.upcall": {
     instructions: 7,
@@ -106,6 +107,7 @@ export const COSTS = defineCosts({
     instructions: 4,
     source:
       "per library page, on mapShared: its capability name (the list is host-side: counted as an instruction, as the trap table); nop in lw name's delay slot: bne uses it; bne + slot",
+    loads: 1,
   },
   // ---- Appel–Li primitives ----
   "exos.vm.dirty": {
@@ -278,6 +280,7 @@ export const COSTS = defineCosts({
     instructions: 9,
     source:
       "send set-up: socket table index and bound (sll, addu, sltu, beq + slot), load send page and connected length (2 lw counted as instructions: JS-side table; the length first, the page's lw fills its delay slot), compare with the length (bne + slot)",
+    loads: 2,
   },
   "exos.udp.copy": {
     instructions: 2,
@@ -302,11 +305,13 @@ export const COSTS = defineCosts({
     instructions: 8,
     source:
       "net handler entry: save-slot address (lui, addiu), socket loop set-up (lw count counted, move: the move fills lw's delay slot), return path (jr + slot), restore bookkeeping 2",
+    loads: 1,
   },
   "exos.udp.socket": {
     instructions: 7,
     source:
       "per socket in the handler: load the entry; nop in lw entry's delay slot: the null test uses it; null test (its slot holds the callback's lw); nop in lw callback's delay slot: beqz uses it; beqz + slot",
+    loads: 2,
   },
 });
 
