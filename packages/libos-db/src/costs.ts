@@ -285,9 +285,16 @@ export const COSTS = defineCosts({
       "a node split: half = n >> 1 (srl), the moved run's source, destination and length (sll × 3, addu × 3), counts (2 stores charged; 2 moves), the block copy's call (jal + slot): the copy's loads and stores are charged by the machine",
   },
   "db.bt.insert.up": {
-    instructions: 6,
+    instructions: 7,
     source:
-      "per level a separator goes up: path pop (lw charged as the host's stack: counted addiu, beqz + slot; the lw reads below the old pointer, so the addiu fills its delay slot before beqz tests it), room test (slti, beqz + slot)",
+      "per level a separator goes up: path pop (lw of the slot, counted here: the path is kept host-side; addiu, beqz + slot; the lw reads below the old pointer, so the addiu fills its delay slot before beqz tests it), room test (slti, beqz + slot)",
+    loads: 1,
+  },
+  "db.bt.path.push": {
+    instructions: 2,
+    source:
+      "an insert's descent, per internal level: push the node's slot on the path (sw, counted here: the path is kept host-side; addiu of the path pointer)",
+    stores: 1,
   },
   "db.bt.newpage": {
     instructions: 8,

@@ -120,8 +120,10 @@ export class BTree {
       const n = this.#wUsed(slot, H.COUNT);
       const i = this.#upperBound(slot, n, key);
       const child = this.#w(slot, VALS + i * 4);
-      if (path !== null) path.push(slot);
-      else pool.unpin(slot);
+      if (path !== null) {
+        this.#cpu.exec(COSTS["db.bt.path.push"]);
+        path.push(slot);
+      } else pool.unpin(slot);
       slot = yield* pool.fetch(child);
     }
     return slot;

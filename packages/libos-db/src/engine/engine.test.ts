@@ -134,3 +134,34 @@ describe("the engine against a Map", () => {
     });
   });
 });
+
+describe("an insert's descent path (a few words a real engine keeps on its stack)", () => {
+  /** Instructions charged under `label` so far, on this world's machine. */
+  const charged = (w: ReturnType<typeof dbWorld>["w"], label: string) =>
+    w.aegis.machine.accounting.labels.get(label)?.instructions ?? 0;
+
+  it("each internal level pushes once (db.bt.path.push); a lookup pushes nothing", () => {
+    const { w, db, run } = dbWorld(SMALL);
+    const model = new Map<number, number>();
+    run(function* () {
+      expect(yield* db.open()).toBe(0);
+      yield* prefill(db, model, KEYS);
+      // A lookup descends without a path: no push.
+      const descend0 = charged(w, "db.bt.descend");
+      const push0 = charged(w, "db.bt.path.push");
+      expect(yield* db.get(10)).toBe(11);
+      const levels = (charged(w, "db.bt.descend") - descend0) / 8; // 8 instructions a level
+      expect(levels).toBeGreaterThanOrEqual(2); // 150 keys in nodes of 6: a deep tree
+      expect(charged(w, "db.bt.path.push")).toBe(push0);
+      // An insert descends the same levels with its path: one push (2 instructions) each.
+      expect(db.begin()).toBe(0);
+      const descend1 = charged(w, "db.bt.descend");
+      const push1 = charged(w, "db.bt.path.push");
+      expect(yield* db.put(11, 12)).toBe(0);
+      const insertLevels = (charged(w, "db.bt.descend") - descend1) / 8;
+      expect(insertLevels).toBeGreaterThanOrEqual(levels);
+      expect(charged(w, "db.bt.path.push") - push1).toBe(2 * insertLevels);
+      expect(yield* db.commit()).toBe(0);
+    });
+  });
+});
