@@ -1,5 +1,5 @@
 import { ArgumentError } from "./errors.js";
-import { definePush, mapGet, mapSet, typedArraySet } from "./intrinsics.js";
+import { definePush, mapGet, mapSet, typedArrayLength, typedArraySet } from "./intrinsics.js";
 
 const freeze = Object.freeze;
 
@@ -122,9 +122,9 @@ export class Accounting {
     }
     const id = this.owners.length;
     definePush(this.owners, freeze({ id, kind, env, name }));
-    if ((id + 1) * CATEGORY_COUNT > this.#table.length) {
+    if ((id + 1) * CATEGORY_COUNT > typedArrayLength(this.#table)) {
       this.#flush();
-      const bigger = new Float64Array(this.#table.length * 2);
+      const bigger = new Float64Array(typedArrayLength(this.#table) * 2);
       typedArraySet(bigger, this.#table);
       this.#table = bigger;
       this.#onGrow(bigger);

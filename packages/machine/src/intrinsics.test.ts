@@ -105,3 +105,57 @@ describe("the machine ignores patched intrinsics", () => {
     expect(m.memory.read32(0x10000)).toBe(0x04030201);
   });
 });
+
+describe("the machine's other paths a kernel reaches with its own arrays", () => {
+  it("a frame from the link, physical byte copies, owner registration and a traced owner filter run no planted getter, slice or hasInstance", () => {
+    const m = new Machine({ memoryBytes: 1 << 20, trace: true });
+    const typed = Object.getPrototypeOf(Uint8Array.prototype) as object;
+    const calls: string[] = [];
+    const undo: (() => void)[] = [];
+    const apply = Reflect.apply;
+    const wrapGetter = (obj: object, key: PropertyKey) => {
+      const d = Object.getOwnPropertyDescriptor(obj, key)!;
+      const get = d.get!;
+      Object.defineProperty(obj, key, {
+        ...d,
+        get(this: unknown) {
+          calls[calls.length] = String(key);
+          return apply(get, this, []);
+        },
+      });
+      undo[undo.length] = () => Object.defineProperty(obj, key, d);
+    };
+    const wrapValue = (obj: object, key: PropertyKey) => {
+      const d = Object.getOwnPropertyDescriptor(obj, key);
+      const orig = d?.value as ((...a: unknown[]) => unknown) | undefined;
+      Object.defineProperty(obj, key, {
+        configurable: true,
+        writable: true,
+        value(this: unknown, ...args: unknown[]) {
+          calls[calls.length] = String(key);
+          return orig === undefined ? false : apply(orig, this, args);
+        },
+      });
+      undo[undo.length] = () =>
+        d === undefined ? Reflect.deleteProperty(obj, key) : Object.defineProperty(obj, key, d);
+    };
+    wrapGetter(typed, "length");
+    wrapValue(typed, "slice");
+    wrapValue(typed, "set");
+    wrapValue(Uint8Array, Symbol.hasInstance);
+    try {
+      m.net.acceptFrame(1_000_000, 1, 0, Uint8Array.from([1, 2, 3, 4])); // arrives later
+      m.memory.writeBytes(0x2000, Uint8Array.from([9, 8, 7, 6]));
+      expect(m.memory.readBytes(0x2000, 4)[0]).toBe(9);
+      // The attribution table starts with room for 16 owners: the 17th grows it.
+      for (let i = 0; i < 20; i++) m.registerOwner(2, i, `app${i}`);
+      m.tracer!.configure({ owner: (owner: number) => owner > 0 });
+      m.cpu.setOwner(19);
+      m.cpu.exec(TEST_COSTS["machine.test.work"], 10);
+    } finally {
+      for (const u of undo) u();
+    }
+    expect(calls).toEqual([]);
+    expect(m.accounting.owners.length).toBe(21);
+  });
+});

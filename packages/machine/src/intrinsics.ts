@@ -47,7 +47,19 @@ export const typedArrayLength = uncurryThis(
   Object.getOwnPropertyDescriptor(TypedArrayPrototype, "length")!.get as (
     this: Uint8Array,
   ) => number,
-) as (self: Uint8Array) => number;
+) as (self: Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array) => number;
+
+/** The `Symbol.toStringTag` getter of %TypedArray%.prototype: a brand check that runs no user code. */
+const typedArrayTag = uncurryThis(
+  Object.getOwnPropertyDescriptor(TypedArrayPrototype, Symbol.toStringTag)!.get as (
+    this: unknown,
+  ) => unknown,
+) as (self: unknown) => unknown;
+
+/** True only for a genuine Uint8Array (no `instanceof`: `Symbol.hasInstance` can be planted). */
+export function isUint8Array(x: unknown): x is Uint8Array {
+  return typedArrayTag(x) === "Uint8Array";
+}
 
 export const stringCharCodeAt = uncurryThis(String.prototype.charCodeAt) as (
   s: string,

@@ -1,5 +1,12 @@
-import { ConfigError, PhysicalAddressError } from "./errors.js";
-import { isInteger, typedArrayFill, typedArraySet } from "./intrinsics.js";
+import { ArgumentError, ConfigError, PhysicalAddressError } from "./errors.js";
+import {
+  isInteger,
+  isUint8Array,
+  typedArrayFill,
+  typedArrayLength,
+  typedArraySet,
+  typedArraySlice,
+} from "./intrinsics.js";
 
 export const PAGE_BYTES = 4096;
 export const PAGE_SHIFT = 12;
@@ -121,10 +128,11 @@ export class PhysicalMemory {
   }
   readBytes(pa: number, bytes: number): Uint8Array {
     this.checkRange(pa, bytes);
-    return this.u8.slice(pa, pa + bytes);
+    return typedArraySlice(this.u8, pa, pa + bytes);
   }
   writeBytes(pa: number, data: Uint8Array): void {
-    this.checkRange(pa, data.length);
+    if (!isUint8Array(data)) throw new ArgumentError("writeBytes: data must be a Uint8Array");
+    this.checkRange(pa, typedArrayLength(data));
     typedArraySet(this.u8, data, pa);
   }
   zeroFrame(frame: number): void {

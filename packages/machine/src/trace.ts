@@ -1,4 +1,5 @@
 import { CATEGORY_COUNT, CATEGORY_NAMES, type OwnerInfo } from "./accounting.js";
+import { max, typedArrayLength, typedArraySet } from "./intrinsics.js";
 
 /**
  * What a tracer records. Every field is optional: the default records every span and
@@ -230,9 +231,10 @@ export class Tracer {
   }
 
   #ownerRecorded(owner: number): boolean {
-    if (owner >= this.#ownerVerdict.length) {
-      const bigger = new Uint8Array(Math.max(owner + 1, this.#ownerVerdict.length * 2));
-      bigger.set(this.#ownerVerdict);
+    const have = typedArrayLength(this.#ownerVerdict);
+    if (owner >= have) {
+      const bigger = new Uint8Array(max(owner + 1, have * 2));
+      typedArraySet(bigger, this.#ownerVerdict);
       this.#ownerVerdict = bigger;
     }
     let v = this.#ownerVerdict[owner]!;

@@ -3,7 +3,13 @@ import type { Cpu } from "../cpu.js";
 import { IRQ } from "../cpu-defs.js";
 import { ArgumentError, checkInt } from "../errors.js";
 import type { EventQueue } from "../events.js";
-import { max, typedArrayLength, typedArraySet, typedArraySlice } from "../intrinsics.js";
+import {
+  isUint8Array,
+  max,
+  typedArrayLength,
+  typedArraySet,
+  typedArraySlice,
+} from "../intrinsics.js";
 import type { PhysicalMemory } from "../memory.js";
 import type { NetworkProfile } from "../profiles.js";
 import type { SeededRandom } from "../rng.js";
@@ -218,7 +224,7 @@ export class NetworkCard {
     checkInt("arrival cycle", atCycle, 0, Number.MAX_SAFE_INTEGER);
     this.#checkFrameBytes(bytes);
     this.#checkFuture(atCycle);
-    const copy = typedArraySlice(bytes, 0, bytes.length);
+    const copy = typedArraySlice(bytes, 0, typedArrayLength(bytes));
     this.events.insert({
       at: atCycle,
       origin,
@@ -361,9 +367,9 @@ export class NetworkCard {
 
   #checkFrameBytes(bytes: Uint8Array): void {
     if (
-      !(bytes instanceof Uint8Array) ||
-      bytes.length < 1 ||
-      bytes.length > this.params.maxFrameBytes
+      !isUint8Array(bytes) ||
+      typedArrayLength(bytes) < 1 ||
+      typedArrayLength(bytes) > this.params.maxFrameBytes
     ) {
       throw new ArgumentError(
         `a frame must be a Uint8Array of 1..${this.params.maxFrameBytes} bytes`,
