@@ -31,6 +31,7 @@ import {
   ExcCode,
   entryHi,
   entryLo,
+  getProfile,
   Machine,
   Resolution,
   SeededRandom,
@@ -63,11 +64,13 @@ const MIN_SAMPLES = Number(process.env.BENCH_MIN_SAMPLES ?? 10);
 const PROFILE = withMemorySystem("dec5000_125", MEMORY_SYSTEM);
 /** The same machine with the model off: the yardstick of the model's own cost. */
 const PROFILE_OFF = withMemorySystem("dec5000_125", false);
-/** dec5000_125's D-cache: 64 KiB of 4-byte lines (the exact-model floor's tag array). */
-const FLOOR_TAG_LINES = 16384;
-/** dec5000_125's write buffer: cycles to retire a word, and (depth - 2) of them (the floor's). */
-const FLOOR_RETIRE_CYCLES = 15;
-const FLOOR_SPAN_CYCLES = 2 * FLOOR_RETIRE_CYCLES;
+/** The exact-model floor's cache and write buffer: dec5000_125's, read from its profile. */
+const FLOOR_PROFILE = getProfile("dec5000_125");
+/** D-cache lines (4-byte lines): the floor's tag array. */
+const FLOOR_TAG_LINES = FLOOR_PROFILE.dataCacheBytes >>> 2;
+/** Cycles to retire a word, and (depth - 2) of them (the threshold's step, as clock.ts). */
+const FLOOR_RETIRE_CYCLES = FLOOR_PROFILE.writeRetireCycles;
+const FLOOR_SPAN_CYCLES = (FLOOR_PROFILE.writeBufferDepth - 2) * FLOOR_RETIRE_CYCLES;
 
 /** The timer case's work between interrupts, charged `times` at a time. */
 const BENCH_COSTS = defineCosts({
